@@ -1,0 +1,427 @@
+//! Authorization: a pure function of role × action × scope.
+//!
+//! Rules of thumb, from 等保 and from how a county center works:
+//! - 三员分立: 系统管理员 (accounts), 安全管理员 (security: locks, sessions, tokens) and
+//!   审计管理员 (audit log) are mutually exclusive and see no business data.
+//! - 中心工作人员 maintain the library of their region; 县领导 read everything in their region;
+//!   单位用户 read the projects their unit leads, is responsible for or owns; 业主 read their own.
+//! - What an actor may not see does not exist for them (404); what they may see but not do is
+//!   forbidden (403).
+
+use crate::region::RegionCode;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    SystemAdmin,
+    SecurityAdmin,
+    AuditAdmin,
+    CenterStaff,
+    CountyLeader,
+    UnitUser,
+    Owner,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::SystemAdmin,
+        Role::SecurityAdmin,
+        Role::AuditAdmin,
+        Role::CenterStaff,
+        Role::CountyLeader,
+        Role::UnitUser,
+        Role::Owner,
+    ];
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::SystemAdmin => "system_admin",
+            Role::SecurityAdmin => "security_admin",
+            Role::AuditAdmin => "audit_admin",
+            Role::CenterStaff => "center_staff",
+            Role::CountyLeader => "county_leader",
+            Role::UnitUser => "unit_user",
+            Role::Owner => "owner",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::SystemAdmin => "系统管理员",
+            Role::SecurityAdmin => "安全管理员",
+            Role::AuditAdmin => "审计管理员",
+            Role::CenterStaff => "中心工作人员",
+            Role::CountyLeader => "县领导",
+            Role::UnitUser => "单位用户",
+            Role::Owner => "业主",
+        }
+    }
+    pub fn from_key(s: &str) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.key() == s.trim() || r.label() == s.trim())
+    }
+    /// The three administrator roles of 三员分立.
+    pub fn is_admin(self) -> bool {
+        matches!(
+            self,
+            Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin
+        )
+    }
+}
+
+/// Checks a set of roles for one user: at least one, and an administrator role only alone.
+pub fn validate_roles(roles: &[Role]) -> Result<(), &'static str> {
+    if roles.is_empty() {
+        return Err("请至少选择一个角色");
+    }
+    if roles.iter().any(|r| r.is_admin()) && roles.len() > 1 {
+        return Err("三员分立：系统管理员、安全管理员、审计管理员只能单独担任，不能与其他角色兼任");
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Action {
+    ViewProject,
+    CreateProject,
+    EditProject,
+    ChangeStage,
+    ExportProjects,
+    /// Units, leaders, thresholds: the business reference data of a region.
+    ViewOrg,
+    ManageOrg,
+    /// Accounts and their roles.
+    ManageUsers,
+    /// Unlocking accounts, ending sessions, revoking API tokens.
+    ManageSecurity,
+    ViewAudit,
+}
+
+impl Action {
+    pub const ALL: [Action; 10] = [
+        Action::ViewProject,
+        Action::CreateProject,
+        Action::EditProject,
+        Action::ChangeStage,
+        Action::ExportProjects,
+        Action::ViewOrg,
+        Action::ManageOrg,
+        Action::ManageUsers,
+        Action::ManageSecurity,
+        Action::ViewAudit,
+    ];
+}
+
+/// Who is acting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub user_id: i64,
+    pub username: String,
+    pub roles: Vec<Role>,
+    pub unit_id: i64,
+    pub region: RegionCode,
+}
+
+impl Actor {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+    /// The system itself (CLI imports, demo loading): full rights in its region.
+    pub fn system(region: RegionCode) -> Actor {
+        Actor {
+            user_id: 0,
+            username: "system".into(),
+            roles: vec![Role::CenterStaff],
+            unit_id: 0,
+            region,
+        }
+    }
+}
+
+/// The facts about a project that decide who may see it.
+#[derive(Debug, Clone, Copy)]
+pub struct ProjectScope<'a> {
+    pub region: &'a RegionCode,
+    pub owner_unit_id: Option<i64>,
+    pub lead_unit_id: Option<i64>,
+    pub responsible_unit_ids: &'a [i64],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Decision {
+    Allow,
+    /// May see it, may not do this: 403.
+    Forbidden,
+    /// May not see it: 404.
+    NotFound,
+}
+
+pub fn can_see_project(actor: &Actor, p: &ProjectScope) -> bool {
+    if !actor.region.contains(p.region) {
+        return false;
+    }
+    actor.roles.iter().any(|r| match r {
+        Role::CenterStaff | Role::CountyLeader => true,
+        Role::UnitUser => {
+            p.lead_unit_id == Some(actor.unit_id)
+                || p.owner_unit_id == Some(actor.unit_id)
+                || p.responsible_unit_ids.contains(&actor.unit_id)
+        }
+        Role::Owner => p.owner_unit_id == Some(actor.unit_id),
+        _ => false,
+    })
+}
+
+/// A function not tied to one record (lists, pages, admin functions).
+pub fn authorize(actor: &Actor, action: Action) -> Decision {
+    let ok = actor.roles.iter().any(|r| role_may(*r, action));
+    if ok {
+        Decision::Allow
+    } else {
+        Decision::Forbidden
+    }
+}
+
+/// An action on one project.
+pub fn authorize_project(actor: &Actor, action: Action, p: &ProjectScope) -> Decision {
+    if !can_see_project(actor, p) {
+        return Decision::NotFound;
+    }
+    authorize(actor, action)
+}
+
+fn role_may(role: Role, action: Action) -> bool {
+    use Action::*;
+    match role {
+        Role::SystemAdmin => matches!(action, ManageUsers | ViewOrg),
+        Role::SecurityAdmin => matches!(action, ManageSecurity),
+        Role::AuditAdmin => matches!(action, ViewAudit),
+        Role::CenterStaff => matches!(
+            action,
+            ViewProject
+                | CreateProject
+                | EditProject
+                | ChangeStage
+                | ExportProjects
+                | ViewOrg
+                | ManageOrg
+        ),
+        Role::CountyLeader => matches!(action, ViewProject | ExportProjects | ViewOrg),
+        Role::UnitUser | Role::Owner => matches!(action, ViewProject | ExportProjects),
+    }
+}
+
+/// Which projects a list query may return for this actor: the SQL layer turns it into WHERE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListScope {
+    /// Every project in the region and below.
+    Region(RegionCode),
+    /// Projects in the region that the unit leads, is responsible for or owns.
+    Unit {
+        region: RegionCode,
+        unit_id: i64,
+    },
+    /// Projects the unit owns.
+    Owner {
+        region: RegionCode,
+        unit_id: i64,
+    },
+    Nothing,
+}
+
+pub fn project_list_scope(actor: &Actor) -> ListScope {
+    if actor.has(Role::CenterStaff) || actor.has(Role::CountyLeader) {
+        ListScope::Region(actor.region.clone())
+    } else if actor.has(Role::UnitUser) {
+        ListScope::Unit {
+            region: actor.region.clone(),
+            unit_id: actor.unit_id,
+        }
+    } else if actor.has(Role::Owner) {
+        ListScope::Owner {
+            region: actor.region.clone(),
+            unit_id: actor.unit_id,
+        }
+    } else {
+        ListScope::Nothing
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn actor(role: Role, unit: i64, region: &str) -> Actor {
+        Actor {
+            user_id: 1,
+            username: "u".into(),
+            roles: vec![role],
+            unit_id: unit,
+            region: RegionCode::parse(region).unwrap(),
+        }
+    }
+
+    /// The full matrix for one project of 桃江 led by unit 10, owned by unit 30, with unit 20
+    /// responsible. Each row: role, the actor's unit, region, and the expected decision for
+    /// [view, create, edit, stage, export, view org, manage org, users, security, audit].
+    #[test]
+    fn matrix() {
+        use Decision::*;
+        let region = RegionCode::parse("430922").unwrap();
+        let p = ProjectScope {
+            region: &region,
+            owner_unit_id: Some(30),
+            lead_unit_id: Some(10),
+            responsible_unit_ids: &[20],
+        };
+        let rows: Vec<(Role, i64, &str, [Decision; 10])> = vec![
+            (
+                Role::CenterStaff,
+                1,
+                "430922",
+                [
+                    Allow, Allow, Allow, Allow, Allow, Allow, Allow, Forbidden, Forbidden,
+                    Forbidden,
+                ],
+            ),
+            (Role::CenterStaff, 1, "430921", [NotFound; 10]),
+            (
+                Role::CenterStaff,
+                1,
+                "4309",
+                [
+                    Allow, Allow, Allow, Allow, Allow, Allow, Allow, Forbidden, Forbidden,
+                    Forbidden,
+                ],
+            ),
+            (
+                Role::CountyLeader,
+                2,
+                "430922",
+                [
+                    Allow, Forbidden, Forbidden, Forbidden, Allow, Allow, Forbidden, Forbidden,
+                    Forbidden, Forbidden,
+                ],
+            ),
+            (
+                Role::UnitUser,
+                10,
+                "430922",
+                [
+                    Allow, Forbidden, Forbidden, Forbidden, Allow, Forbidden, Forbidden, Forbidden,
+                    Forbidden, Forbidden,
+                ],
+            ),
+            (
+                Role::UnitUser,
+                20,
+                "430922",
+                [
+                    Allow, Forbidden, Forbidden, Forbidden, Allow, Forbidden, Forbidden, Forbidden,
+                    Forbidden, Forbidden,
+                ],
+            ),
+            (Role::UnitUser, 99, "430922", [NotFound; 10]),
+            (
+                Role::Owner,
+                30,
+                "430922",
+                [
+                    Allow, Forbidden, Forbidden, Forbidden, Allow, Forbidden, Forbidden, Forbidden,
+                    Forbidden, Forbidden,
+                ],
+            ),
+            (Role::Owner, 10, "430922", [NotFound; 10]),
+            (Role::SystemAdmin, 1, "430922", [NotFound; 10]),
+            (Role::SecurityAdmin, 1, "430922", [NotFound; 10]),
+            (Role::AuditAdmin, 1, "430922", [NotFound; 10]),
+        ];
+        for (role, unit, reg, expected) in rows {
+            let a = actor(role, unit, reg);
+            for (action, want) in Action::ALL.iter().zip(expected) {
+                assert_eq!(
+                    authorize_project(&a, *action, &p),
+                    want,
+                    "{role:?} unit {unit} region {reg} {action:?}"
+                );
+            }
+        }
+        // functions not tied to a project
+        assert_eq!(
+            authorize(&actor(Role::SystemAdmin, 1, "430922"), Action::ManageUsers),
+            Allow
+        );
+        assert_eq!(
+            authorize(&actor(Role::SystemAdmin, 1, "430922"), Action::ViewAudit),
+            Forbidden
+        );
+        assert_eq!(
+            authorize(&actor(Role::AuditAdmin, 1, "430922"), Action::ViewAudit),
+            Allow
+        );
+        assert_eq!(
+            authorize(&actor(Role::AuditAdmin, 1, "430922"), Action::ManageUsers),
+            Forbidden
+        );
+        assert_eq!(
+            authorize(
+                &actor(Role::SecurityAdmin, 1, "430922"),
+                Action::ManageSecurity
+            ),
+            Allow
+        );
+        assert_eq!(
+            authorize(&actor(Role::CenterStaff, 1, "430922"), Action::ManageUsers),
+            Forbidden
+        );
+    }
+
+    #[test]
+    fn list_scopes() {
+        assert_eq!(
+            project_list_scope(&actor(Role::CountyLeader, 2, "430922")),
+            ListScope::Region(RegionCode::parse("430922").unwrap())
+        );
+        assert!(matches!(
+            project_list_scope(&actor(Role::UnitUser, 10, "430922")),
+            ListScope::Unit { unit_id: 10, .. }
+        ));
+        assert!(matches!(
+            project_list_scope(&actor(Role::Owner, 30, "430922")),
+            ListScope::Owner { unit_id: 30, .. }
+        ));
+        assert_eq!(
+            project_list_scope(&actor(Role::AuditAdmin, 1, "430922")),
+            ListScope::Nothing
+        );
+    }
+
+    #[test]
+    fn three_admins_are_exclusive() {
+        assert!(validate_roles(&[Role::CenterStaff, Role::CountyLeader]).is_ok());
+        assert!(validate_roles(&[Role::SystemAdmin]).is_ok());
+        assert!(validate_roles(&[Role::SystemAdmin, Role::AuditAdmin]).is_err());
+        assert!(validate_roles(&[Role::SecurityAdmin, Role::CenterStaff]).is_err());
+        assert!(validate_roles(&[]).is_err());
+    }
+
+    proptest! {
+        /// No role combination lets an actor act on a project it cannot see, and administrators
+        /// never see business data.
+        #[test]
+        fn acting_implies_seeing(role_ix in proptest::collection::vec(0usize..7, 1..3), unit in 0i64..40, owner in 0i64..40, lead in 0i64..40) {
+            let roles: Vec<Role> = role_ix.into_iter().map(|i| Role::ALL[i]).collect();
+            let a = Actor { user_id: 1, username: "u".into(), roles: roles.clone(), unit_id: unit, region: RegionCode::parse("430922").unwrap() };
+            let region = RegionCode::parse("430922").unwrap();
+            let p = ProjectScope { region: &region, owner_unit_id: Some(owner), lead_unit_id: Some(lead), responsible_unit_ids: &[] };
+            for action in Action::ALL {
+                let d = authorize_project(&a, action, &p);
+                if d == Decision::Allow { prop_assert!(can_see_project(&a, &p)); }
+            }
+            if roles.iter().all(|r| r.is_admin()) {
+                prop_assert!(!can_see_project(&a, &p));
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+use serde::Serialize;
+
+/// One problem with one input field: a machine-readable code and a Chinese message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// All field errors of one submission, so a form can show every message at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+impl ValidationErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn single(
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Self(vec![FieldError::new(field, code, message)])
+    }
+    pub fn push(&mut self, e: FieldError) {
+        self.0.push(e);
+    }
+    pub fn add(&mut self, field: &str, code: &'static str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, code, message));
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn for_field(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+    /// Collects the error of a fallible parse and returns its value if it succeeded.
+    pub fn check<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+    pub fn into_result(self) -> Result<(), ValidationErrors> {
+        if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+}
+
+impl std::fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|e| format!("{}：{}", e.field, e.message))
+            .collect();
+        f.write_str(&parts.join("；"))
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+/// Checks a required or optional text field's length in characters (not bytes).
+pub fn check_text(
+    field: &str,
+    label: &str,
+    value: &str,
+    required: bool,
+    max_chars: usize,
+) -> Result<String, FieldError> {
+    let v = value.trim();
+    if v.is_empty() {
+        if required {
+            return Err(FieldError::new(field, "required", format!("请填写{label}")));
+        }
+        return Ok(String::new());
+    }
+    let n = v.chars().count();
+    if n > max_chars {
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("{label}不能超过{max_chars}个字（现为{n}个字）"),
+        ));
+    }
+    if v.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(FieldError::new(
+            field,
+            "invalid_chars",
+            format!("{label}含有不可见的控制字符"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_length_is_counted_in_characters() {
+        assert!(check_text("name", "项目名称", &"桃".repeat(100), true, 100).is_ok());
+        let e = check_text("name", "项目名称", &"桃".repeat(101), true, 100).unwrap_err();
+        assert_eq!(e.code, "too_long");
+        assert!(e.message.contains("100"));
+        assert_eq!(
+            check_text("name", "项目名称", "  ", true, 10)
+                .unwrap_err()
+                .code,
+            "required"
+        );
+        assert_eq!(check_text("x", "备注", "", false, 10).unwrap(), "");
+        assert_eq!(
+            check_text("x", "备注", "a\u{0}b", false, 10)
+                .unwrap_err()
+                .code,
+            "invalid_chars"
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! Pure types and rules of keyproj. No I/O lives here: everything is a value or a
+//! function of values, so it can be unit- and property-tested in isolation.
+
+pub mod audit;
+pub mod authz;
+pub mod error;
+pub mod money;
+pub mod month;
+pub mod org;
+pub mod password;
+pub mod project;
+pub mod region;
+pub mod session;
+
+pub use error::{FieldError, ValidationErrors};
+pub use money::Money;
+pub use month::ReportMonth;
+pub use region::RegionCode;
