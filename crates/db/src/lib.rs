@@ -1,1 +1,266 @@
+//! Storage for keyproj on SQLite (embedded default) and PostgreSQL (province scale).
+//!
+//! One SQL text per query, written in the portable subset both engines understand (`$N`
+//! binds, `CAST(SUM(..) AS BIGINT)`, no engine functions); per-engine DDL lives in
+//! `migrations/sqlite` and `migrations/postgres` with the same numbering. Every query runs
+//! inside a [`Tx`]: reads in a plain transaction, writes in `BEGIN IMMEDIATE` on SQLite so
+//! two writers never deadlock on a lock upgrade.
 
+pub mod copy;
+pub mod testing;
+mod error;
+pub mod repo;
+pub mod schema;
+
+pub use error::DbError;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Postgres, Sqlite};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Connections per app instance (PostgreSQL). SQLite uses a small fixed pool.
+    pub max_connections: u32,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions { max_connections: 10 }
+    }
+}
+
+/// Runs the same body against whichever connection the transaction holds. The body is
+/// compiled once per engine, so every query is type-checked for both.
+#[macro_export]
+macro_rules! run {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// A bind value for queries assembled at run time (list filters).
+#[derive(Debug, Clone)]
+pub enum Param {
+    I64(i64),
+    Text(String),
+    Bool(bool),
+}
+
+/// Binds a list of [`Param`]s in order.
+#[macro_export]
+macro_rules! bind_params {
+    ($q:expr, $params:expr) => {{
+        let mut q = $q;
+        for p in $params.iter() {
+            q = match p {
+                $crate::Param::I64(v) => q.bind(*v),
+                $crate::Param::Text(s) => q.bind(s.clone()),
+                $crate::Param::Bool(b) => q.bind(*b),
+            };
+        }
+        q
+    }};
+}
+
+/// Collects WHERE conditions with `$N` placeholders numbered in order.
+#[derive(Default, Debug)]
+pub struct Where {
+    conds: Vec<String>,
+    pub params: Vec<Param>,
+}
+
+impl Where {
+    /// Adds a condition; each `?` in `cond` becomes the next `$N` and takes the next param.
+    pub fn push(&mut self, cond: &str, params: Vec<Param>) {
+        let mut out = String::new();
+        let mut it = params.into_iter();
+        for ch in cond.chars() {
+            if ch == '?' {
+                let p = it.next().expect("as many params as placeholders");
+                self.params.push(p);
+                out.push_str(&format!("${}", self.params.len()));
+            } else {
+                out.push(ch);
+            }
+        }
+        self.conds.push(out);
+    }
+    pub fn sql(&self) -> String {
+        if self.conds.is_empty() { String::new() } else { format!(" WHERE {}", self.conds.join(" AND ")) }
+    }
+    pub fn next_placeholder(&self) -> usize {
+        self.params.len() + 1
+    }
+}
+
+impl Db {
+    /// Connects by URL: `sqlite://path.db` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str, opts: &DbOptions) -> Result<Db, DbError> {
+        if url.starts_with("sqlite:") {
+            let o = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: an acknowledged write survives a power cut, not only a crash.
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new().max_connections(4).connect_with(o).await?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let o = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(opts.max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(15))
+                .connect_with(o)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(DbError::Config(format!("不支持的数据库地址：{}（应以 sqlite:// 或 postgres:// 开头）", redact(url))))
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies pending migrations. On PostgreSQL sqlx holds an advisory lock meanwhile, so
+    /// several instances starting at once apply each migration exactly once.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn begin_read(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn begin_write(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// A consistent online copy of a SQLite database (`VACUUM INTO`). PostgreSQL deployments
+    /// back up with `pg_dump`; see [`pg_dump_command`].
+    pub async fn backup_sqlite(&self, dest: &std::path::Path) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(p) => {
+                if dest.exists() {
+                    return Err(DbError::Config(format!("备份文件已存在：{}", dest.display())));
+                }
+                let path = dest.to_str().ok_or_else(|| DbError::Config("备份路径须为 UTF-8".into()))?;
+                sqlx::query("VACUUM INTO $1").bind(path.to_string()).execute(p).await?;
+                Ok(())
+            }
+            Db::Postgres(_) => Err(DbError::Config("PostgreSQL 请使用 pg_dump 备份".into())),
+        }
+    }
+
+    /// Checks that the database answers (for the health endpoint).
+    pub async fn ping(&self) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
+            Db::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
+        }
+        Ok(())
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+    pub async fn rollback(self) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Tx::Postgres(_))
+    }
+}
+
+/// The `pg_dump` command that backs up a PostgreSQL deployment consistently.
+pub fn pg_dump_command(url: &str, file: &str) -> String {
+    format!("pg_dump --format=custom --no-owner --file='{file}' '{url}'")
+}
+
+/// Hides a password in a database URL for logs and messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn where_numbers_placeholders() {
+        let mut w = Where::default();
+        w.push("a = ?", vec![Param::I64(1)]);
+        w.push("(b LIKE ? OR c LIKE ?)", vec![Param::Text("x".into()), Param::Text("y".into())]);
+        assert_eq!(w.sql(), " WHERE a = $1 AND (b LIKE $2 OR c LIKE $3)");
+        assert_eq!(w.next_placeholder(), 4);
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("sqlite://keyproj.db"), "sqlite://keyproj.db");
+    }
+}

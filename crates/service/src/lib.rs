@@ -1,1 +1,221 @@
+//! Use cases of keyproj. Each write follows one shape: begin a write transaction → authorize →
+//! validate → repositories → an audit row in the same transaction → commit. If any step fails,
+//! nothing is written.
 
+pub mod audit_log;
+pub mod auth;
+pub mod demo;
+pub mod org;
+pub mod projects;
+pub mod users;
+
+use chrono::{DateTime, Utc};
+use keyproj_db::{Db, DbError, Tx};
+use keyproj_domain::audit::{storable_time, AuditFields};
+use keyproj_domain::authz::{Action, Actor, Decision};
+use keyproj_domain::password::PasswordPolicy;
+use keyproj_domain::session::SessionPolicy;
+use keyproj_domain::{RegionCode, ValidationErrors};
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+use thiserror::Error;
+
+pub use keyproj_db as db;
+pub use keyproj_domain as domain;
+
+/// Where the time comes from: the system clock, or a fixed clock in tests.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub struct SystemClock;
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock tests can move.
+pub struct TestClock(pub Mutex<DateTime<Utc>>);
+impl TestClock {
+    pub fn advance(&self, d: chrono::Duration) {
+        let mut t = self.0.lock().expect("clock");
+        *t += d;
+    }
+}
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().expect("clock")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub session: SessionPolicy,
+    pub password: PasswordPolicy,
+    /// Key of the audit hash chain. Keep it out of the database.
+    pub audit_key: Vec<u8>,
+    /// The deployment's home region (the reference county by default).
+    pub default_region: RegionCode,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            session: SessionPolicy::default(),
+            password: PasswordPolicy::default(),
+            audit_key: b"keyproj-development-key".to_vec(),
+            default_region: RegionCode::parse("430922").expect("valid"),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub cfg: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl App {
+    pub fn new(db: Db, cfg: Config) -> App {
+        App { db, cfg: Arc::new(cfg), clock: Arc::new(SystemClock) }
+    }
+    pub fn with_clock(db: Db, cfg: Config, clock: Arc<dyn Clock>) -> App {
+        App { db, cfg: Arc::new(cfg), clock }
+    }
+    /// Now, truncated to what both databases store exactly.
+    pub fn now(&self) -> DateTime<Utc> {
+        storable_time(self.clock.now())
+    }
+}
+
+/// Who acts and from where.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub actor: Actor,
+    pub ip: String,
+}
+
+impl Ctx {
+    pub fn system(region: RegionCode) -> Ctx {
+        Ctx { actor: Actor::system(region), ip: "local".into() }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    #[error("输入有误：{0}")]
+    Validation(ValidationErrors),
+    #[error("记录不存在")]
+    NotFound,
+    #[error("没有权限执行此操作")]
+    Forbidden,
+    #[error("该记录已被他人修改，请刷新后重试")]
+    Stale,
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Db(DbError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<DbError> for ServiceError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::NotFound => ServiceError::NotFound,
+            DbError::Stale => ServiceError::Stale,
+            other => ServiceError::Db(other),
+        }
+    }
+}
+
+impl From<ValidationErrors> for ServiceError {
+    fn from(e: ValidationErrors) -> Self {
+        ServiceError::Validation(e)
+    }
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+pub(crate) fn field_error(field: &str, code: &'static str, msg: impl Into<String>) -> ServiceError {
+    ServiceError::Validation(ValidationErrors::single(field, code, msg))
+}
+
+pub(crate) fn check(d: Decision) -> Result<()> {
+    match d {
+        Decision::Allow => Ok(()),
+        Decision::Forbidden => Err(ServiceError::Forbidden),
+        Decision::NotFound => Err(ServiceError::NotFound),
+    }
+}
+
+pub(crate) fn require(ctx: &Ctx, action: Action) -> Result<()> {
+    check(keyproj_domain::authz::authorize(&ctx.actor, action))
+}
+
+/// Appends an audit row inside `tx`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn audit<B: Serialize, A: Serialize>(
+    app: &App,
+    tx: &mut Tx,
+    ctx: &Ctx,
+    action: &str,
+    entity_type: &str,
+    entity_id: Option<String>,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> Result<()> {
+    let to_json = |v: Option<String>| v;
+    let f = AuditFields {
+        at: app.now(),
+        user_id: (ctx.actor.user_id != 0).then_some(ctx.actor.user_id),
+        username: ctx.actor.username.clone(),
+        unit_id: (ctx.actor.unit_id != 0).then_some(ctx.actor.unit_id),
+        ip: ctx.ip.clone(),
+        action: action.to_string(),
+        entity_type: entity_type.to_string(),
+        entity_id,
+        before_json: to_json(before.map(|b| serde_json::to_string(b).unwrap_or_default())),
+        after_json: to_json(after.map(|a| serde_json::to_string(a).unwrap_or_default())),
+    };
+    keyproj_db::repo::audit::append(tx, &app.cfg.audit_key, &f).await?;
+    Ok(())
+}
+
+/// A random secret of 32 bytes, URL-safe base64 (256 bits, from the OS generator).
+pub fn random_token() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    use base64::Engine;
+    let mut b = [0u8; 32];
+    OsRng.fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// Tokens are stored only as their SHA-256.
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A readable random password that meets the default policy (for first start and demo).
+pub fn random_password() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
+    const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+    const DIGIT: &[u8] = b"23456789";
+    let pick = |set: &[u8]| set[(OsRng.next_u32() as usize) % set.len()] as char;
+    let mut s = String::new();
+    for i in 0..16 {
+        if i > 0 && i % 4 == 0 {
+            s.push('-');
+        }
+        s.push(match i % 4 {
+            0 => pick(UPPER),
+            3 => pick(DIGIT),
+            _ => pick(LOWER),
+        });
+    }
+    s
+}

@@ -1,0 +1,156 @@
+//! The append-only audit log with its hash chain.
+
+use crate::{bind_params, run, DbError, Param, Tx, Where};
+use chrono::{DateTime, Utc};
+use keyproj_domain::audit::{chain_hash, AuditFields, GENESIS};
+use serde::Serialize;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub unit_id: Option<i64>,
+    pub ip: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<String>,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditRow {
+    pub fn fields(&self) -> AuditFields {
+        AuditFields {
+            at: self.at,
+            user_id: self.user_id,
+            username: self.username.clone(),
+            unit_id: self.unit_id,
+            ip: self.ip.clone(),
+            action: self.action.clone(),
+            entity_type: self.entity_type.clone(),
+            entity_id: self.entity_id.clone(),
+            before_json: self.before_json.clone(),
+            after_json: self.after_json.clone(),
+        }
+    }
+}
+
+const COLS: &str = "id, at, user_id, username, unit_id, ip, action, entity_type, entity_id, before_json, after_json, prev_hash, hash";
+
+/// Appends one row, chained to the last. Must run inside the transaction of the change it
+/// records: if this fails, the change fails.
+pub async fn append(tx: &mut Tx, key: &[u8], f: &AuditFields) -> Result<i64, DbError> {
+    if let Tx::Postgres(t) = tx {
+        // Serialise appends across instances so the chain stays linear; released at commit.
+        sqlx::query("SELECT pg_advisory_xact_lock(7262001)").execute(&mut **t).await?;
+    }
+    const LAST: &str = "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1";
+    let prev = run!(tx, |c| sqlx::query_scalar::<_, String>(LAST).fetch_optional(c).await)?.unwrap_or_else(|| GENESIS.to_string());
+    let hash = chain_hash(key, &prev, f);
+    const SQL: &str = "INSERT INTO audit_log (at, user_id, username, unit_id, ip, action, entity_type, entity_id, before_json,
+        after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(f.at)
+        .bind(f.user_id)
+        .bind(&f.username)
+        .bind(f.unit_id)
+        .bind(&f.ip)
+        .bind(&f.action)
+        .bind(&f.entity_type)
+        .bind(&f.entity_id)
+        .bind(&f.before_json)
+        .bind(&f.after_json)
+        .bind(&prev)
+        .bind(&hash)
+        .fetch_one(c)
+        .await)?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub user: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+fn where_of(f: &AuditFilter) -> Where {
+    let mut w = Where::default();
+    if let Some(u) = &f.user {
+        w.push("username = ?", vec![Param::Text(u.clone())]);
+    }
+    if let Some(e) = &f.entity_type {
+        w.push("entity_type = ?", vec![Param::Text(e.clone())]);
+    }
+    if let Some(e) = &f.entity_id {
+        w.push("entity_id = ?", vec![Param::Text(e.clone())]);
+    }
+    if let Some(a) = &f.action {
+        w.push("action = ?", vec![Param::Text(a.clone())]);
+    }
+    w
+}
+
+/// Time bounds are bound as typed values (they are not `Param`s).
+fn time_conds(w: &Where, f: &AuditFilter) -> (String, usize) {
+    let mut n = w.next_placeholder();
+    let mut extra = String::new();
+    let mut first = w.params.is_empty();
+    for (present, op) in [(f.from.is_some(), ">="), (f.to.is_some(), "<")] {
+        if present {
+            extra.push_str(if first { " WHERE " } else { " AND " });
+            extra.push_str(&format!("at {op} ${n}"));
+            n += 1;
+            first = false;
+        }
+    }
+    (extra, n)
+}
+
+pub async fn list(tx: &mut Tx, f: &AuditFilter) -> Result<(Vec<AuditRow>, i64), DbError> {
+    let w = where_of(f);
+    let (extra, n) = time_conds(&w, f);
+    let base = format!("FROM audit_log{}{}", w.sql(), extra);
+    let count_sql = format!("SELECT COUNT(*) {base}");
+    let sql = format!("SELECT {COLS} {base} ORDER BY id DESC LIMIT ${} OFFSET ${}", n, n + 1);
+    let total = run!(tx, |c| {
+        let mut q = bind_params!(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql)), w.params);
+        if let Some(t) = f.from {
+            q = q.bind(t);
+        }
+        if let Some(t) = f.to {
+            q = q.bind(t);
+        }
+        q.fetch_one(c).await
+    })?;
+    let rows = run!(tx, |c| {
+        let mut q = bind_params!(sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql)), w.params);
+        if let Some(t) = f.from {
+            q = q.bind(t);
+        }
+        if let Some(t) = f.to {
+            q = q.bind(t);
+        }
+        q.bind(f.limit).bind(f.offset).fetch_all(c).await
+    })?;
+    Ok((rows, total))
+}
+
+/// Rows with id > `after`, in id order, at most `limit` (for verifying in batches).
+pub async fn batch(tx: &mut Tx, after: i64, limit: i64) -> Result<Vec<AuditRow>, DbError> {
+    let sql = format!("SELECT {COLS} FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2");
+    Ok(run!(tx, |c| sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql)).bind(after).bind(limit).fetch_all(c).await)?)
+}
+
+pub async fn for_entity(tx: &mut Tx, entity_type: &str, entity_id: &str, limit: i64) -> Result<Vec<AuditRow>, DbError> {
+    let sql = format!("SELECT {COLS} FROM audit_log WHERE entity_type = $1 AND entity_id = $2 ORDER BY id DESC LIMIT $3");
+    Ok(run!(tx, |c| sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql)).bind(entity_type).bind(entity_id).bind(limit).fetch_all(c).await)?)
+}

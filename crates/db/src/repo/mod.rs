@@ -1,0 +1,11 @@
+//! Repositories: one function per query, the same SQL text for both engines.
+
+pub mod audit;
+pub mod org;
+pub mod projects;
+pub mod users;
+
+/// Rows affected → `Stale` when an optimistic update touched nothing.
+pub(crate) fn expect_one(affected: u64) -> Result<(), crate::DbError> {
+    if affected == 1 { Ok(()) } else { Err(crate::DbError::Stale) }
+}
