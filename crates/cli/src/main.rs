@@ -1,1 +1,420 @@
-fn main() {}
+//! `keyproj` — the one binary: server, migrations, accounts, demo data, backup, audit check,
+//! and moving a deployment between databases.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use keyproj_db::{Db, DbOptions};
+use keyproj_domain::RegionCode;
+use keyproj_domain::authz::Role;
+use keyproj_service::{App, Config};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(name = "keyproj", version, about = "重点项目建设管理平台 keyproj")]
+struct Cli {
+    /// Database URL: sqlite://keyproj.db (default) or postgres://user@host/db
+    #[arg(long, global = true, env = "KEYPROJ_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Optional TOML configuration file (flags and environment variables override it)
+    #[arg(long, global = true, env = "KEYPROJ_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the web server (migrates first)
+    Serve {
+        /// Address to listen on
+        #[arg(long, env = "KEYPROJ_BIND")]
+        bind: Option<String>,
+        /// Load the demo county if the database has no projects
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations
+    Migrate,
+    /// Load the demo county into an empty database
+    Demo,
+    /// Accounts
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
+    /// Consistent online backup (SQLite: VACUUM INTO; PostgreSQL: prints the pg_dump command)
+    Backup { file: PathBuf },
+    /// The audit trail
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
+    /// Copy a whole deployment to another (migrated, empty) database
+    Copy {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create an account with a one-time password
+    Add {
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// Unit name (must exist)
+        #[arg(long)]
+        unit: String,
+        /// Role keys, comma separated: system_admin, security_admin, audit_admin, center_staff, county_leader, unit_user, owner
+        #[arg(long)]
+        roles: String,
+    },
+    /// Set a new password (asks for none: prints a one-time password unless --password is given)
+    Passwd {
+        username: String,
+        #[arg(long, env = "KEYPROJ_NEW_PASSWORD")]
+        password: Option<String>,
+    },
+    /// List accounts
+    List,
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Walk the hash chain and report the first broken link
+    Verify,
+}
+
+/// The configuration file. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    bind: Option<String>,
+    region: Option<String>,
+    max_connections: Option<u32>,
+    audit_key_file: Option<PathBuf>,
+    session_idle_minutes: Option<i64>,
+    session_absolute_hours: Option<i64>,
+    password_min_length: Option<usize>,
+    max_failed_logins: Option<i64>,
+    lockout_minutes: Option<i64>,
+    secure_cookies: Option<bool>,
+    trust_proxy: Option<bool>,
+}
+
+struct Settings {
+    database_url: String,
+    bind: String,
+    db_opts: DbOptions,
+    cfg: Config,
+    secure_cookies: bool,
+    trust_proxy: bool,
+}
+
+fn env_or<T: std::str::FromStr>(key: &str, file: Option<T>) -> Option<T> {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .or(file)
+}
+
+/// Reads the audit key: `KEYPROJ_AUDIT_KEY`, else a key file (created with a random key on
+/// first start, readable by the owner only). The key never goes into the database.
+fn audit_key(file: &Path) -> Result<Vec<u8>> {
+    if let Ok(k) = std::env::var("KEYPROJ_AUDIT_KEY") {
+        if k.len() < 16 {
+            bail!("KEYPROJ_AUDIT_KEY 太短（至少16个字符）");
+        }
+        return Ok(k.into_bytes());
+    }
+    if file.exists() {
+        let k = std::fs::read_to_string(file)
+            .with_context(|| format!("读取审计密钥文件 {}", file.display()))?;
+        return Ok(k.trim().as_bytes().to_vec());
+    }
+    let k = keyproj_service::random_token();
+    std::fs::write(file, &k).with_context(|| format!("写入审计密钥文件 {}", file.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
+    }
+    eprintln!(
+        "已生成审计密钥文件 {}（请与数据库一同备份，丢失后审计链无法校验）",
+        file.display()
+    );
+    Ok(k.into_bytes())
+}
+
+fn settings(cli: &Cli, bind_flag: Option<&String>) -> Result<Settings> {
+    let file: FileConfig = match &cli.config {
+        Some(p) => toml::from_str(
+            &std::fs::read_to_string(p).with_context(|| format!("读取配置文件 {}", p.display()))?,
+        )
+        .with_context(|| format!("配置文件 {} 格式有误", p.display()))?,
+        None => FileConfig::default(),
+    };
+    let database_url = cli
+        .database_url
+        .clone()
+        .or(file.database_url)
+        .unwrap_or_else(|| "sqlite://keyproj.db".into());
+    let bind = bind_flag
+        .cloned()
+        .or(file.bind)
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let region = RegionCode::parse(
+        &env_or("KEYPROJ_REGION", file.region).unwrap_or_else(|| "430922".into()),
+    )
+    .map_err(|e| anyhow::anyhow!(e.message))?;
+    let key_file = env_or("KEYPROJ_AUDIT_KEY_FILE", file.audit_key_file)
+        .unwrap_or_else(|| PathBuf::from("keyproj-audit.key"));
+    let mut cfg = Config {
+        default_region: region,
+        audit_key: audit_key(&key_file)?,
+        ..Config::default()
+    };
+    if let Some(m) = env_or("KEYPROJ_SESSION_IDLE_MINUTES", file.session_idle_minutes) {
+        cfg.session.idle = chrono::Duration::minutes(m);
+    }
+    if let Some(h) = env_or(
+        "KEYPROJ_SESSION_ABSOLUTE_HOURS",
+        file.session_absolute_hours,
+    ) {
+        cfg.session.absolute = chrono::Duration::hours(h);
+    }
+    if let Some(n) = env_or("KEYPROJ_PASSWORD_MIN_LENGTH", file.password_min_length) {
+        cfg.password.min_length = n.max(8);
+    }
+    if let Some(n) = env_or("KEYPROJ_MAX_FAILED_LOGINS", file.max_failed_logins) {
+        cfg.session.max_failed_logins = n.max(1);
+    }
+    if let Some(m) = env_or("KEYPROJ_LOCKOUT_MINUTES", file.lockout_minutes) {
+        cfg.session.lockout = chrono::Duration::minutes(m);
+    }
+    Ok(Settings {
+        database_url,
+        bind,
+        db_opts: DbOptions {
+            max_connections: env_or("KEYPROJ_MAX_CONNECTIONS", file.max_connections).unwrap_or(10),
+        },
+        cfg,
+        secure_cookies: env_or("KEYPROJ_SECURE_COOKIES", file.secure_cookies).unwrap_or(false),
+        trust_proxy: env_or("KEYPROJ_TRUST_PROXY", file.trust_proxy).unwrap_or(false),
+    })
+}
+
+async fn open(s: &Settings) -> Result<App> {
+    let db = Db::connect(&s.database_url, &s.db_opts)
+        .await
+        .with_context(|| format!("连接数据库 {}", keyproj_db::redact(&s.database_url)))?;
+    db.migrate().await.context("数据库迁移")?;
+    Ok(App::new(db, s.cfg.clone()))
+}
+
+fn print_accounts(accounts: &[(String, Role, String)]) {
+    println!("\n演示账号（一次性密码只显示这一次）：");
+    for (u, r, p) in accounts {
+        println!("  {:<10} {:<8} {}", u, r.label(), p);
+    }
+    println!();
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KEYPROJ_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match &cli.cmd {
+        Cmd::Serve { bind, demo } => {
+            let s = settings(&cli, bind.as_ref())?;
+            let app = open(&s).await?;
+            if *demo {
+                let mut tx = app.db.begin_read().await?;
+                let empty = keyproj_db::repo::projects::count_all(&mut tx).await? == 0;
+                tx.rollback().await?;
+                if empty {
+                    println!("正在载入演示县（桃江县）数据……");
+                    let accounts = keyproj_service::demo::load(&app)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    print_accounts(&accounts.0);
+                }
+            }
+            if let Some(pw) = keyproj_service::users::bootstrap_admin(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                println!(
+                    "\n已创建系统管理员 admin，一次性密码：{pw}\n（只显示这一次；首次登录须修改）\n"
+                );
+            }
+            let listener = tokio::net::TcpListener::bind(&s.bind)
+                .await
+                .with_context(|| format!("监听 {}", s.bind))?;
+            println!(
+                "keyproj 已启动：http://{}/  （数据库：{}）",
+                listener.local_addr()?,
+                keyproj_db::redact(&s.database_url)
+            );
+            keyproj_web::serve(
+                keyproj_web::AppState {
+                    app,
+                    secure_cookies: s.secure_cookies,
+                    trust_proxy: s.trust_proxy,
+                },
+                listener,
+            )
+            .await?;
+        }
+        Cmd::Migrate => {
+            let s = settings(&cli, None)?;
+            open(&s).await?;
+            println!("数据库已迁移到最新版本");
+        }
+        Cmd::Demo => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            let accounts = keyproj_service::demo::load(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("演示县数据已载入");
+            print_accounts(&accounts.0);
+        }
+        Cmd::User { cmd } => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            match cmd {
+                UserCmd::Add {
+                    username,
+                    name,
+                    unit,
+                    roles,
+                } => {
+                    let roles: Vec<Role> = roles
+                        .split(',')
+                        .map(|r| Role::from_key(r).ok_or_else(|| anyhow::anyhow!("未知角色：{r}")))
+                        .collect::<Result<_>>()?;
+                    let mut tx = app.db.begin_read().await?;
+                    let u = keyproj_db::repo::org::find_unit_by_name(
+                        &mut tx,
+                        app.cfg.default_region.as_str(),
+                        unit,
+                    )
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("单位不存在：{unit}"))?;
+                    tx.rollback().await?;
+                    let mut ctx = keyproj_service::Ctx::system(app.cfg.default_region.clone());
+                    ctx.actor.roles = vec![Role::SystemAdmin];
+                    let (_, pw) = keyproj_service::users::create(
+                        &app,
+                        &ctx,
+                        &keyproj_service::users::NewAccount {
+                            username,
+                            display_name: name,
+                            unit_id: u.id,
+                            roles: &roles,
+                        },
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("已创建 {username}，一次性密码：{pw}（首次登录须修改）");
+                }
+                UserCmd::Passwd { username, password } => {
+                    let pw = keyproj_service::users::set_password_cli(
+                        &app,
+                        username,
+                        password.as_deref(),
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    if password.is_none() {
+                        println!("{username} 的一次性密码：{pw}（首次登录须修改）");
+                    } else {
+                        println!("{username} 的密码已修改");
+                    }
+                }
+                UserCmd::List => {
+                    let mut tx = app.db.begin_read().await?;
+                    for u in keyproj_db::repo::users::list_users(&mut tx).await? {
+                        let roles = keyproj_db::repo::users::roles_of(&mut tx, u.id).await?;
+                        let labels: Vec<&str> = roles
+                            .iter()
+                            .filter_map(|r| Role::from_key(r))
+                            .map(|r| r.label())
+                            .collect();
+                        println!(
+                            "{:<16} {:<12} {:<24} {}{}",
+                            u.username,
+                            u.display_name,
+                            u.unit_name,
+                            labels.join("、"),
+                            if u.disabled { "（已停用）" } else { "" }
+                        );
+                    }
+                }
+            }
+        }
+        Cmd::Backup { file } => {
+            let s = settings(&cli, None)?;
+            let db = Db::connect(&s.database_url, &s.db_opts).await?;
+            match db {
+                Db::Sqlite(_) => {
+                    db.backup_sqlite(file).await?;
+                    println!("已备份到 {}（请同时备份审计密钥文件）", file.display());
+                }
+                Db::Postgres(_) => {
+                    println!(
+                        "PostgreSQL 请用 pg_dump 在线备份：\n  {}",
+                        keyproj_db::pg_dump_command(&s.database_url, &file.display().to_string())
+                    );
+                }
+            }
+        }
+        Cmd::Audit {
+            cmd: AuditCmd::Verify,
+        } => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            let r = keyproj_service::audit_log::verify(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            match r.broken {
+                None => println!("审计链完整：共 {} 条记录，校验通过", r.rows),
+                Some(b) => {
+                    println!(
+                        "审计链断裂：第 {} 号记录 —— {}（此前 {} 条校验通过）",
+                        b.id, b.reason, r.rows
+                    );
+                    std::process::exit(2);
+                }
+            }
+        }
+        Cmd::Copy { from, to } => {
+            let s = settings(&cli, None)?;
+            let src = Db::connect(from, &s.db_opts).await?;
+            src.migrate().await?;
+            let dst = Db::connect(to, &s.db_opts).await?;
+            dst.migrate().await?;
+            let report = keyproj_db::copy::copy_all(&src, &dst).await?;
+            for (t, n) in report {
+                println!("{t:<24} {n}");
+            }
+            println!(
+                "已复制：{} → {}",
+                keyproj_db::redact(from),
+                keyproj_db::redact(to)
+            );
+        }
+    }
+    Ok(())
+}

@@ -2,7 +2,7 @@
 //! table by table with typed columns, keeping every id, so history and the audit chain
 //! survive intact. The destination must be migrated and empty.
 
-use crate::{run, DbError, Db, Tx};
+use crate::{Db, DbError, Tx, run};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -28,17 +28,48 @@ use Kind::*;
 
 /// In dependency order. The schema-parity test checks this list against the schema.
 pub const TABLES: &[TableSpec] = &[
-    TableSpec { name: "regions", columns: &[("code", Text, false), ("name", Text, false), ("parent_code", Text, true)], order_by: "code", self_refs: &[], identity: false },
+    TableSpec {
+        name: "regions",
+        columns: &[
+            ("code", Text, false),
+            ("name", Text, false),
+            ("parent_code", Text, true),
+        ],
+        order_by: "code",
+        self_refs: &[],
+        identity: false,
+    },
     TableSpec {
         name: "units",
-        columns: &[("id", I64, false), ("region_code", Text, false), ("name", Text, false), ("kind", Text, false), ("contact", Text, false), ("phone", Text, false), ("sort_order", I64, false), ("version", I64, false), ("created_at", Time, false), ("updated_at", Time, false)],
+        columns: &[
+            ("id", I64, false),
+            ("region_code", Text, false),
+            ("name", Text, false),
+            ("kind", Text, false),
+            ("contact", Text, false),
+            ("phone", Text, false),
+            ("sort_order", I64, false),
+            ("version", I64, false),
+            ("created_at", Time, false),
+            ("updated_at", Time, false),
+        ],
         order_by: "id",
         self_refs: &[],
         identity: true,
     },
     TableSpec {
         name: "leaders",
-        columns: &[("id", I64, false), ("region_code", Text, false), ("name", Text, false), ("title", Text, false), ("phone", Text, false), ("sort_order", I64, false), ("version", I64, false), ("created_at", Time, false), ("updated_at", Time, false)],
+        columns: &[
+            ("id", I64, false),
+            ("region_code", Text, false),
+            ("name", Text, false),
+            ("title", Text, false),
+            ("phone", Text, false),
+            ("sort_order", I64, false),
+            ("version", I64, false),
+            ("created_at", Time, false),
+            ("updated_at", Time, false),
+        ],
         order_by: "id",
         self_refs: &[],
         identity: true,
@@ -46,25 +77,59 @@ pub const TABLES: &[TableSpec] = &[
     TableSpec {
         name: "users",
         columns: &[
-            ("id", I64, false), ("username", Text, false), ("display_name", Text, false), ("unit_id", I64, false), ("password_hash", Text, false),
-            ("must_change_password", Bool, false), ("disabled", Bool, false), ("failed_logins", I64, false), ("locked_until", Time, true),
-            ("password_changed_at", Time, false), ("last_login_at", Time, true), ("version", I64, false), ("created_at", Time, false), ("updated_at", Time, false),
+            ("id", I64, false),
+            ("username", Text, false),
+            ("display_name", Text, false),
+            ("unit_id", I64, false),
+            ("password_hash", Text, false),
+            ("must_change_password", Bool, false),
+            ("disabled", Bool, false),
+            ("failed_logins", I64, false),
+            ("locked_until", Time, true),
+            ("password_changed_at", Time, false),
+            ("last_login_at", Time, true),
+            ("version", I64, false),
+            ("created_at", Time, false),
+            ("updated_at", Time, false),
         ],
         order_by: "id",
         self_refs: &[],
         identity: true,
     },
-    TableSpec { name: "user_roles", columns: &[("user_id", I64, false), ("role", Text, false)], order_by: "user_id, role", self_refs: &[], identity: false },
+    TableSpec {
+        name: "user_roles",
+        columns: &[("user_id", I64, false), ("role", Text, false)],
+        order_by: "user_id, role",
+        self_refs: &[],
+        identity: false,
+    },
     TableSpec {
         name: "sessions",
-        columns: &[("id", I64, false), ("token_hash", Text, false), ("user_id", I64, false), ("csrf_token", Text, false), ("created_at", Time, false), ("last_seen_at", Time, false), ("ip", Text, false), ("user_agent", Text, false)],
+        columns: &[
+            ("id", I64, false),
+            ("token_hash", Text, false),
+            ("user_id", I64, false),
+            ("csrf_token", Text, false),
+            ("created_at", Time, false),
+            ("last_seen_at", Time, false),
+            ("ip", Text, false),
+            ("user_agent", Text, false),
+        ],
         order_by: "id",
         self_refs: &[],
         identity: true,
     },
     TableSpec {
         name: "api_tokens",
-        columns: &[("id", I64, false), ("user_id", I64, false), ("name", Text, false), ("token_hash", Text, false), ("created_at", Time, false), ("last_used_at", Time, true), ("revoked_at", Time, true)],
+        columns: &[
+            ("id", I64, false),
+            ("user_id", I64, false),
+            ("name", Text, false),
+            ("token_hash", Text, false),
+            ("created_at", Time, false),
+            ("last_used_at", Time, true),
+            ("revoked_at", Time, true),
+        ],
         order_by: "id",
         self_refs: &[],
         identity: true,
@@ -72,8 +137,19 @@ pub const TABLES: &[TableSpec] = &[
     TableSpec {
         name: "audit_log",
         columns: &[
-            ("id", I64, false), ("at", Time, false), ("user_id", I64, true), ("username", Text, false), ("unit_id", I64, true), ("ip", Text, false), ("action", Text, false),
-            ("entity_type", Text, false), ("entity_id", Text, true), ("before_json", Text, true), ("after_json", Text, true), ("prev_hash", Text, false), ("hash", Text, false),
+            ("id", I64, false),
+            ("at", Time, false),
+            ("user_id", I64, true),
+            ("username", Text, false),
+            ("unit_id", I64, true),
+            ("ip", Text, false),
+            ("action", Text, false),
+            ("entity_type", Text, false),
+            ("entity_id", Text, true),
+            ("before_json", Text, true),
+            ("after_json", Text, true),
+            ("prev_hash", Text, false),
+            ("hash", Text, false),
         ],
         order_by: "id",
         self_refs: &[],
@@ -81,7 +157,13 @@ pub const TABLES: &[TableSpec] = &[
     },
     TableSpec {
         name: "inclusion_thresholds",
-        columns: &[("region_code", Text, false), ("class", Text, false), ("min_fen", I64, false), ("version", I64, false), ("updated_at", Time, false)],
+        columns: &[
+            ("region_code", Text, false),
+            ("class", Text, false),
+            ("min_fen", I64, false),
+            ("version", I64, false),
+            ("updated_at", Time, false),
+        ],
         order_by: "region_code, class",
         self_refs: &[],
         identity: false,
@@ -89,22 +171,56 @@ pub const TABLES: &[TableSpec] = &[
     TableSpec {
         name: "projects",
         columns: &[
-            ("id", I64, false), ("region_code", Text, false), ("code", Text, true), ("name", Text, false), ("national_code", Text, true), ("level", Text, false), ("stage", Text, false),
-            ("industry", Text, false), ("township_unit_id", I64, true), ("owner_unit_id", I64, true), ("content_scale", Text, false), ("total_investment_fen", I64, false),
-            ("funding_sources", Text, false), ("planned_start", Text, true), ("planned_completion", Text, true), ("actual_start", Text, true), ("actual_completion", Text, true),
-            ("leader_id", I64, true), ("lead_unit_id", I64, true), ("parent_id", I64, true), ("location", Text, false), ("tags", Text, false), ("below_threshold", Bool, false),
-            ("version", I64, false), ("created_at", Time, false), ("updated_at", Time, false),
+            ("id", I64, false),
+            ("region_code", Text, false),
+            ("code", Text, true),
+            ("name", Text, false),
+            ("national_code", Text, true),
+            ("level", Text, false),
+            ("stage", Text, false),
+            ("industry", Text, false),
+            ("township_unit_id", I64, true),
+            ("owner_unit_id", I64, true),
+            ("content_scale", Text, false),
+            ("total_investment_fen", I64, false),
+            ("funding_sources", Text, false),
+            ("planned_start", Text, true),
+            ("planned_completion", Text, true),
+            ("actual_start", Text, true),
+            ("actual_completion", Text, true),
+            ("leader_id", I64, true),
+            ("lead_unit_id", I64, true),
+            ("parent_id", I64, true),
+            ("location", Text, false),
+            ("tags", Text, false),
+            ("below_threshold", Bool, false),
+            ("version", I64, false),
+            ("created_at", Time, false),
+            ("updated_at", Time, false),
         ],
         order_by: "id",
         self_refs: &["parent_id"],
         identity: true,
     },
-    TableSpec { name: "project_units", columns: &[("project_id", I64, false), ("unit_id", I64, false)], order_by: "project_id, unit_id", self_refs: &[], identity: false },
+    TableSpec {
+        name: "project_units",
+        columns: &[("project_id", I64, false), ("unit_id", I64, false)],
+        order_by: "project_id, unit_id",
+        self_refs: &[],
+        identity: false,
+    },
     TableSpec {
         name: "project_stage_changes",
         columns: &[
-            ("id", I64, false), ("project_id", I64, false), ("from_stage", Text, true), ("to_stage", Text, false), ("changed_on", Text, false), ("reason", Text, false),
-            ("user_id", I64, true), ("username", Text, false), ("at", Time, false),
+            ("id", I64, false),
+            ("project_id", I64, false),
+            ("from_stage", Text, true),
+            ("to_stage", Text, false),
+            ("changed_on", Text, false),
+            ("reason", Text, false),
+            ("user_id", I64, true),
+            ("username", Text, false),
+            ("at", Time, false),
         ],
         order_by: "id",
         self_refs: &[],
@@ -142,7 +258,10 @@ pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, Db
     let mut check = to.begin_read().await?;
     for spec in TABLES {
         if crate::schema::row_count(&mut check, spec.name).await? > 0 {
-            return Err(DbError::Config(format!("目标数据库不是空的（表 {} 已有数据）", spec.name)));
+            return Err(DbError::Config(format!(
+                "目标数据库不是空的（表 {} 已有数据）",
+                spec.name
+            )));
         }
     }
     check.rollback().await?;
@@ -152,16 +271,30 @@ pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, Db
     let mut report = vec![];
     for spec in TABLES {
         let cols: Vec<&str> = spec.columns.iter().map(|c| c.0).collect();
-        let select = format!("SELECT {} FROM {} ORDER BY {} LIMIT $1 OFFSET $2", cols.join(", "), spec.name, spec.order_by);
+        let select = format!(
+            "SELECT {} FROM {} ORDER BY {} LIMIT $1 OFFSET $2",
+            cols.join(", "),
+            spec.name,
+            spec.order_by
+        );
         let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
-        let insert = format!("INSERT INTO {} ({}) VALUES ({})", spec.name, cols.join(", "), placeholders.join(", "));
+        let insert = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            spec.name,
+            cols.join(", "),
+            placeholders.join(", ")
+        );
         let mut offset = 0i64;
         let mut deferred: Vec<(i64, Vec<Option<i64>>)> = vec![];
         loop {
             let sel = select.clone();
             let rows: Vec<Vec<Value>> = match &mut src {
                 Tx::Sqlite(t) => {
-                    let rs = sqlx::query(sqlx::AssertSqlSafe(sel)).bind(BATCH).bind(offset).fetch_all(&mut **t).await?;
+                    let rs = sqlx::query(sqlx::AssertSqlSafe(sel))
+                        .bind(BATCH)
+                        .bind(offset)
+                        .fetch_all(&mut **t)
+                        .await?;
                     let mut v = vec![];
                     for r in rs {
                         v.push(decode_row!(r, spec));
@@ -169,7 +302,11 @@ pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, Db
                     v
                 }
                 Tx::Postgres(t) => {
-                    let rs = sqlx::query(sqlx::AssertSqlSafe(sel)).bind(BATCH).bind(offset).fetch_all(&mut **t).await?;
+                    let rs = sqlx::query(sqlx::AssertSqlSafe(sel))
+                        .bind(BATCH)
+                        .bind(offset)
+                        .fetch_all(&mut **t)
+                        .await?;
                     let mut v = vec![];
                     for r in rs {
                         v.push(decode_row!(r, spec));
@@ -186,7 +323,10 @@ pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, Db
                     };
                     let mut refs = vec![];
                     for r in spec.self_refs {
-                        let ix = cols.iter().position(|c| c == r).expect("self ref is a column");
+                        let ix = cols
+                            .iter()
+                            .position(|c| c == r)
+                            .expect("self ref is a column");
                         if let Value::I64(v) = vals[ix] {
                             refs.push(v);
                         }
@@ -217,7 +357,12 @@ pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, Db
             for (col, v) in spec.self_refs.iter().zip(refs) {
                 if v.is_some() {
                     let sql = format!("UPDATE {} SET {col} = $1 WHERE id = $2", spec.name);
-                    run!(&mut dst, |c| sqlx::query(sqlx::AssertSqlSafe(sql)).bind(v).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+                    run!(&mut dst, |c| sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(v)
+                        .bind(id)
+                        .execute(c)
+                        .await
+                        .map(|r| r.rows_affected()))?;
                 }
             }
         }
@@ -227,7 +372,9 @@ pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, Db
                     "SELECT setval(pg_get_serial_sequence('{0}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM {0}), false)",
                     spec.name
                 );
-                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut **t).await?;
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut **t)
+                    .await?;
             }
         }
         report.push((spec.name, offset));

@@ -24,6 +24,10 @@ impl DbError {
     }
     /// Turns a unique violation into `Duplicate(message)`; other errors pass unchanged.
     pub fn on_duplicate(self, message: &str) -> DbError {
-        if self.is_unique_violation() { DbError::Duplicate(message.to_string()) } else { self }
+        if self.is_unique_violation() {
+            DbError::Duplicate(message.to_string())
+        } else {
+            self
+        }
     }
 }

@@ -7,10 +7,10 @@
 //! two writers never deadlock on a lock upgrade.
 
 pub mod copy;
-pub mod testing;
 mod error;
 pub mod repo;
 pub mod schema;
+pub mod testing;
 
 pub use error::DbError;
 
@@ -39,7 +39,9 @@ pub struct DbOptions {
 
 impl Default for DbOptions {
     fn default() -> Self {
-        DbOptions { max_connections: 10 }
+        DbOptions {
+            max_connections: 10,
+        }
     }
 }
 
@@ -109,7 +111,11 @@ impl Where {
         self.conds.push(out);
     }
     pub fn sql(&self) -> String {
-        if self.conds.is_empty() { String::new() } else { format!(" WHERE {}", self.conds.join(" AND ")) }
+        if self.conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.conds.join(" AND "))
+        }
     }
     pub fn next_placeholder(&self) -> usize {
         self.params.len() + 1
@@ -127,7 +133,10 @@ impl Db {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new().max_connections(4).connect_with(o).await?;
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(o)
+                .await?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let o = PgConnectOptions::from_str(url)?;
@@ -138,7 +147,10 @@ impl Db {
                 .await?;
             Ok(Db::Postgres(pool))
         } else {
-            Err(DbError::Config(format!("不支持的数据库地址：{}（应以 sqlite:// 或 postgres:// 开头）", redact(url))))
+            Err(DbError::Config(format!(
+                "不支持的数据库地址：{}（应以 sqlite:// 或 postgres:// 开头）",
+                redact(url)
+            )))
         }
     }
 
@@ -186,10 +198,18 @@ impl Db {
         match self {
             Db::Sqlite(p) => {
                 if dest.exists() {
-                    return Err(DbError::Config(format!("备份文件已存在：{}", dest.display())));
+                    return Err(DbError::Config(format!(
+                        "备份文件已存在：{}",
+                        dest.display()
+                    )));
                 }
-                let path = dest.to_str().ok_or_else(|| DbError::Config("备份路径须为 UTF-8".into()))?;
-                sqlx::query("VACUUM INTO $1").bind(path.to_string()).execute(p).await?;
+                let path = dest
+                    .to_str()
+                    .ok_or_else(|| DbError::Config("备份路径须为 UTF-8".into()))?;
+                sqlx::query("VACUUM INTO $1")
+                    .bind(path.to_string())
+                    .execute(p)
+                    .await?;
                 Ok(())
             }
             Db::Postgres(_) => Err(DbError::Config("PostgreSQL 请使用 pg_dump 备份".into())),
@@ -253,7 +273,10 @@ mod tests {
     fn where_numbers_placeholders() {
         let mut w = Where::default();
         w.push("a = ?", vec![Param::I64(1)]);
-        w.push("(b LIKE ? OR c LIKE ?)", vec![Param::Text("x".into()), Param::Text("y".into())]);
+        w.push(
+            "(b LIKE ? OR c LIKE ?)",
+            vec![Param::Text("x".into()), Param::Text("y".into())],
+        );
         assert_eq!(w.sql(), " WHERE a = $1 AND (b LIKE $2 OR c LIKE $3)");
         assert_eq!(w.next_placeholder(), 4);
     }

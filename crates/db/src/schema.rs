@@ -1,6 +1,6 @@
 //! Schema introspection, for the parity test and for `copy`.
 
-use crate::{run, DbError, Tx};
+use crate::{DbError, Tx, run};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ColumnInfo {
@@ -21,9 +21,16 @@ pub async fn columns(tx: &mut Tx) -> Result<Vec<ColumnInfo>, DbError> {
             .await?;
             for table in tables {
                 let cols: Vec<(String, i64)> =
-                    sqlx::query_as("SELECT name, \"notnull\" FROM pragma_table_info($1)").bind(&table).fetch_all(&mut **t).await?;
+                    sqlx::query_as("SELECT name, \"notnull\" FROM pragma_table_info($1)")
+                        .bind(&table)
+                        .fetch_all(&mut **t)
+                        .await?;
                 for (column, notnull) in cols {
-                    out.push(ColumnInfo { table: table.clone(), column, nullable: notnull == 0 });
+                    out.push(ColumnInfo {
+                        table: table.clone(),
+                        column,
+                        nullable: notnull == 0,
+                    });
                 }
             }
         }
@@ -36,7 +43,11 @@ pub async fn columns(tx: &mut Tx) -> Result<Vec<ColumnInfo>, DbError> {
             .fetch_all(&mut **t)
             .await?;
             for (table, column, nullable) in cols {
-                out.push(ColumnInfo { table, column, nullable: nullable == "YES" });
+                out.push(ColumnInfo {
+                    table,
+                    column,
+                    nullable: nullable == "YES",
+                });
             }
         }
     }
@@ -47,5 +58,9 @@ pub async fn columns(tx: &mut Tx) -> Result<Vec<ColumnInfo>, DbError> {
 pub async fn row_count(tx: &mut Tx, table: &str) -> Result<i64, DbError> {
     // `table` comes from our own table list, never from input.
     let sql = format!("SELECT COUNT(*) FROM {table}");
-    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).fetch_one(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .fetch_one(c)
+    .await)?)
 }

@@ -1,4 +1,5 @@
 //! Office formats: .xlsx out (and, in later capabilities, in) and .docx. No database here:
 //! functions take plain rows and return bytes.
 
+pub mod chart;
 pub mod xlsx;

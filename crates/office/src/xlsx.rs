@@ -43,8 +43,15 @@ pub fn write(sheet: &Sheet) -> Result<Vec<u8>, XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name(sheet.name)?;
     let ncols = sheet.headers.len() as u16;
-    let title = Format::new().set_bold().set_font_size(16).set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter).set_font_name("宋体");
-    let sub = Format::new().set_align(FormatAlign::Right).set_font_name("宋体");
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(16)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_font_name("宋体");
+    let sub = Format::new()
+        .set_align(FormatAlign::Right)
+        .set_font_name("宋体");
     let head = Format::new()
         .set_bold()
         .set_border(FormatBorder::Thin)
@@ -53,10 +60,20 @@ pub fn write(sheet: &Sheet) -> Result<Vec<u8>, XlsxError> {
         .set_text_wrap()
         .set_background_color(Color::RGB(0xDDE6F0))
         .set_font_name("宋体");
-    let text = Format::new().set_border(FormatBorder::Thin).set_text_wrap().set_align(FormatAlign::VerticalCenter).set_font_name("宋体");
+    let text = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter)
+        .set_font_name("宋体");
     let quoted = text.clone().set_quote_prefix();
-    let num = Format::new().set_border(FormatBorder::Thin).set_num_format("#,##0.00").set_font_name("宋体");
-    let int = Format::new().set_border(FormatBorder::Thin).set_num_format("0").set_font_name("宋体");
+    let num = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("#,##0.00")
+        .set_font_name("宋体");
+    let int = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("0")
+        .set_font_name("宋体");
     let total_text = text.clone().set_bold();
     let total_num = num.clone().set_bold();
 
@@ -74,13 +91,23 @@ pub fn write(sheet: &Sheet) -> Result<Vec<u8>, XlsxError> {
     }
     ws.set_freeze_panes(r + 1, 0)?;
     r += 1;
-    let put = |ws: &mut rust_xlsxwriter::Worksheet, r: u32, cells: &[Cell], bold: bool| -> Result<(), XlsxError> {
+    let put = |ws: &mut rust_xlsxwriter::Worksheet,
+               r: u32,
+               cells: &[Cell],
+               bold: bool|
+     -> Result<(), XlsxError> {
         for (c, cell) in cells.iter().enumerate() {
             let c = c as u16;
             match cell {
-                Cell::Text(s) if needs_quote_prefix(s) => ws.write_string_with_format(r, c, s, &quoted)?,
-                Cell::Text(s) => ws.write_string_with_format(r, c, s, if bold { &total_text } else { &text })?,
-                Cell::Wan(v) => ws.write_number_with_format(r, c, *v, if bold { &total_num } else { &num })?,
+                Cell::Text(s) if needs_quote_prefix(s) => {
+                    ws.write_string_with_format(r, c, s, &quoted)?
+                }
+                Cell::Text(s) => {
+                    ws.write_string_with_format(r, c, s, if bold { &total_text } else { &text })?
+                }
+                Cell::Wan(v) => {
+                    ws.write_number_with_format(r, c, *v, if bold { &total_num } else { &num })?
+                }
                 Cell::Int(v) => ws.write_number_with_format(r, c, *v as f64, &int)?,
                 Cell::Empty => ws.write_blank(r, c, &text)?,
             };
@@ -114,20 +141,41 @@ mod tests {
             subtitle: Some("截至2022年12月"),
             headers: &[("序号", 6.0), ("项目名称", 30.0), ("总投资（万元）", 14.0)],
             rows: vec![
-                vec![Cell::Int(1), Cell::Text("=HYPERLINK(\"http://x\")".into()), Cell::Wan(12345.67)],
-                vec![Cell::Int(2), Cell::Text("桃花江储能电站".into()), Cell::Wan(0.5)],
+                vec![
+                    Cell::Int(1),
+                    Cell::Text("=HYPERLINK(\"http://x\")".into()),
+                    Cell::Wan(12345.67),
+                ],
+                vec![
+                    Cell::Int(2),
+                    Cell::Text("桃花江储能电站".into()),
+                    Cell::Wan(0.5),
+                ],
             ],
-            totals: Some(vec![Cell::Text("合计".into()), Cell::Empty, Cell::Wan(12346.17)]),
+            totals: Some(vec![
+                Cell::Text("合计".into()),
+                Cell::Empty,
+                Cell::Wan(12346.17),
+            ]),
         };
         let bytes = write(&sheet).unwrap();
         let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
         let range = wb.worksheet_range("项目库").unwrap();
-        assert_eq!(range.get_value((0, 0)), Some(&Data::String("桃江县重点建设项目库".into())));
-        assert_eq!(range.get_value((3, 1)), Some(&Data::String("=HYPERLINK(\"http://x\")".into())));
+        assert_eq!(
+            range.get_value((0, 0)),
+            Some(&Data::String("桃江县重点建设项目库".into()))
+        );
+        assert_eq!(
+            range.get_value((3, 1)),
+            Some(&Data::String("=HYPERLINK(\"http://x\")".into()))
+        );
         assert_eq!(range.get_value((3, 2)), Some(&Data::Float(12345.67)));
         assert_eq!(range.get_value((5, 0)), Some(&Data::String("合计".into())));
         let formulas = wb.worksheet_formula("项目库").unwrap();
-        assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "no cell may hold a formula");
+        assert!(
+            formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+            "no cell may hold a formula"
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The audit log as the 审计管理员 sees it, and the chain verification.
 
-use crate::{audit, require, App, Ctx, Result};
+use crate::{App, Ctx, Result, audit, require};
 use keyproj_db::repo::audit::{self as repo, AuditFilter, AuditRow};
-use keyproj_domain::audit::{verify_chain, BrokenLink, GENESIS};
+use keyproj_domain::audit::{BrokenLink, GENESIS, verify_chain};
 use keyproj_domain::authz::Action;
 
 pub async fn list(app: &App, ctx: &Ctx, f: &AuditFilter) -> Result<(Vec<AuditRow>, i64)> {
@@ -14,7 +14,17 @@ pub async fn list(app: &App, ctx: &Ctx, f: &AuditFilter) -> Result<(Vec<AuditRow
 pub async fn record_export(app: &App, ctx: &Ctx, rows: usize) -> Result<()> {
     require(ctx, Action::ViewAudit)?;
     let mut tx = app.db.begin_write().await?;
-    audit(app, &mut tx, ctx, "export", "audit_log", None, None::<&()>, Some(&serde_json::json!({ "rows": rows }))).await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "export",
+        "audit_log",
+        None,
+        None::<&()>,
+        Some(&serde_json::json!({ "rows": rows })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -37,15 +47,26 @@ pub async fn verify(app: &App) -> Result<VerifyReport> {
             break;
         }
         let fields: Vec<_> = rows.iter().map(|r| r.fields()).collect();
-        let items = rows.iter().zip(fields.iter()).map(|(r, f)| (r.id, f, r.prev_hash.as_str(), r.hash.as_str()));
+        let items = rows
+            .iter()
+            .zip(fields.iter())
+            .map(|(r, f)| (r.id, f, r.prev_hash.as_str(), r.hash.as_str()));
         match verify_chain(&app.cfg.audit_key, &prev, items) {
             Ok((n, last)) => {
                 total += n;
                 prev = last;
             }
-            Err(b) => return Ok(VerifyReport { rows: total, broken: Some(b) }),
+            Err(b) => {
+                return Ok(VerifyReport {
+                    rows: total,
+                    broken: Some(b),
+                });
+            }
         }
         after = rows.last().map(|r| r.id).unwrap_or(after);
     }
-    Ok(VerifyReport { rows: total, broken: None })
+    Ok(VerifyReport {
+        rows: total,
+        broken: None,
+    })
 }

@@ -4,28 +4,69 @@
 
 use crate::projects::ProjectInput;
 use crate::users::NewAccount;
-use crate::{auth, org as org_svc, App, Ctx, Result, ServiceError};
+use crate::{App, Ctx, Result, ServiceError, auth, org as org_svc};
 use keyproj_db::repo::{org, users};
 use keyproj_domain::authz::Role;
 use keyproj_domain::project::ProjectDraft;
 
 const DEPARTMENTS: &[&str] = &[
-    "县发展和改革局", "县财政局", "县自然资源局", "县住房和城乡建设局", "县交通运输局", "县水利局", "县工业和信息化局",
-    "县文化旅游广电体育局", "县教育局", "县卫生健康局", "县城市管理和综合执法局", "市生态环境局桃江分局", "县商务局", "县农业农村局", "县政务服务中心",
+    "县发展和改革局",
+    "县财政局",
+    "县自然资源局",
+    "县住房和城乡建设局",
+    "县交通运输局",
+    "县水利局",
+    "县工业和信息化局",
+    "县文化旅游广电体育局",
+    "县教育局",
+    "县卫生健康局",
+    "县城市管理和综合执法局",
+    "市生态环境局桃江分局",
+    "县商务局",
+    "县农业农村局",
+    "县政务服务中心",
 ];
 const TOWNSHIPS: &[&str] = &[
-    "桃花江镇", "马迹塘镇", "武潭镇", "修山镇", "石牛江镇", "松木塘镇", "大栗港镇", "灰山港镇", "鸬鹚渡镇", "三堂街镇", "牛田镇", "高桥镇", "沾溪镇", "浮邱山乡", "鲊埠回族乡",
+    "桃花江镇",
+    "马迹塘镇",
+    "武潭镇",
+    "修山镇",
+    "石牛江镇",
+    "松木塘镇",
+    "大栗港镇",
+    "灰山港镇",
+    "鸬鹚渡镇",
+    "三堂街镇",
+    "牛田镇",
+    "高桥镇",
+    "沾溪镇",
+    "浮邱山乡",
+    "鲊埠回族乡",
 ];
 const PARK: &str = "桃江经济开发区";
 const LEADERS: &[(&str, &str)] = &[
-    ("周建国", "县委书记"), ("李文华", "县委副书记、县长"), ("陈志强", "县委常委、常务副县长"), ("刘晓东", "县委常委、副县长"),
-    ("王红梅", "副县长"), ("赵立新", "副县长"), ("孙卫民", "副县长"), ("黄海波", "副县长"), ("吴秋萍", "县人大常委会副主任"), ("郑国庆", "县政协副主席"),
+    ("周建国", "县委书记"),
+    ("李文华", "县委副书记、县长"),
+    ("陈志强", "县委常委、常务副县长"),
+    ("刘晓东", "县委常委、副县长"),
+    ("王红梅", "副县长"),
+    ("赵立新", "副县长"),
+    ("孙卫民", "副县长"),
+    ("黄海波", "副县长"),
+    ("吴秋萍", "县人大常委会副主任"),
+    ("郑国庆", "县政协副主席"),
 ];
 
 /// (name, stage, industry, level, total 万元) — projects named in the reference report first.
 const NAMED: &[(&str, &str, &str, &str, i64)] = &[
     ("金易物流园建设项目", "竣工", "现代服务业", "市重点", 62000),
-    ("桃江县生活垃圾焚烧发电项目", "竣工", "能源", "省重点", 45000),
+    (
+        "桃江县生活垃圾焚烧发电项目",
+        "竣工",
+        "能源",
+        "省重点",
+        45000,
+    ),
     ("梅林寺骨干水库工程", "竣工", "水利", "省重点", 38000),
     ("桃花江水库除险加固工程", "竣工", "水利", "县重点", 8600),
     ("桃江农商城一期", "竣工", "现代服务业", "县重点", 30000),
@@ -38,10 +79,22 @@ const NAMED: &[(&str, &str, &str, &str, i64)] = &[
     ("紫荆新材料产业园", "在建", "工业制造", "市重点", 56000),
     ("县殡仪馆整体搬迁项目", "在建", "社会民生", "县重点", 16000),
     ("新兴管件二期", "在建", "工业制造", "市重点", 48000),
-    ("桃花江流域生态治理工程", "在建", "生态环保", "省重点", 120000),
+    (
+        "桃花江流域生态治理工程",
+        "在建",
+        "生态环保",
+        "省重点",
+        120000,
+    ),
     ("鸬鹚渡镇建筑用砂岩矿", "在建", "矿产资源", "县重点", 18000),
     ("县文体广场建设项目", "在建", "社会民生", "县重点", 22000),
-    ("诚友绿色装配式建筑产业园", "在建", "工业制造", "市重点", 35000),
+    (
+        "诚友绿色装配式建筑产业园",
+        "在建",
+        "工业制造",
+        "市重点",
+        35000,
+    ),
     ("桃江通用机场建设项目", "前期", "交通", "省重点", 90000),
     ("久通锑业技改扩能项目", "前期", "工业制造", "市重点", 40000),
     ("五凌桃江风电项目", "前期", "能源", "省重点", 160000),
@@ -51,18 +104,41 @@ const NAMED: &[(&str, &str, &str, &str, i64)] = &[
     ("桃江总部经济基地", "后扶", "现代服务业", "县重点", 60000),
 ];
 
-const PREFIXES: &[&str] = &["竹产业", "新型建材", "电子信息", "农产品加工", "智能装备", "冷链物流", "康养", "乡村振兴", "城区", "县域"];
+const PREFIXES: &[&str] = &[
+    "竹产业",
+    "新型建材",
+    "电子信息",
+    "农产品加工",
+    "智能装备",
+    "冷链物流",
+    "康养",
+    "乡村振兴",
+    "城区",
+    "县域",
+];
 const KINDS: &[(&str, &str)] = &[
-    ("产业园", "工业制造"), ("生产线扩建项目", "工业制造"), ("道路提质改造工程", "交通"), ("供水工程", "水利"), ("安置小区", "城建市政"),
-    ("污水处理提质改造", "生态环保"), ("学校建设项目", "社会民生"), ("医院综合楼", "社会民生"), ("旅游综合开发", "文化旅游"), ("现代农业示范园", "农业农村"),
-    ("光伏发电项目", "能源"), ("商贸物流中心", "现代服务业"),
+    ("产业园", "工业制造"),
+    ("生产线扩建项目", "工业制造"),
+    ("道路提质改造工程", "交通"),
+    ("供水工程", "水利"),
+    ("安置小区", "城建市政"),
+    ("污水处理提质改造", "生态环保"),
+    ("学校建设项目", "社会民生"),
+    ("医院综合楼", "社会民生"),
+    ("旅游综合开发", "文化旅游"),
+    ("现代农业示范园", "农业农村"),
+    ("光伏发电项目", "能源"),
+    ("商贸物流中心", "现代服务业"),
 ];
 
 /// A small deterministic generator, so every demo is the same county.
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: u64) -> u64 {
@@ -79,7 +155,9 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
     {
         let mut tx = app.db.begin_read().await?;
         if keyproj_db::repo::projects::count_all(&mut tx).await? > 0 {
-            return Err(ServiceError::Internal("数据库中已有项目，演示数据只能载入空库".into()));
+            return Err(ServiceError::Internal(
+                "数据库中已有项目，演示数据只能载入空库".into(),
+            ));
         }
     }
     let admin_pw = crate::users::bootstrap_admin(app).await?;
@@ -90,14 +168,30 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
         let ctx = ctx.clone();
         async move {
             let mut tx = app.db.begin_read().await?;
-            if let Some(u) = org::find_unit_by_name(&mut tx, ctx.actor.region.as_str(), name).await? {
+            if let Some(u) =
+                org::find_unit_by_name(&mut tx, ctx.actor.region.as_str(), name).await?
+            {
                 return Ok::<i64, ServiceError>(u.id);
             }
             drop(tx);
-            org_svc::create_unit(&app, &ctx, &org_svc::UnitInput { name, kind, contact: "", phone: "", sort_order: 0 }).await
+            org_svc::create_unit(
+                &app,
+                &ctx,
+                &org_svc::UnitInput {
+                    name,
+                    kind,
+                    contact: "",
+                    phone: "",
+                    sort_order: 0,
+                },
+            )
+            .await
         }
     };
-    unit_ids.insert("county", ensure_unit("桃江县人民政府", "county_government").await?);
+    unit_ids.insert(
+        "county",
+        ensure_unit("桃江县人民政府", "county_government").await?,
+    );
     for d in DEPARTMENTS {
         unit_ids.insert(d, ensure_unit(d, "department").await?);
     }
@@ -117,20 +211,64 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
     let owner_names: Vec<String> = (0..40)
         .map(|i| {
             let a = ["湖南", "益阳", "桃江"][i % 3];
-            let b = ["金竹", "华润", "宏达", "兴业", "鑫源", "绿洲", "恒通", "安澜", "瑞丰", "远大", "楚天", "资江", "天成", "康达"][i % 14];
-            let c = ["实业有限公司", "建设投资有限公司", "新材料科技有限公司", "城市发展集团有限公司", "旅游开发有限公司"][i % 5];
-            format!("{a}{b}{c}{}", if i >= 14 { format!("（{}）", i / 14 + 1) } else { String::new() })
+            let b = [
+                "金竹", "华润", "宏达", "兴业", "鑫源", "绿洲", "恒通", "安澜", "瑞丰", "远大",
+                "楚天", "资江", "天成", "康达",
+            ][i % 14];
+            let c = [
+                "实业有限公司",
+                "建设投资有限公司",
+                "新材料科技有限公司",
+                "城市发展集团有限公司",
+                "旅游开发有限公司",
+            ][i % 5];
+            format!(
+                "{a}{b}{c}{}",
+                if i >= 14 {
+                    format!("（{}）", i / 14 + 1)
+                } else {
+                    String::new()
+                }
+            )
         })
         .collect();
     for n in &owner_names {
-        let id = org_svc::create_unit(app, &ctx, &org_svc::UnitInput { name: n, kind: "enterprise", contact: "", phone: "", sort_order: 100 }).await?;
+        let id = org_svc::create_unit(
+            app,
+            &ctx,
+            &org_svc::UnitInput {
+                name: n,
+                kind: "enterprise",
+                contact: "",
+                phone: "",
+                sort_order: 100,
+            },
+        )
+        .await?;
         owners.push(id);
     }
     let depts: Vec<i64> = DEPARTMENTS.iter().map(|d| unit_ids[d]).collect();
 
     // 120 projects: 25 named, 95 generated.
-    let mut specs: Vec<(String, String, String, String, i64)> = NAMED.iter().map(|(n, s, i, l, t)| (n.to_string(), s.to_string(), i.to_string(), l.to_string(), *t)).collect();
-    let stage_plan = [("在建", 35), ("前期", 24), ("签约", 20), ("竣工", 10), ("后扶", 6)];
+    let mut specs: Vec<(String, String, String, String, i64)> = NAMED
+        .iter()
+        .map(|(n, s, i, l, t)| {
+            (
+                n.to_string(),
+                s.to_string(),
+                i.to_string(),
+                l.to_string(),
+                *t,
+            )
+        })
+        .collect();
+    let stage_plan = [
+        ("在建", 35),
+        ("前期", 24),
+        ("签约", 20),
+        ("竣工", 10),
+        ("后扶", 6),
+    ];
     let mut k = 0;
     for (stage, n) in stage_plan {
         for _ in 0..n {
@@ -140,7 +278,11 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
             k += 1;
             let name = format!("{place}{prefix}{kind}（{}）", k);
             let level = ["县重点", "县重点", "县重点", "市重点", "省重点"][rng.below(5) as usize];
-            let base = if industry == "工业制造" || industry == "能源" { 4000 } else { 800 };
+            let base = if industry == "工业制造" || industry == "能源" {
+                4000
+            } else {
+                800
+            };
             let total = base + (rng.below(60_000) as i64 / 100) * 100 + rng.below(100) as i64;
             specs.push((name, stage.into(), industry.into(), level.into(), total));
         }
@@ -155,25 +297,54 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
             draft: ProjectDraft {
                 code: format!("TJ{}-{:03}", 2022, i + 1),
                 name: name.clone(),
-                national_code: if started && i % 3 == 0 { format!("{year}-430922-{:02}-01-{:06}", 4 + i % 40, 100000 + i * 37) } else { String::new() },
+                national_code: if started && i % 3 == 0 {
+                    format!("{year}-430922-{:02}-01-{:06}", 4 + i % 40, 100000 + i * 37)
+                } else {
+                    String::new()
+                },
                 level: level.clone(),
                 stage: stage.clone(),
                 industry: industry.clone(),
-                content_scale: format!("总用地约{}亩，总建筑面积约{}平方米，主要建设{}等。", 20 + i % 180, 8000 + i * 350, name),
+                content_scale: format!(
+                    "总用地约{}亩，总建筑面积约{}平方米，主要建设{}等。",
+                    20 + i % 180,
+                    8000 + i * 350,
+                    name
+                ),
                 total_investment_wan: format!("{}.{:02}", total, (i * 7) % 100),
-                funding_sources: ["企业自筹", "政府投资", "专项债券+配套资金", "中央预算内投资+地方配套", "社会资本"][i % 5].into(),
+                funding_sources: [
+                    "企业自筹",
+                    "政府投资",
+                    "专项债券+配套资金",
+                    "中央预算内投资+地方配套",
+                    "社会资本",
+                ][i % 5]
+                    .into(),
                 planned_start: ps.clone(),
                 planned_completion: pc.clone(),
                 actual_start: if started { ps.clone() } else { String::new() },
-                actual_completion: if completed { format!("2022-{:02}", 1 + (i % 12)) } else { String::new() },
+                actual_completion: if completed {
+                    format!("2022-{:02}", 1 + (i % 12))
+                } else {
+                    String::new()
+                },
                 location: format!("桃江县{}", TOWNSHIPS[i % TOWNSHIPS.len()]),
-                tags: if i % 4 == 0 { "招商引资".into() } else if i % 4 == 1 { "民生实事".into() } else { String::new() },
+                tags: if i % 4 == 0 {
+                    "招商引资".into()
+                } else if i % 4 == 1 {
+                    "民生实事".into()
+                } else {
+                    String::new()
+                },
             },
             township_unit_id: Some(townships[i % townships.len()]),
             owner_unit_id: Some(owners[i % owners.len()]),
             leader_id: Some(leaders[i % leaders.len()]),
             lead_unit_id: Some(depts[i % depts.len()]),
-            responsible_unit_ids: vec![depts[(i + 3) % depts.len()], townships[i % townships.len()]],
+            responsible_unit_ids: vec![
+                depts[(i + 3) % depts.len()],
+                townships[i % townships.len()],
+            ],
             parent_id: None,
         };
         crate::projects::create(app, &ctx, &input).await?;
@@ -183,7 +354,10 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
     let center = {
         let mut tx = app.db.begin_read().await?;
         let name = format!("{}重点项目建设事务中心", org_svc::region_name(&region));
-        org::find_unit_by_name(&mut tx, region.as_str(), &name).await?.map(|u| u.id).ok_or(ServiceError::NotFound)?
+        org::find_unit_by_name(&mut tx, region.as_str(), &name)
+            .await?
+            .map(|u| u.id)
+            .ok_or(ServiceError::NotFound)?
     };
     let mut out = vec![];
     if let Some(pw) = admin_pw {
@@ -191,20 +365,45 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
     }
     let sys = {
         let mut tx = app.db.begin_read().await?;
-        let admin = users::find_user(&mut tx, "admin").await?.ok_or(ServiceError::NotFound)?;
-        Ctx { actor: auth::actor_of(&mut tx, &admin).await?, ip: "local".into() }
+        let admin = users::find_user(&mut tx, "admin")
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        Ctx {
+            actor: auth::actor_of(&mut tx, &admin).await?,
+            ip: "local".into(),
+        }
     };
     let accounts: [(&str, &str, i64, Role); 6] = [
         ("secadmin", "安全管理员", center, Role::SecurityAdmin),
         ("auditor", "审计管理员", center, Role::AuditAdmin),
         ("staff", "中心工作人员", center, Role::CenterStaff),
-        ("leader", "县领导（演示）", unit_ids["county"], Role::CountyLeader),
-        ("unit", "县住建局联络员", unit_ids["县住房和城乡建设局"], Role::UnitUser),
+        (
+            "leader",
+            "县领导（演示）",
+            unit_ids["county"],
+            Role::CountyLeader,
+        ),
+        (
+            "unit",
+            "县住建局联络员",
+            unit_ids["县住房和城乡建设局"],
+            Role::UnitUser,
+        ),
         ("owner", "业主联络员", owners[0], Role::Owner),
     ];
     for (username, display, unit, role) in accounts {
         let roles = [role];
-        let (_, pw) = crate::users::create(app, &sys, &NewAccount { username, display_name: display, unit_id: unit, roles: &roles }).await?;
+        let (_, pw) = crate::users::create(
+            app,
+            &sys,
+            &NewAccount {
+                username,
+                display_name: display,
+                unit_id: unit,
+                roles: &roles,
+            },
+        )
+        .await?;
         out.push((username.to_string(), role, pw));
     }
     Ok(DemoAccounts(out))

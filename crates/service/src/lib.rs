@@ -11,7 +11,7 @@ pub mod users;
 
 use chrono::{DateTime, Utc};
 use keyproj_db::{Db, DbError, Tx};
-use keyproj_domain::audit::{storable_time, AuditFields};
+use keyproj_domain::audit::{AuditFields, storable_time};
 use keyproj_domain::authz::{Action, Actor, Decision};
 use keyproj_domain::password::PasswordPolicy;
 use keyproj_domain::session::SessionPolicy;
@@ -79,10 +79,18 @@ pub struct App {
 
 impl App {
     pub fn new(db: Db, cfg: Config) -> App {
-        App { db, cfg: Arc::new(cfg), clock: Arc::new(SystemClock) }
+        App {
+            db,
+            cfg: Arc::new(cfg),
+            clock: Arc::new(SystemClock),
+        }
     }
     pub fn with_clock(db: Db, cfg: Config, clock: Arc<dyn Clock>) -> App {
-        App { db, cfg: Arc::new(cfg), clock }
+        App {
+            db,
+            cfg: Arc::new(cfg),
+            clock,
+        }
     }
     /// Now, truncated to what both databases store exactly.
     pub fn now(&self) -> DateTime<Utc> {
@@ -99,7 +107,10 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn system(region: RegionCode) -> Ctx {
-        Ctx { actor: Actor::system(region), ip: "local".into() }
+        Ctx {
+            actor: Actor::system(region),
+            ip: "local".into(),
+        }
     }
 }
 

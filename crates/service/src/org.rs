@@ -1,12 +1,12 @@
 //! Regions, units, county leaders and the inclusion threshold.
 
-use crate::{audit, field_error, require, App, Ctx, Result, ServiceError};
-use keyproj_db::repo::org::{self, LeaderRow, NewUnit, ThresholdRow, UnitRow};
+use crate::{App, Ctx, Result, ServiceError, audit, field_error, require};
 use keyproj_db::Tx;
+use keyproj_db::repo::org::{self, LeaderRow, NewUnit, ThresholdRow, UnitRow};
 use keyproj_domain::authz::Action;
 use keyproj_domain::error::check_text;
 use keyproj_domain::org::UnitKind;
-use keyproj_domain::project::{default_threshold, ThresholdClass};
+use keyproj_domain::project::{ThresholdClass, default_threshold};
 use keyproj_domain::{Money, RegionCode, ValidationErrors};
 
 /// Names of the regions of the reference deployment; other codes are named by their code
@@ -28,7 +28,13 @@ pub async fn ensure_regions(_app: &App, tx: &mut Tx, code: &RegionCode) -> Resul
     }
     for c in chain.iter().rev() {
         if org::get_region(tx, c.as_str()).await?.is_none() {
-            org::upsert_region(tx, c.as_str(), &region_name(c), c.parent().as_ref().map(|p| p.as_str())).await?;
+            org::upsert_region(
+                tx,
+                c.as_str(),
+                &region_name(c),
+                c.parent().as_ref().map(|p| p.as_str()),
+            )
+            .await?;
         }
     }
     Ok(())
@@ -67,12 +73,24 @@ fn check_unit(u: &UnitInput) -> Result<(String, UnitKind, String, String)> {
     let contact = errs.check(check_text("contact", "联系人", u.contact, false, 30));
     let phone = errs.check(check_text("phone", "联系电话", u.phone, false, 30));
     if let Some(p) = &phone {
-        if !p.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ' ' || c == '+') {
-            errs.add("phone", "invalid_phone", "联系电话只能包含数字、空格、+ 和 -");
+        if !p
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '-' || c == ' ' || c == '+')
+        {
+            errs.add(
+                "phone",
+                "invalid_phone",
+                "联系电话只能包含数字、空格、+ 和 -",
+            );
         }
     }
     errs.into_result()?;
-    Ok((name.unwrap_or_default(), kind.expect("checked"), contact.unwrap_or_default(), phone.unwrap_or_default()))
+    Ok((
+        name.unwrap_or_default(),
+        kind.expect("checked"),
+        contact.unwrap_or_default(),
+        phone.unwrap_or_default(),
+    ))
 }
 
 pub async fn create_unit(app: &App, ctx: &Ctx, u: &UnitInput<'_>) -> Result<i64> {
@@ -80,50 +98,137 @@ pub async fn create_unit(app: &App, ctx: &Ctx, u: &UnitInput<'_>) -> Result<i64>
     let (name, kind, contact, phone) = check_unit(u)?;
     let mut tx = app.db.begin_write().await?;
     let region = ctx.actor.region.as_str();
-    let id = org::insert_unit(&mut tx, &NewUnit { region_code: region, name: &name, kind: kind.key(), contact: &contact, phone: &phone, sort_order: u.sort_order }, app.now())
-        .await
-        .map_err(|e| match e {
-            keyproj_db::DbError::Duplicate(m) => field_error("name", "duplicate", m),
-            o => o.into(),
-        })?;
+    let id = org::insert_unit(
+        &mut tx,
+        &NewUnit {
+            region_code: region,
+            name: &name,
+            kind: kind.key(),
+            contact: &contact,
+            phone: &phone,
+            sort_order: u.sort_order,
+        },
+        app.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        keyproj_db::DbError::Duplicate(m) => field_error("name", "duplicate", m),
+        o => o.into(),
+    })?;
     let after = org::get_unit(&mut tx, id).await?;
-    audit(app, &mut tx, ctx, "create", "unit", Some(id.to_string()), None::<&()>, after.as_ref()).await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "create",
+        "unit",
+        Some(id.to_string()),
+        None::<&()>,
+        after.as_ref(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
-pub async fn update_unit(app: &App, ctx: &Ctx, id: i64, version: i64, u: &UnitInput<'_>) -> Result<()> {
+pub async fn update_unit(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    version: i64,
+    u: &UnitInput<'_>,
+) -> Result<()> {
     require(ctx, Action::ManageOrg)?;
     let (name, kind, contact, phone) = check_unit(u)?;
     let mut tx = app.db.begin_write().await?;
-    let before = org::get_unit(&mut tx, id).await?.filter(|b| ctx.actor.region.as_str() == b.region_code || b.region_code.starts_with(ctx.actor.region.as_str())).ok_or(ServiceError::NotFound)?;
-    org::update_unit(&mut tx, id, version, &NewUnit { region_code: &before.region_code, name: &name, kind: kind.key(), contact: &contact, phone: &phone, sort_order: u.sort_order }, app.now())
-        .await
-        .map_err(|e| match e {
-            keyproj_db::DbError::Duplicate(m) => field_error("name", "duplicate", m),
-            o => o.into(),
-        })?;
+    let before = org::get_unit(&mut tx, id)
+        .await?
+        .filter(|b| {
+            ctx.actor.region.as_str() == b.region_code
+                || b.region_code.starts_with(ctx.actor.region.as_str())
+        })
+        .ok_or(ServiceError::NotFound)?;
+    org::update_unit(
+        &mut tx,
+        id,
+        version,
+        &NewUnit {
+            region_code: &before.region_code,
+            name: &name,
+            kind: kind.key(),
+            contact: &contact,
+            phone: &phone,
+            sort_order: u.sort_order,
+        },
+        app.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        keyproj_db::DbError::Duplicate(m) => field_error("name", "duplicate", m),
+        o => o.into(),
+    })?;
     let after = org::get_unit(&mut tx, id).await?;
-    audit(app, &mut tx, ctx, "update", "unit", Some(id.to_string()), Some(&before), after.as_ref()).await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "update",
+        "unit",
+        Some(id.to_string()),
+        Some(&before),
+        after.as_ref(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn create_leader(app: &App, ctx: &Ctx, name: &str, title: &str, phone: &str, sort_order: i64) -> Result<i64> {
+pub async fn create_leader(
+    app: &App,
+    ctx: &Ctx,
+    name: &str,
+    title: &str,
+    phone: &str,
+    sort_order: i64,
+) -> Result<i64> {
     require(ctx, Action::ManageOrg)?;
     let mut errs = ValidationErrors::new();
     let name = errs.check(check_text("name", "姓名", name, true, 30));
     let title = errs.check(check_text("title", "职务", title, false, 60));
     let phone = errs.check(check_text("phone", "联系电话", phone, false, 30));
     errs.into_result()?;
-    let (name, title, phone) = (name.unwrap_or_default(), title.unwrap_or_default(), phone.unwrap_or_default());
+    let (name, title, phone) = (
+        name.unwrap_or_default(),
+        title.unwrap_or_default(),
+        phone.unwrap_or_default(),
+    );
     let mut tx = app.db.begin_write().await?;
-    let id = org::insert_leader(&mut tx, ctx.actor.region.as_str(), &name, &title, &phone, sort_order, app.now()).await.map_err(|e| match e {
+    let id = org::insert_leader(
+        &mut tx,
+        ctx.actor.region.as_str(),
+        &name,
+        &title,
+        &phone,
+        sort_order,
+        app.now(),
+    )
+    .await
+    .map_err(|e| match e {
         keyproj_db::DbError::Duplicate(m) => field_error("name", "duplicate", m),
         o => o.into(),
     })?;
     let after = org::get_leader(&mut tx, id).await?;
-    audit(app, &mut tx, ctx, "create", "leader", Some(id.to_string()), None::<&()>, after.as_ref()).await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "create",
+        "leader",
+        Some(id.to_string()),
+        None::<&()>,
+        after.as_ref(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -134,7 +239,10 @@ pub async fn thresholds(app: &App, region: &RegionCode) -> Result<Vec<(Threshold
     thresholds_in(&mut tx, region).await
 }
 
-pub(crate) async fn thresholds_in(tx: &mut Tx, region: &RegionCode) -> Result<Vec<(ThresholdClass, Money)>> {
+pub(crate) async fn thresholds_in(
+    tx: &mut Tx,
+    region: &RegionCode,
+) -> Result<Vec<(ThresholdClass, Money)>> {
     let mut chain = vec![region.as_str().to_string()];
     let mut r = region.clone();
     while let Some(p) = r.parent() {
@@ -145,7 +253,10 @@ pub(crate) async fn thresholds_in(tx: &mut Tx, region: &RegionCode) -> Result<Ve
     Ok(ThresholdClass::ALL
         .iter()
         .map(|c| {
-            let configured = rows.iter().find(|r| r.class == c.key()).map(|r| Money::from_fen(r.min_fen));
+            let configured = rows
+                .iter()
+                .find(|r| r.class == c.key())
+                .map(|r| Money::from_fen(r.min_fen));
             (*c, configured.unwrap_or_else(|| default_threshold(*c)))
         })
         .collect())
@@ -156,9 +267,30 @@ pub async fn set_threshold(app: &App, ctx: &Ctx, class: &str, amount_wan: &str) 
     let class = ThresholdClass::parse("class", class).map_err(v)?;
     let amount = Money::parse_wan("min_wan", "门槛金额", amount_wan).map_err(v)?;
     let mut tx = app.db.begin_write().await?;
-    let before = thresholds_in(&mut tx, &ctx.actor.region).await?.into_iter().find(|(c, _)| *c == class).map(|(_, m)| m);
-    org::upsert_threshold(&mut tx, ctx.actor.region.as_str(), class.key(), amount.fen(), app.now()).await?;
-    audit(app, &mut tx, ctx, "update", "threshold", Some(format!("{}:{}", ctx.actor.region, class.key())), before.as_ref(), Some(&amount)).await?;
+    let before = thresholds_in(&mut tx, &ctx.actor.region)
+        .await?
+        .into_iter()
+        .find(|(c, _)| *c == class)
+        .map(|(_, m)| m);
+    org::upsert_threshold(
+        &mut tx,
+        ctx.actor.region.as_str(),
+        class.key(),
+        amount.fen(),
+        app.now(),
+    )
+    .await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "update",
+        "threshold",
+        Some(format!("{}:{}", ctx.actor.region, class.key())),
+        before.as_ref(),
+        Some(&amount),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,14 +1,20 @@
 //! The project library: list, detail, create, edit and stage changes.
 
-use crate::{audit, check, field_error, require, App, Ctx, Result, ServiceError};
+use crate::{App, Ctx, Result, ServiceError, audit, check, field_error, require};
 use keyproj_db::repo::audit::AuditRow;
-use keyproj_db::repo::projects::{self, NewStageChange, ProjectFilter, ProjectRow, ProjectTotals, ProjectValues, StageChangeRow};
+use keyproj_db::repo::projects::{
+    self, NewStageChange, ProjectFilter, ProjectRow, ProjectTotals, ProjectValues, StageChangeRow,
+};
 use keyproj_db::repo::{audit as audit_repo, org};
 use keyproj_db::{DbError, Tx};
-use keyproj_domain::authz::{authorize_project, can_see_project, project_list_scope, Action, ProjectScope};
+use keyproj_domain::authz::{
+    Action, ProjectScope, authorize_project, can_see_project, project_list_scope,
+};
 use keyproj_domain::error::check_text;
 use keyproj_domain::org::UnitKind;
-use keyproj_domain::project::{below_threshold, check_stage_change, ProjectDraft, ProjectFields, Stage};
+use keyproj_domain::project::{
+    ProjectDraft, ProjectFields, Stage, below_threshold, check_stage_change,
+};
 use keyproj_domain::{Money, RegionCode, ReportMonth, ValidationErrors};
 use serde::{Deserialize, Serialize};
 
@@ -52,17 +58,32 @@ fn region_of(row: &ProjectRow) -> Result<RegionCode> {
     RegionCode::parse(&row.region_code).map_err(|e| ServiceError::Internal(e.message))
 }
 
-async fn scope_check(tx: &mut Tx, ctx: &Ctx, row: &ProjectRow, action: Action) -> Result<Vec<(i64, String)>> {
+async fn scope_check(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    row: &ProjectRow,
+    action: Action,
+) -> Result<Vec<(i64, String)>> {
     let units = projects::responsible_units(tx, row.id).await?;
     let ids: Vec<i64> = units.iter().map(|u| u.0).collect();
     let region = region_of(row)?;
-    let scope = ProjectScope { region: &region, owner_unit_id: row.owner_unit_id, lead_unit_id: row.lead_unit_id, responsible_unit_ids: &ids };
+    let scope = ProjectScope {
+        region: &region,
+        owner_unit_id: row.owner_unit_id,
+        lead_unit_id: row.lead_unit_id,
+        responsible_unit_ids: &ids,
+    };
     check(authorize_project(&ctx.actor, action, &scope))?;
     Ok(units)
 }
 
 /// Loads a project the actor may see, or NotFound.
-async fn visible(tx: &mut Tx, ctx: &Ctx, id: i64, action: Action) -> Result<(ProjectRow, Vec<(i64, String)>)> {
+async fn visible(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    id: i64,
+    action: Action,
+) -> Result<(ProjectRow, Vec<(i64, String)>)> {
     let row = projects::get(tx, id).await?.ok_or(ServiceError::NotFound)?;
     let units = scope_check(tx, ctx, &row, action).await?;
     Ok((row, units))
@@ -77,19 +98,30 @@ pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<ProjectDetail> {
         None => None,
     };
     let stage_history = projects::stage_history(&mut tx, id).await?;
-    let audit = if keyproj_domain::authz::authorize(&ctx.actor, Action::EditProject) == keyproj_domain::authz::Decision::Allow {
+    let audit = if keyproj_domain::authz::authorize(&ctx.actor, Action::EditProject)
+        == keyproj_domain::authz::Decision::Allow
+    {
         audit_repo::for_entity(&mut tx, "project", &id.to_string(), 100).await?
     } else {
         vec![]
     };
-    let industry = keyproj_domain::project::Industry::from_key(&project.industry).ok_or_else(|| ServiceError::Internal("bad industry".into()))?;
+    let industry = keyproj_domain::project::Industry::from_key(&project.industry)
+        .ok_or_else(|| ServiceError::Internal("bad industry".into()))?;
     let threshold = crate::org::thresholds_in(&mut tx, &region_of(&project)?)
         .await?
         .into_iter()
         .find(|(c, _)| *c == industry.threshold_class())
         .map(|(_, m)| m)
         .unwrap_or_default();
-    Ok(ProjectDetail { project, responsible_units, children, parent_name, stage_history, audit, threshold })
+    Ok(ProjectDetail {
+        project,
+        responsible_units,
+        children,
+        parent_name,
+        stage_history,
+        audit,
+        threshold,
+    })
 }
 
 /// Query parameters of the list (from the URL or the API).
@@ -128,13 +160,22 @@ pub fn filter_of(ctx: &Ctx, q: &ListQuery) -> Result<ProjectFilter> {
     let mut errs = ValidationErrors::new();
     f.q = Some(q.q.chars().take(100).collect());
     if !q.stage.is_empty() {
-        f.stage = errs.check(Stage::parse("stage", &q.stage)).map(|s| s.key().to_string());
+        f.stage = errs
+            .check(Stage::parse("stage", &q.stage))
+            .map(|s| s.key().to_string());
     }
     if !q.level.is_empty() {
-        f.level = errs.check(keyproj_domain::project::Level::parse("level", &q.level)).map(|s| s.key().to_string());
+        f.level = errs
+            .check(keyproj_domain::project::Level::parse("level", &q.level))
+            .map(|s| s.key().to_string());
     }
     if !q.industry.is_empty() {
-        f.industry = errs.check(keyproj_domain::project::Industry::parse("industry", &q.industry)).map(|s| s.key().to_string());
+        f.industry = errs
+            .check(keyproj_domain::project::Industry::parse(
+                "industry",
+                &q.industry,
+            ))
+            .map(|s| s.key().to_string());
     }
     errs.into_result()?;
     f.township_unit_id = q.township;
@@ -157,15 +198,39 @@ pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
     let (items, totals) = projects::list(&mut tx, &f).await?;
     let ids: Vec<i64> = items.iter().map(|p| p.id).collect();
     let pairs = projects::responsible_units_of(&mut tx, &ids).await?;
-    let responsible = ids.iter().map(|id| pairs.iter().filter(|(p, _)| p == id).map(|(_, n)| n.clone()).collect()).collect();
+    let responsible = ids
+        .iter()
+        .map(|id| {
+            pairs
+                .iter()
+                .filter(|(p, _)| p == id)
+                .map(|(_, n)| n.clone())
+                .collect()
+        })
+        .collect();
     let pages = ((totals.count + f.limit - 1) / f.limit).max(1);
-    Ok(ProjectPage { items, responsible, totals, page: f.offset / f.limit + 1, per_page: f.limit, pages })
+    Ok(ProjectPage {
+        items,
+        responsible,
+        totals,
+        page: f.offset / f.limit + 1,
+        per_page: f.limit,
+        pages,
+    })
 }
 
 /// Checks the references of an input against the database and the actor's region.
-async fn check_refs(tx: &mut Tx, region: &RegionCode, input: &ProjectInput, self_id: Option<i64>) -> Result<()> {
+async fn check_refs(
+    tx: &mut Tx,
+    region: &RegionCode,
+    input: &ProjectInput,
+    self_id: Option<i64>,
+) -> Result<()> {
     let mut errs = ValidationErrors::new();
-    let unit_ok = |u: &Option<org::UnitRow>| u.as_ref().is_some_and(|u| u.region_code.starts_with(region.as_str()));
+    let unit_ok = |u: &Option<org::UnitRow>| {
+        u.as_ref()
+            .is_some_and(|u| u.region_code.starts_with(region.as_str()))
+    };
     for (field, label, id) in [
         ("township_unit_id", "所属乡镇/园区", input.township_unit_id),
         ("owner_unit_id", "业主单位", input.owner_unit_id),
@@ -175,8 +240,15 @@ async fn check_refs(tx: &mut Tx, region: &RegionCode, input: &ProjectInput, self
             let u = org::get_unit(tx, id).await?;
             if !unit_ok(&u) {
                 errs.add(field, "unknown_unit", format!("{label}不存在"));
-            } else if field == "township_unit_id" && !UnitKind::from_key(&u.as_ref().expect("checked").kind).is_some_and(|k| k.is_place()) {
-                errs.add(field, "not_a_place", "所属乡镇/园区须为乡镇/街道或园区类型的单位");
+            } else if field == "township_unit_id"
+                && !UnitKind::from_key(&u.as_ref().expect("checked").kind)
+                    .is_some_and(|k| k.is_place())
+            {
+                errs.add(
+                    field,
+                    "not_a_place",
+                    "所属乡镇/园区须为乡镇/街道或园区类型的单位",
+                );
             }
         }
     }
@@ -195,7 +267,10 @@ async fn check_refs(tx: &mut Tx, region: &RegionCode, input: &ProjectInput, self
         errs.add("responsible_unit_ids", "too_many", "责任单位不能超过30个");
     }
     if let Some(l) = input.leader_id {
-        if !org::get_leader(tx, l).await?.is_some_and(|l| l.region_code.starts_with(region.as_str())) {
+        if !org::get_leader(tx, l)
+            .await?
+            .is_some_and(|l| l.region_code.starts_with(region.as_str()))
+        {
             errs.add("leader_id", "unknown_leader", "县级联系领导不存在");
         }
     }
@@ -226,7 +301,12 @@ async fn check_refs(tx: &mut Tx, region: &RegionCode, input: &ProjectInput, self
     Ok(())
 }
 
-async fn values_of(tx: &mut Tx, region: &RegionCode, f: &ProjectFields, input: &ProjectInput) -> Result<ProjectValues> {
+async fn values_of(
+    tx: &mut Tx,
+    region: &RegionCode,
+    f: &ProjectFields,
+    input: &ProjectInput,
+) -> Result<ProjectValues> {
     let threshold = crate::org::thresholds_in(tx, region)
         .await?
         .into_iter()
@@ -261,21 +341,34 @@ async fn values_of(tx: &mut Tx, region: &RegionCode, f: &ProjectFields, input: &
 
 fn duplicate_to_field(e: DbError) -> ServiceError {
     match e {
-        DbError::Duplicate(m) if m.contains("项目代码") => field_error("national_code", "duplicate", m),
+        DbError::Duplicate(m) if m.contains("项目代码") => {
+            field_error("national_code", "duplicate", m)
+        }
         DbError::Duplicate(m) => field_error("code", "duplicate", m),
         o => o.into(),
     }
 }
 
-async fn check_unique(tx: &mut Tx, region: &RegionCode, f: &ProjectFields, self_id: Option<i64>) -> Result<()> {
+async fn check_unique(
+    tx: &mut Tx,
+    region: &RegionCode,
+    f: &ProjectFields,
+    self_id: Option<i64>,
+) -> Result<()> {
     let mut errs = ValidationErrors::new();
     if let Some(nc) = &f.national_code {
-        if projects::national_code_owner(tx, nc).await?.is_some_and(|id| Some(id) != self_id) {
+        if projects::national_code_owner(tx, nc)
+            .await?
+            .is_some_and(|id| Some(id) != self_id)
+        {
             errs.add("national_code", "duplicate", "项目代码已被其他项目使用");
         }
     }
     if let Some(code) = &f.code {
-        if projects::find_by_code(tx, region.as_str(), code).await?.is_some_and(|p| Some(p.id) != self_id) {
+        if projects::find_by_code(tx, region.as_str(), code)
+            .await?
+            .is_some_and(|p| Some(p.id) != self_id)
+        {
             errs.add("code", "duplicate", "项目编号在本地区已被使用");
         }
     }
@@ -292,28 +385,64 @@ pub async fn create(app: &App, ctx: &Ctx, input: &ProjectInput) -> Result<i64> {
     check_unique(&mut tx, &region, &fields, None).await?;
     let values = values_of(&mut tx, &region, &fields, input).await?;
     let now = app.now();
-    let id = projects::insert(&mut tx, &values, now).await.map_err(duplicate_to_field)?;
+    let id = projects::insert(&mut tx, &values, now)
+        .await
+        .map_err(duplicate_to_field)?;
     projects::set_responsible_units(&mut tx, id, &input.responsible_unit_ids).await?;
     projects::insert_stage_change(
         &mut tx,
-        &NewStageChange { project_id: id, from_stage: None, to_stage: fields.stage.key(), changed_on: &now.date_naive().to_string(), reason: "入库", user_id: Some(ctx.actor.user_id).filter(|u| *u != 0), username: &ctx.actor.username },
+        &NewStageChange {
+            project_id: id,
+            from_stage: None,
+            to_stage: fields.stage.key(),
+            changed_on: &now.date_naive().to_string(),
+            reason: "入库",
+            user_id: Some(ctx.actor.user_id).filter(|u| *u != 0),
+            username: &ctx.actor.username,
+        },
         now,
     )
     .await?;
-    let row = projects::get(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
-    audit(app, &mut tx, ctx, "create", "project", Some(id.to_string()), None::<&()>, Some(&Snapshot { row: &row, responsible_unit_ids: input.responsible_unit_ids.clone() })).await?;
+    let row = projects::get(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "create",
+        "project",
+        Some(id.to_string()),
+        None::<&()>,
+        Some(&Snapshot {
+            row: &row,
+            responsible_unit_ids: input.responsible_unit_ids.clone(),
+        }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Edits every field but the stage. `version` is the version the editor loaded.
-pub async fn update(app: &App, ctx: &Ctx, id: i64, version: i64, input: &ProjectInput) -> Result<()> {
+pub async fn update(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    version: i64,
+    input: &ProjectInput,
+) -> Result<()> {
     let mut tx = app.db.begin_write().await?;
     let (before, before_units) = visible(&mut tx, ctx, id, Action::EditProject).await?;
     let mut draft = input.draft.clone();
-    let stage = Stage::from_key(&before.stage).ok_or_else(|| ServiceError::Internal("bad stage".into()))?;
+    let stage =
+        Stage::from_key(&before.stage).ok_or_else(|| ServiceError::Internal("bad stage".into()))?;
     if !draft.stage.trim().is_empty() && Stage::from_key(&draft.stage) != Some(stage) {
-        return Err(field_error("stage", "use_stage_change", "建设阶段请通过「变更阶段」办理"));
+        return Err(field_error(
+            "stage",
+            "use_stage_change",
+            "建设阶段请通过「变更阶段」办理",
+        ));
     }
     draft.stage = stage.key().into();
     let fields = draft.validate()?;
@@ -321,9 +450,13 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, version: i64, input: &Project
     check_refs(&mut tx, &region, input, Some(id)).await?;
     check_unique(&mut tx, &region, &fields, Some(id)).await?;
     let values = values_of(&mut tx, &region, &fields, input).await?;
-    projects::update(&mut tx, id, version, &values, app.now()).await.map_err(duplicate_to_field)?;
+    projects::update(&mut tx, id, version, &values, app.now())
+        .await
+        .map_err(duplicate_to_field)?;
     projects::set_responsible_units(&mut tx, id, &input.responsible_unit_ids).await?;
-    let after = projects::get(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
+    let after = projects::get(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     audit(
         app,
         &mut tx,
@@ -331,8 +464,14 @@ pub async fn update(app: &App, ctx: &Ctx, id: i64, version: i64, input: &Project
         "update",
         "project",
         Some(id.to_string()),
-        Some(&Snapshot { row: &before, responsible_unit_ids: before_units.iter().map(|u| u.0).collect() }),
-        Some(&Snapshot { row: &after, responsible_unit_ids: input.responsible_unit_ids.clone() }),
+        Some(&Snapshot {
+            row: &before,
+            responsible_unit_ids: before_units.iter().map(|u| u.0).collect(),
+        }),
+        Some(&Snapshot {
+            row: &after,
+            responsible_unit_ids: input.responsible_unit_ids.clone(),
+        }),
     )
     .await?;
     tx.commit().await?;
@@ -350,7 +489,13 @@ pub struct StageChangeInput {
     pub actual_completion: String,
 }
 
-pub async fn change_stage(app: &App, ctx: &Ctx, id: i64, version: i64, input: &StageChangeInput) -> Result<()> {
+pub async fn change_stage(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    version: i64,
+    input: &StageChangeInput,
+) -> Result<()> {
     let mut tx = app.db.begin_write().await?;
     let (before, _) = visible(&mut tx, ctx, id, Action::ChangeStage).await?;
     let mut errs = ValidationErrors::new();
@@ -358,23 +503,50 @@ pub async fn change_stage(app: &App, ctx: &Ctx, id: i64, version: i64, input: &S
     let on = match chrono::NaiveDate::parse_from_str(input.changed_on.trim(), "%Y-%m-%d") {
         Ok(d) => Some(d),
         Err(_) => {
-            errs.add("changed_on", "invalid_date", "变更日期格式应为 年-月-日，如 2022-03-15");
+            errs.add(
+                "changed_on",
+                "invalid_date",
+                "变更日期格式应为 年-月-日，如 2022-03-15",
+            );
             None
         }
     };
     let reason = errs.check(check_text("reason", "变更原因", &input.reason, true, 500));
-    let given_start = errs.check(ReportMonth::parse_opt("actual_start", "实际开工", &input.actual_start));
-    let given_completion = errs.check(ReportMonth::parse_opt("actual_completion", "实际竣工", &input.actual_completion));
+    let given_start = errs.check(ReportMonth::parse_opt(
+        "actual_start",
+        "实际开工",
+        &input.actual_start,
+    ));
+    let given_completion = errs.check(ReportMonth::parse_opt(
+        "actual_completion",
+        "实际竣工",
+        &input.actual_completion,
+    ));
     errs.into_result()?;
-    let (to, on, reason) = (to.expect("checked"), on.expect("checked"), reason.unwrap_or_default());
-    let from = Stage::from_key(&before.stage).ok_or_else(|| ServiceError::Internal("bad stage".into()))?;
-    let parse_stored = |s: &Option<String>| s.as_deref().and_then(|m| ReportMonth::parse("m", "月份", m).ok());
+    let (to, on, reason) = (
+        to.expect("checked"),
+        on.expect("checked"),
+        reason.unwrap_or_default(),
+    );
+    let from =
+        Stage::from_key(&before.stage).ok_or_else(|| ServiceError::Internal("bad stage".into()))?;
+    let parse_stored = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|m| ReportMonth::parse("m", "月份", m).ok())
+    };
     let start = given_start.flatten().or(parse_stored(&before.actual_start));
-    let completion = given_completion.flatten().or(parse_stored(&before.actual_completion));
-    check_stage_change(from, to, start, completion).map_err(|e| ServiceError::Validation(ValidationErrors(vec![e.to_field_error()])))?;
+    let completion = given_completion
+        .flatten()
+        .or(parse_stored(&before.actual_completion));
+    check_stage_change(from, to, start, completion)
+        .map_err(|e| ServiceError::Validation(ValidationErrors(vec![e.to_field_error()])))?;
     if let (Some(s), Some(c)) = (start, completion) {
         if c < s {
-            return Err(field_error("actual_completion", "before_start", "实际竣工不能早于实际开工"));
+            return Err(field_error(
+                "actual_completion",
+                "before_start",
+                "实际竣工不能早于实际开工",
+            ));
         }
     }
     if on > app.now().date_naive() {
@@ -383,11 +555,28 @@ pub async fn change_stage(app: &App, ctx: &Ctx, id: i64, version: i64, input: &S
     let now = app.now();
     let s = start.map(|m| m.to_string());
     let c = completion.map(|m| m.to_string());
-    projects::change_stage(&mut tx, id, version, to.key(), s.as_deref(), c.as_deref(), now).await?;
+    projects::change_stage(
+        &mut tx,
+        id,
+        version,
+        to.key(),
+        s.as_deref(),
+        c.as_deref(),
+        now,
+    )
+    .await?;
     let user_id = Some(ctx.actor.user_id).filter(|u| *u != 0);
     projects::insert_stage_change(
         &mut tx,
-        &NewStageChange { project_id: id, from_stage: Some(from.key()), to_stage: to.key(), changed_on: &on.to_string(), reason: &reason, user_id, username: &ctx.actor.username },
+        &NewStageChange {
+            project_id: id,
+            from_stage: Some(from.key()),
+            to_stage: to.key(),
+            changed_on: &on.to_string(),
+            reason: &reason,
+            user_id,
+            username: &ctx.actor.username,
+        },
         now,
     )
     .await?;
@@ -409,17 +598,41 @@ pub async fn change_stage(app: &App, ctx: &Ctx, id: i64, version: i64, input: &S
 /// Whether the actor may see a project (used by other modules' permission checks).
 pub async fn can_see(app: &App, ctx: &Ctx, id: i64) -> Result<bool> {
     let mut tx = app.db.begin_read().await?;
-    let Some(row) = projects::get(&mut tx, id).await? else { return Ok(false) };
-    let ids: Vec<i64> = projects::responsible_units(&mut tx, id).await?.iter().map(|u| u.0).collect();
+    let Some(row) = projects::get(&mut tx, id).await? else {
+        return Ok(false);
+    };
+    let ids: Vec<i64> = projects::responsible_units(&mut tx, id)
+        .await?
+        .iter()
+        .map(|u| u.0)
+        .collect();
     let region = region_of(&row)?;
-    Ok(can_see_project(&ctx.actor, &ProjectScope { region: &region, owner_unit_id: row.owner_unit_id, lead_unit_id: row.lead_unit_id, responsible_unit_ids: &ids }))
+    Ok(can_see_project(
+        &ctx.actor,
+        &ProjectScope {
+            region: &region,
+            owner_unit_id: row.owner_unit_id,
+            lead_unit_id: row.lead_unit_id,
+            responsible_unit_ids: &ids,
+        },
+    ))
 }
 
 /// Records that a list was exported (exports are audited like writes).
 pub async fn record_export(app: &App, ctx: &Ctx, what: &str, rows: usize) -> Result<()> {
     require(ctx, Action::ExportProjects)?;
     let mut tx = app.db.begin_write().await?;
-    audit(app, &mut tx, ctx, "export", what, None, None::<&()>, Some(&serde_json::json!({ "rows": rows }))).await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "export",
+        what,
+        None,
+        None::<&()>,
+        Some(&serde_json::json!({ "rows": rows })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

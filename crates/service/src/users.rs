@@ -1,12 +1,12 @@
 //! Accounts (系统管理员) and account security (安全管理员).
 
 use crate::auth::hash_password;
-use crate::{audit, field_error, random_password, require, App, Ctx, Result, ServiceError};
-use keyproj_db::repo::{org, users};
+use crate::{App, Ctx, Result, ServiceError, audit, field_error, random_password, require};
 use keyproj_db::repo::users::{ApiTokenRow, NewUser, SessionRow, UserRow};
-use keyproj_domain::authz::{validate_roles, Action, Role};
-use keyproj_domain::error::check_text;
+use keyproj_db::repo::{org, users};
 use keyproj_domain::ValidationErrors;
+use keyproj_domain::authz::{Action, Role, validate_roles};
+use keyproj_domain::error::check_text;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -34,8 +34,17 @@ pub struct NewAccount<'a> {
 
 fn check_username(u: &str) -> Result<String> {
     let u = u.trim();
-    if u.len() < 3 || u.len() > 32 || !u.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-') {
-        return Err(field_error("username", "invalid_username", "用户名应为3到32位字母、数字、下划线、点或连字符"));
+    if u.len() < 3
+        || u.len() > 32
+        || !u
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+    {
+        return Err(field_error(
+            "username",
+            "invalid_username",
+            "用户名应为3到32位字母、数字、下划线、点或连字符",
+        ));
     }
     Ok(u.to_string())
 }
@@ -49,26 +58,59 @@ fn role_errors(roles: &[Role]) -> Result<()> {
 pub async fn create(app: &App, ctx: &Ctx, a: &NewAccount<'_>) -> Result<(i64, String)> {
     require(ctx, Action::ManageUsers)?;
     let username = check_username(a.username)?;
-    let display = check_text("display_name", "姓名", a.display_name, true, 30).map_err(|e| ServiceError::Validation(ValidationErrors(vec![e])))?;
+    let display = check_text("display_name", "姓名", a.display_name, true, 30)
+        .map_err(|e| ServiceError::Validation(ValidationErrors(vec![e])))?;
     role_errors(a.roles)?;
     let password = random_password();
     let hash = hash_password(&password).await?;
     let mut tx = app.db.begin_write().await?;
-    let unit = org::get_unit(&mut tx, a.unit_id).await?.ok_or_else(|| field_error("unit_id", "unknown_unit", "所选单位不存在"))?;
-    if !ctx.actor.region.contains(&keyproj_domain::RegionCode::parse(&unit.region_code).map_err(|e| ServiceError::Internal(e.message))?) && ctx.actor.user_id != 0 {
+    let unit = org::get_unit(&mut tx, a.unit_id)
+        .await?
+        .ok_or_else(|| field_error("unit_id", "unknown_unit", "所选单位不存在"))?;
+    if !ctx.actor.region.contains(
+        &keyproj_domain::RegionCode::parse(&unit.region_code)
+            .map_err(|e| ServiceError::Internal(e.message))?,
+    ) && ctx.actor.user_id != 0
+    {
         return Err(field_error("unit_id", "unknown_unit", "所选单位不存在"));
     }
     let now = app.now();
-    let id = users::insert_user(&mut tx, &NewUser { username: &username, display_name: &display, unit_id: a.unit_id, password_hash: &hash, must_change_password: true }, now)
-        .await
-        .map_err(|e| match e {
-            keyproj_db::DbError::Duplicate(m) => field_error("username", "duplicate", m),
-            other => other.into(),
-        })?;
+    let id = users::insert_user(
+        &mut tx,
+        &NewUser {
+            username: &username,
+            display_name: &display,
+            unit_id: a.unit_id,
+            password_hash: &hash,
+            must_change_password: true,
+        },
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        keyproj_db::DbError::Duplicate(m) => field_error("username", "duplicate", m),
+        other => other.into(),
+    })?;
     let keys: Vec<&str> = a.roles.iter().map(|r| r.key()).collect();
     users::set_roles(&mut tx, id, &keys).await?;
     let roles: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
-    audit(app, &mut tx, ctx, "create", "user", Some(id.to_string()), None::<&()>, Some(&UserAudit { username: &username, display_name: &display, unit_id: a.unit_id, roles: &roles, disabled: false })).await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "create",
+        "user",
+        Some(id.to_string()),
+        None::<&()>,
+        Some(&UserAudit {
+            username: &username,
+            display_name: &display,
+            unit_id: a.unit_id,
+            roles: &roles,
+            disabled: false,
+        }),
+    )
+    .await?;
     tx.commit().await?;
     Ok((id, password))
 }
@@ -91,7 +133,9 @@ pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<UserView> {
         return Err(ServiceError::Forbidden);
     }
     let mut tx = app.db.begin_read().await?;
-    let u = users::get_user(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
+    let u = users::get_user(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let roles = users::roles_of(&mut tx, id).await?;
     Ok(UserView { user: u, roles })
 }
@@ -104,7 +148,9 @@ pub async fn set_roles(app: &App, ctx: &Ctx, id: i64, version: i64, roles: &[Rol
     }
     role_errors(roles)?;
     let mut tx = app.db.begin_write().await?;
-    let u = users::get_user(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
+    let u = users::get_user(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let before = users::roles_of(&mut tx, id).await?;
     users::bump_version(&mut tx, id, version, app.now()).await?;
     let keys: Vec<&str> = roles.iter().map(|r| r.key()).collect();
@@ -112,24 +158,52 @@ pub async fn set_roles(app: &App, ctx: &Ctx, id: i64, version: i64, roles: &[Rol
     // New rights take effect at the next login.
     users::delete_user_sessions(&mut tx, id).await?;
     let after: Vec<String> = keys.iter().map(|s| s.to_string()).collect();
-    audit(app, &mut tx, ctx, "role_change", "user", Some(u.id.to_string()), Some(&before), Some(&after)).await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "role_change",
+        "user",
+        Some(u.id.to_string()),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Disables or enables an account; disabling ends all its sessions.
-pub async fn set_disabled(app: &App, ctx: &Ctx, id: i64, version: i64, disabled: bool) -> Result<()> {
+pub async fn set_disabled(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    version: i64,
+    disabled: bool,
+) -> Result<()> {
     require(ctx, Action::ManageUsers)?;
     if id == ctx.actor.user_id {
         return Err(field_error("disabled", "self", "不能停用自己的账号"));
     }
     let mut tx = app.db.begin_write().await?;
-    users::get_user(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
+    users::get_user(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     users::set_disabled(&mut tx, id, version, disabled, app.now()).await?;
     if disabled {
         users::delete_user_sessions(&mut tx, id).await?;
     }
-    audit(app, &mut tx, ctx, if disabled { "disable" } else { "enable" }, "user", Some(id.to_string()), None::<&()>, None::<&()>).await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        if disabled { "disable" } else { "enable" },
+        "user",
+        Some(id.to_string()),
+        None::<&()>,
+        None::<&()>,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -140,10 +214,22 @@ pub async fn reset_password(app: &App, ctx: &Ctx, id: i64) -> Result<String> {
     let password = random_password();
     let hash = hash_password(&password).await?;
     let mut tx = app.db.begin_write().await?;
-    users::get_user(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
+    users::get_user(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     users::set_password(&mut tx, id, &hash, true, app.now()).await?;
     users::delete_user_sessions(&mut tx, id).await?;
-    audit(app, &mut tx, ctx, "password_reset", "user", Some(id.to_string()), None::<&()>, None::<&()>).await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "password_reset",
+        "user",
+        Some(id.to_string()),
+        None::<&()>,
+        None::<&()>,
+    )
+    .await?;
     tx.commit().await?;
     Ok(password)
 }
@@ -152,9 +238,21 @@ pub async fn reset_password(app: &App, ctx: &Ctx, id: i64) -> Result<String> {
 pub async fn unlock(app: &App, ctx: &Ctx, id: i64) -> Result<()> {
     require(ctx, Action::ManageSecurity)?;
     let mut tx = app.db.begin_write().await?;
-    users::get_user(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
+    users::get_user(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     users::unlock(&mut tx, id, app.now()).await?;
-    audit(app, &mut tx, ctx, "unlock", "user", Some(id.to_string()), None::<&()>, None::<&()>).await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "unlock",
+        "user",
+        Some(id.to_string()),
+        None::<&()>,
+        None::<&()>,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -164,15 +262,31 @@ pub async fn end_sessions(app: &App, ctx: &Ctx, id: i64) -> Result<u64> {
     require(ctx, Action::ManageSecurity)?;
     let mut tx = app.db.begin_write().await?;
     let n = users::delete_user_sessions(&mut tx, id).await?;
-    audit(app, &mut tx, ctx, "end_sessions", "user", Some(id.to_string()), None::<&()>, Some(&serde_json::json!({ "sessions": n }))).await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "end_sessions",
+        "user",
+        Some(id.to_string()),
+        None::<&()>,
+        Some(&serde_json::json!({ "sessions": n })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(n)
 }
 
-pub async fn sessions_and_tokens(app: &App, ctx: &Ctx) -> Result<(Vec<SessionRow>, Vec<ApiTokenRow>)> {
+pub async fn sessions_and_tokens(
+    app: &App,
+    ctx: &Ctx,
+) -> Result<(Vec<SessionRow>, Vec<ApiTokenRow>)> {
     require(ctx, Action::ManageSecurity)?;
     let mut tx = app.db.begin_read().await?;
-    Ok((users::list_sessions(&mut tx).await?, users::list_tokens(&mut tx, None).await?))
+    Ok((
+        users::list_sessions(&mut tx).await?,
+        users::list_tokens(&mut tx, None).await?,
+    ))
 }
 
 /// On an empty database: the center unit and an `admin` (系统管理员) with a random password that
@@ -187,14 +301,49 @@ pub async fn bootstrap_admin(app: &App) -> Result<Option<String>> {
     let center_name = format!("{}重点项目建设事务中心", crate::org::region_name(&region));
     let unit_id = match org::find_unit_by_name(&mut tx, region.as_str(), &center_name).await? {
         Some(u) => u.id,
-        None => org::insert_unit(&mut tx, &org::NewUnit { region_code: region.as_str(), name: &center_name, kind: "center", contact: "", phone: "", sort_order: 0 }, app.now()).await?,
+        None => {
+            org::insert_unit(
+                &mut tx,
+                &org::NewUnit {
+                    region_code: region.as_str(),
+                    name: &center_name,
+                    kind: "center",
+                    contact: "",
+                    phone: "",
+                    sort_order: 0,
+                },
+                app.now(),
+            )
+            .await?
+        }
     };
     let password = random_password();
     let hash = hash_password(&password).await?;
-    let id = users::insert_user(&mut tx, &NewUser { username: "admin", display_name: "系统管理员", unit_id, password_hash: &hash, must_change_password: true }, app.now()).await?;
+    let id = users::insert_user(
+        &mut tx,
+        &NewUser {
+            username: "admin",
+            display_name: "系统管理员",
+            unit_id,
+            password_hash: &hash,
+            must_change_password: true,
+        },
+        app.now(),
+    )
+    .await?;
     users::set_roles(&mut tx, id, &[Role::SystemAdmin.key()]).await?;
     let ctx = Ctx::system(region);
-    audit(app, &mut tx, &ctx, "create", "user", Some(id.to_string()), None::<&()>, Some(&serde_json::json!({ "username": "admin", "roles": ["system_admin"] }))).await?;
+    audit(
+        app,
+        &mut tx,
+        &ctx,
+        "create",
+        "user",
+        Some(id.to_string()),
+        None::<&()>,
+        Some(&serde_json::json!({ "username": "admin", "roles": ["system_admin"] })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Some(password))
 }
@@ -203,10 +352,15 @@ pub async fn bootstrap_admin(app: &App) -> Result<Option<String>> {
 /// when `password` is None.
 pub async fn set_password_cli(app: &App, username: &str, password: Option<&str>) -> Result<String> {
     let mut tx = app.db.begin_write().await?;
-    let u = users::find_user(&mut tx, username).await?.ok_or(ServiceError::NotFound)?;
+    let u = users::find_user(&mut tx, username)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let (pw, must_change) = match password {
         Some(p) => {
-            app.cfg.password.check(p, username).map_err(|e| ServiceError::Validation(ValidationErrors(vec![e])))?;
+            app.cfg
+                .password
+                .check(p, username)
+                .map_err(|e| ServiceError::Validation(ValidationErrors(vec![e])))?;
             (p.to_string(), false)
         }
         None => (random_password(), true),
@@ -214,7 +368,17 @@ pub async fn set_password_cli(app: &App, username: &str, password: Option<&str>)
     let hash = hash_password(&pw).await?;
     users::set_password(&mut tx, u.id, &hash, must_change, app.now()).await?;
     users::delete_user_sessions(&mut tx, u.id).await?;
-    audit(app, &mut tx, &Ctx::system(app.cfg.default_region.clone()), "password_reset", "user", Some(u.id.to_string()), None::<&()>, None::<&()>).await?;
+    audit(
+        app,
+        &mut tx,
+        &Ctx::system(app.cfg.default_region.clone()),
+        "password_reset",
+        "user",
+        Some(u.id.to_string()),
+        None::<&()>,
+        None::<&()>,
+    )
+    .await?;
     tx.commit().await?;
     Ok(pw)
 }

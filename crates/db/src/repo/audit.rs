@@ -1,8 +1,8 @@
 //! The append-only audit log with its hash chain.
 
-use crate::{bind_params, run, DbError, Param, Tx, Where};
+use crate::{DbError, Param, Tx, Where, bind_params, run};
 use chrono::{DateTime, Utc};
-use keyproj_domain::audit::{chain_hash, AuditFields, GENESIS};
+use keyproj_domain::audit::{AuditFields, GENESIS, chain_hash};
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -46,10 +46,15 @@ const COLS: &str = "id, at, user_id, username, unit_id, ip, action, entity_type,
 pub async fn append(tx: &mut Tx, key: &[u8], f: &AuditFields) -> Result<i64, DbError> {
     if let Tx::Postgres(t) = tx {
         // Serialise appends across instances so the chain stays linear; released at commit.
-        sqlx::query("SELECT pg_advisory_xact_lock(7262001)").execute(&mut **t).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(7262001)")
+            .execute(&mut **t)
+            .await?;
     }
     const LAST: &str = "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1";
-    let prev = run!(tx, |c| sqlx::query_scalar::<_, String>(LAST).fetch_optional(c).await)?.unwrap_or_else(|| GENESIS.to_string());
+    let prev = run!(tx, |c| sqlx::query_scalar::<_, String>(LAST)
+        .fetch_optional(c)
+        .await)?
+    .unwrap_or_else(|| GENESIS.to_string());
     let hash = chain_hash(key, &prev, f);
     const SQL: &str = "INSERT INTO audit_log (at, user_id, username, unit_id, ip, action, entity_type, entity_id, before_json,
         after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
@@ -120,9 +125,16 @@ pub async fn list(tx: &mut Tx, f: &AuditFilter) -> Result<(Vec<AuditRow>, i64), 
     let (extra, n) = time_conds(&w, f);
     let base = format!("FROM audit_log{}{}", w.sql(), extra);
     let count_sql = format!("SELECT COUNT(*) {base}");
-    let sql = format!("SELECT {COLS} {base} ORDER BY id DESC LIMIT ${} OFFSET ${}", n, n + 1);
+    let sql = format!(
+        "SELECT {COLS} {base} ORDER BY id DESC LIMIT ${} OFFSET ${}",
+        n,
+        n + 1
+    );
     let total = run!(tx, |c| {
-        let mut q = bind_params!(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql)), w.params);
+        let mut q = bind_params!(
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql)),
+            w.params
+        );
         if let Some(t) = f.from {
             q = q.bind(t);
         }
@@ -132,7 +144,10 @@ pub async fn list(tx: &mut Tx, f: &AuditFilter) -> Result<(Vec<AuditRow>, i64), 
         q.fetch_one(c).await
     })?;
     let rows = run!(tx, |c| {
-        let mut q = bind_params!(sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql)), w.params);
+        let mut q = bind_params!(
+            sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql)),
+            w.params
+        );
         if let Some(t) = f.from {
             q = q.bind(t);
         }
@@ -147,10 +162,30 @@ pub async fn list(tx: &mut Tx, f: &AuditFilter) -> Result<(Vec<AuditRow>, i64), 
 /// Rows with id > `after`, in id order, at most `limit` (for verifying in batches).
 pub async fn batch(tx: &mut Tx, after: i64, limit: i64) -> Result<Vec<AuditRow>, DbError> {
     let sql = format!("SELECT {COLS} FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2");
-    Ok(run!(tx, |c| sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql)).bind(after).bind(limit).fetch_all(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, AuditRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(c)
+    .await)?)
 }
 
-pub async fn for_entity(tx: &mut Tx, entity_type: &str, entity_id: &str, limit: i64) -> Result<Vec<AuditRow>, DbError> {
-    let sql = format!("SELECT {COLS} FROM audit_log WHERE entity_type = $1 AND entity_id = $2 ORDER BY id DESC LIMIT $3");
-    Ok(run!(tx, |c| sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql)).bind(entity_type).bind(entity_id).bind(limit).fetch_all(c).await)?)
+pub async fn for_entity(
+    tx: &mut Tx,
+    entity_type: &str,
+    entity_id: &str,
+    limit: i64,
+) -> Result<Vec<AuditRow>, DbError> {
+    let sql = format!(
+        "SELECT {COLS} FROM audit_log WHERE entity_type = $1 AND entity_id = $2 ORDER BY id DESC LIMIT $3"
+    );
+    Ok(run!(tx, |c| sqlx::query_as::<_, AuditRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(entity_type)
+    .bind(entity_id)
+    .bind(limit)
+    .fetch_all(c)
+    .await)?)
 }

@@ -7,5 +7,9 @@ pub mod users;
 
 /// Rows affected → `Stale` when an optimistic update touched nothing.
 pub(crate) fn expect_one(affected: u64) -> Result<(), crate::DbError> {
-    if affected == 1 { Ok(()) } else { Err(crate::DbError::Stale) }
+    if affected == 1 {
+        Ok(())
+    } else {
+        Err(crate::DbError::Stale)
+    }
 }

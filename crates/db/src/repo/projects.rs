@@ -1,6 +1,6 @@
 //! The project library.
 
-use crate::{bind_params, run, DbError, Param, Tx, Where};
+use crate::{DbError, Param, Tx, Where, bind_params, run};
 use chrono::{DateTime, Utc};
 use keyproj_domain::authz::ListScope;
 use serde::Serialize;
@@ -126,7 +126,13 @@ pub async fn insert(tx: &mut Tx, v: &ProjectValues, now: DateTime<Utc>) -> Resul
 }
 
 /// Updates every field but the stage (stages change only through [`change_stage`]).
-pub async fn update(tx: &mut Tx, id: i64, version: i64, v: &ProjectValues, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn update(
+    tx: &mut Tx,
+    id: i64,
+    version: i64,
+    v: &ProjectValues,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     const SQL: &str = "UPDATE projects SET code = $1, name = $2, national_code = $3, level = $4, industry = $5,
         township_unit_id = $6, owner_unit_id = $7, content_scale = $8, total_investment_fen = $9, funding_sources = $10,
         planned_start = $11, planned_completion = $12, actual_start = $13, actual_completion = $14, leader_id = $15,
@@ -157,43 +163,88 @@ pub async fn update(tx: &mut Tx, id: i64, version: i64, v: &ProjectValues, now: 
         .bind(id)
         .bind(version)
         .execute(c)
-        .await.map(|r| r.rows_affected()))
+        .await
+        .map(|r| r.rows_affected()))
     .map_err(dup_message)?;
     super::expect_one(r)
 }
 
 pub async fn get(tx: &mut Tx, id: i64) -> Result<Option<ProjectRow>, DbError> {
     let sql = format!("{SELECT} WHERE p.id = $1");
-    Ok(run!(tx, |c| sqlx::query_as::<_, ProjectRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, ProjectRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)
 }
 
-pub async fn find_by_code(tx: &mut Tx, region: &str, code: &str) -> Result<Option<ProjectRow>, DbError> {
+pub async fn find_by_code(
+    tx: &mut Tx,
+    region: &str,
+    code: &str,
+) -> Result<Option<ProjectRow>, DbError> {
     let sql = format!("{SELECT} WHERE p.region_code = $1 AND p.code = $2");
-    Ok(run!(tx, |c| sqlx::query_as::<_, ProjectRow>(sqlx::AssertSqlSafe(sql)).bind(region).bind(code).fetch_optional(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, ProjectRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(region)
+    .bind(code)
+    .fetch_optional(c)
+    .await)?)
 }
 
 /// The id of the project using this national code, if any.
 pub async fn national_code_owner(tx: &mut Tx, national_code: &str) -> Result<Option<i64>, DbError> {
     const SQL: &str = "SELECT id FROM projects WHERE national_code = $1";
-    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL).bind(national_code).fetch_optional(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(national_code)
+        .fetch_optional(c)
+        .await)?)
 }
 
-pub async fn responsible_units(tx: &mut Tx, project_id: i64) -> Result<Vec<(i64, String)>, DbError> {
+pub async fn responsible_units(
+    tx: &mut Tx,
+    project_id: i64,
+) -> Result<Vec<(i64, String)>, DbError> {
     const SQL: &str = "SELECT u.id, u.name FROM project_units pu JOIN units u ON u.id = pu.unit_id WHERE pu.project_id = $1 ORDER BY u.sort_order, u.name";
-    Ok(run!(tx, |c| sqlx::query_as::<_, (i64, String)>(SQL).bind(project_id).fetch_all(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, (i64, String)>(SQL)
+        .bind(project_id)
+        .fetch_all(c)
+        .await)?)
 }
 
-pub async fn set_responsible_units(tx: &mut Tx, project_id: i64, unit_ids: &[i64]) -> Result<(), DbError> {
-    run!(tx, |c| sqlx::query("DELETE FROM project_units WHERE project_id = $1").bind(project_id).execute(c).await.map(|r| r.rows_affected()))?;
+pub async fn set_responsible_units(
+    tx: &mut Tx,
+    project_id: i64,
+    unit_ids: &[i64],
+) -> Result<(), DbError> {
+    run!(tx, |c| sqlx::query(
+        "DELETE FROM project_units WHERE project_id = $1"
+    )
+    .bind(project_id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     for u in unit_ids {
-        run!(tx, |c| sqlx::query("INSERT INTO project_units (project_id, unit_id) VALUES ($1, $2)").bind(project_id).bind(*u).execute(c).await.map(|r| r.rows_affected()))?;
+        run!(tx, |c| sqlx::query(
+            "INSERT INTO project_units (project_id, unit_id) VALUES ($1, $2)"
+        )
+        .bind(project_id)
+        .bind(*u)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     }
     Ok(())
 }
 
 pub async fn children(tx: &mut Tx, parent_id: i64) -> Result<Vec<(i64, String)>, DbError> {
     const SQL: &str = "SELECT id, name FROM projects WHERE parent_id = $1 ORDER BY name";
-    Ok(run!(tx, |c| sqlx::query_as::<_, (i64, String)>(SQL).bind(parent_id).fetch_all(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, (i64, String)>(SQL)
+        .bind(parent_id)
+        .fetch_all(c)
+        .await)?)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -219,7 +270,11 @@ pub struct NewStageChange<'a> {
     pub username: &'a str,
 }
 
-pub async fn insert_stage_change(tx: &mut Tx, s: &NewStageChange<'_>, now: DateTime<Utc>) -> Result<i64, DbError> {
+pub async fn insert_stage_change(
+    tx: &mut Tx,
+    s: &NewStageChange<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
     const SQL: &str = "INSERT INTO project_stage_changes (project_id, from_stage, to_stage, changed_on, reason, user_id, username, at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
     Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
@@ -247,14 +302,27 @@ pub async fn change_stage(
 ) -> Result<(), DbError> {
     const SQL: &str = "UPDATE projects SET stage = $1, actual_start = $2, actual_completion = $3, version = version + 1,
         updated_at = $4 WHERE id = $5 AND version = $6";
-    let r = run!(tx, |c| sqlx::query(SQL).bind(stage).bind(actual_start).bind(actual_completion).bind(now).bind(id).bind(version).execute(c).await.map(|r| r.rows_affected()))?;
+    let r = run!(tx, |c| sqlx::query(SQL)
+        .bind(stage)
+        .bind(actual_start)
+        .bind(actual_completion)
+        .bind(now)
+        .bind(id)
+        .bind(version)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     super::expect_one(r)
 }
 
 pub async fn stage_history(tx: &mut Tx, project_id: i64) -> Result<Vec<StageChangeRow>, DbError> {
-    const SQL: &str = "SELECT id, project_id, from_stage, to_stage, changed_on, reason, user_id, username, at
+    const SQL: &str =
+        "SELECT id, project_id, from_stage, to_stage, changed_on, reason, user_id, username, at
         FROM project_stage_changes WHERE project_id = $1 ORDER BY id";
-    Ok(run!(tx, |c| sqlx::query_as::<_, StageChangeRow>(SQL).bind(project_id).fetch_all(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, StageChangeRow>(SQL)
+        .bind(project_id)
+        .fetch_all(c)
+        .await)?)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -343,21 +411,31 @@ fn filter_where(f: &ProjectFilter) -> Where {
     match &f.scope {
         ListScope::Region(r) => w.push("p.region_code LIKE ?", vec![Param::Text(r.like_pattern())]),
         ListScope::Unit { region, unit_id } => {
-            w.push("p.region_code LIKE ?", vec![Param::Text(region.like_pattern())]);
+            w.push(
+                "p.region_code LIKE ?",
+                vec![Param::Text(region.like_pattern())],
+            );
             w.push(
                 "(p.lead_unit_id = ? OR p.owner_unit_id = ? OR EXISTS (SELECT 1 FROM project_units pu WHERE pu.project_id = p.id AND pu.unit_id = ?))",
                 vec![Param::I64(*unit_id), Param::I64(*unit_id), Param::I64(*unit_id)],
             );
         }
         ListScope::Owner { region, unit_id } => {
-            w.push("p.region_code LIKE ?", vec![Param::Text(region.like_pattern())]);
+            w.push(
+                "p.region_code LIKE ?",
+                vec![Param::Text(region.like_pattern())],
+            );
             w.push("p.owner_unit_id = ?", vec![Param::I64(*unit_id)]);
         }
         ListScope::Nothing => w.push("1 = 0", vec![]),
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         // Escape LIKE wildcards typed by the user.
-        let esc = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_").to_lowercase();
+        let esc = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+            .to_lowercase();
         let pat = format!("%{esc}%");
         w.push(
             "(LOWER(p.name) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(p.code, '')) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(p.national_code, '')) LIKE ? ESCAPE '\\' OR LOWER(p.tags) LIKE ? ESCAPE '\\')",
@@ -395,20 +473,51 @@ pub struct ProjectTotals {
 }
 
 /// One page of projects and the totals over the whole filtered set.
-pub async fn list(tx: &mut Tx, f: &ProjectFilter) -> Result<(Vec<ProjectRow>, ProjectTotals), DbError> {
+pub async fn list(
+    tx: &mut Tx,
+    f: &ProjectFilter,
+) -> Result<(Vec<ProjectRow>, ProjectTotals), DbError> {
     let w = filter_where(f);
     let n = w.next_placeholder();
     let dir = if f.desc { "DESC" } else { "ASC" };
     // NULL codes sort last on both engines; id breaks ties so pages never overlap.
     let order = match f.sort {
-        SortKey::Code => format!("CASE WHEN p.code IS NULL THEN 1 ELSE 0 END, p.code {dir}, p.id {dir}"),
+        SortKey::Code => {
+            format!("CASE WHEN p.code IS NULL THEN 1 ELSE 0 END, p.code {dir}, p.id {dir}")
+        }
         k => format!("{} {dir}, p.id {dir}", k.column()),
     };
-    let sql = format!("{SELECT}{} ORDER BY {order} LIMIT ${} OFFSET ${}", w.sql(), n, n + 1);
-    let totals_sql = format!("SELECT COUNT(*), CAST(COALESCE(SUM(p.total_investment_fen), 0) AS BIGINT) FROM projects p{}", w.sql());
-    let rows = run!(tx, |c| bind_params!(sqlx::query_as::<_, ProjectRow>(sqlx::AssertSqlSafe(sql)), w.params).bind(f.limit).bind(f.offset).fetch_all(c).await)?;
-    let (count, sum) = run!(tx, |c| bind_params!(sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(totals_sql)), w.params).fetch_one(c).await)?;
-    Ok((rows, ProjectTotals { count, total_investment_fen: sum }))
+    let sql = format!(
+        "{SELECT}{} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        w.sql(),
+        n,
+        n + 1
+    );
+    let totals_sql = format!(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(p.total_investment_fen), 0) AS BIGINT) FROM projects p{}",
+        w.sql()
+    );
+    let rows = run!(tx, |c| bind_params!(
+        sqlx::query_as::<_, ProjectRow>(sqlx::AssertSqlSafe(sql)),
+        w.params
+    )
+    .bind(f.limit)
+    .bind(f.offset)
+    .fetch_all(c)
+    .await)?;
+    let (count, sum) = run!(tx, |c| bind_params!(
+        sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(totals_sql)),
+        w.params
+    )
+    .fetch_one(c)
+    .await)?;
+    Ok((
+        rows,
+        ProjectTotals {
+            count,
+            total_investment_fen: sum,
+        },
+    ))
 }
 
 /// Responsible units of many projects at once (for list pages and exports).
@@ -422,20 +531,37 @@ pub async fn responsible_units_of(tx: &mut Tx, ids: &[i64]) -> Result<Vec<(i64, 
         placeholders.join(", ")
     );
     let params: Vec<Param> = ids.iter().map(|i| Param::I64(*i)).collect();
-    Ok(run!(tx, |c| bind_params!(sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql)), params).fetch_all(c).await)?)
+    Ok(run!(tx, |c| bind_params!(
+        sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql)),
+        params
+    )
+    .fetch_all(c)
+    .await)?)
 }
 
 pub async fn count_all(tx: &mut Tx) -> Result<i64, DbError> {
-    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM projects").fetch_one(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM projects"
+    )
+    .fetch_one(c)
+    .await)?)
 }
 
 /// Counts by stage in a scope (dashboard).
-pub async fn count_by_stage(tx: &mut Tx, scope: &ListScope) -> Result<Vec<(String, i64, i64)>, DbError> {
+pub async fn count_by_stage(
+    tx: &mut Tx,
+    scope: &ListScope,
+) -> Result<Vec<(String, i64, i64)>, DbError> {
     let f = ProjectFilter::new(scope.clone());
     let w = filter_where(&f);
     let sql = format!(
         "SELECT p.stage, COUNT(*), CAST(COALESCE(SUM(p.total_investment_fen), 0) AS BIGINT) FROM projects p{} GROUP BY p.stage",
         w.sql()
     );
-    Ok(run!(tx, |c| bind_params!(sqlx::query_as::<_, (String, i64, i64)>(sqlx::AssertSqlSafe(sql)), w.params).fetch_all(c).await)?)
+    Ok(run!(tx, |c| bind_params!(
+        sqlx::query_as::<_, (String, i64, i64)>(sqlx::AssertSqlSafe(sql)),
+        w.params
+    )
+    .fetch_all(c)
+    .await)?)
 }

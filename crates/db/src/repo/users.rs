@@ -1,6 +1,6 @@
 //! Accounts, their roles, sessions and personal API tokens.
 
-use crate::{run, DbError, Tx};
+use crate::{DbError, Tx, run};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -53,76 +53,189 @@ pub async fn insert_user(tx: &mut Tx, u: &NewUser<'_>, now: DateTime<Utc>) -> Re
 
 pub async fn get_user(tx: &mut Tx, id: i64) -> Result<Option<UserRow>, DbError> {
     let sql = format!("{USER_SELECT} WHERE u.id = $1");
-    Ok(run!(tx, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, UserRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)
 }
 
 pub async fn find_user(tx: &mut Tx, username: &str) -> Result<Option<UserRow>, DbError> {
     let sql = format!("{USER_SELECT} WHERE u.username = $1");
-    Ok(run!(tx, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).bind(username).fetch_optional(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, UserRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(username)
+    .fetch_optional(c)
+    .await)?)
 }
 
 pub async fn list_users(tx: &mut Tx) -> Result<Vec<UserRow>, DbError> {
     let sql = format!("{USER_SELECT} ORDER BY u.username");
-    Ok(run!(tx, |c| sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql)).fetch_all(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, UserRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .fetch_all(c)
+    .await)?)
 }
 
 pub async fn count_users(tx: &mut Tx) -> Result<i64, DbError> {
-    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM users"
+    )
+    .fetch_one(c)
+    .await)?)
 }
 
 pub async fn roles_of(tx: &mut Tx, user_id: i64) -> Result<Vec<String>, DbError> {
     const SQL: &str = "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role";
-    Ok(run!(tx, |c| sqlx::query_scalar::<_, String>(SQL).bind(user_id).fetch_all(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, String>(SQL)
+        .bind(user_id)
+        .fetch_all(c)
+        .await)?)
 }
 
 pub async fn set_roles(tx: &mut Tx, user_id: i64, roles: &[&str]) -> Result<(), DbError> {
-    run!(tx, |c| sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user_id).execute(c).await.map(|r| r.rows_affected()))?;
+    run!(tx, |c| sqlx::query(
+        "DELETE FROM user_roles WHERE user_id = $1"
+    )
+    .bind(user_id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     for r in roles {
-        run!(tx, |c| sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)").bind(user_id).bind(*r).execute(c).await.map(|r| r.rows_affected()))?;
+        run!(tx, |c| sqlx::query(
+            "INSERT INTO user_roles (user_id, role) VALUES ($1, $2)"
+        )
+        .bind(user_id)
+        .bind(*r)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     }
     Ok(())
 }
 
-pub async fn record_login_failure(tx: &mut Tx, id: i64, failed: i64, locked_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<(), DbError> {
-    const SQL: &str = "UPDATE users SET failed_logins = $1, locked_until = $2, updated_at = $3 WHERE id = $4";
-    run!(tx, |c| sqlx::query(SQL).bind(failed).bind(locked_until).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+pub async fn record_login_failure(
+    tx: &mut Tx,
+    id: i64,
+    failed: i64,
+    locked_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    const SQL: &str =
+        "UPDATE users SET failed_logins = $1, locked_until = $2, updated_at = $3 WHERE id = $4";
+    run!(tx, |c| sqlx::query(SQL)
+        .bind(failed)
+        .bind(locked_until)
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 pub async fn record_login_success(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), DbError> {
-    const SQL: &str = "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $1 WHERE id = $2";
-    run!(tx, |c| sqlx::query(SQL).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    const SQL: &str =
+        "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $1 WHERE id = $2";
+    run!(tx, |c| sqlx::query(SQL)
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
-pub async fn set_password(tx: &mut Tx, id: i64, hash: &str, must_change: bool, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn set_password(
+    tx: &mut Tx,
+    id: i64,
+    hash: &str,
+    must_change: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     const SQL: &str = "UPDATE users SET password_hash = $1, must_change_password = $2, password_changed_at = $3,
         failed_logins = 0, locked_until = NULL, version = version + 1, updated_at = $3 WHERE id = $4";
-    run!(tx, |c| sqlx::query(SQL).bind(hash).bind(must_change).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    run!(tx, |c| sqlx::query(SQL)
+        .bind(hash)
+        .bind(must_change)
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
-pub async fn set_disabled(tx: &mut Tx, id: i64, version: i64, disabled: bool, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn set_disabled(
+    tx: &mut Tx,
+    id: i64,
+    version: i64,
+    disabled: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     const SQL: &str = "UPDATE users SET disabled = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4";
-    let r = run!(tx, |c| sqlx::query(SQL).bind(disabled).bind(now).bind(id).bind(version).execute(c).await.map(|r| r.rows_affected()))?;
+    let r = run!(tx, |c| sqlx::query(SQL)
+        .bind(disabled)
+        .bind(now)
+        .bind(id)
+        .bind(version)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     super::expect_one(r)
 }
 
 pub async fn unlock(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), DbError> {
-    const SQL: &str = "UPDATE users SET failed_logins = 0, locked_until = NULL, updated_at = $1 WHERE id = $2";
-    run!(tx, |c| sqlx::query(SQL).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    const SQL: &str =
+        "UPDATE users SET failed_logins = 0, locked_until = NULL, updated_at = $1 WHERE id = $2";
+    run!(tx, |c| sqlx::query(SQL)
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
-pub async fn update_profile(tx: &mut Tx, id: i64, version: i64, display_name: &str, unit_id: i64, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn update_profile(
+    tx: &mut Tx,
+    id: i64,
+    version: i64,
+    display_name: &str,
+    unit_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     const SQL: &str = "UPDATE users SET display_name = $1, unit_id = $2, version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5";
-    let r = run!(tx, |c| sqlx::query(SQL).bind(display_name).bind(unit_id).bind(now).bind(id).bind(version).execute(c).await.map(|r| r.rows_affected()))?;
+    let r = run!(tx, |c| sqlx::query(SQL)
+        .bind(display_name)
+        .bind(unit_id)
+        .bind(now)
+        .bind(id)
+        .bind(version)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     super::expect_one(r)
 }
 
-pub async fn bump_version(tx: &mut Tx, id: i64, version: i64, now: DateTime<Utc>) -> Result<(), DbError> {
-    const SQL: &str = "UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3";
-    let r = run!(tx, |c| sqlx::query(SQL).bind(now).bind(id).bind(version).execute(c).await.map(|r| r.rows_affected()))?;
+pub async fn bump_version(
+    tx: &mut Tx,
+    id: i64,
+    version: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    const SQL: &str =
+        "UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3";
+    let r = run!(tx, |c| sqlx::query(SQL)
+        .bind(now)
+        .bind(id)
+        .bind(version)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     super::expect_one(r)
 }
 
@@ -142,41 +255,92 @@ pub struct SessionRow {
 
 const SESSION_COLS: &str = "id, user_id, csrf_token, created_at, last_seen_at, ip, user_agent";
 
-pub async fn insert_session(tx: &mut Tx, token_hash: &str, user_id: i64, csrf: &str, ip: &str, ua: &str, now: DateTime<Utc>) -> Result<i64, DbError> {
+pub async fn insert_session(
+    tx: &mut Tx,
+    token_hash: &str,
+    user_id: i64,
+    csrf: &str,
+    ip: &str,
+    ua: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
     const SQL: &str = "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, ip, user_agent)
         VALUES ($1, $2, $3, $4, $4, $5, $6) RETURNING id";
-    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL).bind(token_hash).bind(user_id).bind(csrf).bind(now).bind(ip).bind(ua).fetch_one(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf)
+        .bind(now)
+        .bind(ip)
+        .bind(ua)
+        .fetch_one(c)
+        .await)?)
 }
 
 pub async fn find_session(tx: &mut Tx, token_hash: &str) -> Result<Option<SessionRow>, DbError> {
     let sql = format!("SELECT {SESSION_COLS} FROM sessions WHERE token_hash = $1");
-    Ok(run!(tx, |c| sqlx::query_as::<_, SessionRow>(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_optional(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, SessionRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(token_hash)
+    .fetch_optional(c)
+    .await)?)
 }
 
 pub async fn list_sessions(tx: &mut Tx) -> Result<Vec<SessionRow>, DbError> {
     let sql = format!("SELECT {SESSION_COLS} FROM sessions ORDER BY last_seen_at DESC");
-    Ok(run!(tx, |c| sqlx::query_as::<_, SessionRow>(sqlx::AssertSqlSafe(sql)).fetch_all(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, SessionRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .fetch_all(c)
+    .await)?)
 }
 
 pub async fn touch_session(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), DbError> {
-    run!(tx, |c| sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2").bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    run!(tx, |c| sqlx::query(
+        "UPDATE sessions SET last_seen_at = $1 WHERE id = $2"
+    )
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 pub async fn delete_session(tx: &mut Tx, id: i64) -> Result<(), DbError> {
-    run!(tx, |c| sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    run!(tx, |c| sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 pub async fn delete_user_sessions(tx: &mut Tx, user_id: i64) -> Result<u64, DbError> {
-    let r = run!(tx, |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(c).await.map(|r| r.rows_affected()))?;
+    let r = run!(tx, |c| sqlx::query(
+        "DELETE FROM sessions WHERE user_id = $1"
+    )
+    .bind(user_id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(r)
 }
 
 /// Removes sessions idle since before `idle_before` or created before `created_before`.
-pub async fn purge_sessions(tx: &mut Tx, idle_before: DateTime<Utc>, created_before: DateTime<Utc>) -> Result<u64, DbError> {
+pub async fn purge_sessions(
+    tx: &mut Tx,
+    idle_before: DateTime<Utc>,
+    created_before: DateTime<Utc>,
+) -> Result<u64, DbError> {
     const SQL: &str = "DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2";
-    let r = run!(tx, |c| sqlx::query(SQL).bind(idle_before).bind(created_before).execute(c).await.map(|r| r.rows_affected()))?;
+    let r = run!(tx, |c| sqlx::query(SQL)
+        .bind(idle_before)
+        .bind(created_before)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(r)
 }
 
@@ -194,32 +358,75 @@ pub struct ApiTokenRow {
 
 const TOKEN_COLS: &str = "id, user_id, name, created_at, last_used_at, revoked_at";
 
-pub async fn insert_token(tx: &mut Tx, user_id: i64, name: &str, token_hash: &str, now: DateTime<Utc>) -> Result<i64, DbError> {
+pub async fn insert_token(
+    tx: &mut Tx,
+    user_id: i64,
+    name: &str,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
     const SQL: &str = "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
-    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL).bind(user_id).bind(name).bind(token_hash).bind(now).fetch_one(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(now)
+        .fetch_one(c)
+        .await)?)
 }
 
 pub async fn find_token(tx: &mut Tx, token_hash: &str) -> Result<Option<ApiTokenRow>, DbError> {
     let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE token_hash = $1");
-    Ok(run!(tx, |c| sqlx::query_as::<_, ApiTokenRow>(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_optional(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, ApiTokenRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(token_hash)
+    .fetch_optional(c)
+    .await)?)
 }
 
 pub async fn get_token(tx: &mut Tx, id: i64) -> Result<Option<ApiTokenRow>, DbError> {
     let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1");
-    Ok(run!(tx, |c| sqlx::query_as::<_, ApiTokenRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, ApiTokenRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)
 }
 
 pub async fn list_tokens(tx: &mut Tx, user_id: Option<i64>) -> Result<Vec<ApiTokenRow>, DbError> {
-    let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE ($1 = 0 OR user_id = $1) ORDER BY id DESC");
-    Ok(run!(tx, |c| sqlx::query_as::<_, ApiTokenRow>(sqlx::AssertSqlSafe(sql)).bind(user_id.unwrap_or(0)).fetch_all(c).await)?)
+    let sql = format!(
+        "SELECT {TOKEN_COLS} FROM api_tokens WHERE ($1 = 0 OR user_id = $1) ORDER BY id DESC"
+    );
+    Ok(run!(tx, |c| sqlx::query_as::<_, ApiTokenRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(user_id.unwrap_or(0))
+    .fetch_all(c)
+    .await)?)
 }
 
 pub async fn touch_token(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), DbError> {
-    run!(tx, |c| sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    run!(tx, |c| sqlx::query(
+        "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2"
+    )
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 pub async fn revoke_token(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), DbError> {
-    run!(tx, |c| sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL").bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    run!(tx, |c| sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL"
+    )
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }

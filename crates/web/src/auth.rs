@@ -1,0 +1,332 @@
+//! Who is asking: session cookies for pages, bearer tokens (or the session plus a CSRF header)
+//! for the API; the client address; CSRF checks; form and JSON bodies with Chinese errors.
+
+use crate::AppState;
+use crate::error::{api_error, page_error};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use keyproj_service::Ctx;
+use keyproj_service::auth::SessionInfo;
+use std::net::SocketAddr;
+
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-kp_session"
+    } else {
+        "kp_session"
+    }
+}
+pub const LOGIN_CSRF_COOKIE: &str = "kp_login_csrf";
+
+pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+}
+
+pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if secure {
+        c.push_str("; Secure");
+    }
+    if let Some(m) = max_age {
+        c.push_str(&format!("; Max-Age={m}"));
+    }
+    c
+}
+
+pub fn client_ip(parts: &Parts, trust_proxy: bool) -> String {
+    if trust_proxy {
+        if let Some(ip) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next_back())
+        {
+            return ip.trim().chars().take(64).collect();
+        }
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub fn user_agent(parts: &Parts) -> String {
+    parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(300)
+        .collect()
+}
+
+/// Constant-time comparison for secrets.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A signed-in browser user.
+pub struct Signed {
+    pub info: SessionInfo,
+    pub ctx: Ctx,
+}
+
+impl Signed {
+    pub fn csrf(&self) -> &str {
+        &self.info.session.csrf_token
+    }
+    pub fn check_csrf(&self, token: &str) -> Result<(), Response> {
+        if same_secret(token, &self.info.session.csrf_token) {
+            Ok(())
+        } else {
+            Err(page_error(
+                StatusCode::FORBIDDEN,
+                "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试",
+            ))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let to_login = || {
+            let next = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+            Redirect::to(&format!("/login?next={next}")).into_response()
+        };
+        let Some(token) = cookie(parts, session_cookie_name(state.secure_cookies)) else {
+            return Err(to_login());
+        };
+        let info = match keyproj_service::auth::session(&state.app, &token).await {
+            Ok(Some(i)) => i,
+            Ok(None) => return Err(to_login()),
+            Err(e) => return Err(crate::error::PageError(e).into_response()),
+        };
+        let path = parts.uri.path();
+        if info.user.must_change_password && path != "/password" && path != "/logout" {
+            return Err(Redirect::to("/password").into_response());
+        }
+        let ctx = Ctx {
+            actor: info.actor.clone(),
+            ip: client_ip(parts, state.trust_proxy),
+        };
+        Ok(Signed { info, ctx })
+    }
+}
+
+/// A caller of the JSON API.
+pub struct ApiCaller {
+    pub ctx: Ctx,
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ip = client_ip(parts, state.trust_proxy);
+        let unauthorized = || {
+            api_error(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "请先登录或提供有效的 API 令牌",
+                vec![],
+            )
+        };
+        if let Some(auth) = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+        {
+            let Some(token) = auth.strip_prefix("Bearer ") else {
+                return Err(unauthorized());
+            };
+            return match keyproj_service::auth::api_token(&state.app, token.trim()).await {
+                Ok(Some((user, actor))) => {
+                    if user.must_change_password {
+                        return Err(api_error(
+                            StatusCode::FORBIDDEN,
+                            "password_change_required",
+                            "请先登录网页修改初始密码",
+                            vec![],
+                        ));
+                    }
+                    Ok(ApiCaller {
+                        ctx: Ctx { actor, ip },
+                    })
+                }
+                Ok(None) => Err(unauthorized()),
+                Err(e) => Err(crate::error::ApiError(e).into_response()),
+            };
+        }
+        let Some(token) = cookie(parts, session_cookie_name(state.secure_cookies)) else {
+            return Err(unauthorized());
+        };
+        let info = match keyproj_service::auth::session(&state.app, &token).await {
+            Ok(Some(i)) => i,
+            Ok(None) => return Err(unauthorized()),
+            Err(e) => return Err(crate::error::ApiError(e).into_response()),
+        };
+        if info.user.must_change_password {
+            return Err(api_error(
+                StatusCode::FORBIDDEN,
+                "password_change_required",
+                "请先修改初始密码",
+                vec![],
+            ));
+        }
+        // A browser session calling the API must prove it read the page: the CSRF header.
+        if !matches!(parts.method, Method::GET | Method::HEAD) {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !same_secret(sent, &info.session.csrf_token) {
+                return Err(api_error(
+                    StatusCode::FORBIDDEN,
+                    "csrf",
+                    "缺少或错误的 X-CSRF-Token",
+                    vec![],
+                ));
+            }
+        }
+        Ok(ApiCaller {
+            ctx: Ctx {
+                actor: info.actor,
+                ip,
+            },
+        })
+    }
+}
+
+/// An urlencoded form body as ordered pairs (repeated keys allowed, e.g. multi-selects).
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    pub fn get(&self, key: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+    pub fn parse(bytes: &[u8]) -> FormData {
+        FormData(
+            form_urlencoded::parse(bytes)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+    /// An optional id: empty → None; anything not a positive integer → Some(-1), which no
+    /// record has, so the service reports it as unknown at the field.
+    pub fn id(&self, key: &str) -> Option<i64> {
+        parse_id(&self.get(key))
+    }
+}
+
+pub fn parse_id(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.is_empty() {
+        None
+    } else {
+        Some(s.parse::<i64>().ok().filter(|v| *v > 0).unwrap_or(-1))
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for FormData {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| page_error(StatusCode::PAYLOAD_TOO_LARGE, "提交的内容过大"))?;
+        Ok(FormData::parse(&bytes))
+    }
+}
+
+/// Query string pairs.
+pub fn query_pairs(parts_query: Option<&str>) -> FormData {
+    FormData::parse(parts_query.unwrap_or("").as_bytes())
+}
+
+/// A JSON body with Chinese errors for malformed input and a size limit.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        if !ct.starts_with("application/json") {
+            return Err(api_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "请求体须为 application/json",
+                vec![],
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| {
+                api_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    &format!("请求体超过上限（{} KB）", crate::BODY_LIMIT / 1024),
+                    vec![],
+                )
+            })?;
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
+            let what = match e.classify() {
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                    "不是有效的 JSON"
+                }
+                _ => "字段类型不正确",
+            };
+            api_error(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                &format!("请求体{what}（第{}行第{}列）", e.line(), e.column()),
+                vec![],
+            )
+        })
+    }
+}

@@ -1,0 +1,117 @@
+//! What templates show: the page chrome and display helpers (labels, 万元).
+
+use keyproj_domain::Money;
+use keyproj_domain::authz::{Action, Actor, Decision, Role};
+use keyproj_domain::project::{Industry, Level, Stage};
+
+pub struct Nav {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub key: &'static str,
+}
+
+/// The frame around every signed-in page.
+pub struct Chrome {
+    pub user: String,
+    pub unit: String,
+    pub roles: String,
+    pub csrf: String,
+    pub nav: Vec<Nav>,
+    pub active: &'static str,
+}
+
+impl Chrome {
+    pub fn new(s: &crate::auth::Signed, active: &'static str) -> Chrome {
+        let a = &s.info.actor;
+        Chrome {
+            user: s.info.user.display_name.clone(),
+            unit: s.info.user.unit_name.clone(),
+            roles: a
+                .roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join("、"),
+            csrf: s.csrf().to_string(),
+            nav: nav_for(a),
+            active,
+        }
+    }
+}
+
+fn allowed(a: &Actor, action: Action) -> bool {
+    keyproj_domain::authz::authorize(a, action) == Decision::Allow
+}
+
+pub fn nav_for(a: &Actor) -> Vec<Nav> {
+    let mut v = vec![];
+    if allowed(a, Action::ViewProject) {
+        v.push(Nav {
+            href: "/",
+            label: "首页",
+            key: "home",
+        });
+        v.push(Nav {
+            href: "/projects",
+            label: "项目库",
+            key: "projects",
+        });
+    }
+    if allowed(a, Action::ViewOrg) {
+        v.push(Nav {
+            href: "/org",
+            label: "单位与领导",
+            key: "org",
+        });
+    }
+    if a.has(Role::SystemAdmin) || a.has(Role::SecurityAdmin) {
+        v.push(Nav {
+            href: "/admin/users",
+            label: "账号管理",
+            key: "users",
+        });
+    }
+    if allowed(a, Action::ViewAudit) {
+        v.push(Nav {
+            href: "/audit",
+            label: "审计日志",
+            key: "audit",
+        });
+    }
+    v.push(Nav {
+        href: "/tokens",
+        label: "API 令牌",
+        key: "tokens",
+    });
+    v.push(Nav {
+        href: "/password",
+        label: "修改密码",
+        key: "password",
+    });
+    v
+}
+
+pub fn wan(fen: i64) -> String {
+    Money::from_fen(fen).wan_2dp()
+}
+pub fn stage_label(k: &str) -> &'static str {
+    Stage::from_key(k).map(|s| s.label()).unwrap_or("未知")
+}
+pub fn level_label(k: &str) -> &'static str {
+    Level::from_key(k).map(|s| s.label()).unwrap_or("未知")
+}
+pub fn industry_label(k: &str) -> &'static str {
+    Industry::from_key(k).map(|s| s.label()).unwrap_or("未知")
+}
+pub fn role_label(k: &str) -> &'static str {
+    Role::from_key(k).map(|r| r.label()).unwrap_or("未知角色")
+}
+pub fn opt(s: &Option<String>) -> &str {
+    s.as_deref().unwrap_or("")
+}
+/// Beijing time for people (the database keeps UTC).
+pub fn local_time(t: &chrono::DateTime<chrono::Utc>) -> String {
+    (*t + chrono::Duration::hours(8))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}

@@ -1,0 +1,12 @@
+// keyproj: small progressive enhancements. Every page works without this file.
+(function () {
+  // Ask before destructive actions marked with data-confirm.
+  document.addEventListener('submit', function (e) {
+    var msg = e.target.getAttribute('data-confirm');
+    if (msg && !window.confirm(msg)) { e.preventDefault(); }
+  });
+  // Filters: submit on change of a select, so the URL always reflects the filter.
+  document.querySelectorAll('form.filters select').forEach(function (s) {
+    s.addEventListener('change', function () { s.form.submit(); });
+  });
+})();
