@@ -96,6 +96,10 @@ impl App {
     pub fn now(&self) -> DateTime<Utc> {
         storable_time(self.clock.now())
     }
+    /// Today's date where the county is (China Standard Time, UTC+8, no daylight saving).
+    pub fn local_today(&self) -> chrono::NaiveDate {
+        (self.clock.now() + chrono::Duration::hours(8)).date_naive()
+    }
 }
 
 /// Who acts and from where.

@@ -549,7 +549,7 @@ pub async fn change_stage(
             ));
         }
     }
-    if on > app.now().date_naive() {
+    if on > app.local_today() {
         return Err(field_error("changed_on", "future", "变更日期不能晚于今天"));
     }
     let now = app.now();

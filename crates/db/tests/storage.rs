@@ -1,0 +1,399 @@
+//! Repository tests, each on SQLite and (when configured) PostgreSQL.
+
+use chrono::Utc;
+use keyproj_db::repo::{audit, org, projects};
+use keyproj_db::testing::TestDb;
+use keyproj_db::{Db, DbError};
+use keyproj_domain::RegionCode;
+use keyproj_domain::audit::{AuditFields, storable_time};
+use keyproj_domain::authz::ListScope;
+
+async fn seed(db: &Db) -> (i64, i64, i64) {
+    let now = storable_time(Utc::now());
+    let mut tx = db.begin_write().await.unwrap();
+    org::upsert_region(&mut tx, "43", "湖南省", None)
+        .await
+        .unwrap();
+    org::upsert_region(&mut tx, "4309", "益阳市", Some("43"))
+        .await
+        .unwrap();
+    org::upsert_region(&mut tx, "430922", "桃江县", Some("4309"))
+        .await
+        .unwrap();
+    org::upsert_region(&mut tx, "430921", "南县", Some("4309"))
+        .await
+        .unwrap();
+    let u1 = org::insert_unit(
+        &mut tx,
+        &org::NewUnit {
+            region_code: "430922",
+            name: "县住建局",
+            kind: "department",
+            contact: "",
+            phone: "",
+            sort_order: 0,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let u2 = org::insert_unit(
+        &mut tx,
+        &org::NewUnit {
+            region_code: "430922",
+            name: "桃花江镇",
+            kind: "township",
+            contact: "",
+            phone: "",
+            sort_order: 0,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let u3 = org::insert_unit(
+        &mut tx,
+        &org::NewUnit {
+            region_code: "430921",
+            name: "南县住建局",
+            kind: "department",
+            contact: "",
+            phone: "",
+            sort_order: 0,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    (u1, u2, u3)
+}
+
+fn project(
+    region: &str,
+    name: &str,
+    code: &str,
+    fen: i64,
+    lead: Option<i64>,
+) -> projects::ProjectValues {
+    projects::ProjectValues {
+        region_code: region.into(),
+        code: Some(code.into()),
+        name: name.into(),
+        national_code: None,
+        level: "county".into(),
+        stage: "under_construction".into(),
+        industry: "transport".into(),
+        township_unit_id: None,
+        owner_unit_id: None,
+        content_scale: String::new(),
+        total_investment_fen: fen,
+        funding_sources: String::new(),
+        planned_start: None,
+        planned_completion: None,
+        actual_start: Some("2022-03".into()),
+        actual_completion: None,
+        leader_id: None,
+        lead_unit_id: lead,
+        parent_id: None,
+        location: String::new(),
+        tags: "民生".into(),
+        below_threshold: false,
+    }
+}
+
+#[tokio::test]
+async fn schema_parity_between_engines() {
+    let sqlite = TestDb::sqlite().await;
+    let mut tx = sqlite.db.begin_read().await.unwrap();
+    let s_cols = keyproj_db::schema::columns(&mut tx).await.unwrap();
+    assert!(s_cols.len() > 50, "schema looks empty: {}", s_cols.len());
+    // The copy spec covers every table and column with the right nullability.
+    let mut spec_cols = vec![];
+    for t in keyproj_db::copy::TABLES {
+        for (c, _, nullable) in t.columns {
+            spec_cols.push(keyproj_db::schema::ColumnInfo {
+                table: t.name.into(),
+                column: (*c).into(),
+                nullable: *nullable,
+            });
+        }
+    }
+    spec_cols.sort();
+    assert_eq!(
+        spec_cols, s_cols,
+        "copy::TABLES must list exactly the schema's columns"
+    );
+    if let Some(pg) = TestDb::postgres().await {
+        let mut tx = pg.db.begin_read().await.unwrap();
+        let p_cols = keyproj_db::schema::columns(&mut tx).await.unwrap();
+        assert_eq!(s_cols, p_cols, "SQLite and PostgreSQL schemas differ");
+    }
+}
+
+#[tokio::test]
+async fn list_filters_scopes_and_totals() {
+    for t in TestDb::all().await {
+        let db = &t.db;
+        let (u1, _u2, u3) = seed(db).await;
+        let now = storable_time(Utc::now());
+        let mut tx = db.begin_write().await.unwrap();
+        let a = projects::insert(
+            &mut tx,
+            &project(
+                "430922",
+                "桃花江大道提质改造",
+                "TJ-001",
+                150_000_000_00,
+                Some(u1),
+            ),
+            now,
+        )
+        .await
+        .unwrap();
+        let _b = projects::insert(
+            &mut tx,
+            &project("430922", "城区供水工程_100%", "TJ-002", 50_000_000_00, None),
+            now,
+        )
+        .await
+        .unwrap();
+        let _c = projects::insert(
+            &mut tx,
+            &project("430921", "南县大桥", "NX-001", 70_000_000_00, Some(u3)),
+            now,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = db.begin_read().await.unwrap();
+        let tj = RegionCode::parse("430922").unwrap();
+        let f = projects::ProjectFilter::new(ListScope::Region(tj.clone()));
+        let (rows, totals) = projects::list(&mut tx, &f).await.unwrap();
+        assert_eq!(rows.len(), 2, "{}", db.backend());
+        assert_eq!(totals.count, 2);
+        assert_eq!(totals.total_investment_fen, 200_000_000_00);
+
+        let city =
+            projects::ProjectFilter::new(ListScope::Region(RegionCode::parse("4309").unwrap()));
+        assert_eq!(
+            projects::list(&mut tx, &city).await.unwrap().1.count,
+            3,
+            "a city sees the counties below it"
+        );
+
+        let unit = projects::ProjectFilter::new(ListScope::Unit {
+            region: tj.clone(),
+            unit_id: u1,
+        });
+        let (rows, _) = projects::list(&mut tx, &unit).await.unwrap();
+        assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![a]);
+
+        // LIKE wildcards typed by a user are literal
+        let mut q = projects::ProjectFilter::new(ListScope::Region(tj.clone()));
+        q.q = Some("_100%".into());
+        assert_eq!(projects::list(&mut tx, &q).await.unwrap().1.count, 1);
+        q.q = Some("%".into());
+        assert_eq!(projects::list(&mut tx, &q).await.unwrap().1.count, 1);
+
+        let mut sorted = projects::ProjectFilter::new(ListScope::Region(tj.clone()));
+        sorted.sort = projects::SortKey::Investment;
+        sorted.desc = true;
+        let (rows, _) = projects::list(&mut tx, &sorted).await.unwrap();
+        assert_eq!(rows[0].id, a);
+        sorted.limit = 1;
+        sorted.offset = 1;
+        let (rows, totals) = projects::list(&mut tx, &sorted).await.unwrap();
+        assert_eq!(
+            (rows.len(), totals.count),
+            (1, 2),
+            "totals cover the whole filter, not the page"
+        );
+
+        assert_eq!(
+            projects::list(&mut tx, &projects::ProjectFilter::new(ListScope::Nothing))
+                .await
+                .unwrap()
+                .1
+                .count,
+            0
+        );
+    }
+}
+
+#[tokio::test]
+async fn stale_update_writes_nothing() {
+    for t in TestDb::all().await {
+        let db = &t.db;
+        seed(db).await;
+        let now = storable_time(Utc::now());
+        let mut tx = db.begin_write().await.unwrap();
+        let id = projects::insert(
+            &mut tx,
+            &project("430922", "原名", "TJ-009", 100, None),
+            now,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = db.begin_write().await.unwrap();
+        projects::update(
+            &mut tx,
+            id,
+            1,
+            &project("430922", "新名", "TJ-009", 100, None),
+            now,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = db.begin_write().await.unwrap();
+        let err = projects::update(
+            &mut tx,
+            id,
+            1,
+            &project("430922", "又一个名", "TJ-009", 100, None),
+            now,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, DbError::Stale), "{err:?}");
+        tx.rollback().await.unwrap();
+        let mut tx = db.begin_read().await.unwrap();
+        let row = projects::get(&mut tx, id).await.unwrap().unwrap();
+        assert_eq!((row.name.as_str(), row.version), ("新名", 2));
+    }
+}
+
+#[tokio::test]
+async fn duplicate_codes_are_named() {
+    for t in TestDb::all().await {
+        let db = &t.db;
+        seed(db).await;
+        let now = storable_time(Utc::now());
+        let mut tx = db.begin_write().await.unwrap();
+        let mut p = project("430922", "甲", "TJ-1", 100, None);
+        p.national_code = Some("2022-430922-04-01-123456".into());
+        projects::insert(&mut tx, &p, now).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = db.begin_write().await.unwrap();
+        let mut q = project("430922", "乙", "TJ-2", 100, None);
+        q.national_code = Some("2022-430922-04-01-123456".into());
+        match projects::insert(&mut tx, &q, now).await {
+            Err(DbError::Duplicate(m)) => assert!(m.contains("项目代码"), "{m}"),
+            other => panic!("expected duplicate on {}: {other:?}", db.backend()),
+        }
+    }
+}
+
+fn fields(action: &str) -> AuditFields {
+    AuditFields {
+        at: storable_time(Utc::now()),
+        user_id: Some(1),
+        username: "staff".into(),
+        unit_id: None,
+        ip: "127.0.0.1".into(),
+        action: action.into(),
+        entity_type: "project".into(),
+        entity_id: Some("1".into()),
+        before_json: None,
+        after_json: Some("{\"a\":1}".into()),
+    }
+}
+
+#[tokio::test]
+async fn audit_log_is_append_only_and_chained() {
+    for t in TestDb::all().await {
+        let db = &t.db;
+        let key = b"k";
+        let mut tx = db.begin_write().await.unwrap();
+        audit::append(&mut tx, key, &fields("create"))
+            .await
+            .unwrap();
+        audit::append(&mut tx, key, &fields("update"))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = db.begin_read().await.unwrap();
+        let rows = audit::batch(&mut tx, 0, 10).await.unwrap();
+        tx.rollback().await.unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].prev_hash, rows[0].hash, "rows are chained");
+        let fs: Vec<_> = rows.iter().map(|r| r.fields()).collect();
+        keyproj_domain::audit::verify_chain(
+            key,
+            keyproj_domain::audit::GENESIS,
+            rows.iter()
+                .zip(fs.iter())
+                .map(|(r, f)| (r.id, f, r.prev_hash.as_str(), r.hash.as_str())),
+        )
+        .unwrap();
+        assert_eq!(
+            fs[0],
+            fields("create").clone().with_at(fs[0].at),
+            "round trip keeps every field"
+        );
+
+        for sql in ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"] {
+            let mut tx = db.begin_write().await.unwrap();
+            let r = keyproj_db::run!(&mut tx, |c| sqlx::query(sql).execute(c).await.map(|_| ()));
+            assert!(r.is_err(), "{sql} must fail on {}", db.backend());
+        }
+    }
+}
+
+trait WithAt {
+    fn with_at(self, at: chrono::DateTime<Utc>) -> Self;
+}
+impl WithAt for AuditFields {
+    fn with_at(mut self, at: chrono::DateTime<Utc>) -> Self {
+        self.at = at;
+        self
+    }
+}
+
+#[tokio::test]
+async fn copy_moves_everything_with_ids() {
+    let src = TestDb::sqlite().await;
+    let (u1, _, _) = seed(&src.db).await;
+    let now = storable_time(Utc::now());
+    let mut tx = src.db.begin_write().await.unwrap();
+    let parent = projects::insert(
+        &mut tx,
+        &project("430922", "打包项目", "P-1", 100, Some(u1)),
+        now,
+    )
+    .await
+    .unwrap();
+    let child = projects::insert(&mut tx, &project("430922", "子项目", "P-2", 100, None), now)
+        .await
+        .unwrap();
+    let mut p = project("430922", "打包项目", "P-1", 100, Some(u1));
+    // the parent points at a later id: the copy must cope with self-references in any order
+    p.parent_id = Some(child);
+    projects::update(&mut tx, parent, 1, &p, now).await.unwrap();
+    audit::append(&mut tx, b"k", &fields("create"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let dst = match TestDb::postgres().await {
+        Some(pg) => pg,
+        None => TestDb::sqlite().await,
+    };
+    let report = keyproj_db::copy::copy_all(&src.db, &dst.db).await.unwrap();
+    assert!(report.iter().any(|(t, n)| *t == "projects" && *n == 2));
+    let mut tx = dst.db.begin_write().await.unwrap();
+    let copied = projects::get(&mut tx, parent).await.unwrap().unwrap();
+    assert_eq!(copied.parent_id, Some(child));
+    assert_eq!(copied.lead_unit_name.as_deref(), Some("县住建局"));
+    // identities continue after the copied ids
+    let next = projects::insert(&mut tx, &project("430922", "新项目", "P-3", 100, None), now)
+        .await
+        .unwrap();
+    assert!(next > child);
+    tx.commit().await.unwrap();
+    // a second copy into a non-empty database is refused
+    assert!(keyproj_db::copy::copy_all(&src.db, &dst.db).await.is_err());
+}

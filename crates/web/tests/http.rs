@@ -1,0 +1,803 @@
+//! Black-box tests: the real app on 127.0.0.1:0 with a real database (SQLite, and PostgreSQL
+//! when configured), driven over HTTP like a browser or an integration would.
+
+use chrono::Utc;
+use keyproj_db::testing::TestDb;
+use keyproj_domain::authz::Role;
+use keyproj_service::projects::ProjectInput;
+use keyproj_service::users::NewAccount;
+use keyproj_service::{App, Config, Ctx, TestClock};
+use reqwest::StatusCode;
+use std::sync::{Arc, Mutex};
+
+struct Harness {
+    base: String,
+    app: App,
+    clock: Arc<TestClock>,
+    _db: TestDb,
+    /// unit ids: center, 县住建局, 县交通局, an owner company
+    units: [i64; 4],
+    /// a project led by 县住建局 and owned by the company; one led by 县交通局
+    projects: [i64; 2],
+}
+
+const PW: &str = "Taojiang-Test-2022";
+
+async fn harness(t: TestDb) -> Harness {
+    let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
+    let cfg = Config {
+        audit_key: b"test-audit-key-0123456789".to_vec(),
+        ..Config::default()
+    };
+    let app = App::with_clock(t.db.clone(), cfg, clock.clone());
+    keyproj_service::users::bootstrap_admin(&app).await.unwrap();
+    let sys = Ctx::system(app.cfg.default_region.clone());
+    let unit = |name: &'static str, kind: &'static str| {
+        let (app, sys) = (app.clone(), sys.clone());
+        async move {
+            keyproj_service::org::create_unit(
+                &app,
+                &sys,
+                &keyproj_service::org::UnitInput {
+                    name,
+                    kind,
+                    contact: "",
+                    phone: "",
+                    sort_order: 0,
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let mut tx = app.db.begin_read().await.unwrap();
+    let center =
+        keyproj_db::repo::org::find_unit_by_name(&mut tx, "430922", "桃江县重点项目建设事务中心")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+    drop(tx);
+    let zj = unit("县住房和城乡建设局", "department").await;
+    let jt = unit("县交通运输局", "department").await;
+    let owner = unit("桃江城投公司", "enterprise").await;
+    let mk = |name: &str, lead: i64, owner: Option<i64>| ProjectInput {
+        draft: keyproj_domain::project::ProjectDraft {
+            name: name.into(),
+            level: "县重点".into(),
+            stage: "前期".into(),
+            industry: "交通".into(),
+            total_investment_wan: "12000".into(),
+            ..Default::default()
+        },
+        lead_unit_id: Some(lead),
+        owner_unit_id: owner,
+        ..Default::default()
+    };
+    let p1 =
+        keyproj_service::projects::create(&app, &sys, &mk("城区道路提质改造", zj, Some(owner)))
+            .await
+            .unwrap();
+    let p2 = keyproj_service::projects::create(&app, &sys, &mk("桃花江大桥", jt, None))
+        .await
+        .unwrap();
+
+    let admin = {
+        let mut tx = app.db.begin_read().await.unwrap();
+        let u = keyproj_db::repo::users::find_user(&mut tx, "admin")
+            .await
+            .unwrap()
+            .unwrap();
+        Ctx {
+            actor: keyproj_service::auth::actor_of(&mut tx, &u).await.unwrap(),
+            ip: "t".into(),
+        }
+    };
+    for (name, unit, role) in [
+        ("staff", center, Role::CenterStaff),
+        ("leader", center, Role::CountyLeader),
+        ("zjju", zj, Role::UnitUser),
+        ("jtju", jt, Role::UnitUser),
+        ("owner", owner, Role::Owner),
+        ("auditor", center, Role::AuditAdmin),
+        ("secadmin", center, Role::SecurityAdmin),
+    ] {
+        keyproj_service::users::create(
+            &app,
+            &admin,
+            &NewAccount {
+                username: name,
+                display_name: name,
+                unit_id: unit,
+                roles: &[role],
+            },
+        )
+        .await
+        .unwrap();
+        keyproj_service::users::set_password_cli(&app, name, Some(PW))
+            .await
+            .unwrap();
+    }
+    keyproj_service::users::set_password_cli(&app, "admin", Some(PW))
+        .await
+        .unwrap();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = keyproj_web::AppState {
+        app: app.clone(),
+        secure_cookies: false,
+        trust_proxy: false,
+    };
+    tokio::spawn(async move { keyproj_web::serve(state, listener).await.unwrap() });
+    Harness {
+        base,
+        app,
+        clock,
+        _db: t,
+        units: [center, zj, jt, owner],
+        projects: [p1, p2],
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of a hidden input named `name` in an HTML page.
+fn hidden(html: &str, name: &str) -> String {
+    let pat = format!("name=\"{name}\" value=\"");
+    let i = html
+        .find(&pat)
+        .unwrap_or_else(|| panic!("no {name} in page"))
+        + pat.len();
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+impl Harness {
+    async fn login(&self, c: &reqwest::Client, user: &str, pw: &str) -> reqwest::Response {
+        let page = c
+            .get(format!("{}/login", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden(&page, "csrf");
+        c.post(format!("{}/login", self.base))
+            .form(&[
+                ("username", user),
+                ("password", pw),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+    async fn signed_in(&self, user: &str) -> reqwest::Client {
+        let c = client();
+        let r = self.login(&c, user, PW).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {user}");
+        c
+    }
+    async fn csrf_of(&self, c: &reqwest::Client, path: &str) -> String {
+        let html = c
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        hidden(&html, "csrf")
+    }
+    async fn token(&self, user: &str) -> String {
+        let mut tx = self.app.db.begin_read().await.unwrap();
+        let u = keyproj_db::repo::users::find_user(&mut tx, user)
+            .await
+            .unwrap()
+            .unwrap();
+        let ctx = Ctx {
+            actor: keyproj_service::auth::actor_of(&mut tx, &u).await.unwrap(),
+            ip: "t".into(),
+        };
+        drop(tx);
+        keyproj_service::auth::create_token(&self.app, &ctx, "test")
+            .await
+            .unwrap()
+            .1
+    }
+    async fn project_name(&self, id: i64) -> String {
+        let mut tx = self.app.db.begin_read().await.unwrap();
+        keyproj_db::repo::projects::get(&mut tx, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .name
+    }
+    async fn audit_count(&self) -> i64 {
+        let mut tx = self.app.db.begin_read().await.unwrap();
+        keyproj_db::schema::row_count(&mut tx, "audit_log")
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn login_lockout_and_password_change() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let c = client();
+        // unknown user and wrong password get the same message
+        let a = h.login(&c, "nobody", "x").await.text().await.unwrap();
+        let b = h
+            .login(&c, "staff", "wrong-password")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(a.contains("用户名或密码错误") && b.contains("用户名或密码错误"));
+        // five failures lock the account, even for the right password
+        for _ in 0..4 {
+            h.login(&c, "staff", "wrong-password").await;
+        }
+        let r = h.login(&c, "staff", PW).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(r.text().await.unwrap().contains("锁定"));
+        h.clock.advance(chrono::Duration::minutes(16));
+        let r = h.login(&c, "staff", PW).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "lock expires after 15 minutes"
+        );
+        // a one-time password forces a change first
+        let pw = keyproj_service::users::set_password_cli(&h.app, "leader", None)
+            .await
+            .unwrap();
+        let c2 = client();
+        let r = h.login(&c2, "leader", &pw).await;
+        assert_eq!(r.headers()["location"], "/password");
+        let r = c2.get(format!("{}/projects", h.base)).send().await.unwrap();
+        assert_eq!(
+            r.headers()["location"],
+            "/password",
+            "nothing else until the password is changed"
+        );
+        let csrf = h.csrf_of(&c2, "/password").await;
+        let weak = c2
+            .post(format!("{}/password", h.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("old_password", &pw),
+                ("new_password", "short"),
+                ("confirm_password", "short"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(weak.text().await.unwrap().contains("密码长度至少12位"));
+        let ok = c2
+            .post(format!("{}/password", h.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("old_password", &pw),
+                ("new_password", "Xin-Mima-Qiang-9"),
+                ("confirm_password", "Xin-Mima-Qiang-9"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            c2.get(format!("{}/projects", h.base))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+    }
+}
+
+#[tokio::test]
+async fn sessions_expire_and_end() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let c = h.signed_in("staff").await;
+        assert_eq!(
+            c.get(format!("{}/projects", h.base))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+        h.clock.advance(chrono::Duration::minutes(31));
+        let r = c.get(format!("{}/projects", h.base)).send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "idle 31 minutes: back to login"
+        );
+        // logout ends the session on the server
+        let c = h.signed_in("staff").await;
+        let csrf = h.csrf_of(&c, "/projects").await;
+        c.post(format!("{}/logout", h.base))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            c.get(format!("{}/projects", h.base))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+}
+
+#[tokio::test]
+async fn csrf_and_origin_are_enforced() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let c = h.signed_in("staff").await;
+        let before = h.project_name(h.projects[0]).await;
+        let form = [
+            ("name", "被篡改"),
+            ("level", "county"),
+            ("industry", "transport"),
+            ("total_investment_wan", "1"),
+            ("version", "1"),
+            ("csrf", "forged"),
+        ];
+        let r = c
+            .post(format!("{}/projects/{}/edit", h.base, h.projects[0]))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let csrf = h.csrf_of(&c, "/projects/new").await;
+        let r = c
+            .post(format!("{}/projects/{}/edit", h.base, h.projects[0]))
+            .header("Origin", "http://evil.example")
+            .form(&[("csrf", csrf.as_str()), ("name", "被篡改")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            h.project_name(h.projects[0]).await,
+            before,
+            "nothing changed"
+        );
+        // headers on every response
+        let r = c.get(format!("{}/projects", h.base)).send().await.unwrap();
+        let csp = r.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        // the session cookie is HttpOnly and SameSite
+        let r = h.login(&client(), "staff", PW).await;
+        let cookie = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|v| v.starts_with("kp_session="))
+            .unwrap();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    }
+}
+
+#[tokio::test]
+async fn permission_matrix_over_http() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let [p_zj, p_jt] = h.projects;
+        // (user, may see p_zj, may see p_jt, may edit)
+        let matrix = [
+            ("staff", true, true, true),
+            ("leader", true, true, false),
+            ("zjju", true, false, false),
+            ("jtju", false, true, false),
+            ("owner", true, false, false),
+            ("auditor", false, false, false),
+            ("admin", false, false, false),
+        ];
+        for (user, see1, see2, edit) in matrix {
+            let token = h.token(user).await;
+            let api = reqwest::Client::new();
+            for (p, see) in [(p_zj, see1), (p_jt, see2)] {
+                let r = api
+                    .get(format!("{}/api/v1/projects/{p}", h.base))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    r.status(),
+                    if see {
+                        StatusCode::OK
+                    } else {
+                        StatusCode::NOT_FOUND
+                    },
+                    "{user} GET project {p}"
+                );
+                let c = h.signed_in(user).await;
+                let page = c
+                    .get(format!("{}/projects/{p}", h.base))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    page.status(),
+                    if see {
+                        StatusCode::OK
+                    } else {
+                        StatusCode::NOT_FOUND
+                    },
+                    "{user} page {p}"
+                );
+                let body = serde_json::json!({"version": 1, "name": "改名", "level": "county", "industry": "transport", "total_investment_wan": "1"});
+                let r = api
+                    .put(format!("{}/api/v1/projects/{p}", h.base))
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                let want = if !see {
+                    StatusCode::NOT_FOUND
+                } else if edit {
+                    StatusCode::OK
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                assert_eq!(r.status(), want, "{user} PUT project {p}");
+                if edit {
+                    // put the name back through the API for the next rows
+                    let back = serde_json::json!({"version": 2, "name": if p == p_zj { "城区道路提质改造" } else { "桃花江大桥" }, "level": "county", "industry": "transport", "total_investment_wan": "12000", "lead_unit_id": if p == p_zj { h.units[1] } else { h.units[2] }, "owner_unit_id": if p == p_zj { Some(h.units[3]) } else { None }});
+                    assert_eq!(
+                        api.put(format!("{}/api/v1/projects/{p}", h.base))
+                            .bearer_auth(&token)
+                            .json(&back)
+                            .send()
+                            .await
+                            .unwrap()
+                            .status(),
+                        StatusCode::OK
+                    );
+                }
+            }
+            // lists only show what the user may see
+            let list: serde_json::Value = api
+                .get(format!("{}/api/v1/projects", h.base))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap_or_default();
+            let n = list["total_count"].as_i64().unwrap_or(0);
+            assert_eq!(n, see1 as i64 + see2 as i64, "{user} list count");
+        }
+        assert_eq!(h.project_name(p_zj).await, "城区道路提质改造");
+        assert_eq!(h.project_name(p_jt).await, "桃花江大桥");
+        // the audit log is for the 审计管理员 only
+        let staff = h.token("staff").await;
+        assert_eq!(
+            reqwest::Client::new()
+                .get(format!("{}/api/v1/audit", h.base))
+                .bearer_auth(&staff)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        let aud = h.token("auditor").await;
+        assert_eq!(
+            reqwest::Client::new()
+                .get(format!("{}/api/v1/audit", h.base))
+                .bearer_auth(&aud)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+    }
+}
+
+#[tokio::test]
+async fn stale_edit_gets_409_and_bad_input_changes_nothing() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let token = h.token("staff").await;
+        let api = reqwest::Client::new();
+        let p = h.projects[1];
+        let url = format!("{}/api/v1/projects/{p}", h.base);
+        let body = |v: i64, name: &str| serde_json::json!({"version": v, "name": name, "level": "county", "industry": "transport", "total_investment_wan": "12000"});
+        assert_eq!(
+            api.put(&url)
+                .bearer_auth(&token)
+                .json(&body(1, "第一次修改"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+        let r = api
+            .put(&url)
+            .bearer_auth(&token)
+            .json(&body(1, "过期的修改"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let e: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(e["message"], "该记录已被他人修改，请刷新后重试");
+        assert_eq!(h.project_name(p).await, "第一次修改");
+
+        let audits = h.audit_count().await;
+        let create = format!("{}/api/v1/projects", h.base);
+        for (json, field, code) in [
+            (
+                serde_json::json!({"name": "x", "level": "county", "stage": "前期", "industry": "交通", "total_investment_wan": "-5"}),
+                "total_investment_wan",
+                "negative",
+            ),
+            (
+                serde_json::json!({"name": "x", "level": "county", "stage": "前期", "industry": "交通", "total_investment_wan": "1.234"}),
+                "total_investment_wan",
+                "too_many_decimals",
+            ),
+            (
+                serde_json::json!({"name": "x", "level": "county", "stage": "前期", "industry": "交通", "total_investment_wan": "100000001"}),
+                "total_investment_wan",
+                "too_large",
+            ),
+            (
+                serde_json::json!({"name": "x", "level": "国家级", "stage": "前期", "industry": "交通", "total_investment_wan": "1"}),
+                "level",
+                "unknown_value",
+            ),
+            (
+                serde_json::json!({"name": "x", "level": "county", "stage": "前期", "industry": "交通", "total_investment_wan": "1", "planned_start": "2022-13"}),
+                "planned_start",
+                "invalid_month",
+            ),
+            (
+                serde_json::json!({"name": "桃".repeat(101), "level": "county", "stage": "前期", "industry": "交通", "total_investment_wan": "1"}),
+                "name",
+                "too_long",
+            ),
+            (
+                serde_json::json!({"name": "x", "level": "county", "stage": "前期", "industry": "交通", "total_investment_wan": "1", "lead_unit_id": 999999}),
+                "lead_unit_id",
+                "unknown_unit",
+            ),
+            (
+                serde_json::json!({"name": "x", "level": "county", "stage": "前期", "industry": "交通", "total_investment_wan": "1", "national_code": "2022-43"}),
+                "national_code",
+                "invalid_national_code",
+            ),
+        ] {
+            let r = api
+                .post(&create)
+                .bearer_auth(&token)
+                .json(&json)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+            let e: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(e["code"], "validation");
+            let f = e["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["field"] == field)
+                .unwrap_or_else(|| panic!("no error for {field}: {e}"));
+            assert_eq!(f["code"], code);
+            assert!(!f["message"].as_str().unwrap().is_ascii());
+        }
+        let r = api
+            .post(&create)
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body("{\"name\": ")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            r.json::<serde_json::Value>().await.unwrap()["code"],
+            "malformed_json"
+        );
+        let r = api
+            .post(&create)
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(vec![b' '; 2 * 1024 * 1024])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        // duplicate national code is named at the field
+        let ok = serde_json::json!({"name": "有代码的项目", "level": "county", "stage": "前期", "industry": "交通", "total_investment_wan": "1", "national_code": "2022-430922-04-01-123456"});
+        assert_eq!(
+            api.post(&create)
+                .bearer_auth(&token)
+                .json(&ok)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::CREATED
+        );
+        let r = api
+            .post(&create)
+            .bearer_auth(&token)
+            .json(&ok)
+            .send()
+            .await
+            .unwrap();
+        let e: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(e["fields"][0]["field"], "national_code");
+        assert_eq!(
+            h.audit_count().await,
+            audits + 1,
+            "only the one good create was written and audited"
+        );
+        // the form shows the error at the field
+        let c = h.signed_in("staff").await;
+        let csrf = h.csrf_of(&c, "/projects/new").await;
+        let r = c
+            .post(format!("{}/projects/new", h.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("name", "表单项目"),
+                ("level", "county"),
+                ("stage", "signed"),
+                ("industry", "transport"),
+                ("total_investment_wan", "abc"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("总投资应为数字"));
+    }
+}
+
+#[tokio::test]
+async fn stage_changes_and_audit_chain_verification() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let token = h.token("staff").await;
+        let api = reqwest::Client::new();
+        let url = format!("{}/api/v1/projects/{}/stage", h.base, h.projects[0]);
+        let today = (Utc::now() + chrono::Duration::hours(8))
+            .date_naive()
+            .to_string();
+        // 前期 → 竣工 is an illegal jump
+        let r = api.post(&url).bearer_auth(&token).json(&serde_json::json!({"version": 1, "to_stage": "竣工", "changed_on": today, "reason": "测试", "actual_start": "2022-01", "actual_completion": "2022-12"})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("不能从「前期」直接变更为「竣工」")
+        );
+        // 在建 needs the actual start
+        let r = api.post(&url).bearer_auth(&token).json(&serde_json::json!({"version": 1, "to_stage": "在建", "changed_on": today, "reason": "开工"})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = api.post(&url).bearer_auth(&token).json(&serde_json::json!({"version": 1, "to_stage": "在建", "changed_on": today, "reason": "开工仪式", "actual_start": "2022-05"})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let p: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(
+            (p["stage"].as_str(), p["actual_start"].as_str()),
+            (Some("under_construction"), Some("2022-05"))
+        );
+        let d = keyproj_service::projects::get(
+            &h.app,
+            &Ctx::system(h.app.cfg.default_region.clone()),
+            h.projects[0],
+        )
+        .await
+        .unwrap();
+        assert_eq!(d.stage_history.len(), 2);
+        assert_eq!(d.stage_history[1].reason, "开工仪式");
+
+        let ok = keyproj_service::audit_log::verify(&h.app).await.unwrap();
+        assert!(ok.broken.is_none() && ok.rows > 10);
+        // tamper with one row behind keyproj's back (dropping the guard first, as an attacker with DB access could)
+        let mut tx = h.app.db.begin_write().await.unwrap();
+        let target = 5i64;
+        match &mut tx {
+            keyproj_db::Tx::Sqlite(c) => {
+                sqlx::query("DROP TRIGGER audit_log_no_update")
+                    .execute(&mut **c)
+                    .await
+                    .unwrap();
+                sqlx::query("UPDATE audit_log SET ip = '10.0.0.1' WHERE id = $1")
+                    .bind(target)
+                    .execute(&mut **c)
+                    .await
+                    .unwrap();
+            }
+            keyproj_db::Tx::Postgres(c) => {
+                sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update")
+                    .execute(&mut **c)
+                    .await
+                    .unwrap();
+                sqlx::query("UPDATE audit_log SET ip = '10.0.0.1' WHERE id = $1")
+                    .bind(target)
+                    .execute(&mut **c)
+                    .await
+                    .unwrap();
+            }
+        }
+        tx.commit().await.unwrap();
+        let bad = keyproj_service::audit_log::verify(&h.app).await.unwrap();
+        assert_eq!(bad.broken.map(|b| b.id), Some(target));
+    }
+}
+
+#[tokio::test]
+async fn pages_render_for_each_role() {
+    let h = harness(TestDb::sqlite().await).await;
+    for (user, path, must) in [
+        ("staff", "/", "项目总数"),
+        (
+            "staff",
+            "/projects?stage=preliminary&sort=name",
+            "城区道路提质改造",
+        ),
+        ("staff", "/projects/new", "新增项目"),
+        ("staff", "/org", "调度门槛"),
+        ("leader", "/projects", "桃花江大桥"),
+        ("admin", "/admin/users", "新建账号"),
+        ("secadmin", "/admin/users", "当前会话"),
+        ("auditor", "/audit", "审计日志"),
+        ("zjju", "/tokens", "API 令牌"),
+    ] {
+        let c = h.signed_in(user).await;
+        let r = c.get(format!("{}{path}", h.base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{user} {path}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains(must), "{user} {path} should show {must}");
+        assert!(body.contains("lang=\"zh-CN\""));
+    }
+    // the export is a real workbook
+    let c = h.signed_in("staff").await;
+    let r = c
+        .get(format!("{}/projects.xlsx", h.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    // the OpenAPI document lists the project endpoints
+    let doc: serde_json::Value = reqwest::get(format!("{}/api/v1/openapi.json", h.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["paths"]["/api/v1/projects/{id}"]["put"].is_object());
+}
