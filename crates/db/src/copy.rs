@@ -366,16 +366,16 @@ pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, Db
                 }
             }
         }
-        if spec.identity {
-            if let Tx::Postgres(t) = &mut dst {
-                let sql = format!(
-                    "SELECT setval(pg_get_serial_sequence('{0}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM {0}), false)",
-                    spec.name
-                );
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut **t)
-                    .await?;
-            }
+        if spec.identity
+            && let Tx::Postgres(t) = &mut dst
+        {
+            let sql = format!(
+                "SELECT setval(pg_get_serial_sequence('{0}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM {0}), false)",
+                spec.name
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut **t)
+                .await?;
         }
         report.push((spec.name, offset));
     }

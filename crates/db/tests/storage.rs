@@ -144,7 +144,7 @@ async fn list_filters_scopes_and_totals() {
                 "430922",
                 "桃花江大道提质改造",
                 "TJ-001",
-                150_000_000_00,
+                15_000_000_000,
                 Some(u1),
             ),
             now,
@@ -153,14 +153,14 @@ async fn list_filters_scopes_and_totals() {
         .unwrap();
         let _b = projects::insert(
             &mut tx,
-            &project("430922", "城区供水工程_100%", "TJ-002", 50_000_000_00, None),
+            &project("430922", "城区供水工程_100%", "TJ-002", 5_000_000_000, None),
             now,
         )
         .await
         .unwrap();
         let _c = projects::insert(
             &mut tx,
-            &project("430921", "南县大桥", "NX-001", 70_000_000_00, Some(u3)),
+            &project("430921", "南县大桥", "NX-001", 7_000_000_000, Some(u3)),
             now,
         )
         .await
@@ -173,7 +173,7 @@ async fn list_filters_scopes_and_totals() {
         let (rows, totals) = projects::list(&mut tx, &f).await.unwrap();
         assert_eq!(rows.len(), 2, "{}", db.backend());
         assert_eq!(totals.count, 2);
-        assert_eq!(totals.total_investment_fen, 200_000_000_00);
+        assert_eq!(totals.total_investment_fen, 20_000_000_000);
 
         let city =
             projects::ProjectFilter::new(ListScope::Region(RegionCode::parse("4309").unwrap()));

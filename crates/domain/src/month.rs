@@ -47,14 +47,13 @@ impl ReportMonth {
         let mut parts = s.split('-');
         let y = parts.next().ok_or_else(bad)?;
         let m = parts.next().ok_or_else(bad)?;
-        if let Some(d) = parts.next() {
-            if d.is_empty()
+        if let Some(d) = parts.next()
+            && (d.is_empty()
                 || d.len() > 2
                 || !d.chars().all(|c| c.is_ascii_digit())
-                || parts.next().is_some()
-            {
-                return Err(bad());
-            }
+                || parts.next().is_some())
+        {
+            return Err(bad());
         }
         if y.len() != 4
             || !y.chars().all(|c| c.is_ascii_digit())

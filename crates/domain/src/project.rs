@@ -265,10 +265,10 @@ impl ProjectDraft {
     pub fn validate(&self) -> Result<ProjectFields, ValidationErrors> {
         let mut errs = ValidationErrors::new();
         let code = errs.check(check_text("code", "项目编号", &self.code, false, 32));
-        if let Some(c) = &code {
-            if c.chars().any(|ch| ch.is_whitespace()) {
-                errs.add("code", "invalid_code", "项目编号不能含空格");
-            }
+        if let Some(c) = &code
+            && c.chars().any(|ch| ch.is_whitespace())
+        {
+            errs.add("code", "invalid_code", "项目编号不能含空格");
         }
         let name = errs.check(check_text("name", "项目名称", &self.name, true, MAX_NAME));
         let national_code = errs.check(parse_national_code("national_code", &self.national_code));
@@ -323,23 +323,23 @@ impl ProjectDraft {
         ));
         let tags_text = errs.check(check_text("tags", "标签", &self.tags, false, MAX_SHORT));
 
-        if let (Some(Some(a)), Some(Some(b))) = (ps, pc) {
-            if b < a {
-                errs.add(
-                    "planned_completion",
-                    "before_start",
-                    "计划竣工不能早于计划开工",
-                );
-            }
+        if let (Some(Some(a)), Some(Some(b))) = (ps, pc)
+            && b < a
+        {
+            errs.add(
+                "planned_completion",
+                "before_start",
+                "计划竣工不能早于计划开工",
+            );
         }
-        if let (Some(Some(a)), Some(Some(b))) = (as_, ac) {
-            if b < a {
-                errs.add(
-                    "actual_completion",
-                    "before_start",
-                    "实际竣工不能早于实际开工",
-                );
-            }
+        if let (Some(Some(a)), Some(Some(b))) = (as_, ac)
+            && b < a
+        {
+            errs.add(
+                "actual_completion",
+                "before_start",
+                "实际竣工不能早于实际开工",
+            );
         }
         if let Some(st) = stage {
             if matches!(

@@ -72,17 +72,16 @@ fn check_unit(u: &UnitInput) -> Result<(String, UnitKind, String, String)> {
     }
     let contact = errs.check(check_text("contact", "联系人", u.contact, false, 30));
     let phone = errs.check(check_text("phone", "联系电话", u.phone, false, 30));
-    if let Some(p) = &phone {
-        if !p
+    if let Some(p) = &phone
+        && !p
             .chars()
             .all(|c| c.is_ascii_digit() || c == '-' || c == ' ' || c == '+')
-        {
-            errs.add(
-                "phone",
-                "invalid_phone",
-                "联系电话只能包含数字、空格、+ 和 -",
-            );
-        }
+    {
+        errs.add(
+            "phone",
+            "invalid_phone",
+            "联系电话只能包含数字、空格、+ 和 -",
+        );
     }
     errs.into_result()?;
     Ok((

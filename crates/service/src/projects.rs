@@ -266,13 +266,12 @@ async fn check_refs(
     if input.responsible_unit_ids.len() > 30 {
         errs.add("responsible_unit_ids", "too_many", "责任单位不能超过30个");
     }
-    if let Some(l) = input.leader_id {
-        if !org::get_leader(tx, l)
+    if let Some(l) = input.leader_id
+        && !org::get_leader(tx, l)
             .await?
             .is_some_and(|l| l.region_code.starts_with(region.as_str()))
-        {
-            errs.add("leader_id", "unknown_leader", "县级联系领导不存在");
-        }
+    {
+        errs.add("leader_id", "unknown_leader", "县级联系领导不存在");
     }
     if let Some(p) = input.parent_id {
         // The parent must exist in the region and must not be the project or one of its descendants.
@@ -356,21 +355,19 @@ async fn check_unique(
     self_id: Option<i64>,
 ) -> Result<()> {
     let mut errs = ValidationErrors::new();
-    if let Some(nc) = &f.national_code {
-        if projects::national_code_owner(tx, nc)
+    if let Some(nc) = &f.national_code
+        && projects::national_code_owner(tx, nc)
             .await?
             .is_some_and(|id| Some(id) != self_id)
-        {
-            errs.add("national_code", "duplicate", "项目代码已被其他项目使用");
-        }
+    {
+        errs.add("national_code", "duplicate", "项目代码已被其他项目使用");
     }
-    if let Some(code) = &f.code {
-        if projects::find_by_code(tx, region.as_str(), code)
+    if let Some(code) = &f.code
+        && projects::find_by_code(tx, region.as_str(), code)
             .await?
             .is_some_and(|p| Some(p.id) != self_id)
-        {
-            errs.add("code", "duplicate", "项目编号在本地区已被使用");
-        }
+    {
+        errs.add("code", "duplicate", "项目编号在本地区已被使用");
     }
     errs.into_result()?;
     Ok(())
@@ -540,14 +537,14 @@ pub async fn change_stage(
         .or(parse_stored(&before.actual_completion));
     check_stage_change(from, to, start, completion)
         .map_err(|e| ServiceError::Validation(ValidationErrors(vec![e.to_field_error()])))?;
-    if let (Some(s), Some(c)) = (start, completion) {
-        if c < s {
-            return Err(field_error(
-                "actual_completion",
-                "before_start",
-                "实际竣工不能早于实际开工",
-            ));
-        }
+    if let (Some(s), Some(c)) = (start, completion)
+        && c < s
+    {
+        return Err(field_error(
+            "actual_completion",
+            "before_start",
+            "实际竣工不能早于实际开工",
+        ));
     }
     if on > app.local_today() {
         return Err(field_error("changed_on", "future", "变更日期不能晚于今天"));

@@ -1,0 +1,255 @@
+//! Browser tests in headless Chromium (Debian's chromium + chromium-driver), run when
+//! KEYPROJ_BROWSER=1. Screenshots go to target/screenshots/.
+
+mod common;
+
+use common::*;
+use fantoccini::{ClientBuilder, Locator};
+use keyproj_db::testing::TestDb;
+
+struct Driver(std::process::Child);
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn screenshots_dir() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn browser() -> Option<(fantoccini::Client, Driver)> {
+    if std::env::var("KEYPROJ_BROWSER").as_deref() != Ok("1") {
+        eprintln!("browser test skipped: set KEYPROJ_BROWSER=1");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed");
+    let driver = Driver(child);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({"binary": "/usr/bin/chromium", "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=zh-CN"]}),
+    );
+    // chromedriver needs a moment to listen: retry the connection (bounded), no fixed sleep.
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        let mut b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        b.capabilities(caps.clone());
+        if let Ok(c) = b.connect(&url).await {
+            return Some((c, driver));
+        }
+        tokio::task::yield_now().await;
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("chromedriver did not start");
+}
+
+async fn shot(c: &fantoccini::Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+#[tokio::test]
+async fn login_create_filter_and_change_stage() {
+    let Some((c, _driver)) = browser().await else {
+        return;
+    };
+    let h = harness(TestDb::sqlite().await).await;
+
+    c.goto(&format!("{}/login", h.base)).await.unwrap();
+    shot(&c, "01-login").await;
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("staff")
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PW)
+        .await
+        .unwrap();
+    c.find(Locator::Id("login-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("nav.side"))
+        .await
+        .unwrap();
+    shot(&c, "02-dashboard").await;
+
+    // create a project through the form, first with a bad amount
+    c.goto(&format!("{}/projects/new", h.base)).await.unwrap();
+    c.find(Locator::Id("f-name"))
+        .await
+        .unwrap()
+        .send_keys("桃江县城北污水处理厂")
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-code"))
+        .await
+        .unwrap()
+        .send_keys("TJ2022-900")
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-total_investment_wan"))
+        .await
+        .unwrap()
+        .send_keys("12,345.678")
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-industry"))
+        .await
+        .unwrap()
+        .select_by_value("ecology")
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-stage"))
+        .await
+        .unwrap()
+        .select_by_value("preliminary")
+        .await
+        .unwrap();
+    c.find(Locator::Id("save-project"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("form-errors"))
+        .await
+        .unwrap();
+    let src = c.source().await.unwrap();
+    assert!(
+        src.contains("总投资最多保留两位小数"),
+        "the error is shown at the field"
+    );
+    shot(&c, "03-form-error").await;
+    let amount = c.find(Locator::Id("f-total_investment_wan")).await.unwrap();
+    amount.clear().await.unwrap();
+    amount.send_keys("12345.67").await.unwrap();
+    c.find(Locator::Id("save-project"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("stage-chip"))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.find(Locator::Id("stage-chip"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "前期"
+    );
+    shot(&c, "04-created").await;
+
+    // find it with a filter
+    c.goto(&format!("{}/projects", h.base)).await.unwrap();
+    c.find(Locator::Id("filter-q"))
+        .await
+        .unwrap()
+        .send_keys("城北污水")
+        .await
+        .unwrap();
+    c.find(Locator::Id("filter-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#projects tbody tr"))
+        .await
+        .unwrap();
+    let rows = c
+        .find_all(Locator::Css("#projects tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].text().await.unwrap().contains("12345.67"));
+    assert!(
+        c.current_url().await.unwrap().as_str().contains("q="),
+        "the filter is in the URL"
+    );
+    shot(&c, "05-filtered-list").await;
+    c.find(Locator::LinkText("桃江县城北污水处理厂"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // change its stage to 在建
+    c.wait()
+        .for_element(Locator::Id("stage-change"))
+        .await
+        .unwrap();
+    c.find(Locator::Id("to-stage"))
+        .await
+        .unwrap()
+        .select_by_value("under_construction")
+        .await
+        .unwrap();
+    c.find(Locator::Id("actual-start"))
+        .await
+        .unwrap()
+        .send_keys("2022-06")
+        .await
+        .unwrap();
+    c.find(Locator::Id("stage-reason"))
+        .await
+        .unwrap()
+        .send_keys("施工许可已办结，正式开工")
+        .await
+        .unwrap();
+    c.find(Locator::Id("stage-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#stage-history tbody tr:nth-child(2)"))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.find(Locator::Id("stage-chip"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "在建"
+    );
+    shot(&c, "06-stage-changed").await;
+
+    // a phone-sized window still shows the list
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&format!("{}/projects", h.base)).await.unwrap();
+    shot(&c, "07-phone-list").await;
+    c.close().await.unwrap();
+}

@@ -1,0 +1,231 @@
+//! Shared harness: the real app on 127.0.0.1:0 over a fresh database with a few units,
+//! projects and one account per role.
+#![allow(dead_code)]
+
+use chrono::Utc;
+use keyproj_db::testing::TestDb;
+use keyproj_domain::authz::Role;
+use keyproj_service::projects::ProjectInput;
+use keyproj_service::users::NewAccount;
+use keyproj_service::{App, Config, Ctx, TestClock};
+use reqwest::StatusCode;
+use std::sync::{Arc, Mutex};
+
+pub struct Harness {
+    pub base: String,
+    pub app: App,
+    pub clock: Arc<TestClock>,
+    pub _db: TestDb,
+    /// unit ids: center, 县住建局, 县交通局, an owner company
+    pub units: [i64; 4],
+    /// a project led by 县住建局 and owned by the company; one led by 县交通局
+    pub projects: [i64; 2],
+}
+
+pub const PW: &str = "Taojiang-Test-2022";
+
+pub async fn harness(t: TestDb) -> Harness {
+    let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
+    let cfg = Config {
+        audit_key: b"test-audit-key-0123456789".to_vec(),
+        ..Config::default()
+    };
+    let app = App::with_clock(t.db.clone(), cfg, clock.clone());
+    keyproj_service::users::bootstrap_admin(&app).await.unwrap();
+    let sys = Ctx::system(app.cfg.default_region.clone());
+    let unit = |name: &'static str, kind: &'static str| {
+        let (app, sys) = (app.clone(), sys.clone());
+        async move {
+            keyproj_service::org::create_unit(
+                &app,
+                &sys,
+                &keyproj_service::org::UnitInput {
+                    name,
+                    kind,
+                    contact: "",
+                    phone: "",
+                    sort_order: 0,
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let mut tx = app.db.begin_read().await.unwrap();
+    let center =
+        keyproj_db::repo::org::find_unit_by_name(&mut tx, "430922", "桃江县重点项目建设事务中心")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+    drop(tx);
+    let zj = unit("县住房和城乡建设局", "department").await;
+    let jt = unit("县交通运输局", "department").await;
+    let owner = unit("桃江城投公司", "enterprise").await;
+    let mk = |name: &str, lead: i64, owner: Option<i64>| ProjectInput {
+        draft: keyproj_domain::project::ProjectDraft {
+            name: name.into(),
+            level: "县重点".into(),
+            stage: "前期".into(),
+            industry: "交通".into(),
+            total_investment_wan: "12000".into(),
+            ..Default::default()
+        },
+        lead_unit_id: Some(lead),
+        owner_unit_id: owner,
+        ..Default::default()
+    };
+    let p1 =
+        keyproj_service::projects::create(&app, &sys, &mk("城区道路提质改造", zj, Some(owner)))
+            .await
+            .unwrap();
+    let p2 = keyproj_service::projects::create(&app, &sys, &mk("桃花江大桥", jt, None))
+        .await
+        .unwrap();
+
+    let admin = {
+        let mut tx = app.db.begin_read().await.unwrap();
+        let u = keyproj_db::repo::users::find_user(&mut tx, "admin")
+            .await
+            .unwrap()
+            .unwrap();
+        Ctx {
+            actor: keyproj_service::auth::actor_of(&mut tx, &u).await.unwrap(),
+            ip: "t".into(),
+        }
+    };
+    for (name, unit, role) in [
+        ("staff", center, Role::CenterStaff),
+        ("leader", center, Role::CountyLeader),
+        ("zjju", zj, Role::UnitUser),
+        ("jtju", jt, Role::UnitUser),
+        ("owner", owner, Role::Owner),
+        ("auditor", center, Role::AuditAdmin),
+        ("secadmin", center, Role::SecurityAdmin),
+    ] {
+        keyproj_service::users::create(
+            &app,
+            &admin,
+            &NewAccount {
+                username: name,
+                display_name: name,
+                unit_id: unit,
+                roles: &[role],
+            },
+        )
+        .await
+        .unwrap();
+        keyproj_service::users::set_password_cli(&app, name, Some(PW))
+            .await
+            .unwrap();
+    }
+    keyproj_service::users::set_password_cli(&app, "admin", Some(PW))
+        .await
+        .unwrap();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = keyproj_web::AppState {
+        app: app.clone(),
+        secure_cookies: false,
+        trust_proxy: false,
+    };
+    tokio::spawn(async move { keyproj_web::serve(state, listener).await.unwrap() });
+    Harness {
+        base,
+        app,
+        clock,
+        _db: t,
+        units: [center, zj, jt, owner],
+        projects: [p1, p2],
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of a hidden input named `name` in an HTML page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let pat = format!("name=\"{name}\" value=\"");
+    let i = html
+        .find(&pat)
+        .unwrap_or_else(|| panic!("no {name} in page"))
+        + pat.len();
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+impl Harness {
+    pub async fn login(&self, c: &reqwest::Client, user: &str, pw: &str) -> reqwest::Response {
+        let page = c
+            .get(format!("{}/login", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden(&page, "csrf");
+        c.post(format!("{}/login", self.base))
+            .form(&[
+                ("username", user),
+                ("password", pw),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+    pub async fn signed_in(&self, user: &str) -> reqwest::Client {
+        let c = client();
+        let r = self.login(&c, user, PW).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {user}");
+        c
+    }
+    pub async fn csrf_of(&self, c: &reqwest::Client, path: &str) -> String {
+        let html = c
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        hidden(&html, "csrf")
+    }
+    pub async fn token(&self, user: &str) -> String {
+        let mut tx = self.app.db.begin_read().await.unwrap();
+        let u = keyproj_db::repo::users::find_user(&mut tx, user)
+            .await
+            .unwrap()
+            .unwrap();
+        let ctx = Ctx {
+            actor: keyproj_service::auth::actor_of(&mut tx, &u).await.unwrap(),
+            ip: "t".into(),
+        };
+        drop(tx);
+        keyproj_service::auth::create_token(&self.app, &ctx, "test")
+            .await
+            .unwrap()
+            .1
+    }
+    pub async fn project_name(&self, id: i64) -> String {
+        let mut tx = self.app.db.begin_read().await.unwrap();
+        keyproj_db::repo::projects::get(&mut tx, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .name
+    }
+    pub async fn audit_count(&self) -> i64 {
+        let mut tx = self.app.db.begin_read().await.unwrap();
+        keyproj_db::schema::row_count(&mut tx, "audit_log")
+            .await
+            .unwrap()
+    }
+}
