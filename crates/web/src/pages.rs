@@ -1778,8 +1778,3 @@ async fn token_revoke(
     auth_svc::revoke_token(&s.app, &signed.ctx, id).await?;
     Ok(Redirect::to("/tokens").into_response())
 }
-
-#[allow(dead_code)]
-fn threshold_label(c: ThresholdClass) -> &'static str {
-    c.label()
-}
