@@ -16,7 +16,7 @@ use keyproj_db::repo::audit::AuditFilter;
 use keyproj_domain::ValidationErrors;
 use keyproj_domain::authz::{Action, Decision, Role};
 use keyproj_domain::org::UnitKind;
-use keyproj_domain::project::{Industry, Level, ProjectDraft, Stage, ThresholdClass, allowed_next};
+use keyproj_domain::project::{Industry, Level, ProjectDraft, Stage, allowed_next};
 use keyproj_office::xlsx::{self, Cell};
 use keyproj_service::projects::{ListQuery, ProjectInput, StageChangeInput};
 use keyproj_service::{ServiceError, audit_log, auth as auth_svc, org, projects, users};
