@@ -181,6 +181,16 @@ async fn login_create_filter_and_change_stage() {
         .click()
         .await
         .unwrap();
+    // Wait for the filtered page itself: the unfiltered table stays until it has loaded.
+    let mut filtered = false;
+    for _ in 0..200 {
+        if c.current_url().await.unwrap().as_str().contains("q=") {
+            filtered = true;
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(filtered, "the filter is in the URL");
     c.wait()
         .for_element(Locator::Css("#projects tbody tr"))
         .await
