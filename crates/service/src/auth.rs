@@ -318,20 +318,11 @@ pub async fn change_password(
             "新密码不能与当前密码相同",
         ));
     }
-    app.cfg
-        .password
-        .check(new, &user.username)
-        .map_err(|e| ServiceError::Validation(keyproj_domain::ValidationErrors(vec![e])))?;
+    app.cfg.password.check(new, &user.username)?;
     let hash = hash_password(new).await?;
     let now = app.now();
     users::set_password(&mut tx, user.id, &hash, false, now).await?;
-    let sessions = users::list_sessions(&mut tx).await?;
-    for s in sessions
-        .iter()
-        .filter(|s| s.user_id == user.id && Some(s.id) != current_session)
-    {
-        users::delete_session(&mut tx, s.id).await?;
-    }
+    users::delete_other_sessions(&mut tx, user.id, current_session.unwrap_or(0)).await?;
     audit(
         app,
         &mut tx,
@@ -379,8 +370,7 @@ pub async fn api_token(app: &App, token: &str) -> Result<Option<(UserRow, Actor)
 
 /// Creates a personal token; the secret is returned once and only its hash is stored.
 pub async fn create_token(app: &App, ctx: &Ctx, name: &str) -> Result<(i64, String)> {
-    let name = keyproj_domain::error::check_text("name", "令牌名称", name, true, 60)
-        .map_err(|e| ServiceError::Validation(keyproj_domain::ValidationErrors(vec![e])))?;
+    let name = keyproj_domain::error::check_text("name", "令牌名称", name, true, 60)?;
     let token = format!("kp_{}", random_token());
     let mut tx = app.db.begin_write().await?;
     let id = users::insert_token(

@@ -146,6 +146,12 @@ impl From<DbError> for ServiceError {
     }
 }
 
+impl From<keyproj_domain::FieldError> for ServiceError {
+    fn from(e: keyproj_domain::FieldError) -> Self {
+        ServiceError::Validation(ValidationErrors(vec![e]))
+    }
+}
+
 impl From<ValidationErrors> for ServiceError {
     fn from(e: ValidationErrors) -> Self {
         ServiceError::Validation(e)
@@ -182,7 +188,6 @@ pub(crate) async fn audit<B: Serialize, A: Serialize>(
     before: Option<&B>,
     after: Option<&A>,
 ) -> Result<()> {
-    let to_json = |v: Option<String>| v;
     let f = AuditFields {
         at: app.now(),
         user_id: (ctx.actor.user_id != 0).then_some(ctx.actor.user_id),
@@ -192,8 +197,8 @@ pub(crate) async fn audit<B: Serialize, A: Serialize>(
         action: action.to_string(),
         entity_type: entity_type.to_string(),
         entity_id,
-        before_json: to_json(before.map(|b| serde_json::to_string(b).unwrap_or_default())),
-        after_json: to_json(after.map(|a| serde_json::to_string(a).unwrap_or_default())),
+        before_json: before.map(|b| serde_json::to_string(b).unwrap_or_default()),
+        after_json: after.map(|a| serde_json::to_string(a).unwrap_or_default()),
     };
     keyproj_db::repo::audit::append(tx, &app.cfg.audit_key, &f).await?;
     Ok(())

@@ -40,10 +40,6 @@ pub async fn ensure_regions(_app: &App, tx: &mut Tx, code: &RegionCode) -> Resul
     Ok(())
 }
 
-fn v(e: keyproj_domain::FieldError) -> ServiceError {
-    ServiceError::Validation(ValidationErrors(vec![e]))
-}
-
 pub async fn units(app: &App, ctx: &Ctx) -> Result<Vec<UnitRow>> {
     // Everyone signed in may read the unit names of their region (forms need them).
     let mut tx = app.db.begin_read().await?;
@@ -142,10 +138,7 @@ pub async fn update_unit(
     let mut tx = app.db.begin_write().await?;
     let before = org::get_unit(&mut tx, id)
         .await?
-        .filter(|b| {
-            ctx.actor.region.as_str() == b.region_code
-                || b.region_code.starts_with(ctx.actor.region.as_str())
-        })
+        .filter(|b| b.region_code.starts_with(ctx.actor.region.as_str()))
         .ok_or(ServiceError::NotFound)?;
     org::update_unit(
         &mut tx,
@@ -263,8 +256,8 @@ pub(crate) async fn thresholds_in(
 
 pub async fn set_threshold(app: &App, ctx: &Ctx, class: &str, amount_wan: &str) -> Result<()> {
     require(ctx, Action::ManageOrg)?;
-    let class = ThresholdClass::parse("class", class).map_err(v)?;
-    let amount = Money::parse_wan("min_wan", "门槛金额", amount_wan).map_err(v)?;
+    let class = ThresholdClass::parse("class", class)?;
+    let amount = Money::parse_wan("min_wan", "门槛金额", amount_wan)?;
     let mut tx = app.db.begin_write().await?;
     let before = thresholds_in(&mut tx, &ctx.actor.region)
         .await?

@@ -124,6 +124,25 @@ pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<ProjectDetail> {
     })
 }
 
+/// Count and total investment per stage, over the projects the actor may see (dashboard).
+/// Every stage is listed, with zeros where there are no projects.
+pub async fn stage_summary(app: &App, ctx: &Ctx) -> Result<Vec<(Stage, i64, Money)>> {
+    require(ctx, Action::ViewProject)?;
+    let mut tx = app.db.begin_read().await?;
+    let counts = projects::count_by_stage(&mut tx, &project_list_scope(&ctx.actor)).await?;
+    Ok(Stage::ALL
+        .iter()
+        .map(|st| {
+            let (c, f) = counts
+                .iter()
+                .find(|(k, _, _)| k == st.key())
+                .map(|(_, c, f)| (*c, *f))
+                .unwrap_or((0, 0));
+            (*st, c, Money::from_fen(f))
+        })
+        .collect())
+}
+
 /// Query parameters of the list (from the URL or the API).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
@@ -192,7 +211,7 @@ pub fn filter_of(ctx: &Ctx, q: &ListQuery) -> Result<ProjectFilter> {
 }
 
 pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
-    require(ctx, Action::ViewProject).map_err(|_| ServiceError::Forbidden)?;
+    require(ctx, Action::ViewProject)?;
     let f = filter_of(ctx, q)?;
     let mut tx = app.db.begin_read().await?;
     let (items, totals) = projects::list(&mut tx, &f).await?;

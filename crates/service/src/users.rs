@@ -4,7 +4,6 @@ use crate::auth::hash_password;
 use crate::{App, Ctx, Result, ServiceError, audit, field_error, random_password, require};
 use keyproj_db::repo::users::{ApiTokenRow, NewUser, SessionRow, UserRow};
 use keyproj_db::repo::{org, users};
-use keyproj_domain::ValidationErrors;
 use keyproj_domain::authz::{Action, Role, validate_roles};
 use keyproj_domain::error::check_text;
 use serde::Serialize;
@@ -58,8 +57,7 @@ fn role_errors(roles: &[Role]) -> Result<()> {
 pub async fn create(app: &App, ctx: &Ctx, a: &NewAccount<'_>) -> Result<(i64, String)> {
     require(ctx, Action::ManageUsers)?;
     let username = check_username(a.username)?;
-    let display = check_text("display_name", "姓名", a.display_name, true, 30)
-        .map_err(|e| ServiceError::Validation(ValidationErrors(vec![e])))?;
+    let display = check_text("display_name", "姓名", a.display_name, true, 30)?;
     role_errors(a.roles)?;
     let password = random_password();
     let hash = hash_password(&password).await?;
@@ -357,10 +355,7 @@ pub async fn set_password_cli(app: &App, username: &str, password: Option<&str>)
         .ok_or(ServiceError::NotFound)?;
     let (pw, must_change) = match password {
         Some(p) => {
-            app.cfg
-                .password
-                .check(p, username)
-                .map_err(|e| ServiceError::Validation(ValidationErrors(vec![e])))?;
+            app.cfg.password.check(p, username)?;
             (p.to_string(), false)
         }
         None => (random_password(), true),

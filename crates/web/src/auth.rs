@@ -91,18 +91,6 @@ impl Signed {
     pub fn csrf(&self) -> &str {
         &self.info.session.csrf_token
     }
-    // The error is the ready response for the handler to return; boxing it buys nothing.
-    #[allow(clippy::result_large_err)]
-    pub fn check_csrf(&self, token: &str) -> Result<(), Response> {
-        if same_secret(token, &self.info.session.csrf_token) {
-            Ok(())
-        } else {
-            Err(page_error(
-                StatusCode::FORBIDDEN,
-                "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试",
-            ))
-        }
-    }
 }
 
 impl FromRequestParts<AppState> for Signed {
@@ -138,6 +126,30 @@ impl FromRequestParts<AppState> for Signed {
             ip: client_ip(parts, state.trust_proxy),
         };
         Ok(Signed { info, ctx })
+    }
+}
+
+/// A form posted by a signed-in user whose CSRF token matched the session's: every page
+/// form handler takes this, so no handler can forget the check.
+pub struct Posted {
+    pub signed: Signed,
+    pub form: FormData,
+}
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let signed = Signed::from_request_parts(&mut parts, state).await?;
+        let form = FormData::from_request(Request::from_parts(parts, body), state).await?;
+        if !same_secret(&form.get("csrf"), &signed.info.session.csrf_token) {
+            return Err(page_error(
+                StatusCode::FORBIDDEN,
+                "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试",
+            ));
+        }
+        Ok(Posted { signed, form })
     }
 }
 

@@ -2,7 +2,7 @@
 //! re-rendered with the message at each field.
 
 use crate::AppState;
-use crate::auth::{self, FormData, Signed, query_pairs, session_cookie_name, set_cookie};
+use crate::auth::{self, FormData, Posted, Signed, query_pairs, session_cookie_name, set_cookie};
 use crate::error::{PageError, page_error};
 use crate::views::{self, Chrome};
 use askama::Template;
@@ -176,10 +176,7 @@ async fn login_submit(State(s): State<AppState>, parts: Parts, form: FormData) -
     }
 }
 
-async fn logout(State(s): State<AppState>, signed: Signed, form: FormData) -> Response {
-    if let Err(r) = signed.check_csrf(&form.get("csrf")) {
-        return r;
-    }
+async fn logout(State(s): State<AppState>, Posted { signed, .. }: Posted) -> Response {
     if let Err(e) = auth_svc::logout(&s.app, &signed.ctx, signed.info.session.id).await {
         return PageError(e).into_response();
     }
@@ -229,10 +226,7 @@ async fn password_page(
     }
 }
 
-async fn password_submit(State(s): State<AppState>, signed: Signed, form: FormData) -> Response {
-    if let Err(r) = signed.check_csrf(&form.get("csrf")) {
-        return r;
-    }
+async fn password_submit(State(s): State<AppState>, Posted { signed, form }: Posted) -> Response {
     match auth_svc::change_password(
         &s.app,
         &signed.ctx,
@@ -287,23 +281,13 @@ async fn dashboard(State(s): State<AppState>, signed: Signed) -> Result<Response
         };
         return Ok(Redirect::to(to).into_response());
     }
-    let mut tx = s.app.db.begin_read().await.map_err(ServiceError::from)?;
-    let scope = keyproj_domain::authz::project_list_scope(&signed.info.actor);
-    let counts = keyproj_db::repo::projects::count_by_stage(&mut tx, &scope)
-        .await
-        .map_err(ServiceError::from)?;
-    let mut stages = vec![];
-    let (mut n, mut fen) = (0, 0);
-    for st in Stage::ALL {
-        let (c, f) = counts
-            .iter()
-            .find(|(k, _, _)| k == st.key())
-            .map(|(_, c, f)| (*c, *f))
-            .unwrap_or((0, 0));
-        n += c;
-        fen += f;
-        stages.push((st.key(), c, st.label(), views::wan(f)));
-    }
+    let summary = projects::stage_summary(&s.app, &signed.ctx).await?;
+    let n: i64 = summary.iter().map(|x| x.1).sum();
+    let fen: i64 = summary.iter().map(|x| x.2.fen()).sum();
+    let stages: Vec<_> = summary
+        .iter()
+        .map(|(st, c, m)| (st.key(), *c, st.label(), m.wan_2dp()))
+        .collect();
     let bars: Vec<(String, f64)> = stages
         .iter()
         .map(|s| (s.2.to_string(), s.1 as f64))
@@ -946,12 +930,8 @@ async fn project_new(State(s): State<AppState>, signed: Signed) -> Result<Respon
 
 async fn project_create(
     State(s): State<AppState>,
-    signed: Signed,
-    form: FormData,
+    Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    if let Err(r) = signed.check_csrf(&form.get("csrf")) {
-        return Ok(r);
-    }
     let input = input_from_form(&form);
     match projects::create(&s.app, &signed.ctx, &input).await {
         Ok(id) => Ok(Redirect::to(&format!("/projects/{id}?saved=1")).into_response()),
@@ -988,13 +968,9 @@ async fn project_edit(
 
 async fn project_update(
     State(s): State<AppState>,
-    signed: Signed,
     Path(id): Path<i64>,
-    form: FormData,
+    Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    if let Err(r) = signed.check_csrf(&form.get("csrf")) {
-        return Ok(r);
-    }
     let input = input_from_form(&form);
     let version = form.get("version").parse().unwrap_or(-1);
     match projects::update(&s.app, &signed.ctx, id, version, &input).await {
@@ -1129,13 +1105,9 @@ async fn project_detail(
 
 async fn project_stage(
     State(s): State<AppState>,
-    signed: Signed,
     Path(id): Path<i64>,
-    form: FormData,
+    Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    if let Err(r) = signed.check_csrf(&form.get("csrf")) {
-        return Ok(r);
-    }
     let input = StageChangeInput {
         to_stage: form.get("to_stage"),
         changed_on: form.get("changed_on"),
@@ -1237,12 +1209,8 @@ async fn org_result(
 
 async fn org_unit_create(
     State(s): State<AppState>,
-    signed: Signed,
-    form: FormData,
+    Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    if let Err(r) = signed.check_csrf(&form.get("csrf")) {
-        return Ok(r);
-    }
     let r = org::create_unit(
         &s.app,
         &signed.ctx,
@@ -1261,12 +1229,8 @@ async fn org_unit_create(
 
 async fn org_leader_create(
     State(s): State<AppState>,
-    signed: Signed,
-    form: FormData,
+    Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    if let Err(r) = signed.check_csrf(&form.get("csrf")) {
-        return Ok(r);
-    }
     let r = org::create_leader(
         &s.app,
         &signed.ctx,
@@ -1282,12 +1246,8 @@ async fn org_leader_create(
 
 async fn org_threshold(
     State(s): State<AppState>,
-    signed: Signed,
-    form: FormData,
+    Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    if let Err(r) = signed.check_csrf(&form.get("csrf")) {
-        return Ok(r);
-    }
     let r = org::set_threshold(
         &s.app,
         &signed.ctx,
@@ -1357,11 +1317,7 @@ async fn users_render(
     } else {
         vec![]
     };
-    let mut tx = s.app.db.begin_read().await.map_err(ServiceError::from)?;
-    let units =
-        keyproj_db::repo::org::list_units(&mut tx, &signed.info.actor.region.like_pattern())
-            .await
-            .map_err(ServiceError::from)?;
+    let units = org::units(&s.app, &signed.ctx).await?;
     Ok(UsersPage {
         chrome: Chrome::new(signed, "users"),
         users: list
@@ -1437,12 +1393,8 @@ fn roles_from(form: &FormData) -> Vec<Role> {
 
 async fn user_create(
     State(s): State<AppState>,
-    signed: Signed,
-    form: FormData,
+    Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    if let Err(r) = signed.check_csrf(&form.get("csrf")) {
-        return Ok(r);
-    }
     let roles = roles_from(&form);
     let unit_id = form.id("unit_id").unwrap_or(-1);
     match users::create(
@@ -1477,13 +1429,9 @@ async fn user_create(
 
 async fn user_op(
     State(s): State<AppState>,
-    signed: Signed,
     Path((id, op)): Path<(i64, String)>,
-    form: FormData,
+    Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    if let Err(r) = signed.check_csrf(&form.get("csrf")) {
-        return Ok(r);
-    }
     let version = form.get("version").parse().unwrap_or(-1);
     let r = match op.as_str() {
         "roles" => users::set_roles(&s.app, &signed.ctx, id, version, &roles_from(&form)).await,
@@ -1747,12 +1695,8 @@ async fn tokens_page(State(s): State<AppState>, signed: Signed) -> Result<Respon
 
 async fn token_create(
     State(s): State<AppState>,
-    signed: Signed,
-    form: FormData,
+    Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    if let Err(r) = signed.check_csrf(&form.get("csrf")) {
-        return Ok(r);
-    }
     match auth_svc::create_token(&s.app, &signed.ctx, &form.get("name")).await {
         Ok((_, t)) => Ok(tokens_render(&s, &signed, Some(t), None)
             .await?
@@ -1768,13 +1712,9 @@ async fn token_create(
 
 async fn token_revoke(
     State(s): State<AppState>,
-    signed: Signed,
     Path(id): Path<i64>,
-    form: FormData,
+    Posted { signed, .. }: Posted,
 ) -> Result<Response, PageError> {
-    if let Err(r) = signed.check_csrf(&form.get("csrf")) {
-        return Ok(r);
-    }
     auth_svc::revoke_token(&s.app, &signed.ctx, id).await?;
     Ok(Redirect::to("/tokens").into_response())
 }

@@ -57,6 +57,37 @@ async fn browser() -> Option<(fantoccini::Client, Driver)> {
     panic!("chromedriver did not start");
 }
 
+async fn click(c: &fantoccini::Client, id: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn text(c: &fantoccini::Client, id: &str) -> String {
+    c.find(Locator::Id(id)).await.unwrap().text().await.unwrap()
+}
+
+async fn type_into(c: &fantoccini::Client, id: &str, value: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .send_keys(value)
+        .await
+        .unwrap();
+}
+
+async fn select(c: &fantoccini::Client, id: &str, value: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .select_by_value(value)
+        .await
+        .unwrap();
+}
+
 async fn shot(c: &fantoccini::Client, name: &str) {
     let png = c.screenshot().await.unwrap();
     std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
@@ -71,24 +102,9 @@ async fn login_create_filter_and_change_stage() {
 
     c.goto(&format!("{}/login", h.base)).await.unwrap();
     shot(&c, "01-login").await;
-    c.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("staff")
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PW)
-        .await
-        .unwrap();
-    c.find(Locator::Id("login-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&c, "username", "staff").await;
+    type_into(&c, "password", PW).await;
+    click(&c, "login-submit").await;
     c.wait()
         .for_element(Locator::Css("nav.side"))
         .await
@@ -97,42 +113,12 @@ async fn login_create_filter_and_change_stage() {
 
     // create a project through the form, first with a bad amount
     c.goto(&format!("{}/projects/new", h.base)).await.unwrap();
-    c.find(Locator::Id("f-name"))
-        .await
-        .unwrap()
-        .send_keys("桃江县城北污水处理厂")
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-code"))
-        .await
-        .unwrap()
-        .send_keys("TJ2022-900")
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-total_investment_wan"))
-        .await
-        .unwrap()
-        .send_keys("12,345.678")
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-industry"))
-        .await
-        .unwrap()
-        .select_by_value("ecology")
-        .await
-        .unwrap();
-    c.find(Locator::Id("f-stage"))
-        .await
-        .unwrap()
-        .select_by_value("preliminary")
-        .await
-        .unwrap();
-    c.find(Locator::Id("save-project"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&c, "f-name", "桃江县城北污水处理厂").await;
+    type_into(&c, "f-code", "TJ2022-900").await;
+    type_into(&c, "f-total_investment_wan", "12,345.678").await;
+    select(&c, "f-industry", "ecology").await;
+    select(&c, "f-stage", "preliminary").await;
+    click(&c, "save-project").await;
     c.wait()
         .for_element(Locator::Id("form-errors"))
         .await
@@ -146,41 +132,18 @@ async fn login_create_filter_and_change_stage() {
     let amount = c.find(Locator::Id("f-total_investment_wan")).await.unwrap();
     amount.clear().await.unwrap();
     amount.send_keys("12345.67").await.unwrap();
-    c.find(Locator::Id("save-project"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "save-project").await;
     c.wait()
         .for_element(Locator::Id("stage-chip"))
         .await
         .unwrap();
-    assert_eq!(
-        c.find(Locator::Id("stage-chip"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "前期"
-    );
+    assert_eq!(text(&c, "stage-chip").await, "前期");
     shot(&c, "04-created").await;
 
     // find it with a filter
     c.goto(&format!("{}/projects", h.base)).await.unwrap();
-    c.find(Locator::Id("filter-q"))
-        .await
-        .unwrap()
-        .send_keys("城北污水")
-        .await
-        .unwrap();
-    c.find(Locator::Id("filter-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&c, "filter-q", "城北污水").await;
+    click(&c, "filter-submit").await;
     // Wait for the filtered page itself: the unfiltered table stays until it has loaded.
     let mut filtered = false;
     for _ in 0..200 {
@@ -218,43 +181,15 @@ async fn login_create_filter_and_change_stage() {
         .for_element(Locator::Id("stage-change"))
         .await
         .unwrap();
-    c.find(Locator::Id("to-stage"))
-        .await
-        .unwrap()
-        .select_by_value("under_construction")
-        .await
-        .unwrap();
-    c.find(Locator::Id("actual-start"))
-        .await
-        .unwrap()
-        .send_keys("2022-06")
-        .await
-        .unwrap();
-    c.find(Locator::Id("stage-reason"))
-        .await
-        .unwrap()
-        .send_keys("施工许可已办结，正式开工")
-        .await
-        .unwrap();
-    c.find(Locator::Id("stage-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    select(&c, "to-stage", "under_construction").await;
+    type_into(&c, "actual-start", "2022-06").await;
+    type_into(&c, "stage-reason", "施工许可已办结，正式开工").await;
+    click(&c, "stage-submit").await;
     c.wait()
         .for_element(Locator::Css("#stage-history tbody tr:nth-child(2)"))
         .await
         .unwrap();
-    assert_eq!(
-        c.find(Locator::Id("stage-chip"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "在建"
-    );
+    assert_eq!(text(&c, "stage-chip").await, "在建");
     shot(&c, "06-stage-changed").await;
 
     // a phone-sized window still shows the list

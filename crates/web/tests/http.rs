@@ -77,11 +77,7 @@ async fn login_lockout_and_password_change() {
             .unwrap();
         assert_eq!(ok.status(), StatusCode::SEE_OTHER);
         assert_eq!(
-            c2.get(format!("{}/projects", h.base))
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            status(&c2, &format!("{}/projects", h.base)).await,
             StatusCode::OK
         );
     }
@@ -93,11 +89,7 @@ async fn sessions_expire_and_end() {
         let h = harness(t).await;
         let c = h.signed_in("staff").await;
         assert_eq!(
-            c.get(format!("{}/projects", h.base))
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            status(&c, &format!("{}/projects", h.base)).await,
             StatusCode::OK
         );
         h.clock.advance(chrono::Duration::minutes(31));
@@ -116,11 +108,7 @@ async fn sessions_expire_and_end() {
             .await
             .unwrap();
         assert_eq!(
-            c.get(format!("{}/projects", h.base))
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            status(&c, &format!("{}/projects", h.base)).await,
             StatusCode::SEE_OTHER
         );
     }

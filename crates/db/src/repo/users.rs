@@ -328,6 +328,18 @@ pub async fn delete_user_sessions(tx: &mut Tx, user_id: i64) -> Result<u64, DbEr
     Ok(r)
 }
 
+/// Ends every session of a user but `keep` (0 keeps none).
+pub async fn delete_other_sessions(tx: &mut Tx, user_id: i64, keep: i64) -> Result<u64, DbError> {
+    const SQL: &str = "DELETE FROM sessions WHERE user_id = $1 AND id <> $2";
+    let r = run!(tx, |c| sqlx::query(SQL)
+        .bind(user_id)
+        .bind(keep)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(r)
+}
+
 /// Removes sessions idle since before `idle_before` or created before `created_before`.
 pub async fn purge_sessions(
     tx: &mut Tx,

@@ -149,6 +149,11 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// The status of a GET (redirects are not followed).
+pub async fn status(c: &reqwest::Client, url: &str) -> reqwest::StatusCode {
+    c.get(url).send().await.unwrap().status()
+}
+
 /// The value of a hidden input named `name` in an HTML page.
 pub fn hidden(html: &str, name: &str) -> String {
     let pat = format!("name=\"{name}\" value=\"");
