@@ -55,3 +55,37 @@ fn demo_backup_and_verify() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `keyproj copy` moves the demo county to another database (PostgreSQL when configured),
+/// and the audit chain still verifies there with the same key.
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_to_another_database_keeps_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = format!("sqlite://{}", dir.path().join("src.db").display());
+    assert!(keyproj(dir.path(), &src, &["demo"]).status.success());
+    let target = match keyproj_db::testing::TestDb::postgres().await {
+        Some(pg) => pg,
+        None => keyproj_db::testing::TestDb::sqlite().await,
+    };
+    let out = keyproj(
+        dir.path(),
+        &src,
+        &["copy", "--from", &src, "--to", &target.url],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("projects"));
+    let out = keyproj(dir.path(), &target.url, &["audit", "verify"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("校验通过"), "{text}");
+    let mut tx = target.db.begin_read().await.unwrap();
+    assert_eq!(
+        keyproj_db::repo::projects::count_all(&mut tx)
+            .await
+            .unwrap(),
+        120
+    );
+}

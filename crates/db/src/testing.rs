@@ -67,6 +67,13 @@ impl TestDb {
 
     /// A migrated, empty PostgreSQL database, or None when the PostgreSQL half is skipped.
     pub async fn postgres() -> Option<TestDb> {
+        let t = TestDb::postgres_unmigrated().await?;
+        t.db.migrate().await.expect("migrate postgres");
+        Some(t)
+    }
+
+    /// A new PostgreSQL database without any table (for migration tests).
+    pub async fn postgres_unmigrated() -> Option<TestDb> {
         let admin = pg_admin_url()?;
         let name = unique("keyproj_t");
         let admin_db = Db::connect(&admin, &DbOptions { max_connections: 1 })
@@ -85,7 +92,6 @@ impl TestDb {
         let db = Db::connect(&url, &DbOptions { max_connections: 5 })
             .await
             .expect("connect test database");
-        db.migrate().await.expect("migrate postgres");
         Some(TestDb {
             db,
             url,

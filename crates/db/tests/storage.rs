@@ -397,3 +397,34 @@ async fn copy_moves_everything_with_ids() {
     // a second copy into a non-empty database is refused
     assert!(keyproj_db::copy::copy_all(&src.db, &dst.db).await.is_err());
 }
+
+/// Several app instances starting at once on one PostgreSQL database apply each migration
+/// exactly once (sqlx holds an advisory lock while migrating).
+#[tokio::test]
+async fn concurrent_migrations_on_postgres() {
+    let Some(t) = TestDb::postgres_unmigrated().await else {
+        return;
+    };
+    let opts = keyproj_db::DbOptions { max_connections: 2 };
+    let (a, b, c, d) = (
+        Db::connect(&t.url, &opts).await.unwrap(),
+        Db::connect(&t.url, &opts).await.unwrap(),
+        Db::connect(&t.url, &opts).await.unwrap(),
+        Db::connect(&t.url, &opts).await.unwrap(),
+    );
+    let results = tokio::join!(a.migrate(), b.migrate(), c.migrate(), d.migrate());
+    for r in [results.0, results.1, results.2, results.3] {
+        r.unwrap();
+    }
+    let mut tx = t.db.begin_read().await.unwrap();
+    let applied = keyproj_db::run!(&mut tx, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM _sqlx_migrations"
+    )
+    .fetch_one(c)
+    .await)
+    .unwrap();
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+        .unwrap()
+        .count() as i64;
+    assert_eq!(applied, files);
+}

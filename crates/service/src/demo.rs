@@ -203,7 +203,19 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
     townships.push(park);
     let mut leaders = vec![];
     for (i, (n, t)) in LEADERS.iter().enumerate() {
-        leaders.push(org_svc::create_leader(app, &ctx, n, t, "", i as i64).await?);
+        leaders.push(
+            org_svc::create_leader(
+                app,
+                &ctx,
+                &org_svc::LeaderInput {
+                    name: n,
+                    title: t,
+                    phone: "",
+                    sort_order: i as i64,
+                },
+            )
+            .await?,
+        );
     }
 
     let mut rng = Lcg(430922);

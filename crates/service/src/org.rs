@@ -59,6 +59,21 @@ pub struct UnitInput<'a> {
     pub sort_order: i64,
 }
 
+fn check_phone(phone: &str) -> Result<String, keyproj_domain::FieldError> {
+    let p = check_text("phone", "联系电话", phone, false, 30)?;
+    if !p
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '-' || c == ' ' || c == '+')
+    {
+        return Err(keyproj_domain::FieldError::new(
+            "phone",
+            "invalid_phone",
+            "联系电话只能包含数字、空格、+ 和 -",
+        ));
+    }
+    Ok(p)
+}
+
 fn check_unit(u: &UnitInput) -> Result<(String, UnitKind, String, String)> {
     let mut errs = ValidationErrors::new();
     let name = errs.check(check_text("name", "单位名称", u.name, true, 60));
@@ -67,18 +82,7 @@ fn check_unit(u: &UnitInput) -> Result<(String, UnitKind, String, String)> {
         errs.add("kind", "unknown_value", format!("单位类型“{}”无效", u.kind));
     }
     let contact = errs.check(check_text("contact", "联系人", u.contact, false, 30));
-    let phone = errs.check(check_text("phone", "联系电话", u.phone, false, 30));
-    if let Some(p) = &phone
-        && !p
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '-' || c == ' ' || c == '+')
-    {
-        errs.add(
-            "phone",
-            "invalid_phone",
-            "联系电话只能包含数字、空格、+ 和 -",
-        );
-    }
+    let phone = errs.check(check_phone(u.phone));
     errs.into_result()?;
     Ok((
         name.unwrap_or_default(),
@@ -106,10 +110,7 @@ pub async fn create_unit(app: &App, ctx: &Ctx, u: &UnitInput<'_>) -> Result<i64>
         app.now(),
     )
     .await
-    .map_err(|e| match e {
-        keyproj_db::DbError::Duplicate(m) => field_error("name", "duplicate", m),
-        o => o.into(),
-    })?;
+    .map_err(duplicate_name)?;
     let after = org::get_unit(&mut tx, id).await?;
     audit(
         app,
@@ -155,10 +156,7 @@ pub async fn update_unit(
         app.now(),
     )
     .await
-    .map_err(|e| match e {
-        keyproj_db::DbError::Duplicate(m) => field_error("name", "duplicate", m),
-        o => o.into(),
-    })?;
+    .map_err(duplicate_name)?;
     let after = org::get_unit(&mut tx, id).await?;
     audit(
         app,
@@ -175,25 +173,37 @@ pub async fn update_unit(
     Ok(())
 }
 
-pub async fn create_leader(
-    app: &App,
-    ctx: &Ctx,
-    name: &str,
-    title: &str,
-    phone: &str,
-    sort_order: i64,
-) -> Result<i64> {
-    require(ctx, Action::ManageOrg)?;
+pub struct LeaderInput<'a> {
+    pub name: &'a str,
+    pub title: &'a str,
+    pub phone: &'a str,
+    pub sort_order: i64,
+}
+
+fn check_leader(l: &LeaderInput) -> Result<(String, String, String)> {
     let mut errs = ValidationErrors::new();
-    let name = errs.check(check_text("name", "姓名", name, true, 30));
-    let title = errs.check(check_text("title", "职务", title, false, 60));
-    let phone = errs.check(check_text("phone", "联系电话", phone, false, 30));
+    let name = errs.check(check_text("name", "姓名", l.name, true, 30));
+    let title = errs.check(check_text("title", "职务", l.title, false, 60));
+    let phone = errs.check(check_phone(l.phone));
     errs.into_result()?;
-    let (name, title, phone) = (
+    Ok((
         name.unwrap_or_default(),
         title.unwrap_or_default(),
         phone.unwrap_or_default(),
-    );
+    ))
+}
+
+/// A unique-name violation becomes an error at the name field.
+fn duplicate_name(e: keyproj_db::DbError) -> ServiceError {
+    match e {
+        keyproj_db::DbError::Duplicate(m) => field_error("name", "duplicate", m),
+        o => o.into(),
+    }
+}
+
+pub async fn create_leader(app: &App, ctx: &Ctx, l: &LeaderInput<'_>) -> Result<i64> {
+    require(ctx, Action::ManageOrg)?;
+    let (name, title, phone) = check_leader(l)?;
     let mut tx = app.db.begin_write().await?;
     let id = org::insert_leader(
         &mut tx,
@@ -201,14 +211,11 @@ pub async fn create_leader(
         &name,
         &title,
         &phone,
-        sort_order,
+        l.sort_order,
         app.now(),
     )
     .await
-    .map_err(|e| match e {
-        keyproj_db::DbError::Duplicate(m) => field_error("name", "duplicate", m),
-        o => o.into(),
-    })?;
+    .map_err(duplicate_name)?;
     let after = org::get_leader(&mut tx, id).await?;
     audit(
         app,
@@ -223,6 +230,64 @@ pub async fn create_leader(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+pub async fn update_leader(
+    app: &App,
+    ctx: &Ctx,
+    id: i64,
+    version: i64,
+    l: &LeaderInput<'_>,
+) -> Result<()> {
+    require(ctx, Action::ManageOrg)?;
+    let (name, title, phone) = check_leader(l)?;
+    let mut tx = app.db.begin_write().await?;
+    let before = org::get_leader(&mut tx, id)
+        .await?
+        .filter(|b| b.region_code.starts_with(ctx.actor.region.as_str()))
+        .ok_or(ServiceError::NotFound)?;
+    org::update_leader(
+        &mut tx,
+        id,
+        version,
+        &name,
+        &title,
+        &phone,
+        l.sort_order,
+        app.now(),
+    )
+    .await
+    .map_err(duplicate_name)?;
+    let after = org::get_leader(&mut tx, id).await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "update",
+        "leader",
+        Some(id.to_string()),
+        Some(&before),
+        after.as_ref(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn unit(app: &App, ctx: &Ctx, id: i64) -> Result<UnitRow> {
+    let mut tx = app.db.begin_read().await?;
+    org::get_unit(&mut tx, id)
+        .await?
+        .filter(|u| u.region_code.starts_with(ctx.actor.region.as_str()))
+        .ok_or(ServiceError::NotFound)
+}
+
+pub async fn leader(app: &App, ctx: &Ctx, id: i64) -> Result<LeaderRow> {
+    let mut tx = app.db.begin_read().await?;
+    org::get_leader(&mut tx, id)
+        .await?
+        .filter(|u| u.region_code.starts_with(ctx.actor.region.as_str()))
+        .ok_or(ServiceError::NotFound)
 }
 
 /// The thresholds in force for the actor's region (configured rows or the defaults).

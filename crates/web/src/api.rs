@@ -25,8 +25,10 @@ pub fn routes() -> Router<AppState> {
         .route("/projects", get(list_projects).post(create_project))
         .route("/projects/{id}", get(get_project).put(update_project))
         .route("/projects/{id}/stage", post(change_stage))
-        .route("/units", get(units))
-        .route("/leaders", get(leaders))
+        .route("/units", get(units).post(create_unit))
+        .route("/units/{id}", axum::routing::put(update_unit))
+        .route("/leaders", get(leaders).post(create_leader))
+        .route("/leaders/{id}", axum::routing::put(update_leader))
         .route("/audit", get(audit))
         .fallback(|| async {
             crate::error::api_error(StatusCode::NOT_FOUND, "not_found", "接口不存在", vec![])
@@ -292,7 +294,7 @@ async fn list_projects(
     c: ApiCaller,
     RawQuery(q): RawQuery,
 ) -> Result<Json<ProjectPageOut>, ApiError> {
-    let query = crate::pages::list_query_of(q.as_deref());
+    let query = crate::params::list_query_of(q.as_deref());
     let page = projects::list(&s.app, &c.ctx, &query).await?;
     Ok(Json(ProjectPageOut {
         total_count: page.totals.count,
@@ -398,6 +400,112 @@ async fn units(State(s): State<AppState>, c: ApiCaller) -> Result<Json<Vec<UnitO
     ))
 }
 
+/// A unit as submitted. `kind`: county_government | center | department | township | park | enterprise (or the Chinese label).
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+struct UnitIn {
+    /// Required on update: the version the client read.
+    version: i64,
+    name: String,
+    kind: String,
+    contact: String,
+    phone: String,
+    sort_order: i64,
+}
+
+impl UnitIn {
+    fn input(&self) -> org::UnitInput<'_> {
+        org::UnitInput {
+            name: &self.name,
+            kind: &self.kind,
+            contact: &self.contact,
+            phone: &self.phone,
+            sort_order: self.sort_order,
+        }
+    }
+}
+
+/// Creates a unit in the caller's region (中心工作人员).
+#[utoipa::path(post, path = "/api/v1/units", request_body = UnitIn, responses((status = 201, body = Created), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn create_unit(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    JsonBody(b): JsonBody<UnitIn>,
+) -> Result<Response, ApiError> {
+    let id = org::create_unit(&s.app, &c.ctx, &b.input()).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// Edits a unit; a stale `version` gets 409.
+#[utoipa::path(put, path = "/api/v1/units/{id}", params(("id" = i64, Path)), request_body = UnitIn,
+    responses((status = 200, body = UnitOut), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn update_unit(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<UnitIn>,
+) -> Result<Json<UnitOut>, ApiError> {
+    org::update_unit(&s.app, &c.ctx, id, b.version, &b.input()).await?;
+    let u = org::unit(&s.app, &c.ctx, id).await?;
+    Ok(Json(UnitOut {
+        id: u.id,
+        region_code: u.region_code,
+        name: u.name,
+        kind: u.kind,
+    }))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+struct LeaderIn {
+    /// Required on update: the version the client read.
+    version: i64,
+    name: String,
+    title: String,
+    phone: String,
+    sort_order: i64,
+}
+
+impl LeaderIn {
+    fn input(&self) -> org::LeaderInput<'_> {
+        org::LeaderInput {
+            name: &self.name,
+            title: &self.title,
+            phone: &self.phone,
+            sort_order: self.sort_order,
+        }
+    }
+}
+
+/// Creates a county leader in the caller's region (中心工作人员).
+#[utoipa::path(post, path = "/api/v1/leaders", request_body = LeaderIn, responses((status = 201, body = Created), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn create_leader(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    JsonBody(b): JsonBody<LeaderIn>,
+) -> Result<Response, ApiError> {
+    let id = org::create_leader(&s.app, &c.ctx, &b.input()).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// Edits a county leader; a stale `version` gets 409.
+#[utoipa::path(put, path = "/api/v1/leaders/{id}", params(("id" = i64, Path)), request_body = LeaderIn,
+    responses((status = 200, body = LeaderOut), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn update_leader(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<LeaderIn>,
+) -> Result<Json<LeaderOut>, ApiError> {
+    org::update_leader(&s.app, &c.ctx, id, b.version, &b.input()).await?;
+    let l = org::leader(&s.app, &c.ctx, id).await?;
+    Ok(Json(LeaderOut {
+        id: l.id,
+        name: l.name,
+        title: l.title,
+    }))
+}
+
 #[derive(Serialize, ToSchema)]
 struct LeaderOut {
     id: i64,
@@ -459,7 +567,7 @@ async fn audit(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let qp = crate::auth::query_pairs(q.as_deref());
-    let (mut f, err) = crate::pages::audit_filter_of(&qp);
+    let (mut f, err) = crate::params::audit_filter_of(&qp);
     if let Some(e) = err {
         return Ok(crate::error::api_error(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -252,6 +252,14 @@ impl FormData {
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     }
+    /// The value as a borrowed str ("" when absent).
+    pub fn value(&self, key: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
     pub fn all(&self, key: &str) -> Vec<String> {
         self.0
             .iter()

@@ -5,6 +5,7 @@ mod api;
 mod auth;
 mod error;
 mod pages;
+mod params;
 mod views;
 
 use axum::Router;

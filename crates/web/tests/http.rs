@@ -569,3 +569,216 @@ async fn pages_render_for_each_role() {
         .unwrap();
     assert!(doc["paths"]["/api/v1/projects/{id}"]["put"].is_object());
 }
+
+#[tokio::test]
+async fn accounts_tokens_and_organisation_edits() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let api = reqwest::Client::new();
+        // disabling an account ends its sessions at once
+        let victim = h.signed_in("jtju").await;
+        let admin = h.signed_in("admin").await;
+        let jt_id = {
+            let mut tx = h.app.db.begin_read().await.unwrap();
+            keyproj_db::repo::users::find_user(&mut tx, "jtju")
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        };
+        let csrf = h.csrf_of(&admin, "/admin/users").await;
+        let r = admin
+            .post(format!("{}/admin/users/{jt_id}/disable", h.base))
+            .form(&[("csrf", csrf.as_str()), ("version", "2")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            status(&victim, &format!("{}/projects", h.base)).await,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            h.login(&client(), "jtju", PW).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+
+        // a revoked token stops working; the 安全管理员 can revoke anyone's
+        let token = h.token("staff").await;
+        assert_eq!(
+            api.get(format!("{}/api/v1/me", h.base))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+        let sec = h.signed_in("secadmin").await;
+        let page = sec
+            .get(format!("{}/admin/users", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("id=\"all-tokens\""));
+        let token_id = {
+            let mut tx = h.app.db.begin_read().await.unwrap();
+            keyproj_db::repo::users::list_tokens(&mut tx, None)
+                .await
+                .unwrap()[0]
+                .id
+        };
+        let csrf = hidden(&page, "csrf");
+        let r = sec
+            .post(format!("{}/tokens/{token_id}/revoke", h.base))
+            .form(&[("csrf", csrf.as_str()), ("back", "users")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            api.get(format!("{}/api/v1/me", h.base))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+
+        // units and leaders: staff edit, others may not; stale edits get 409
+        let staff = h.token("staff").await;
+        let r = api
+            .post(format!("{}/api/v1/leaders", h.base))
+            .bearer_auth(&staff)
+            .json(&serde_json::json!({"name": "钱副县长", "title": "副县长", "phone": "0737-1234567"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let leader_id = r.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let url = format!("{}/api/v1/leaders/{leader_id}", h.base);
+        let upd = |v: i64, title: &str| serde_json::json!({"version": v, "name": "钱副县长", "title": title});
+        assert_eq!(
+            api.put(&url)
+                .bearer_auth(&staff)
+                .json(&upd(1, "常务副县长"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            api.put(&url)
+                .bearer_auth(&staff)
+                .json(&upd(1, "过期"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::CONFLICT
+        );
+        let bad = api
+            .post(format!("{}/api/v1/leaders", h.base))
+            .bearer_auth(&staff)
+            .json(&serde_json::json!({"name": "孙某", "phone": "call me"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let leader_token = h.token("leader").await;
+        assert_eq!(
+            api.put(&url)
+                .bearer_auth(&leader_token)
+                .json(&upd(2, "x"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        // the leaders list never carries phone numbers
+        let list = api
+            .get(format!("{}/api/v1/leaders", h.base))
+            .bearer_auth(&leader_token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(list.contains("常务副县长") && !list.contains("1234567"));
+
+        // the unit edit page
+        let c = h.signed_in("staff").await;
+        let unit = h.units[1];
+        let page = c
+            .get(format!("{}/org/units/{unit}", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden(&page, "csrf");
+        let version = hidden(&page, "version");
+        let post = |name: &'static str, order: &'static str, version: String| {
+            let (c, csrf, url) = (&c, csrf.clone(), format!("{}/org/units/{unit}", h.base));
+            async move {
+                c.post(url)
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("version", version.as_str()),
+                        ("name", name),
+                        ("kind", "department"),
+                        ("sort_order", order),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let r = post("县住建局", "abc", version.clone()).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("排序号应为0到9999之间的整数")
+        );
+        assert_eq!(
+            post("县住建局", "3", version.clone()).await.status(),
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            post("县住建局（改）", "3", version).await.status(),
+            StatusCode::CONFLICT
+        );
+        assert!(
+            c.get(format!("{}/org", h.base))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+                .contains("县住建局")
+        );
+        let unit_user = h.signed_in("zjju").await;
+        assert_eq!(
+            status(&unit_user, &format!("{}/org", h.base)).await,
+            StatusCode::FORBIDDEN
+        );
+        let leader = h.signed_in("leader").await;
+        assert_eq!(
+            status(&leader, &format!("{}/org/units/{unit}", h.base)).await,
+            StatusCode::FORBIDDEN
+        );
+    }
+}

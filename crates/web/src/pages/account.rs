@@ -1,0 +1,241 @@
+//! Login, logout, password change and the dashboard.
+
+use super::*;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+pub(super) struct LoginPage {
+    csrf: String,
+    next: String,
+    username: String,
+    error: Option<String>,
+}
+
+pub(super) fn safe_next(next: &str) -> String {
+    // Only local paths: never redirect to another site after login.
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/".into()
+    }
+}
+
+pub(super) async fn login_page(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
+    let csrf = keyproj_service::random_token();
+    let next = safe_next(&query_pairs(q.as_deref()).get("next"));
+    let page = LoginPage {
+        csrf: csrf.clone(),
+        next,
+        username: String::new(),
+        error: None,
+    };
+    (
+        [(
+            header::SET_COOKIE,
+            set_cookie(auth::LOGIN_CSRF_COOKIE, &csrf, s.secure_cookies, Some(1800)),
+        )],
+        page,
+    )
+        .into_response()
+}
+
+pub(super) async fn login_submit(
+    State(s): State<AppState>,
+    parts: Parts,
+    form: FormData,
+) -> Response {
+    let cookie_csrf = auth::cookie(&parts, auth::LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let next = safe_next(&form.get("next"));
+    let username = form.get("username");
+    let rerender = |msg: &str, status: StatusCode| {
+        let csrf = keyproj_service::random_token();
+        let page = LoginPage {
+            csrf: csrf.clone(),
+            next: next.clone(),
+            username: username.chars().take(64).collect(),
+            error: Some(msg.to_string()),
+        };
+        (
+            status,
+            [(
+                header::SET_COOKIE,
+                set_cookie(auth::LOGIN_CSRF_COOKIE, &csrf, s.secure_cookies, Some(1800)),
+            )],
+            page,
+        )
+            .into_response()
+    };
+    if cookie_csrf.is_empty() || !auth::same_secret(&cookie_csrf, &form.get("csrf")) {
+        return rerender("页面已过期，请重新登录", StatusCode::FORBIDDEN);
+    }
+    let ip = auth::client_ip(&parts, s.trust_proxy);
+    match auth_svc::login(
+        &s.app,
+        &username,
+        &form.get("password"),
+        &ip,
+        &auth::user_agent(&parts),
+    )
+    .await
+    {
+        Ok(li) => {
+            let to = if li.user.must_change_password {
+                "/password".to_string()
+            } else {
+                next.clone()
+            };
+            let mut res = Redirect::to(&to).into_response();
+            let h = res.headers_mut();
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(
+                    session_cookie_name(s.secure_cookies),
+                    &li.token,
+                    s.secure_cookies,
+                    None,
+                )
+                .parse()
+                .expect("cookie"),
+            );
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(auth::LOGIN_CSRF_COOKIE, "", s.secure_cookies, Some(0))
+                    .parse()
+                    .expect("cookie"),
+            );
+            res
+        }
+        Err(ServiceError::Unauthorized(m)) => rerender(&m, StatusCode::UNAUTHORIZED),
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+pub(super) async fn logout(State(s): State<AppState>, Posted { signed, .. }: Posted) -> Response {
+    if let Err(e) = auth_svc::logout(&s.app, &signed.ctx, signed.info.session.id).await {
+        return PageError(e).into_response();
+    }
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        set_cookie(
+            session_cookie_name(s.secure_cookies),
+            "",
+            s.secure_cookies,
+            Some(0),
+        )
+        .parse()
+        .expect("cookie"),
+    );
+    res.headers_mut().insert(
+        "clear-site-data",
+        "\"cache\", \"storage\"".parse().expect("header"),
+    );
+    res
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "password.html")]
+pub(super) struct PasswordPage {
+    chrome: Chrome,
+    forced: bool,
+    done: bool,
+    errors: ValidationErrors,
+    min_length: usize,
+    min_classes: usize,
+}
+
+pub(super) async fn password_page(
+    State(s): State<AppState>,
+    signed: Signed,
+    RawQuery(q): RawQuery,
+) -> PasswordPage {
+    let p = s.app.cfg.password;
+    PasswordPage {
+        forced: signed.info.user.must_change_password,
+        done: query_pairs(q.as_deref()).get("done") == "1",
+        chrome: Chrome::new(&signed, "password"),
+        errors: ValidationErrors::new(),
+        min_length: p.min_length,
+        min_classes: p.min_classes,
+    }
+}
+
+pub(super) async fn password_submit(
+    State(s): State<AppState>,
+    Posted { signed, form }: Posted,
+) -> Response {
+    match auth_svc::change_password(
+        &s.app,
+        &signed.ctx,
+        Some(signed.info.session.id),
+        &form.get("old_password"),
+        &form.get("new_password"),
+        &form.get("confirm_password"),
+    )
+    .await
+    {
+        Ok(()) => Redirect::to("/password?done=1").into_response(),
+        Err(ServiceError::Validation(errors)) => {
+            let p = s.app.cfg.password;
+            let page = PasswordPage {
+                forced: signed.info.user.must_change_password,
+                done: false,
+                chrome: Chrome::new(&signed, "password"),
+                errors,
+                min_length: p.min_length,
+                min_classes: p.min_classes,
+            };
+            (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+        }
+        Err(e) => PageError(e).into_response(),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+pub(super) struct DashboardPage {
+    chrome: Chrome,
+    total_count: i64,
+    total_wan: String,
+    /// (key, count, label, 万元)
+    stages: Vec<(&'static str, i64, &'static str, String)>,
+    by_stage_svg: String,
+}
+
+pub(super) async fn dashboard(
+    State(s): State<AppState>,
+    signed: Signed,
+) -> Result<Response, PageError> {
+    if !allowed(&signed, Action::ViewProject) {
+        // Administrators have no business data: send them to their own page.
+        let to = if signed.info.actor.has(Role::AuditAdmin) {
+            "/audit"
+        } else if signed.info.actor.has(Role::SystemAdmin)
+            || signed.info.actor.has(Role::SecurityAdmin)
+        {
+            "/admin/users"
+        } else {
+            "/tokens"
+        };
+        return Ok(Redirect::to(to).into_response());
+    }
+    let summary = projects::stage_summary(&s.app, &signed.ctx).await?;
+    let n: i64 = summary.iter().map(|x| x.1).sum();
+    let fen: i64 = summary.iter().map(|x| x.2.fen()).sum();
+    let stages: Vec<_> = summary
+        .iter()
+        .map(|(st, c, m)| (st.key(), *c, st.label(), m.wan_2dp()))
+        .collect();
+    let bars: Vec<(String, f64)> = stages
+        .iter()
+        .map(|s| (s.2.to_string(), s.1 as f64))
+        .collect();
+    Ok(DashboardPage {
+        chrome: Chrome::new(&signed, "home"),
+        total_count: n,
+        total_wan: views::wan(fen),
+        by_stage_svg: keyproj_office::chart::bar_svg(&bars, "个"),
+        stages,
+    }
+    .into_response())
+}

@@ -1,0 +1,108 @@
+//! Server-rendered pages, one module per area. Post/Redirect/Get for successful forms; forms with errors are
+//! re-rendered with the message at each field.
+
+mod account;
+mod admin;
+mod org_pages;
+mod project_pages;
+
+use account::*;
+use admin::*;
+use org_pages::*;
+use project_pages::*;
+
+use crate::AppState;
+use crate::auth::{self, FormData, Posted, Signed, query_pairs, session_cookie_name, set_cookie};
+use crate::error::{PageError, page_error};
+use crate::params::{audit_filter_of, list_query_of};
+use crate::views::{self, Chrome};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header, request::Parts};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use keyproj_domain::ValidationErrors;
+use keyproj_domain::authz::{Action, Decision, Role};
+use keyproj_domain::org::UnitKind;
+use keyproj_domain::project::{Industry, Level, ProjectDraft, Stage, allowed_next};
+use keyproj_office::xlsx::{self, Cell};
+use keyproj_service::projects::{ListQuery, ProjectInput, StageChangeInput};
+use keyproj_service::{ServiceError, audit_log, auth as auth_svc, org, projects, users};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/password", get(password_page).post(password_submit))
+        .route("/", get(dashboard))
+        .route("/projects", get(project_list))
+        .route("/projects.xlsx", get(project_export))
+        .route("/projects/new", get(project_new).post(project_create))
+        .route("/projects/{id}", get(project_detail))
+        .route(
+            "/projects/{id}/edit",
+            get(project_edit).post(project_update),
+        )
+        .route("/projects/{id}/stage", post(project_stage))
+        .route("/org", get(org_page))
+        .route("/org/units", post(org_unit_create))
+        .route("/org/units/{id}", get(org_unit_edit).post(org_unit_update))
+        .route("/org/leaders", post(org_leader_create))
+        .route(
+            "/org/leaders/{id}",
+            get(org_leader_edit).post(org_leader_update),
+        )
+        .route("/org/thresholds", post(org_threshold))
+        .route("/admin/users", get(users_page).post(user_create))
+        .route("/admin/users/{id}/{op}", post(user_op))
+        .route("/audit", get(audit_page))
+        .route("/audit.xlsx", get(audit_export))
+        .route("/tokens", get(tokens_page).post(token_create))
+        .route("/tokens/{id}/revoke", post(token_revoke))
+}
+
+fn allowed(s: &Signed, a: Action) -> bool {
+    keyproj_domain::authz::authorize(&s.info.actor, a) == Decision::Allow
+}
+
+fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
+    let encoded: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A text input of a form, with its value and error.
+pub(super) struct TextField {
+    pub(super) name: &'static str,
+    pub(super) label: &'static str,
+    pub(super) value: String,
+    pub(super) hint: &'static str,
+    pub(super) required: bool,
+    pub(super) wide: bool,
+    pub(super) error: Option<String>,
+}
+
+/// A select of a form; options are (value, label, selected).
+pub(super) struct SelectField {
+    pub(super) name: &'static str,
+    pub(super) label: &'static str,
+    pub(super) options: Vec<(String, String, bool)>,
+    pub(super) required: bool,
+    pub(super) multiple: bool,
+    pub(super) disabled: bool,
+    pub(super) error: Option<String>,
+}

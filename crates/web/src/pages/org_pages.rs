@@ -1,0 +1,341 @@
+//! Units, county leaders and the inclusion threshold.
+
+use super::*;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "org.html")]
+pub(super) struct OrgPage {
+    chrome: Chrome,
+    /// (id, name, kind label)
+    units: Vec<(i64, String, &'static str)>,
+    /// (id, name, title)
+    leaders: Vec<(i64, String, String)>,
+    thresholds: Vec<(&'static str, &'static str, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    can_manage: bool,
+    errors: ValidationErrors,
+    flash: Option<String>,
+}
+
+async fn org_render(
+    s: &AppState,
+    signed: &Signed,
+    errors: ValidationErrors,
+    flash: Option<String>,
+) -> Result<OrgPage, PageError> {
+    if !allowed(signed, Action::ViewOrg) {
+        return Err(ServiceError::Forbidden.into());
+    }
+    let units = org::units(&s.app, &signed.ctx).await?;
+    let leaders = org::leaders(&s.app, &signed.ctx).await?;
+    let th = org::thresholds(&s.app, &signed.info.actor.region).await?;
+    Ok(OrgPage {
+        chrome: Chrome::new(signed, "org"),
+        units: units
+            .iter()
+            .map(|u| (u.id, u.name.clone(), kind_label(&u.kind)))
+            .collect(),
+        leaders: leaders
+            .iter()
+            .map(|l| (l.id, l.name.clone(), l.title.clone()))
+            .collect(),
+        thresholds: th
+            .iter()
+            .map(|(c, m)| (c.key(), c.label(), m.wan_2dp()))
+            .collect(),
+        kinds: UnitKind::ALL.iter().map(|k| (k.key(), k.label())).collect(),
+        can_manage: allowed(signed, Action::ManageOrg),
+        errors,
+        flash,
+    })
+}
+
+fn kind_label(k: &str) -> &'static str {
+    UnitKind::from_key(k).map(|k| k.label()).unwrap_or("")
+}
+
+pub(super) async fn org_page(
+    State(s): State<AppState>,
+    signed: Signed,
+    RawQuery(q): RawQuery,
+) -> Result<Response, PageError> {
+    let flash = (query_pairs(q.as_deref()).get("saved") == "1").then(|| "已保存".to_string());
+    Ok(org_render(&s, &signed, ValidationErrors::new(), flash)
+        .await?
+        .into_response())
+}
+
+async fn org_result(
+    s: &AppState,
+    signed: &Signed,
+    r: keyproj_service::Result<()>,
+) -> Result<Response, PageError> {
+    match r {
+        Ok(()) => Ok(Redirect::to("/org?saved=1").into_response()),
+        Err(ServiceError::Validation(v)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            org_render(s, signed, v, None).await?,
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// 排序号: empty means 0.
+fn sort_order(form: &FormData) -> Result<i64, ServiceError> {
+    let v = form.get("sort_order");
+    if v.trim().is_empty() {
+        return Ok(0);
+    }
+    v.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (0..=9999).contains(n))
+        .ok_or_else(|| {
+            ServiceError::Validation(ValidationErrors::single(
+                "sort_order",
+                "invalid_number",
+                "排序号应为0到9999之间的整数",
+            ))
+        })
+}
+
+pub(super) async fn org_unit_create(
+    State(s): State<AppState>,
+    Posted { signed, form }: Posted,
+) -> Result<Response, PageError> {
+    let r = match sort_order(&form) {
+        Ok(n) => org::create_unit(&s.app, &signed.ctx, &unit_input(&form, n))
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    org_result(&s, &signed, r).await
+}
+
+fn unit_input(form: &FormData, sort_order: i64) -> org::UnitInput<'_> {
+    org::UnitInput {
+        name: form.value("name"),
+        kind: form.value("kind"),
+        contact: form.value("contact"),
+        phone: form.value("phone"),
+        sort_order,
+    }
+}
+
+fn leader_input(form: &FormData, sort_order: i64) -> org::LeaderInput<'_> {
+    org::LeaderInput {
+        name: form.value("name"),
+        title: form.value("title"),
+        phone: form.value("phone"),
+        sort_order,
+    }
+}
+
+pub(super) async fn org_leader_create(
+    State(s): State<AppState>,
+    Posted { signed, form }: Posted,
+) -> Result<Response, PageError> {
+    let r = match sort_order(&form) {
+        Ok(n) => org::create_leader(&s.app, &signed.ctx, &leader_input(&form, n))
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    org_result(&s, &signed, r).await
+}
+
+pub(super) async fn org_threshold(
+    State(s): State<AppState>,
+    Posted { signed, form }: Posted,
+) -> Result<Response, PageError> {
+    let r = org::set_threshold(
+        &s.app,
+        &signed.ctx,
+        &form.get("class"),
+        &form.get("min_wan"),
+    )
+    .await;
+    org_result(&s, &signed, r).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "org_edit.html")]
+pub(super) struct OrgEditPage {
+    chrome: Chrome,
+    heading: String,
+    action: String,
+    version: i64,
+    text_fields: Vec<TextField>,
+    selects: Vec<SelectField>,
+    errors: ValidationErrors,
+}
+
+fn text(
+    errors: &ValidationErrors,
+    name: &'static str,
+    label: &'static str,
+    value: &str,
+    required: bool,
+) -> TextField {
+    TextField {
+        name,
+        label,
+        value: value.to_string(),
+        hint: "",
+        required,
+        wide: false,
+        error: errors.for_field(name).map(String::from),
+    }
+}
+
+fn unit_page(
+    signed: &Signed,
+    id: i64,
+    version: i64,
+    form: &FormData,
+    errors: ValidationErrors,
+) -> OrgEditPage {
+    let kind = form.get("kind");
+    OrgEditPage {
+        chrome: Chrome::new(signed, "org"),
+        heading: format!("编辑单位：{}", form.get("name")),
+        action: format!("/org/units/{id}"),
+        version,
+        text_fields: vec![
+            text(&errors, "name", "单位名称", form.value("name"), true),
+            text(&errors, "contact", "联系人", form.value("contact"), false),
+            text(&errors, "phone", "联系电话", form.value("phone"), false),
+            text(
+                &errors,
+                "sort_order",
+                "排序号",
+                form.value("sort_order"),
+                false,
+            ),
+        ],
+        selects: vec![SelectField {
+            name: "kind",
+            label: "单位类型",
+            options: UnitKind::ALL
+                .iter()
+                .map(|k| (k.key().to_string(), k.label().to_string(), k.key() == kind))
+                .collect(),
+            required: true,
+            multiple: false,
+            disabled: false,
+            error: errors.for_field("kind").map(String::from),
+        }],
+        errors,
+    }
+}
+
+fn leader_page(
+    signed: &Signed,
+    id: i64,
+    version: i64,
+    form: &FormData,
+    errors: ValidationErrors,
+) -> OrgEditPage {
+    OrgEditPage {
+        chrome: Chrome::new(signed, "org"),
+        heading: format!("编辑县级领导：{}", form.get("name")),
+        action: format!("/org/leaders/{id}"),
+        version,
+        text_fields: vec![
+            text(&errors, "name", "姓名", form.value("name"), true),
+            text(&errors, "title", "职务", form.value("title"), false),
+            text(&errors, "phone", "联系电话", form.value("phone"), false),
+            text(
+                &errors,
+                "sort_order",
+                "排序号",
+                form.value("sort_order"),
+                false,
+            ),
+        ],
+        selects: vec![],
+        errors,
+    }
+}
+
+pub(super) async fn org_unit_edit(
+    State(s): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    if !allowed(&signed, Action::ManageOrg) {
+        return Err(ServiceError::Forbidden.into());
+    }
+    let u = org::unit(&s.app, &signed.ctx, id).await?;
+    let form = FormData(vec![
+        ("name".into(), u.name),
+        ("kind".into(), u.kind),
+        ("contact".into(), u.contact),
+        ("phone".into(), u.phone),
+        ("sort_order".into(), u.sort_order.to_string()),
+    ]);
+    Ok(unit_page(&signed, id, u.version, &form, ValidationErrors::new()).into_response())
+}
+
+pub(super) async fn org_unit_update(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Posted { signed, form }: Posted,
+) -> Result<Response, PageError> {
+    let version = form.get("version").parse().unwrap_or(-1);
+    let r = match sort_order(&form) {
+        Ok(n) => org::update_unit(&s.app, &signed.ctx, id, version, &unit_input(&form, n)).await,
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => Ok(Redirect::to("/org?saved=1").into_response()),
+        Err(ServiceError::Validation(v)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            unit_page(&signed, id, version, &form, v),
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn org_leader_edit(
+    State(s): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    if !allowed(&signed, Action::ManageOrg) {
+        return Err(ServiceError::Forbidden.into());
+    }
+    let l = org::leader(&s.app, &signed.ctx, id).await?;
+    let form = FormData(vec![
+        ("name".into(), l.name),
+        ("title".into(), l.title),
+        ("phone".into(), l.phone),
+        ("sort_order".into(), l.sort_order.to_string()),
+    ]);
+    Ok(leader_page(&signed, id, l.version, &form, ValidationErrors::new()).into_response())
+}
+
+pub(super) async fn org_leader_update(
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Posted { signed, form }: Posted,
+) -> Result<Response, PageError> {
+    let version = form.get("version").parse().unwrap_or(-1);
+    let r = match sort_order(&form) {
+        Ok(n) => {
+            org::update_leader(&s.app, &signed.ctx, id, version, &leader_input(&form, n)).await
+        }
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => Ok(Redirect::to("/org?saved=1").into_response()),
+        Err(ServiceError::Validation(v)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            leader_page(&signed, id, version, &form, v),
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
