@@ -38,6 +38,11 @@ enum Cmd {
     Migrate,
     /// Load the demo county into an empty database
     Demo,
+    /// Generate a synthetic province (14 cities, 122 counties) for benchmarks, into an empty database
+    Generate {
+        #[arg(long, default_value_t = 20000)]
+        projects: usize,
+    },
     /// Accounts
     User {
         #[command(subcommand)]
@@ -72,6 +77,15 @@ enum UserCmd {
         /// Role keys, comma separated: system_admin, security_admin, audit_admin, center_staff, county_leader, unit_user, owner
         #[arg(long)]
         roles: String,
+        /// Region of the unit (default: the deployment's region)
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// Create a personal API token for a user (printed once)
+    Token {
+        username: String,
+        #[arg(long, default_value = "命令行创建")]
+        name: String,
     },
     /// Set a new password (asks for none: prints a one-time password unless --password is given)
     Passwd {
@@ -290,6 +304,20 @@ async fn main() -> Result<()> {
             println!("演示县数据已载入");
             print_accounts(&accounts.0);
         }
+        Cmd::Generate { projects } => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            let started = std::time::Instant::now();
+            let g = keyproj_service::demo::generate_province(&app, *projects)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "已生成 {} 个县的 {} 个项目（用时 {:.1} 秒）",
+                g.counties,
+                g.projects,
+                started.elapsed().as_secs_f64()
+            );
+        }
         Cmd::User { cmd } => {
             let s = settings(&cli, None)?;
             let app = open(&s).await?;
@@ -299,6 +327,7 @@ async fn main() -> Result<()> {
                     name,
                     unit,
                     roles,
+                    region,
                 } => {
                     let roles: Vec<Role> = roles
                         .split(',')
@@ -307,7 +336,7 @@ async fn main() -> Result<()> {
                     let mut tx = app.db.begin_read().await?;
                     let u = keyproj_db::repo::org::find_unit_by_name(
                         &mut tx,
-                        app.cfg.default_region.as_str(),
+                        region.as_deref().unwrap_or(app.cfg.default_region.as_str()),
                         unit,
                     )
                     .await?
@@ -342,6 +371,24 @@ async fn main() -> Result<()> {
                     } else {
                         println!("{username} 的密码已修改");
                     }
+                }
+                UserCmd::Token { username, name } => {
+                    let mut tx = app.db.begin_read().await?;
+                    let u = keyproj_db::repo::users::find_user(&mut tx, username)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("用户不存在：{username}"))?;
+                    let actor = keyproj_service::auth::actor_of(&mut tx, &u)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    tx.rollback().await?;
+                    let ctx = keyproj_service::Ctx {
+                        actor,
+                        ip: "cli".into(),
+                    };
+                    let (_, token) = keyproj_service::auth::create_token(&app, &ctx, name)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("{token}");
                 }
                 UserCmd::List => {
                     let mut tx = app.db.begin_read().await?;

@@ -89,3 +89,79 @@ async fn copy_to_another_database_keeps_the_chain() {
         120
     );
 }
+
+/// The benchmark dataset: every project lands in one of 122 counties below 湖南省, and a
+/// province account can be made and given a token from the command line.
+#[tokio::test(flavor = "multi_thread")]
+async fn generate_a_province() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("p.db").display());
+    let out = keyproj(dir.path(), &db, &["generate", "--projects", "300"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("122 个县的 300 个项目"));
+    let out = keyproj(
+        dir.path(),
+        &db,
+        &[
+            "user",
+            "add",
+            "prov",
+            "--name",
+            "省级",
+            "--unit",
+            "湖南省重点项目建设办公室",
+            "--region",
+            "43",
+            "--roles",
+            "center_staff",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = keyproj(
+        dir.path(),
+        &db,
+        &["user", "passwd", "prov", "--password", "Sheng-Ji-Mima-2026"],
+    );
+    assert!(out.status.success());
+    let out = keyproj(dir.path(), &db, &["user", "token", "prov"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .starts_with("kp_")
+    );
+    let db = keyproj_db::Db::connect(&db, &Default::default())
+        .await
+        .unwrap();
+    let mut tx = db.begin_read().await.unwrap();
+    let f = keyproj_db::repo::projects::ProjectFilter::new(
+        keyproj_domain::authz::ListScope::Region(keyproj_domain::RegionCode::parse("43").unwrap()),
+    );
+    assert_eq!(
+        keyproj_db::repo::projects::list(&mut tx, &f)
+            .await
+            .unwrap()
+            .1
+            .count,
+        300
+    );
+    let county =
+        keyproj_db::repo::projects::ProjectFilter::new(keyproj_domain::authz::ListScope::Region(
+            keyproj_domain::RegionCode::parse("430922").unwrap(),
+        ));
+    assert!(
+        keyproj_db::repo::projects::list(&mut tx, &county)
+            .await
+            .unwrap()
+            .1
+            .count
+            > 0
+    );
+}

@@ -6,6 +6,7 @@ use crate::projects::ProjectInput;
 use crate::users::NewAccount;
 use crate::{App, Ctx, Result, ServiceError, auth, org as org_svc};
 use keyproj_db::repo::{org, users};
+use keyproj_domain::RegionCode;
 use keyproj_domain::authz::Role;
 use keyproj_domain::project::ProjectDraft;
 
@@ -419,4 +420,196 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
         out.push((username.to_string(), role, pw));
     }
     Ok(DemoAccounts(out))
+}
+
+/// Cities of Hunan by GB/T 2260 code, for the province-sized dataset.
+const HUNAN_CITIES: &[(&str, &str)] = &[
+    ("4301", "长沙市"),
+    ("4302", "株洲市"),
+    ("4303", "湘潭市"),
+    ("4304", "衡阳市"),
+    ("4305", "邵阳市"),
+    ("4306", "岳阳市"),
+    ("4307", "常德市"),
+    ("4308", "张家界市"),
+    ("4309", "益阳市"),
+    ("4310", "郴州市"),
+    ("4311", "永州市"),
+    ("4312", "怀化市"),
+    ("4313", "娄底市"),
+    ("4331", "湘西土家族苗族自治州"),
+];
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Generated {
+    pub counties: usize,
+    pub projects: usize,
+}
+
+/// A synthetic province for benchmarks: 14 cities, 122 counties (桃江 430922 among them), each
+/// with a department, a township, an owner and a leader, and `projects` projects spread over the
+/// counties. Written through the repositories in one transaction per county, with one audit row
+/// per county; names are synthetic (地区 codes), figures deterministic.
+pub async fn generate_province(app: &App, projects: usize) -> Result<Generated> {
+    use keyproj_db::repo::projects::{self as repo, ProjectValues};
+    {
+        let mut tx = app.db.begin_read().await?;
+        if repo::count_all(&mut tx).await? > 0 {
+            return Err(ServiceError::Internal(
+                "数据库中已有项目，测试数据只能生成到空库".into(),
+            ));
+        }
+    }
+    // 122 counties: 9 per city, a few cities with more; 430922 is always one of them.
+    let mut counties: Vec<String> = vec![];
+    for (i, (city, _)) in HUNAN_CITIES.iter().enumerate() {
+        let n = if i < 10 { 9 } else { 8 };
+        for k in 0..n {
+            counties.push(format!("{city}{:02}", 21 + k));
+        }
+    }
+    if !counties.iter().any(|c| c == "430922") {
+        counties.push("430922".into());
+    }
+    counties.truncate(122);
+    if !counties.iter().any(|c| c == "430922") {
+        counties[121] = "430922".into();
+    }
+    let stages = [
+        "signed",
+        "preliminary",
+        "under_construction",
+        "completed",
+        "post_support",
+    ];
+    let levels = ["county", "county", "city", "provincial"];
+    let industries = [
+        "manufacturing",
+        "transport",
+        "urban",
+        "social",
+        "energy",
+        "tourism",
+        "agriculture",
+        "water",
+    ];
+    let mut rng = Lcg(43);
+    let per_county = projects.div_ceil(counties.len());
+    let mut made = 0usize;
+    let province = RegionCode::parse("43").map_err(|e| ServiceError::Internal(e.message))?;
+    let ctx = Ctx::system(province.clone());
+    {
+        // The provincial office, so that province-level accounts have a unit.
+        let mut tx = app.db.begin_write().await?;
+        org_svc::ensure_regions(app, &mut tx, &province).await?;
+        let office = org::NewUnit {
+            region_code: "43",
+            name: "湖南省重点项目建设办公室",
+            kind: "center",
+            contact: "",
+            phone: "",
+            sort_order: 0,
+        };
+        if org::find_unit_by_name(&mut tx, "43", office.name)
+            .await?
+            .is_none()
+        {
+            org::insert_unit(&mut tx, &office, app.now()).await?;
+        }
+        tx.commit().await?;
+    }
+    for (ci, county) in counties.iter().enumerate() {
+        let code = RegionCode::parse(county).map_err(|e| ServiceError::Internal(e.message))?;
+        let now = app.now();
+        let mut tx = app.db.begin_write().await?;
+        org_svc::ensure_regions(app, &mut tx, &code).await?;
+        if let Some((_, name)) = HUNAN_CITIES
+            .iter()
+            .find(|(c, _)| Some(*c) == code.parent().as_ref().map(|p| p.as_str()))
+        {
+            org::upsert_region(&mut tx, &county[..4], name, Some("43")).await?;
+        }
+        let names = [
+            format!("{county}发展和改革局"),
+            format!("{county}城关镇"),
+            format!("{county}城市建设投资有限公司"),
+        ];
+        let mut ids = [0i64; 3];
+        for (i, kind) in ["department", "township", "enterprise"]
+            .into_iter()
+            .enumerate()
+        {
+            let u = org::NewUnit {
+                region_code: county,
+                name: &names[i],
+                kind,
+                contact: "",
+                phone: "",
+                sort_order: 0,
+            };
+            ids[i] = org::insert_unit(&mut tx, &u, now).await?;
+        }
+        let [dept, town, owner] = ids;
+        let leader = org::insert_leader(
+            &mut tx,
+            county,
+            &format!("{county}联系领导"),
+            "副县长",
+            "",
+            0,
+            now,
+        )
+        .await?;
+        let n = per_county.min(projects - made);
+        for k in 0..n {
+            let stage = stages[rng.below(stages.len() as u64) as usize];
+            let started = matches!(stage, "under_construction" | "completed" | "post_support");
+            let year = 2018 + rng.below(5) as i32;
+            let fen = (1000 + rng.below(200_000) as i64) * 1_000_000;
+            let v = ProjectValues {
+                region_code: county.clone(),
+                code: Some(format!("P{county}-{:04}", k + 1)),
+                name: format!("{county}第{}号重点建设项目", k + 1),
+                national_code: None,
+                level: levels[rng.below(levels.len() as u64) as usize].into(),
+                stage: stage.into(),
+                industry: industries[rng.below(industries.len() as u64) as usize].into(),
+                township_unit_id: Some(town),
+                owner_unit_id: Some(owner),
+                content_scale: "新建厂房、道路及配套设施".into(),
+                total_investment_fen: fen,
+                funding_sources: "企业自筹".into(),
+                planned_start: Some(format!("{year}-{:02}", 1 + rng.below(12))),
+                planned_completion: Some(format!("{}-{:02}", year + 3, 1 + rng.below(12))),
+                actual_start: started.then(|| format!("{year}-{:02}", 1 + rng.below(12))),
+                actual_completion: matches!(stage, "completed" | "post_support")
+                    .then(|| format!("{}-{:02}", year + 2, 1 + rng.below(12))),
+                leader_id: Some(leader),
+                lead_unit_id: Some(dept),
+                parent_id: None,
+                location: String::new(),
+                tags: String::new(),
+                below_threshold: fen < 10_000_000_000,
+            };
+            let id = repo::insert(&mut tx, &v, now).await?;
+            repo::set_responsible_units(&mut tx, id, &[town]).await?;
+        }
+        made += n;
+        crate::audit(
+            app,
+            &mut tx,
+            &ctx,
+            "generate",
+            "region",
+            Some(county.clone()),
+            None::<&()>,
+            Some(&serde_json::json!({ "projects": n, "index": ci })),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(Generated {
+        counties: counties.len(),
+        projects: made,
+    })
 }
