@@ -228,6 +228,7 @@ async fn open(s: &Settings) -> Result<App> {
         .await
         .with_context(|| format!("连接数据库 {}", keyproj_db::redact(&s.database_url)))?;
     db.migrate().await.context("数据库迁移")?;
+    db.optimize().await.context("更新查询统计信息")?;
     Ok(App::new(db, s.cfg.clone()))
 }
 
@@ -311,6 +312,7 @@ async fn main() -> Result<()> {
             let g = keyproj_service::demo::generate_province(&app, *projects)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            app.db.optimize().await?;
             println!(
                 "已生成 {} 个县的 {} 个项目（用时 {:.1} 秒）",
                 g.counties,

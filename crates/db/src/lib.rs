@@ -134,7 +134,7 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
-                .max_connections(4)
+                .max_connections(opts.max_connections.clamp(1, 16))
                 .connect_with(o)
                 .await?;
             Ok(Db::Sqlite(pool))
@@ -214,6 +214,23 @@ impl Db {
             }
             Db::Postgres(_) => Err(DbError::Config("PostgreSQL 请使用 pg_dump 备份".into())),
         }
+    }
+
+    /// Refreshes the query planner's statistics. SQLite keeps none until asked (without them it
+    /// picks an index scan even where a table scan of the whole province is cheaper); on
+    /// PostgreSQL autovacuum catches up later, but not right after a bulk load. Run at start and
+    /// after bulk loads.
+    pub async fn optimize(&self) -> Result<(), DbError> {
+        match self {
+            // 0x10002: analyze every table that needs it, even on a first run.
+            Db::Sqlite(p) => sqlx::query("PRAGMA optimize=0x10002")
+                .execute(p)
+                .await
+                .map(|_| ())?,
+            // Sampled, cheap; autovacuum does the same later but not right after a bulk load.
+            Db::Postgres(p) => sqlx::query("ANALYZE").execute(p).await.map(|_| ())?,
+        }
+        Ok(())
     }
 
     /// Checks that the database answers (for the health endpoint).

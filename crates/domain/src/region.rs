@@ -58,9 +58,14 @@ impl RegionCode {
             _ => None,
         }
     }
-    /// The SQL `LIKE` pattern that selects this region and every region below it.
-    pub fn like_pattern(&self) -> String {
-        format!("{}%", self.0)
+    /// The half-open range of codes `[low, high)` that holds this region and every region below
+    /// it. Codes are digit strings, so `code >= low AND code < high` selects the subtree and, unlike
+    /// `LIKE 'x%'`, can use an index on both engines. `high` is the code incremented in place
+    /// (4309 → 4310); the first digit is never 9 in GB/T 2260, so it never overflows.
+    pub fn subtree_range(&self) -> (String, String) {
+        let n: u64 = self.0.parse().expect("digits");
+        let high = format!("{:0width$}", n + 1, width = self.0.len());
+        (self.0.clone(), high)
     }
 }
 
@@ -100,7 +105,28 @@ mod tests {
         assert_eq!(taojiang.parent(), Some(yiyang.clone()));
         assert_eq!(yiyang.parent(), Some(hunan.clone()));
         assert_eq!(taojiang.level(), RegionLevel::County);
-        assert_eq!(taojiang.like_pattern(), "430922%");
+        assert_eq!(taojiang.subtree_range(), ("430922".into(), "430923".into()));
+        assert_eq!(
+            RegionCode::parse("4309").unwrap().subtree_range(),
+            ("4309".into(), "4310".into())
+        );
+        assert_eq!(
+            RegionCode::parse("39").unwrap().subtree_range(),
+            ("39".into(), "40".into())
+        );
+        // the range holds exactly the subtree
+        let (lo, hi) = yiyang.subtree_range();
+        for (code, inside) in [
+            ("4309", true),
+            ("430922", true),
+            ("430999", true),
+            ("4310", false),
+            ("431001", false),
+            ("4308", false),
+            ("430899", false),
+        ] {
+            assert_eq!(code >= lo.as_str() && code < hi.as_str(), inside, "{code}");
+        }
     }
 
     #[test]

@@ -43,12 +43,12 @@ pub async fn ensure_regions(_app: &App, tx: &mut Tx, code: &RegionCode) -> Resul
 pub async fn units(app: &App, ctx: &Ctx) -> Result<Vec<UnitRow>> {
     // Everyone signed in may read the unit names of their region (forms need them).
     let mut tx = app.db.begin_read().await?;
-    Ok(org::list_units(&mut tx, &ctx.actor.region.like_pattern()).await?)
+    Ok(org::list_units(&mut tx, &ctx.actor.region).await?)
 }
 
 pub async fn leaders(app: &App, ctx: &Ctx) -> Result<Vec<LeaderRow>> {
     let mut tx = app.db.begin_read().await?;
-    Ok(org::list_leaders(&mut tx, &ctx.actor.region.like_pattern()).await?)
+    Ok(org::list_leaders(&mut tx, &ctx.actor.region).await?)
 }
 
 pub struct UnitInput<'a> {

@@ -135,14 +135,19 @@ pub async fn find_unit_by_name(
 }
 
 /// Units of a region and the regions below it.
-pub async fn list_units(tx: &mut Tx, region_like: &str) -> Result<Vec<UnitRow>, DbError> {
+/// Of a region and the regions below it.
+pub async fn list_units(
+    tx: &mut Tx,
+    region: &keyproj_domain::RegionCode,
+) -> Result<Vec<UnitRow>, DbError> {
     let sql = format!(
-        "SELECT {UNIT_COLS} FROM units WHERE region_code LIKE $1 ORDER BY region_code, sort_order, name"
+        "SELECT {UNIT_COLS} FROM units WHERE region_code >= $1 AND region_code < $2 ORDER BY region_code, sort_order, name"
     );
     Ok(run!(tx, |c| sqlx::query_as::<_, UnitRow>(
         sqlx::AssertSqlSafe(sql)
     )
-    .bind(region_like)
+    .bind(region.subtree_range().0)
+    .bind(region.subtree_range().1)
     .fetch_all(c)
     .await)?)
 }
@@ -236,14 +241,19 @@ pub async fn find_leader_by_name(
     .await)?)
 }
 
-pub async fn list_leaders(tx: &mut Tx, region_like: &str) -> Result<Vec<LeaderRow>, DbError> {
+/// Of a region and the regions below it.
+pub async fn list_leaders(
+    tx: &mut Tx,
+    region: &keyproj_domain::RegionCode,
+) -> Result<Vec<LeaderRow>, DbError> {
     let sql = format!(
-        "SELECT {LEADER_COLS} FROM leaders WHERE region_code LIKE $1 ORDER BY region_code, sort_order, name"
+        "SELECT {LEADER_COLS} FROM leaders WHERE region_code >= $1 AND region_code < $2 ORDER BY region_code, sort_order, name"
     );
     Ok(run!(tx, |c| sqlx::query_as::<_, LeaderRow>(
         sqlx::AssertSqlSafe(sql)
     )
-    .bind(region_like)
+    .bind(region.subtree_range().0)
+    .bind(region.subtree_range().1)
     .fetch_all(c)
     .await)?)
 }

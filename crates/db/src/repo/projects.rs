@@ -39,16 +39,22 @@ pub struct ProjectRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const SELECT: &str = "SELECT p.id, p.region_code, p.code, p.name, p.national_code, p.level, p.stage, p.industry,
+const COLUMNS: &str = "SELECT p.id, p.region_code, p.code, p.name, p.national_code, p.level, p.stage, p.industry,
     p.township_unit_id, t.name AS township_name, p.owner_unit_id, o.name AS owner_name, p.content_scale,
     p.total_investment_fen, p.funding_sources, p.planned_start, p.planned_completion, p.actual_start,
     p.actual_completion, p.leader_id, l.name AS leader_name, p.lead_unit_id, lu.name AS lead_unit_name,
-    p.parent_id, p.location, p.tags, p.below_threshold, p.version, p.created_at, p.updated_at
-    FROM projects p
+    p.parent_id, p.location, p.tags, p.below_threshold, p.version, p.created_at, p.updated_at";
+
+const JOINS: &str = "
     LEFT JOIN units t ON t.id = p.township_unit_id
     LEFT JOIN units o ON o.id = p.owner_unit_id
     LEFT JOIN leaders l ON l.id = p.leader_id
     LEFT JOIN units lu ON lu.id = p.lead_unit_id";
+
+/// One project with the names it refers to; append `WHERE …`.
+fn select() -> String {
+    format!("{COLUMNS} FROM projects p{JOINS}")
+}
 
 /// The values written for a project (create and update).
 #[derive(Debug, Clone)]
@@ -170,7 +176,7 @@ pub async fn update(
 }
 
 pub async fn get(tx: &mut Tx, id: i64) -> Result<Option<ProjectRow>, DbError> {
-    let sql = format!("{SELECT} WHERE p.id = $1");
+    let sql = format!("{} WHERE p.id = $1", select());
     Ok(run!(tx, |c| sqlx::query_as::<_, ProjectRow>(
         sqlx::AssertSqlSafe(sql)
     )
@@ -184,7 +190,7 @@ pub async fn find_by_code(
     region: &str,
     code: &str,
 ) -> Result<Option<ProjectRow>, DbError> {
-    let sql = format!("{SELECT} WHERE p.region_code = $1 AND p.code = $2");
+    let sql = format!("{} WHERE p.region_code = $1 AND p.code = $2", select());
     Ok(run!(tx, |c| sqlx::query_as::<_, ProjectRow>(
         sqlx::AssertSqlSafe(sql)
     )
@@ -406,25 +412,28 @@ impl ProjectFilter {
     }
 }
 
+/// Projects of a region and the regions below it (an index range, see `RegionCode::subtree_range`).
+fn in_region(w: &mut Where, r: &keyproj_domain::RegionCode) {
+    let (lo, hi) = r.subtree_range();
+    w.push(
+        "p.region_code >= ? AND p.region_code < ?",
+        vec![Param::Text(lo), Param::Text(hi)],
+    );
+}
+
 fn filter_where(f: &ProjectFilter) -> Where {
     let mut w = Where::default();
     match &f.scope {
-        ListScope::Region(r) => w.push("p.region_code LIKE ?", vec![Param::Text(r.like_pattern())]),
+        ListScope::Region(r) => in_region(&mut w, r),
         ListScope::Unit { region, unit_id } => {
-            w.push(
-                "p.region_code LIKE ?",
-                vec![Param::Text(region.like_pattern())],
-            );
+            in_region(&mut w, region);
             w.push(
                 "(p.lead_unit_id = ? OR p.owner_unit_id = ? OR EXISTS (SELECT 1 FROM project_units pu WHERE pu.project_id = p.id AND pu.unit_id = ?))",
                 vec![Param::I64(*unit_id), Param::I64(*unit_id), Param::I64(*unit_id)],
             );
         }
         ListScope::Owner { region, unit_id } => {
-            w.push(
-                "p.region_code LIKE ?",
-                vec![Param::Text(region.like_pattern())],
-            );
+            in_region(&mut w, region);
             w.push("p.owner_unit_id = ?", vec![Param::I64(*unit_id)]);
         }
         ListScope::Nothing => w.push("1 = 0", vec![]),
@@ -487,8 +496,11 @@ pub async fn list(
         }
         k => format!("{} {dir}, p.id {dir}", k.column()),
     };
+    // Deferred join: find the page's ids first (an index-only scan for the usual sort keys),
+    // then join names for those rows only, not for the whole region.
     let sql = format!(
-        "{SELECT}{} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        "{COLUMNS} FROM (SELECT p.id FROM projects p{} ORDER BY {order} LIMIT ${} OFFSET ${}) k
+         JOIN projects p ON p.id = k.id{JOINS} ORDER BY {order}",
         w.sql(),
         n,
         n + 1
