@@ -198,3 +198,93 @@ async fn login_create_filter_and_change_stage() {
     shot(&c, "07-phone-list").await;
     c.close().await.unwrap();
 }
+
+async fn sign_in(c: &fantoccini::Client, base: &str, user: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    type_into(c, "username", user).await;
+    type_into(c, "password", PW).await;
+    click(c, "login-submit").await;
+    c.wait()
+        .for_element(Locator::Css("nav.side"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn accounts_and_organisation_pages() {
+    let Some((c, _driver)) = browser().await else {
+        return;
+    };
+    let h = harness(TestDb::sqlite().await).await;
+
+    // 系统管理员 creates an account and sees its one-time password once
+    sign_in(&c, &h.base, "admin").await;
+    c.goto(&format!("{}/admin/users", h.base)).await.unwrap();
+    type_into(&c, "nu-username", "newstaff").await;
+    type_into(&c, "nu-name", "新同事").await;
+    select(&c, "nu-roles", "center_staff").await;
+    click(&c, "nu-submit").await;
+    c.wait()
+        .for_element(Locator::Id("one-time-password"))
+        .await
+        .unwrap();
+    assert!(text(&c, "one-time-password").await.len() >= 16);
+    shot(&c, "08-admin-new-account").await;
+    c.delete_all_cookies().await.unwrap();
+
+    // 中心工作人员 edits a unit; a bad 排序号 is reported at the field first
+    sign_in(&c, &h.base, "staff").await;
+    c.goto(&format!("{}/org/units/{}", h.base, h.units[1]))
+        .await
+        .unwrap();
+    let order = c.find(Locator::Id("f-sort_order")).await.unwrap();
+    order.clear().await.unwrap();
+    order.send_keys("第一").await.unwrap();
+    click(&c, "save-org").await;
+    c.wait()
+        .for_element(Locator::Id("form-errors"))
+        .await
+        .unwrap();
+    assert!(
+        c.source()
+            .await
+            .unwrap()
+            .contains("排序号应为0到9999之间的整数")
+    );
+    shot(&c, "09-org-edit-error").await;
+    let order = c.find(Locator::Id("f-sort_order")).await.unwrap();
+    order.clear().await.unwrap();
+    order.send_keys("1").await.unwrap();
+    let phone = c.find(Locator::Id("f-phone")).await.unwrap();
+    phone.clear().await.unwrap();
+    phone.send_keys("0737-8888888").await.unwrap();
+    click(&c, "save-org").await;
+    c.wait().for_element(Locator::Id("units")).await.unwrap();
+    assert!(c.source().await.unwrap().contains("已保存"));
+    shot(&c, "10-org").await;
+    c.delete_all_cookies().await.unwrap();
+
+    // 安全管理员 sees sessions and tokens
+    sign_in(&c, &h.base, "secadmin").await;
+    c.goto(&format!("{}/admin/users", h.base)).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("all-tokens"))
+        .await
+        .unwrap();
+    shot(&c, "11-security-admin").await;
+    c.delete_all_cookies().await.unwrap();
+
+    // 审计管理员 filters the log by user
+    sign_in(&c, &h.base, "auditor").await;
+    c.goto(&format!("{}/audit?user=staff", h.base))
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("audit")).await.unwrap();
+    let rows = c.find_all(Locator::Css("#audit tbody tr")).await.unwrap();
+    assert!(!rows.is_empty());
+    for r in rows.iter().take(5) {
+        assert!(r.text().await.unwrap().contains("staff"));
+    }
+    shot(&c, "12-audit").await;
+    c.close().await.unwrap();
+}

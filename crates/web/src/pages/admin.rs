@@ -13,6 +13,7 @@ pub(super) struct UserLine {
     status: String,
     last_login: String,
     disabled: bool,
+    locked: bool,
     is_self: bool,
 }
 
@@ -116,6 +117,7 @@ pub(super) async fn users_render(
                     .map(views::local_time)
                     .unwrap_or_default(),
                 disabled: u.user.disabled,
+                locked: s.app.cfg.session.is_locked(u.user.locked_until, now),
                 is_self: u.user.id == signed.info.user.id,
             })
             .collect(),
