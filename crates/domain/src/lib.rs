@@ -3,6 +3,9 @@
 
 pub mod audit;
 pub mod authz;
+pub mod colour;
+pub mod plan;
+pub mod report;
 pub mod error;
 pub mod money;
 pub mod month;
