@@ -226,6 +226,99 @@ pub const TABLES: &[TableSpec] = &[
         self_refs: &[],
         identity: true,
     },
+    TableSpec {
+        name: "plan_years",
+        columns: &[("region_code", Text, false), ("year", I64, false), ("frozen_at", Time, true), ("frozen_by", Text, false), ("version", I64, false)],
+        order_by: "region_code, year",
+        self_refs: &[],
+        identity: false,
+    },
+    TableSpec {
+        name: "plans",
+        columns: &[
+            ("id", I64, false), ("project_id", I64, false), ("year", I64, false), ("category", Text, false), ("annual_plan_fen", I64, false),
+            ("targets", Text, false), ("monthly_fen", Text, false), ("version", I64, false), ("created_at", Time, false), ("updated_at", Time, false),
+        ],
+        order_by: "id",
+        self_refs: &[],
+        identity: true,
+    },
+    TableSpec {
+        name: "plan_revisions",
+        columns: &[("id", I64, false), ("plan_id", I64, false), ("before_json", Text, false), ("after_json", Text, false), ("reason", Text, false), ("user_id", I64, true), ("username", Text, false), ("at", Time, false)],
+        order_by: "id",
+        self_refs: &[],
+        identity: true,
+    },
+    TableSpec {
+        name: "plan_milestones",
+        columns: &[("id", I64, false), ("plan_id", I64, false), ("name", Text, false), ("planned_month", Text, false), ("actual_month", Text, true), ("sort_order", I64, false), ("version", I64, false)],
+        order_by: "id",
+        self_refs: &[],
+        identity: true,
+    },
+    TableSpec {
+        name: "monthly_reports",
+        columns: &[
+            ("id", I64, false), ("project_id", I64, false), ("month", Text, false), ("status", Text, false), ("month_investment_fen", I64, false),
+            ("progress", Text, false), ("next_plan", Text, false), ("problems", Text, false), ("first_submitted_on", Text, false), ("submitted_by", Text, false),
+            ("submitted_at", Time, false), ("reviewed_by", Text, true), ("reviewed_at", Time, true), ("return_reason", Text, false), ("revision", I64, false), ("version", I64, false),
+        ],
+        order_by: "id",
+        self_refs: &[],
+        identity: true,
+    },
+    TableSpec {
+        name: "report_revisions",
+        columns: &[
+            ("id", I64, false), ("report_id", I64, false), ("revision", I64, false), ("month_investment_fen", I64, false), ("progress", Text, false), ("next_plan", Text, false),
+            ("problems", Text, false), ("reason", Text, false), ("user_id", I64, true), ("username", Text, false), ("at", Time, false),
+        ],
+        order_by: "id",
+        self_refs: &[],
+        identity: true,
+    },
+    TableSpec {
+        name: "colour_rules",
+        columns: &[
+            ("id", I64, false), ("region_code", Text, false), ("year", I64, false), ("version_no", I64, false), ("rules_json", Text, false), ("deadline_day", I64, false),
+            ("reason", Text, false), ("username", Text, false), ("created_at", Time, false),
+        ],
+        order_by: "id",
+        self_refs: &[],
+        identity: true,
+    },
+    TableSpec {
+        name: "colour_exemptions",
+        columns: &[("id", I64, false), ("project_id", I64, false), ("month", Text, false), ("reason", Text, false), ("username", Text, false), ("at", Time, false)],
+        order_by: "id",
+        self_refs: &[],
+        identity: true,
+    },
+    // An issue only ever corrects an earlier one, so id order satisfies its self-reference
+    // (and published issues may not be updated, so no second pass is possible).
+    TableSpec {
+        name: "colour_issues",
+        columns: &[
+            ("id", I64, false), ("region_code", Text, false), ("year", I64, false), ("number", I64, false), ("as_of_month", Text, false), ("rules_id", I64, false),
+            ("corrects_issue_id", I64, true), ("note", Text, false), ("published_by", Text, false), ("published_at", Time, false),
+        ],
+        order_by: "id",
+        self_refs: &[],
+        identity: true,
+    },
+    TableSpec {
+        name: "colour_issue_rows",
+        columns: &[
+            ("id", I64, false), ("issue_id", I64, false), ("seq", I64, false), ("project_id", I64, false), ("category", Text, false), ("level", Text, false), ("name", Text, false),
+            ("content_scale", Text, false), ("total_investment_fen", I64, false), ("annual_plan_fen", I64, false), ("completed_ytd_fen", I64, false), ("completion_bp", I64, true),
+            ("baseline_bp", I64, false), ("progress", Text, false), ("leader_name", Text, false), ("lead_unit_name", Text, false), ("responsible_units", Text, false),
+            ("colour", Text, false), ("reasons", Text, false),
+        ],
+        order_by: "id",
+        self_refs: &[],
+        identity: true,
+    },
 ];
 
 #[derive(Debug, Clone)]

@@ -1,6 +1,7 @@
 //! Repositories: one function per query, the same SQL text for both engines.
 
 pub mod audit;
+pub mod dispatch;
 pub mod org;
 pub mod projects;
 pub mod users;
