@@ -95,10 +95,18 @@ pub enum Action {
     /// Unlocking accounts, ending sessions, revoking API tokens.
     ManageSecurity,
     ViewAudit,
+    /// Compose, freeze and revise the year's plan.
+    ManagePlans,
+    /// Report a project's month (owners, the lead unit, center staff).
+    SubmitReport,
+    /// Approve, return and revise monthly reports; record justified reasons.
+    ReviewReports,
+    /// Set colour rules and publish colour tables.
+    PublishColour,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 14] = [
         Action::ViewProject,
         Action::CreateProject,
         Action::EditProject,
@@ -109,6 +117,10 @@ impl Action {
         Action::ManageUsers,
         Action::ManageSecurity,
         Action::ViewAudit,
+        Action::ManagePlans,
+        Action::SubmitReport,
+        Action::ReviewReports,
+        Action::PublishColour,
     ];
 }
 
@@ -187,6 +199,17 @@ pub fn authorize_project(actor: &Actor, action: Action, p: &ProjectScope) -> Dec
     if !can_see_project(actor, p) {
         return Decision::NotFound;
     }
+    if action == Action::SubmitReport && !actor.has(Role::CenterStaff) {
+        // A month is reported by the owner or the lead unit, not by every responsible unit.
+        let own = actor.has(Role::Owner) && p.owner_unit_id == Some(actor.unit_id);
+        let lead = actor.has(Role::UnitUser)
+            && (p.lead_unit_id == Some(actor.unit_id) || p.owner_unit_id == Some(actor.unit_id));
+        return if own || lead {
+            Decision::Allow
+        } else {
+            Decision::Forbidden
+        };
+    }
     authorize(actor, action)
 }
 
@@ -205,9 +228,15 @@ fn role_may(role: Role, action: Action) -> bool {
                 | ExportProjects
                 | ViewOrg
                 | ManageOrg
+                | ManagePlans
+                | SubmitReport
+                | ReviewReports
+                | PublishColour
         ),
         Role::CountyLeader => matches!(action, ViewProject | ExportProjects | ViewOrg),
-        Role::UnitUser | Role::Owner => matches!(action, ViewProject | ExportProjects),
+        Role::UnitUser | Role::Owner => {
+            matches!(action, ViewProject | ExportProjects | SubmitReport)
+        }
     }
 }
 
@@ -339,7 +368,7 @@ mod tests {
         ];
         for (role, unit, reg, expected) in rows {
             let a = actor(role, unit, reg);
-            for (action, want) in Action::ALL.iter().zip(expected) {
+            for (action, want) in Action::ALL.iter().take(10).zip(expected) {
                 assert_eq!(
                     authorize_project(&a, *action, &p),
                     want,
@@ -375,6 +404,38 @@ mod tests {
             authorize(&actor(Role::CenterStaff, 1, "430922"), Action::ManageUsers),
             Forbidden
         );
+    }
+
+    #[test]
+    fn dispatch_actions() {
+        use Decision::*;
+        let region = RegionCode::parse("430922").unwrap();
+        let p = ProjectScope {
+            region: &region,
+            owner_unit_id: Some(30),
+            lead_unit_id: Some(10),
+            responsible_unit_ids: &[20],
+        };
+        // (role, unit) → [ManagePlans, SubmitReport, ReviewReports, PublishColour]
+        let rows = [
+            (Role::CenterStaff, 1, [Allow, Allow, Allow, Allow]),
+            (Role::CountyLeader, 2, [Forbidden; 4]),
+            (Role::UnitUser, 10, [Forbidden, Allow, Forbidden, Forbidden]),
+            (Role::UnitUser, 20, [Forbidden; 4]),
+            (Role::Owner, 30, [Forbidden, Allow, Forbidden, Forbidden]),
+            (Role::Owner, 31, [NotFound; 4]),
+            (Role::AuditAdmin, 1, [NotFound; 4]),
+        ];
+        for (role, unit, want) in rows {
+            let a = actor(role, unit, "430922");
+            for (action, w) in Action::ALL[10..].iter().zip(want) {
+                assert_eq!(
+                    authorize_project(&a, *action, &p),
+                    w,
+                    "{role:?} {unit} {action:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -41,7 +41,15 @@ impl Colour {
         }
     }
     pub fn from_key(s: &str) -> Option<Colour> {
-        [Colour::Blue, Colour::Green, Colour::Yellow, Colour::Red, Colour::Exempt].into_iter().find(|c| c.key() == s || c.label() == s)
+        [
+            Colour::Blue,
+            Colour::Green,
+            Colour::Yellow,
+            Colour::Red,
+            Colour::Exempt,
+        ]
+        .into_iter()
+        .find(|c| c.key() == s || c.label() == s)
     }
     /// Worse is larger. Exempt stands outside the scale.
     pub fn severity(self) -> u8 {
@@ -219,9 +227,15 @@ fn worst(a: Colour, b: Colour) -> Colour {
 /// The colour of one project-month, with its reasons.
 pub fn evaluate(rules: &ColourRules, f: &MonthFacts) -> Evaluation {
     let baseline = baseline_bp(rules, f);
-    let completion = (f.annual_plan.fen() > 0).then(|| bp(f.completed_ytd.fen() as i128, f.annual_plan.fen() as i128));
+    let completion = (f.annual_plan.fen() > 0)
+        .then(|| bp(f.completed_ytd.fen() as i128, f.annual_plan.fen() as i128));
     if f.exempt {
-        return Evaluation { colour: Colour::Exempt, reasons: vec![], baseline_bp: baseline, completion_bp: completion };
+        return Evaluation {
+            colour: Colour::Exempt,
+            reasons: vec![],
+            baseline_bp: baseline,
+            completion_bp: completion,
+        };
     }
     let mut colour = Colour::Green;
     let mut reasons = vec![];
@@ -239,11 +253,11 @@ pub fn evaluate(rules: &ColourRules, f: &MonthFacts) -> Evaluation {
         } else if gap > 0 {
             colour = worst(colour, Colour::Yellow);
             reasons.push(Reason::InvestmentLag);
-        } else if let Some(ahead) = rules.blue_ahead_bp {
-            if -gap >= ahead {
-                colour = Colour::Blue;
-                reasons.push(Reason::Ahead);
-            }
+        } else if let Some(ahead) = rules.blue_ahead_bp
+            && -gap >= ahead
+        {
+            colour = Colour::Blue;
+            reasons.push(Reason::Ahead);
         }
     }
 
@@ -284,7 +298,11 @@ pub fn evaluate(rules: &ColourRules, f: &MonthFacts) -> Evaluation {
         Reporting::OnTime => {}
     }
 
-    if colour == Colour::Yellow && rules.escalate_after_yellows.is_some_and(|n| f.yellow_streak_before + 1 >= n) {
+    if colour == Colour::Yellow
+        && rules
+            .escalate_after_yellows
+            .is_some_and(|n| f.yellow_streak_before + 1 >= n)
+    {
         colour = Colour::Red;
         reasons.push(Reason::Escalated);
     }
@@ -292,13 +310,23 @@ pub fn evaluate(rules: &ColourRules, f: &MonthFacts) -> Evaluation {
     if colour == Colour::Blue && reasons.iter().any(|r| *r != Reason::Ahead) {
         colour = Colour::Green;
     }
-    Evaluation { colour, reasons, baseline_bp: baseline, completion_bp: completion }
+    Evaluation {
+        colour,
+        reasons,
+        baseline_bp: baseline,
+        completion_bp: completion,
+    }
 }
 
 /// Basis points as a percentage with one decimal: 8333 → "83.3".
 pub fn bp_percent(v: i64) -> String {
     let tenths = (v.abs() + 5) / 10;
-    format!("{}{}.{}", if v < 0 { "-" } else { "" }, tenths / 10, tenths % 10)
+    format!(
+        "{}{}.{}",
+        if v < 0 { "-" } else { "" },
+        tenths / 10,
+        tenths % 10
+    )
 }
 
 /// Rules as typed on the settings page (percentages and months as text).
@@ -329,13 +357,25 @@ pub struct RulesDraft {
 
 /// "20" or "12.5" (percent, ≤ 2 decimals, 0 < x ≤ 100) → basis points.
 fn parse_percent(field: &str, label: &str, s: &str) -> Result<i64, FieldError> {
-    let bad = || FieldError::new(field, "invalid_percent", format!("{label}应为0到100之间的百分数，最多两位小数，如 20"));
+    let bad = || {
+        FieldError::new(
+            field,
+            "invalid_percent",
+            format!("{label}应为0到100之间的百分数，最多两位小数，如 20"),
+        )
+    };
     let t = s.trim().trim_end_matches('%');
     let (i, f) = t.split_once('.').unwrap_or((t, ""));
-    if i.is_empty() || !i.chars().all(|c| c.is_ascii_digit()) || !f.chars().all(|c| c.is_ascii_digit()) || f.len() > 2 || i.len() > 3 {
+    if i.is_empty()
+        || !i.chars().all(|c| c.is_ascii_digit())
+        || !f.chars().all(|c| c.is_ascii_digit())
+        || f.len() > 2
+        || i.len() > 3
+    {
         return Err(bad());
     }
-    let v = i.parse::<i64>().map_err(|_| bad())? * 100 + format!("{f:0<2}").parse::<i64>().map_err(|_| bad())?;
+    let v = i.parse::<i64>().map_err(|_| bad())? * 100
+        + format!("{f:0<2}").parse::<i64>().map_err(|_| bad())?;
     if v <= 0 || v > 10000 {
         return Err(bad());
     }
@@ -343,12 +383,28 @@ fn parse_percent(field: &str, label: &str, s: &str) -> Result<i64, FieldError> {
 }
 
 fn parse_months(field: &str, label: &str, s: &str) -> Result<i32, FieldError> {
-    s.trim().parse::<i32>().ok().filter(|n| (1..=24).contains(n)).ok_or_else(|| FieldError::new(field, "invalid_months", format!("{label}应为1到24之间的整数（月）")))
+    s.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|n| (1..=24).contains(n))
+        .ok_or_else(|| {
+            FieldError::new(
+                field,
+                "invalid_months",
+                format!("{label}应为1到24之间的整数（月）"),
+            )
+        })
 }
 
 impl RulesDraft {
     pub fn from_rules(r: &ColourRules) -> RulesDraft {
-        let pct = |bp: i64| if bp % 100 == 0 { (bp / 100).to_string() } else { format!("{}.{:02}", bp / 100, bp % 100) };
+        let pct = |bp: i64| {
+            if bp % 100 == 0 {
+                (bp / 100).to_string()
+            } else {
+                format!("{}.{:02}", bp / 100, bp % 100)
+            }
+        };
         RulesDraft {
             baseline: match r.baseline {
                 Baseline::Linear => "linear",
@@ -357,7 +413,12 @@ impl RulesDraft {
             }
             .into(),
             coefficient: match r.baseline {
-                Baseline::LinearTimes { permille } => format!("{}.{:03}", permille / 1000, permille % 1000).trim_end_matches('0').trim_end_matches('.').to_string(),
+                Baseline::LinearTimes { permille } => {
+                    format!("{}.{:03}", permille / 1000, permille % 1000)
+                        .trim_end_matches('0')
+                        .trim_end_matches('.')
+                        .to_string()
+                }
                 _ => String::new(),
             },
             gap: match r.gap {
@@ -372,8 +433,14 @@ impl RulesDraft {
             milestone_yellow_months: r.milestone_yellow_months.to_string(),
             milestone_red_months: r.milestone_red_months.to_string(),
             missing_report: r.missing_report.key().into(),
-            late_report: r.late_report.map(|c| c.key().to_string()).unwrap_or_default(),
-            escalate_after_yellows: r.escalate_after_yellows.map(|n| n.to_string()).unwrap_or_default(),
+            late_report: r
+                .late_report
+                .map(|c| c.key().to_string())
+                .unwrap_or_default(),
+            escalate_after_yellows: r
+                .escalate_after_yellows
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
         }
     }
 
@@ -384,20 +451,40 @@ impl RulesDraft {
             "own_plan" => Some(Baseline::OwnPlan),
             "linear_times" => {
                 let c = self.coefficient.trim();
-                let permille = c.split_once('.').map_or(Some((c, "")), Some).and_then(|(i, f)| {
-                    let ok = !i.is_empty() && i.len() <= 1 && i.chars().all(|ch| ch.is_ascii_digit()) && f.len() <= 3 && f.chars().all(|ch| ch.is_ascii_digit());
-                    ok.then(|| i.parse::<i64>().ok().map(|i| i * 1000 + format!("{f:0<3}").parse::<i64>().unwrap_or(0))).flatten()
-                });
+                let permille = c
+                    .split_once('.')
+                    .map_or(Some((c, "")), Some)
+                    .and_then(|(i, f)| {
+                        let ok = !i.is_empty()
+                            && i.len() <= 1
+                            && i.chars().all(|ch| ch.is_ascii_digit())
+                            && f.len() <= 3
+                            && f.chars().all(|ch| ch.is_ascii_digit());
+                        ok.then(|| {
+                            i.parse::<i64>()
+                                .ok()
+                                .map(|i| i * 1000 + format!("{f:0<3}").parse::<i64>().unwrap_or(0))
+                        })
+                        .flatten()
+                    });
                 match permille.filter(|p| (500..=2000).contains(p)) {
                     Some(p) => Some(Baseline::LinearTimes { permille: p }),
                     None => {
-                        errs.add("coefficient", "invalid_coefficient", "序时系数应在0.5到2之间，最多三位小数，如 1.2");
+                        errs.add(
+                            "coefficient",
+                            "invalid_coefficient",
+                            "序时系数应在0.5到2之间，最多三位小数，如 1.2",
+                        );
                         None
                     }
                 }
             }
             other => {
-                errs.add("baseline", "unknown_value", format!("序时进度口径“{other}”无效"));
+                errs.add(
+                    "baseline",
+                    "unknown_value",
+                    format!("序时进度口径“{other}”无效"),
+                );
                 None
             }
         };
@@ -409,21 +496,58 @@ impl RulesDraft {
                 None
             }
         };
-        let yellow = errs.check(parse_percent("yellow_within", "黄色区间", &self.yellow_within));
-        let blue = if self.blue_ahead.trim().is_empty() { Some(None) } else { errs.check(parse_percent("blue_ahead", "蓝色（超前）门槛", &self.blue_ahead)).map(Some) };
-        let sy = errs.check(parse_months("start_yellow_months", "开工滞后黄色月数", &self.start_yellow_months));
-        let sr = errs.check(parse_months("start_red_months", "开工滞后红色月数", &self.start_red_months));
-        let my = errs.check(parse_months("milestone_yellow_months", "节点滞后黄色月数", &self.milestone_yellow_months));
-        let mr = errs.check(parse_months("milestone_red_months", "节点滞后红色月数", &self.milestone_red_months));
-        if let (Some(a), Some(b)) = (sy, sr) {
-            if b <= a {
-                errs.add("start_red_months", "order", "开工滞后红色月数应大于黄色月数");
-            }
+        let yellow = errs.check(parse_percent(
+            "yellow_within",
+            "黄色区间",
+            &self.yellow_within,
+        ));
+        let blue = if self.blue_ahead.trim().is_empty() {
+            Some(None)
+        } else {
+            errs.check(parse_percent(
+                "blue_ahead",
+                "蓝色（超前）门槛",
+                &self.blue_ahead,
+            ))
+            .map(Some)
+        };
+        let sy = errs.check(parse_months(
+            "start_yellow_months",
+            "开工滞后黄色月数",
+            &self.start_yellow_months,
+        ));
+        let sr = errs.check(parse_months(
+            "start_red_months",
+            "开工滞后红色月数",
+            &self.start_red_months,
+        ));
+        let my = errs.check(parse_months(
+            "milestone_yellow_months",
+            "节点滞后黄色月数",
+            &self.milestone_yellow_months,
+        ));
+        let mr = errs.check(parse_months(
+            "milestone_red_months",
+            "节点滞后红色月数",
+            &self.milestone_red_months,
+        ));
+        if let (Some(a), Some(b)) = (sy, sr)
+            && b <= a
+        {
+            errs.add(
+                "start_red_months",
+                "order",
+                "开工滞后红色月数应大于黄色月数",
+            );
         }
-        if let (Some(a), Some(b)) = (my, mr) {
-            if b <= a {
-                errs.add("milestone_red_months", "order", "节点滞后红色月数应大于黄色月数");
-            }
+        if let (Some(a), Some(b)) = (my, mr)
+            && b <= a
+        {
+            errs.add(
+                "milestone_red_months",
+                "order",
+                "节点滞后红色月数应大于黄色月数",
+            );
         }
         let missing = match Colour::from_key(self.missing_report.trim()) {
             Some(c @ (Colour::Yellow | Colour::Red)) => Some(c),
@@ -447,7 +571,11 @@ impl RulesDraft {
             s => match s.parse::<u32>().ok().filter(|n| (2..=12).contains(n)) {
                 Some(n) => Some(Some(n)),
                 None => {
-                    errs.add("escalate_after_yellows", "invalid_number", "连续黄灯升级次数应为2到12之间的整数，或留空不升级");
+                    errs.add(
+                        "escalate_after_yellows",
+                        "invalid_number",
+                        "连续黄灯升级次数应为2到12之间的整数，或留空不升级",
+                    );
                     None
                 }
             },
@@ -500,31 +628,53 @@ mod tests {
         assert_eq!(red.colour, Colour::Red);
         assert_eq!(red.reasons, vec![Reason::InvestmentLag]);
         assert_eq!(bp_percent(red.baseline_bp), "50.0");
-        assert_eq!(bp_percent(evaluate(&r, &facts(8, 1000, 0)).baseline_bp), "66.7");
+        assert_eq!(
+            bp_percent(evaluate(&r, &facts(8, 1000, 0)).baseline_bp),
+            "66.7"
+        );
         // the reference year: 98% of the annual plan in December is 2 points behind → yellow
         let dec = evaluate(&r, &facts(12, 100, 98));
-        assert_eq!((dec.colour, dec.completion_bp), (Colour::Yellow, Some(9800)));
+        assert_eq!(
+            (dec.colour, dec.completion_bp),
+            (Colour::Yellow, Some(9800))
+        );
     }
 
     #[test]
     fn variants() {
-        let mut r = ColourRules { baseline: Baseline::LinearTimes { permille: 1200 }, ..Default::default() };
+        let mut r = ColourRules {
+            baseline: Baseline::LinearTimes { permille: 1200 },
+            ..Default::default()
+        };
         // August × 1.2 = 80%
         assert_eq!(evaluate(&r, &facts(8, 1000, 800)).colour, Colour::Green);
         assert_eq!(evaluate(&r, &facts(8, 1000, 700)).colour, Colour::Yellow);
-        r = ColourRules { gap: GapKind::Relative, yellow_within_bp: 5000, ..Default::default() };
+        r = ColourRules {
+            gap: GapKind::Relative,
+            yellow_within_bp: 5000,
+            ..Default::default()
+        };
         // June 序时 50%: 30% done is 40% behind (relative) → yellow; 20% done is 60% behind → red
         assert_eq!(evaluate(&r, &facts(6, 1000, 300)).colour, Colour::Yellow);
         assert_eq!(evaluate(&r, &facts(6, 1000, 200)).colour, Colour::Red);
-        r = ColourRules { blue_ahead_bp: Some(1000), ..Default::default() };
+        r = ColourRules {
+            blue_ahead_bp: Some(1000),
+            ..Default::default()
+        };
         let blue = evaluate(&r, &facts(6, 1000, 600));
-        assert_eq!((blue.colour, blue.reasons.clone()), (Colour::Blue, vec![Reason::Ahead]));
+        assert_eq!(
+            (blue.colour, blue.reasons.clone()),
+            (Colour::Blue, vec![Reason::Ahead])
+        );
         // ahead but not reported is not blue
         let mut f = facts(6, 1000, 600);
         f.reporting = Reporting::Missing;
         assert_eq!(evaluate(&r, &f).colour, Colour::Yellow);
         // own plan
-        r = ColourRules { baseline: Baseline::OwnPlan, ..Default::default() };
+        r = ColourRules {
+            baseline: Baseline::OwnPlan,
+            ..Default::default()
+        };
         let mut f = facts(6, 1200, 100);
         f.own_plan_to_month = Some(Money::from_wan_int(120)); // 10% planned by June
         assert_eq!(evaluate(&r, &f).colour, Colour::Yellow);
@@ -540,11 +690,18 @@ mod tests {
         f.actual_start = None;
         f.planned_start = ReportMonth::new(2022, 5);
         let e = evaluate(&r, &f);
-        assert_eq!((e.colour, e.reasons.clone()), (Colour::Yellow, vec![Reason::StartLag]));
+        assert_eq!(
+            (e.colour, e.reasons.clone()),
+            (Colour::Yellow, vec![Reason::StartLag])
+        );
         f.planned_start = ReportMonth::new(2022, 3);
         assert_eq!(evaluate(&r, &f).colour, Colour::Red);
         f.planned_start = ReportMonth::new(2022, 6);
-        assert_eq!(evaluate(&r, &f).colour, Colour::Green, "not late within the planned month");
+        assert_eq!(
+            evaluate(&r, &f).colour,
+            Colour::Green,
+            "not late within the planned month"
+        );
 
         let mut f = facts(6, 1000, 500);
         f.milestone_months_late = vec![0, 2];
@@ -554,11 +711,17 @@ mod tests {
 
         let mut f = facts(6, 1000, 500);
         f.reporting = Reporting::Late;
-        assert_eq!((evaluate(&r, &f).colour, evaluate(&r, &f).reasons), (Colour::Green, vec![Reason::LateReport]));
+        assert_eq!(
+            (evaluate(&r, &f).colour, evaluate(&r, &f).reasons),
+            (Colour::Green, vec![Reason::LateReport])
+        );
         f.reporting = Reporting::Missing;
         assert_eq!(evaluate(&r, &f).colour, Colour::Yellow);
 
-        let esc = ColourRules { escalate_after_yellows: Some(2), ..Default::default() };
+        let esc = ColourRules {
+            escalate_after_yellows: Some(2),
+            ..Default::default()
+        };
         let mut f = facts(6, 1000, 400);
         assert_eq!(evaluate(&esc, &f).colour, Colour::Yellow);
         f.yellow_streak_before = 1;
@@ -575,31 +738,71 @@ mod tests {
     fn rules_form_round_trip_and_errors() {
         for r in [
             ColourRules::default(),
-            ColourRules { baseline: Baseline::LinearTimes { permille: 1200 }, gap: GapKind::Relative, yellow_within_bp: 1250, blue_ahead_bp: Some(500), late_report: Some(Colour::Red), escalate_after_yellows: Some(2), ..Default::default() },
+            ColourRules {
+                baseline: Baseline::LinearTimes { permille: 1200 },
+                gap: GapKind::Relative,
+                yellow_within_bp: 1250,
+                blue_ahead_bp: Some(500),
+                late_report: Some(Colour::Red),
+                escalate_after_yellows: Some(2),
+                ..Default::default()
+            },
         ] {
             assert_eq!(RulesDraft::from_rules(&r).validate().unwrap(), r);
         }
-        let bad = RulesDraft { baseline: "linear_times".into(), coefficient: "3".into(), yellow_within: "120".into(), start_yellow_months: "3".into(), start_red_months: "2".into(), milestone_yellow_months: "x".into(), missing_report: "green".into(), ..Default::default() };
+        let bad = RulesDraft {
+            baseline: "linear_times".into(),
+            coefficient: "3".into(),
+            yellow_within: "120".into(),
+            start_yellow_months: "3".into(),
+            start_red_months: "2".into(),
+            milestone_yellow_months: "x".into(),
+            missing_report: "green".into(),
+            ..Default::default()
+        };
         let e = bad.validate().unwrap_err();
-        for f in ["coefficient", "yellow_within", "start_red_months", "milestone_yellow_months", "missing_report"] {
+        for f in [
+            "coefficient",
+            "yellow_within",
+            "start_red_months",
+            "milestone_yellow_months",
+            "missing_report",
+        ] {
             assert!(e.for_field(f).is_some(), "{f}: {e:?}");
         }
     }
 
     fn any_rules() -> impl Strategy<Value = ColourRules> {
-        (0usize..3, 500i64..2000, any::<bool>(), 1i64..10000, proptest::option::of(1i64..5000), 1i32..4, proptest::option::of(2u32..5)).prop_map(|(b, k, rel, y, blue, sy, esc)| ColourRules {
-            baseline: [Baseline::Linear, Baseline::LinearTimes { permille: k }, Baseline::OwnPlan][b],
-            gap: if rel { GapKind::Relative } else { GapKind::Points },
-            yellow_within_bp: y,
-            blue_ahead_bp: blue,
-            start_yellow_months: sy,
-            start_red_months: sy + 2,
-            milestone_yellow_months: sy,
-            milestone_red_months: sy + 2,
-            missing_report: Colour::Yellow,
-            late_report: None,
-            escalate_after_yellows: esc,
-        })
+        (
+            0usize..3,
+            500i64..2000,
+            any::<bool>(),
+            1i64..10000,
+            proptest::option::of(1i64..5000),
+            1i32..4,
+            proptest::option::of(2u32..5),
+        )
+            .prop_map(|(b, k, rel, y, blue, sy, esc)| ColourRules {
+                baseline: [
+                    Baseline::Linear,
+                    Baseline::LinearTimes { permille: k },
+                    Baseline::OwnPlan,
+                ][b],
+                gap: if rel {
+                    GapKind::Relative
+                } else {
+                    GapKind::Points
+                },
+                yellow_within_bp: y,
+                blue_ahead_bp: blue,
+                start_yellow_months: sy,
+                start_red_months: sy + 2,
+                milestone_yellow_months: sy,
+                milestone_red_months: sy + 2,
+                missing_report: Colour::Yellow,
+                late_report: None,
+                escalate_after_yellows: esc,
+            })
     }
 
     proptest! {

@@ -4,15 +4,15 @@
 pub mod audit;
 pub mod authz;
 pub mod colour;
-pub mod plan;
-pub mod report;
 pub mod error;
 pub mod money;
 pub mod month;
 pub mod org;
 pub mod password;
+pub mod plan;
 pub mod project;
 pub mod region;
+pub mod report;
 pub mod session;
 
 pub use error::{FieldError, ValidationErrors};

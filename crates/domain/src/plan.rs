@@ -1,7 +1,7 @@
 //! The annual key-project plan (年度计划): per project and year, the category, the planned
 //! investment with an optional monthly split, targets and milestone nodes.
 
-use crate::error::{check_text, FieldError, ValidationErrors};
+use crate::error::{FieldError, ValidationErrors, check_text};
 use crate::money::Money;
 use crate::month::ReportMonth;
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,11 @@ pub enum YearCategory {
 }
 
 impl YearCategory {
-    pub const ALL: [YearCategory; 3] = [YearCategory::UnderConstruction, YearCategory::Preliminary, YearCategory::PostSupport];
+    pub const ALL: [YearCategory; 3] = [
+        YearCategory::UnderConstruction,
+        YearCategory::Preliminary,
+        YearCategory::PostSupport,
+    ];
     pub fn key(self) -> &'static str {
         match self {
             YearCategory::UnderConstruction => "under_construction",
@@ -33,10 +37,18 @@ impl YearCategory {
     }
     pub fn from_key(s: &str) -> Option<YearCategory> {
         let s = s.trim();
-        Self::ALL.into_iter().find(|c| c.key() == s || c.label() == s || format!("{}项目", c.label()) == s)
+        Self::ALL
+            .into_iter()
+            .find(|c| c.key() == s || c.label() == s || format!("{}项目", c.label()) == s)
     }
     pub fn parse(field: &str, s: &str) -> Result<YearCategory, FieldError> {
-        Self::from_key(s).ok_or_else(|| FieldError::new(field, "unknown_value", format!("年度类别“{}”无效，可选：在建、前期、后扶", s.trim())))
+        Self::from_key(s).ok_or_else(|| {
+            FieldError::new(
+                field,
+                "unknown_value",
+                format!("年度类别“{}”无效，可选：在建、前期、后扶", s.trim()),
+            )
+        })
     }
 }
 
@@ -48,7 +60,13 @@ pub fn check_year(field: &str, s: &str) -> Result<i32, FieldError> {
     t.parse::<i32>()
         .ok()
         .filter(|y| (MIN_PLAN_YEAR..=MAX_PLAN_YEAR).contains(y))
-        .ok_or_else(|| FieldError::new(field, "invalid_year", format!("年度应为{MIN_PLAN_YEAR}到{MAX_PLAN_YEAR}之间的年份，如 2022")))
+        .ok_or_else(|| {
+            FieldError::new(
+                field,
+                "invalid_year",
+                format!("年度应为{MIN_PLAN_YEAR}到{MAX_PLAN_YEAR}之间的年份，如 2022"),
+            )
+        })
 }
 
 /// A plan entry as typed.
@@ -77,7 +95,13 @@ impl PlanFields {
         if self.monthly.len() != 12 {
             return None;
         }
-        Some(Money::from_fen(self.monthly.iter().take(month.clamp(1, 12) as usize).map(|m| m.fen()).sum()))
+        Some(Money::from_fen(
+            self.monthly
+                .iter()
+                .take(month.clamp(1, 12) as usize)
+                .map(|m| m.fen())
+                .sum(),
+        ))
     }
 }
 
@@ -85,8 +109,18 @@ impl PlanDraft {
     pub fn validate(&self) -> Result<PlanFields, ValidationErrors> {
         let mut errs = ValidationErrors::new();
         let category = errs.check(YearCategory::parse("category", &self.category));
-        let annual = errs.check(Money::parse_wan("annual_plan_wan", "年度计划投资", &self.annual_plan_wan));
-        let targets = errs.check(check_text("targets", "年度目标", &self.targets, false, 1000));
+        let annual = errs.check(Money::parse_wan(
+            "annual_plan_wan",
+            "年度计划投资",
+            &self.annual_plan_wan,
+        ));
+        let targets = errs.check(check_text(
+            "targets",
+            "年度目标",
+            &self.targets,
+            false,
+            1000,
+        ));
         let mut monthly = vec![];
         if self.monthly_wan.iter().any(|m| !m.trim().is_empty()) {
             if self.monthly_wan.len() > 12 {
@@ -102,21 +136,30 @@ impl PlanDraft {
                     monthly.push(m);
                 }
             }
-            if monthly.len() == 12 {
-                if let Some(a) = annual {
-                    let sum: i64 = monthly.iter().map(|m| m.fen()).sum();
-                    if sum != a.fen() {
-                        errs.add(
-                            "monthly_wan",
-                            "split_mismatch",
-                            format!("1–12月计划之和（{}万元）应等于年度计划投资（{}万元）", Money::from_fen(sum).wan_2dp(), a.wan_2dp()),
-                        );
-                    }
+            if monthly.len() == 12
+                && let Some(a) = annual
+            {
+                let sum: i64 = monthly.iter().map(|m| m.fen()).sum();
+                if sum != a.fen() {
+                    errs.add(
+                        "monthly_wan",
+                        "split_mismatch",
+                        format!(
+                            "1–12月计划之和（{}万元）应等于年度计划投资（{}万元）",
+                            Money::from_fen(sum).wan_2dp(),
+                            a.wan_2dp()
+                        ),
+                    );
                 }
             }
         }
         errs.into_result()?;
-        Ok(PlanFields { category: category.expect("checked"), annual_plan: annual.expect("checked"), targets: targets.unwrap_or_default(), monthly })
+        Ok(PlanFields {
+            category: category.expect("checked"),
+            annual_plan: annual.expect("checked"),
+            targets: targets.unwrap_or_default(),
+            monthly,
+        })
     }
 }
 
@@ -140,10 +183,22 @@ impl MilestoneDraft {
     pub fn validate(&self) -> Result<MilestoneFields, ValidationErrors> {
         let mut errs = ValidationErrors::new();
         let name = errs.check(check_text("name", "节点名称", &self.name, true, 60));
-        let planned = errs.check(ReportMonth::parse("planned_month", "计划完成月份", &self.planned_month));
-        let actual = errs.check(ReportMonth::parse_opt("actual_month", "实际完成月份", &self.actual_month));
+        let planned = errs.check(ReportMonth::parse(
+            "planned_month",
+            "计划完成月份",
+            &self.planned_month,
+        ));
+        let actual = errs.check(ReportMonth::parse_opt(
+            "actual_month",
+            "实际完成月份",
+            &self.actual_month,
+        ));
         errs.into_result()?;
-        Ok(MilestoneFields { name: name.unwrap_or_default(), planned_month: planned.expect("checked"), actual_month: actual.flatten() })
+        Ok(MilestoneFields {
+            name: name.unwrap_or_default(),
+            planned_month: planned.expect("checked"),
+            actual_month: actual.flatten(),
+        })
     }
 }
 
@@ -160,7 +215,12 @@ mod tests {
     use super::*;
 
     fn draft(annual: &str, months: &[&str]) -> PlanDraft {
-        PlanDraft { category: "在建".into(), annual_plan_wan: annual.into(), targets: "主体完工".into(), monthly_wan: months.iter().map(|s| s.to_string()).collect() }
+        PlanDraft {
+            category: "在建".into(),
+            annual_plan_wan: annual.into(),
+            targets: "主体完工".into(),
+            monthly_wan: months.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     #[test]
@@ -174,25 +234,55 @@ mod tests {
         assert_eq!(none.cumulative_to(6), None);
         let mut partial = vec![""; 12];
         partial[11] = "1000";
-        assert_eq!(draft("1000", &partial).validate().unwrap().cumulative_to(11), Some(Money::ZERO));
+        assert_eq!(
+            draft("1000", &partial)
+                .validate()
+                .unwrap()
+                .cumulative_to(11),
+            Some(Money::ZERO)
+        );
         let e = draft("x", &["a"]).validate().unwrap_err();
         assert!(e.for_field("annual_plan_wan").is_some() && e.for_field("month_1").is_some());
     }
 
     #[test]
     fn categories_and_years() {
-        assert_eq!(YearCategory::from_key("前期项目"), Some(YearCategory::Preliminary));
-        assert_eq!(YearCategory::parse("c", "储备").unwrap_err().code, "unknown_value");
+        assert_eq!(
+            YearCategory::from_key("前期项目"),
+            Some(YearCategory::Preliminary)
+        );
+        assert_eq!(
+            YearCategory::parse("c", "储备").unwrap_err().code,
+            "unknown_value"
+        );
         assert_eq!(check_year("y", "2022年").unwrap(), 2022);
         assert!(check_year("y", "22").is_err());
     }
 
     #[test]
     fn milestone_lateness() {
-        let m = MilestoneDraft { name: "主体完工".into(), planned_month: "2022-05".into(), actual_month: "".into() }.validate().unwrap();
-        assert_eq!(milestone_months_late(&m, ReportMonth::new(2022, 4).unwrap()), 0);
-        assert_eq!(milestone_months_late(&m, ReportMonth::new(2022, 7).unwrap()), 2);
-        let done = MilestoneFields { actual_month: ReportMonth::new(2022, 8), ..m };
-        assert_eq!(milestone_months_late(&done, ReportMonth::new(2022, 9).unwrap()), 0);
+        let m = MilestoneDraft {
+            name: "主体完工".into(),
+            planned_month: "2022-05".into(),
+            actual_month: "".into(),
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(
+            milestone_months_late(&m, ReportMonth::new(2022, 4).unwrap()),
+            0
+        );
+        assert_eq!(
+            milestone_months_late(&m, ReportMonth::new(2022, 7).unwrap()),
+            2
+        );
+        let done = MilestoneFields {
+            actual_month: ReportMonth::new(2022, 8),
+            ..m
+        };
+        assert_eq!(
+            milestone_months_late(&done, ReportMonth::new(2022, 9).unwrap()),
+            0
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Monthly reports (月报): what an owner reports, the review workflow, deadlines and the
 //! cumulative figures computed from approved months only.
 
-use crate::error::{check_text, FieldError, ValidationErrors};
+use crate::error::{FieldError, ValidationErrors, check_text};
 use crate::money::Money;
 use crate::month::ReportMonth;
 use chrono::NaiveDate;
@@ -34,7 +34,13 @@ impl ReportStatus {
         }
     }
     pub fn from_key(s: &str) -> Option<ReportStatus> {
-        [ReportStatus::Submitted, ReportStatus::Approved, ReportStatus::Returned].into_iter().find(|r| r.key() == s)
+        [
+            ReportStatus::Submitted,
+            ReportStatus::Approved,
+            ReportStatus::Returned,
+        ]
+        .into_iter()
+        .find(|r| r.key() == s)
     }
 }
 
@@ -50,19 +56,26 @@ pub enum ReportAction {
 }
 
 /// The state after `action`, or a Chinese reason why it may not happen.
-pub fn next_status(current: Option<ReportStatus>, action: ReportAction) -> Result<ReportStatus, &'static str> {
+pub fn next_status(
+    current: Option<ReportStatus>,
+    action: ReportAction,
+) -> Result<ReportStatus, &'static str> {
     use ReportAction::*;
     use ReportStatus::*;
     match (current, action) {
         (None | Some(Submitted) | Some(Returned), Submit) => Ok(Submitted),
-        (Some(Approved), Submit) => Err("该月报已审核通过，如需更正请联系中心工作人员修订（须填写原因）"),
+        (Some(Approved), Submit) => {
+            Err("该月报已审核通过，如需更正请联系中心工作人员修订（须填写原因）")
+        }
         (Some(Submitted), Approve) => Ok(Approved),
         (Some(Submitted), Return) => Ok(Returned),
         (None, Approve | Return | Revise) => Err("该月报尚未报送"),
         (Some(Approved), Approve | Return) => Err("该月报已审核通过"),
         (Some(Returned), Approve | Return) => Err("该月报已退回，等待重新报送"),
         (Some(Approved), Revise) => Ok(Approved),
-        (Some(Submitted | Returned), Revise) => Err("只有审核通过的月报需要修订，未审核的月报可直接修改"),
+        (Some(Submitted | Returned), Revise) => {
+            Err("只有审核通过的月报需要修订，未审核的月报可直接修改")
+        }
     }
 }
 
@@ -86,10 +99,32 @@ pub struct ReportFields {
 impl ReportDraft {
     pub fn validate(&self) -> Result<ReportFields, ValidationErrors> {
         let mut errs = ValidationErrors::new();
-        let inv = errs.check(Money::parse_wan("month_investment_wan", "本月完成投资", &self.month_investment_wan));
-        let progress = errs.check(check_text("progress", "形象进度", &self.progress, true, 2000));
-        let next_plan = errs.check(check_text("next_plan", "下月计划", &self.next_plan, false, 2000));
-        let problems = errs.check(check_text("problems", "存在问题及需协调事项", &self.problems, false, 2000));
+        let inv = errs.check(Money::parse_wan(
+            "month_investment_wan",
+            "本月完成投资",
+            &self.month_investment_wan,
+        ));
+        let progress = errs.check(check_text(
+            "progress",
+            "形象进度",
+            &self.progress,
+            true,
+            2000,
+        ));
+        let next_plan = errs.check(check_text(
+            "next_plan",
+            "下月计划",
+            &self.next_plan,
+            false,
+            2000,
+        ));
+        let problems = errs.check(check_text(
+            "problems",
+            "存在问题及需协调事项",
+            &self.problems,
+            false,
+            2000,
+        ));
         errs.into_result()?;
         Ok(ReportFields {
             month_investment: inv.expect("checked"),
@@ -151,7 +186,11 @@ mod tests {
         assert_eq!(next_status(Some(Submitted), Return), Ok(Returned));
         assert_eq!(next_status(Some(Returned), Submit), Ok(Submitted));
         assert_eq!(next_status(Some(Submitted), Approve), Ok(Approved));
-        assert!(next_status(Some(Approved), Submit).unwrap_err().contains("修订"));
+        assert!(
+            next_status(Some(Approved), Submit)
+                .unwrap_err()
+                .contains("修订")
+        );
         assert_eq!(next_status(Some(Approved), Revise), Ok(Approved));
         assert!(next_status(None, Approve).is_err());
         assert!(next_status(Some(Returned), Approve).is_err());
@@ -182,17 +221,39 @@ mod tests {
 
     #[test]
     fn deadlines() {
-        assert_eq!(due_date(m(2022, 3), 5), NaiveDate::from_ymd_opt(2022, 4, 5).unwrap());
-        assert_eq!(due_date(m(2022, 12), 5), NaiveDate::from_ymd_opt(2023, 1, 5).unwrap());
-        assert!(!is_late(m(2022, 3), 5, NaiveDate::from_ymd_opt(2022, 4, 5).unwrap()));
-        assert!(is_late(m(2022, 3), 5, NaiveDate::from_ymd_opt(2022, 4, 6).unwrap()));
-        assert_eq!(due_date(m(2022, 1), 31), NaiveDate::from_ymd_opt(2022, 2, 28).unwrap());
+        assert_eq!(
+            due_date(m(2022, 3), 5),
+            NaiveDate::from_ymd_opt(2022, 4, 5).unwrap()
+        );
+        assert_eq!(
+            due_date(m(2022, 12), 5),
+            NaiveDate::from_ymd_opt(2023, 1, 5).unwrap()
+        );
+        assert!(!is_late(
+            m(2022, 3),
+            5,
+            NaiveDate::from_ymd_opt(2022, 4, 5).unwrap()
+        ));
+        assert!(is_late(
+            m(2022, 3),
+            5,
+            NaiveDate::from_ymd_opt(2022, 4, 6).unwrap()
+        ));
+        assert_eq!(
+            due_date(m(2022, 1), 31),
+            NaiveDate::from_ymd_opt(2022, 2, 28).unwrap()
+        );
     }
 
     #[test]
     fn cumulative_counts_only_up_to_the_month() {
         let w = Money::from_wan_int;
-        let approved = [(m(2021, 11), w(50)), (m(2022, 1), w(100)), (m(2022, 2), w(200)), (m(2022, 4), w(400))];
+        let approved = [
+            (m(2021, 11), w(50)),
+            (m(2022, 1), w(100)),
+            (m(2022, 2), w(200)),
+            (m(2022, 4), w(400)),
+        ];
         assert_eq!(cumulative(&approved, m(2022, 3)), (w(300), w(350)));
         assert_eq!(cumulative(&approved, m(2022, 12)), (w(700), w(750)));
         assert_eq!(cumulative(&approved, m(2021, 12)), (w(50), w(50)));
@@ -200,7 +261,13 @@ mod tests {
 
     #[test]
     fn draft_errors() {
-        let e = ReportDraft { month_investment_wan: "-1".into(), progress: "".into(), ..Default::default() }.validate().unwrap_err();
+        let e = ReportDraft {
+            month_investment_wan: "-1".into(),
+            progress: "".into(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
         assert!(e.for_field("month_investment_wan").is_some() && e.for_field("progress").is_some());
     }
 }

@@ -4,9 +4,12 @@
 
 pub mod audit_log;
 pub mod auth;
+pub mod colour;
 pub mod demo;
+pub mod dispatch;
 pub mod org;
 pub mod projects;
+pub mod stats;
 pub mod users;
 
 use chrono::{DateTime, Utc};

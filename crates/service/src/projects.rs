@@ -78,7 +78,7 @@ async fn scope_check(
 }
 
 /// Loads a project the actor may see, or NotFound.
-async fn visible(
+pub(crate) async fn visible(
     tx: &mut Tx,
     ctx: &Ctx,
     id: i64,

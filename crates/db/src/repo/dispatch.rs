@@ -1,7 +1,7 @@
 //! Annual plans, milestones, monthly reports, colour rules, exemptions and published colour
 //! tables.
 
-use crate::{bind_params, run, DbError, Param, Tx};
+use crate::{DbError, Param, Tx, bind_params, run};
 use chrono::{DateTime, Utc};
 use keyproj_domain::RegionCode;
 use serde::Serialize;
@@ -21,7 +21,8 @@ pub struct PlanRow {
     pub version: i64,
 }
 
-const PLAN_COLS: &str = "id, project_id, year, category, annual_plan_fen, targets, monthly_fen, version";
+const PLAN_COLS: &str =
+    "id, project_id, year, category, annual_plan_fen, targets, monthly_fen, version";
 
 pub struct PlanValues<'a> {
     pub category: &'a str,
@@ -32,15 +33,32 @@ pub struct PlanValues<'a> {
 
 pub async fn get_plan(tx: &mut Tx, project_id: i64, year: i64) -> Result<Option<PlanRow>, DbError> {
     let sql = format!("SELECT {PLAN_COLS} FROM plans WHERE project_id = $1 AND year = $2");
-    Ok(run!(tx, |c| sqlx::query_as::<_, PlanRow>(sqlx::AssertSqlSafe(sql)).bind(project_id).bind(year).fetch_optional(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, PlanRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(project_id)
+    .bind(year)
+    .fetch_optional(c)
+    .await)?)
 }
 
 pub async fn get_plan_by_id(tx: &mut Tx, id: i64) -> Result<Option<PlanRow>, DbError> {
     let sql = format!("SELECT {PLAN_COLS} FROM plans WHERE id = $1");
-    Ok(run!(tx, |c| sqlx::query_as::<_, PlanRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, PlanRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)
 }
 
-pub async fn insert_plan(tx: &mut Tx, project_id: i64, year: i64, v: &PlanValues<'_>, now: DateTime<Utc>) -> Result<i64, DbError> {
+pub async fn insert_plan(
+    tx: &mut Tx,
+    project_id: i64,
+    year: i64,
+    v: &PlanValues<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
     const SQL: &str = "INSERT INTO plans (project_id, year, category, annual_plan_fen, targets, monthly_fen, version, created_at, updated_at)
         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id";
     run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
@@ -56,7 +74,13 @@ pub async fn insert_plan(tx: &mut Tx, project_id: i64, year: i64, v: &PlanValues
     .map_err(|e| DbError::from(e).on_duplicate("该项目本年度已有计划"))
 }
 
-pub async fn update_plan(tx: &mut Tx, id: i64, version: i64, v: &PlanValues<'_>, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn update_plan(
+    tx: &mut Tx,
+    id: i64,
+    version: i64,
+    v: &PlanValues<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     const SQL: &str = "UPDATE plans SET category = $1, annual_plan_fen = $2, targets = $3, monthly_fen = $4, version = version + 1,
         updated_at = $5 WHERE id = $6 AND version = $7";
     let n = run!(tx, |c| sqlx::query(SQL)
@@ -73,9 +97,29 @@ pub async fn update_plan(tx: &mut Tx, id: i64, version: i64, v: &PlanValues<'_>,
     super::expect_one(n)
 }
 
-pub async fn insert_plan_revision(tx: &mut Tx, plan_id: i64, before: &str, after: &str, reason: &str, user_id: Option<i64>, username: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_plan_revision(
+    tx: &mut Tx,
+    plan_id: i64,
+    before: &str,
+    after: &str,
+    reason: &str,
+    user_id: Option<i64>,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     const SQL: &str = "INSERT INTO plan_revisions (plan_id, before_json, after_json, reason, user_id, username, at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-    run!(tx, |c| sqlx::query(SQL).bind(plan_id).bind(before).bind(after).bind(reason).bind(user_id).bind(username).bind(now).execute(c).await.map(|_| ()))?;
+    run!(tx, |c| sqlx::query(SQL)
+        .bind(plan_id)
+        .bind(before)
+        .bind(after)
+        .bind(reason)
+        .bind(user_id)
+        .bind(username)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
     Ok(())
 }
 
@@ -91,7 +135,10 @@ pub struct PlanRevisionRow {
 
 pub async fn plan_revisions(tx: &mut Tx, plan_id: i64) -> Result<Vec<PlanRevisionRow>, DbError> {
     const SQL: &str = "SELECT id, before_json, after_json, reason, username, at FROM plan_revisions WHERE plan_id = $1 ORDER BY id";
-    Ok(run!(tx, |c| sqlx::query_as::<_, PlanRevisionRow>(SQL).bind(plan_id).fetch_all(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, PlanRevisionRow>(SQL)
+        .bind(plan_id)
+        .fetch_all(c)
+        .await)?)
 }
 
 /// A plan with the project facts the year's tables need.
@@ -122,7 +169,13 @@ pub struct PlanLine {
 
 /// The plan entries of a year in a region (and below), in project-code order. `unit` limits
 /// them to the projects a unit leads, owns or is responsible for; `owner` to those it owns.
-pub async fn plan_lines(tx: &mut Tx, region: &RegionCode, year: i64, unit: Option<i64>, owner_only: bool) -> Result<Vec<PlanLine>, DbError> {
+pub async fn plan_lines(
+    tx: &mut Tx,
+    region: &RegionCode,
+    year: i64,
+    unit: Option<i64>,
+    owner_only: bool,
+) -> Result<Vec<PlanLine>, DbError> {
     let (lo, hi) = region.subtree_range();
     let mut sql = String::from(
         "SELECT pl.id AS plan_id, p.id AS project_id, p.region_code, p.code, p.name, p.level, p.stage, p.content_scale,
@@ -143,7 +196,12 @@ pub async fn plan_lines(tx: &mut Tx, region: &RegionCode, year: i64, unit: Optio
         params.push(Param::I64(u));
     }
     sql.push_str(" ORDER BY CASE WHEN p.code IS NULL THEN 1 ELSE 0 END, p.code, p.id");
-    Ok(run!(tx, |c| bind_params!(sqlx::query_as::<_, PlanLine>(sqlx::AssertSqlSafe(sql)), params).fetch_all(c).await)?)
+    Ok(run!(tx, |c| bind_params!(
+        sqlx::query_as::<_, PlanLine>(sqlx::AssertSqlSafe(sql)),
+        params
+    )
+    .fetch_all(c)
+    .await)?)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -155,16 +213,37 @@ pub struct PlanYearRow {
     pub version: i64,
 }
 
-pub async fn plan_year(tx: &mut Tx, region: &str, year: i64) -> Result<Option<PlanYearRow>, DbError> {
+pub async fn plan_year(
+    tx: &mut Tx,
+    region: &str,
+    year: i64,
+) -> Result<Option<PlanYearRow>, DbError> {
     const SQL: &str = "SELECT region_code, year, frozen_at, frozen_by, version FROM plan_years WHERE region_code = $1 AND year = $2";
-    Ok(run!(tx, |c| sqlx::query_as::<_, PlanYearRow>(SQL).bind(region).bind(year).fetch_optional(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, PlanYearRow>(SQL)
+        .bind(region)
+        .bind(year)
+        .fetch_optional(c)
+        .await)?)
 }
 
-pub async fn freeze_plan_year(tx: &mut Tx, region: &str, year: i64, by: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn freeze_plan_year(
+    tx: &mut Tx,
+    region: &str,
+    year: i64,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     const SQL: &str = "INSERT INTO plan_years (region_code, year, frozen_at, frozen_by, version) VALUES ($1, $2, $3, $4, 1)
         ON CONFLICT (region_code, year) DO UPDATE SET frozen_at = excluded.frozen_at, frozen_by = excluded.frozen_by,
         version = plan_years.version + 1";
-    run!(tx, |c| sqlx::query(SQL).bind(region).bind(year).bind(now).bind(by).execute(c).await.map(|_| ()))?;
+    run!(tx, |c| sqlx::query(SQL)
+        .bind(region)
+        .bind(year)
+        .bind(now)
+        .bind(by)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
     Ok(())
 }
 
@@ -183,26 +262,60 @@ pub struct MilestoneRow {
 
 pub async fn milestones(tx: &mut Tx, plan_id: i64) -> Result<Vec<MilestoneRow>, DbError> {
     const SQL: &str = "SELECT id, plan_id, name, planned_month, actual_month, sort_order, version FROM plan_milestones WHERE plan_id = $1 ORDER BY sort_order, planned_month, id";
-    Ok(run!(tx, |c| sqlx::query_as::<_, MilestoneRow>(SQL).bind(plan_id).fetch_all(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, MilestoneRow>(SQL)
+        .bind(plan_id)
+        .fetch_all(c)
+        .await)?)
 }
 
 /// Open milestones (no actual month) planned at or before `month`, of every plan of a year in
 /// a region: (project_id, planned_month).
-pub async fn open_milestones(tx: &mut Tx, region: &RegionCode, year: i64, month: &str) -> Result<Vec<(i64, String)>, DbError> {
+pub async fn open_milestones(
+    tx: &mut Tx,
+    region: &RegionCode,
+    year: i64,
+    month: &str,
+) -> Result<Vec<(i64, String)>, DbError> {
     let (lo, hi) = region.subtree_range();
     const SQL: &str = "SELECT pl.project_id, m.planned_month FROM plan_milestones m JOIN plans pl ON pl.id = m.plan_id
         JOIN projects p ON p.id = pl.project_id
         WHERE pl.year = $1 AND p.region_code >= $2 AND p.region_code < $3 AND m.actual_month IS NULL AND m.planned_month <= $4";
-    Ok(run!(tx, |c| sqlx::query_as::<_, (i64, String)>(SQL).bind(year).bind(lo).bind(hi).bind(month).fetch_all(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, (i64, String)>(SQL)
+        .bind(year)
+        .bind(lo)
+        .bind(hi)
+        .bind(month)
+        .fetch_all(c)
+        .await)?)
 }
 
-pub async fn insert_milestone(tx: &mut Tx, plan_id: i64, name: &str, planned: &str, actual: Option<&str>, sort_order: i64) -> Result<i64, DbError> {
+pub async fn insert_milestone(
+    tx: &mut Tx,
+    plan_id: i64,
+    name: &str,
+    planned: &str,
+    actual: Option<&str>,
+    sort_order: i64,
+) -> Result<i64, DbError> {
     const SQL: &str = "INSERT INTO plan_milestones (plan_id, name, planned_month, actual_month, sort_order, version) VALUES ($1, $2, $3, $4, $5, 1) RETURNING id";
-    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL).bind(plan_id).bind(name).bind(planned).bind(actual).bind(sort_order).fetch_one(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(plan_id)
+        .bind(name)
+        .bind(planned)
+        .bind(actual)
+        .bind(sort_order)
+        .fetch_one(c)
+        .await)?)
 }
 
 pub async fn delete_milestones(tx: &mut Tx, plan_id: i64) -> Result<(), DbError> {
-    run!(tx, |c| sqlx::query("DELETE FROM plan_milestones WHERE plan_id = $1").bind(plan_id).execute(c).await.map(|_| ()))?;
+    run!(tx, |c| sqlx::query(
+        "DELETE FROM plan_milestones WHERE plan_id = $1"
+    )
+    .bind(plan_id)
+    .execute(c)
+    .await
+    .map(|_| ()))?;
     Ok(())
 }
 
@@ -238,23 +351,55 @@ pub struct ReportValues<'a> {
     pub problems: &'a str,
 }
 
-pub async fn get_report(tx: &mut Tx, project_id: i64, month: &str) -> Result<Option<ReportRow>, DbError> {
-    let sql = format!("SELECT {REPORT_COLS} FROM monthly_reports WHERE project_id = $1 AND month = $2");
-    Ok(run!(tx, |c| sqlx::query_as::<_, ReportRow>(sqlx::AssertSqlSafe(sql)).bind(project_id).bind(month).fetch_optional(c).await)?)
+pub async fn get_report(
+    tx: &mut Tx,
+    project_id: i64,
+    month: &str,
+) -> Result<Option<ReportRow>, DbError> {
+    let sql =
+        format!("SELECT {REPORT_COLS} FROM monthly_reports WHERE project_id = $1 AND month = $2");
+    Ok(run!(tx, |c| sqlx::query_as::<_, ReportRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(project_id)
+    .bind(month)
+    .fetch_optional(c)
+    .await)?)
 }
 
 pub async fn get_report_by_id(tx: &mut Tx, id: i64) -> Result<Option<ReportRow>, DbError> {
     let sql = format!("SELECT {REPORT_COLS} FROM monthly_reports WHERE id = $1");
-    Ok(run!(tx, |c| sqlx::query_as::<_, ReportRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, ReportRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)
 }
 
 pub async fn reports_of_project(tx: &mut Tx, project_id: i64) -> Result<Vec<ReportRow>, DbError> {
-    let sql = format!("SELECT {REPORT_COLS} FROM monthly_reports WHERE project_id = $1 ORDER BY month DESC");
-    Ok(run!(tx, |c| sqlx::query_as::<_, ReportRow>(sqlx::AssertSqlSafe(sql)).bind(project_id).fetch_all(c).await)?)
+    let sql = format!(
+        "SELECT {REPORT_COLS} FROM monthly_reports WHERE project_id = $1 ORDER BY month DESC"
+    );
+    Ok(run!(tx, |c| sqlx::query_as::<_, ReportRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(project_id)
+    .fetch_all(c)
+    .await)?)
 }
 
 #[allow(clippy::too_many_arguments)]
-pub async fn insert_report(tx: &mut Tx, project_id: i64, month: &str, status: &str, v: &ReportValues<'_>, first_on: &str, by: &str, now: DateTime<Utc>) -> Result<i64, DbError> {
+pub async fn insert_report(
+    tx: &mut Tx,
+    project_id: i64,
+    month: &str,
+    status: &str,
+    v: &ReportValues<'_>,
+    first_on: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
     const SQL: &str = "INSERT INTO monthly_reports (project_id, month, status, month_investment_fen, progress, next_plan, problems,
         first_submitted_on, submitted_by, submitted_at, reviewed_by, reviewed_at, return_reason, revision, version)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL, '', 1, 1) RETURNING id";
@@ -276,7 +421,16 @@ pub async fn insert_report(tx: &mut Tx, project_id: i64, month: &str, status: &s
 
 /// New figures for a report (re-submission, or a revision of an approved one).
 #[allow(clippy::too_many_arguments)]
-pub async fn update_report(tx: &mut Tx, id: i64, version: i64, status: &str, v: &ReportValues<'_>, by: &str, revision: i64, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn update_report(
+    tx: &mut Tx,
+    id: i64,
+    version: i64,
+    status: &str,
+    v: &ReportValues<'_>,
+    by: &str,
+    revision: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     const SQL: &str = "UPDATE monthly_reports SET status = $1, month_investment_fen = $2, progress = $3, next_plan = $4, problems = $5,
         submitted_by = $6, submitted_at = $7, revision = $8, version = version + 1 WHERE id = $9 AND version = $10";
     let n = run!(tx, |c| sqlx::query(SQL)
@@ -296,15 +450,39 @@ pub async fn update_report(tx: &mut Tx, id: i64, version: i64, status: &str, v: 
     super::expect_one(n)
 }
 
-pub async fn review_report(tx: &mut Tx, id: i64, version: i64, status: &str, reason: &str, by: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn review_report(
+    tx: &mut Tx,
+    id: i64,
+    version: i64,
+    status: &str,
+    reason: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     const SQL: &str = "UPDATE monthly_reports SET status = $1, return_reason = $2, reviewed_by = $3, reviewed_at = $4, version = version + 1
         WHERE id = $5 AND version = $6";
-    let n = run!(tx, |c| sqlx::query(SQL).bind(status).bind(reason).bind(by).bind(now).bind(id).bind(version).execute(c).await.map(|r| r.rows_affected()))?;
+    let n = run!(tx, |c| sqlx::query(SQL)
+        .bind(status)
+        .bind(reason)
+        .bind(by)
+        .bind(now)
+        .bind(id)
+        .bind(version)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     super::expect_one(n)
 }
 
 #[allow(clippy::too_many_arguments)]
-pub async fn insert_report_revision(tx: &mut Tx, r: &ReportRow, reason: &str, user_id: Option<i64>, username: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+pub async fn insert_report_revision(
+    tx: &mut Tx,
+    r: &ReportRow,
+    reason: &str,
+    user_id: Option<i64>,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     const SQL: &str = "INSERT INTO report_revisions (report_id, revision, month_investment_fen, progress, next_plan, problems, reason, user_id, username, at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
     run!(tx, |c| sqlx::query(SQL)
@@ -334,37 +512,77 @@ pub struct ReportRevisionRow {
     pub at: DateTime<Utc>,
 }
 
-pub async fn report_revisions(tx: &mut Tx, report_id: i64) -> Result<Vec<ReportRevisionRow>, DbError> {
+pub async fn report_revisions(
+    tx: &mut Tx,
+    report_id: i64,
+) -> Result<Vec<ReportRevisionRow>, DbError> {
     const SQL: &str = "SELECT revision, month_investment_fen, progress, reason, username, at FROM report_revisions WHERE report_id = $1 ORDER BY revision";
-    Ok(run!(tx, |c| sqlx::query_as::<_, ReportRevisionRow>(SQL).bind(report_id).fetch_all(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, ReportRevisionRow>(SQL)
+        .bind(report_id)
+        .fetch_all(c)
+        .await)?)
 }
 
 /// Every report of a month in a region: (report, project name, code).
-pub async fn reports_of_month(tx: &mut Tx, region: &RegionCode, month: &str) -> Result<Vec<ReportRow>, DbError> {
+pub async fn reports_of_month(
+    tx: &mut Tx,
+    region: &RegionCode,
+    month: &str,
+) -> Result<Vec<ReportRow>, DbError> {
     let (lo, hi) = region.subtree_range();
-    let cols: Vec<String> = REPORT_COLS.split(',').map(|c| format!("r.{}", c.trim())).collect();
+    let cols: Vec<String> = REPORT_COLS
+        .split(',')
+        .map(|c| format!("r.{}", c.trim()))
+        .collect();
     let sql = format!(
         "SELECT {} FROM monthly_reports r JOIN projects p ON p.id = r.project_id WHERE r.month = $1 AND p.region_code >= $2 AND p.region_code < $3 ORDER BY r.id",
         cols.join(", ")
     );
-    Ok(run!(tx, |c| sqlx::query_as::<_, ReportRow>(sqlx::AssertSqlSafe(sql)).bind(month).bind(lo).bind(hi).fetch_all(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, ReportRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(month)
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(c)
+    .await)?)
 }
 
 /// Approved monthly amounts of a region's projects from `from_month` to `to_month`:
 /// (project_id, month, fen).
-pub async fn approved_amounts(tx: &mut Tx, region: &RegionCode, from_month: &str, to_month: &str) -> Result<Vec<(i64, String, i64)>, DbError> {
+pub async fn approved_amounts(
+    tx: &mut Tx,
+    region: &RegionCode,
+    from_month: &str,
+    to_month: &str,
+) -> Result<Vec<(i64, String, i64)>, DbError> {
     let (lo, hi) = region.subtree_range();
     const SQL: &str = "SELECT r.project_id, r.month, r.month_investment_fen FROM monthly_reports r JOIN projects p ON p.id = r.project_id
         WHERE r.status = 'approved' AND r.month >= $1 AND r.month <= $2 AND p.region_code >= $3 AND p.region_code < $4";
-    Ok(run!(tx, |c| sqlx::query_as::<_, (i64, String, i64)>(SQL).bind(from_month).bind(to_month).bind(lo).bind(hi).fetch_all(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, (i64, String, i64)>(SQL)
+        .bind(from_month)
+        .bind(to_month)
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(c)
+        .await)?)
 }
 
 /// Total approved investment per project from the beginning up to `to_month` (开工以来累计).
-pub async fn approved_totals_to(tx: &mut Tx, region: &RegionCode, to_month: &str) -> Result<Vec<(i64, i64)>, DbError> {
+pub async fn approved_totals_to(
+    tx: &mut Tx,
+    region: &RegionCode,
+    to_month: &str,
+) -> Result<Vec<(i64, i64)>, DbError> {
     let (lo, hi) = region.subtree_range();
     const SQL: &str = "SELECT r.project_id, CAST(SUM(r.month_investment_fen) AS BIGINT) FROM monthly_reports r JOIN projects p ON p.id = r.project_id
         WHERE r.status = 'approved' AND r.month <= $1 AND p.region_code >= $2 AND p.region_code < $3 GROUP BY r.project_id";
-    Ok(run!(tx, |c| sqlx::query_as::<_, (i64, i64)>(SQL).bind(to_month).bind(lo).bind(hi).fetch_all(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, (i64, i64)>(SQL)
+        .bind(to_month)
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(c)
+        .await)?)
 }
 
 // --- colour rules, exemptions ------------------------------------------------------------
@@ -382,44 +600,116 @@ pub struct RulesRow {
     pub created_at: DateTime<Utc>,
 }
 
-const RULES_COLS: &str = "id, region_code, year, version_no, rules_json, deadline_day, reason, username, created_at";
+const RULES_COLS: &str =
+    "id, region_code, year, version_no, rules_json, deadline_day, reason, username, created_at";
 
 /// The newest rules of a region for a year.
-pub async fn latest_rules(tx: &mut Tx, region: &str, year: i64) -> Result<Option<RulesRow>, DbError> {
-    let sql = format!("SELECT {RULES_COLS} FROM colour_rules WHERE region_code = $1 AND year = $2 ORDER BY version_no DESC LIMIT 1");
-    Ok(run!(tx, |c| sqlx::query_as::<_, RulesRow>(sqlx::AssertSqlSafe(sql)).bind(region).bind(year).fetch_optional(c).await)?)
+pub async fn latest_rules(
+    tx: &mut Tx,
+    region: &str,
+    year: i64,
+) -> Result<Option<RulesRow>, DbError> {
+    let sql = format!(
+        "SELECT {RULES_COLS} FROM colour_rules WHERE region_code = $1 AND year = $2 ORDER BY version_no DESC LIMIT 1"
+    );
+    Ok(run!(tx, |c| sqlx::query_as::<_, RulesRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(region)
+    .bind(year)
+    .fetch_optional(c)
+    .await)?)
 }
 
 pub async fn get_rules(tx: &mut Tx, id: i64) -> Result<Option<RulesRow>, DbError> {
     let sql = format!("SELECT {RULES_COLS} FROM colour_rules WHERE id = $1");
-    Ok(run!(tx, |c| sqlx::query_as::<_, RulesRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, RulesRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)
 }
 
 pub async fn rules_history(tx: &mut Tx, region: &str, year: i64) -> Result<Vec<RulesRow>, DbError> {
-    let sql = format!("SELECT {RULES_COLS} FROM colour_rules WHERE region_code = $1 AND year = $2 ORDER BY version_no DESC");
-    Ok(run!(tx, |c| sqlx::query_as::<_, RulesRow>(sqlx::AssertSqlSafe(sql)).bind(region).bind(year).fetch_all(c).await)?)
+    let sql = format!(
+        "SELECT {RULES_COLS} FROM colour_rules WHERE region_code = $1 AND year = $2 ORDER BY version_no DESC"
+    );
+    Ok(run!(tx, |c| sqlx::query_as::<_, RulesRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(region)
+    .bind(year)
+    .fetch_all(c)
+    .await)?)
 }
 
 #[allow(clippy::too_many_arguments)]
-pub async fn insert_rules(tx: &mut Tx, region: &str, year: i64, rules_json: &str, deadline_day: i64, reason: &str, username: &str, now: DateTime<Utc>) -> Result<i64, DbError> {
+pub async fn insert_rules(
+    tx: &mut Tx,
+    region: &str,
+    year: i64,
+    rules_json: &str,
+    deadline_day: i64,
+    reason: &str,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
     const NEXT: &str = "SELECT COALESCE(MAX(version_no), 0) + 1 FROM colour_rules WHERE region_code = $1 AND year = $2";
-    let next = run!(tx, |c| sqlx::query_scalar::<_, i64>(NEXT).bind(region).bind(year).fetch_one(c).await)?;
+    let next = run!(tx, |c| sqlx::query_scalar::<_, i64>(NEXT)
+        .bind(region)
+        .bind(year)
+        .fetch_one(c)
+        .await)?;
     const SQL: &str = "INSERT INTO colour_rules (region_code, year, version_no, rules_json, deadline_day, reason, username, created_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
-    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL).bind(region).bind(year).bind(next).bind(rules_json).bind(deadline_day).bind(reason).bind(username).bind(now).fetch_one(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(region)
+        .bind(year)
+        .bind(next)
+        .bind(rules_json)
+        .bind(deadline_day)
+        .bind(reason)
+        .bind(username)
+        .bind(now)
+        .fetch_one(c)
+        .await)?)
 }
 
-pub async fn exemptions(tx: &mut Tx, region: &RegionCode, month: &str) -> Result<Vec<(i64, String)>, DbError> {
+pub async fn exemptions(
+    tx: &mut Tx,
+    region: &RegionCode,
+    month: &str,
+) -> Result<Vec<(i64, String)>, DbError> {
     let (lo, hi) = region.subtree_range();
     const SQL: &str = "SELECT e.project_id, e.reason FROM colour_exemptions e JOIN projects p ON p.id = e.project_id
         WHERE e.month = $1 AND p.region_code >= $2 AND p.region_code < $3";
-    Ok(run!(tx, |c| sqlx::query_as::<_, (i64, String)>(SQL).bind(month).bind(lo).bind(hi).fetch_all(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, (i64, String)>(SQL)
+        .bind(month)
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(c)
+        .await)?)
 }
 
-pub async fn insert_exemption(tx: &mut Tx, project_id: i64, month: &str, reason: &str, username: &str, now: DateTime<Utc>) -> Result<i64, DbError> {
+pub async fn insert_exemption(
+    tx: &mut Tx,
+    project_id: i64,
+    month: &str,
+    reason: &str,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
     const SQL: &str = "INSERT INTO colour_exemptions (project_id, month, reason, username, at) VALUES ($1, $2, $3, $4, $5) RETURNING id";
-    run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL).bind(project_id).bind(month).bind(reason).bind(username).bind(now).fetch_one(c).await)
-        .map_err(|e| DbError::from(e).on_duplicate("该项目本月已登记正当理由"))
+    run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(project_id)
+        .bind(month)
+        .bind(reason)
+        .bind(username)
+        .bind(now)
+        .fetch_one(c)
+        .await)
+    .map_err(|e| DbError::from(e).on_duplicate("该项目本月已登记正当理由"))
 }
 
 // --- published colour tables -------------------------------------------------------------
@@ -472,9 +762,18 @@ pub struct NewIssue<'a> {
 }
 
 /// Inserts an issue with the next number of its region and year, and its rows.
-pub async fn insert_issue(tx: &mut Tx, i: &NewIssue<'_>, rows: &[IssueLine], now: DateTime<Utc>) -> Result<(i64, i64), DbError> {
+pub async fn insert_issue(
+    tx: &mut Tx,
+    i: &NewIssue<'_>,
+    rows: &[IssueLine],
+    now: DateTime<Utc>,
+) -> Result<(i64, i64), DbError> {
     const NEXT: &str = "SELECT COALESCE(MAX(number), 0) + 1 FROM colour_issues WHERE region_code = $1 AND year = $2";
-    let number = run!(tx, |c| sqlx::query_scalar::<_, i64>(NEXT).bind(i.region_code).bind(i.year).fetch_one(c).await)?;
+    let number = run!(tx, |c| sqlx::query_scalar::<_, i64>(NEXT)
+        .bind(i.region_code)
+        .bind(i.year)
+        .fetch_one(c)
+        .await)?;
     const SQL: &str = "INSERT INTO colour_issues (region_code, year, number, as_of_month, rules_id, corrects_issue_id, note, published_by, published_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
     let id = run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
@@ -521,23 +820,46 @@ pub async fn insert_issue(tx: &mut Tx, i: &NewIssue<'_>, rows: &[IssueLine], now
 
 pub async fn list_issues(tx: &mut Tx, region: &RegionCode) -> Result<Vec<IssueRow>, DbError> {
     let (lo, hi) = region.subtree_range();
-    let sql = format!("SELECT {ISSUE_COLS} FROM colour_issues WHERE region_code >= $1 AND region_code < $2 ORDER BY year DESC, number DESC");
-    Ok(run!(tx, |c| sqlx::query_as::<_, IssueRow>(sqlx::AssertSqlSafe(sql)).bind(lo).bind(hi).fetch_all(c).await)?)
+    let sql = format!(
+        "SELECT {ISSUE_COLS} FROM colour_issues WHERE region_code >= $1 AND region_code < $2 ORDER BY year DESC, number DESC"
+    );
+    Ok(run!(tx, |c| sqlx::query_as::<_, IssueRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(c)
+    .await)?)
 }
 
 pub async fn get_issue(tx: &mut Tx, id: i64) -> Result<Option<IssueRow>, DbError> {
     let sql = format!("SELECT {ISSUE_COLS} FROM colour_issues WHERE id = $1");
-    Ok(run!(tx, |c| sqlx::query_as::<_, IssueRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, IssueRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)
 }
 
 pub async fn latest_issue(tx: &mut Tx, region: &str) -> Result<Option<IssueRow>, DbError> {
-    let sql = format!("SELECT {ISSUE_COLS} FROM colour_issues WHERE region_code = $1 ORDER BY year DESC, number DESC LIMIT 1");
-    Ok(run!(tx, |c| sqlx::query_as::<_, IssueRow>(sqlx::AssertSqlSafe(sql)).bind(region).fetch_optional(c).await)?)
+    let sql = format!(
+        "SELECT {ISSUE_COLS} FROM colour_issues WHERE region_code = $1 ORDER BY year DESC, number DESC LIMIT 1"
+    );
+    Ok(run!(tx, |c| sqlx::query_as::<_, IssueRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(region)
+    .fetch_optional(c)
+    .await)?)
 }
 
 pub async fn issue_lines(tx: &mut Tx, issue_id: i64) -> Result<Vec<IssueLine>, DbError> {
     const SQL: &str = "SELECT seq, project_id, category, level, name, content_scale, total_investment_fen, annual_plan_fen, completed_ytd_fen,
         completion_bp, baseline_bp, progress, leader_name, lead_unit_name, responsible_units, colour, reasons
         FROM colour_issue_rows WHERE issue_id = $1 ORDER BY seq";
-    Ok(run!(tx, |c| sqlx::query_as::<_, IssueLine>(SQL).bind(issue_id).fetch_all(c).await)?)
+    Ok(run!(tx, |c| sqlx::query_as::<_, IssueLine>(SQL)
+        .bind(issue_id)
+        .fetch_all(c)
+        .await)?)
 }

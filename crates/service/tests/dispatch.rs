@@ -1,0 +1,566 @@
+//! Monthly dispatch on both engines: plans, reports and their review, revisions, colours,
+//! frozen issues and the annual figures on a hand-computed dataset.
+
+use chrono::{TimeZone, Utc};
+use keyproj_db::testing::TestDb;
+use keyproj_domain::authz::{Actor, Role};
+use keyproj_domain::plan::{MilestoneDraft, PlanDraft};
+use keyproj_domain::report::ReportDraft;
+use keyproj_domain::{RegionCode, ReportMonth};
+use keyproj_service::projects::ProjectInput;
+use keyproj_service::{App, Config, Ctx, ServiceError, TestClock, colour, dispatch, stats};
+use std::sync::{Arc, Mutex};
+
+struct World {
+    app: App,
+    staff: Ctx,
+    owner: Ctx,
+    other_owner: Ctx,
+    /// 3 在建 (A, B, C), 2 前期 (D, E), 1 后扶 (F)
+    p: Vec<i64>,
+}
+
+fn m(y: i32, mo: u32) -> ReportMonth {
+    ReportMonth::new(y, mo).unwrap()
+}
+
+async fn world(t: &TestDb) -> World {
+    // 2023-01-20 Beijing time: every month of 2022 is over and past its deadline.
+    let clock = Arc::new(TestClock(Mutex::new(
+        Utc.with_ymd_and_hms(2023, 1, 20, 2, 0, 0).unwrap(),
+    )));
+    let app = App::with_clock(t.db.clone(), Config::default(), clock);
+    keyproj_service::users::bootstrap_admin(&app).await.unwrap();
+    let sys = Ctx::system(RegionCode::parse("430922").unwrap());
+    let unit = |name: &'static str, kind: &'static str| {
+        let (app, sys) = (app.clone(), sys.clone());
+        async move {
+            keyproj_service::org::create_unit(
+                &app,
+                &sys,
+                &keyproj_service::org::UnitInput {
+                    name,
+                    kind,
+                    contact: "",
+                    phone: "",
+                    sort_order: 0,
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let owner_a = unit("甲公司", "enterprise").await;
+    let owner_b = unit("乙公司", "enterprise").await;
+    let dept = unit("县发改局", "department").await;
+    let specs: [(&str, &str, &str, &str, &str, &str); 6] = [
+        // name, stage, total 万元, planned start, actual start, actual completion
+        ("A", "在建", "50000", "2021-03", "2021-03", ""),
+        ("B", "竣工", "30000", "2021-01", "2021-02", "2022-10"),
+        ("C", "在建", "20000", "2022-01", "2022-02", ""),
+        ("D", "在建", "80000", "2022-03", "2022-05", ""),
+        ("E", "前期", "120000.5", "2022-04", "", ""),
+        ("F", "后扶", "10000", "2019-01", "2019-02", "2021-06"),
+    ];
+    let mut p = vec![];
+    for (i, (name, stage, total, ps, as_, ac)) in specs.iter().enumerate() {
+        let input = ProjectInput {
+            draft: keyproj_domain::project::ProjectDraft {
+                code: format!("T-{}", i + 1),
+                name: format!("项目{name}"),
+                level: "县重点".into(),
+                stage: stage.to_string(),
+                industry: "交通".into(),
+                total_investment_wan: total.to_string(),
+                planned_start: ps.to_string(),
+                actual_start: as_.to_string(),
+                actual_completion: ac.to_string(),
+                ..Default::default()
+            },
+            owner_unit_id: Some(if i == 0 { owner_a } else { owner_b }),
+            lead_unit_id: Some(dept),
+            ..Default::default()
+        };
+        p.push(
+            keyproj_service::projects::create(&app, &sys, &input)
+                .await
+                .unwrap(),
+        );
+    }
+    let actor = |role: Role, unit: i64, name: &str| Ctx {
+        actor: Actor {
+            user_id: 0,
+            username: name.into(),
+            roles: vec![role],
+            unit_id: unit,
+            region: RegionCode::parse("430922").unwrap(),
+        },
+        ip: "t".into(),
+    };
+    World {
+        staff: actor(Role::CenterStaff, 0, "staff"),
+        owner: actor(Role::Owner, owner_a, "ownerA"),
+        other_owner: actor(Role::Owner, 999_999, "nobody"),
+        app,
+        p,
+    }
+}
+
+fn plan(cat: &str, wan: &str) -> PlanDraft {
+    PlanDraft {
+        category: cat.into(),
+        annual_plan_wan: wan.into(),
+        targets: "年度目标".into(),
+        monthly_wan: vec![],
+    }
+}
+
+fn sub(
+    version: Option<i64>,
+    draft: PlanDraft,
+    milestones: &[MilestoneDraft],
+    reason: &str,
+) -> dispatch::PlanSubmission {
+    dispatch::PlanSubmission {
+        version,
+        draft,
+        milestones: milestones.to_vec(),
+        reason: reason.into(),
+    }
+}
+
+fn report(wan: &str) -> ReportDraft {
+    ReportDraft {
+        month_investment_wan: wan.into(),
+        progress: "主体施工".into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn plans_reports_colours_issues_and_annual_figures() {
+    for t in TestDb::all().await {
+        let w = world(&t).await;
+        let (app, staff) = (&w.app, &w.staff);
+        // The 2022 plan: A 10000, B 5000, C 5000 (在建); D and E 前期; F 后扶.
+        for (i, (cat, wan)) in [
+            ("在建", "10000"),
+            ("在建", "5000"),
+            ("在建", "5000"),
+            ("前期", "0"),
+            ("前期", "0"),
+            ("后扶", "0"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            dispatch::save_plan(
+                app,
+                staff,
+                w.p[i],
+                2022,
+                &sub(None, plan(cat, wan), &[], ""),
+            )
+            .await
+            .unwrap();
+        }
+        // a milestone of C, planned for May and not done
+        let c_plan = dispatch::plan(app, staff, w.p[2], 2022)
+            .await
+            .unwrap()
+            .plan
+            .unwrap();
+        let ms = [MilestoneDraft {
+            name: "主体完工".into(),
+            planned_month: "2022-05".into(),
+            actual_month: "".into(),
+        }];
+        dispatch::save_plan(
+            app,
+            staff,
+            w.p[2],
+            2022,
+            &sub(Some(c_plan.version), plan("在建", "5000"), &ms, ""),
+        )
+        .await
+        .unwrap();
+
+        // Owners may not compose plans.
+        assert!(matches!(
+            dispatch::save_plan(
+                app,
+                &w.owner,
+                w.p[0],
+                2022,
+                &sub(None, plan("在建", "1"), &[], "")
+            )
+            .await,
+            Err(ServiceError::Forbidden)
+        ));
+
+        // Reports. A: 12 × 800 = 9600 approved. B: June 5000 approved. C: nothing in June.
+        for mo in 1..=12 {
+            let id = dispatch::submit(app, &w.owner, w.p[0], m(2022, mo), None, &report("800"))
+                .await
+                .unwrap();
+            let r = dispatch::report(app, staff, w.p[0], m(2022, mo))
+                .await
+                .unwrap()
+                .report
+                .unwrap();
+            dispatch::review(app, staff, id, r.version, true, "")
+                .await
+                .unwrap();
+        }
+        let b = dispatch::submit(app, staff, w.p[1], m(2022, 6), None, &report("5000"))
+            .await
+            .unwrap();
+        // returned first, then corrected and approved
+        let v = dispatch::report(app, staff, w.p[1], m(2022, 6))
+            .await
+            .unwrap()
+            .report
+            .unwrap()
+            .version;
+        assert!(
+            matches!(
+                dispatch::review(app, staff, b, v, false, "").await,
+                Err(ServiceError::Validation(_))
+            ),
+            "a return needs a reason"
+        );
+        dispatch::review(app, staff, b, v, false, "请核实投资额")
+            .await
+            .unwrap();
+        let v = dispatch::report(app, staff, w.p[1], m(2022, 6))
+            .await
+            .unwrap()
+            .report
+            .unwrap()
+            .version;
+        dispatch::submit(app, staff, w.p[1], m(2022, 6), Some(v), &report("4000"))
+            .await
+            .unwrap();
+        let v = dispatch::report(app, staff, w.p[1], m(2022, 6))
+            .await
+            .unwrap()
+            .report
+            .unwrap()
+            .version;
+        dispatch::review(app, staff, b, v, true, "").await.unwrap();
+        // an unapproved report does not count
+        dispatch::submit(app, staff, w.p[2], m(2022, 7), None, &report("999"))
+            .await
+            .unwrap();
+
+        // Owner of A cannot report B; an unknown owner cannot see A at all.
+        assert!(matches!(
+            dispatch::submit(app, &w.owner, w.p[1], m(2022, 7), None, &report("1")).await,
+            Err(ServiceError::NotFound)
+        ));
+        assert!(matches!(
+            dispatch::report(app, &w.other_owner, w.p[0], m(2022, 7)).await,
+            Err(ServiceError::NotFound)
+        ));
+        // approved figures change only through a revision with a reason
+        let a6 = dispatch::report(app, staff, w.p[0], m(2022, 6))
+            .await
+            .unwrap()
+            .report
+            .unwrap();
+        assert!(
+            dispatch::submit(
+                app,
+                &w.owner,
+                w.p[0],
+                m(2022, 6),
+                Some(a6.version),
+                &report("1")
+            )
+            .await
+            .is_err()
+        );
+        assert!(
+            dispatch::revise(app, staff, a6.id, a6.version, &report("900"), "")
+                .await
+                .is_err()
+        );
+        dispatch::revise(
+            app,
+            staff,
+            a6.id,
+            a6.version,
+            &report("900"),
+            "业主更正统计口径",
+        )
+        .await
+        .unwrap();
+        let view = dispatch::report(app, staff, w.p[0], m(2022, 6))
+            .await
+            .unwrap();
+        assert_eq!(
+            view.report.as_ref().unwrap().month_investment_fen,
+            900 * 1_000_000
+        );
+        assert_eq!(view.revisions.len(), 1);
+        assert_eq!(view.revisions[0].month_investment_fen, 800 * 1_000_000);
+        assert_eq!(view.ytd.wan_2dp(), "4900.00"); // 5×800 + 900
+        // a stale revision writes nothing
+        assert!(matches!(
+            dispatch::revise(app, staff, a6.id, a6.version, &report("1"), "x").await,
+            Err(ServiceError::Stale)
+        ));
+
+        // Annual figures: 在建 plan 20000; done A 9700 + B 4000 = 13700 → 68.5%; B completed in 2022.
+        let s = stats::annual(app, &RegionCode::parse("430922").unwrap(), 2022)
+            .await
+            .unwrap();
+        assert_eq!(s.under_construction.count, 3);
+        assert_eq!(s.under_construction.annual_plan_wan, "20000.00");
+        assert_eq!(s.under_construction.completed_wan, "13700.00");
+        assert_eq!(
+            s.under_construction.completion_rate_pct.as_deref(),
+            Some("68.5")
+        );
+        assert_eq!(s.under_construction.completed_projects, 1);
+        assert_eq!((s.preliminary.count, s.preliminary.started), (2, 1)); // D started in May 2022
+        assert_eq!(s.preliminary.total_investment_wan, "200000.50");
+        assert_eq!(
+            s.text[0],
+            "3个在建重点项目完成投资1.37亿元，占年投资计划68.5%"
+        );
+
+        // Colours for June (序时 50%): A 4900/10000 = 49% → 黄; B 4000/5000 = 80% → 绿;
+        // C nothing reported → 未报 (黄) and 0% (红) and its milestone a month late → 红.
+        let table = colour::preview(app, staff, m(2022, 6)).await.unwrap();
+        let row = |name: &str| {
+            table
+                .rows
+                .iter()
+                .find(|r| r.name == format!("项目{name}"))
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(
+            (row("A").colour.as_str(), row("A").completion_bp),
+            ("yellow", Some(4900))
+        );
+        assert_eq!(row("B").colour, "green");
+        assert_eq!(row("C").colour, "red");
+        assert!(
+            row("C").reasons.contains("投资滞后")
+                && row("C").reasons.contains("未报送")
+                && row("C").reasons.contains("节点滞后")
+        );
+        assert_eq!(
+            table.rows.len(),
+            6,
+            "every planned project has exactly one colour"
+        );
+        assert_eq!(
+            table.rows[0].category, "under_construction",
+            "grouped by category first"
+        );
+
+        // a justified reason suspends C's colour
+        colour::exempt(app, staff, w.p[2], m(2022, 6), "汛期停工，经县政府同意")
+            .await
+            .unwrap();
+        assert!(
+            colour::exempt(app, &w.owner, w.p[0], m(2022, 6), "x")
+                .await
+                .is_err()
+        );
+
+        // Publish: 第1期, frozen; a later change of figures does not change it; a correction is 第2期.
+        let (issue, number) = colour::publish(app, staff, m(2022, 6), None, "")
+            .await
+            .unwrap();
+        assert_eq!(number, 1);
+        let published = colour::issue(app, &RegionCode::parse("430922").unwrap(), issue)
+            .await
+            .unwrap();
+        assert_eq!(
+            published.title,
+            "桃江县2022年重点建设项目进度分色表（第1期）"
+        );
+        assert_eq!(
+            published
+                .rows
+                .iter()
+                .find(|r| r.name == "项目C")
+                .unwrap()
+                .colour,
+            "exempt"
+        );
+        let a6 = dispatch::report(app, staff, w.p[0], m(2022, 6))
+            .await
+            .unwrap()
+            .report
+            .unwrap();
+        dispatch::revise(app, staff, a6.id, a6.version, &report("2000"), "再次更正")
+            .await
+            .unwrap();
+        let again = colour::issue(app, &RegionCode::parse("430922").unwrap(), issue)
+            .await
+            .unwrap();
+        assert_eq!(
+            again
+                .rows
+                .iter()
+                .find(|r| r.name == "项目A")
+                .unwrap()
+                .completed_ytd_fen,
+            4900 * 1_000_000,
+            "published figures never change"
+        );
+        assert!(
+            matches!(
+                colour::publish(app, staff, m(2022, 6), Some(issue), "").await,
+                Err(ServiceError::Validation(_))
+            ),
+            "a correction says what it corrects"
+        );
+        let (fix, n2) = colour::publish(app, staff, m(2022, 6), Some(issue), "更正项目A的6月投资")
+            .await
+            .unwrap();
+        assert_eq!(n2, 2);
+        let fixed = colour::issue(app, &RegionCode::parse("430922").unwrap(), fix)
+            .await
+            .unwrap();
+        assert_eq!(fixed.corrects_number, Some(1));
+        assert_eq!(
+            fixed
+                .rows
+                .iter()
+                .find(|r| r.name == "项目A")
+                .unwrap()
+                .colour,
+            "green"
+        ); // 6000/10000 = 60% ≥ 50%
+        // the database itself refuses to change a published row
+        let mut tx = app.db.begin_write().await.unwrap();
+        let r = keyproj_db::run!(&mut tx, |c| sqlx::query(
+            "UPDATE colour_issue_rows SET colour = 'green'"
+        )
+        .execute(c)
+        .await
+        .map(|_| ()));
+        assert!(r.is_err());
+        drop(tx);
+        // an issue of another region does not exist for it
+        assert!(matches!(
+            colour::issue(app, &RegionCode::parse("430921").unwrap(), issue).await,
+            Err(ServiceError::NotFound)
+        ));
+
+        // Freezing the plan: later changes need a reason and are kept.
+        dispatch::freeze(app, staff, 2022).await.unwrap();
+        let a_plan = dispatch::plan(app, staff, w.p[0], 2022).await.unwrap();
+        assert!(a_plan.frozen);
+        let v = a_plan.plan.unwrap().version;
+        assert!(matches!(
+            dispatch::save_plan(
+                app,
+                staff,
+                w.p[0],
+                2022,
+                &sub(Some(v), plan("在建", "12000"), &[], "")
+            )
+            .await,
+            Err(ServiceError::Validation(_))
+        ));
+        dispatch::save_plan(
+            app,
+            staff,
+            w.p[0],
+            2022,
+            &sub(Some(v), plan("在建", "12000"), &[], "县政府调整年度计划"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            dispatch::plan(app, staff, w.p[0], 2022)
+                .await
+                .unwrap()
+                .revisions
+                .len(),
+            1
+        );
+        // copy forward to 2023: six entries, categories from each project's stage now
+        assert_eq!(
+            dispatch::copy_forward(app, staff, 2022, 2023)
+                .await
+                .unwrap(),
+            6
+        );
+        assert_eq!(
+            dispatch::copy_forward(app, staff, 2022, 2023)
+                .await
+                .unwrap(),
+            0,
+            "idempotent"
+        );
+        let y = dispatch::year_plan(app, staff, 2023).await.unwrap();
+        assert_eq!(
+            y.lines.iter().find(|l| l.name == "项目B").unwrap().category,
+            "post_support"
+        );
+        // the owner's view of the month lists only its project
+        let o = dispatch::month_overview(app, &w.owner, m(2022, 7))
+            .await
+            .unwrap();
+        assert_eq!(o.lines.len(), 1);
+        let all = dispatch::month_overview(app, staff, m(2022, 7))
+            .await
+            .unwrap();
+        assert_eq!(all.missing_by_unit, vec![("县发改局".to_string(), 4)]); // B, D, E, F did not report July
+    }
+}
+
+#[tokio::test]
+async fn rules_are_versioned_data() {
+    for t in TestDb::all().await {
+        let w = world(&t).await;
+        let region = RegionCode::parse("430922").unwrap();
+        let (id, rules, day) = colour::rules_for(&w.app, &region, 2022).await.unwrap();
+        assert_eq!((id, day), (None, 5));
+        assert_eq!(rules, keyproj_domain::colour::ColourRules::default());
+        let mut d = keyproj_domain::colour::RulesDraft::from_rules(&rules);
+        d.yellow_within = "30".into();
+        assert!(
+            colour::save_rules(&w.app, &w.staff, 2022, &d, "5", "")
+                .await
+                .is_err(),
+            "a reason is required"
+        );
+        assert!(
+            colour::save_rules(&w.app, &w.staff, 2022, &d, "40", "口径调整")
+                .await
+                .is_err(),
+            "deadline day 1..28"
+        );
+        assert!(
+            colour::save_rules(&w.app, &w.owner, 2022, &d, "5", "x")
+                .await
+                .is_err()
+        );
+        let id = colour::save_rules(&w.app, &w.staff, 2022, &d, "10", "按2022年考核办法调整")
+            .await
+            .unwrap();
+        let (id2, r2, day2) = colour::rules_for(&w.app, &region, 2022).await.unwrap();
+        assert_eq!((id2, r2.yellow_within_bp, day2), (Some(id), 3000, 10));
+        // another year keeps the defaults
+        assert_eq!(
+            colour::rules_for(&w.app, &region, 2023).await.unwrap().0,
+            None
+        );
+        assert_eq!(
+            colour::rules_history(&w.app, &w.staff, 2022)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}
