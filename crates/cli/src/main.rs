@@ -55,6 +55,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
+    /// Reports: `report annual --year 2022 [--region 430922] [--json]`
+    Report {
+        #[command(subcommand)]
+        cmd: ReportCmd,
+    },
     /// Copy a whole deployment to another (migrated, empty) database
     Copy {
         #[arg(long)]
@@ -95,6 +100,21 @@ enum UserCmd {
     },
     /// List accounts
     List,
+}
+
+#[derive(Subcommand)]
+enum ReportCmd {
+    /// The year's figures the way the center states them
+    Annual {
+        #[arg(long)]
+        year: i32,
+        /// Region code (default: the deployment's region)
+        #[arg(long)]
+        region: Option<String>,
+        /// Print JSON instead of sentences
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -304,6 +324,26 @@ async fn main() -> Result<()> {
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("演示县数据已载入");
             print_accounts(&accounts.0);
+        }
+        Cmd::Report {
+            cmd: ReportCmd::Annual { year, region, json },
+        } => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            let region = match region {
+                Some(r) => RegionCode::parse(r).map_err(|e| anyhow::anyhow!(e.message))?,
+                None => app.cfg.default_region.clone(),
+            };
+            let st = keyproj_service::stats::annual(&app, &region, *year)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&st)?);
+            } else {
+                for t in &st.text {
+                    println!("{t}。");
+                }
+            }
         }
         Cmd::Generate { projects } => {
             let s = settings(&cli, None)?;

@@ -2,4 +2,6 @@
 //! functions take plain rows and return bytes.
 
 pub mod chart;
+pub mod colour_sheet;
 pub mod xlsx;
+pub use rust_xlsxwriter::XlsxError;

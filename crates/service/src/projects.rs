@@ -634,6 +634,17 @@ pub async fn can_see(app: &App, ctx: &Ctx, id: i64) -> Result<bool> {
     ))
 }
 
+/// Whether the actor may do `action` on a project (to show or hide buttons; the use case checks
+/// again).
+pub async fn can_act(app: &App, ctx: &Ctx, id: i64, action: Action) -> Result<bool> {
+    let mut tx = app.db.begin_read().await?;
+    match visible(&mut tx, ctx, id, action).await {
+        Ok(_) => Ok(true),
+        Err(ServiceError::Forbidden | ServiceError::NotFound) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Records that a list was exported (exports are audited like writes).
 pub async fn record_export(app: &App, ctx: &Ctx, what: &str, rows: usize) -> Result<()> {
     require(ctx, Action::ExportProjects)?;

@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/leaders", get(leaders).post(create_leader))
         .route("/leaders/{id}", axum::routing::put(update_leader))
         .route("/audit", get(audit))
+        .merge(crate::api_dispatch::routes())
         .fallback(|| async {
             crate::error::api_error(StatusCode::NOT_FOUND, "not_found", "接口不存在", vec![])
         })
@@ -71,9 +72,11 @@ pub fn routes() -> Router<AppState> {
 struct ApiDoc;
 
 async fn openapi() -> Response {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::api_dispatch::DispatchDoc::openapi());
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
-        ApiDoc::openapi().to_json().unwrap_or_default(),
+        doc.to_json().unwrap_or_default(),
     )
         .into_response()
 }

@@ -2,8 +2,11 @@
 //! Handlers are thin: they parse the request, call a service use case, and render.
 
 mod api;
+mod api_dispatch;
 mod auth;
+mod board;
 mod error;
+mod export;
 mod pages;
 mod params;
 mod views;
@@ -34,6 +37,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
+        .merge(board::routes())
         .nest("/api/v1", api::routes())
         .route(
             "/static/app.css",

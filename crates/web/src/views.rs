@@ -57,6 +57,32 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
             key: "projects",
         });
     }
+    if allowed(a, Action::ViewProject) {
+        v.push(Nav {
+            href: "/plans",
+            label: "年度计划",
+            key: "plans",
+        });
+        v.push(Nav {
+            href: "/reports",
+            label: if allowed(a, Action::ReviewReports) {
+                "月报审核"
+            } else {
+                "本月待报"
+            },
+            key: "reports",
+        });
+        v.push(Nav {
+            href: "/colour",
+            label: "进度分色表",
+            key: "colour",
+        });
+        v.push(Nav {
+            href: "/stats/annual",
+            label: "年度统计",
+            key: "stats",
+        });
+    }
     if allowed(a, Action::ViewOrg) {
         v.push(Nav {
             href: "/org",

@@ -3,11 +3,14 @@
 
 mod account;
 mod admin;
+mod dispatch_pages;
 mod org_pages;
 mod project_pages;
 
 use account::*;
 use admin::*;
+use dispatch_pages::*;
+pub(crate) use dispatch_pages::{ColourLine, colour_counts, colour_lines};
 use org_pages::*;
 use project_pages::*;
 
@@ -57,6 +60,20 @@ pub fn routes() -> Router<AppState> {
         .route("/org/thresholds", post(org_threshold))
         .route("/admin/users", get(users_page).post(user_create))
         .route("/admin/users/{id}/{op}", post(user_op))
+        .route("/plans", get(plan_list))
+        .route("/plans/op/{op}", post(plan_year_op))
+        .route("/plans/{project_id}/{year}", get(plan_edit).post(plan_save))
+        .route("/reports", get(report_month))
+        .route(
+            "/reports/{project_id}/{month}",
+            get(report_form).post(report_submit),
+        )
+        .route("/colour", get(colour_preview))
+        .route("/colour/publish", post(colour_publish))
+        .route("/colour/issues/{id}", get(colour_issue))
+        .route("/colour/issues/{id}/xlsx", get(colour_issue_xlsx))
+        .route("/colour/rules", get(colour_rules).post(colour_rules_save))
+        .route("/stats/annual", get(annual_stats))
         .route("/audit", get(audit_page))
         .route("/audit.xlsx", get(audit_export))
         .route("/tokens", get(tokens_page).post(token_create))
