@@ -1,0 +1,374 @@
+//! Monthly dispatch over HTTP on both engines: plan, report as the owner, review, publish,
+//! the public board, exports and permissions.
+
+mod common;
+
+use common::*;
+use keyproj_db::testing::TestDb;
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn plan_report_review_publish_and_board() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let api = reqwest::Client::new();
+        let staff = h.token("staff").await;
+        let [p1, p2] = h.projects;
+        // the year's plan through the API
+        for (p, wan) in [(p1, "1200"), (p2, "600")] {
+            let r = api
+                .put(format!("{}/api/v1/plans/{p}/2026", h.base))
+                .bearer_auth(&staff)
+                .json(&json!({"category": "在建", "annual_plan_wan": wan, "targets": "主体完工", "milestones": [{"name": "主体完工", "planned_month": "2026-09"}]}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+        let bad = api.put(format!("{}/api/v1/plans/{p1}/2026", h.base)).bearer_auth(&staff).json(&json!({"version": 1, "category": "在建", "annual_plan_wan": "1200", "monthly_wan": ["100"]})).send().await.unwrap();
+        assert_eq!(
+            bad.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a monthly split must add up"
+        );
+        let owner_token = h.token("owner").await;
+        assert_eq!(
+            api.put(format!("{}/api/v1/plans/{p1}/2026", h.base))
+                .bearer_auth(&owner_token)
+                .json(&json!({"version": 1, "category": "在建", "annual_plan_wan": "1"}))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+
+        // the owner reports October on the page (本月待报), first with a bad amount
+        let owner = h.signed_in("owner").await;
+        let page = owner
+            .get(format!("{}/reports?month=2026-10", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("本月待报")
+                && page.contains("城区道路提质改造")
+                && !page.contains("桃花江大桥"),
+            "owners see only their projects"
+        );
+        let form_page = owner
+            .get(format!("{}/reports/{p1}/2026-10", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden(&form_page, "csrf");
+        let post = |amount: &'static str| {
+            let (owner, csrf, url) = (
+                &owner,
+                csrf.clone(),
+                format!("{}/reports/{p1}/2026-10", h.base),
+            );
+            async move {
+                owner
+                    .post(url)
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("op", "submit"),
+                        ("month_investment_wan", amount),
+                        ("progress", "主体结构施工至5层"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let r = post("-3").await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("本月完成投资不能为负数"));
+        assert_eq!(post("700").await.status(), StatusCode::SEE_OTHER);
+
+        // the owner may not review; another unit may not even see the report
+        let rep: serde_json::Value = api
+            .get(format!("{}/api/v1/reports/{p1}/2026-10", h.base))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(rep["status"], "submitted");
+        let (rid, ver) = (
+            rep["report_id"].as_i64().unwrap(),
+            rep["version"].as_i64().unwrap(),
+        );
+        let review = |tok: String, approve: bool, reason: &'static str, v: i64| {
+            let (api, url) = (
+                api.clone(),
+                format!("{}/api/v1/reports/{rid}/review", h.base),
+            );
+            async move {
+                api.post(url)
+                    .bearer_auth(tok)
+                    .json(&json!({"version": v, "approve": approve, "reason": reason}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        assert_eq!(
+            review(owner_token.clone(), true, "", ver).await,
+            StatusCode::FORBIDDEN
+        );
+        let jt = h.token("jtju").await;
+        assert_eq!(
+            review(jt.clone(), true, "", ver).await,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            api.get(format!("{}/api/v1/reports/{p1}/2026-10", h.base))
+                .bearer_auth(&jt)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            review(staff.clone(), true, "", ver + 7).await,
+            StatusCode::CONFLICT,
+            "stale review"
+        );
+        assert_eq!(
+            review(staff.clone(), true, "", ver).await,
+            StatusCode::NO_CONTENT
+        );
+        // approved: the owner cannot change it any more
+        let r = api
+            .put(format!("{}/api/v1/reports/{p1}/2026-10", h.base))
+            .bearer_auth(&owner_token)
+            .json(&json!({"version": ver + 1, "month_investment_wan": "1", "progress": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        // nothing published yet: the public board says so and shows no figures
+        let anon = reqwest::Client::new();
+        let board = anon
+            .get(format!("{}/board", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(board.contains("尚未发布") && !board.contains("城区道路提质改造"));
+
+        // publish October
+        let r = api
+            .post(format!("{}/api/v1/colour/publish", h.base))
+            .bearer_auth(&staff)
+            .json(&json!({"month": "2026-10"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let issue = r.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(
+            api.post(format!("{}/api/v1/colour/publish", h.base))
+                .bearer_auth(&owner_token)
+                .json(&json!({"month": "2026-10"}))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        let out: serde_json::Value = api
+            .get(format!("{}/api/v1/colour/issues/{issue}", h.base))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(out["number"], 1);
+        let row = out["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["project_id"] == p1)
+            .unwrap()
+            .clone();
+        // October: 序时 83.3%; 700/1200 = 58.3% → 25 points behind → 红; the milestone is a month late too
+        assert_eq!(
+            (
+                row["colour"].as_str(),
+                row["completion_pct"].as_str(),
+                row["baseline_pct"].as_str()
+            ),
+            (Some("red"), Some("58.3"), Some("83.3"))
+        );
+
+        // a correction of the figures after publishing does not change the board
+        let rep: serde_json::Value = api
+            .get(format!("{}/api/v1/reports/{p1}/2026-10", h.base))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let r = api
+            .post(format!("{}/api/v1/reports/{rid}/revise", h.base))
+            .bearer_auth(&staff)
+            .json(&json!({"version": rep["version"], "month_investment_wan": "1100", "progress": "主体封顶", "reason": "业主补报9月漏报投资"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        let board = anon
+            .get(format!("{}/board", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            board.contains("城区道路提质改造")
+                && board.contains("700.00")
+                && !board.contains("1100.00"),
+            "the board shows the published figures only"
+        );
+        assert!(board.contains("第1期"));
+        let leaders = anon
+            .get(format!("{}/board?view=units", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(leaders.contains("县住房和城乡建设局"));
+        let slide = anon
+            .get(format!("{}/board?slide=1", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(slide.contains("http-equiv=\"refresh\""));
+        // the board never shows a leader's phone number
+        let tok = h.token("staff").await;
+        let l = api
+            .post(format!("{}/api/v1/leaders", h.base))
+            .bearer_auth(&tok)
+            .json(&json!({"name": "周县长", "phone": "13800001234"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(l.status(), StatusCode::CREATED);
+        assert!(
+            !anon
+                .get(format!("{}/board", h.base))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+                .contains("13800001234")
+        );
+
+        // exports and pages
+        let leader = h.signed_in("leader").await;
+        let x = leader
+            .get(format!("{}/colour/issues/{issue}/xlsx", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(x.status(), StatusCode::OK);
+        assert!(
+            x.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("filename*=UTF-8''")
+        );
+        assert_eq!(&x.bytes().await.unwrap()[..2], b"PK");
+        let st: serde_json::Value = api
+            .get(format!("{}/api/v1/stats/annual?year=2026", h.base))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(st["under_construction"]["count"], 2);
+        assert_eq!(st["under_construction"]["annual_plan_wan"], "1800.00");
+        assert_eq!(st["under_construction"]["completed_wan"], "1100.00");
+        assert_eq!(
+            api.get(format!("{}/api/v1/stats/annual?year=20", h.base))
+                .bearer_auth(&staff)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let c = h.signed_in("staff").await;
+        for (path, must) in [
+            ("/plans?year=2026".to_string(), "2026年度重点项目计划"),
+            (format!("/plans/{p1}/2026"), "节点目标"),
+            ("/reports?month=2026-10".to_string(), "未报送情况"),
+            (format!("/reports/{p1}/2026-10"), "修订记录"),
+            ("/colour?month=2026-10".to_string(), "未发布"),
+            (
+                format!("/colour/issues/{issue}"),
+                "桃江县2026年重点建设项目进度分色表（第1期）",
+            ),
+            ("/colour/rules?year=2026".to_string(), "分色规则"),
+            (
+                "/stats/annual?year=2026".to_string(),
+                "2个在建重点项目完成投资0.11亿元",
+            ),
+        ] {
+            let r = c.get(format!("{}{path}", h.base)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            assert!(
+                r.text().await.unwrap().contains(must),
+                "{path} should show {must}"
+            );
+        }
+        // a unit sees published issues, not the center's unpublished table
+        let unit = h.signed_in("zjju").await;
+        let page = unit
+            .get(format!("{}/colour?month=2026-10", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!page.contains("未发布") && page.contains("2026年第1期"));
+        assert_eq!(
+            status(&unit, &format!("{}/colour/rules?year=2026", h.base)).await,
+            StatusCode::OK
+        );
+    }
+}
