@@ -288,3 +288,105 @@ async fn accounts_and_organisation_pages() {
     shot(&c, "12-audit").await;
     c.close().await.unwrap();
 }
+
+/// A month in the browser: staff plan the year, the owner reports on a phone-sized screen,
+/// staff approve and publish, and the public board shows the table.
+#[tokio::test]
+async fn plan_report_approve_publish_board() {
+    let Some((c, _driver)) = browser().await else {
+        return;
+    };
+    let h = harness(TestDb::sqlite().await).await;
+    let [p1, _] = h.projects;
+
+    sign_in(&c, &h.base, "staff").await;
+    c.goto(&format!("{}/plans/{p1}/2026", h.base))
+        .await
+        .unwrap();
+    select(&c, "f-category", "under_construction").await;
+    type_into(&c, "f-annual", "1200").await;
+    type_into(&c, "f-targets", "年底主体封顶").await;
+    shot(&c, "13-plan-form").await;
+    click(&c, "save-plan").await;
+    c.wait().for_element(Locator::Id("plans")).await.unwrap();
+    assert!(c.source().await.unwrap().contains("1200.00"));
+    shot(&c, "14-plan-list").await;
+    c.delete_all_cookies().await.unwrap();
+
+    // the owner, on a phone
+    c.set_window_size(390, 844).await.unwrap();
+    sign_in(&c, &h.base, "owner").await;
+    c.goto(&format!("{}/reports?month=2026-10", h.base))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("a.report-link"))
+        .await
+        .unwrap();
+    c.find(Locator::Css("a.report-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("report-form"))
+        .await
+        .unwrap();
+    type_into(&c, "f-amount", "700").await;
+    type_into(&c, "f-progress", "主体结构施工至5层").await;
+    click(&c, "submit-report").await;
+    c.wait().for_element(Locator::Id("flash")).await.unwrap();
+    assert_eq!(text(&c, "report-status").await, "待审核");
+    shot(&c, "15-owner-report-phone").await;
+    c.delete_all_cookies().await.unwrap();
+    c.set_window_size(1366, 900).await.unwrap();
+
+    // staff approve and publish
+    sign_in(&c, &h.base, "staff").await;
+    c.goto(&format!("{}/reports/{p1}/2026-10", h.base))
+        .await
+        .unwrap();
+    click(&c, "approve-report").await;
+    c.wait().for_element(Locator::Id("flash")).await.unwrap();
+    assert_eq!(text(&c, "report-status").await, "审核通过");
+    c.goto(&format!("{}/colour?month=2026-10", h.base))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("colour-table"))
+        .await
+        .unwrap();
+    shot(&c, "16-colour-preview").await;
+    // the publish form asks for confirmation in script; submit the form directly
+    c.execute("window.confirm = function () { return true; };", vec![])
+        .await
+        .unwrap();
+    click(&c, "publish").await;
+    c.wait()
+        .for_element(Locator::Id("issue-title"))
+        .await
+        .unwrap();
+    assert_eq!(
+        text(&c, "issue-title").await,
+        "桃江县2026年重点建设项目进度分色表（第1期）"
+    );
+    shot(&c, "17-issue").await;
+    c.delete_all_cookies().await.unwrap();
+
+    // the public board, without signing in
+    c.goto(&format!("{}/board", h.base)).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("board-title"))
+        .await
+        .unwrap();
+    assert!(c.source().await.unwrap().contains("城区道路提质改造"));
+    shot(&c, "18-board").await;
+    click(&c, "view-leaders").await;
+    c.wait()
+        .for_element(Locator::Id("board-groups"))
+        .await
+        .unwrap();
+    shot(&c, "19-board-leaders").await;
+    c.close().await.unwrap();
+}
