@@ -279,7 +279,7 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
         ("在建", 35),
         ("前期", 24),
         ("签约", 20),
-        ("竣工", 10),
+        ("竣工", 13),
         ("后扶", 6),
     ];
     let mut k = 0;
@@ -300,12 +300,25 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
             specs.push((name, stage.into(), industry.into(), level.into(), total));
         }
     }
+    let mut created: Vec<DemoProject> = vec![];
+    let mut in_construction = 0;
     for (i, (name, stage, industry, level, total)) in specs.iter().enumerate() {
-        let year = 2019 + (i % 4) as i32;
+        // Projects under construction started before 2022, except five 前期 projects of the 2022
+        // plan that started during the year (the reference's "5个项目落地开工建设").
+        let started_2022 = stage == "在建" && {
+            in_construction += 1;
+            in_construction <= 5
+        };
+        let year = if started_2022 {
+            2022
+        } else if stage == "在建" || stage == "竣工" || stage == "后扶" {
+            2019 + (i % 3) as i32
+        } else {
+            2019 + (i % 4) as i32
+        };
         let ps = format!("{year}-{:02}", 1 + (i % 12));
         let pc = format!("{}-{:02}", year + 2 + (i % 2) as i32, 1 + ((i * 5) % 12));
         let started = matches!(stage.as_str(), "在建" | "竣工" | "后扶");
-        let completed = matches!(stage.as_str(), "竣工" | "后扶");
         let input = ProjectInput {
             draft: ProjectDraft {
                 code: format!("TJ{}-{:03}", 2022, i + 1),
@@ -336,10 +349,10 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
                 planned_start: ps.clone(),
                 planned_completion: pc.clone(),
                 actual_start: if started { ps.clone() } else { String::new() },
-                actual_completion: if completed {
-                    format!("2022-{:02}", 1 + (i % 12))
-                } else {
-                    String::new()
+                actual_completion: match stage.as_str() {
+                    "竣工" => format!("2022-{:02}", 1 + (i % 12)),
+                    "后扶" => format!("2021-{:02}", 1 + (i % 12)),
+                    _ => String::new(),
                 },
                 location: format!("桃江县{}", TOWNSHIPS[i % TOWNSHIPS.len()]),
                 tags: if i % 4 == 0 {
@@ -360,8 +373,21 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
             ],
             parent_id: None,
         };
-        crate::projects::create(app, &ctx, &input).await?;
+        let id = crate::projects::create(app, &ctx, &input).await?;
+        created.push(DemoProject {
+            id,
+            stage: stage.clone(),
+            started_2022,
+            total_fen: keyproj_domain::Money::parse_wan(
+                "t",
+                "t",
+                &input.draft.total_investment_wan,
+            )
+            .map(|m| m.fen())
+            .unwrap_or(0),
+        });
     }
+    load_year_2022(app, &ctx, &created).await?;
 
     // One account per role, with a one-time password printed once.
     let center = {
@@ -420,6 +446,195 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
         out.push((username.to_string(), role, pw));
     }
     Ok(DemoAccounts(out))
+}
+
+struct DemoProject {
+    id: i64,
+    stage: String,
+    started_2022: bool,
+    total_fen: i64,
+}
+
+/// Splits `total` (fen, a multiple of 100 元) over `weights`, in 100-元 steps, exactly.
+fn split_exact(total: i64, weights: &[i64]) -> Vec<i64> {
+    let unit = 10_000; // 0.01 万元
+    let units = total / unit;
+    let w: i64 = weights.iter().sum::<i64>().max(1);
+    let mut out: Vec<i64> = weights.iter().map(|x| units * x / w).collect();
+    let rest = units - out.iter().sum::<i64>();
+    if let Some(last) = out.last_mut() {
+        *last += rest;
+    }
+    out.into_iter().map(|u| u * unit).collect()
+}
+
+/// The 2022 year of the reference county, so that the demo states the reference figures
+/// itself: 45 在建 plan entries with 38.2亿元 approved = 98% of their plan and 23 completed in
+/// the year; 23 前期 entries with 194.2778亿元 total investment of which 5 started; 5 后扶;
+/// monthly reports January–December (approved, on time) and 9 published colour tables
+/// (April–December). Written like an import by center staff: through the repositories, one
+/// transaction, one audit row.
+async fn load_year_2022(app: &App, ctx: &Ctx, projects: &[DemoProject]) -> Result<()> {
+    use keyproj_db::repo::dispatch::{self as d, PlanValues};
+    use keyproj_domain::Money;
+    let completed: Vec<&DemoProject> = projects.iter().filter(|p| p.stage == "竣工").collect();
+    let building: Vec<&DemoProject> = projects
+        .iter()
+        .filter(|p| p.stage == "在建" && !p.started_2022)
+        .collect();
+    let started: Vec<&DemoProject> = projects.iter().filter(|p| p.started_2022).collect();
+    let preliminary: Vec<&DemoProject> = projects.iter().filter(|p| p.stage == "前期").collect();
+    let post: Vec<&DemoProject> = projects.iter().filter(|p| p.stage == "后扶").collect();
+    let mut uc: Vec<&DemoProject> = completed.iter().take(23).copied().collect();
+    uc.extend(building.iter().take(45 - uc.len()).copied());
+    let mut pre: Vec<&DemoProject> = started.iter().take(5).copied().collect();
+    pre.extend(preliminary.iter().take(23 - pre.len()).copied());
+    let ps: Vec<&DemoProject> = post.iter().take(5).copied().collect();
+    if uc.len() != 45 || pre.len() != 23 || ps.len() != 5 {
+        return Err(ServiceError::Internal(
+            "演示数据的项目数不足以组成2022年度计划".into(),
+        ));
+    }
+    let now = app.now();
+    let mut tx = app.db.begin_write().await?;
+    // 前期: make the 23 projects' total investment exactly 194.2778亿元 by adjusting the largest.
+    let target_pre = Money::from_wan_int(1_942_778).fen();
+    let sum_pre: i64 = pre.iter().map(|p| p.total_fen).sum();
+    let largest = pre.iter().max_by_key(|p| p.total_fen).expect("23 projects");
+    let row = keyproj_db::repo::projects::get(&mut tx, largest.id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let mut v = crate::projects::values_of_row(&row);
+    v.total_investment_fen += target_pre - sum_pre;
+    keyproj_db::repo::projects::update(&mut tx, row.id, row.version, &v, now).await?;
+
+    // 在建: plans adding up to 38.98亿元, approved reports adding up to 38.2亿元 (98.0%).
+    let weights: Vec<i64> = uc.iter().map(|p| p.total_fen / 1_000_000 + 500).collect();
+    let plans = split_exact(Money::from_wan_int(389_800).fen(), &weights);
+    // Some projects run ahead, some behind; the total stays exact.
+    let pace: Vec<i64> = (0..uc.len())
+        .map(|i| [70, 85, 95, 100, 100, 105, 110, 120][i % 8])
+        .collect();
+    let done_weights: Vec<i64> = plans
+        .iter()
+        .zip(&pace)
+        .map(|(p, f)| p / 10_000 * f)
+        .collect();
+    let done = split_exact(Money::from_wan_int(382_000).fen(), &done_weights);
+    for (i, p) in uc.iter().enumerate() {
+        let values = PlanValues {
+            category: "under_construction",
+            annual_plan_fen: plans[i],
+            targets: "完成年度投资计划，按节点推进",
+            monthly_fen: "",
+        };
+        d::insert_plan(&mut tx, p.id, 2022, &values, now).await?;
+        // The year's amount over twelve months, back-loaded like real construction.
+        let months = split_exact(done[i], &[4, 5, 7, 8, 8, 9, 9, 9, 10, 10, 10, 11]);
+        for (m, amount) in months.iter().enumerate() {
+            let progress = ["基础施工", "主体结构施工", "主体封顶", "装饰装修及设备安装"][m / 3];
+            submit_approved(&mut tx, p.id, m as u32 + 1, *amount, progress, now).await?;
+        }
+    }
+    for p in &pre {
+        d::insert_plan(
+            &mut tx,
+            p.id,
+            2022,
+            &PlanValues {
+                category: "preliminary",
+                annual_plan_fen: 0,
+                targets: "完成前期手续，力争开工",
+                monthly_fen: "",
+            },
+            now,
+        )
+        .await?;
+        for m in 1..=12u32 {
+            let amount = if p.started_2022 && m >= 6 {
+                Money::from_wan_int(200).fen()
+            } else {
+                0
+            };
+            submit_approved(
+                &mut tx,
+                p.id,
+                m,
+                amount,
+                if amount > 0 {
+                    "已开工，场地平整"
+                } else {
+                    "办理前期手续"
+                },
+                now,
+            )
+            .await?;
+        }
+    }
+    for p in &ps {
+        d::insert_plan(
+            &mut tx,
+            p.id,
+            2022,
+            &PlanValues {
+                category: "post_support",
+                annual_plan_fen: 0,
+                targets: "帮扶解决生产运营困难",
+                monthly_fen: "",
+            },
+            now,
+        )
+        .await?;
+        for m in 1..=12u32 {
+            submit_approved(&mut tx, p.id, m, 0, "正常运营", now).await?;
+        }
+    }
+    d::freeze_plan_year(&mut tx, ctx.actor.region.as_str(), 2022, "system", now).await?;
+    crate::audit(app, &mut tx, ctx, "import", "plan_year", Some(format!("{}:2022", ctx.actor.region)), None::<&()>, Some(&serde_json::json!({ "under_construction": 45, "preliminary": 23, "post_support": 5, "reports": 73 * 12 }))).await?;
+    tx.commit().await?;
+    // The nine colour tables of 2022 (April–December).
+    for m in 4..=12 {
+        crate::colour::publish(
+            app,
+            ctx,
+            keyproj_domain::ReportMonth::new(2022, m).expect("month"),
+            None,
+            "",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// An approved report submitted on the 3rd of the following month (on time).
+async fn submit_approved(
+    tx: &mut keyproj_db::Tx,
+    project_id: i64,
+    month: u32,
+    amount: i64,
+    progress: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    use keyproj_db::repo::dispatch as d;
+    let m = keyproj_domain::ReportMonth::new(2022, month).expect("month");
+    let due = keyproj_domain::report::due_date(m, 3);
+    d::insert_report(
+        tx,
+        project_id,
+        &m.to_string(),
+        "approved",
+        &d::ReportValues {
+            month_investment_fen: amount,
+            progress,
+            next_plan: "按计划推进",
+            problems: "",
+        },
+        &due.to_string(),
+        "业主联络员",
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Cities of Hunan by GB/T 2260 code, for the province-sized dataset.

@@ -357,6 +357,34 @@ async fn values_of(
     })
 }
 
+/// The stored values of a project row, for an update that changes one figure.
+pub(crate) fn values_of_row(p: &ProjectRow) -> ProjectValues {
+    ProjectValues {
+        region_code: p.region_code.clone(),
+        code: p.code.clone(),
+        name: p.name.clone(),
+        national_code: p.national_code.clone(),
+        level: p.level.clone(),
+        stage: p.stage.clone(),
+        industry: p.industry.clone(),
+        township_unit_id: p.township_unit_id,
+        owner_unit_id: p.owner_unit_id,
+        content_scale: p.content_scale.clone(),
+        total_investment_fen: p.total_investment_fen,
+        funding_sources: p.funding_sources.clone(),
+        planned_start: p.planned_start.clone(),
+        planned_completion: p.planned_completion.clone(),
+        actual_start: p.actual_start.clone(),
+        actual_completion: p.actual_completion.clone(),
+        leader_id: p.leader_id,
+        lead_unit_id: p.lead_unit_id,
+        parent_id: p.parent_id,
+        location: p.location.clone(),
+        tags: p.tags.clone(),
+        below_threshold: p.below_threshold,
+    }
+}
+
 fn duplicate_to_field(e: DbError) -> ServiceError {
     match e {
         DbError::Duplicate(m) if m.contains("项目代码") => {
