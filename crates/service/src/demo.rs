@@ -278,7 +278,7 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
     let stage_plan = [
         ("在建", 35),
         ("前期", 24),
-        ("签约", 20),
+        ("签约", 17),
         ("竣工", 13),
         ("后扶", 6),
     ];
