@@ -3,5 +3,6 @@
 
 pub mod chart;
 pub mod colour_sheet;
+pub mod workbook;
 pub mod xlsx;
 pub use rust_xlsxwriter::XlsxError;
