@@ -55,6 +55,18 @@ enum Cmd {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
+    /// Write the canonical import workbook (项目库, 年度计划, 月度调度)
+    Template {
+        #[arg(default_value = "keyproj-导入模板.xlsx")]
+        file: PathBuf,
+    },
+    /// Import a workbook in the canonical layout: all or nothing
+    Import {
+        file: PathBuf,
+        /// Region code (default: the deployment's region)
+        #[arg(long)]
+        region: Option<String>,
+    },
     /// Reports: `report annual --year 2022 [--region 430922] [--json]`
     Report {
         #[command(subcommand)]
@@ -343,6 +355,61 @@ async fn main() -> Result<()> {
                 for t in &st.text {
                     println!("{t}。");
                 }
+            }
+        }
+        Cmd::Template { file } => {
+            let bytes = keyproj_office::workbook::template().map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::write(file, bytes).with_context(|| format!("写入 {}", file.display()))?;
+            println!("已生成导入模板：{}", file.display());
+        }
+        Cmd::Import { file, region } => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            let bytes = std::fs::read(file).with_context(|| format!("读取 {}", file.display()))?;
+            let region = match region {
+                Some(r) => RegionCode::parse(r).map_err(|e| anyhow::anyhow!(e.message))?,
+                None => app.cfg.default_region.clone(),
+            };
+            let mut ctx = keyproj_service::Ctx::system(region);
+            ctx.actor.username = "命令行导入".into();
+            let started = std::time::Instant::now();
+            match keyproj_service::import::import_bytes(&app, &ctx, &bytes, &Default::default())
+                .await
+            {
+                Ok(sum) => {
+                    app.db.optimize().await?;
+                    println!(
+                        "导入完成（{:.1} 秒）：项目 新增{} 更新{} 未变{}；年度计划 新增{} 更新{} 未变{}；月报 新增{} 修订{} 未变{}",
+                        started.elapsed().as_secs_f64(),
+                        sum.projects_created,
+                        sum.projects_updated,
+                        sum.projects_unchanged,
+                        sum.plans_created,
+                        sum.plans_updated,
+                        sum.plans_unchanged,
+                        sum.reports_created,
+                        sum.reports_revised,
+                        sum.reports_unchanged
+                    );
+                    if !sum.units_created.is_empty() {
+                        println!("新建单位：{}", sum.units_created.join("、"));
+                    }
+                    if !sum.leaders_created.is_empty() {
+                        println!("新建县级领导：{}", sum.leaders_created.join("、"));
+                    }
+                }
+                Err(keyproj_service::import::ImportError::File(m)) => bail!("未导入：{m}"),
+                Err(keyproj_service::import::ImportError::Problems(ps)) => {
+                    eprintln!("未导入任何数据，发现{}处问题：", ps.len());
+                    for p in ps.iter().take(200) {
+                        eprintln!(
+                            "  {} 第{}行 {}「{}」：{}",
+                            p.sheet, p.row, p.column, p.value, p.reason
+                        );
+                    }
+                    std::process::exit(2);
+                }
+                Err(keyproj_service::import::ImportError::Service(e)) => bail!("未导入：{e}"),
             }
         }
         Cmd::Generate { projects } => {

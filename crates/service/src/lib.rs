@@ -7,6 +7,7 @@ pub mod auth;
 pub mod colour;
 pub mod demo;
 pub mod dispatch;
+pub mod import;
 pub mod org;
 pub mod projects;
 pub mod stats;

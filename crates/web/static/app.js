@@ -5,6 +5,15 @@
     var msg = e.target.getAttribute('data-confirm');
     if (msg && !window.confirm(msg)) { e.preventDefault(); }
   });
+  // Long work (imports): say so while the server works.
+  document.querySelectorAll('form[data-busy]').forEach(function (f) {
+    f.addEventListener('submit', function () {
+      var note = f.querySelector('.busy-note');
+      if (note) { note.hidden = false; }
+      var b = f.querySelector('button[type=submit]');
+      if (b) { b.disabled = true; }
+    });
+  });
   // Filters: submit on change of a select, so the URL always reflects the filter.
   document.querySelectorAll('form.filters select').forEach(function (s) {
     s.addEventListener('change', function () { s.form.submit(); });

@@ -372,3 +372,146 @@ async fn plan_report_review_publish_and_board() {
         );
     }
 }
+
+fn upload(csrf: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("导入.xlsx"),
+        )
+}
+
+#[tokio::test]
+async fn import_page_reports_every_problem_and_writes_nothing() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let c = h.signed_in("staff").await;
+        // the template is what the page hands out
+        let tpl = c
+            .get(format!("{}/import/template.xlsx", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(tpl.status(), StatusCode::OK);
+        let page = c
+            .get(format!("{}/import", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden(&page, "csrf");
+        // a workbook with one bad cell and a long instruction sheet the import ignores
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("月度调度").unwrap();
+        for (i, hd) in keyproj_office::workbook::REPORT_HEADERS.iter().enumerate() {
+            ws.write_string(0, i as u16, *hd).unwrap();
+        }
+        let mut tx = h.app.db.begin_read().await.unwrap();
+        let code = keyproj_db::repo::projects::get(&mut tx, h.projects[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .code;
+        drop(tx);
+        assert!(code.is_none(), "harness projects have no 项目编号");
+        ws.write_string(1, 0, "TJ-NONE").unwrap();
+        ws.write_string(1, 1, "2026-10").unwrap();
+        ws.write_string(1, 2, "-5").unwrap();
+        ws.write_string(1, 3, "施工").unwrap();
+        let pad = wb.add_worksheet();
+        pad.set_name("说明").unwrap();
+        for r in 0..20_000u32 {
+            pad.write_string(r, 0, format!("填写说明第{r}行：{}", "x".repeat(80)))
+                .unwrap();
+        }
+        let bytes = wb.save_to_buffer().unwrap();
+        let before = {
+            let mut tx = h.app.db.begin_read().await.unwrap();
+            keyproj_db::schema::row_count(&mut tx, "monthly_reports")
+                .await
+                .unwrap()
+        };
+        let r = c
+            .post(format!("{}/import", h.base))
+            .multipart(upload(&csrf, bytes))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("import-problems")
+                && body.contains("本月完成投资不能为负数")
+                && body.contains("月度调度"),
+            "{body}"
+        );
+        // not a workbook
+        let r = c
+            .post(format!("{}/import", h.base))
+            .multipart(upload(&csrf, b"hello".to_vec()))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.text().await.unwrap().contains("不是有效的 .xlsx 工作簿"));
+        // a forged form is refused
+        let r = c
+            .post(format!("{}/import", h.base))
+            .multipart(upload("forged", b"x".to_vec()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let after = {
+            let mut tx = h.app.db.begin_read().await.unwrap();
+            keyproj_db::schema::row_count(&mut tx, "monthly_reports")
+                .await
+                .unwrap()
+        };
+        assert_eq!(before, after);
+        // a good project sheet imports
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("项目库").unwrap();
+        let row = [
+            "TJ2026-001",
+            "城南污水管网",
+            "",
+            "县重点",
+            "前期",
+            "城建市政",
+            "",
+            "",
+            "管网20公里",
+            "3000",
+            "2027-03",
+            "2028-12",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ];
+        for (i, hd) in keyproj_office::workbook::PROJECT_HEADERS.iter().enumerate() {
+            ws.write_string(0, i as u16, *hd).unwrap();
+            ws.write_string(1, i as u16, row[i]).unwrap();
+        }
+        let r = c
+            .post(format!("{}/import", h.base))
+            .multipart(upload(&csrf, wb.save_to_buffer().unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.text().await.unwrap().contains("项目 新增1"));
+        // owners may not import
+        let owner = h.signed_in("owner").await;
+        assert_eq!(
+            status(&owner, &format!("{}/import", h.base)).await,
+            StatusCode::FORBIDDEN
+        );
+    }
+}

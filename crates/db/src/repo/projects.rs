@@ -57,7 +57,7 @@ fn select() -> String {
 }
 
 /// The values written for a project (create and update).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectValues {
     pub region_code: String,
     pub code: Option<String>,

@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod dispatch_pages;
+mod import_pages;
 mod org_pages;
 mod project_pages;
 
@@ -11,6 +12,7 @@ use account::*;
 use admin::*;
 use dispatch_pages::*;
 pub(crate) use dispatch_pages::{ColourLine, colour_counts, colour_lines};
+use import_pages::*;
 use org_pages::*;
 use project_pages::*;
 
@@ -74,6 +76,13 @@ pub fn routes() -> Router<AppState> {
         .route("/colour/issues/{id}/xlsx", get(colour_issue_xlsx))
         .route("/colour/rules", get(colour_rules).post(colour_rules_save))
         .route("/stats/annual", get(annual_stats))
+        .route(
+            "/import",
+            get(import_page)
+                .post(import_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/import/template.xlsx", get(import_template))
         .route("/audit", get(audit_page))
         .route("/audit.xlsx", get(audit_export))
         .route("/tokens", get(tokens_page).post(token_create))

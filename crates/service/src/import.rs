@@ -1,0 +1,776 @@
+//! Importing the canonical workbook: all or nothing. Every cell is checked first; the rows are
+//! then written in one transaction, and any problem — a bad cell or an unknown project —
+//! leaves the database untouched and comes back as a report of sheet, row, column, value and a
+//! Chinese reason. Re-importing the same file changes nothing. Center-staff imports count as
+//! approved; a changed approved month becomes a revision.
+
+use crate::{App, Ctx, ServiceError, audit, require};
+use keyproj_db::Tx;
+use keyproj_db::repo::{dispatch as d, org, projects as p};
+use keyproj_domain::authz::Action;
+use keyproj_domain::plan::{PlanDraft, check_year};
+use keyproj_domain::project::{ProjectDraft, Stage, check_stage_change};
+use keyproj_domain::report::ReportDraft;
+use keyproj_domain::{RegionCode, ReportMonth};
+use keyproj_office::workbook::{
+    PLAN_HEADERS, PROJECT_HEADERS, REPORT_HEADERS, SHEET_PLANS, SHEET_PROJECTS, SHEET_REPORTS,
+    SheetRows,
+};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub sheet: String,
+    pub row: usize,
+    pub column: String,
+    pub value: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub projects_created: usize,
+    pub projects_updated: usize,
+    pub projects_unchanged: usize,
+    pub plans_created: usize,
+    pub plans_updated: usize,
+    pub plans_unchanged: usize,
+    pub reports_created: usize,
+    pub reports_revised: usize,
+    pub reports_unchanged: usize,
+    pub units_created: Vec<String>,
+    pub leaders_created: Vec<String>,
+}
+
+#[derive(Debug)]
+pub enum ImportError {
+    /// The whole file was refused (format, limits).
+    File(String),
+    /// Cells or rows are wrong; nothing was written.
+    Problems(Vec<Problem>),
+    Service(ServiceError),
+}
+
+impl From<ServiceError> for ImportError {
+    fn from(e: ServiceError) -> Self {
+        ImportError::Service(e)
+    }
+}
+impl From<keyproj_db::DbError> for ImportError {
+    fn from(e: keyproj_db::DbError) -> Self {
+        ImportError::Service(e.into())
+    }
+}
+
+/// Reads and applies a workbook.
+pub async fn import_bytes(
+    app: &App,
+    ctx: &Ctx,
+    bytes: &[u8],
+    limits: &keyproj_office::workbook::Limits,
+) -> Result<Summary, ImportError> {
+    match keyproj_office::workbook::read(bytes, limits) {
+        Ok(sheets) => import(app, ctx, &sheets).await,
+        Err(keyproj_office::workbook::ReadError::File(m)) => Err(ImportError::File(m)),
+        Err(keyproj_office::workbook::ReadError::Cells(cells)) => Err(ImportError::Problems(
+            cells
+                .into_iter()
+                .map(|c| Problem {
+                    sheet: c.sheet,
+                    row: c.row,
+                    column: c.column,
+                    value: c.value,
+                    reason: c.reason,
+                })
+                .collect(),
+        )),
+    }
+}
+
+/// Maps a field error of a draft back to the sheet's column.
+fn column_of(field: &str, headers: &[&str], map: &[(&str, &str)]) -> String {
+    map.iter()
+        .find(|(f, _)| *f == field)
+        .map(|(_, c)| c.to_string())
+        .or_else(|| {
+            field
+                .strip_prefix("month_")
+                .and_then(|m| m.parse::<usize>().ok())
+                .map(|m| format!("{m}月"))
+        })
+        .unwrap_or_else(|| headers[0].to_string())
+}
+
+const PROJECT_FIELDS: [(&str, &str); 13] = [
+    ("code", "项目编号"),
+    ("name", "项目名称"),
+    ("national_code", "项目代码"),
+    ("level", "项目级别"),
+    ("stage", "建设阶段"),
+    ("industry", "行业类别"),
+    ("content_scale", "建设内容及规模"),
+    ("total_investment_wan", "总投资（万元）"),
+    ("planned_start", "计划开工"),
+    ("planned_completion", "计划竣工"),
+    ("actual_start", "实际开工"),
+    ("actual_completion", "实际竣工"),
+    ("location", "所属乡镇"),
+];
+const PLAN_FIELDS: [(&str, &str); 4] = [
+    ("category", "年度类别"),
+    ("annual_plan_wan", "年度计划投资（万元）"),
+    ("targets", "年度目标"),
+    ("monthly_wan", "1月"),
+];
+const REPORT_FIELDS: [(&str, &str); 3] = [
+    ("month_investment_wan", "本月完成投资（万元）"),
+    ("progress", "形象进度"),
+    ("problems", "存在问题"),
+];
+
+struct Problems<'a> {
+    sheet: &'a str,
+    list: &'a mut Vec<Problem>,
+}
+impl Problems<'_> {
+    fn add(&mut self, row: usize, column: &str, value: &str, reason: impl Into<String>) {
+        self.list.push(Problem {
+            sheet: self.sheet.into(),
+            row,
+            column: column.into(),
+            value: value.chars().take(100).collect(),
+            reason: reason.into(),
+        });
+    }
+}
+
+fn value_of<'a>(values: &'a [String], headers: &[&str], column: &str) -> &'a str {
+    headers
+        .iter()
+        .position(|h| *h == column)
+        .and_then(|i| values.get(i))
+        .map(String::as_str)
+        .unwrap_or("")
+}
+
+pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summary, ImportError> {
+    require(ctx, Action::CreateProject)?;
+    require(ctx, Action::ManagePlans)?;
+    require(ctx, Action::ReviewReports)?;
+    let region = ctx.actor.region.clone();
+    let mut problems: Vec<Problem> = vec![];
+    let sheet = |name: &str| sheets.iter().find(|s| s.name == name);
+
+    // 1. Every cell, before anything is written.
+    let mut projects = vec![];
+    if let Some(s) = sheet(SHEET_PROJECTS) {
+        let mut pr = Problems {
+            sheet: SHEET_PROJECTS,
+            list: &mut problems,
+        };
+        let mut seen = HashSet::new();
+        for (row, v) in &s.rows {
+            let get = |c: &str| value_of(v, &PROJECT_HEADERS, c).to_string();
+            let draft = ProjectDraft {
+                code: get("项目编号"),
+                name: get("项目名称"),
+                national_code: get("项目代码"),
+                level: get("项目级别"),
+                stage: get("建设阶段"),
+                industry: get("行业类别"),
+                content_scale: get("建设内容及规模"),
+                total_investment_wan: get("总投资（万元）"),
+                funding_sources: String::new(),
+                planned_start: get("计划开工"),
+                planned_completion: get("计划竣工"),
+                actual_start: get("实际开工"),
+                actual_completion: get("实际竣工"),
+                location: String::new(),
+                tags: String::new(),
+            };
+            if draft.code.trim().is_empty() {
+                pr.add(
+                    *row,
+                    "项目编号",
+                    "",
+                    "导入时须填写项目编号（本地区项目的固定编号，如 TJ2022-001）",
+                );
+                continue;
+            }
+            if !seen.insert(draft.code.trim().to_string()) {
+                pr.add(*row, "项目编号", &draft.code, "同一文件中项目编号重复");
+                continue;
+            }
+            match draft.validate() {
+                Ok(f) => projects.push((
+                    *row,
+                    f,
+                    get("所属乡镇"),
+                    get("业主单位"),
+                    get("县级联系领导"),
+                    get("牵头单位"),
+                    get("责任单位"),
+                )),
+                Err(e) => {
+                    for fe in e.0 {
+                        let col = column_of(&fe.field, &PROJECT_HEADERS, &PROJECT_FIELDS);
+                        let val = value_of(v, &PROJECT_HEADERS, &col).to_string();
+                        pr.add(*row, &col, &val, fe.message);
+                    }
+                }
+            }
+        }
+    }
+    let mut plans = vec![];
+    if let Some(s) = sheet(SHEET_PLANS) {
+        let mut pr = Problems {
+            sheet: SHEET_PLANS,
+            list: &mut problems,
+        };
+        let mut seen = HashSet::new();
+        for (row, v) in &s.rows {
+            let get = |c: &str| value_of(v, &PLAN_HEADERS, c).to_string();
+            let code = get("项目编号");
+            let year = match check_year("year", &get("年度")) {
+                Ok(y) => y,
+                Err(e) => {
+                    pr.add(*row, "年度", &get("年度"), e.message);
+                    continue;
+                }
+            };
+            if code.is_empty() {
+                pr.add(*row, "项目编号", "", "请填写项目编号");
+                continue;
+            }
+            if !seen.insert((code.clone(), year)) {
+                pr.add(
+                    *row,
+                    "项目编号",
+                    &code,
+                    format!("同一文件中该项目的{year}年度计划重复"),
+                );
+                continue;
+            }
+            let draft = PlanDraft {
+                category: get("年度类别"),
+                annual_plan_wan: get("年度计划投资（万元）"),
+                targets: get("年度目标"),
+                monthly_wan: (1..=12).map(|m| get(&format!("{m}月"))).collect(),
+            };
+            match draft.validate() {
+                Ok(f) => plans.push((*row, code, year, f)),
+                Err(e) => {
+                    for fe in e.0 {
+                        let col = column_of(&fe.field, &PLAN_HEADERS, &PLAN_FIELDS);
+                        let val = value_of(v, &PLAN_HEADERS, &col).to_string();
+                        pr.add(*row, &col, &val, fe.message);
+                    }
+                }
+            }
+        }
+    }
+    let mut reports = vec![];
+    if let Some(s) = sheet(SHEET_REPORTS) {
+        let mut pr = Problems {
+            sheet: SHEET_REPORTS,
+            list: &mut problems,
+        };
+        let mut seen = HashSet::new();
+        let this_month = ReportMonth::of(app.local_today());
+        for (row, v) in &s.rows {
+            let get = |c: &str| value_of(v, &REPORT_HEADERS, c).to_string();
+            let code = get("项目编号");
+            let month = match ReportMonth::parse("month", "报告月份", &get("报告月份")) {
+                Ok(m) if m <= this_month => m,
+                Ok(_) => {
+                    pr.add(*row, "报告月份", &get("报告月份"), "报告月份尚未开始");
+                    continue;
+                }
+                Err(e) => {
+                    pr.add(*row, "报告月份", &get("报告月份"), e.message);
+                    continue;
+                }
+            };
+            if code.is_empty() {
+                pr.add(*row, "项目编号", "", "请填写项目编号");
+                continue;
+            }
+            if !seen.insert((code.clone(), month)) {
+                pr.add(
+                    *row,
+                    "项目编号",
+                    &code,
+                    format!("同一文件中该项目{}的月报重复", month.chinese()),
+                );
+                continue;
+            }
+            let draft = ReportDraft {
+                month_investment_wan: get("本月完成投资（万元）"),
+                progress: get("形象进度"),
+                next_plan: String::new(),
+                problems: get("存在问题"),
+            };
+            match draft.validate() {
+                Ok(f) => reports.push((*row, code, month, f)),
+                Err(e) => {
+                    for fe in e.0 {
+                        let col = column_of(&fe.field, &REPORT_HEADERS, &REPORT_FIELDS);
+                        let val = value_of(v, &REPORT_HEADERS, &col).to_string();
+                        pr.add(*row, &col, &val, fe.message);
+                    }
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ImportError::Problems(problems));
+    }
+
+    // 2. One transaction; any problem found while writing rolls everything back.
+    let mut tx = app.db.begin_write().await?;
+    let now = app.now();
+    let mut sum = Summary::default();
+    let mut ids: HashMap<String, i64> = HashMap::new();
+    let mut units: HashMap<String, i64> = HashMap::new();
+    {
+        let mut pr = Problems {
+            sheet: SHEET_PROJECTS,
+            list: &mut problems,
+        };
+        for (row, f, township, owner, leader, lead, responsible) in &projects {
+            let code = f.code.clone().unwrap_or_default();
+            let township_id = unit_id(
+                &mut tx, &region, township, "township", &mut units, &mut sum, now,
+            )
+            .await?;
+            let owner_id = unit_id(
+                &mut tx,
+                &region,
+                owner,
+                "enterprise",
+                &mut units,
+                &mut sum,
+                now,
+            )
+            .await?;
+            let lead_id = unit_id(
+                &mut tx,
+                &region,
+                lead,
+                "department",
+                &mut units,
+                &mut sum,
+                now,
+            )
+            .await?;
+            let mut resp = vec![];
+            for name in responsible
+                .split(['、', ',', '，', ';', '；'])
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+            {
+                if let Some(id) = unit_id(
+                    &mut tx,
+                    &region,
+                    name,
+                    "department",
+                    &mut units,
+                    &mut sum,
+                    now,
+                )
+                .await?
+                {
+                    if !resp.contains(&id) {
+                        resp.push(id);
+                    }
+                }
+            }
+            let leader_id = match leader.trim() {
+                "" => None,
+                n => Some(
+                    match org::find_leader_by_name(&mut tx, region.as_str(), n).await? {
+                        Some(l) => l.id,
+                        None => {
+                            sum.leaders_created.push(n.to_string());
+                            org::insert_leader(&mut tx, region.as_str(), n, "", "", 100, now)
+                                .await?
+                        }
+                    },
+                ),
+            };
+            let threshold = crate::org::thresholds_in(&mut tx, &region)
+                .await?
+                .into_iter()
+                .find(|(c, _)| *c == f.industry.threshold_class())
+                .map(|(_, m)| m)
+                .unwrap_or_default();
+            let mut values = p::ProjectValues {
+                region_code: region.to_string(),
+                code: Some(code.clone()),
+                name: f.name.clone(),
+                national_code: f.national_code.clone(),
+                level: f.level.key().into(),
+                stage: f.stage.key().into(),
+                industry: f.industry.key().into(),
+                township_unit_id: township_id,
+                owner_unit_id: owner_id,
+                content_scale: f.content_scale.clone(),
+                total_investment_fen: f.total_investment.fen(),
+                funding_sources: String::new(),
+                planned_start: f.planned_start.map(|m| m.to_string()),
+                planned_completion: f.planned_completion.map(|m| m.to_string()),
+                actual_start: f.actual_start.map(|m| m.to_string()),
+                actual_completion: f.actual_completion.map(|m| m.to_string()),
+                leader_id,
+                lead_unit_id: lead_id,
+                parent_id: None,
+                location: String::new(),
+                tags: String::new(),
+                below_threshold: f.total_investment < threshold,
+            };
+            if let Some(nc) = &f.national_code {
+                if let Some(other) = p::national_code_owner(&mut tx, nc).await? {
+                    let mine = p::find_by_code(&mut tx, region.as_str(), &code)
+                        .await?
+                        .map(|x| x.id);
+                    if Some(other) != mine {
+                        pr.add(*row, "项目代码", nc, "项目代码已被其他项目使用");
+                        continue;
+                    }
+                }
+            }
+            match p::find_by_code(&mut tx, region.as_str(), &code).await? {
+                None => {
+                    let id = p::insert(&mut tx, &values, now).await?;
+                    p::set_responsible_units(&mut tx, id, &resp).await?;
+                    p::insert_stage_change(
+                        &mut tx,
+                        &p::NewStageChange {
+                            project_id: id,
+                            from_stage: None,
+                            to_stage: f.stage.key(),
+                            changed_on: &app.local_today().to_string(),
+                            reason: "Excel导入入库",
+                            user_id: None,
+                            username: &ctx.actor.username,
+                        },
+                        now,
+                    )
+                    .await?;
+                    ids.insert(code, id);
+                    sum.projects_created += 1;
+                }
+                Some(existing) => {
+                    // Keep what the sheet does not carry.
+                    values.funding_sources = existing.funding_sources.clone();
+                    values.location = existing.location.clone();
+                    values.tags = existing.tags.clone();
+                    values.parent_id = existing.parent_id;
+                    let old_resp: Vec<i64> = p::responsible_units(&mut tx, existing.id)
+                        .await?
+                        .into_iter()
+                        .map(|u| u.0)
+                        .collect();
+                    let from = Stage::from_key(&existing.stage).unwrap_or(Stage::Signed);
+                    if from != f.stage {
+                        if let Err(e) =
+                            check_stage_change(from, f.stage, f.actual_start, f.actual_completion)
+                        {
+                            pr.add(
+                                *row,
+                                "建设阶段",
+                                f.stage.label(),
+                                e.to_field_error().message,
+                            );
+                            continue;
+                        }
+                        p::insert_stage_change(
+                            &mut tx,
+                            &p::NewStageChange {
+                                project_id: existing.id,
+                                from_stage: Some(from.key()),
+                                to_stage: f.stage.key(),
+                                changed_on: &app.local_today().to_string(),
+                                reason: "Excel导入",
+                                user_id: None,
+                                username: &ctx.actor.username,
+                            },
+                            now,
+                        )
+                        .await?;
+                        p::change_stage(
+                            &mut tx,
+                            existing.id,
+                            existing.version,
+                            f.stage.key(),
+                            values.actual_start.as_deref(),
+                            values.actual_completion.as_deref(),
+                            now,
+                        )
+                        .await?;
+                    }
+                    let current = p::get(&mut tx, existing.id)
+                        .await?
+                        .ok_or(ServiceError::NotFound)?;
+                    let unchanged = crate::projects::values_of_row(&current) == values && {
+                        let mut a = old_resp.clone();
+                        a.sort();
+                        let mut b = resp.clone();
+                        b.sort();
+                        a == b
+                    };
+                    if unchanged && from == f.stage {
+                        sum.projects_unchanged += 1;
+                    } else {
+                        if crate::projects::values_of_row(&current) != values {
+                            p::update(&mut tx, current.id, current.version, &values, now).await?;
+                        }
+                        p::set_responsible_units(&mut tx, current.id, &resp).await?;
+                        sum.projects_updated += 1;
+                    }
+                    ids.insert(code, existing.id);
+                }
+            }
+        }
+    }
+    {
+        let mut pr = Problems {
+            sheet: SHEET_PLANS,
+            list: &mut problems,
+        };
+        for (row, code, year, f) in &plans {
+            let Some(id) = project_id(&mut tx, &region, code, &ids).await? else {
+                pr.add(
+                    *row,
+                    "项目编号",
+                    code,
+                    "项目编号在项目库中不存在（可在同一文件的“项目库”表中一并导入）",
+                );
+                continue;
+            };
+            let monthly = crate::dispatch::monthly_to_text(&f.monthly);
+            let values = d::PlanValues {
+                category: f.category.key(),
+                annual_plan_fen: f.annual_plan.fen(),
+                targets: &f.targets,
+                monthly_fen: &monthly,
+            };
+            match d::get_plan(&mut tx, id, *year as i64).await? {
+                None => {
+                    if d::plan_year(&mut tx, region.as_str(), *year as i64)
+                        .await?
+                        .is_some_and(|y| y.frozen_at.is_some())
+                    {
+                        pr.add(
+                            *row,
+                            "年度",
+                            &year.to_string(),
+                            format!("{year}年度计划已下达，新增项目请在系统中填写原因后录入"),
+                        );
+                        continue;
+                    }
+                    d::insert_plan(&mut tx, id, *year as i64, &values, now).await?;
+                    sum.plans_created += 1;
+                }
+                Some(old) => {
+                    if old.category == values.category
+                        && old.annual_plan_fen == values.annual_plan_fen
+                        && old.targets == values.targets
+                        && old.monthly_fen == values.monthly_fen
+                    {
+                        sum.plans_unchanged += 1;
+                        continue;
+                    }
+                    if d::plan_year(&mut tx, region.as_str(), *year as i64)
+                        .await?
+                        .is_some_and(|y| y.frozen_at.is_some())
+                    {
+                        pr.add(
+                            *row,
+                            "年度计划投资（万元）",
+                            &f.annual_plan.wan_2dp(),
+                            format!("{year}年度计划已下达，修改须在系统中填写原因"),
+                        );
+                        continue;
+                    }
+                    d::update_plan(&mut tx, old.id, old.version, &values, now).await?;
+                    sum.plans_updated += 1;
+                }
+            }
+        }
+    }
+    {
+        let mut pr = Problems {
+            sheet: SHEET_REPORTS,
+            list: &mut problems,
+        };
+        for (row, code, month, f) in &reports {
+            let Some(id) = project_id(&mut tx, &region, code, &ids).await? else {
+                pr.add(*row, "项目编号", code, "项目编号在项目库中不存在");
+                continue;
+            };
+            let values = d::ReportValues {
+                month_investment_fen: f.month_investment.fen(),
+                progress: &f.progress,
+                next_plan: &f.next_plan,
+                problems: &f.problems,
+            };
+            let m = month.to_string();
+            match d::get_report(&mut tx, id, &m).await? {
+                None => {
+                    let rid = d::insert_report(
+                        &mut tx,
+                        id,
+                        &m,
+                        "approved",
+                        &values,
+                        &app.local_today().to_string(),
+                        &ctx.actor.username,
+                        now,
+                    )
+                    .await?;
+                    d::review_report(&mut tx, rid, 1, "approved", "", &ctx.actor.username, now)
+                        .await?;
+                    sum.reports_created += 1;
+                }
+                Some(old) => {
+                    let same = old.month_investment_fen == values.month_investment_fen
+                        && old.progress == f.progress
+                        && old.problems == f.problems;
+                    if same && old.status == "approved" {
+                        sum.reports_unchanged += 1;
+                        continue;
+                    }
+                    if old.status == "approved" {
+                        // A change of an approved month is a revision: the old figures are kept.
+                        d::insert_report_revision(
+                            &mut tx,
+                            &old,
+                            "Excel导入更正",
+                            None,
+                            &ctx.actor.username,
+                            now,
+                        )
+                        .await?;
+                        d::update_report(
+                            &mut tx,
+                            old.id,
+                            old.version,
+                            "approved",
+                            &values,
+                            &old.submitted_by,
+                            old.revision + 1,
+                            now,
+                        )
+                        .await?;
+                        sum.reports_revised += 1;
+                    } else {
+                        d::update_report(
+                            &mut tx,
+                            old.id,
+                            old.version,
+                            "approved",
+                            &values,
+                            &ctx.actor.username,
+                            old.revision,
+                            now,
+                        )
+                        .await?;
+                        d::review_report(
+                            &mut tx,
+                            old.id,
+                            old.version + 1,
+                            "approved",
+                            "",
+                            &ctx.actor.username,
+                            now,
+                        )
+                        .await?;
+                        sum.reports_created += 1;
+                    }
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        tx.rollback().await?;
+        return Err(ImportError::Problems(problems));
+    }
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "import",
+        "workbook",
+        None,
+        None::<&()>,
+        Some(&sum),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(sum)
+}
+
+async fn project_id(
+    tx: &mut Tx,
+    region: &RegionCode,
+    code: &str,
+    ids: &HashMap<String, i64>,
+) -> Result<Option<i64>, ImportError> {
+    if let Some(id) = ids.get(code) {
+        return Ok(Some(*id));
+    }
+    Ok(p::find_by_code(tx, region.as_str(), code)
+        .await?
+        .map(|x| x.id))
+}
+
+/// A unit by name in the region, created (with `kind`) when new.
+async fn unit_id(
+    tx: &mut Tx,
+    region: &RegionCode,
+    name: &str,
+    kind: &'static str,
+    cache: &mut HashMap<String, i64>,
+    sum: &mut Summary,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<i64>, ImportError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    if let Some(id) = cache.get(name) {
+        return Ok(Some(*id));
+    }
+    let id = match org::find_unit_by_name(tx, region.as_str(), name).await? {
+        Some(u) => u.id,
+        None => {
+            if name.chars().count() > 60 {
+                return Err(ImportError::Problems(vec![Problem {
+                    sheet: SHEET_PROJECTS.into(),
+                    row: 0,
+                    column: "单位".into(),
+                    value: name.chars().take(60).collect(),
+                    reason: "单位名称不能超过60个字".into(),
+                }]));
+            }
+            sum.units_created.push(name.to_string());
+            org::insert_unit(
+                tx,
+                &org::NewUnit {
+                    region_code: region.as_str(),
+                    name,
+                    kind,
+                    contact: "",
+                    phone: "",
+                    sort_order: 100,
+                },
+                now,
+            )
+            .await?
+        }
+    };
+    cache.insert(name.to_string(), id);
+    Ok(Some(id))
+}
