@@ -380,10 +380,9 @@ pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summar
                     now,
                 )
                 .await?
+                    && !resp.contains(&id)
                 {
-                    if !resp.contains(&id) {
-                        resp.push(id);
-                    }
+                    resp.push(id);
                 }
             }
             let leader_id = match leader.trim() {
@@ -429,15 +428,15 @@ pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summar
                 tags: String::new(),
                 below_threshold: f.total_investment < threshold,
             };
-            if let Some(nc) = &f.national_code {
-                if let Some(other) = p::national_code_owner(&mut tx, nc).await? {
-                    let mine = p::find_by_code(&mut tx, region.as_str(), &code)
-                        .await?
-                        .map(|x| x.id);
-                    if Some(other) != mine {
-                        pr.add(*row, "项目代码", nc, "项目代码已被其他项目使用");
-                        continue;
-                    }
+            if let Some(nc) = &f.national_code
+                && let Some(other) = p::national_code_owner(&mut tx, nc).await?
+            {
+                let mine = p::find_by_code(&mut tx, region.as_str(), &code)
+                    .await?
+                    .map(|x| x.id);
+                if Some(other) != mine {
+                    pr.add(*row, "项目代码", nc, "项目代码已被其他项目使用");
+                    continue;
                 }
             }
             match p::find_by_code(&mut tx, region.as_str(), &code).await? {

@@ -28,11 +28,11 @@ fn workbook(projects: &[Vec<&str>], plans: &[Vec<&str>], reports: &[Vec<&str>]) 
         for (r, row) in rows.iter().enumerate() {
             for (c, v) in row.iter().enumerate() {
                 // amounts as numbers, like a person's sheet
-                if let Ok(n) = v.parse::<f64>() {
-                    if headers[c].contains("万元") {
-                        ws.write_number(r as u32 + 1, c as u16, n).unwrap();
-                        continue;
-                    }
+                if let Ok(n) = v.parse::<f64>()
+                    && headers[c].contains("万元")
+                {
+                    ws.write_number(r as u32 + 1, c as u16, n).unwrap();
+                    continue;
                 }
                 ws.write_string(r as u32 + 1, c as u16, *v).unwrap();
             }
