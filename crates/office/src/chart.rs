@@ -41,8 +41,114 @@ pub fn bar_svg(items: &[(String, f64)], unit: &str) -> String {
     s
 }
 
+/// A line chart of series over `x_labels`; missing points (None) end a series' line.
+/// Each series: (name, colour as #rrggbb, dashed, values).
+pub fn line_svg(
+    x_labels: &[String],
+    series: &[(&str, &str, bool, Vec<Option<f64>>)],
+    unit: &str,
+) -> String {
+    let (w, h, left, right, top, bottom) = (640.0, 280.0, 70.0, 20.0, 20.0, 50.0);
+    let max = series
+        .iter()
+        .flat_map(|s| s.3.iter().flatten())
+        .fold(0.0f64, |a, b| a.max(*b))
+        .max(1.0);
+    let n = x_labels.len().max(2) as f64;
+    let x = |i: usize| left + (w - left - right) * i as f64 / (n - 1.0);
+    let y = |v: f64| top + (h - top - bottom) * (1.0 - v / max);
+    let mut s = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" style="max-width:{w}px" role="img" aria-label="折线图">"#
+    );
+    for k in 0..=4 {
+        let v = max * k as f64 / 4.0;
+        s.push_str(&format!(
+            r##"<line x1="{left}" x2="{x2}" y1="{yy:.1}" y2="{yy:.1}" stroke="#e0e0e0"/><text x="{tx}" y="{ty:.1}" font-size="11" text-anchor="end" fill="#5e6b7a">{v:.0}</text>"##,
+            x2 = w - right,
+            yy = y(v),
+            tx = left - 6.0,
+            ty = y(v) + 4.0
+        ));
+    }
+    for (i, l) in x_labels.iter().enumerate() {
+        s.push_str(&format!(r##"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle" fill="#5e6b7a">{}</text>"##, x(i), h - bottom + 16.0, esc(l)));
+    }
+    s.push_str(&format!(
+        r##"<text x="6" y="{}" font-size="11" fill="#5e6b7a">{}</text>"##,
+        top - 6.0,
+        esc(unit)
+    ));
+    for (si, (name, colour, dashed, values)) in series.iter().enumerate() {
+        let pts: Vec<String> = values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| format!("{:.1},{:.1}", x(i), y(v))))
+            .collect();
+        if !pts.is_empty() {
+            s.push_str(&format!(
+                r#"<polyline fill="none" stroke="{colour}" stroke-width="2.5"{} points="{}"/>"#,
+                if *dashed {
+                    r#" stroke-dasharray="6 4""#
+                } else {
+                    ""
+                },
+                pts.join(" ")
+            ));
+        }
+        let lx = left + si as f64 * 150.0;
+        s.push_str(&format!(
+            r##"<line x1="{lx}" x2="{:.0}" y1="{ly}" y2="{ly}" stroke="{colour}" stroke-width="3"{}/><text x="{:.0}" y="{}" font-size="12" fill="#1d2733">{}</text>"##,
+            lx + 24.0,
+            if *dashed { r#" stroke-dasharray="6 4""# } else { "" },
+            lx + 30.0,
+            h - 8.0,
+            esc(name),
+            ly = h - 12.0
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn line_chart_skips_missing_points() {
+        let labels: Vec<String> = (1..=12).map(|m| format!("{m}月")).collect();
+        let s = super::line_svg(
+            &labels,
+            &[
+                (
+                    "计划",
+                    "#999999",
+                    true,
+                    (1..=12).map(|m| Some(m as f64)).collect(),
+                ),
+                (
+                    "完成",
+                    "#1f4e8c",
+                    false,
+                    (1..=12).map(|m| (m <= 6).then_some(m as f64)).collect(),
+                ),
+            ],
+            "万元",
+        );
+        assert_eq!(s.matches("<polyline").count(), 2);
+        let actual = s.split("<polyline").nth(2).unwrap();
+        assert_eq!(
+            actual
+                .split("points=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .split(' ')
+                .count(),
+            6
+        );
+    }
+
     #[test]
     fn escapes_labels() {
         let s = super::bar_svg(&[("<b>".into(), 3.0), ("在建".into(), 5.0)], "个");

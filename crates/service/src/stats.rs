@@ -144,3 +144,217 @@ mod tests {
         assert_eq!(super::trim_yi(Money::from_wan_int(10_000)), "1");
     }
 }
+
+/// What the dashboard shows for a year, over the projects the actor may see.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dashboard {
+    pub year: i32,
+    /// (label, projects, annual plan, approved so far)
+    pub by_category: Vec<(String, usize, Money, Money)>,
+    pub by_level: Vec<(String, usize, Money, Money)>,
+    /// Month 1..=12: (cumulative plan, cumulative approved) of 在建 entries; approved is None
+    /// for months not yet reported.
+    pub monthly: Vec<(Money, Option<Money>)>,
+    /// Approved investment by industry (在建).
+    pub by_industry: Vec<(String, Money)>,
+    /// Planned projects by township.
+    pub by_township: Vec<(String, usize)>,
+    /// Red projects of the latest published issue of the year: (name, reasons).
+    pub red_list: Vec<(String, String)>,
+    pub red_issue: Option<String>,
+    /// The month whose reports are due now, and who has not reported it.
+    pub missing_month: ReportMonthLabel,
+    pub missing: Vec<(String, usize)>,
+    pub last_approved_month: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportMonthLabel(pub String);
+
+pub async fn dashboard(app: &App, ctx: &Ctx, year: Option<i32>) -> Result<Dashboard> {
+    require(ctx, Action::ViewProject)?;
+    use keyproj_domain::ReportMonth;
+    use keyproj_domain::authz::{ListScope, project_list_scope};
+    let today = ReportMonth::of(app.local_today());
+    let (region, unit, owner) = match project_list_scope(&ctx.actor) {
+        ListScope::Region(r) => (r, None, false),
+        ListScope::Unit { region, unit_id } => (region, Some(unit_id), false),
+        ListScope::Owner { region, unit_id } => (region, Some(unit_id), true),
+        ListScope::Nothing => return Err(crate::ServiceError::Forbidden),
+    };
+    let mut tx = app.db.begin_read().await?;
+    let year = match year {
+        Some(y) => y,
+        None => repo::latest_plan_year(&mut tx, &region, today.year() as i64)
+            .await?
+            .map(|y| y as i32)
+            .unwrap_or(today.year()),
+    };
+    let lines = repo::plan_lines(&mut tx, &region, year as i64, unit, owner).await?;
+    let amounts = repo::approved_amounts(
+        &mut tx,
+        &region,
+        &format!("{year}-01"),
+        &format!("{year}-12"),
+    )
+    .await?;
+    let ids: std::collections::HashSet<i64> = lines.iter().map(|l| l.project_id).collect();
+    let done_of = |pid: i64| {
+        amounts
+            .iter()
+            .filter(|(p, _, _)| *p == pid)
+            .map(|(_, _, f)| *f)
+            .sum::<i64>()
+    };
+    let group = |key: &dyn Fn(&repo::PlanLine) -> String,
+                 order: &[String]|
+     -> Vec<(String, usize, Money, Money)> {
+        order
+            .iter()
+            .map(|k| {
+                let ls: Vec<_> = lines.iter().filter(|l| &key(l) == k).collect();
+                (
+                    k.clone(),
+                    ls.len(),
+                    Money::from_fen(ls.iter().map(|l| l.annual_plan_fen).sum()),
+                    Money::from_fen(ls.iter().map(|l| done_of(l.project_id)).sum()),
+                )
+            })
+            .filter(|g| g.1 > 0)
+            .collect()
+    };
+    use keyproj_domain::plan::YearCategory;
+    use keyproj_domain::project::Level;
+    let cat_label = |l: &repo::PlanLine| {
+        YearCategory::from_key(&l.category)
+            .map(|c| c.label().to_string())
+            .unwrap_or_default()
+    };
+    let by_category = group(
+        &cat_label,
+        &YearCategory::ALL
+            .iter()
+            .map(|c| c.label().to_string())
+            .collect::<Vec<_>>(),
+    );
+    let lvl_label = |l: &repo::PlanLine| {
+        Level::from_key(&l.level)
+            .map(|c| c.label().to_string())
+            .unwrap_or_default()
+    };
+    let by_level = group(
+        &lvl_label,
+        &Level::ALL
+            .iter()
+            .map(|c| c.label().to_string())
+            .collect::<Vec<_>>(),
+    );
+
+    let uc: Vec<_> = lines
+        .iter()
+        .filter(|l| l.category == "under_construction")
+        .collect();
+    let last_approved_month = amounts
+        .iter()
+        .filter(|(p, _, _)| ids.contains(p))
+        .filter_map(|(_, m, _)| ReportMonth::parse("m", "m", m).ok())
+        .map(|m| m.month())
+        .max();
+    let mut monthly = vec![];
+    for m in 1..=12u32 {
+        let plan: i64 = uc
+            .iter()
+            .map(|l| {
+                let split = crate::dispatch::monthly_from_text(&l.monthly_fen);
+                if split.len() == 12 {
+                    split.iter().take(m as usize).map(|x| x.fen()).sum()
+                } else {
+                    (l.annual_plan_fen as i128 * m as i128 / 12) as i64
+                }
+            })
+            .sum();
+        let actual = last_approved_month.filter(|last| m <= *last).map(|_| {
+            Money::from_fen(
+                amounts
+                    .iter()
+                    .filter(|(p, mo, _)| {
+                        uc.iter().any(|l| l.project_id == *p)
+                            && ReportMonth::parse("m", "m", mo).is_ok_and(|x| x.month() <= m)
+                    })
+                    .map(|(_, _, f)| *f)
+                    .sum(),
+            )
+        });
+        monthly.push((Money::from_fen(plan), actual));
+    }
+    // Industry and township come from the project records.
+    let mut by_industry: Vec<(String, Money)> = vec![];
+    let mut by_township: Vec<(String, usize)> = vec![];
+    for l in &lines {
+        let Some(p) = keyproj_db::repo::projects::get(&mut tx, l.project_id).await? else {
+            continue;
+        };
+        let ind = keyproj_domain::project::Industry::from_key(&p.industry)
+            .map(|i| i.label().to_string())
+            .unwrap_or_default();
+        if l.category == "under_construction" {
+            match by_industry.iter_mut().find(|x| x.0 == ind) {
+                Some(x) => x.1 = Money::from_fen(x.1.fen() + done_of(l.project_id)),
+                None => by_industry.push((ind, Money::from_fen(done_of(l.project_id)))),
+            }
+        }
+        let town = p.township_name.unwrap_or_else(|| "（未填）".into());
+        match by_township.iter_mut().find(|x| x.0 == town) {
+            Some(x) => x.1 += 1,
+            None => by_township.push((town, 1)),
+        }
+    }
+    by_industry.sort_by(|a, b| b.1.cmp(&a.1));
+    by_township.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    by_township.truncate(12);
+    let (red_list, red_issue) = match repo::list_issues(&mut tx, &region)
+        .await?
+        .into_iter()
+        .find(|i| i.year == year as i64)
+    {
+        Some(i) => {
+            let rows = repo::issue_lines(&mut tx, i.id).await?;
+            (
+                rows.into_iter()
+                    .filter(|r| r.colour == "red" && ids.contains(&r.project_id))
+                    .map(|r| (r.name, r.reasons))
+                    .collect(),
+                Some(format!("{}年第{}期", i.year, i.number)),
+            )
+        }
+        None => (vec![], None),
+    };
+    drop(tx);
+    let due_month = ReportMonth::new(
+        if today.month() == 1 {
+            today.year() - 1
+        } else {
+            today.year()
+        },
+        if today.month() == 1 {
+            12
+        } else {
+            today.month() - 1
+        },
+    )
+    .unwrap_or(today);
+    let overview = crate::dispatch::month_overview(app, ctx, due_month).await?;
+    Ok(Dashboard {
+        year,
+        by_category,
+        by_level,
+        monthly,
+        by_industry,
+        by_township,
+        red_list,
+        red_issue,
+        missing_month: ReportMonthLabel(due_month.chinese()),
+        missing: overview.missing_by_unit,
+        last_approved_month,
+    })
+}

@@ -390,3 +390,58 @@ async fn plan_report_approve_publish_board() {
     shot(&c, "19-board-leaders").await;
     c.close().await.unwrap();
 }
+
+/// The demo county as a person sees it: the dashboard with its charts, the ninth colour table
+/// of 2022 and the annual figures. Screenshots only assert what the page must say.
+#[tokio::test]
+async fn demo_county_pages() {
+    let Some((c, _driver)) = browser().await else {
+        return;
+    };
+    let t = TestDb::sqlite().await;
+    let app = keyproj_service::App::new(t.db.clone(), keyproj_service::Config::default());
+    keyproj_service::demo::load(&app).await.unwrap();
+    keyproj_service::users::set_password_cli(&app, "staff", Some(PW))
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = keyproj_web::AppState {
+        app: app.clone(),
+        secure_cookies: false,
+        trust_proxy: false,
+    };
+    tokio::spawn(async move { keyproj_web::serve(state, listener).await.unwrap() });
+    sign_in(&c, &base, "staff").await;
+    c.goto(&format!("{base}/?year=2022")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("done-rate"))
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "done-rate").await, "98.0%");
+    shot(&c, "20-dashboard-2022").await;
+    c.goto(&format!("{base}/stats/annual?year=2022"))
+        .await
+        .unwrap();
+    assert!(
+        text(&c, "annual-text")
+            .await
+            .contains("45个在建重点项目完成投资38.2亿元，占年投资计划98%")
+    );
+    shot(&c, "21-annual-2022").await;
+    let issues = keyproj_service::colour::issues(
+        &app,
+        &keyproj_domain::RegionCode::parse("430922").unwrap(),
+    )
+    .await
+    .unwrap();
+    c.goto(&format!("{base}/colour/issues/{}", issues[0].id))
+        .await
+        .unwrap();
+    assert_eq!(
+        text(&c, "issue-title").await,
+        "桃江县2022年重点建设项目进度分色表（第9期）"
+    );
+    shot(&c, "22-issue-9").await;
+    c.close().await.unwrap();
+}

@@ -529,7 +529,7 @@ async fn stage_changes_and_audit_chain_verification() {
 async fn pages_render_for_each_role() {
     let h = harness(TestDb::sqlite().await).await;
     for (user, path, must) in [
-        ("staff", "/", "项目总数"),
+        ("staff", "/", "在库项目"),
         (
             "staff",
             "/projects?stage=preliminary&sort=name",

@@ -863,3 +863,19 @@ pub async fn issue_lines(tx: &mut Tx, issue_id: i64) -> Result<Vec<IssueLine>, D
         .fetch_all(c)
         .await)?)
 }
+
+/// The latest plan year at or before `year` in a region (dashboards open on it).
+pub async fn latest_plan_year(
+    tx: &mut Tx,
+    region: &RegionCode,
+    year: i64,
+) -> Result<Option<i64>, DbError> {
+    let (lo, hi) = region.subtree_range();
+    const SQL: &str = "SELECT MAX(pl.year) FROM plans pl JOIN projects p ON p.id = pl.project_id WHERE p.region_code >= $1 AND p.region_code < $2 AND pl.year <= $3";
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, Option<i64>>(SQL)
+        .bind(lo)
+        .bind(hi)
+        .bind(year)
+        .fetch_one(c)
+        .await)?)
+}

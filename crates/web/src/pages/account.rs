@@ -200,25 +200,43 @@ pub(super) struct DashboardPage {
     /// (key, count, label, 万元)
     stages: Vec<(&'static str, i64, &'static str, String)>,
     by_stage_svg: String,
+    year: i32,
+    /// (label, projects, plan 万元, done 万元, rate)
+    by_category: Vec<(String, usize, String, String, String)>,
+    by_level: Vec<(String, usize, String, String, String)>,
+    monthly_svg: String,
+    industry_svg: String,
+    township_svg: String,
+    red_list: Vec<(String, String)>,
+    red_issue: String,
+    missing_month: String,
+    missing: Vec<(String, usize)>,
+    baseline: String,
+    done_rate: String,
 }
 
 pub(super) async fn dashboard(
     State(s): State<AppState>,
     signed: Signed,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
     if !allowed(&signed, Action::ViewProject) {
         // Administrators have no business data: send them to their own page.
-        let to = if signed.info.actor.has(Role::AuditAdmin) {
+        let a = &signed.info.actor;
+        let to = if a.has(Role::AuditAdmin) {
             "/audit"
-        } else if signed.info.actor.has(Role::SystemAdmin)
-            || signed.info.actor.has(Role::SecurityAdmin)
-        {
+        } else if a.has(Role::SystemAdmin) || a.has(Role::SecurityAdmin) {
             "/admin/users"
         } else {
             "/tokens"
         };
         return Ok(Redirect::to(to).into_response());
     }
+    let year = query_pairs(q.as_deref())
+        .get("year")
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y));
     let summary = projects::stage_summary(&s.app, &signed.ctx).await?;
     let n: i64 = summary.iter().map(|x| x.1).sum();
     let fen: i64 = summary.iter().map(|x| x.2.fen()).sum();
@@ -230,12 +248,76 @@ pub(super) async fn dashboard(
         .iter()
         .map(|s| (s.2.to_string(), s.1 as f64))
         .collect();
+    let d = keyproj_service::stats::dashboard(&s.app, &signed.ctx, year).await?;
+    let rate = |plan: keyproj_domain::Money, done: keyproj_domain::Money| {
+        keyproj_domain::money::percent_1dp(done.fen(), plan.fen())
+            .map(|r| format!("{r}%"))
+            .unwrap_or_else(|| "—".into())
+    };
+    let rows = |g: &[(String, usize, keyproj_domain::Money, keyproj_domain::Money)]| {
+        g.iter()
+            .map(|(l, n, p, d)| (l.clone(), *n, p.wan_2dp(), d.wan_2dp(), rate(*p, *d)))
+            .collect()
+    };
+    let labels: Vec<String> = (1..=12).map(|m| format!("{m}月")).collect();
+    let yi = |m: &keyproj_domain::Money| m.fen() as f64 / 10_000_000_000.0;
+    let plan: Vec<Option<f64>> = d.monthly.iter().map(|(p, _)| Some(yi(p))).collect();
+    let actual: Vec<Option<f64>> = d.monthly.iter().map(|(_, a)| a.as_ref().map(yi)).collect();
+    let monthly_svg = keyproj_office::chart::line_svg(
+        &labels,
+        &[
+            ("计划累计", "#9e9e9e", true, plan),
+            ("完成累计（已审核）", "#1f4e8c", false, actual),
+        ],
+        "亿元",
+    );
+    let industry: Vec<(String, f64)> = d
+        .by_industry
+        .iter()
+        .map(|(l, m)| (l.clone(), (m.fen() / 1_000_000) as f64))
+        .collect();
+    let township: Vec<(String, f64)> = d
+        .by_township
+        .iter()
+        .map(|(l, n)| (l.clone(), *n as f64))
+        .collect();
+    let uc = d.by_category.iter().find(|c| c.0 == "在建");
+    let (baseline, done_rate) = match (d.last_approved_month, uc) {
+        (Some(m), Some(c)) => (
+            format!(
+                "{}%",
+                keyproj_domain::colour::bp_percent((m as i64 * 10000 + 6) / 12)
+            ),
+            rate(c.2, c.3),
+        ),
+        _ => ("—".into(), "—".into()),
+    };
     Ok(DashboardPage {
         chrome: Chrome::new(&signed, "home"),
         total_count: n,
         total_wan: views::wan(fen),
         by_stage_svg: keyproj_office::chart::bar_svg(&bars, "个"),
         stages,
+        year: d.year,
+        by_category: rows(&d.by_category),
+        by_level: rows(&d.by_level),
+        monthly_svg,
+        industry_svg: if industry.is_empty() {
+            String::new()
+        } else {
+            keyproj_office::chart::bar_svg(&industry, "万元")
+        },
+        township_svg: if township.is_empty() {
+            String::new()
+        } else {
+            keyproj_office::chart::bar_svg(&township, "个")
+        },
+        red_list: d.red_list,
+        red_issue: d.red_issue.unwrap_or_default(),
+        missing_month: d.missing_month.0,
+        missing: d.missing,
+        baseline,
+        done_rate,
     }
     .into_response())
 }
