@@ -309,7 +309,7 @@ pub async fn dashboard(app: &App, ctx: &Ctx, year: Option<i32>) -> Result<Dashbo
             None => by_township.push((town, 1)),
         }
     }
-    by_industry.sort_by(|a, b| b.1.cmp(&a.1));
+    by_industry.sort_by_key(|x| std::cmp::Reverse(x.1));
     by_township.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     by_township.truncate(12);
     let (red_list, red_issue) = match repo::list_issues(&mut tx, &region)
