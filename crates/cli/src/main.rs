@@ -151,6 +151,7 @@ struct FileConfig {
     lockout_minutes: Option<i64>,
     secure_cookies: Option<bool>,
     trust_proxy: Option<bool>,
+    files_dir: Option<PathBuf>,
 }
 
 struct Settings {
@@ -225,6 +226,9 @@ fn settings(cli: &Cli, bind_flag: Option<&String>) -> Result<Settings> {
         audit_key: audit_key(&key_file)?,
         ..Config::default()
     };
+    if let Some(d) = env_or("KEYPROJ_FILES_DIR", file.files_dir) {
+        cfg.files_dir = d;
+    }
     if let Some(m) = env_or("KEYPROJ_SESSION_IDLE_MINUTES", file.session_idle_minutes) {
         cfg.session.idle = chrono::Duration::minutes(m);
     }

@@ -409,6 +409,24 @@ pub const TABLES: &[TableSpec] = &[
         self_refs: &[],
         identity: true,
     },
+    TableSpec {
+        name: "report_photos",
+        columns: &[
+            ("id", I64, false),
+            ("project_id", I64, false),
+            ("month", Text, false),
+            ("object_key", Text, false),
+            ("thumb_key", Text, false),
+            ("width", I64, false),
+            ("height", I64, false),
+            ("size_bytes", I64, false),
+            ("uploaded_by", Text, false),
+            ("at", Time, false),
+        ],
+        order_by: "id",
+        self_refs: &[],
+        identity: true,
+    },
 ];
 
 #[derive(Debug, Clone)]

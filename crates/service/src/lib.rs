@@ -9,6 +9,7 @@ pub mod demo;
 pub mod dispatch;
 pub mod import;
 pub mod org;
+pub mod photos;
 pub mod projects;
 pub mod stats;
 pub mod users;
@@ -61,6 +62,9 @@ pub struct Config {
     pub audit_key: Vec<u8>,
     /// The deployment's home region (the reference county by default).
     pub default_region: RegionCode,
+    /// Where uploaded files (site photos) are kept: a local directory, shared by instances
+    /// through a network mount when several run.
+    pub files_dir: std::path::PathBuf,
 }
 
 impl Default for Config {
@@ -70,6 +74,7 @@ impl Default for Config {
             password: PasswordPolicy::default(),
             audit_key: b"keyproj-development-key".to_vec(),
             default_region: RegionCode::parse("430922").expect("valid"),
+            files_dir: std::path::PathBuf::from("keyproj-files"),
         }
     }
 }

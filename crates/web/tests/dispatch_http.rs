@@ -515,3 +515,127 @@ async fn import_page_reports_every_problem_and_writes_nothing() {
         );
     }
 }
+
+#[tokio::test]
+async fn site_photos_are_checked_re_encoded_and_private() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let [p1, _] = h.projects;
+        let owner = h.signed_in("owner").await;
+        let page = owner
+            .get(format!("{}/reports/{p1}/2026-10", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden(&page, "csrf");
+        let form = |bytes: Vec<u8>, name: &str| {
+            reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .part(
+                    "photo",
+                    reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+                )
+        };
+        // a PDF named like a photo is refused by its content
+        let r = owner
+            .post(format!("{}/reports/{p1}/2026-10/photos", h.base))
+            .multipart(form(b"%PDF-1.7 ...".to_vec(), "site.jpg"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("只能上传 JPEG、PNG 或 WebP 格式的照片")
+        );
+        // a real PNG is stored as a JPEG
+        let mut png = std::io::Cursor::new(vec![]);
+        image_png(&mut png);
+        let r = owner
+            .post(format!("{}/reports/{p1}/2026-10/photos", h.base))
+            .multipart(form(png.into_inner(), "现场.png"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let page = owner
+            .get(format!("{}/reports/{p1}/2026-10", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let id: i64 = page
+            .split("/photos/")
+            .nth(1)
+            .unwrap()
+            .split(['"', '?'])
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let img = owner
+            .get(format!("{}/photos/{id}", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(img.headers()["content-type"], "image/jpeg");
+        let bytes = img.bytes().await.unwrap();
+        assert_eq!(&bytes[..3], &[0xFF, 0xD8, 0xFF]);
+        assert_eq!(
+            status(&owner, &format!("{}/photos/{id}?thumb=1", h.base)).await,
+            StatusCode::OK
+        );
+        // another unit cannot see it, nor anyone signed out
+        let jt = h.signed_in("jtju").await;
+        assert_eq!(
+            status(&jt, &format!("{}/photos/{id}", h.base)).await,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            status(&client(), &format!("{}/photos/{id}", h.base)).await,
+            StatusCode::SEE_OTHER
+        );
+        // and may not upload to it
+        let page = jt
+            .get(format!("{}/reports?month=2026-10", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let jt_csrf = hidden(&page, "csrf");
+        let f = reqwest::multipart::Form::new().text("csrf", jt_csrf).part(
+            "photo",
+            reqwest::multipart::Part::bytes(vec![0xFF, 0xD8, 0xFF, 0]).file_name("x.jpg"),
+        );
+        assert_eq!(
+            jt.post(format!("{}/reports/{p1}/2026-10/photos", h.base))
+                .multipart(f)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
+fn image_png(out: &mut std::io::Cursor<Vec<u8>>) {
+    // The smallest real image: a valid 1×1 PNG.
+    const PNG_1X1: &[u8] = &[
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90,
+        0x77, 0x53, 0xDE, 0x00, 0x00, 0x00, 0x0C, 0x49, 0x44, 0x41, 0x54, 0x08, 0xD7, 0x63, 0xF8,
+        0xCF, 0xC0, 0x00, 0x00, 0x03, 0x01, 0x01, 0x00, 0x18, 0xDD, 0x8D, 0xB0, 0x00, 0x00, 0x00,
+        0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    ];
+    out.get_mut().extend_from_slice(PNG_1X1);
+}

@@ -879,3 +879,78 @@ pub async fn latest_plan_year(
         .fetch_one(c)
         .await)?)
 }
+
+// --- photos ------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct PhotoRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub month: String,
+    pub object_key: String,
+    pub thumb_key: String,
+    pub width: i64,
+    pub height: i64,
+    pub size_bytes: i64,
+    pub uploaded_by: String,
+    pub at: DateTime<Utc>,
+}
+
+const PHOTO_COLS: &str =
+    "id, project_id, month, object_key, thumb_key, width, height, size_bytes, uploaded_by, at";
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_photo(
+    tx: &mut Tx,
+    project_id: i64,
+    month: &str,
+    key: &str,
+    thumb: &str,
+    width: i64,
+    height: i64,
+    size: i64,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    const SQL: &str = "INSERT INTO report_photos (project_id, month, object_key, thumb_key, width, height, size_bytes, uploaded_by, at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(project_id)
+        .bind(month)
+        .bind(key)
+        .bind(thumb)
+        .bind(width)
+        .bind(height)
+        .bind(size)
+        .bind(by)
+        .bind(now)
+        .fetch_one(c)
+        .await)?)
+}
+
+pub async fn photos_of(
+    tx: &mut Tx,
+    project_id: i64,
+    month: &str,
+) -> Result<Vec<PhotoRow>, DbError> {
+    let sql = format!(
+        "SELECT {PHOTO_COLS} FROM report_photos WHERE project_id = $1 AND month = $2 ORDER BY id"
+    );
+    Ok(run!(tx, |c| sqlx::query_as::<_, PhotoRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(project_id)
+    .bind(month)
+    .fetch_all(c)
+    .await)?)
+}
+
+pub async fn get_photo(tx: &mut Tx, id: i64) -> Result<Option<PhotoRow>, DbError> {
+    let sql = format!("SELECT {PHOTO_COLS} FROM report_photos WHERE id = $1");
+    Ok(run!(tx, |c| sqlx::query_as::<_, PhotoRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)
+}

@@ -464,6 +464,8 @@ pub(super) struct ReportPage {
     errors: ValidationErrors,
     revisions: Vec<(i64, String, String, String, String)>,
     flash: Option<String>,
+    /// (id, width × height)
+    photos: Vec<(i64, String)>,
 }
 
 async fn report_page(
@@ -535,6 +537,11 @@ async fn report_page(
             })
             .collect(),
         flash,
+        photos: keyproj_service::photos::list(&s.app, &signed.ctx, project_id, month)
+            .await?
+            .iter()
+            .map(|p| (p.id, format!("{}×{}", p.width, p.height)))
+            .collect(),
     })
 }
 
@@ -564,6 +571,7 @@ pub(super) async fn report_form(
         "returned" => Some("已退回".into()),
         "revised" => Some("已修订，原数据已留存".into()),
         "exempt" => Some("已登记正当理由，本月不评色".into()),
+        "photo" => Some("照片已上传".into()),
         _ => None,
     };
     Ok(report_page(
@@ -998,4 +1006,81 @@ pub(super) async fn annual_stats(
         s: st,
     }
     .into_response())
+}
+
+pub(super) async fn report_photo_upload(
+    State(s): State<AppState>,
+    signed: Signed,
+    Path((project_id, month)): Path<(i64, String)>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let month = parse_month(&month)?;
+    let mut csrf = String::new();
+    let mut file: Option<Vec<u8>> = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        let name = field.name().unwrap_or("").to_string();
+        let Ok(data) = field.bytes().await else {
+            return Ok(page_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "照片不能超过10 MB",
+            ));
+        };
+        match name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&data).to_string(),
+            "photo" => file = Some(data.to_vec()),
+            _ => {}
+        }
+    }
+    if !auth::same_secret(&csrf, signed.csrf()) {
+        return Ok(page_error(
+            StatusCode::FORBIDDEN,
+            "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试",
+        ));
+    }
+    let Some(bytes) = file.filter(|f| !f.is_empty()) else {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            report_page(
+                &s,
+                &signed,
+                project_id,
+                month,
+                None,
+                ValidationErrors::single("photo", "required", "请选择照片"),
+                None,
+            )
+            .await?,
+        )
+            .into_response());
+    };
+    match keyproj_service::photos::upload(&s.app, &signed.ctx, project_id, month, &bytes).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/reports/{project_id}/{month}?done=photo")).into_response())
+        }
+        Err(ServiceError::Validation(v)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            report_page(&s, &signed, project_id, month, None, v, None).await?,
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A photo (or its thumbnail) for a person who may see the project.
+pub(super) async fn photo(
+    State(s): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, PageError> {
+    let thumb = query_pairs(q.as_deref()).get("thumb") == "1";
+    let bytes = keyproj_service::photos::read(&s.app, &signed.ctx, id, thumb).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -70,6 +70,11 @@ pub fn routes() -> Router<AppState> {
             "/reports/{project_id}/{month}",
             get(report_form).post(report_submit),
         )
+        .route(
+            "/reports/{project_id}/{month}/photos",
+            post(report_photo_upload).layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
+        )
+        .route("/photos/{id}", get(photo))
         .route("/colour", get(colour_preview))
         .route("/colour/publish", post(colour_publish))
         .route("/colour/issues/{id}", get(colour_issue))

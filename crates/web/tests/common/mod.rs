@@ -26,8 +26,14 @@ pub const PW: &str = "Taojiang-Test-2022";
 
 pub async fn harness(t: TestDb) -> Harness {
     let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
+    let files = std::env::temp_dir().join(format!(
+        "keyproj_files_{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or(0)
+    ));
     let cfg = Config {
         audit_key: b"test-audit-key-0123456789".to_vec(),
+        files_dir: files,
         ..Config::default()
     };
     let app = App::with_clock(t.db.clone(), cfg, clock.clone());

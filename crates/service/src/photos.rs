@@ -1,0 +1,232 @@
+//! Site photos of monthly reports. An upload is accepted only if its content is a JPEG, PNG or
+//! WebP image (the bytes decide, not the name), within the size limit; it is decoded with
+//! bounded dimensions and re-encoded as JPEG — which drops EXIF and GPS — and stored with a
+//! thumbnail under generated names in the object store.
+
+use crate::{App, Ctx, Result, ServiceError, audit, field_error};
+use bytes::Bytes;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use keyproj_db::repo::dispatch::{self as repo, PhotoRow};
+use keyproj_domain::ReportMonth;
+use keyproj_domain::authz::Action;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use std::io::Cursor;
+use std::sync::Arc;
+
+pub const MAX_UPLOAD: usize = 10 * 1024 * 1024;
+const MAX_SIDE: u32 = 12_000;
+/// Stored photos are scaled down to this longest side; thumbnails to the next.
+const STORED_SIDE: u32 = 2560;
+const THUMB_SIDE: u32 = 320;
+
+/// The file store of the deployment.
+pub fn store(app: &App) -> Result<Arc<dyn ObjectStore>> {
+    std::fs::create_dir_all(&app.cfg.files_dir)
+        .map_err(|e| ServiceError::Internal(format!("文件目录：{e}")))?;
+    let fs = LocalFileSystem::new_with_prefix(&app.cfg.files_dir)
+        .map_err(|e| ServiceError::Internal(format!("文件目录：{e}")))?;
+    Ok(Arc::new(fs))
+}
+
+/// What the first bytes say the file is.
+pub fn sniff(b: &[u8]) -> Option<ImageFormat> {
+    if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(ImageFormat::Jpeg)
+    } else if b.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some(ImageFormat::Png)
+    } else if b.len() > 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP" {
+        Some(ImageFormat::WebP)
+    } else {
+        None
+    }
+}
+
+fn jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>> {
+    let mut out = vec![];
+    let rgb = img.to_rgb8();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(&rgb)
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    Ok(out)
+}
+
+/// Checks, decodes and re-encodes an upload: (photo, thumbnail, width, height).
+pub fn process(bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>, u32, u32)> {
+    if bytes.len() > MAX_UPLOAD {
+        return Err(field_error("photo", "too_large", "照片不能超过10 MB"));
+    }
+    let format = sniff(bytes).ok_or_else(|| {
+        field_error(
+            "photo",
+            "not_an_image",
+            "只能上传 JPEG、PNG 或 WebP 格式的照片",
+        )
+    })?;
+    let bad = || {
+        field_error(
+            "photo",
+            "unreadable",
+            "照片无法读取（文件可能已损坏或尺寸过大）",
+        )
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|_| bad())?;
+    // Keep the picture upright: the orientation is applied, then the metadata dropped.
+    let orientation = decoder.orientation().map_err(|_| bad())?;
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|_| bad())?;
+    img.apply_orientation(orientation);
+    if img.width().max(img.height()) > STORED_SIDE {
+        img = img.resize(
+            STORED_SIDE,
+            STORED_SIDE,
+            image::imageops::FilterType::Triangle,
+        );
+    }
+    let thumb = img.thumbnail(THUMB_SIDE, THUMB_SIDE);
+    Ok((
+        jpeg(&img, 85)?,
+        jpeg(&thumb, 80)?,
+        img.width(),
+        img.height(),
+    ))
+}
+
+/// Adds a photo to a project's month (the reporter or center staff).
+pub async fn upload(
+    app: &App,
+    ctx: &Ctx,
+    project_id: i64,
+    month: ReportMonth,
+    bytes: &[u8],
+) -> Result<i64> {
+    {
+        let mut tx = app.db.begin_read().await?;
+        let may_submit =
+            crate::projects::visible(&mut tx, ctx, project_id, Action::SubmitReport).await;
+        if may_submit.is_err() {
+            crate::projects::visible(&mut tx, ctx, project_id, Action::ReviewReports).await?;
+        }
+    }
+    let data = bytes.to_vec();
+    let (photo, thumb, w, h) = tokio::task::spawn_blocking(move || process(&data))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))??;
+    let key = format!("photos/{project_id}/{}.jpg", crate::random_token());
+    let thumb_key = key.replace(".jpg", "_thumb.jpg");
+    let store = store(app)?;
+    let put = |k: String, b: Vec<u8>| {
+        let store = store.clone();
+        async move {
+            store
+                .put(&ObjectPath::from(k), PutPayload::from(Bytes::from(b)))
+                .await
+                .map_err(|e| ServiceError::Internal(format!("保存照片：{e}")))
+        }
+    };
+    let size = photo.len() as i64;
+    put(key.clone(), photo).await?;
+    put(thumb_key.clone(), thumb).await?;
+    let mut tx = app.db.begin_write().await?;
+    let id = repo::insert_photo(
+        &mut tx,
+        project_id,
+        &month.to_string(),
+        &key,
+        &thumb_key,
+        w as i64,
+        h as i64,
+        size,
+        &ctx.actor.username,
+        app.now(),
+    )
+    .await?;
+    audit(app, &mut tx, ctx, "upload", "photo", Some(id.to_string()), None::<&()>, Some(&serde_json::json!({ "project_id": project_id, "month": month, "width": w, "height": h, "bytes": size }))).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn list(
+    app: &App,
+    ctx: &Ctx,
+    project_id: i64,
+    month: ReportMonth,
+) -> Result<Vec<PhotoRow>> {
+    let mut tx = app.db.begin_read().await?;
+    crate::projects::visible(&mut tx, ctx, project_id, Action::ViewProject).await?;
+    Ok(repo::photos_of(&mut tx, project_id, &month.to_string()).await?)
+}
+
+/// The stored JPEG of a photo the actor may see (or its thumbnail).
+pub async fn read(app: &App, ctx: &Ctx, id: i64, thumb: bool) -> Result<Vec<u8>> {
+    let row = {
+        let mut tx = app.db.begin_read().await?;
+        let row = repo::get_photo(&mut tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        crate::projects::visible(&mut tx, ctx, row.project_id, Action::ViewProject).await?;
+        row
+    };
+    let key = if thumb { row.thumb_key } else { row.object_key };
+    let got = store(app)?
+        .get(&ObjectPath::from(key))
+        .await
+        .map_err(|_| ServiceError::NotFound)?;
+    Ok(got
+        .bytes()
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 255) as u8, (y % 255) as u8, 128])
+        });
+        let mut out = Cursor::new(vec![]);
+        image::DynamicImage::ImageRgb8(img)
+            .write_to(&mut out, ImageFormat::Png)
+            .unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn content_decides_not_the_name() {
+        assert_eq!(sniff(&png(4, 4)), Some(ImageFormat::Png));
+        assert_eq!(sniff(b"<svg xmlns=..."), None);
+        assert_eq!(sniff(b"GIF89a"), None);
+        let e = process(b"%PDF-1.7").unwrap_err();
+        assert!(matches!(e, ServiceError::Validation(v) if v.0[0].code == "not_an_image"));
+    }
+
+    #[test]
+    fn re_encodes_scales_and_thumbnails() {
+        let (photo, thumb, w, h) = process(&png(3000, 1500)).unwrap();
+        assert_eq!((w, h), (2560, 1280));
+        assert_eq!(sniff(&photo), Some(ImageFormat::Jpeg));
+        let t = image::load_from_memory(&thumb).unwrap();
+        assert_eq!((t.width(), t.height()), (320, 160));
+        // the stored JPEG carries no EXIF segment
+        assert!(!photo.windows(4).any(|w| w == b"Exif"));
+    }
+
+    #[test]
+    fn refuses_truncated_and_oversized() {
+        let mut p = png(50, 50);
+        p.truncate(60);
+        assert!(process(&p).is_err());
+        assert!(
+            matches!(process(&vec![0xFF; MAX_UPLOAD + 1]), Err(ServiceError::Validation(v)) if v.0[0].code == "too_large")
+        );
+    }
+}
