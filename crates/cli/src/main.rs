@@ -42,6 +42,9 @@ enum Cmd {
     Generate {
         #[arg(long, default_value_t = 20000)]
         projects: usize,
+        /// Months of approved monthly reports per project (with plans for the years they touch)
+        #[arg(long, default_value_t = 0)]
+        months: u32,
     },
     /// Accounts
     User {
@@ -66,6 +69,15 @@ enum Cmd {
         /// Region code (default: the deployment's region)
         #[arg(long)]
         region: Option<String>,
+    },
+    /// Time the heavy paths on the current database (run after `generate --months 60`)
+    Bench {
+        /// The county whose colour table is computed
+        #[arg(long, default_value = "430922")]
+        county: String,
+        /// The colour table's month (default: last month)
+        #[arg(long)]
+        month: Option<String>,
     },
     /// Reports: `report annual --year 2022 [--region 430922] [--json]`
     Report {
@@ -416,11 +428,16 @@ async fn main() -> Result<()> {
                 Err(keyproj_service::import::ImportError::Service(e)) => bail!("未导入：{e}"),
             }
         }
-        Cmd::Generate { projects } => {
+        Cmd::Bench { county, month } => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            bench(&app, county, month.as_deref()).await?;
+        }
+        Cmd::Generate { projects, months } => {
             let s = settings(&cli, None)?;
             let app = open(&s).await?;
             let started = std::time::Instant::now();
-            let g = keyproj_service::demo::generate_province(&app, *projects)
+            let g = keyproj_service::demo::generate_province(&app, *projects, *months)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             app.db.optimize().await?;
@@ -576,5 +593,166 @@ async fn main() -> Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+fn peak_rss_mb() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM")).map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+                    / 1024.0
+            })
+        })
+        .map(|mb| format!("{mb:.0} MB"))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// Median of `runs` timings of an async step, in milliseconds.
+async fn time<F, Fut, T>(runs: usize, mut f: F) -> Result<(f64, T)>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut ms = vec![];
+    let mut last = None;
+    for _ in 0..runs {
+        let t = std::time::Instant::now();
+        last = Some(f().await?);
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(|a, b| a.total_cmp(b));
+    Ok((ms[ms.len() / 2], last.expect("at least one run")))
+}
+
+async fn bench(app: &App, county: &str, month: Option<&str>) -> Result<()> {
+    use keyproj_domain::ReportMonth;
+    let county = RegionCode::parse(county).map_err(|e| anyhow::anyhow!(e.message))?;
+    let province =
+        RegionCode::parse(&county.as_str()[..2]).map_err(|e| anyhow::anyhow!(e.message))?;
+    let today = ReportMonth::of(app.local_today());
+    let last = ReportMonth::new(
+        if today.month() == 1 {
+            today.year() - 1
+        } else {
+            today.year()
+        },
+        if today.month() == 1 {
+            12
+        } else {
+            today.month() - 1
+        },
+    )
+    .expect("month");
+    let month = match month {
+        Some(m) => {
+            ReportMonth::parse("month", "月份", m).map_err(|e| anyhow::anyhow!(e.message))?
+        }
+        None => last,
+    };
+    let mut tx = app.db.begin_read().await?;
+    let reports = keyproj_db::schema::row_count(&mut tx, "monthly_reports").await?;
+    let projects = keyproj_db::repo::projects::count_all(&mut tx).await?;
+    tx.rollback().await?;
+    println!(
+        "数据：{projects} 个项目，{reports} 条月报（{}）",
+        app.db.backend()
+    );
+    let (ms, t) = time(5, || async {
+        let mut tx = app.db.begin_read().await?;
+        keyproj_service::colour::compute(&mut tx, &county, month)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    })
+    .await?;
+    println!(
+        "一个县的进度分色表（{county}，{month}，{} 个项目）：中位数 {ms:.1} ms",
+        t.rows.len()
+    );
+    let (ms, st) = time(3, || async {
+        keyproj_service::stats::annual(app, &province, month.year())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    })
+    .await?;
+    println!(
+        "全省年度统计（{province}，{} 年，在建 {} 个）：中位数 {ms:.1} ms",
+        month.year(),
+        st.under_construction.count
+    );
+    let staff = keyproj_service::Ctx {
+        actor: keyproj_domain::authz::Actor {
+            user_id: 0,
+            username: "bench".into(),
+            roles: vec![keyproj_domain::authz::Role::CenterStaff],
+            unit_id: 0,
+            region: province.clone(),
+        },
+        ip: "bench".into(),
+    };
+    let (ms, (_, bytes, rows)) = time(3, || async {
+        keyproj_web::export::projects_xlsx(app, &staff, Default::default())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    })
+    .await?;
+    println!(
+        "导出项目库（{rows} 行，{:.1} MB）：中位数 {ms:.1} ms",
+        bytes.len() as f64 / 1024.0 / 1024.0
+    );
+    // Import: 10,000 rows of 月度调度 for the county's projects, months before any stored report.
+    let mut tx = app.db.begin_read().await?;
+    let f = keyproj_db::repo::projects::ProjectFilter {
+        limit: 100_000,
+        ..keyproj_db::repo::projects::ProjectFilter::new(keyproj_domain::authz::ListScope::Region(
+            county.clone(),
+        ))
+    };
+    let (list, _) = keyproj_db::repo::projects::list(&mut tx, &f).await?;
+    tx.rollback().await?;
+    let codes: Vec<String> = list.iter().filter_map(|p| p.code.clone()).collect();
+    anyhow::ensure!(
+        !codes.is_empty(),
+        "{county} 没有项目，请先运行 keyproj generate --months 60"
+    );
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("月度调度")?;
+    for (c, h) in keyproj_office::workbook::REPORT_HEADERS.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    let mut row = 1u32;
+    let mut m = ReportMonth::new(2000, 1).expect("month");
+    'outer: loop {
+        for code in &codes {
+            ws.write_string(row, 0, code)?;
+            ws.write_string(row, 1, m.to_string())?;
+            ws.write_number(row, 2, 12.5)?;
+            ws.write_string(row, 3, "主体施工")?;
+            row += 1;
+            if row > 10_000 {
+                break 'outer;
+            }
+        }
+        m = m.next();
+    }
+    let file = wb.save_to_buffer()?;
+    let mut ctx = keyproj_service::Ctx::system(county.clone());
+    ctx.actor.username = "bench".into();
+    let t = std::time::Instant::now();
+    let sum = keyproj_service::import::import_bytes(app, &ctx, &file, &Default::default())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    println!(
+        "导入 10000 行月度调度（新增 {}）：{:.0} ms",
+        sum.reports_created,
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    println!("进程内存峰值：{}", peak_rss_mb());
     Ok(())
 }

@@ -6,9 +6,9 @@ use crate::projects::ProjectInput;
 use crate::users::NewAccount;
 use crate::{App, Ctx, Result, ServiceError, auth, org as org_svc};
 use keyproj_db::repo::{org, users};
-use keyproj_domain::RegionCode;
 use keyproj_domain::authz::Role;
 use keyproj_domain::project::ProjectDraft;
+use keyproj_domain::{RegionCode, ReportMonth};
 
 const DEPARTMENTS: &[&str] = &[
     "县发展和改革局",
@@ -665,7 +665,7 @@ pub struct Generated {
 /// with a department, a township, an owner and a leader, and `projects` projects spread over the
 /// counties. Written through the repositories in one transaction per county, with one audit row
 /// per county; names are synthetic (地区 codes), figures deterministic.
-pub async fn generate_province(app: &App, projects: usize) -> Result<Generated> {
+pub async fn generate_province(app: &App, projects: usize, months: u32) -> Result<Generated> {
     use keyproj_db::repo::projects::{self as repo, ProjectValues};
     {
         let mut tx = app.db.begin_read().await?;
@@ -806,8 +806,63 @@ pub async fn generate_province(app: &App, projects: usize) -> Result<Generated> 
                 tags: String::new(),
                 below_threshold: fen < 10_000_000_000,
             };
+            let annual = v.total_investment_fen / 4 / 10_000 * 10_000;
             let id = repo::insert(&mut tx, &v, now).await?;
             repo::set_responsible_units(&mut tx, id, &[town]).await?;
+            // `months` months of approved reports ending with the current month's predecessor,
+            // with a plan entry for each year they touch.
+            if months > 0 {
+                let last = ReportMonth::of(app.local_today());
+                let mut m = last;
+                for _ in 0..months {
+                    m = ReportMonth::new(
+                        if m.month() == 1 {
+                            m.year() - 1
+                        } else {
+                            m.year()
+                        },
+                        if m.month() == 1 { 12 } else { m.month() - 1 },
+                    )
+                    .expect("month");
+                }
+                let mut rows = vec![];
+                let mut years = std::collections::BTreeSet::new();
+                for _ in 0..months {
+                    m = m.next();
+                    years.insert(m.year());
+                    let amount =
+                        annual / 12 / 10_000 * 10_000 * (70 + rng.below(60) as i64) / 100 / 10_000
+                            * 10_000;
+                    rows.push((
+                        id,
+                        m.to_string(),
+                        amount,
+                        keyproj_domain::report::due_date(m, 5).to_string(),
+                    ));
+                }
+                for y in years {
+                    let cat = if started {
+                        "under_construction"
+                    } else {
+                        "preliminary"
+                    };
+                    keyproj_db::repo::dispatch::insert_plan(
+                        &mut tx,
+                        id,
+                        y as i64,
+                        &keyproj_db::repo::dispatch::PlanValues {
+                            category: cat,
+                            annual_plan_fen: annual,
+                            targets: "",
+                            monthly_fen: "",
+                        },
+                        now,
+                    )
+                    .await?;
+                }
+                keyproj_db::repo::dispatch::insert_approved_bulk(&mut tx, &rows, "generate", now)
+                    .await?;
+            }
         }
         made += n;
         crate::audit(

@@ -6,7 +6,7 @@ mod api_dispatch;
 mod auth;
 mod board;
 mod error;
-mod export;
+pub mod export;
 mod pages;
 mod params;
 mod views;

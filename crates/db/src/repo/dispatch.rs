@@ -954,3 +954,44 @@ pub async fn get_photo(tx: &mut Tx, id: i64) -> Result<Option<PhotoRow>, DbError
     .fetch_optional(c)
     .await)?)
 }
+
+/// Approved reports in bulk (benchmark datasets): (project_id, month, fen, first submitted on).
+/// Several rows per statement; every row is a plain approved month.
+pub async fn insert_approved_bulk(
+    tx: &mut Tx,
+    rows: &[(i64, String, i64, String)],
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    for chunk in rows.chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO monthly_reports (project_id, month, status, month_investment_fen, progress, next_plan, problems, first_submitted_on,
+             submitted_by, submitted_at, reviewed_by, reviewed_at, return_reason, revision, version) VALUES ",
+        );
+        let mut params = vec![];
+        for (i, (p, m, f, on)) in chunk.iter().enumerate() {
+            let b = 3 + i * 4;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${b}, ${}, 'approved', ${}, '施工', '', '', ${}, $1, $2, $1, $2, '', 1, 2)",
+                b + 1,
+                b + 2,
+                b + 3
+            ));
+            params.push(Param::I64(*p));
+            params.push(Param::Text(m.clone()));
+            params.push(Param::I64(*f));
+            params.push(Param::Text(on.clone()));
+        }
+        run!(tx, |c| bind_params!(
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(by).bind(now),
+            params
+        )
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    }
+    Ok(())
+}

@@ -174,95 +174,9 @@ pub(super) async fn project_export(
     signed: Signed,
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
-    let mut query = list_query_of(q.as_deref());
-    query.page = Some(1);
-    query.per_page = Some(projects::MAX_PER_PAGE);
-    let mut items = vec![];
-    let mut responsible = vec![];
-    let mut totals;
-    // Page through the whole filtered set.
-    loop {
-        let page = projects::list(&s.app, &signed.ctx, &query).await?;
-        let done = page.page >= page.pages;
-        items.extend(page.items);
-        responsible.extend(page.responsible);
-        totals = Some(page.totals);
-        if done {
-            break;
-        }
-        query.page = Some(page.page + 1);
-    }
-    let totals = totals.unwrap_or_default();
-    let rows: Vec<Vec<Cell>> = items
-        .iter()
-        .zip(responsible.iter())
-        .enumerate()
-        .map(|(i, (p, r))| {
-            vec![
-                Cell::Int(i as i64 + 1),
-                p.code.clone().unwrap_or_default().into(),
-                p.name.clone().into(),
-                p.national_code.clone().unwrap_or_default().into(),
-                views::level_label(&p.level).into(),
-                views::stage_label(&p.stage).into(),
-                views::industry_label(&p.industry).into(),
-                p.township_name.clone().unwrap_or_default().into(),
-                p.owner_name.clone().unwrap_or_default().into(),
-                p.content_scale.clone().into(),
-                Cell::Wan(keyproj_domain::Money::from_fen(p.total_investment_fen).wan_for_sheet()),
-                p.planned_start.clone().unwrap_or_default().into(),
-                p.planned_completion.clone().unwrap_or_default().into(),
-                p.actual_start.clone().unwrap_or_default().into(),
-                p.actual_completion.clone().unwrap_or_default().into(),
-                p.leader_name.clone().unwrap_or_default().into(),
-                p.lead_unit_name.clone().unwrap_or_default().into(),
-                r.join("、").into(),
-            ]
-        })
-        .collect();
-    let region = org::region_name(&signed.info.actor.region);
-    let title = format!("{region}重点建设项目库");
-    let subtitle = format!(
-        "导出时间：{}　共{}个项目",
-        views::local_time(&s.app.now()),
-        totals.count
-    );
-    let headers: &[(&str, f64)] = &[
-        ("序号", 6.0),
-        ("项目编号", 12.0),
-        ("项目名称", 32.0),
-        ("项目代码", 26.0),
-        ("项目级别", 9.0),
-        ("建设阶段", 9.0),
-        ("行业类别", 11.0),
-        ("所属乡镇", 12.0),
-        ("业主单位", 24.0),
-        ("建设内容及规模", 40.0),
-        ("总投资（万元）", 14.0),
-        ("计划开工", 10.0),
-        ("计划竣工", 10.0),
-        ("实际开工", 10.0),
-        ("实际竣工", 10.0),
-        ("县级联系领导", 12.0),
-        ("牵头单位", 18.0),
-        ("责任单位", 24.0),
-    ];
-    let mut total_row = vec![Cell::Text("合计".into())];
-    total_row.extend((1..10).map(|_| Cell::Empty));
-    total_row.push(Cell::Wan(
-        keyproj_domain::Money::from_fen(totals.total_investment_fen).wan_for_sheet(),
-    ));
-    total_row.extend((11..18).map(|_| Cell::Empty));
-    let bytes = xlsx::write(&xlsx::Sheet {
-        name: "项目库",
-        title: &title,
-        subtitle: Some(&subtitle),
-        headers,
-        rows,
-        totals: Some(total_row),
-    })
-    .map_err(|e| ServiceError::Internal(e.to_string()))?;
-    projects::record_export(&s.app, &signed.ctx, "project_list", items.len()).await?;
+    let (title, bytes, rows) =
+        crate::export::projects_xlsx(&s.app, &signed.ctx, list_query_of(q.as_deref())).await?;
+    projects::record_export(&s.app, &signed.ctx, "project_list", rows).await?;
     Ok(xlsx_response(&format!("{title}.xlsx"), bytes))
 }
 
