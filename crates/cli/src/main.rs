@@ -636,19 +636,7 @@ async fn bench(app: &App, county: &str, month: Option<&str>) -> Result<()> {
     let province =
         RegionCode::parse(&county.as_str()[..2]).map_err(|e| anyhow::anyhow!(e.message))?;
     let today = ReportMonth::of(app.local_today());
-    let last = ReportMonth::new(
-        if today.month() == 1 {
-            today.year() - 1
-        } else {
-            today.year()
-        },
-        if today.month() == 1 {
-            12
-        } else {
-            today.month() - 1
-        },
-    )
-    .expect("month");
+    let last = today.prev();
     let month = match month {
         Some(m) => {
             ReportMonth::parse("month", "月份", m).map_err(|e| anyhow::anyhow!(e.message))?

@@ -106,6 +106,19 @@ impl ReportMonth {
             }
         }
     }
+    pub fn prev(self) -> ReportMonth {
+        if self.month == 1 {
+            ReportMonth {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            ReportMonth {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
     /// Months from `self` to `later` (negative when `later` is earlier).
     pub fn months_until(self, later: ReportMonth) -> i32 {
         (later.year - self.year) * 12 + later.month as i32 - self.month as i32
@@ -186,6 +199,10 @@ mod tests {
     fn arithmetic() {
         let a = ReportMonth::new(2022, 11).unwrap();
         assert_eq!(a.next().next(), ReportMonth::new(2023, 1).unwrap());
+        assert_eq!(
+            ReportMonth::new(2023, 1).unwrap().prev(),
+            ReportMonth::new(2022, 12).unwrap()
+        );
         assert_eq!(a.months_until(ReportMonth::new(2023, 2).unwrap()), 3);
     }
 

@@ -815,15 +815,7 @@ pub async fn generate_province(app: &App, projects: usize, months: u32) -> Resul
                 let last = ReportMonth::of(app.local_today());
                 let mut m = last;
                 for _ in 0..months {
-                    m = ReportMonth::new(
-                        if m.month() == 1 {
-                            m.year() - 1
-                        } else {
-                            m.year()
-                        },
-                        if m.month() == 1 { 12 } else { m.month() - 1 },
-                    )
-                    .expect("month");
+                    m = m.prev();
                 }
                 let mut rows = vec![];
                 let mut years = std::collections::BTreeSet::new();

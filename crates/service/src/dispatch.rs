@@ -372,19 +372,7 @@ pub async fn report(
     let (p, _) = visible(&mut tx, ctx, project_id, Action::ViewProject).await?;
     let m = month.to_string();
     let report = repo::get_report(&mut tx, project_id, &m).await?;
-    let prev_month = ReportMonth::new(
-        if month.month() == 1 {
-            month.year() - 1
-        } else {
-            month.year()
-        },
-        if month.month() == 1 {
-            12
-        } else {
-            month.month() - 1
-        },
-    )
-    .unwrap_or(month);
+    let prev_month = month.prev();
     let previous = repo::get_report(&mut tx, project_id, &prev_month.to_string()).await?;
     let plan = repo::get_plan(&mut tx, project_id, month.year() as i64).await?;
     let region =

@@ -330,19 +330,7 @@ pub async fn dashboard(app: &App, ctx: &Ctx, year: Option<i32>) -> Result<Dashbo
         None => (vec![], None),
     };
     drop(tx);
-    let due_month = ReportMonth::new(
-        if today.month() == 1 {
-            today.year() - 1
-        } else {
-            today.year()
-        },
-        if today.month() == 1 {
-            12
-        } else {
-            today.month() - 1
-        },
-    )
-    .unwrap_or(today);
+    let due_month = today.prev();
     let overview = crate::dispatch::month_overview(app, ctx, due_month).await?;
     Ok(Dashboard {
         year,

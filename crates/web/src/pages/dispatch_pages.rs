@@ -29,22 +29,8 @@ fn year_of(q: &FormData, s: &AppState) -> i32 {
 
 /// The month in the query, else last month (reports are made for the month just ended).
 fn month_of(q: &FormData, s: &AppState) -> ReportMonth {
-    ReportMonth::parse("month", "月份", &q.get("month")).unwrap_or_else(|_| {
-        let now = ReportMonth::of(s.app.local_today());
-        ReportMonth::new(
-            if now.month() == 1 {
-                now.year() - 1
-            } else {
-                now.year()
-            },
-            if now.month() == 1 {
-                12
-            } else {
-                now.month() - 1
-            },
-        )
-        .unwrap_or(now)
-    })
+    ReportMonth::parse("month", "月份", &q.get("month"))
+        .unwrap_or_else(|_| ReportMonth::of(s.app.local_today()).prev())
 }
 
 fn wan(fen: i64) -> String {

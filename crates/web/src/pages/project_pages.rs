@@ -575,6 +575,8 @@ pub(super) struct ProjectDetailPage {
     can_stage: bool,
     next_stages: Vec<(&'static str, &'static str)>,
     today: String,
+    this_year: i32,
+    last_month: String,
     errors: ValidationErrors,
     flash: Option<String>,
 }
@@ -647,8 +649,10 @@ pub(super) async fn detail_page(
             .iter()
             .map(|s| (s.key(), s.label()))
             .collect(),
-        today: (s.app.now() + chrono::Duration::hours(8))
-            .date_naive()
+        today: s.app.local_today().to_string(),
+        this_year: keyproj_domain::ReportMonth::of(s.app.local_today()).year(),
+        last_month: keyproj_domain::ReportMonth::of(s.app.local_today())
+            .prev()
             .to_string(),
         errors,
         flash,
