@@ -693,6 +693,13 @@ async fn bench(app: &App, county: &str, month: Option<&str>) -> Result<()> {
         "导出项目库（{rows} 行，{:.1} MB）：中位数 {ms:.1} ms",
         bytes.len() as f64 / 1024.0 / 1024.0
     );
+    let (ms, _) = time(3, || async {
+        keyproj_service::stats::dashboard(app, &staff, Some(month.year()))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    })
+    .await?;
+    println!("全省首页（仪表盘）：中位数 {ms:.1} ms");
     // Import: 10,000 rows of 月度调度 for the county's projects, months before any stored report.
     let mut tx = app.db.begin_read().await?;
     let f = keyproj_db::repo::projects::ProjectFilter {

@@ -168,6 +168,7 @@ pub async fn compute(tx: &mut Tx, region: &RegionCode, month: ReportMonth) -> Re
     });
     let from = ReportMonth::new(year, 1).expect("January").to_string();
     let amounts = repo::approved_amounts(tx, region, &from, &month.to_string()).await?;
+    let by_month = crate::stats::approved_by_month(&amounts);
     let milestones = repo::open_milestones(tx, region, year as i64, &month.to_string()).await?;
     // Months to evaluate: all of the year so far when escalation needs the streak.
     let first = if rules.escalate_after_yellows.is_some() {
@@ -210,13 +211,10 @@ pub async fn compute(tx: &mut Tx, region: &RegionCode, month: ReportMonth) -> Re
         let mut last = None;
         for mo in first..=month.month() {
             let m = ReportMonth::new(year, mo).expect("month");
-            let ytd: i64 = amounts
-                .iter()
-                .filter(|(p, am, _)| {
-                    *p == l.project_id && ReportMonth::parse("m", "m", am).is_ok_and(|x| x <= m)
-                })
-                .map(|(_, _, f)| *f)
-                .sum();
+            let ytd: i64 = by_month
+                .get(&l.project_id)
+                .map(|a| a[..mo as usize].iter().sum())
+                .unwrap_or(0);
             let reporting = match reports.get(&(l.project_id, mo)) {
                 None => Reporting::Missing,
                 Some(first_on) => match chrono::NaiveDate::parse_from_str(first_on, "%Y-%m-%d") {

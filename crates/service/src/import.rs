@@ -539,7 +539,7 @@ pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summar
             list: &mut problems,
         };
         for (row, code, year, f) in &plans {
-            let Some(id) = project_id(&mut tx, &region, code, &ids).await? else {
+            let Some(id) = project_id(&mut tx, &region, code, &mut ids).await? else {
                 pr.add(
                     *row,
                     "项目编号",
@@ -605,7 +605,7 @@ pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summar
             list: &mut problems,
         };
         for (row, code, month, f) in &reports {
-            let Some(id) = project_id(&mut tx, &region, code, &ids).await? else {
+            let Some(id) = project_id(&mut tx, &region, code, &mut ids).await? else {
                 pr.add(*row, "项目编号", code, "项目编号在项目库中不存在");
                 continue;
             };
@@ -715,14 +715,19 @@ async fn project_id(
     tx: &mut Tx,
     region: &RegionCode,
     code: &str,
-    ids: &HashMap<String, i64>,
+    ids: &mut HashMap<String, i64>,
 ) -> Result<Option<i64>, ImportError> {
     if let Some(id) = ids.get(code) {
         return Ok(Some(*id));
     }
-    Ok(p::find_by_code(tx, region.as_str(), code)
+    // Remember what was looked up: a month sheet names the same projects again and again.
+    let found = p::find_by_code(tx, region.as_str(), code)
         .await?
-        .map(|x| x.id))
+        .map(|x| x.id);
+    if let Some(id) = found {
+        ids.insert(code.to_string(), id);
+    }
+    Ok(found)
 }
 
 /// A unit by name in the region, created (with `kind`) when new.

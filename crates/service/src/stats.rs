@@ -50,6 +50,7 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
         &format!("{year}-12"),
     )
     .await?;
+    let by_month = approved_by_month(&amounts);
     let in_year = |m: &Option<String>| {
         m.as_deref()
             .is_some_and(|m| m.starts_with(&format!("{year}-")))
@@ -62,11 +63,10 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
             "under_construction" => {
                 uc_n += 1;
                 uc_plan += l.annual_plan_fen;
-                uc_done += amounts
-                    .iter()
-                    .filter(|(p, _, _)| *p == l.project_id)
-                    .map(|(_, _, f)| *f)
-                    .sum::<i64>();
+                uc_done += by_month
+                    .get(&l.project_id)
+                    .map(|m| m.iter().sum::<i64>())
+                    .unwrap_or(0);
                 if in_year(&l.actual_completion) {
                     uc_completed += 1;
                 }
@@ -120,6 +120,24 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
         post_support: PostSupport { count: ps_n },
         text,
     })
+}
+
+/// Approved amounts of one year per project and month (index 0 = January): one pass over the
+/// rows instead of a scan per project.
+pub(crate) fn approved_by_month(
+    amounts: &[(i64, String, i64)],
+) -> std::collections::HashMap<i64, [i64; 12]> {
+    let mut out: std::collections::HashMap<i64, [i64; 12]> = std::collections::HashMap::new();
+    for (p, m, f) in amounts {
+        if let Some(mo) = m
+            .get(5..7)
+            .and_then(|x| x.parse::<usize>().ok())
+            .filter(|x| (1..=12).contains(x))
+        {
+            out.entry(*p).or_insert([0; 12])[mo - 1] += f;
+        }
+    }
+    out
 }
 
 /// 亿元 as the report writes it: up to four decimals, trailing zeros dropped (38.2, 194.2778).
@@ -199,12 +217,12 @@ pub async fn dashboard(app: &App, ctx: &Ctx, year: Option<i32>) -> Result<Dashbo
     )
     .await?;
     let ids: std::collections::HashSet<i64> = lines.iter().map(|l| l.project_id).collect();
+    let by_month = approved_by_month(&amounts);
     let done_of = |pid: i64| {
-        amounts
-            .iter()
-            .filter(|(p, _, _)| *p == pid)
-            .map(|(_, _, f)| *f)
-            .sum::<i64>()
+        by_month
+            .get(&pid)
+            .map(|m| m.iter().sum::<i64>())
+            .unwrap_or(0)
     };
     let group = |key: &dyn Fn(&repo::PlanLine) -> String,
                  order: &[String]|
@@ -275,13 +293,9 @@ pub async fn dashboard(app: &App, ctx: &Ctx, year: Option<i32>) -> Result<Dashbo
             .sum();
         let actual = last_approved_month.filter(|last| m <= *last).map(|_| {
             Money::from_fen(
-                amounts
-                    .iter()
-                    .filter(|(p, mo, _)| {
-                        uc.iter().any(|l| l.project_id == *p)
-                            && ReportMonth::parse("m", "m", mo).is_ok_and(|x| x.month() <= m)
-                    })
-                    .map(|(_, _, f)| *f)
+                uc.iter()
+                    .filter_map(|l| by_month.get(&l.project_id))
+                    .map(|a| a[..m as usize].iter().sum::<i64>())
                     .sum(),
             )
         });
@@ -290,8 +304,14 @@ pub async fn dashboard(app: &App, ctx: &Ctx, year: Option<i32>) -> Result<Dashbo
     // Industry and township come from the project records.
     let mut by_industry: Vec<(String, Money)> = vec![];
     let mut by_township: Vec<(String, usize)> = vec![];
+    // One query for all the projects in scope, not one per plan line.
+    let mut all = keyproj_db::repo::projects::ProjectFilter::new(project_list_scope(&ctx.actor));
+    all.limit = i64::MAX / 2;
+    let (rows, _) = keyproj_db::repo::projects::list(&mut tx, &all).await?;
+    let by_id: std::collections::HashMap<i64, &keyproj_db::repo::projects::ProjectRow> =
+        rows.iter().map(|p| (p.id, p)).collect();
     for l in &lines {
-        let Some(p) = keyproj_db::repo::projects::get(&mut tx, l.project_id).await? else {
+        let Some(p) = by_id.get(&l.project_id) else {
             continue;
         };
         let ind = keyproj_domain::project::Industry::from_key(&p.industry)
@@ -303,7 +323,7 @@ pub async fn dashboard(app: &App, ctx: &Ctx, year: Option<i32>) -> Result<Dashbo
                 None => by_industry.push((ind, Money::from_fen(done_of(l.project_id)))),
             }
         }
-        let town = p.township_name.unwrap_or_else(|| "（未填）".into());
+        let town = p.township_name.clone().unwrap_or_else(|| "（未填）".into());
         match by_township.iter_mut().find(|x| x.0 == town) {
             Some(x) => x.1 += 1,
             None => by_township.push((town, 1)),

@@ -355,6 +355,11 @@ async fn plan_report_review_publish_and_board() {
                 "{path} should show {must}"
             );
         }
+        for path in ["/plans.xlsx?year=2026", "/reports.xlsx?month=2026-10"] {
+            let r = c.get(format!("{}{path}", h.base)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            assert_eq!(&r.bytes().await.unwrap()[..2], b"PK");
+        }
         // a unit sees published issues, not the center's unpublished table
         let unit = h.signed_in("zjju").await;
         let page = unit

@@ -1070,3 +1070,138 @@ pub(super) async fn photo(
     )
         .into_response())
 }
+
+/// The year's plan as .xlsx.
+pub(super) async fn plan_list_xlsx(
+    State(s): State<AppState>,
+    signed: Signed,
+    RawQuery(q): RawQuery,
+) -> Result<Response, PageError> {
+    let year = year_of(&query_pairs(q.as_deref()), &s);
+    let y = dispatch::year_plan(&s.app, &signed.ctx, year).await?;
+    let rows: Vec<Vec<Cell>> = y
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            vec![
+                Cell::Int(i as i64 + 1),
+                l.code.clone().unwrap_or_default().into(),
+                l.name.clone().into(),
+                category_label(&l.category).into(),
+                Cell::Wan(keyproj_domain::Money::from_fen(l.total_investment_fen).wan_for_sheet()),
+                Cell::Wan(keyproj_domain::Money::from_fen(l.annual_plan_fen).wan_for_sheet()),
+                l.targets.clone().into(),
+                l.leader_name.clone().unwrap_or_default().into(),
+                l.lead_unit_name.clone().unwrap_or_default().into(),
+            ]
+        })
+        .collect();
+    let total: i64 = y.lines.iter().map(|l| l.annual_plan_fen).sum();
+    let title = format!(
+        "{}{year}年重点建设项目年度计划",
+        org::region_name(&signed.info.actor.region)
+    );
+    let headers: &[(&str, f64)] = &[
+        ("序号", 6.0),
+        ("项目编号", 12.0),
+        ("项目名称", 32.0),
+        ("年度类别", 9.0),
+        ("总投资（万元）", 14.0),
+        ("年度计划投资（万元）", 14.0),
+        ("年度目标", 36.0),
+        ("县级联系领导", 12.0),
+        ("牵头单位", 18.0),
+    ];
+    let totals = vec![
+        Cell::Text(format!("合计（{}个）", y.lines.len())),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Wan(keyproj_domain::Money::from_fen(total).wan_for_sheet()),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+    ];
+    let subtitle = if y.frozen {
+        "已下达".to_string()
+    } else {
+        "编制中".to_string()
+    };
+    let bytes = xlsx::write(&xlsx::Sheet {
+        name: "年度计划",
+        title: &title,
+        subtitle: Some(&subtitle),
+        headers,
+        rows,
+        totals: Some(totals),
+    })
+    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    projects::record_export(&s.app, &signed.ctx, "plan_year", y.lines.len()).await?;
+    Ok(xlsx_response(&format!("{title}.xlsx"), bytes))
+}
+
+/// The month's reports as .xlsx (status, amounts, who has not reported).
+pub(super) async fn report_month_xlsx(
+    State(s): State<AppState>,
+    signed: Signed,
+    RawQuery(q): RawQuery,
+) -> Result<Response, PageError> {
+    let month = month_of(&query_pairs(q.as_deref()), &s);
+    let o = dispatch::month_overview(&s.app, &signed.ctx, month).await?;
+    let rows: Vec<Vec<Cell>> = o
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let r = l.report.as_ref();
+            vec![
+                Cell::Int(i as i64 + 1),
+                l.line.code.clone().unwrap_or_default().into(),
+                l.line.name.clone().into(),
+                category_label(&l.line.category).into(),
+                l.line.lead_unit_name.clone().unwrap_or_default().into(),
+                r.map(|r| status_label(&r.status)).unwrap_or("未报").into(),
+                if l.late { "逾期".into() } else { Cell::Empty },
+                r.map(|r| {
+                    Cell::Wan(
+                        keyproj_domain::Money::from_fen(r.month_investment_fen).wan_for_sheet(),
+                    )
+                })
+                .unwrap_or(Cell::Empty),
+                r.map(|r| r.progress.clone()).unwrap_or_default().into(),
+                r.map(|r| r.problems.clone()).unwrap_or_default().into(),
+            ]
+        })
+        .collect();
+    let title = format!(
+        "{}{}月报报送情况",
+        org::region_name(&signed.info.actor.region),
+        month.chinese()
+    );
+    let headers: &[(&str, f64)] = &[
+        ("序号", 6.0),
+        ("项目编号", 12.0),
+        ("项目名称", 30.0),
+        ("年度类别", 9.0),
+        ("牵头单位", 18.0),
+        ("状态", 10.0),
+        ("逾期", 6.0),
+        ("本月完成投资（万元）", 14.0),
+        ("形象进度", 30.0),
+        ("存在问题", 30.0),
+    ];
+    let subtitle = format!("报送截止：{}", o.due);
+    let bytes = xlsx::write(&xlsx::Sheet {
+        name: "月报",
+        title: &title,
+        subtitle: Some(&subtitle),
+        headers,
+        rows,
+        totals: None,
+    })
+    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    projects::record_export(&s.app, &signed.ctx, "monthly_reports", o.lines.len()).await?;
+    Ok(xlsx_response(&format!("{title}.xlsx"), bytes))
+}

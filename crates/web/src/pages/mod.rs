@@ -63,6 +63,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users", get(users_page).post(user_create))
         .route("/admin/users/{id}/{op}", post(user_op))
         .route("/plans", get(plan_list))
+        .route("/plans.xlsx", get(plan_list_xlsx))
+        .route("/reports.xlsx", get(report_month_xlsx))
         .route("/plans/op/{op}", post(plan_year_op))
         .route("/plans/{project_id}/{year}", get(plan_edit).post(plan_save))
         .route("/reports", get(report_month))
