@@ -618,19 +618,16 @@ pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summar
             let m = month.to_string();
             match d::get_report(&mut tx, id, &m).await? {
                 None => {
-                    let rid = d::insert_report(
+                    d::insert_approved_report(
                         &mut tx,
                         id,
                         &m,
-                        "approved",
                         &values,
                         &app.local_today().to_string(),
                         &ctx.actor.username,
                         now,
                     )
                     .await?;
-                    d::review_report(&mut tx, rid, 1, "approved", "", &ctx.actor.username, now)
-                        .await?;
                     sum.reports_created += 1;
                 }
                 Some(old) => {
