@@ -631,6 +631,7 @@ async fn submit_approved(
         },
         &due.to_string(),
         "业主联络员",
+        Some("中心工作人员"),
         now,
     )
     .await?;

@@ -477,6 +477,7 @@ pub async fn submit(
                 &values(&fields),
                 &app.local_today().to_string(),
                 &ctx.actor.username,
+                None,
                 now,
             )
             .await?

@@ -618,13 +618,15 @@ pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summar
             let m = month.to_string();
             match d::get_report(&mut tx, id, &m).await? {
                 None => {
-                    d::insert_approved_report(
+                    d::insert_report(
                         &mut tx,
                         id,
                         &m,
+                        "approved",
                         &values,
                         &app.local_today().to_string(),
                         &ctx.actor.username,
+                        Some(&ctx.actor.username),
                         now,
                     )
                     .await?;

@@ -398,11 +398,13 @@ pub async fn insert_report(
     v: &ReportValues<'_>,
     first_on: &str,
     by: &str,
+    // Set when the report is approved as it is written (center-staff imports).
+    reviewed_by: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<i64, DbError> {
     const SQL: &str = "INSERT INTO monthly_reports (project_id, month, status, month_investment_fen, progress, next_plan, problems,
         first_submitted_on, submitted_by, submitted_at, reviewed_by, reviewed_at, return_reason, revision, version)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL, '', 1, 1) RETURNING id";
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '', 1, 1) RETURNING id";
     run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
         .bind(project_id)
         .bind(month)
@@ -414,35 +416,8 @@ pub async fn insert_report(
         .bind(first_on)
         .bind(by)
         .bind(now)
-        .fetch_one(c)
-        .await)
-    .map_err(|e| DbError::from(e).on_duplicate("该项目本月已有月报"))
-}
-
-/// A report that is approved as it is written (center-staff imports): one statement.
-#[allow(clippy::too_many_arguments)]
-pub async fn insert_approved_report(
-    tx: &mut Tx,
-    project_id: i64,
-    month: &str,
-    v: &ReportValues<'_>,
-    first_on: &str,
-    by: &str,
-    now: DateTime<Utc>,
-) -> Result<i64, DbError> {
-    const SQL: &str = "INSERT INTO monthly_reports (project_id, month, status, month_investment_fen, progress, next_plan, problems,
-        first_submitted_on, submitted_by, submitted_at, reviewed_by, reviewed_at, return_reason, revision, version)
-        VALUES ($1, $2, 'approved', $3, $4, $5, $6, $7, $8, $9, $8, $9, '', 1, 1) RETURNING id";
-    run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
-        .bind(project_id)
-        .bind(month)
-        .bind(v.month_investment_fen)
-        .bind(v.progress)
-        .bind(v.next_plan)
-        .bind(v.problems)
-        .bind(first_on)
-        .bind(by)
-        .bind(now)
+        .bind(reviewed_by)
+        .bind(reviewed_by.map(|_| now))
         .fetch_one(c)
         .await)
     .map_err(|e| DbError::from(e).on_duplicate("该项目本月已有月报"))
