@@ -25,6 +25,10 @@ pub fn routes() -> Router<AppState> {
             "/reports/{project_id}/{month}",
             get(get_report).put(submit_report),
         )
+        .route(
+            "/reports/{project_id}/{month}/photos",
+            post(upload_photo).layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
+        )
         .route("/reports/{id}/review", post(review_report))
         .route("/reports/{id}/revise", post(revise_report))
         .route("/colour/issues", get(issues))
@@ -278,6 +282,8 @@ struct ReportOut {
     since_start_wan: String,
     late: bool,
     due: String,
+    /// Site photos: GET /photos/{id} (and ?thumb=1) with a session, ids listed here
+    photo_ids: Vec<i64>,
 }
 
 async fn report_out(
@@ -307,6 +313,11 @@ async fn report_out(
         since_start_wan: v.since_start.wan_2dp(),
         late: v.late,
         due: v.due.to_string(),
+        photo_ids: keyproj_service::photos::list(&s.app, &c.ctx, project_id, month)
+            .await?
+            .iter()
+            .map(|p| p.id)
+            .collect(),
     })
 }
 
@@ -536,4 +547,36 @@ async fn publish(
     let month = month_param(&b.month)?;
     let (id, number) = colour::publish(&s.app, &c.ctx, month, b.corrects_issue_id, &b.note).await?;
     Ok((StatusCode::CREATED, Json(PublishedOut { id, number })).into_response())
+}
+
+/// Adds a site photo to a project's month (multipart field `photo`: JPEG, PNG or WebP, ≤ 10 MB;
+/// re-encoded without EXIF/GPS).
+#[utoipa::path(post, path = "/api/v1/reports/{project_id}/{month}/photos", params(("project_id" = i64, Path), ("month" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "field `photo`"),
+    responses((status = 201, body = Created), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn upload_photo(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path((project_id, month)): Path<(i64, String)>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, ApiError> {
+    let month = month_param(&month)?;
+    let mut file = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("photo") {
+            file = field.bytes().await.ok().map(|b| b.to_vec());
+        }
+    }
+    let bytes = file.filter(|f| !f.is_empty()).ok_or_else(|| {
+        ApiError(
+            keyproj_domain::FieldError::new("photo", "required", "请上传照片（字段 photo）").into(),
+        )
+    })?;
+    let id = keyproj_service::photos::upload(&s.app, &c.ctx, project_id, month, &bytes).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+struct Created {
+    id: i64,
 }

@@ -607,6 +607,44 @@ async fn site_photos_are_checked_re_encoded_and_private() {
             status(&client(), &format!("{}/photos/{id}", h.base)).await,
             StatusCode::SEE_OTHER
         );
+        // through the API too
+        let tok = h.token("owner").await;
+        let mut png = std::io::Cursor::new(vec![]);
+        image_png(&mut png);
+        let f = reqwest::multipart::Form::new().part(
+            "photo",
+            reqwest::multipart::Part::bytes(png.into_inner()).file_name("a.png"),
+        );
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/v1/reports/{p1}/2026-10/photos", h.base))
+            .bearer_auth(&tok)
+            .multipart(f)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let rep: serde_json::Value = reqwest::Client::new()
+            .get(format!("{}/api/v1/reports/{p1}/2026-10", h.base))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(rep["photo_ids"].as_array().unwrap().len(), 2);
+        let f = reqwest::multipart::Form::new().part(
+            "photo",
+            reqwest::multipart::Part::bytes(b"GIF89a....".to_vec()).file_name("a.gif"),
+        );
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/v1/reports/{p1}/2026-10/photos", h.base))
+            .bearer_auth(&tok)
+            .multipart(f)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         // and may not upload to it
         let page = jt
             .get(format!("{}/reports?month=2026-10", h.base))
