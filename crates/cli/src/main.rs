@@ -653,7 +653,7 @@ async fn bench(app: &App, county: &str, month: Option<&str>) -> Result<()> {
     );
     let (ms, t) = time(5, || async {
         let mut tx = app.db.begin_read().await?;
-        keyproj_service::colour::compute(&mut tx, &county, month)
+        keyproj_service::colour::compute(&mut tx, &county, month, app.local_today())
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))
     })

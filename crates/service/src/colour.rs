@@ -157,8 +157,14 @@ fn level_rank(l: &str) -> usize {
     Level::ALL.iter().position(|x| x.key() == l).unwrap_or(9)
 }
 
-/// Computes the colour of every planned project of the region for `month`.
-pub async fn compute(tx: &mut Tx, region: &RegionCode, month: ReportMonth) -> Result<ColourTable> {
+/// Computes the colour of every planned project of the region for `month`, as of the local date
+/// `today`: a month whose report is not yet due is not counted as missing.
+pub async fn compute(
+    tx: &mut Tx,
+    region: &RegionCode,
+    month: ReportMonth,
+    today: chrono::NaiveDate,
+) -> Result<ColourTable> {
     let year = month.year();
     let (rules_id, rules, deadline) = rules_for_tx(tx, region, year).await?;
     let mut lines = repo::plan_lines(tx, region, year as i64, None, false).await?;
@@ -216,6 +222,8 @@ pub async fn compute(tx: &mut Tx, region: &RegionCode, month: ReportMonth) -> Re
                 .map(|a| a[..mo as usize].iter().sum())
                 .unwrap_or(0);
             let reporting = match reports.get(&(l.project_id, mo)) {
+                // Not reported yet, but not due yet either: nothing to mark.
+                None if today <= keyproj_domain::report::due_date(m, deadline) => Reporting::OnTime,
                 None => Reporting::Missing,
                 Some(first_on) => match chrono::NaiveDate::parse_from_str(first_on, "%Y-%m-%d") {
                     Ok(d) if is_late(m, deadline, d) => Reporting::Late,
@@ -291,7 +299,7 @@ pub async fn compute(tx: &mut Tx, region: &RegionCode, month: ReportMonth) -> Re
 pub async fn preview(app: &App, ctx: &Ctx, month: ReportMonth) -> Result<ColourTable> {
     require(ctx, Action::PublishColour)?;
     let mut tx = app.db.begin_read().await?;
-    compute(&mut tx, &ctx.actor.region, month).await
+    compute(&mut tx, &ctx.actor.region, month, app.local_today()).await
 }
 
 /// Publishes the month's table as the next numbered issue of its year; a frozen snapshot.
@@ -328,7 +336,7 @@ pub async fn publish(
             ));
         }
     }
-    let mut table = compute(&mut tx, &region, month).await?;
+    let mut table = compute(&mut tx, &region, month, app.local_today()).await?;
     let now = app.now();
     let rules_id = match table.rules_id {
         Some(id) => id,

@@ -511,6 +511,10 @@ async fn plans_reports_colours_issues_and_annual_figures() {
             .await
             .unwrap();
         assert_eq!(o.lines.len(), 1);
+        // January 2023 is not due before 5 February: nobody is marked 未报 yet
+        let jan = colour::preview(app, staff, m(2023, 1)).await.unwrap();
+        assert_eq!(jan.rows.len(), 6);
+        assert!(jan.rows.iter().all(|r| !r.reasons.contains("未报送")));
         let all = dispatch::month_overview(app, staff, m(2022, 7))
             .await
             .unwrap();
