@@ -164,6 +164,11 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     trust_proxy: Option<bool>,
     files_dir: Option<PathBuf>,
+    s3_endpoint: Option<String>,
+    s3_bucket: Option<String>,
+    s3_region: Option<String>,
+    s3_access_key_id: Option<String>,
+    s3_secret_access_key: Option<String>,
 }
 
 struct Settings {
@@ -240,6 +245,29 @@ fn settings(cli: &Cli, bind_flag: Option<&String>) -> Result<Settings> {
     };
     if let Some(d) = env_or("KEYPROJ_FILES_DIR", file.files_dir) {
         cfg.files_dir = d;
+    }
+    if let Some(endpoint) = env_or("KEYPROJ_S3_ENDPOINT", file.s3_endpoint) {
+        let need = |key: &str, v: Option<String>| {
+            v.filter(|v| !v.is_empty())
+                .ok_or_else(|| anyhow::anyhow!("已配置 S3 存储，但缺少 {key}"))
+        };
+        cfg.s3 = Some(keyproj_service::S3Config {
+            endpoint,
+            bucket: need(
+                "KEYPROJ_S3_BUCKET",
+                env_or("KEYPROJ_S3_BUCKET", file.s3_bucket),
+            )?,
+            region: env_or("KEYPROJ_S3_REGION", file.s3_region)
+                .unwrap_or_else(|| "us-east-1".into()),
+            access_key_id: need(
+                "KEYPROJ_S3_ACCESS_KEY_ID",
+                env_or("KEYPROJ_S3_ACCESS_KEY_ID", file.s3_access_key_id),
+            )?,
+            secret_access_key: need(
+                "KEYPROJ_S3_SECRET_ACCESS_KEY",
+                env_or("KEYPROJ_S3_SECRET_ACCESS_KEY", file.s3_secret_access_key),
+            )?,
+        });
     }
     if let Some(m) = env_or("KEYPROJ_SESSION_IDLE_MINUTES", file.session_idle_minutes) {
         cfg.session.idle = chrono::Duration::minutes(m);

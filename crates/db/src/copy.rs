@@ -427,6 +427,25 @@ pub const TABLES: &[TableSpec] = &[
         self_refs: &[],
         identity: true,
     },
+    TableSpec {
+        name: "import_jobs",
+        columns: &[
+            ("id", Text, false),
+            ("region_code", Text, false),
+            ("created_by", Text, false),
+            ("file_name", Text, false),
+            ("phase", Text, false),
+            ("done", I64, false),
+            ("total", I64, false),
+            ("outcome", Text, true),
+            ("result", Text, true),
+            ("created_at", Time, false),
+            ("finished_at", Time, true),
+        ],
+        order_by: "id",
+        self_refs: &[],
+        identity: false,
+    },
 ];
 
 #[derive(Debug, Clone)]

@@ -16,10 +16,11 @@ use keyproj_office::workbook::{
     PLAN_HEADERS, PROJECT_HEADERS, REPORT_HEADERS, SHEET_PLANS, SHEET_PROJECTS, SHEET_REPORTS,
     SheetRows,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, Ordering};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     pub sheet: String,
     pub row: usize,
@@ -28,7 +29,7 @@ pub struct Problem {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub projects_created: usize,
     pub projects_updated: usize,
@@ -155,6 +156,46 @@ fn value_of<'a>(values: &'a [String], headers: &[&str], column: &str) -> &'a str
 }
 
 pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summary, ImportError> {
+    import_tracked(app, ctx, sheets, &Progress::default(), None).await
+}
+
+/// How far an import is: the phase and rows done of rows in all sheets. Checked and written
+/// rows are counted separately (the phase says which).
+#[derive(Debug, Default)]
+pub struct Progress {
+    phase: std::sync::Mutex<&'static str>,
+    done: AtomicI64,
+    total: AtomicI64,
+}
+
+impl Progress {
+    fn set(&self, phase: &'static str, total: i64) {
+        *self.phase.lock().unwrap_or_else(|e| e.into_inner()) = phase;
+        self.done.store(0, Ordering::Relaxed);
+        self.total.store(total, Ordering::Relaxed);
+    }
+    fn tick(&self) {
+        self.done.fetch_add(1, Ordering::Relaxed);
+    }
+    /// (phase, done, total)
+    pub fn get(&self) -> (&'static str, i64, i64) {
+        (
+            *self.phase.lock().unwrap_or_else(|e| e.into_inner()),
+            self.done.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// The import, reporting progress; with a job id, the job's successful outcome is recorded in
+/// the same transaction as the data.
+pub async fn import_tracked(
+    app: &App,
+    ctx: &Ctx,
+    sheets: &[SheetRows],
+    progress: &Progress,
+    job: Option<&str>,
+) -> Result<Summary, ImportError> {
     require(ctx, Action::CreateProject)?;
     require(ctx, Action::ManagePlans)?;
     require(ctx, Action::ReviewReports)?;
@@ -163,6 +204,8 @@ pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summar
     let sheet = |name: &str| sheets.iter().find(|s| s.name == name);
 
     // 1. Every cell, before anything is written.
+    let rows: usize = sheets.iter().map(|s| s.rows.len()).sum();
+    progress.set(PHASE_CHECKING, rows as i64);
     let mut projects = vec![];
     if let Some(s) = sheet(SHEET_PROJECTS) {
         let mut pr = Problems {
@@ -171,6 +214,7 @@ pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summar
         };
         let mut seen = HashSet::new();
         for (row, v) in &s.rows {
+            progress.tick();
             let get = |c: &str| value_of(v, &PROJECT_HEADERS, c).to_string();
             let draft = ProjectDraft {
                 code: get("项目编号"),
@@ -230,6 +274,7 @@ pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summar
         };
         let mut seen = HashSet::new();
         for (row, v) in &s.rows {
+            progress.tick();
             let get = |c: &str| value_of(v, &PLAN_HEADERS, c).to_string();
             let code = get("项目编号");
             let year = match check_year("year", &get("年度")) {
@@ -279,6 +324,7 @@ pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summar
         let mut seen = HashSet::new();
         let this_month = ReportMonth::of(app.local_today());
         for (row, v) in &s.rows {
+            progress.tick();
             let get = |c: &str| value_of(v, &REPORT_HEADERS, c).to_string();
             let code = get("项目编号");
             let month = match ReportMonth::parse("month", "报告月份", &get("报告月份")) {
@@ -328,6 +374,7 @@ pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summar
     }
 
     // 2. One transaction; any problem found while writing rolls everything back.
+    progress.set(PHASE_WRITING, rows as i64);
     let mut tx = app.db.begin_write().await?;
     let now = app.now();
     let mut sum = Summary::default();
@@ -339,6 +386,7 @@ pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summar
             list: &mut problems,
         };
         for (row, f, township, owner, leader, lead, responsible) in &projects {
+            progress.tick();
             let code = f.code.clone().unwrap_or_default();
             let township_id = unit_id(
                 &mut tx, &region, township, "township", &mut units, &mut sum, now,
@@ -539,6 +587,7 @@ pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summar
             list: &mut problems,
         };
         for (row, code, year, f) in &plans {
+            progress.tick();
             let Some(id) = project_id(&mut tx, &region, code, &mut ids).await? else {
                 pr.add(
                     *row,
@@ -605,6 +654,7 @@ pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summar
             list: &mut problems,
         };
         for (row, code, month, f) in &reports {
+            progress.tick();
             let Some(id) = project_id(&mut tx, &region, code, &mut ids).await? else {
                 pr.add(*row, "项目编号", code, "项目编号在项目库中不存在");
                 continue;
@@ -706,6 +756,12 @@ pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summar
         Some(&sum),
     )
     .await?;
+    if let Some(job) = job {
+        let result =
+            serde_json::to_string(&sum).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        keyproj_db::repo::jobs::finish(&mut tx, job, OUTCOME_OK, &result, rows as i64, app.now())
+            .await?;
+    }
     tx.commit().await?;
     Ok(sum)
 }
@@ -776,4 +832,233 @@ async fn unit_id(
     };
     cache.insert(name.to_string(), id);
     Ok(Some(id))
+}
+
+// --- jobs --------------------------------------------------------------------------------
+
+pub const PHASE_QUEUED: &str = "queued";
+pub const PHASE_READING: &str = "reading";
+pub const PHASE_CHECKING: &str = "checking";
+pub const PHASE_WRITING: &str = "writing";
+pub const OUTCOME_OK: &str = "ok";
+pub const OUTCOME_PROBLEMS: &str = "problems";
+pub const OUTCOME_REFUSED: &str = "refused";
+pub const OUTCOME_FAILED: &str = "failed";
+
+/// The Chinese name of a job phase.
+pub fn phase_label(phase: &str) -> &'static str {
+    match phase {
+        PHASE_QUEUED => "排队中",
+        PHASE_READING => "读取文件",
+        PHASE_CHECKING => "逐格校验",
+        PHASE_WRITING => "写入数据",
+        _ => "已结束",
+    }
+}
+
+/// What a finished job came to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum JobOutcome {
+    Ok { summary: Summary },
+    Problems { problems: Vec<Problem> },
+    Refused { message: String },
+    Failed { message: String },
+}
+
+/// A job as its owner sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobView {
+    pub id: String,
+    pub file_name: String,
+    pub phase: String,
+    pub phase_label: &'static str,
+    pub done: i64,
+    pub total: i64,
+    pub percent: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub finished: Option<JobOutcome>,
+}
+
+/// Jobs older than this that never finished belong to an instance that stopped.
+const ABANDONED_AFTER_HOURS: i64 = 2;
+
+/// Registers an upload as a job and starts it in the background; returns the job id at once.
+/// The job's row carries its progress, so any instance can show it.
+pub async fn start_job(
+    app: &App,
+    ctx: &Ctx,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> Result<String, ServiceError> {
+    require(ctx, Action::CreateProject)?;
+    require(ctx, Action::ManagePlans)?;
+    require(ctx, Action::ReviewReports)?;
+    let id = crate::random_token();
+    let now = app.now();
+    let name: String = file_name.chars().take(200).collect();
+    let mut tx = app.db.begin_write().await?;
+    keyproj_db::repo::jobs::fail_abandoned(
+        &mut tx,
+        now - chrono::Duration::hours(ABANDONED_AFTER_HOURS),
+        now,
+    )
+    .await?;
+    keyproj_db::repo::jobs::create(
+        &mut tx,
+        &id,
+        ctx.actor.region.as_str(),
+        &ctx.actor.username,
+        &name,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    let (app, ctx, job) = (app.clone(), ctx.clone(), id.clone());
+    tokio::spawn(async move { run_job(&app, &ctx, &job, bytes).await });
+    Ok(id)
+}
+
+/// Runs a registered job to its end; every outcome is recorded on the job row.
+pub async fn run_job(app: &App, ctx: &Ctx, job: &str, bytes: Vec<u8>) {
+    let progress = std::sync::Arc::new(Progress::default());
+    progress.set(PHASE_READING, 0);
+    let finished = std::sync::Arc::new(tokio::sync::Notify::new());
+    let reporter = {
+        let (app, progress, finished, job) = (
+            app.clone(),
+            progress.clone(),
+            finished.clone(),
+            job.to_string(),
+        );
+        tokio::spawn(async move {
+            let mut last = (PHASE_QUEUED, -1, -1);
+            let mut every = tokio::time::interval(std::time::Duration::from_millis(300));
+            loop {
+                tokio::select! {
+                    _ = finished.notified() => break,
+                    _ = every.tick() => {}
+                }
+                let now = progress.get();
+                // SQLite has one writer: while the import writes, the row would only wait.
+                let blocked = now.0 == PHASE_WRITING && app.db.backend() == "sqlite";
+                if now != last
+                    && !(blocked && last.0 == PHASE_WRITING)
+                    && let Ok(mut tx) = app.db.begin_write().await
+                {
+                    let ok = keyproj_db::repo::jobs::progress(&mut tx, &job, now.0, now.1, now.2)
+                        .await
+                        .is_ok();
+                    if ok && tx.commit().await.is_ok() {
+                        last = now;
+                    }
+                }
+            }
+        })
+    };
+    let read = tokio::task::spawn_blocking(move || {
+        keyproj_office::workbook::read(&bytes, &Default::default())
+    })
+    .await;
+    let outcome = match read {
+        Err(e) => Err((OUTCOME_FAILED, serde_json::json!(e.to_string()))),
+        Ok(Err(keyproj_office::workbook::ReadError::File(m))) => {
+            Err((OUTCOME_REFUSED, serde_json::json!(m)))
+        }
+        Ok(Err(keyproj_office::workbook::ReadError::Cells(cells))) => Err((
+            OUTCOME_PROBLEMS,
+            serde_json::json!(
+                cells
+                    .into_iter()
+                    .map(|c| Problem {
+                        sheet: c.sheet,
+                        row: c.row,
+                        column: c.column,
+                        value: c.value,
+                        reason: c.reason,
+                    })
+                    .collect::<Vec<_>>()
+            ),
+        )),
+        Ok(Ok(sheets)) => match import_tracked(app, ctx, &sheets, &progress, Some(job)).await {
+            Ok(_) => Ok(()),
+            Err(ImportError::Problems(p)) => Err((OUTCOME_PROBLEMS, serde_json::json!(p))),
+            Err(ImportError::File(m)) => Err((OUTCOME_REFUSED, serde_json::json!(m))),
+            Err(ImportError::Service(e)) => {
+                tracing::error!(job, error = %e, "import job failed");
+                Err((OUTCOME_FAILED, serde_json::json!(e.to_string())))
+            }
+        },
+    };
+    finished.notify_one();
+    let _ = reporter.await;
+    if let Err((outcome, result)) = outcome {
+        let write = async {
+            let mut tx = app.db.begin_write().await?;
+            let rows = progress.get().2;
+            keyproj_db::repo::jobs::finish(
+                &mut tx,
+                job,
+                outcome,
+                &result.to_string(),
+                rows,
+                app.now(),
+            )
+            .await?;
+            tx.commit().await
+        };
+        if let Err(e) = write.await {
+            tracing::error!(job, error = %e, "recording the import job's outcome failed");
+        }
+    }
+}
+
+/// A job of the actor (others' jobs are not found).
+pub async fn job(app: &App, ctx: &Ctx, id: &str) -> Result<JobView, ServiceError> {
+    let mut tx = app.db.begin_read().await?;
+    let row = keyproj_db::repo::jobs::get(&mut tx, id)
+        .await?
+        .filter(|r| r.created_by == ctx.actor.username)
+        .ok_or(ServiceError::NotFound)?;
+    let text = row.result.clone().unwrap_or_default();
+    let message = || serde_json::from_str::<String>(&text).unwrap_or_default();
+    let finished = match row.outcome.as_deref() {
+        None => None,
+        Some(OUTCOME_OK) => Some(JobOutcome::Ok {
+            summary: serde_json::from_str(&text).unwrap_or_default(),
+        }),
+        Some(OUTCOME_PROBLEMS) => Some(JobOutcome::Problems {
+            problems: serde_json::from_str(&text).unwrap_or_default(),
+        }),
+        Some(OUTCOME_REFUSED) => Some(JobOutcome::Refused { message: message() }),
+        Some(_) => Some(JobOutcome::Failed { message: message() }),
+    };
+    let percent = if finished.is_some() {
+        100
+    } else if row.total > 0 {
+        // checking is the first half of the bar, writing the second
+        let part = row.done.min(row.total) * 50 / row.total;
+        if row.phase == PHASE_WRITING {
+            50 + part
+        } else {
+            part
+        }
+    } else {
+        0
+    };
+    Ok(JobView {
+        phase_label: phase_label(if finished.is_some() {
+            "done"
+        } else {
+            &row.phase
+        }),
+        id: row.id,
+        file_name: row.file_name,
+        phase: row.phase,
+        done: row.done,
+        total: row.total,
+        percent,
+        created_at: row.created_at,
+        finished,
+    })
 }

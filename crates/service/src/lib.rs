@@ -62,9 +62,22 @@ pub struct Config {
     pub audit_key: Vec<u8>,
     /// The deployment's home region (the reference county by default).
     pub default_region: RegionCode,
-    /// Where uploaded files (site photos) are kept: a local directory, shared by instances
-    /// through a network mount when several run.
+    /// Where uploaded files (site photos) are kept when no S3 store is configured.
     pub files_dir: std::path::PathBuf,
+    /// An S3-compatible object store (MinIO, a government cloud's OSS) shared by all
+    /// instances; when set, `files_dir` is not used.
+    pub s3: Option<S3Config>,
+}
+
+/// Where an S3-compatible store is and how to sign in to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Config {
+    /// e.g. `https://oss.example.gov.cn` or `http://127.0.0.1:9000`.
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
 }
 
 impl Default for Config {
@@ -75,8 +88,15 @@ impl Default for Config {
             audit_key: b"keyproj-development-key".to_vec(),
             default_region: RegionCode::parse("430922").expect("valid"),
             files_dir: std::path::PathBuf::from("keyproj-files"),
+            s3: None,
         }
     }
+}
+
+/// HTTP clients (the S3 store, webhooks) use rustls built without a default provider so that
+/// only ring is compiled in; it must be installed once per process before any client is built.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 #[derive(Clone)]
@@ -84,21 +104,21 @@ pub struct App {
     pub db: Db,
     pub cfg: Arc<Config>,
     pub clock: Arc<dyn Clock>,
+    /// The file store, built on first use and shared (its HTTP client pools connections).
+    files: Arc<std::sync::OnceLock<Arc<dyn object_store::ObjectStore>>>,
 }
 
 impl App {
     pub fn new(db: Db, cfg: Config) -> App {
-        App {
-            db,
-            cfg: Arc::new(cfg),
-            clock: Arc::new(SystemClock),
-        }
+        App::with_clock(db, cfg, Arc::new(SystemClock))
     }
     pub fn with_clock(db: Db, cfg: Config, clock: Arc<dyn Clock>) -> App {
+        install_tls_provider();
         App {
             db,
             cfg: Arc::new(cfg),
             clock,
+            files: Arc::default(),
         }
     }
     /// Now, truncated to what both databases store exactly.

@@ -21,12 +21,34 @@ const MAX_SIDE: u32 = 12_000;
 const STORED_SIDE: u32 = 2560;
 const THUMB_SIDE: u32 = 320;
 
-/// The file store of the deployment.
+/// The file store of the deployment: the configured S3-compatible store, else a local
+/// directory.
 pub fn store(app: &App) -> Result<Arc<dyn ObjectStore>> {
-    std::fs::create_dir_all(&app.cfg.files_dir)
-        .map_err(|e| ServiceError::Internal(format!("文件目录：{e}")))?;
-    let fs = LocalFileSystem::new_with_prefix(&app.cfg.files_dir)
-        .map_err(|e| ServiceError::Internal(format!("文件目录：{e}")))?;
+    if let Some(s) = app.files.get() {
+        return Ok(s.clone());
+    }
+    let built = build_store(&app.cfg)?;
+    Ok(app.files.get_or_init(|| built).clone())
+}
+
+fn build_store(cfg: &crate::Config) -> Result<Arc<dyn ObjectStore>> {
+    let err = |e: &dyn std::fmt::Display| ServiceError::Internal(format!("文件存储：{e}"));
+    if let Some(s3) = &cfg.s3 {
+        crate::install_tls_provider();
+        let store = object_store::aws::AmazonS3Builder::new()
+            .with_endpoint(&s3.endpoint)
+            .with_bucket_name(&s3.bucket)
+            .with_region(&s3.region)
+            .with_access_key_id(&s3.access_key_id)
+            .with_secret_access_key(&s3.secret_access_key)
+            .with_allow_http(s3.endpoint.starts_with("http://"))
+            .with_virtual_hosted_style_request(false)
+            .build()
+            .map_err(|e| err(&e))?;
+        return Ok(Arc::new(store));
+    }
+    std::fs::create_dir_all(&cfg.files_dir).map_err(|e| err(&e))?;
+    let fs = LocalFileSystem::new_with_prefix(&cfg.files_dir).map_err(|e| err(&e))?;
     Ok(Arc::new(fs))
 }
 

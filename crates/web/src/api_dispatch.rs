@@ -34,6 +34,13 @@ pub fn routes() -> Router<AppState> {
         .route("/colour/issues", get(issues))
         .route("/colour/issues/{id}", get(issue))
         .route("/colour/publish", post(publish))
+        .route(
+            "/import",
+            post(start_import).layer(axum::extract::DefaultBodyLimit::max(
+                crate::pages::UPLOAD_LIMIT,
+            )),
+        )
+        .route("/import/jobs/{id}", get(import_job))
 }
 
 #[derive(OpenApi)]
@@ -48,10 +55,15 @@ pub fn routes() -> Router<AppState> {
         revise_report,
         issues,
         issue,
-        publish
+        publish,
+        upload_photo,
+        start_import,
+        import_job
     ),
     components(schemas(
         AnnualOut,
+        ImportStarted,
+        ImportJobOut,
         UnderConstructionOut,
         PreliminaryOut,
         PlanLineOut,
@@ -579,4 +591,109 @@ async fn upload_photo(
 #[derive(Serialize, ToSchema)]
 struct Created {
     id: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+struct ImportStarted {
+    id: String,
+    /// Poll this for progress and the outcome.
+    status_url: String,
+}
+
+/// Starts importing a workbook (multipart field `file`, the canonical template, ≤ 20 MB). The
+/// import runs in the background, all or nothing; poll `status_url`.
+#[utoipa::path(post, path = "/api/v1/import",
+    request_body(content_type = "multipart/form-data", description = "field `file`: .xlsx"),
+    responses((status = 202, body = ImportStarted), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn start_import(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, ApiError> {
+    let mut file = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("").to_string();
+            file = field.bytes().await.ok().map(|b| (name, b.to_vec()));
+        }
+    }
+    let (name, bytes) = file.filter(|(_, f)| !f.is_empty()).ok_or_else(|| {
+        ApiError(
+            keyproj_domain::FieldError::new("file", "required", "请上传 .xlsx 文件（字段 file）")
+                .into(),
+        )
+    })?;
+    let id = keyproj_service::import::start_job(&s.app, &c.ctx, &name, bytes).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ImportStarted {
+            status_url: format!("/api/v1/import/jobs/{id}"),
+            id,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+struct ImportJobOut {
+    id: String,
+    file_name: String,
+    /// queued, reading, checking, writing, done
+    phase: String,
+    done: i64,
+    total: i64,
+    percent: i64,
+    /// none while running; then ok, problems, refused or failed
+    outcome: Option<String>,
+    /// counts of what was created, updated and left unchanged (outcome ok)
+    #[schema(value_type = Option<Object>)]
+    summary: Option<serde_json::Value>,
+    /// sheet, row, column, value, reason of every problem (outcome problems)
+    #[schema(value_type = Option<Vec<Object>>)]
+    problems: Option<serde_json::Value>,
+    message: Option<String>,
+}
+
+/// Progress and outcome of an import the caller started.
+#[utoipa::path(get, path = "/api/v1/import/jobs/{id}", params(("id" = String, Path)),
+    responses((status = 200, body = ImportJobOut), (status = 404, body = ApiErrorBody)))]
+async fn import_job(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    use keyproj_service::import::JobOutcome;
+    let j = keyproj_service::import::job(&s.app, &c.ctx, &id).await?;
+    let (mut summary, mut problems, mut message) = (None, None, None);
+    let outcome = j.finished.as_ref().map(|o| match o {
+        JobOutcome::Ok { summary: x } => {
+            summary = serde_json::to_value(x).ok();
+            "ok"
+        }
+        JobOutcome::Problems { problems: p } => {
+            problems = serde_json::to_value(p).ok();
+            "problems"
+        }
+        JobOutcome::Refused { message: m } => {
+            message = Some(m.clone());
+            "refused"
+        }
+        JobOutcome::Failed { message: m } => {
+            message = Some(m.clone());
+            "failed"
+        }
+    });
+    Ok(Json(ImportJobOut {
+        outcome: outcome.map(String::from),
+        id: j.id,
+        file_name: j.file_name,
+        phase: j.phase,
+        done: j.done,
+        total: j.total,
+        percent: j.percent,
+        summary,
+        problems,
+        message,
+    })
+    .into_response())
 }

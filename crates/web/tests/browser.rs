@@ -445,3 +445,47 @@ async fn demo_county_pages() {
     shot(&c, "22-issue-9").await;
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn import_a_workbook_and_watch_it_finish() {
+    let Some((c, _driver)) = browser().await else {
+        return;
+    };
+    let h = harness(TestDb::sqlite().await).await;
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("项目库").unwrap();
+    for (i, hd) in keyproj_office::workbook::PROJECT_HEADERS.iter().enumerate() {
+        ws.write_string(0, i as u16, *hd).unwrap();
+    }
+    for r in 1..=2000u32 {
+        ws.write_string(r, 0, format!("TJ2026-{r:04}")).unwrap();
+        ws.write_string(r, 1, format!("浏览器导入项目{r}")).unwrap();
+        ws.write_string(r, 3, "县重点").unwrap();
+        ws.write_string(r, 4, "前期").unwrap();
+        ws.write_string(r, 5, "交通").unwrap();
+        ws.write_string(r, 9, "100").unwrap();
+    }
+    let file = std::env::temp_dir().join(format!("keyproj-import-{}.xlsx", std::process::id()));
+    wb.save(&file).unwrap();
+
+    sign_in(&c, &h.base, "staff").await;
+    c.goto(&format!("{}/import", h.base)).await.unwrap();
+    type_into(&c, "import-file", file.to_str().unwrap()).await;
+    click(&c, "import-submit").await;
+    // the job page refreshes itself until the summary is there
+    c.wait()
+        .for_element(Locator::Id("import-job"))
+        .await
+        .unwrap();
+    shot(&c, "23-import-progress").await;
+    c.wait()
+        .for_element(Locator::Id("import-summary"))
+        .await
+        .unwrap();
+    assert!(text(&c, "import-summary").await.contains("项目 新增2000"));
+    assert!(text(&c, "import-phase").await.contains("100%"));
+    shot(&c, "24-import-done").await;
+    let _ = std::fs::remove_file(&file);
+    c.close().await.unwrap();
+}

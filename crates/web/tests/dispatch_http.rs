@@ -387,6 +387,37 @@ fn upload(csrf: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
         )
 }
 
+/// Uploads on the import page, follows the redirect to the job and waits for its end; returns
+/// the job page as it finally stands.
+async fn import_through_page(
+    c: &reqwest::Client,
+    base: &str,
+    form: reqwest::multipart::Form,
+) -> reqwest::Response {
+    let r = c
+        .post(format!("{base}/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let job = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(job.starts_with("/import/jobs/"), "{job}");
+    for _ in 0..3000 {
+        let page = c.get(format!("{base}{job}")).send().await.unwrap();
+        let status = page.status();
+        let body = page.text().await.unwrap();
+        // a running job's page refreshes itself
+        if !body.contains("http-equiv=\"refresh\"") {
+            assert!(body.contains("id=\"import-progress\""), "{body}");
+            return c.get(format!("{base}{job}")).send().await.unwrap();
+        }
+        assert_eq!(status, StatusCode::OK);
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the import job did not finish");
+}
+
 #[tokio::test]
 async fn import_page_reports_every_problem_and_writes_nothing() {
     for t in TestDb::all().await {
@@ -440,12 +471,7 @@ async fn import_page_reports_every_problem_and_writes_nothing() {
                 .await
                 .unwrap()
         };
-        let r = c
-            .post(format!("{}/import", h.base))
-            .multipart(upload(&csrf, bytes))
-            .send()
-            .await
-            .unwrap();
+        let r = import_through_page(&c, &h.base, upload(&csrf, bytes)).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body = r.text().await.unwrap();
         assert!(
@@ -455,12 +481,7 @@ async fn import_page_reports_every_problem_and_writes_nothing() {
             "{body}"
         );
         // not a workbook
-        let r = c
-            .post(format!("{}/import", h.base))
-            .multipart(upload(&csrf, b"hello".to_vec()))
-            .send()
-            .await
-            .unwrap();
+        let r = import_through_page(&c, &h.base, upload(&csrf, b"hello".to_vec())).await;
         assert!(r.text().await.unwrap().contains("不是有效的 .xlsx 工作簿"));
         // a forged form is refused
         let r = c
@@ -504,12 +525,7 @@ async fn import_page_reports_every_problem_and_writes_nothing() {
             ws.write_string(0, i as u16, *hd).unwrap();
             ws.write_string(1, i as u16, row[i]).unwrap();
         }
-        let r = c
-            .post(format!("{}/import", h.base))
-            .multipart(upload(&csrf, wb.save_to_buffer().unwrap()))
-            .send()
-            .await
-            .unwrap();
+        let r = import_through_page(&c, &h.base, upload(&csrf, wb.save_to_buffer().unwrap())).await;
         assert_eq!(r.status(), StatusCode::OK);
         assert!(r.text().await.unwrap().contains("项目 新增1"));
         // owners may not import
@@ -681,4 +697,248 @@ fn image_png(out: &mut std::io::Cursor<Vec<u8>>) {
         0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
     ];
     out.get_mut().extend_from_slice(PNG_1X1);
+}
+
+/// A minimal S3-compatible server: objects in memory, and every request must carry an AWS
+/// SigV4 authorization header (the signature itself is not verified here).
+async fn fake_s3() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>>,
+) {
+    use axum::body::Bytes;
+    use axum::extract::{Request, State};
+    use axum::http::{Method, StatusCode};
+    type Objects = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>>;
+    async fn handle(
+        State(objects): State<Objects>,
+        req: Request,
+    ) -> (StatusCode, [(&'static str, String); 1], Vec<u8>) {
+        let etag = |b: &[u8]| {
+            [(
+                "etag",
+                format!(
+                    "\"{}-{}\"",
+                    b.len(),
+                    b.iter().map(|x| *x as u64).sum::<u64>()
+                ),
+            )]
+        };
+        let signed = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("AWS4-HMAC-SHA256 Credential=test-key/"));
+        if !signed {
+            return (StatusCode::FORBIDDEN, etag(&[]), vec![]);
+        }
+        let key = req.uri().path().to_string();
+        let method = req.method().clone();
+        let body: Bytes = axum::body::to_bytes(req.into_body(), 64 << 20)
+            .await
+            .unwrap();
+        let mut objects = objects.lock().unwrap();
+        match method {
+            Method::PUT => {
+                let tag = etag(&body);
+                objects.insert(key, body.to_vec());
+                (StatusCode::OK, tag, vec![])
+            }
+            Method::GET | Method::HEAD => match objects.get(&key) {
+                Some(b) => (StatusCode::OK, etag(b), b.clone()),
+                None => (StatusCode::NOT_FOUND, etag(&[]), vec![]),
+            },
+            Method::DELETE => {
+                objects.remove(&key);
+                (StatusCode::NO_CONTENT, etag(&[]), vec![])
+            }
+            _ => (StatusCode::METHOD_NOT_ALLOWED, etag(&[]), vec![]),
+        }
+    }
+    let objects: Objects = Default::default();
+    let app = axum::Router::new()
+        .fallback(handle)
+        .with_state(objects.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, objects)
+}
+
+#[tokio::test]
+async fn photos_go_to_the_s3_store_when_one_is_configured() {
+    for t in TestDb::all().await {
+        let (endpoint, objects) = fake_s3().await;
+        let h = harness_with(t, |cfg| {
+            cfg.s3 = Some(keyproj_service::S3Config {
+                endpoint,
+                bucket: "keyproj".into(),
+                region: "cn-central-1".into(),
+                access_key_id: "test-key".into(),
+                secret_access_key: "test-secret".into(),
+            })
+        })
+        .await;
+        let [p1, _] = h.projects;
+        let owner = h.signed_in("owner").await;
+        let page = owner
+            .get(format!("{}/reports/{p1}/2026-10", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let mut png = std::io::Cursor::new(vec![]);
+        image_png(&mut png);
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", hidden(&page, "csrf"))
+            .part(
+                "photo",
+                reqwest::multipart::Part::bytes(png.into_inner()).file_name("现场.png"),
+            );
+        let r = owner
+            .post(format!("{}/reports/{p1}/2026-10/photos", h.base))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let st = r.status();
+        assert_eq!(st, StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+        // the photo and its thumbnail are in the bucket, nothing in the local directory
+        let keys: Vec<String> = objects.lock().unwrap().keys().cloned().collect();
+        assert_eq!(keys.len(), 2, "{keys:?}");
+        assert!(
+            keys.iter()
+                .all(|k| k.starts_with(&format!("/keyproj/photos/{p1}/")))
+        );
+        assert!(!h.app.cfg.files_dir.exists());
+        // and it is served back from there
+        let page = owner
+            .get(format!("{}/reports/{p1}/2026-10", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let id = page
+            .split("/photos/")
+            .nth(1)
+            .unwrap()
+            .split(['"', '?'])
+            .next()
+            .unwrap()
+            .to_string();
+        let served = owner
+            .get(format!("{}/photos/{id}", h.base))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let stored = objects
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| !k.ends_with("_thumb.jpg"))
+            .map(|(_, v)| v.clone())
+            .unwrap();
+        assert_eq!(served.to_vec(), stored);
+    }
+}
+
+#[tokio::test]
+async fn imports_through_the_api_run_as_jobs_only_their_owner_sees() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let token = h.token("staff").await;
+        let api = client();
+        // 300 project rows
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("项目库").unwrap();
+        for (i, hd) in keyproj_office::workbook::PROJECT_HEADERS.iter().enumerate() {
+            ws.write_string(0, i as u16, *hd).unwrap();
+        }
+        for r in 1..=300u32 {
+            ws.write_string(r, 0, format!("TJ2026-{r:03}")).unwrap();
+            ws.write_string(r, 1, format!("项目{r}")).unwrap();
+            ws.write_string(r, 3, "县重点").unwrap();
+            ws.write_string(r, 4, "前期").unwrap();
+            ws.write_string(r, 5, "交通").unwrap();
+            ws.write_string(r, 9, "100").unwrap();
+        }
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(wb.save_to_buffer().unwrap()).file_name("项目.xlsx"),
+        );
+        let r = api
+            .post(format!("{}/api/v1/import", h.base))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        let started: serde_json::Value = r.json().await.unwrap();
+        let url = format!("{}{}", h.base, started["status_url"].as_str().unwrap());
+        let mut job = serde_json::Value::Null;
+        for _ in 0..3000 {
+            job = api
+                .get(&url)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if !job["outcome"].is_null() {
+                break;
+            }
+            let (done, total) = (
+                job["done"].as_i64().unwrap(),
+                job["total"].as_i64().unwrap(),
+            );
+            assert!(done <= total, "{job}");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(
+            job["outcome"],
+            "ok",
+            "{}",
+            &job.to_string()[..job.to_string().len().min(600)]
+        );
+        assert_eq!(job["percent"], 100);
+        assert_eq!(job["total"], 300);
+        assert_eq!(job["file_name"], "项目.xlsx");
+        assert_eq!(job["summary"]["projects_created"], 300);
+        // another user does not find the job, through the API or the page
+        let other = h.token("leader").await;
+        let r = api.get(&url).bearer_auth(&other).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let zj = h.signed_in("zjju").await;
+        let page = format!("{}/import/jobs/{}", h.base, started["id"].as_str().unwrap());
+        assert_eq!(status(&zj, &page).await, StatusCode::NOT_FOUND);
+        // a unit user may not import at all, and nothing is registered
+        let r = api
+            .post(format!("{}/api/v1/import", h.base))
+            .bearer_auth(h.token("zjju").await)
+            .multipart(reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.xlsx"),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let mut tx = h.app.db.begin_read().await.unwrap();
+        assert_eq!(
+            keyproj_db::schema::row_count(&mut tx, "import_jobs")
+                .await
+                .unwrap(),
+            1
+        );
+    }
 }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod dispatch;
+pub mod jobs;
 pub mod org;
 pub mod projects;
 pub mod users;

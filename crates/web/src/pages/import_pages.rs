@@ -3,10 +3,10 @@
 
 use super::*;
 use axum::extract::Multipart;
-use keyproj_service::import::{ImportError, Problem, Summary, import_bytes};
+use keyproj_service::import::{JobOutcome, JobView, Problem, Summary};
 
 /// Largest upload accepted on this route (the workbook limit plus the form around it).
-pub(super) const UPLOAD_LIMIT: usize = 21 * 1024 * 1024;
+pub(crate) const UPLOAD_LIMIT: usize = 21 * 1024 * 1024;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "import.html")]
@@ -15,6 +15,9 @@ pub(super) struct ImportPage {
     summary: Option<Summary>,
     error: Option<String>,
     problems: Vec<Problem>,
+    job: Option<JobView>,
+    job_created: String,
+    running: bool,
 }
 
 pub(super) async fn import_page(signed: Signed) -> Result<Response, PageError> {
@@ -26,6 +29,9 @@ pub(super) async fn import_page(signed: Signed) -> Result<Response, PageError> {
         summary: None,
         error: None,
         problems: vec![],
+        job: None,
+        job_created: String::new(),
+        running: false,
     }
     .into_response())
 }
@@ -46,16 +52,23 @@ pub(super) async fn import_upload(
 ) -> Result<Response, PageError> {
     let mut csrf = String::new();
     let mut file: Option<Vec<u8>> = None;
+    let mut file_name = String::new();
     let page = |summary, error: Option<String>, problems| ImportPage {
         chrome: Chrome::new(&signed, "import"),
         summary,
         error,
         problems,
+        job: None,
+        job_created: String::new(),
+        running: false,
     };
     loop {
         match multipart.next_field().await {
             Ok(Some(field)) => {
                 let name = field.name().unwrap_or("").to_string();
+                if name == "file" {
+                    file_name = field.file_name().unwrap_or("").to_string();
+                }
                 let data = match field.bytes().await {
                     Ok(b) => b,
                     Err(_) => {
@@ -99,25 +112,55 @@ pub(super) async fn import_upload(
         )
             .into_response());
     };
-    match import_bytes(&s.app, &signed.ctx, &bytes, &Default::default()).await {
-        Ok(sum) => Ok(page(Some(sum), None, vec![]).into_response()),
-        Err(ImportError::File(m)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            page(None, Some(format!("未导入：{m}")), vec![]),
-        )
-            .into_response()),
-        Err(ImportError::Problems(p)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            page(
-                None,
-                Some(format!(
-                    "未导入任何数据：发现{}处问题，请修改后重新上传。",
-                    p.len()
-                )),
-                p,
-            ),
-        )
-            .into_response()),
-        Err(ImportError::Service(e)) => Err(e.into()),
+    if !allowed(&signed, Action::ManagePlans) {
+        return Err(ServiceError::Forbidden.into());
     }
+    let id = keyproj_service::import::start_job(&s.app, &signed.ctx, &file_name, bytes).await?;
+    Ok(Redirect::to(&format!("/import/jobs/{id}")).into_response())
+}
+
+/// A job's progress (refreshing itself each second while it runs) and then its outcome.
+pub(super) async fn import_job_page(
+    State(s): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let job = keyproj_service::import::job(&s.app, &signed.ctx, &id).await?;
+    let (mut summary, mut error, mut problems) = (None, None, vec![]);
+    let status = match &job.finished {
+        None => StatusCode::OK,
+        Some(JobOutcome::Ok { summary: sum }) => {
+            summary = Some(sum.clone());
+            StatusCode::OK
+        }
+        Some(JobOutcome::Problems { problems: p }) => {
+            error = Some(format!(
+                "未导入任何数据：发现{}处问题，请修改后重新上传。",
+                p.len()
+            ));
+            problems = p.clone();
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Some(JobOutcome::Refused { message }) => {
+            error = Some(format!("未导入：{message}"));
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Some(JobOutcome::Failed { message }) => {
+            error = Some(format!("导入失败，未写入任何数据：{message}"));
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    Ok((
+        status,
+        ImportPage {
+            chrome: Chrome::new(&signed, "import"),
+            summary,
+            error,
+            problems,
+            running: job.finished.is_none(),
+            job_created: crate::views::local_time(&job.created_at),
+            job: Some(job),
+        },
+    )
+        .into_response())
 }

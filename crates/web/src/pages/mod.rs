@@ -12,6 +12,7 @@ use account::*;
 use admin::*;
 use dispatch_pages::*;
 pub(crate) use dispatch_pages::{ColourLine, colour_counts, colour_lines};
+pub(crate) use import_pages::UPLOAD_LIMIT;
 use import_pages::*;
 use org_pages::*;
 use project_pages::*;
@@ -90,6 +91,7 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route("/import/template.xlsx", get(import_template))
+        .route("/import/jobs/{id}", get(import_job_page))
         .route("/audit", get(audit_page))
         .route("/audit.xlsx", get(audit_export))
         .route("/tokens", get(tokens_page).post(token_create))

@@ -25,17 +25,23 @@ pub struct Harness {
 pub const PW: &str = "Taojiang-Test-2022";
 
 pub async fn harness(t: TestDb) -> Harness {
+    harness_with(t, |_| {}).await
+}
+
+/// The harness with a changed configuration.
+pub async fn harness_with(t: TestDb, tweak: impl FnOnce(&mut Config)) -> Harness {
     let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
     let files = std::env::temp_dir().join(format!(
         "keyproj_files_{}_{}",
         std::process::id(),
         Utc::now().timestamp_nanos_opt().unwrap_or(0)
     ));
-    let cfg = Config {
+    let mut cfg = Config {
         audit_key: b"test-audit-key-0123456789".to_vec(),
         files_dir: files,
         ..Config::default()
     };
+    tweak(&mut cfg);
     let app = App::with_clock(t.db.clone(), cfg, clock.clone());
     keyproj_service::users::bootstrap_admin(&app).await.unwrap();
     let sys = Ctx::system(app.cfg.default_region.clone());
@@ -148,6 +154,7 @@ pub async fn harness(t: TestDb) -> Harness {
 }
 
 pub fn client() -> reqwest::Client {
+    keyproj_service::install_tls_provider();
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())

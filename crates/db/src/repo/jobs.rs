@@ -1,0 +1,115 @@
+//! Import jobs: progress and outcome of a workbook import, kept in the database so that every
+//! instance behind a load balancer can show them.
+
+use crate::{DbError, Tx, run};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct ImportJobRow {
+    pub id: String,
+    pub region_code: String,
+    pub created_by: String,
+    pub file_name: String,
+    pub phase: String,
+    pub done: i64,
+    pub total: i64,
+    /// `ok`, `problems`, `refused` or `failed`; none while running.
+    pub outcome: Option<String>,
+    /// JSON: the summary, the problem list or the message.
+    pub result: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+const COLS: &str = "id, region_code, created_by, file_name, phase, done, total, outcome, result, created_at, finished_at";
+
+pub async fn create(
+    tx: &mut Tx,
+    id: &str,
+    region: &str,
+    by: &str,
+    file_name: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    const SQL: &str = "INSERT INTO import_jobs (id, region_code, created_by, file_name, phase, done, total, created_at)
+        VALUES ($1, $2, $3, $4, 'queued', 0, 0, $5)";
+    run!(tx, |c| sqlx::query(SQL)
+        .bind(id)
+        .bind(region)
+        .bind(by)
+        .bind(file_name)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn progress(
+    tx: &mut Tx,
+    id: &str,
+    phase: &str,
+    done: i64,
+    total: i64,
+) -> Result<(), DbError> {
+    const SQL: &str = "UPDATE import_jobs SET phase = $2, done = $3, total = $4 WHERE id = $1 AND outcome IS NULL";
+    run!(tx, |c| sqlx::query(SQL)
+        .bind(id)
+        .bind(phase)
+        .bind(done)
+        .bind(total)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn finish(
+    tx: &mut Tx,
+    id: &str,
+    outcome: &str,
+    result: &str,
+    rows: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    const SQL: &str = "UPDATE import_jobs SET phase = 'done', outcome = $2, result = $3, finished_at = $4, done = $5, total = $5
+        WHERE id = $1 AND outcome IS NULL";
+    run!(tx, |c| sqlx::query(SQL)
+        .bind(id)
+        .bind(outcome)
+        .bind(result)
+        .bind(now)
+        .bind(rows)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn get(tx: &mut Tx, id: &str) -> Result<Option<ImportJobRow>, DbError> {
+    let sql = format!("SELECT {COLS} FROM import_jobs WHERE id = $1");
+    Ok(run!(tx, |c| sqlx::query_as::<_, ImportJobRow>(
+        sqlx::AssertSqlSafe(sql.clone())
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)
+}
+
+/// Jobs left running by an instance that stopped (older than `before`) are marked failed.
+pub async fn fail_abandoned(
+    tx: &mut Tx,
+    before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbError> {
+    const SQL: &str = "UPDATE import_jobs SET phase = 'done', outcome = 'failed',
+        result = '\"导入中断（服务重启），未写入任何数据，请重新上传\"', finished_at = $2
+        WHERE outcome IS NULL AND created_at < $1";
+    Ok(run!(tx, |c| sqlx::query(SQL)
+        .bind(before)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?)
+}
