@@ -103,10 +103,17 @@ pub enum Action {
     ReviewReports,
     /// Set colour rules and publish colour tables.
     PublishColour,
+    /// See the problem list (each actor only the items in their scope).
+    ViewProblems,
+    /// Raise a problem (owners from their monthly report, units, center staff).
+    RaiseProblem,
+    /// Register, assign, verify (销号/退回), decide extensions, withdraw, reopen; supervision
+    /// rules, the holiday calendar, meetings and patrols.
+    ManageProblems,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 17] = [
         Action::ViewProject,
         Action::CreateProject,
         Action::EditProject,
@@ -121,6 +128,9 @@ impl Action {
         Action::SubmitReport,
         Action::ReviewReports,
         Action::PublishColour,
+        Action::ViewProblems,
+        Action::RaiseProblem,
+        Action::ManageProblems,
     ];
 }
 
@@ -184,6 +194,61 @@ pub fn can_see_project(actor: &Actor, p: &ProjectScope) -> bool {
     })
 }
 
+/// The facts about a problem-list item that decide who may see and handle it.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemScope<'a> {
+    pub region: &'a RegionCode,
+    /// 承办单位 (none until assigned).
+    pub handler_unit_id: Option<i64>,
+    /// 协办单位.
+    pub assisting_unit_ids: &'a [i64],
+    /// The unit that raised it.
+    pub raised_unit_id: i64,
+}
+
+/// Staff and county leaders see every item of their region; a unit sees what it handles,
+/// assists with or raised; an owner what it raised or must handle.
+pub fn can_see_item(actor: &Actor, i: &ItemScope) -> bool {
+    if !actor.region.contains(i.region) {
+        return false;
+    }
+    actor.roles.iter().any(|r| match r {
+        Role::CenterStaff | Role::CountyLeader => true,
+        Role::UnitUser => {
+            i.handler_unit_id == Some(actor.unit_id)
+                || i.assisting_unit_ids.contains(&actor.unit_id)
+                || i.raised_unit_id == actor.unit_id
+        }
+        Role::Owner => {
+            i.handler_unit_id == Some(actor.unit_id) || i.raised_unit_id == actor.unit_id
+        }
+        _ => false,
+    })
+}
+
+/// A workflow step on one item: the center's steps need ManageProblems; the unit's steps
+/// (reply, ask for closure or extension) belong to the handling unit alone.
+pub fn authorize_item(
+    actor: &Actor,
+    performer: crate::problem::Performer,
+    i: &ItemScope,
+) -> Decision {
+    if !can_see_item(actor, i) {
+        return Decision::NotFound;
+    }
+    match performer {
+        crate::problem::Performer::Center => authorize(actor, Action::ManageProblems),
+        crate::problem::Performer::Handler => {
+            let unit_role = actor.has(Role::UnitUser) || actor.has(Role::Owner);
+            if unit_role && i.handler_unit_id == Some(actor.unit_id) {
+                Decision::Allow
+            } else {
+                Decision::Forbidden
+            }
+        }
+    }
+}
+
 /// A function not tied to one record (lists, pages, admin functions).
 pub fn authorize(actor: &Actor, action: Action) -> Decision {
     let ok = actor.roles.iter().any(|r| role_may(*r, action));
@@ -232,11 +297,20 @@ fn role_may(role: Role, action: Action) -> bool {
                 | SubmitReport
                 | ReviewReports
                 | PublishColour
+                | ViewProblems
+                | RaiseProblem
+                | ManageProblems
         ),
-        Role::CountyLeader => matches!(action, ViewProject | ExportProjects | ViewOrg),
-        Role::UnitUser | Role::Owner => {
-            matches!(action, ViewProject | ExportProjects | SubmitReport)
+        Role::CountyLeader => {
+            matches!(
+                action,
+                ViewProject | ExportProjects | ViewOrg | ViewProblems
+            )
         }
+        Role::UnitUser | Role::Owner => matches!(
+            action,
+            ViewProject | ExportProjects | SubmitReport | ViewProblems | RaiseProblem
+        ),
     }
 }
 

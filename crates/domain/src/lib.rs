@@ -10,6 +10,7 @@ pub mod month;
 pub mod org;
 pub mod password;
 pub mod plan;
+pub mod problem;
 pub mod project;
 pub mod region;
 pub mod report;
