@@ -10,6 +10,7 @@ pub mod dispatch;
 pub mod import;
 pub mod org;
 pub mod photos;
+pub mod problems;
 pub mod projects;
 pub mod stats;
 pub mod users;
@@ -67,6 +68,15 @@ pub struct Config {
     /// An S3-compatible object store (MinIO, a government cloud's OSS) shared by all
     /// instances; when set, `files_dir` is not used.
     pub s3: Option<S3Config>,
+    /// Where notifications are also POSTed (SMS or government WeChat gateways).
+    pub webhook: Option<WebhookConfig>,
+}
+
+/// The outgoing webhook: JSON POSTs signed with HMAC-SHA256 of the body under `secret`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookConfig {
+    pub url: String,
+    pub secret: String,
 }
 
 /// Where an S3-compatible store is and how to sign in to it.
@@ -89,6 +99,7 @@ impl Default for Config {
             default_region: RegionCode::parse("430922").expect("valid"),
             files_dir: std::path::PathBuf::from("keyproj-files"),
             s3: None,
+            webhook: None,
         }
     }
 }

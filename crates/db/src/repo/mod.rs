@@ -4,6 +4,7 @@ pub mod audit;
 pub mod dispatch;
 pub mod jobs;
 pub mod org;
+pub mod problems;
 pub mod projects;
 pub mod users;
 

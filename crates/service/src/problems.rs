@@ -1,0 +1,1183 @@
+//! The problem list (一单三制): registering items (also from meetings, patrols and monthly
+//! reports), the workflow 交办 → 办理 → 申请销号 → 销号/退回 with extensions, withdrawal and
+//! re-opening, the documents issued on the way, to-do lists and notifications.
+
+use crate::{App, Ctx, Result, ServiceError, audit, check, field_error, require};
+use chrono::NaiveDate;
+use keyproj_db::Tx;
+use keyproj_db::repo::org;
+use keyproj_db::repo::problems::{self as repo, DocumentRow, EventRow, ItemRow, NewItem};
+use keyproj_domain::ValidationErrors;
+use keyproj_domain::authz::{Action, ItemScope as AuthScope, Role, authorize_item, can_see_item};
+use keyproj_domain::problem::{
+    Calendar, Category, DayCount, ItemKind, Level, Performer, Source, State, Status, Step,
+    SupervisionRules,
+};
+use serde::Serialize;
+
+pub const DATE: &str = "%Y-%m-%d";
+
+pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), DATE)
+        .map_err(|_| field_error(field, "date", "日期格式应为 2022-03-15"))
+}
+
+fn assisting_ids(s: &str) -> Vec<i64> {
+    s.split(',').filter_map(|x| x.parse().ok()).collect()
+}
+
+fn assisting_text(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        String::new()
+    } else {
+        let v: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        format!(",{},", v.join(","))
+    }
+}
+
+pub fn status_of(row: &ItemRow) -> Result<Status> {
+    Ok(Status {
+        state: State::parse(&row.state)
+            .ok_or_else(|| ServiceError::Internal("bad state".into()))?,
+        extension_pending: row.extension_pending,
+        verified: row.verified,
+    })
+}
+
+fn scope_ids(row: &ItemRow) -> Vec<i64> {
+    assisting_ids(&row.assisting_unit_ids)
+}
+
+/// The item if the actor may see it (404 otherwise).
+pub(crate) async fn visible_item(tx: &mut Tx, ctx: &Ctx, id: i64) -> Result<ItemRow> {
+    let row = repo::get_item(tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let region = keyproj_domain::RegionCode::parse(&row.region_code)
+        .map_err(|_| ServiceError::Internal("bad region".into()))?;
+    let ids = scope_ids(&row);
+    let scope = AuthScope {
+        region: &region,
+        handler_unit_id: row.handler_unit_id,
+        assisting_unit_ids: &ids,
+        raised_unit_id: row.raised_unit_id,
+    };
+    if !can_see_item(&ctx.actor, &scope) {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(row)
+}
+
+fn authorize_step(ctx: &Ctx, row: &ItemRow, performer: Performer) -> Result<()> {
+    let region = keyproj_domain::RegionCode::parse(&row.region_code)
+        .map_err(|_| ServiceError::Internal("bad region".into()))?;
+    let ids = scope_ids(row);
+    check(authorize_item(
+        &ctx.actor,
+        performer,
+        &AuthScope {
+            region: &region,
+            handler_unit_id: row.handler_unit_id,
+            assisting_unit_ids: &ids,
+            raised_unit_id: row.raised_unit_id,
+        },
+    ))
+}
+
+// --- rules and calendar ------------------------------------------------------------------
+
+/// The supervision rules of a region and year: its own, else its parent's, else the default.
+pub async fn rules_tx(
+    tx: &mut Tx,
+    region: &keyproj_domain::RegionCode,
+    year: i32,
+) -> Result<(SupervisionRules, i64)> {
+    let mut r = Some(region.clone());
+    while let Some(code) = r {
+        if let Some((json, version)) = repo::rules(tx, code.as_str(), year).await? {
+            let rules = serde_json::from_str(&json)
+                .map_err(|e| ServiceError::Internal(format!("supervision rules: {e}")))?;
+            let own = if &code == region { version } else { 0 };
+            return Ok((rules, own));
+        }
+        r = code.parent();
+    }
+    Ok((SupervisionRules::default(), 0))
+}
+
+pub async fn rules(app: &App, ctx: &Ctx, year: i32) -> Result<(SupervisionRules, i64)> {
+    require(ctx, Action::ViewProblems)?;
+    let mut tx = app.db.begin_read().await?;
+    rules_tx(&mut tx, &ctx.actor.region, year).await
+}
+
+pub async fn save_rules(
+    app: &App,
+    ctx: &Ctx,
+    year: i32,
+    rules: &SupervisionRules,
+    version: i64,
+) -> Result<()> {
+    require(ctx, Action::ManageProblems)?;
+    rules.validate()?;
+    let mut tx = app.db.begin_write().await?;
+    let (before, _) = rules_tx(&mut tx, &ctx.actor.region, year).await?;
+    let json = serde_json::to_string(rules).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let region = ctx.actor.region.as_str();
+    if !repo::save_rules(
+        &mut tx,
+        region,
+        year,
+        &json,
+        version,
+        &ctx.actor.username,
+        app.now(),
+    )
+    .await?
+    {
+        return Err(ServiceError::Stale);
+    }
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "save",
+        "supervision_rules",
+        Some(format!("{region}/{year}")),
+        Some(&before),
+        Some(rules),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The working-day calendar from `from` on for a region (its own holidays, else the defaults
+/// of the years concerned).
+pub async fn calendar_tx(tx: &mut Tx, region: &str, from: NaiveDate) -> Result<Calendar> {
+    let rows = repo::holidays_from(tx, region, &from.format(DATE).to_string()).await?;
+    let mut cal = Calendar::default();
+    let years_with_rows: std::collections::BTreeSet<i32> = rows
+        .iter()
+        .filter_map(|r| r.day.get(..4).and_then(|y| y.parse().ok()))
+        .collect();
+    for r in rows {
+        if let Ok(d) = NaiveDate::parse_from_str(&r.day, DATE) {
+            if r.kind == "workday" {
+                cal.makeup_workdays.insert(d);
+            } else {
+                cal.holidays.insert(d);
+            }
+        }
+    }
+    use chrono::Datelike;
+    for y in from.year()..=from.year() + 1 {
+        if !years_with_rows.contains(&y) {
+            let (h, w) = keyproj_domain::problem::default_holidays(y);
+            cal.holidays.extend(h.into_iter().map(|(d, _)| d));
+            cal.makeup_workdays.extend(w);
+        }
+    }
+    Ok(cal)
+}
+
+/// A year's calendar as shown on the page: stored rows, else the defaults.
+pub async fn holidays(app: &App, ctx: &Ctx, year: i32) -> Result<(Vec<repo::HolidayRow>, bool)> {
+    require(ctx, Action::ViewProblems)?;
+    let mut tx = app.db.begin_read().await?;
+    let rows = repo::holidays(&mut tx, ctx.actor.region.as_str(), year).await?;
+    if !rows.is_empty() {
+        return Ok((rows, true));
+    }
+    let (h, w) = keyproj_domain::problem::default_holidays(year);
+    let mut out: Vec<repo::HolidayRow> = h
+        .into_iter()
+        .map(|(d, name)| repo::HolidayRow {
+            day: d.format(DATE).to_string(),
+            kind: "holiday".into(),
+            name: name.into(),
+        })
+        .chain(w.into_iter().map(|d| repo::HolidayRow {
+            day: d.format(DATE).to_string(),
+            kind: "workday".into(),
+            name: "调休上班".into(),
+        }))
+        .collect();
+    out.sort_by(|a, b| a.day.cmp(&b.day));
+    Ok((out, false))
+}
+
+/// Replaces a year's calendar from text lines `2022-10-01 国庆节` (holiday) or
+/// `2022-10-08 上班` (a makeup working day).
+pub async fn save_holidays(app: &App, ctx: &Ctx, year: i32, text: &str) -> Result<usize> {
+    require(ctx, Action::ManageProblems)?;
+    let mut rows = vec![];
+    let mut errs = ValidationErrors::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (day, name) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let name = name.trim();
+        use chrono::Datelike;
+        match NaiveDate::parse_from_str(day, DATE) {
+            Ok(d) if d.year() == year && seen.insert(d) => rows.push(repo::HolidayRow {
+                day: d.format(DATE).to_string(),
+                kind: if name.contains("上班") {
+                    "workday"
+                } else {
+                    "holiday"
+                }
+                .into(),
+                name: if name.is_empty() { "节假日" } else { name }
+                    .chars()
+                    .take(20)
+                    .collect(),
+            }),
+            Ok(d) if d.year() != year => {
+                errs.add("days", "year", format!("第{}行：{day} 不在{year}年", i + 1));
+            }
+            Ok(_) => errs.add("days", "duplicate", format!("第{}行：{day} 重复", i + 1)),
+            Err(_) => errs.add(
+                "days",
+                "date",
+                format!("第{}行：“{day}”不是日期（格式 2022-10-01 国庆节）", i + 1),
+            ),
+        }
+    }
+    errs.into_result()?;
+    let mut tx = app.db.begin_write().await?;
+    let region = ctx.actor.region.as_str();
+    let before = repo::holidays(&mut tx, region, year).await?;
+    repo::replace_holidays(&mut tx, region, year, &rows).await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "save",
+        "holidays",
+        Some(format!("{region}/{year}")),
+        Some(&before),
+        Some(&rows),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(rows.len())
+}
+
+// --- registering -------------------------------------------------------------------------
+
+/// A new item as typed in a form (text fields; parsed and checked here).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ItemInput {
+    pub kind: String,
+    pub source: String,
+    pub category: String,
+    pub level: String,
+    pub project_id: Option<i64>,
+    pub title: String,
+    pub description: String,
+    /// Empty: today.
+    pub raised_on: String,
+}
+
+/// Assigning an item (交办): the handling unit, assisting units, the assigning leader and a
+/// deadline (empty: the rules' default limit from today).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AssignInput {
+    pub handler_unit_id: Option<i64>,
+    pub assisting_unit_ids: Vec<i64>,
+    pub leader_id: Option<i64>,
+    pub deadline: String,
+}
+
+/// Where an item came from besides its source tag.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Origin<'a> {
+    pub meeting_id: Option<i64>,
+    pub patrol_id: Option<i64>,
+    pub parent_id: Option<i64>,
+    pub report_month: Option<&'a str>,
+}
+
+struct Checked {
+    kind: ItemKind,
+    source: Source,
+    category: Category,
+    level: Level,
+    raised_on: NaiveDate,
+}
+
+fn check_input(app: &App, input: &ItemInput) -> Result<Checked> {
+    let mut e = ValidationErrors::new();
+    let kind = ItemKind::parse(&input.kind);
+    if kind.is_none() {
+        e.add("kind", "choice", "请选择类型（问题或任务）");
+    }
+    let source = Source::parse(&input.source);
+    if source.is_none() {
+        e.add("source", "choice", "请选择来源");
+    }
+    let category = Category::parse(&input.category);
+    if category.is_none() {
+        e.add("category", "choice", "请选择问题类别");
+    }
+    let level = Level::parse(&input.level);
+    if level.is_none() {
+        e.add("level", "choice", "请选择协调层级（1–4级）");
+    }
+    let title = input.title.trim();
+    if title.is_empty() {
+        e.add("title", "required", "请填写事项标题");
+    } else if title.chars().count() > 100 {
+        e.add("title", "length", "标题不能超过100个字");
+    }
+    if input.description.chars().count() > 4000 {
+        e.add("description", "length", "具体情况不能超过4000个字");
+    }
+    let raised_on = if input.raised_on.trim().is_empty() {
+        Some(app.local_today())
+    } else {
+        match parse_date("raised_on", &input.raised_on) {
+            Ok(d) if d <= app.local_today() => Some(d),
+            Ok(_) => {
+                e.add("raised_on", "future", "提出日期不能晚于今天");
+                None
+            }
+            Err(ServiceError::Validation(v)) => {
+                e.0.extend(v.0);
+                None
+            }
+            Err(x) => return Err(x),
+        }
+    };
+    e.into_result()?;
+    Ok(Checked {
+        kind: kind.expect("checked"),
+        source: source.expect("checked"),
+        category: category.expect("checked"),
+        level: level.expect("checked"),
+        raised_on: raised_on.expect("checked"),
+    })
+}
+
+/// Registers an item, and assigns it in the same step when `assign` is given (center staff
+/// only). Returns (id, number).
+pub async fn register(
+    app: &App,
+    ctx: &Ctx,
+    input: &ItemInput,
+    assign: Option<&AssignInput>,
+    origin: Origin<'_>,
+) -> Result<(i64, String)> {
+    require(ctx, Action::RaiseProblem)?;
+    if assign.is_some() || origin.meeting_id.is_some() || origin.patrol_id.is_some() {
+        require(ctx, Action::ManageProblems)?;
+    }
+    let c = check_input(app, input)?;
+    let mut tx = app.db.begin_write().await?;
+    if let Some(p) = input.project_id {
+        crate::projects::visible(&mut tx, ctx, p, Action::ViewProject)
+            .await
+            .map_err(|e| match e {
+                ServiceError::NotFound => field_error("project_id", "unknown", "项目不存在"),
+                e => e,
+            })?;
+    }
+    let (id, number) = insert_tx(app, &mut tx, ctx, input, &c, origin).await?;
+    if let Some(a) = assign {
+        let row = repo::get_item(&mut tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        apply(app, &mut tx, ctx, row, Step::Assign, "", Some(a), None).await?;
+    }
+    tx.commit().await?;
+    Ok((id, number))
+}
+
+async fn insert_tx(
+    app: &App,
+    tx: &mut Tx,
+    ctx: &Ctx,
+    input: &ItemInput,
+    c: &Checked,
+    origin: Origin<'_>,
+) -> Result<(i64, String)> {
+    use chrono::Datelike;
+    let year = c.raised_on.year();
+    let (rules, _) = rules_tx(tx, &ctx.actor.region, year).await?;
+    let unit = if ctx.actor.unit_id != 0 {
+        ctx.actor.unit_id
+    } else {
+        center_unit(tx, &ctx.actor.region).await?
+    };
+    let new = NewItem {
+        region_code: ctx.actor.region.as_str(),
+        year: year as i64,
+        number_prefix: &rules.assign_prefix,
+        kind: c.kind.key(),
+        source: c.source.key(),
+        category: c.category.key(),
+        level: c.level.key(),
+        project_id: input.project_id,
+        title: input.title.trim(),
+        description: input.description.trim(),
+        raised_by: &ctx.actor.username,
+        raised_unit_id: unit,
+        raised_on: &c.raised_on.format(DATE).to_string(),
+        day_count: rules.day_count.key(),
+        parent_id: origin.parent_id,
+        meeting_id: origin.meeting_id,
+        patrol_id: origin.patrol_id,
+        report_month: origin.report_month,
+    };
+    let (id, number) = repo::insert_item(tx, &new, app.now()).await?;
+    repo::insert_event(
+        tx,
+        id,
+        &ctx.actor.username,
+        ctx.actor.unit_id,
+        "register",
+        input.description.trim(),
+        "",
+        State::Registered.key(),
+        None,
+        app.now(),
+    )
+    .await?;
+    audit(
+        app,
+        tx,
+        ctx,
+        "register",
+        "problem_item",
+        Some(id.to_string()),
+        None::<&()>,
+        Some(&serde_json::json!({ "number": number, "input": input })),
+    )
+    .await?;
+    if ctx.actor.has(Role::Owner) || ctx.actor.has(Role::UnitUser) {
+        let center = center_unit(tx, &ctx.actor.region).await?;
+        notify(
+            app,
+            tx,
+            ctx.actor.region.as_str(),
+            center,
+            "raised",
+            Some(id),
+            None,
+            &format!(
+                "{number}：{} 提出新问题“{}”，待交办",
+                ctx.actor.username,
+                input.title.trim()
+            ),
+        )
+        .await?;
+    }
+    Ok((id, number))
+}
+
+/// The center unit of a region (where staff notifications go).
+pub(crate) async fn center_unit(tx: &mut Tx, region: &keyproj_domain::RegionCode) -> Result<i64> {
+    let mut r = Some(region.clone());
+    while let Some(code) = r {
+        let units = org::list_units(tx, &code).await?;
+        if let Some(u) = units
+            .iter()
+            .find(|u| u.kind == "center" && u.region_code == code.as_str())
+        {
+            return Ok(u.id);
+        }
+        r = code.parent();
+    }
+    Err(ServiceError::Internal(
+        "本地区没有重点项目建设事务中心单位".into(),
+    ))
+}
+
+// --- the workflow ------------------------------------------------------------------------
+
+/// One workflow step as submitted.
+#[derive(Debug, Clone, Default)]
+pub struct StepInput {
+    pub step: String,
+    pub version: i64,
+    pub note: String,
+    /// 申请延期: the deadline asked for; 同意延期: optionally another one.
+    pub new_deadline: String,
+    pub assign: Option<AssignInput>,
+}
+
+/// What a step produced: the item, and a new child item for 重开.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepOutcome {
+    pub id: i64,
+    pub child: Option<(i64, String)>,
+}
+
+pub async fn act(app: &App, ctx: &Ctx, id: i64, input: &StepInput) -> Result<StepOutcome> {
+    let step = Step::parse(&input.step).ok_or_else(|| field_error("step", "choice", "未知操作"))?;
+    let mut tx = app.db.begin_write().await?;
+    let row = visible_item(&mut tx, ctx, id).await?;
+    if row.version != input.version {
+        return Err(ServiceError::Stale);
+    }
+    let child = apply(
+        app,
+        &mut tx,
+        ctx,
+        row,
+        step,
+        &input.note,
+        input.assign.as_ref(),
+        Some(&input.new_deadline),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StepOutcome { id, child })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn apply(
+    app: &App,
+    tx: &mut Tx,
+    ctx: &Ctx,
+    row: ItemRow,
+    step: Step,
+    note: &str,
+    assign: Option<&AssignInput>,
+    new_deadline: Option<&str>,
+) -> Result<Option<(i64, String)>> {
+    authorize_step(ctx, &row, step.performer())?;
+    let status = status_of(&row)?;
+    let after =
+        keyproj_domain::problem::next(status, step).map_err(|m| field_error("step", "state", m))?;
+    let note = note.trim();
+    if step.needs_note() && note.is_empty() {
+        let msg = match step {
+            Step::Reply => "请填写办理进展",
+            Step::RequestClosure => "请填写办理结果（问题如何解决）",
+            Step::Return => "请填写退回原因",
+            Step::RequestExtension => "请填写延期理由",
+            Step::RefuseExtension => "请填写不同意延期的理由",
+            Step::Withdraw => "请填写撤销原因",
+            Step::Reopen => "请填写新的指示（重开事项的内容）",
+            _ => "请填写说明",
+        };
+        return Err(field_error("note", "required", msg));
+    }
+    if note.chars().count() > 4000 {
+        return Err(field_error("note", "length", "说明不能超过4000个字"));
+    }
+    let today = app.local_today();
+    let region = keyproj_domain::RegionCode::parse(&row.region_code)
+        .map_err(|_| ServiceError::Internal("bad region".into()))?;
+    let before = row.clone();
+    let mut new = row.clone();
+    new.state = after.state.key().into();
+    new.extension_pending = after.extension_pending;
+    new.verified = after.verified;
+    let day_count = DayCount::parse(&row.day_count).unwrap_or(DayCount::Working);
+    let mut event_deadline: Option<String> = None;
+    let mut child = None;
+    let mut reset_alert = false;
+    let center = center_unit(tx, &region).await?;
+    let handler = row.handler_unit_id;
+    let mut notices: Vec<(i64, &str, String)> = vec![];
+    match step {
+        Step::Assign => {
+            let a = assign
+                .ok_or_else(|| field_error("handler_unit_id", "required", "请选择承办单位"))?;
+            let handler = a
+                .handler_unit_id
+                .ok_or_else(|| field_error("handler_unit_id", "required", "请选择承办单位"))?;
+            let unit = org::get_unit(tx, handler).await?;
+            if !unit.is_some_and(|u| {
+                region.contains(
+                    &keyproj_domain::RegionCode::parse(&u.region_code).unwrap_or(region.clone()),
+                )
+            }) {
+                return Err(field_error("handler_unit_id", "unknown", "承办单位不存在"));
+            }
+            let mut assisting: Vec<i64> = a
+                .assisting_unit_ids
+                .iter()
+                .copied()
+                .filter(|u| *u != handler)
+                .collect();
+            assisting.sort_unstable();
+            assisting.dedup();
+            for u in &assisting {
+                if org::get_unit(tx, *u).await?.is_none() {
+                    return Err(field_error(
+                        "assisting_unit_ids",
+                        "unknown",
+                        "协办单位不存在",
+                    ));
+                }
+            }
+            if let Some(l) = a.leader_id {
+                if org::get_leader(tx, l).await?.is_none() {
+                    return Err(field_error("leader_id", "unknown", "交办领导不存在"));
+                }
+            }
+            use chrono::Datelike;
+            let (rules, _) = rules_tx(tx, &region, today.year()).await?;
+            let cal = calendar_tx(tx, region.as_str(), today).await?;
+            let deadline = if a.deadline.trim().is_empty() {
+                cal.add_days(today, rules.default_limit_days, rules.day_count)
+            } else {
+                let d = parse_date("deadline", &a.deadline)?;
+                if d < today {
+                    return Err(field_error("deadline", "past", "办理时限不能早于今天"));
+                }
+                d
+            };
+            new.handler_unit_id = Some(handler);
+            new.assisting_unit_ids = assisting_text(&assisting);
+            new.assigning_leader_id = a.leader_id;
+            new.assigned_on = Some(today.format(DATE).to_string());
+            new.deadline = Some(deadline.format(DATE).to_string());
+            new.day_count = rules.day_count.key().into();
+            event_deadline = new.deadline.clone();
+            let text = format!(
+                "{}：交办“{}”，请于{}前办结并反馈",
+                row.number, row.title, deadline
+            );
+            notices.push((handler, "assigned", text.clone()));
+            for u in &assisting {
+                notices.push((*u, "assisting", format!("{text}（协办）")));
+            }
+        }
+        Step::Reply => {
+            notices.push((
+                center,
+                "replied",
+                format!("{}：承办单位反馈进展", row.number),
+            ));
+        }
+        Step::RequestClosure => {
+            new.resolution = note.to_string();
+            notices.push((
+                center,
+                "closure_requested",
+                format!("{}：承办单位申请销号，待核验", row.number),
+            ));
+        }
+        Step::Close => {
+            new.closed_on = Some(today.format(DATE).to_string());
+            let assigned = row
+                .assigned_on
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, DATE).ok())
+                .unwrap_or(today);
+            let cal = calendar_tx(tx, region.as_str(), assigned).await?;
+            new.close_days = Some(cal.days_between(assigned, today, day_count).max(0));
+            if let Some(h) = handler {
+                notices.push((h, "closed", format!("{}：经核验，已销号", row.number)));
+            }
+        }
+        Step::Return => {
+            if let Some(h) = handler {
+                notices.push((
+                    h,
+                    "returned",
+                    format!("{}：销号申请被退回：{note}", row.number),
+                ));
+            }
+        }
+        Step::RequestExtension => {
+            let d = parse_date("new_deadline", new_deadline.unwrap_or(""))?;
+            let current = row
+                .deadline
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, DATE).ok());
+            if current.is_some_and(|c| today > c) || matches!(row.alert.as_str(), "yellow" | "red")
+            {
+                return Err(field_error(
+                    "new_deadline",
+                    "late",
+                    "办理时限已过，不能再申请延期，请尽快办结",
+                ));
+            }
+            if current.is_some_and(|c| d <= c) {
+                return Err(field_error(
+                    "new_deadline",
+                    "order",
+                    "申请的时限须晚于现在的办理时限",
+                ));
+            }
+            new.requested_deadline = Some(d.format(DATE).to_string());
+            event_deadline = new.requested_deadline.clone();
+            notices.push((
+                center,
+                "extension_requested",
+                format!("{}：申请延期至{d}，待答复", row.number),
+            ));
+        }
+        Step::GrantExtension => {
+            let asked = row.requested_deadline.clone().unwrap_or_default();
+            let d = match new_deadline.map(str::trim).filter(|s| !s.is_empty()) {
+                Some(s) => parse_date("new_deadline", s)?,
+                None => parse_date("new_deadline", &asked)?,
+            };
+            if d < today {
+                return Err(field_error(
+                    "new_deadline",
+                    "past",
+                    "新的办理时限不能早于今天",
+                ));
+            }
+            new.deadline = Some(d.format(DATE).to_string());
+            new.requested_deadline = None;
+            event_deadline = new.deadline.clone();
+            reset_alert = true;
+            if let Some(h) = handler {
+                notices.push((
+                    h,
+                    "extension_granted",
+                    format!("{}：同意延期至{d}", row.number),
+                ));
+            }
+        }
+        Step::RefuseExtension => {
+            new.requested_deadline = None;
+            if let Some(h) = handler {
+                notices.push((
+                    h,
+                    "extension_refused",
+                    format!("{}：不同意延期：{note}", row.number),
+                ));
+            }
+        }
+        Step::Withdraw => {
+            if let Some(h) = handler {
+                notices.push((h, "withdrawn", format!("{}：已撤销：{note}", row.number)));
+            }
+        }
+        Step::Reopen => {}
+    }
+    if step != Step::Reopen {
+        if !repo::update_workflow(tx, &new, app.now()).await? {
+            return Err(ServiceError::Stale);
+        }
+        if reset_alert {
+            repo::set_alert(tx, row.id, "", None, row.interview).await?;
+        }
+    }
+    repo::insert_event(
+        tx,
+        row.id,
+        &ctx.actor.username,
+        ctx.actor.unit_id,
+        step.key(),
+        note,
+        status.state.key(),
+        after.state.key(),
+        event_deadline.as_deref(),
+        app.now(),
+    )
+    .await?;
+    audit(
+        app,
+        tx,
+        ctx,
+        step.key(),
+        "problem_item",
+        Some(row.id.to_string()),
+        Some(&before),
+        Some(&new),
+    )
+    .await?;
+    if step == Step::Assign {
+        issue_assign_notice(app, tx, ctx, &new).await?;
+    }
+    if step == Step::Reopen {
+        let input = ItemInput {
+            kind: row.kind.clone(),
+            source: Source::LeaderInstruction.key().into(),
+            category: row.category.clone(),
+            level: row.level.clone(),
+            project_id: row.project_id,
+            title: format!("{}（重开）", row.title).chars().take(100).collect(),
+            description: note.to_string(),
+            raised_on: String::new(),
+        };
+        let c = check_input(app, &input)?;
+        child = Some(
+            insert_tx(
+                app,
+                tx,
+                ctx,
+                &input,
+                &c,
+                Origin {
+                    parent_id: Some(row.id),
+                    ..Origin::default()
+                },
+            )
+            .await?,
+        );
+    }
+    for (unit, kind, text) in notices {
+        notify(
+            app,
+            tx,
+            &row.region_code,
+            unit,
+            kind,
+            Some(row.id),
+            None,
+            &text,
+        )
+        .await?;
+    }
+    Ok(child)
+}
+
+/// The 交办单: the item as assigned, frozen under the item's number.
+async fn issue_assign_notice(app: &App, tx: &mut Tx, ctx: &Ctx, row: &ItemRow) -> Result<i64> {
+    let fresh = repo::get_item(tx, row.id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let assisting: Vec<String> = {
+        let mut v = vec![];
+        for u in assisting_ids(&fresh.assisting_unit_ids) {
+            if let Some(u) = org::get_unit(tx, u).await? {
+                v.push(u.name);
+            }
+        }
+        v
+    };
+    let content = DocContent {
+        recipient: fresh.handler_unit_name.clone().unwrap_or_default(),
+        assisting: assisting.join("、"),
+        leader: fresh.leader_name.clone().unwrap_or_default(),
+        intro: format!(
+            "经研究，现将以下事项交由你单位牵头办理，请于{}前办结，并将办理结果书面反馈县重点项目建设事务中心。",
+            fresh.deadline.clone().unwrap_or_default()
+        ),
+        items: vec![DocItem::of(&fresh)],
+        closing: "逾期未办结的，将按规定发出督办函；情况特殊需延期的，请在时限届满前提出延期申请。"
+            .into(),
+    };
+    let json =
+        serde_json::to_string(&content).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let today = app.local_today().format(DATE).to_string();
+    let (id, _) = repo::insert_document(
+        tx,
+        &repo::NewDocument {
+            region_code: &fresh.region_code,
+            kind: "assign",
+            series: "assign",
+            year: fresh.year,
+            prefix: "",
+            fixed_number: Some((&fresh.number, fresh.seq)),
+            item_id: Some(fresh.id),
+            meeting_id: None,
+            recipient_unit_id: fresh.handler_unit_id,
+            title: "重点项目问题交办单",
+            content: &json,
+            reply_by: fresh.deadline.as_deref(),
+            issued_on: &today,
+            issued_by: &ctx.actor.username,
+        },
+        app.now(),
+    )
+    .await?;
+    audit(
+        app,
+        tx,
+        ctx,
+        "issue",
+        "document",
+        Some(id.to_string()),
+        None::<&()>,
+        Some(&serde_json::json!({"kind": "assign", "number": fresh.number})),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The frozen content of an issued document (the .docx and the printable page are made from it).
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct DocContent {
+    pub recipient: String,
+    pub assisting: String,
+    pub leader: String,
+    pub intro: String,
+    pub items: Vec<DocItem>,
+    pub closing: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct DocItem {
+    pub number: String,
+    pub project: String,
+    pub title: String,
+    pub description: String,
+    pub handler: String,
+    pub deadline: String,
+}
+
+impl DocItem {
+    pub fn of(r: &ItemRow) -> DocItem {
+        DocItem {
+            number: r.number.clone(),
+            project: r.project_name.clone().unwrap_or_default(),
+            title: r.title.clone(),
+            description: r.description.clone(),
+            handler: r.handler_unit_name.clone().unwrap_or_default(),
+            deadline: r.deadline.clone().unwrap_or_default(),
+        }
+    }
+}
+
+// --- notifications -----------------------------------------------------------------------
+
+/// A notification to a unit, queued for the webhook when one is configured.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn notify(
+    app: &App,
+    tx: &mut Tx,
+    region: &str,
+    unit_id: i64,
+    kind: &str,
+    item_id: Option<i64>,
+    document_id: Option<i64>,
+    text: &str,
+) -> Result<i64> {
+    let now = app.now();
+    let id = repo::notify(tx, region, unit_id, kind, item_id, document_id, text, now).await?;
+    if app.cfg.webhook.is_some() {
+        let unit = org::get_unit(tx, unit_id)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_default();
+        let payload = serde_json::json!({
+            "notification_id": id,
+            "kind": kind,
+            "region_code": region,
+            "unit_id": unit_id,
+            "unit_name": unit,
+            "item_id": item_id,
+            "document_id": document_id,
+            "text": text,
+            "created_at": now,
+        });
+        repo::enqueue_webhook(tx, id, &payload.to_string(), now).await?;
+    }
+    Ok(id)
+}
+
+// --- reading -----------------------------------------------------------------------------
+
+pub fn list_scope(ctx: &Ctx) -> Option<repo::ItemScope> {
+    let a = &ctx.actor;
+    if a.has(Role::CenterStaff) || a.has(Role::CountyLeader) {
+        Some(repo::ItemScope::Region)
+    } else if a.has(Role::UnitUser) {
+        Some(repo::ItemScope::Unit(a.unit_id))
+    } else if a.has(Role::Owner) {
+        Some(repo::ItemScope::Owner(a.unit_id))
+    } else {
+        None
+    }
+}
+
+/// A filter for the actor's list (the scope is set here, never taken from the request).
+pub fn filter_for(ctx: &Ctx) -> Result<repo::ItemFilter> {
+    require(ctx, Action::ViewProblems)?;
+    Ok(repo::ItemFilter {
+        region: ctx.actor.region.clone(),
+        scope: list_scope(ctx).ok_or(ServiceError::Forbidden)?,
+        q: None,
+        state: None,
+        open_only: false,
+        overdue_on: None,
+        source: None,
+        category: None,
+        kind: None,
+        handler_unit_id: None,
+        project_id: None,
+        meeting_id: None,
+        year: None,
+        alert: None,
+        limit: 50,
+        offset: 0,
+    })
+}
+
+pub async fn list(app: &App, ctx: &Ctx, f: &repo::ItemFilter) -> Result<(Vec<ItemRow>, i64)> {
+    let mut f = f.clone();
+    let own = filter_for(ctx)?;
+    f.region = own.region;
+    f.scope = own.scope;
+    let mut tx = app.db.begin_read().await?;
+    Ok(repo::list_items(&mut tx, &f).await?)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemDetail {
+    pub item: ItemRow,
+    pub events: Vec<EventRow>,
+    pub documents: Vec<DocumentRow>,
+    pub assisting_units: Vec<String>,
+    pub parent: Option<(i64, String)>,
+    /// Steps the actor may take now.
+    pub steps: Vec<Step>,
+    pub overdue: bool,
+}
+
+pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<ItemDetail> {
+    require(ctx, Action::ViewProblems)?;
+    let mut tx = app.db.begin_read().await?;
+    let item = visible_item(&mut tx, ctx, id).await?;
+    let events = repo::events_of(&mut tx, id).await?;
+    let documents = repo::documents_of_item(&mut tx, id).await?;
+    let mut assisting_units = vec![];
+    for u in assisting_ids(&item.assisting_unit_ids) {
+        if let Some(u) = org::get_unit(&mut tx, u).await? {
+            assisting_units.push(u.name);
+        }
+    }
+    let parent = match item.parent_id {
+        Some(p) => repo::get_item(&mut tx, p).await?.map(|r| (r.id, r.number)),
+        None => None,
+    };
+    let status = status_of(&item)?;
+    let steps = Step::ALL
+        .iter()
+        .copied()
+        .filter(|s| keyproj_domain::problem::next(status, *s).is_ok())
+        .filter(|s| authorize_step(ctx, &item, s.performer()).is_ok())
+        .collect();
+    let today = app.local_today().format(DATE).to_string();
+    let overdue = State::parse(&item.state).is_some_and(|s| s.with_unit())
+        && item.deadline.as_deref().is_some_and(|d| d < today.as_str());
+    Ok(ItemDetail {
+        item,
+        events,
+        documents,
+        assisting_units,
+        parent,
+        steps,
+        overdue,
+    })
+}
+
+/// A document the actor may see (through its item or meeting).
+pub async fn document(app: &App, ctx: &Ctx, id: i64) -> Result<DocumentRow> {
+    require(ctx, Action::ViewProblems)?;
+    let mut tx = app.db.begin_read().await?;
+    let d = repo::get_document(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if let Some(item) = d.item_id {
+        visible_item(&mut tx, ctx, item).await?;
+    } else if d.meeting_id.is_some() {
+        let region = keyproj_domain::RegionCode::parse(&d.region_code)
+            .map_err(|_| ServiceError::Internal("bad region".into()))?;
+        let staff = ctx.actor.has(Role::CenterStaff) || ctx.actor.has(Role::CountyLeader);
+        let recipient = d.recipient_unit_id == Some(ctx.actor.unit_id);
+        if !ctx.actor.region.contains(&region) || !(staff || recipient) {
+            return Err(ServiceError::NotFound);
+        }
+    }
+    Ok(d)
+}
+
+// --- to-do -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Todo {
+    /// Items waiting for the actor's unit (to reply, to finish, returned).
+    pub to_handle: Vec<ItemRow>,
+    /// Center: items to assign, closures to verify, extensions to decide.
+    pub to_assign: Vec<ItemRow>,
+    pub to_verify: Vec<ItemRow>,
+    pub extensions: Vec<ItemRow>,
+    pub notifications: Vec<repo::NotificationRow>,
+    pub unread: i64,
+}
+
+pub async fn todo(app: &App, ctx: &Ctx) -> Result<Todo> {
+    let base = filter_for(ctx)?;
+    let mut tx = app.db.begin_read().await?;
+    let mut to_handle = vec![];
+    let (mut to_assign, mut to_verify, mut extensions) = (vec![], vec![], vec![]);
+    if ctx.actor.has(Role::UnitUser) || ctx.actor.has(Role::Owner) {
+        for state in ["assigned", "in_progress"] {
+            let f = repo::ItemFilter {
+                handler_unit_id: Some(ctx.actor.unit_id),
+                state: Some(state.into()),
+                limit: 200,
+                ..base.clone()
+            };
+            to_handle.extend(repo::list_items(&mut tx, &f).await?.0);
+        }
+        to_handle.sort_by(|a, b| a.deadline.cmp(&b.deadline));
+    }
+    if ctx.actor.has(Role::CenterStaff) {
+        let by_state = |s: &str| repo::ItemFilter {
+            state: Some(s.into()),
+            limit: 200,
+            ..base.clone()
+        };
+        to_assign = repo::list_items(&mut tx, &by_state("registered")).await?.0;
+        to_verify = repo::list_items(&mut tx, &by_state("closure_requested"))
+            .await?
+            .0;
+        for s in ["assigned", "in_progress"] {
+            extensions.extend(
+                repo::list_items(&mut tx, &by_state(s))
+                    .await?
+                    .0
+                    .into_iter()
+                    .filter(|r| r.extension_pending),
+            );
+        }
+    }
+    let (notifications, unread) = if ctx.actor.unit_id != 0 {
+        (
+            repo::notifications_for(&mut tx, ctx.actor.unit_id, ctx.actor.user_id, 50).await?,
+            repo::unread_count(&mut tx, ctx.actor.unit_id, ctx.actor.user_id).await?,
+        )
+    } else {
+        (vec![], 0)
+    };
+    Ok(Todo {
+        to_handle,
+        to_assign,
+        to_verify,
+        extensions,
+        notifications,
+        unread,
+    })
+}
+
+/// The unread count shown beside 待办 in the navigation.
+pub async fn unread(app: &App, ctx: &Ctx) -> Result<i64> {
+    if ctx.actor.unit_id == 0 || ctx.actor.roles.iter().all(|r| r.is_admin()) {
+        return Ok(0);
+    }
+    let mut tx = app.db.begin_read().await?;
+    Ok(repo::unread_count(&mut tx, ctx.actor.unit_id, ctx.actor.user_id).await?)
+}
+
+pub async fn mark_read(app: &App, ctx: &Ctx, up_to_id: i64) -> Result<u64> {
+    require(ctx, Action::ViewProblems)?;
+    let mut tx = app.db.begin_write().await?;
+    let n = repo::mark_read(
+        &mut tx,
+        ctx.actor.unit_id,
+        ctx.actor.user_id,
+        up_to_id,
+        app.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
