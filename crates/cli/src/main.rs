@@ -84,6 +84,16 @@ enum Cmd {
         #[command(subcommand)]
         cmd: ReportCmd,
     },
+    /// Evaluate every open problem-list item now (蓝 reminders, 黄/红 督办函), then deliver
+    /// pending webhook notifications
+    Supervise {
+        /// Region code (default: the deployment's region)
+        #[arg(long)]
+        region: Option<String>,
+        /// Evaluate as of this day (YYYY-MM-DD; default today)
+        #[arg(long)]
+        date: Option<String>,
+    },
     /// Copy a whole deployment to another (migrated, empty) database
     Copy {
         #[arg(long)]
@@ -169,6 +179,8 @@ struct FileConfig {
     s3_region: Option<String>,
     s3_access_key_id: Option<String>,
     s3_secret_access_key: Option<String>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
 }
 
 struct Settings {
@@ -245,6 +257,16 @@ fn settings(cli: &Cli, bind_flag: Option<&String>) -> Result<Settings> {
     };
     if let Some(d) = env_or("KEYPROJ_FILES_DIR", file.files_dir) {
         cfg.files_dir = d;
+    }
+    if let Some(url) = env_or("KEYPROJ_WEBHOOK_URL", file.webhook_url).filter(|u| !u.is_empty()) {
+        let secret = env_or("KEYPROJ_WEBHOOK_SECRET", file.webhook_secret)
+            .filter(|s| s.len() >= 16)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "已配置 webhook，但 KEYPROJ_WEBHOOK_SECRET 缺少或太短（至少16个字符）"
+                )
+            })?;
+        cfg.webhook = Some(keyproj_service::WebhookConfig { url, secret });
     }
     if let Some(endpoint) = env_or("KEYPROJ_S3_ENDPOINT", file.s3_endpoint) {
         let need = |key: &str, v: Option<String>| {
@@ -357,6 +379,7 @@ async fn main() -> Result<()> {
                 listener.local_addr()?,
                 keyproj_db::redact(&s.database_url)
             );
+            keyproj_service::supervision::spawn_background(app.clone());
             keyproj_web::serve(
                 keyproj_web::AppState {
                     app,
@@ -366,6 +389,32 @@ async fn main() -> Result<()> {
                 listener,
             )
             .await?;
+        }
+        Cmd::Supervise { region, date } => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            let region = match region {
+                Some(r) => RegionCode::parse(r).map_err(|e| anyhow::anyhow!(e.message))?,
+                None => app.cfg.default_region.clone(),
+            };
+            let day = match date {
+                Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .with_context(|| format!("日期 {d} 格式应为 2022-03-15"))?,
+                None => app.local_today(),
+            };
+            let run = keyproj_service::supervision::evaluate(&app, &region, day, false)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "督办评估（{day}）：检查{}项，蓝色提醒{}，黄色督办函{}，红色督办函{}",
+                run.examined, run.blue, run.yellow, run.red
+            );
+            let d = keyproj_service::supervision::deliver_due(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if app.cfg.webhook.is_some() {
+                println!("webhook：送达{}，失败待重试{}", d.delivered, d.failed);
+            }
         }
         Cmd::Migrate => {
             let s = settings(&cli, None)?;

@@ -64,3 +64,11 @@ pub async fn row_count(tx: &mut Tx, table: &str) -> Result<i64, DbError> {
     .fetch_one(c)
     .await)?)
 }
+
+/// Runs a statement of our own (tests use it to prove that triggers refuse changes).
+pub async fn exec_raw(tx: &mut Tx, sql: &'static str) -> Result<u64, DbError> {
+    Ok(run!(tx, |c| sqlx::query(sql)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?)
+}

@@ -13,6 +13,7 @@ pub mod photos;
 pub mod problems;
 pub mod projects;
 pub mod stats;
+pub mod supervision;
 pub mod users;
 
 use chrono::{DateTime, Utc};

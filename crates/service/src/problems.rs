@@ -618,10 +618,10 @@ async fn apply(
                     ));
                 }
             }
-            if let Some(l) = a.leader_id {
-                if org::get_leader(tx, l).await?.is_none() {
-                    return Err(field_error("leader_id", "unknown", "交办领导不存在"));
-                }
+            if let Some(l) = a.leader_id
+                && org::get_leader(tx, l).await?.is_none()
+            {
+                return Err(field_error("leader_id", "unknown", "交办领导不存在"));
             }
             use chrono::Datelike;
             let (rules, _) = rules_tx(tx, &region, today.year()).await?;

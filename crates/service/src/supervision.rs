@@ -1,0 +1,393 @@
+//! Supervision (督办): the daily evaluation of every open item against its deadline — 蓝
+//! reminders, 黄 and 红 督办函 with the 约谈 flag — and the delivery of notifications to the
+//! webhook with retries. Safe with several instances: the daily run is claimed once per day in
+//! the database, a letter exists at most once per item and kind (a unique index), and an outbox
+//! entry is claimed before each attempt.
+
+use crate::problems::{DATE, DocContent, DocItem, calendar_tx, center_unit, notify, rules_tx};
+use crate::{App, Ctx, Result, ServiceError, audit, require};
+use chrono::{Datelike, NaiveDate};
+use keyproj_db::repo::problems as repo;
+use keyproj_domain::RegionCode;
+use keyproj_domain::authz::Action;
+use keyproj_domain::problem::{Alert, State, Watched, supervise};
+use serde::Serialize;
+
+/// What one evaluation did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Run {
+    /// False when another instance already ran today (daily runs only).
+    pub ran: bool,
+    pub examined: usize,
+    pub blue: usize,
+    pub yellow: usize,
+    pub red: usize,
+}
+
+/// Items are handled in batches of this many per transaction.
+const BATCH: usize = 500;
+
+/// Staff start an evaluation now ("on demand").
+pub async fn run_now(app: &App, ctx: &Ctx) -> Result<Run> {
+    require(ctx, Action::ManageProblems)?;
+    evaluate(app, &ctx.actor.region, app.local_today(), false).await
+}
+
+/// The daily run of a region: only the first instance to claim the day evaluates.
+pub async fn run_daily(app: &App, region: &RegionCode) -> Result<Run> {
+    evaluate(app, region, app.local_today(), true).await
+}
+
+pub async fn evaluate(
+    app: &App,
+    region: &RegionCode,
+    today: NaiveDate,
+    daily: bool,
+) -> Result<Run> {
+    let mut run = Run::default();
+    let day = today.format(DATE).to_string();
+    if daily {
+        let mut tx = app.db.begin_write().await?;
+        let claimed =
+            repo::claim_day(&mut tx, &format!("supervision:{region}"), &day, app.now()).await?;
+        tx.commit().await?;
+        if !claimed {
+            return Ok(run);
+        }
+    }
+    run.ran = true;
+    let ctx = Ctx::system(region.clone());
+    let (rules, cal, candidates) = {
+        let mut tx = app.db.begin_read().await?;
+        let (rules, _) = rules_tx(&mut tx, region, today.year()).await?;
+        let cal = calendar_tx(&mut tx, region.as_str(), today).await?;
+        // only items whose deadline falls inside the reminder window or earlier can earn a notice
+        let cutoff = cal.add_days(today, rules.remind_days_before, rules.day_count);
+        let rows = repo::watched(&mut tx, region, &cutoff.format(DATE).to_string()).await?;
+        (rules, cal, rows)
+    };
+    run.examined = candidates.len();
+    let mut due = vec![];
+    for r in candidates {
+        let Some(deadline) = NaiveDate::parse_from_str(&r.deadline, DATE).ok() else {
+            continue;
+        };
+        let w = Watched {
+            state: State::parse(&r.state).unwrap_or(State::Assigned),
+            deadline,
+            blue_sent: !r.alert.is_empty(),
+            yellow_reply_by: r
+                .yellow_reply_by
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, DATE).ok()),
+            red_sent: r.alert == "red",
+        };
+        if let Some(notice) = supervise(&w, today, &rules, &cal) {
+            due.push((r, notice));
+        }
+    }
+    for chunk in due.chunks(BATCH) {
+        let mut tx = app.db.begin_write().await?;
+        let center = center_unit(&mut tx, region).await?;
+        let mut done = vec![];
+        for (r, (alert, reply_by)) in chunk {
+            let reply_by = reply_by.map(|d| d.format(DATE).to_string());
+            let mut document = None;
+            match alert {
+                Alert::Blue => {
+                    repo::set_alert(&mut tx, r.id, "blue", None, false).await?;
+                    run.blue += 1;
+                }
+                Alert::Yellow | Alert::Red => {
+                    let item = repo::get_item(&mut tx, r.id)
+                        .await?
+                        .ok_or(ServiceError::NotFound)?;
+                    let red = *alert == Alert::Red;
+                    let content = DocContent {
+                        recipient: item.handler_unit_name.clone().unwrap_or_default(),
+                        assisting: String::new(),
+                        leader: item.leader_name.clone().unwrap_or_default(),
+                        intro: if red {
+                            format!(
+                                "你单位承办的下列事项经黄色督办后仍未办结（答复期限{}），现予红色督办。请立即办理并书面说明原因；县重点项目建设事务中心将提请交办领导约谈你单位主要负责人。",
+                                item.yellow_reply_by.clone().unwrap_or_default()
+                            )
+                        } else {
+                            format!(
+                                "你单位承办的下列事项已超过办理时限（{}）仍未办结，现予黄色督办。请于{}前办结并书面反馈；逾期仍未办结的，将发出红色督办函并提请约谈。",
+                                item.deadline.clone().unwrap_or_default(),
+                                reply_by.clone().unwrap_or_default()
+                            )
+                        },
+                        items: vec![DocItem::of(&item)],
+                        closing: "特此督办。".into(),
+                    };
+                    let json = serde_json::to_string(&content)
+                        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                    let (doc, number) = repo::insert_document(
+                        &mut tx,
+                        &repo::NewDocument {
+                            region_code: &item.region_code,
+                            kind: if red { "letter_red" } else { "letter_yellow" },
+                            series: "letter",
+                            year: today.year() as i64,
+                            prefix: &rules.letter_prefix,
+                            fixed_number: None,
+                            item_id: Some(item.id),
+                            meeting_id: None,
+                            recipient_unit_id: item.handler_unit_id,
+                            title: if red {
+                                "重点项目红色督办函"
+                            } else {
+                                "重点项目黄色督办函"
+                            },
+                            content: &json,
+                            reply_by: reply_by.as_deref(),
+                            issued_on: &day,
+                            issued_by: "system",
+                        },
+                        app.now(),
+                    )
+                    .await?;
+                    repo::set_alert(&mut tx, item.id, alert.key(), reply_by.as_deref(), red)
+                        .await?;
+                    document = Some((doc, number));
+                    if red {
+                        run.red += 1;
+                        let leader = item
+                            .leader_name
+                            .clone()
+                            .unwrap_or_else(|| "交办领导".into());
+                        notify(
+                            app,
+                            &mut tx,
+                            &item.region_code,
+                            center,
+                            "interview",
+                            Some(item.id),
+                            Some(doc),
+                            &format!(
+                                "{}：已发红色督办函，请提请{leader}约谈{}",
+                                item.number,
+                                item.handler_unit_name.clone().unwrap_or_default()
+                            ),
+                        )
+                        .await?;
+                    } else {
+                        run.yellow += 1;
+                    }
+                }
+            }
+            let text = match (alert, &document) {
+                (Alert::Blue, _) => format!(
+                    "{}：“{}”将于{}到期，请抓紧办理",
+                    r.number, r.title, r.deadline
+                ),
+                (_, Some((_, number))) => format!(
+                    "{}：收到{}（{number}），事项“{}”",
+                    r.number,
+                    alert.label(),
+                    r.title
+                ),
+                _ => String::new(),
+            };
+            notify(
+                app,
+                &mut tx,
+                &r.region_code,
+                r.handler_unit_id,
+                alert.key(),
+                Some(r.id),
+                document.as_ref().map(|d| d.0),
+                &text,
+            )
+            .await?;
+            repo::insert_event(
+                &mut tx,
+                r.id,
+                "system",
+                0,
+                &format!("alert_{}", alert.key()),
+                &text,
+                &r.state,
+                &r.state,
+                reply_by.as_deref(),
+                app.now(),
+            )
+            .await?;
+            done.push(serde_json::json!({ "item": r.id, "alert": alert.key(), "document": document.as_ref().map(|d| &d.1) }));
+        }
+        audit(
+            app,
+            &mut tx,
+            &ctx,
+            "supervise",
+            "problem_items",
+            None,
+            None::<&()>,
+            Some(&serde_json::json!({ "day": day, "notices": done })),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(run)
+}
+
+// --- webhook -----------------------------------------------------------------------------
+
+/// What one delivery pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    pub delivered: usize,
+    pub failed: usize,
+}
+
+/// The wait before the next attempt after `attempts` failures: 30 s doubling, at most 6 hours.
+/// Entries are never given up: a receiver that is down gets every message once it is back.
+pub fn backoff(attempts: i64) -> chrono::Duration {
+    let secs = 30i64.saturating_mul(1i64 << attempts.clamp(0, 20));
+    chrono::Duration::seconds(secs.min(6 * 3600))
+}
+
+/// The signature header value: `sha256=` and the hex HMAC-SHA256 of the body.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Sends every due outbox entry once.
+pub async fn deliver_due(app: &App) -> Result<Delivery> {
+    let mut out = Delivery::default();
+    let Some(hook) = app.cfg.webhook.clone() else {
+        return Ok(out);
+    };
+    crate::install_tls_provider();
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let due = {
+        let mut tx = app.db.begin_read().await?;
+        repo::outbox_due(&mut tx, app.now(), 100).await?
+    };
+    for e in due {
+        // claim: push the next attempt out so that another instance leaves it alone
+        let claimed = {
+            let mut tx = app.db.begin_write().await?;
+            let ok = repo::claim_outbox(
+                &mut tx,
+                e.id,
+                e.next_attempt_at,
+                app.now() + chrono::Duration::minutes(2),
+            )
+            .await?;
+            tx.commit().await?;
+            ok
+        };
+        if !claimed {
+            continue;
+        }
+        let sent = client
+            .post(&hook.url)
+            .header("content-type", "application/json")
+            .header(
+                "x-keyproj-signature",
+                signature(&hook.secret, e.payload.as_bytes()),
+            )
+            .header("x-keyproj-delivery", e.id.to_string())
+            .body(e.payload.clone())
+            .send()
+            .await;
+        let (status, error) = match sent {
+            Ok(r) if r.status().is_success() => (Some(r.status().as_u16() as i64), String::new()),
+            Ok(r) => (
+                Some(r.status().as_u16() as i64),
+                format!("HTTP {}", r.status().as_u16()),
+            ),
+            Err(err) => (None, err.to_string().chars().take(300).collect()),
+        };
+        let ok = error.is_empty();
+        let now = app.now();
+        let mut tx = app.db.begin_write().await?;
+        repo::record_attempt(
+            &mut tx,
+            e.id,
+            status,
+            &error,
+            ok,
+            now + backoff(e.attempts),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        if ok {
+            out.delivered += 1;
+        } else {
+            out.failed += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// The outbox and delivery log for the 安全/系统 pages.
+pub async fn deliveries(
+    app: &App,
+    ctx: &Ctx,
+) -> Result<(Vec<repo::OutboxRow>, Vec<repo::AttemptRow>)> {
+    require(ctx, Action::ManageProblems)?;
+    let mut tx = app.db.begin_read().await?;
+    Ok((
+        repo::outbox(&mut tx, 100).await?,
+        repo::attempts(&mut tx, 200).await?,
+    ))
+}
+
+/// The background loop of `keyproj serve`: supervision once a day from 08:00 local time (the
+/// first instance to claim the day), webhook deliveries every 15 seconds.
+pub fn spawn_background(app: App) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+        // the day this instance last saw claimed (by itself or another): no need to ask again
+        let mut settled: Option<NaiveDate> = None;
+        loop {
+            tick.tick().await;
+            let local_hour = (app.clock.now() + chrono::Duration::hours(8)).hour();
+            let today = app.local_today();
+            if local_hour >= 8 && settled != Some(today) {
+                match run_daily(&app, &app.cfg.default_region).await {
+                    Ok(_) => settled = Some(today),
+                    Err(e) => tracing::error!(error = %e, "supervision run failed"),
+                }
+            }
+            if let Err(e) = deliver_due(&app).await {
+                tracing::error!(error = %e, "webhook delivery failed");
+            }
+        }
+    });
+}
+
+use chrono::Timelike;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(0), chrono::Duration::seconds(30));
+        assert_eq!(backoff(1), chrono::Duration::seconds(60));
+        assert_eq!(backoff(5), chrono::Duration::seconds(960));
+        assert_eq!(backoff(40), chrono::Duration::hours(6));
+    }
+
+    #[test]
+    fn signature_is_hmac_sha256_hex() {
+        // RFC 4231 test case 2
+        assert_eq!(
+            signature("Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+}

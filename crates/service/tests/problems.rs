@@ -1,0 +1,474 @@
+//! The problem list on both engines: the workflow with its permissions, the escalation job on a
+//! fixed clock, webhook retries against a local receiver that fails first, and statistics on a
+//! hand-computed dataset.
+
+use chrono::{TimeZone, Utc};
+use keyproj_db::testing::TestDb;
+use keyproj_domain::RegionCode;
+use keyproj_domain::authz::{Actor, Role};
+use keyproj_service::problems::{self, AssignInput, ItemInput, Origin, StepInput};
+use keyproj_service::{App, Config, Ctx, ServiceError, TestClock, WebhookConfig, supervision};
+use std::sync::{Arc, Mutex};
+
+struct World {
+    app: App,
+    clock: Arc<TestClock>,
+    staff: Ctx,
+    zj: Ctx,
+    jt: Ctx,
+    zj_unit: i64,
+    jt_unit: i64,
+    leader: i64,
+}
+
+fn ctx(unit: i64, role: Role, name: &str) -> Ctx {
+    Ctx {
+        actor: Actor {
+            user_id: 0,
+            username: name.into(),
+            roles: vec![role],
+            unit_id: unit,
+            region: RegionCode::parse("430922").unwrap(),
+        },
+        ip: "test".into(),
+    }
+}
+
+/// Monday 2022-11-14, 10:00 in the county.
+async fn world(t: &TestDb, webhook: Option<WebhookConfig>) -> World {
+    let clock = Arc::new(TestClock(Mutex::new(
+        Utc.with_ymd_and_hms(2022, 11, 14, 2, 0, 0).unwrap(),
+    )));
+    let cfg = Config {
+        webhook,
+        ..Config::default()
+    };
+    let app = App::with_clock(t.db.clone(), cfg, clock.clone());
+    keyproj_service::users::bootstrap_admin(&app).await.unwrap();
+    let sys = Ctx::system(RegionCode::parse("430922").unwrap());
+    let mut ids = vec![];
+    for name in ["县住建局", "县交通运输局"] {
+        ids.push(
+            keyproj_service::org::create_unit(
+                &app,
+                &sys,
+                &keyproj_service::org::UnitInput {
+                    name,
+                    kind: "department",
+                    contact: "",
+                    phone: "",
+                    sort_order: 0,
+                },
+            )
+            .await
+            .unwrap(),
+        );
+    }
+    let leader = keyproj_service::org::create_leader(
+        &app,
+        &sys,
+        &keyproj_service::org::LeaderInput {
+            name: "张副县长",
+            title: "副县长",
+            phone: "",
+            sort_order: 0,
+        },
+    )
+    .await
+    .unwrap();
+    let mut tx = app.db.begin_read().await.unwrap();
+    let center =
+        keyproj_db::repo::org::find_unit_by_name(&mut tx, "430922", "桃江县重点项目建设事务中心")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+    drop(tx);
+    World {
+        staff: ctx(center, Role::CenterStaff, "staff"),
+        zj: ctx(ids[0], Role::UnitUser, "zjju"),
+        jt: ctx(ids[1], Role::UnitUser, "jtju"),
+        zj_unit: ids[0],
+        jt_unit: ids[1],
+        leader,
+        app,
+        clock,
+    }
+}
+
+fn input(title: &str) -> ItemInput {
+    ItemInput {
+        kind: "problem".into(),
+        source: "专题调度会".into(),
+        category: "征拆".into(),
+        level: "2".into(),
+        project_id: None,
+        title: title.into(),
+        description: "房屋征收协议尚有3户未签".into(),
+        raised_on: String::new(),
+    }
+}
+
+async fn step(w: &World, who: &Ctx, id: i64, step: &str, note: &str) -> Result<(), ServiceError> {
+    let version = problems::get(&w.app, &w.staff, id)
+        .await
+        .unwrap()
+        .item
+        .version;
+    problems::act(
+        &w.app,
+        who,
+        id,
+        &StepInput {
+            step: step.into(),
+            version,
+            note: note.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+async fn assigned(w: &World, title: &str, deadline: &str) -> i64 {
+    problems::register(
+        &w.app,
+        &w.staff,
+        &input(title),
+        Some(&AssignInput {
+            handler_unit_id: Some(w.zj_unit),
+            assisting_unit_ids: vec![w.jt_unit],
+            leader_id: Some(w.leader),
+            deadline: deadline.into(),
+        }),
+        Origin::default(),
+    )
+    .await
+    .unwrap()
+    .0
+}
+
+#[tokio::test]
+async fn an_item_goes_from_assignment_through_a_return_to_closure() {
+    for t in TestDb::all().await {
+        let w = world(&t, None).await;
+        let (id, number) = problems::register(
+            &w.app,
+            &w.staff,
+            &input("城南路征拆"),
+            Some(&AssignInput {
+                handler_unit_id: Some(w.zj_unit),
+                assisting_unit_ids: vec![],
+                leader_id: Some(w.leader),
+                deadline: String::new(),
+            }),
+            Origin::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(number, "桃重项交〔2022〕1号");
+        let d = problems::get(&w.app, &w.staff, id).await.unwrap();
+        assert_eq!(d.item.state, "assigned");
+        // 10 working days from Monday 2022-11-14
+        assert_eq!(d.item.deadline.as_deref(), Some("2022-11-28"));
+        assert_eq!(d.documents.len(), 1);
+        assert_eq!(d.documents[0].kind, "assign");
+        assert_eq!(d.documents[0].number, number);
+
+        // a unit that has nothing to do with it does not see it
+        assert!(matches!(
+            problems::get(&w.app, &w.jt, id).await,
+            Err(ServiceError::NotFound)
+        ));
+        assert!(matches!(
+            step(&w, &w.jt, id, "reply", "x").await,
+            Err(ServiceError::NotFound)
+        ));
+        // the handling unit may not verify its own item; staff may not reply for it
+        assert!(matches!(
+            step(&w, &w.zj, id, "close", "").await,
+            Err(ServiceError::Forbidden)
+        ));
+        assert!(matches!(
+            step(&w, &w.staff, id, "reply", "x").await,
+            Err(ServiceError::Forbidden)
+        ));
+        // a closure request needs a resolution
+        assert!(matches!(
+            step(&w, &w.zj, id, "request_closure", " ").await,
+            Err(ServiceError::Validation(_))
+        ));
+        step(&w, &w.zj, id, "reply", "已约谈3户，2户同意签约")
+            .await
+            .unwrap();
+        step(&w, &w.zj, id, "request_closure", "3户全部签约，已腾地")
+            .await
+            .unwrap();
+        // returned once: back to 办理中
+        assert!(matches!(
+            step(&w, &w.staff, id, "return", "").await,
+            Err(ServiceError::Validation(_))
+        ));
+        step(&w, &w.staff, id, "return", "缺少腾地照片")
+            .await
+            .unwrap();
+        assert_eq!(
+            problems::get(&w.app, &w.zj, id).await.unwrap().item.state,
+            "in_progress"
+        );
+        w.clock.advance(chrono::Duration::days(2));
+        step(&w, &w.zj, id, "request_closure", "补充腾地照片")
+            .await
+            .unwrap();
+        step(&w, &w.staff, id, "close", "").await.unwrap();
+        let d = problems::get(&w.app, &w.zj, id).await.unwrap();
+        assert_eq!(d.item.state, "closed");
+        assert!(d.item.verified);
+        assert_eq!(d.item.closed_on.as_deref(), Some("2022-11-16"));
+        assert_eq!(d.item.close_days, Some(2));
+        assert_eq!(d.item.resolution, "补充腾地照片");
+        let steps: Vec<&str> = d.events.iter().map(|e| e.step.as_str()).collect();
+        assert_eq!(
+            steps,
+            [
+                "register",
+                "assign",
+                "reply",
+                "request_closure",
+                "return",
+                "request_closure",
+                "close"
+            ]
+        );
+        // a closed item cannot be handled again; a stale form changes nothing
+        let err = step(&w, &w.staff, id, "close", "").await.unwrap_err();
+        assert!(err.to_string().contains("已办结"), "{err}");
+        let stale = problems::act(
+            &w.app,
+            &w.staff,
+            id,
+            &StepInput {
+                step: "reopen".into(),
+                version: d.item.version - 1,
+                note: "x".into(),
+                ..Default::default()
+            },
+        )
+        .await;
+        assert!(matches!(stale, Err(ServiceError::Stale)));
+        // re-opened by a new instruction: a linked child item
+        let out = problems::act(
+            &w.app,
+            &w.staff,
+            id,
+            &StepInput {
+                step: "reopen".into(),
+                version: d.item.version,
+                note: "县长批示：补偿款须于月底前发放到位".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let (child, child_number) = out.child.unwrap();
+        assert_eq!(child_number, "桃重项交〔2022〕2号");
+        let c = problems::get(&w.app, &w.staff, child).await.unwrap();
+        assert_eq!(c.item.parent_id, Some(id));
+        assert_eq!(c.item.state, "registered");
+        assert_eq!(c.item.source, "leader_instruction");
+        // an issued document never changes
+        let mut tx = w.app.db.begin_write().await.unwrap();
+        let changed =
+            keyproj_db::schema::exec_raw(&mut tx, "UPDATE documents SET title = 'x'").await;
+        assert!(changed.is_err(), "documents are frozen");
+        drop(tx);
+        // the unit has notifications: assigned, returned, closed
+        let todo = problems::todo(&w.app, &w.zj).await.unwrap();
+        let kinds: Vec<&str> = todo.notifications.iter().map(|n| n.kind.as_str()).collect();
+        assert_eq!(kinds, ["closed", "returned", "assigned"]);
+    }
+}
+
+#[tokio::test]
+async fn extensions_are_asked_before_the_deadline_and_decided_by_the_center() {
+    for t in TestDb::all().await {
+        let w = world(&t, None).await;
+        let id = assigned(&w, "用地报批", "2022-11-18").await;
+        let version = problems::get(&w.app, &w.staff, id)
+            .await
+            .unwrap()
+            .item
+            .version;
+        let ask = |d: &str, v: i64| StepInput {
+            step: "request_extension".into(),
+            version: v,
+            note: "需省厅审批".into(),
+            new_deadline: d.into(),
+            assign: None,
+        };
+        let early = problems::act(&w.app, &w.zj, id, &ask("2022-11-17", version)).await;
+        assert!(early.is_err(), "an extension must move the deadline later");
+        problems::act(&w.app, &w.zj, id, &ask("2022-12-09", version))
+            .await
+            .unwrap();
+        let d = problems::get(&w.app, &w.staff, id).await.unwrap();
+        assert!(d.item.extension_pending);
+        assert!(d.steps.iter().any(|s| s.key() == "grant_extension"));
+        step(&w, &w.staff, id, "grant_extension", "").await.unwrap();
+        let d = problems::get(&w.app, &w.staff, id).await.unwrap();
+        assert_eq!(d.item.deadline.as_deref(), Some("2022-12-09"));
+        assert!(!d.item.extension_pending);
+        // after the deadline no extension can be asked
+        w.clock.advance(chrono::Duration::days(30));
+        let late = problems::act(&w.app, &w.zj, id, &ask("2023-01-09", d.item.version)).await;
+        assert!(late.unwrap_err().to_string().contains("不能再申请延期"));
+        // withdrawn with a reason
+        step(&w, &w.staff, id, "withdraw", "项目调整，不再实施")
+            .await
+            .unwrap();
+        assert_eq!(
+            problems::get(&w.app, &w.staff, id)
+                .await
+                .unwrap()
+                .item
+                .state,
+            "withdrawn"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_overdue_item_earns_a_yellow_then_a_red_letter() {
+    for t in TestDb::all().await {
+        let w = world(&t, None).await;
+        let id = assigned(&w, "电力杆线迁改", "2022-11-18").await;
+        let region = RegionCode::parse("430922").unwrap();
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let eval = |d: &'static str| {
+            let (app, region) = (w.app.clone(), region.clone());
+            async move {
+                supervision::evaluate(&app, &region, day(d), false)
+                    .await
+                    .unwrap()
+            }
+        };
+        let counts = |r: supervision::Run| (r.blue, r.yellow, r.red);
+        assert_eq!(counts(eval("2022-11-14").await), (0, 0, 0));
+        assert_eq!(counts(eval("2022-11-15").await), (1, 0, 0));
+        assert_eq!(counts(eval("2022-11-15").await), (0, 0, 0), "nothing twice");
+        assert_eq!(counts(eval("2022-11-18").await), (0, 0, 0));
+        assert_eq!(counts(eval("2022-11-21").await), (0, 1, 0));
+        let d = problems::get(&w.app, &w.staff, id).await.unwrap();
+        assert_eq!(d.item.alert, "yellow");
+        assert_eq!(d.item.yellow_reply_by.as_deref(), Some("2022-11-28"));
+        assert_eq!(counts(eval("2022-11-28").await), (0, 0, 0));
+        assert_eq!(counts(eval("2022-11-29").await), (0, 0, 1));
+        assert_eq!(
+            counts(eval("2022-12-30").await),
+            (0, 0, 0),
+            "red is the end of the ladder"
+        );
+        let d = problems::get(&w.app, &w.zj, id).await.unwrap();
+        assert_eq!(d.item.alert, "red");
+        assert!(d.item.interview, "约谈 flag for the assigning leader");
+        let letters: Vec<(&str, &str)> = d
+            .documents
+            .iter()
+            .map(|d| (d.kind.as_str(), d.number.as_str()))
+            .collect();
+        assert_eq!(
+            letters,
+            [
+                ("assign", "桃重项交〔2022〕1号"),
+                ("letter_yellow", "桃重项督〔2022〕1号"),
+                ("letter_red", "桃重项督〔2022〕2号")
+            ]
+        );
+        // a daily run happens once per day whichever instance asks
+        let a = supervision::evaluate(&w.app, &region, day("2022-12-31"), true)
+            .await
+            .unwrap();
+        let b = supervision::evaluate(&w.app, &region, day("2022-12-31"), true)
+            .await
+            .unwrap();
+        assert!(a.ran && !b.ran);
+        // the handling unit sees the letters; the center got the 约谈 notice
+        let todo = problems::todo(&w.app, &w.zj).await.unwrap();
+        assert!(
+            todo.notifications
+                .iter()
+                .any(|n| n.kind == "red" && n.document_id.is_some())
+        );
+        let center = problems::todo(&w.app, &w.staff).await.unwrap();
+        assert!(
+            center
+                .notifications
+                .iter()
+                .any(|n| n.kind == "interview" && n.text.contains("张副县长"))
+        );
+    }
+}
+
+/// A receiver that answers 500 to its first request and 200 afterwards, keeping what it got.
+async fn flaky_receiver() -> (String, Arc<Mutex<Vec<(u16, String, String)>>>) {
+    use axum::extract::{Request, State};
+    type Log = Arc<Mutex<Vec<(u16, String, String)>>>;
+    async fn handle(State(log): State<Log>, req: Request) -> axum::http::StatusCode {
+        let sig = req
+            .headers()
+            .get("x-keyproj-signature")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let body = axum::body::to_bytes(req.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let mut log = log.lock().unwrap();
+        let status = if log.is_empty() { 500 } else { 200 };
+        log.push((status, sig, String::from_utf8_lossy(&body).to_string()));
+        axum::http::StatusCode::from_u16(status).unwrap()
+    }
+    let log: Log = Default::default();
+    let app = axum::Router::new().fallback(handle).with_state(log.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, log)
+}
+
+#[tokio::test]
+async fn webhook_notifications_are_signed_and_retried_until_delivered() {
+    for t in TestDb::all().await {
+        let (url, log) = flaky_receiver().await;
+        let secret = "webhook-secret-0123456789".to_string();
+        let w = world(
+            &t,
+            Some(WebhookConfig {
+                url,
+                secret: secret.clone(),
+            }),
+        )
+        .await;
+        assigned(&w, "供水管网接入", "2022-11-30").await;
+        // one notification each for the handling and the assisting unit
+        let first = supervision::deliver_due(&w.app).await.unwrap();
+        assert_eq!((first.delivered, first.failed), (1, 1));
+        // nothing is due again before the backoff has passed
+        let idle = supervision::deliver_due(&w.app).await.unwrap();
+        assert_eq!((idle.delivered, idle.failed), (0, 0));
+        w.clock.advance(chrono::Duration::seconds(31));
+        let second = supervision::deliver_due(&w.app).await.unwrap();
+        assert_eq!((second.delivered, second.failed), (1, 0));
+        let log = log.lock().unwrap().clone();
+        assert_eq!(log.len(), 3);
+        for (_, sig, body) in &log {
+            assert_eq!(sig, &supervision::signature(&secret, body.as_bytes()));
+            let v: serde_json::Value = serde_json::from_str(body).unwrap();
+            assert!(v["text"].as_str().unwrap().contains("供水管网接入"));
+        }
+        let (outbox, attempts) = supervision::deliveries(&w.app, &w.staff).await.unwrap();
+        assert!(outbox.iter().all(|o| o.delivered_at.is_some()));
+        assert_eq!(attempts.len(), 3);
+        assert_eq!(attempts.iter().filter(|a| a.status == Some(500)).count(), 1);
+    }
+}
