@@ -1181,3 +1181,445 @@ pub async fn mark_read(app: &App, ctx: &Ctx, up_to_id: i64) -> Result<u64> {
     tx.commit().await?;
     Ok(n)
 }
+
+// --- meetings and patrols ----------------------------------------------------------------
+
+/// The meeting kinds that feed the list (their source tags).
+pub const MEETING_KINDS: [Source; 4] = [
+    Source::TopicMeeting,
+    Source::SiteMeeting,
+    Source::WeeklyHuddle,
+    Source::MonthlyDispatch,
+];
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MeetingInput {
+    pub kind: String,
+    pub held_on: String,
+    pub place: String,
+    pub chair_leader_id: Option<i64>,
+    pub attending_units: String,
+    pub project_ids: Vec<i64>,
+    pub minutes: String,
+}
+
+pub async fn create_meeting(app: &App, ctx: &Ctx, m: &MeetingInput) -> Result<i64> {
+    require(ctx, Action::ManageProblems)?;
+    let mut e = ValidationErrors::new();
+    let kind = Source::parse(&m.kind).filter(|k| MEETING_KINDS.contains(k));
+    if kind.is_none() {
+        e.add("kind", "choice", "请选择会议类型");
+    }
+    let held = match parse_date("held_on", &m.held_on) {
+        Ok(d) if d <= app.local_today() => Some(d),
+        Ok(_) => {
+            e.add("held_on", "future", "会议日期不能晚于今天");
+            None
+        }
+        Err(_) => {
+            e.add("held_on", "date", "日期格式应为 2022-03-15");
+            None
+        }
+    };
+    if m.place.trim().chars().count() > 100 {
+        e.add("place", "length", "地点不能超过100个字");
+    }
+    if m.minutes.chars().count() > 20000 {
+        e.add("minutes", "length", "会议纪要不能超过20000个字");
+    }
+    e.into_result()?;
+    let mut tx = app.db.begin_write().await?;
+    if let Some(l) = m.chair_leader_id
+        && org::get_leader(&mut tx, l).await?.is_none()
+    {
+        return Err(field_error("chair_leader_id", "unknown", "主持领导不存在"));
+    }
+    for p in &m.project_ids {
+        crate::projects::visible(&mut tx, ctx, *p, Action::ViewProject).await?;
+    }
+    let ids: Vec<String> = m.project_ids.iter().map(|i| i.to_string()).collect();
+    let id = repo::insert_meeting(
+        &mut tx,
+        ctx.actor.region.as_str(),
+        kind.expect("checked").key(),
+        &held.expect("checked").format(DATE).to_string(),
+        m.place.trim(),
+        m.chair_leader_id,
+        m.attending_units.trim(),
+        &ids.join(","),
+        m.minutes.trim(),
+        &ctx.actor.username,
+        app.now(),
+    )
+    .await?;
+    audit(app, &mut tx, ctx, "create", "meeting", Some(id.to_string()), None::<&()>, Some(m)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MeetingDetail {
+    pub meeting: repo::MeetingRow,
+    pub projects: Vec<(i64, String)>,
+    pub items: Vec<ItemRow>,
+    pub documents: Vec<DocumentRow>,
+}
+
+pub async fn meeting(app: &App, ctx: &Ctx, id: i64) -> Result<MeetingDetail> {
+    require(ctx, Action::ViewProblems)?;
+    if !(ctx.actor.has(Role::CenterStaff) || ctx.actor.has(Role::CountyLeader)) {
+        return Err(ServiceError::NotFound);
+    }
+    let mut tx = app.db.begin_read().await?;
+    let meeting = repo::get_meeting(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
+    let region = keyproj_domain::RegionCode::parse(&meeting.region_code)
+        .map_err(|_| ServiceError::Internal("bad region".into()))?;
+    if !ctx.actor.region.contains(&region) {
+        return Err(ServiceError::NotFound);
+    }
+    let mut projects = vec![];
+    for p in meeting.project_ids.split(',').filter_map(|x| x.parse::<i64>().ok()) {
+        if let Some(r) = keyproj_db::repo::projects::get(&mut tx, p).await? {
+            projects.push((r.id, r.name));
+        }
+    }
+    let mut f = filter_for(ctx)?;
+    f.meeting_id = Some(id);
+    f.limit = 500;
+    let items = repo::list_items(&mut tx, &f).await?.0;
+    let documents = repo::documents_of_meeting(&mut tx, id).await?;
+    Ok(MeetingDetail {
+        meeting,
+        projects,
+        items,
+        documents,
+    })
+}
+
+pub async fn meetings(
+    app: &App,
+    ctx: &Ctx,
+    year: Option<i32>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<repo::MeetingRow>, i64)> {
+    require(ctx, Action::ViewProblems)?;
+    if !(ctx.actor.has(Role::CenterStaff) || ctx.actor.has(Role::CountyLeader)) {
+        return Err(ServiceError::Forbidden);
+    }
+    let mut tx = app.db.begin_read().await?;
+    Ok(repo::list_meetings(&mut tx, &ctx.actor.region, year, limit, offset).await?)
+}
+
+/// A meeting decision becomes an assigned item in one step.
+pub async fn add_decision(
+    app: &App,
+    ctx: &Ctx,
+    meeting_id: i64,
+    input: &ItemInput,
+    assign: &AssignInput,
+) -> Result<(i64, String)> {
+    let m = meeting(app, ctx, meeting_id).await?.meeting;
+    let mut input = input.clone();
+    input.source = m.kind.clone();
+    if input.raised_on.trim().is_empty() {
+        input.raised_on = m.held_on.clone();
+    }
+    register(
+        app,
+        ctx,
+        &input,
+        Some(assign),
+        Origin {
+            meeting_id: Some(meeting_id),
+            ..Origin::default()
+        },
+    )
+    .await
+}
+
+/// Issues the 会议纪要: the minutes and every item the meeting assigned, frozen and numbered.
+pub async fn issue_minutes(app: &App, ctx: &Ctx, meeting_id: i64) -> Result<i64> {
+    require(ctx, Action::ManageProblems)?;
+    let d = meeting(app, ctx, meeting_id).await?;
+    if d.documents.iter().any(|x| x.kind == "minutes") {
+        return Err(field_error("minutes", "issued", "该会议的纪要已印发，不能重复印发"));
+    }
+    let kind = Source::parse(&d.meeting.kind).map(|k| k.label()).unwrap_or("会议");
+    let content = DocContent {
+        recipient: d.meeting.attending_units.clone(),
+        assisting: String::new(),
+        leader: d.meeting.chair_name.clone().unwrap_or_default(),
+        intro: format!(
+            "{}，{}在{}主持召开{}，研究重点项目建设有关问题。{}",
+            d.meeting.held_on,
+            d.meeting.chair_name.clone().unwrap_or_default(),
+            d.meeting.place,
+            kind,
+            d.meeting.minutes
+        ),
+        items: d.items.iter().map(DocItem::of).collect(),
+        closing: "以上事项请各责任单位按时限办结，并将办理结果反馈县重点项目建设事务中心。".into(),
+    };
+    let json = serde_json::to_string(&content).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    use chrono::Datelike;
+    let held = parse_date("held_on", &d.meeting.held_on)?;
+    let mut tx = app.db.begin_write().await?;
+    let (rules, _) = rules_tx(&mut tx, &ctx.actor.region, held.year()).await?;
+    let today = app.local_today().format(DATE).to_string();
+    let (id, number) = repo::insert_document(
+        &mut tx,
+        &repo::NewDocument {
+            region_code: &d.meeting.region_code,
+            kind: "minutes",
+            series: "minutes",
+            year: held.year() as i64,
+            prefix: &rules.minutes_prefix,
+            fixed_number: None,
+            item_id: None,
+            meeting_id: Some(meeting_id),
+            recipient_unit_id: None,
+            title: &format!("{kind}会议纪要"),
+            content: &json,
+            reply_by: None,
+            issued_on: &today,
+            issued_by: &ctx.actor.username,
+        },
+        app.now(),
+    )
+    .await?;
+    audit(app, &mut tx, ctx, "issue", "document", Some(id.to_string()), None::<&()>, Some(&serde_json::json!({"kind": "minutes", "number": number, "meeting": meeting_id}))).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PatrolInput {
+    pub patrol_on: String,
+    pub inspector: String,
+    pub project_ids: Vec<i64>,
+    pub findings: String,
+}
+
+pub async fn create_patrol(app: &App, ctx: &Ctx, p: &PatrolInput) -> Result<i64> {
+    require(ctx, Action::ManageProblems)?;
+    let mut e = ValidationErrors::new();
+    let day = match parse_date("patrol_on", &p.patrol_on) {
+        Ok(d) if d <= app.local_today() => Some(d),
+        _ => {
+            e.add("patrol_on", "date", "请填写巡查日期（不晚于今天，格式 2022-03-15）");
+            None
+        }
+    };
+    if p.inspector.trim().is_empty() || p.inspector.chars().count() > 50 {
+        e.add("inspector", "required", "请填写巡查人（50字以内）");
+    }
+    if p.findings.trim().is_empty() || p.findings.chars().count() > 4000 {
+        e.add("findings", "required", "请填写巡查发现（4000字以内）");
+    }
+    e.into_result()?;
+    let mut tx = app.db.begin_write().await?;
+    for id in &p.project_ids {
+        crate::projects::visible(&mut tx, ctx, *id, Action::ViewProject).await?;
+    }
+    let ids: Vec<String> = p.project_ids.iter().map(|i| i.to_string()).collect();
+    let id = repo::insert_patrol(
+        &mut tx,
+        ctx.actor.region.as_str(),
+        &day.expect("checked").format(DATE).to_string(),
+        p.inspector.trim(),
+        &ids.join(","),
+        p.findings.trim(),
+        &ctx.actor.username,
+        app.now(),
+    )
+    .await?;
+    audit(app, &mut tx, ctx, "create", "patrol", Some(id.to_string()), None::<&()>, Some(p)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn patrols(
+    app: &App,
+    ctx: &Ctx,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<repo::PatrolRow>, i64)> {
+    require(ctx, Action::ManageProblems)?;
+    let mut tx = app.db.begin_read().await?;
+    Ok(repo::list_patrols(&mut tx, &ctx.actor.region, limit, offset).await?)
+}
+
+/// A patrol finding becomes an item (assigned at once when a unit is chosen).
+pub async fn add_finding(
+    app: &App,
+    ctx: &Ctx,
+    patrol_id: i64,
+    input: &ItemInput,
+    assign: Option<&AssignInput>,
+) -> Result<(i64, String)> {
+    require(ctx, Action::ManageProblems)?;
+    let p = {
+        let mut tx = app.db.begin_read().await?;
+        repo::get_patrol(&mut tx, patrol_id).await?.ok_or(ServiceError::NotFound)?
+    };
+    let mut input = input.clone();
+    input.source = Source::DailyPatrol.key().into();
+    if input.raised_on.trim().is_empty() {
+        input.raised_on = p.patrol_on.clone();
+    }
+    register(
+        app,
+        ctx,
+        &input,
+        assign,
+        Origin {
+            patrol_id: Some(patrol_id),
+            ..Origin::default()
+        },
+    )
+    .await
+}
+
+/// An owner (or the lead unit) raises the 存在问题 of a monthly report as a problem.
+pub async fn raise_from_report(
+    app: &App,
+    ctx: &Ctx,
+    project_id: i64,
+    month: keyproj_domain::ReportMonth,
+) -> Result<(i64, String)> {
+    let text = {
+        let mut tx = app.db.begin_read().await?;
+        crate::projects::visible(&mut tx, ctx, project_id, Action::ViewProject).await?;
+        keyproj_db::repo::dispatch::get_report(&mut tx, project_id, &month.to_string())
+            .await?
+            .map(|r| r.problems)
+            .unwrap_or_default()
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(field_error("problems", "required", "该月报没有填写“存在问题及需协调事项”"));
+    }
+    let title: String = text.lines().next().unwrap_or(text).chars().take(60).collect();
+    let input = ItemInput {
+        kind: ItemKind::Problem.key().into(),
+        source: Source::MonthlyReport.key().into(),
+        category: Category::Other.key().into(),
+        level: Level::Unit.key().into(),
+        project_id: Some(project_id),
+        title,
+        description: text.to_string(),
+        raised_on: String::new(),
+    };
+    let month_text = month.to_string();
+    register(
+        app,
+        ctx,
+        &input,
+        None,
+        Origin {
+            report_month: Some(&month_text),
+            ..Origin::default()
+        },
+    )
+    .await
+}
+
+// --- statistics --------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UnitStats {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub assigned: i64,
+    pub closed: i64,
+    /// 办结率, percent with one decimal
+    pub closure_rate_pct: f64,
+    /// 按期办结率: closed on time ÷ closed
+    pub on_time_rate_pct: f64,
+    pub overdue: i64,
+    /// average working/calendar days from assignment to closure
+    pub avg_days: f64,
+    pub letters: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemStats {
+    pub year: i32,
+    pub month: Option<u32>,
+    pub units: Vec<UnitStats>,
+    pub by_source: Vec<(String, repo::GroupCountRow)>,
+    pub by_category: Vec<(String, repo::GroupCountRow)>,
+    pub by_leader: Vec<repo::GroupCountRow>,
+}
+
+fn pct(n: i64, d: i64) -> f64 {
+    if d == 0 {
+        0.0
+    } else {
+        // one decimal, computed in integers so that 1/3 is 33.3 on every machine
+        ((n * 1000 + d / 2) / d) as f64 / 10.0
+    }
+}
+
+/// Per unit, leader, source and category for a year (or one month of it).
+pub async fn stats(app: &App, ctx: &Ctx, year: i32, month: Option<u32>) -> Result<ProblemStats> {
+    require(ctx, Action::ViewProblems)?;
+    let region = ctx.actor.region.clone();
+    let (from, to) = match month.filter(|m| (1..=12).contains(m)) {
+        Some(m) => (
+            format!("{year}-{m:02}-01"),
+            if m == 12 { format!("{}-01-01", year + 1) } else { format!("{year}-{:02}-01", m + 1) },
+        ),
+        None => (format!("{year}-01-01"), format!("{}-01-01", year + 1)),
+    };
+    let today = app.local_today().format(DATE).to_string();
+    let mut tx = app.db.begin_read().await?;
+    let rows = repo::unit_stats(&mut tx, &region, &from, &to, &today).await?;
+    let units = rows
+        .into_iter()
+        .map(|r| UnitStats {
+            closure_rate_pct: pct(r.closed, r.assigned),
+            on_time_rate_pct: pct(r.closed_on_time, r.closed),
+            avg_days: pct(r.close_days_sum, r.closed * 100),
+            unit_id: r.unit_id,
+            unit_name: r.unit_name,
+            assigned: r.assigned,
+            closed: r.closed,
+            overdue: r.overdue,
+            letters: r.letters,
+        })
+        .collect();
+    let label = |by: repo::GroupBy, k: &str| match by {
+        repo::GroupBy::Source => Source::parse(k).map(|s| s.label()).unwrap_or("其他").to_string(),
+        repo::GroupBy::Category => Category::parse(k).map(|s| s.label()).unwrap_or("其他").to_string(),
+        repo::GroupBy::Leader => k.to_string(),
+    };
+    let mut by_source = vec![];
+    for r in repo::group_counts(&mut tx, &region, repo::GroupBy::Source, &from, &to, &today).await? {
+        by_source.push((label(repo::GroupBy::Source, &r.key), r));
+    }
+    let mut by_category = vec![];
+    for r in repo::group_counts(&mut tx, &region, repo::GroupBy::Category, &from, &to, &today).await? {
+        by_category.push((label(repo::GroupBy::Category, &r.key), r));
+    }
+    let by_leader = repo::group_counts(&mut tx, &region, repo::GroupBy::Leader, &from, &to, &today)
+        .await?
+        .into_iter()
+        .filter(|r| !r.key.is_empty())
+        .collect();
+    Ok(ProblemStats {
+        year,
+        month,
+        units,
+        by_source,
+        by_category,
+        by_leader,
+    })
+}
+
+/// The public board's per-unit view: published only as counts and rates, no names of people.
+pub async fn public_unit_stats(app: &App, region: &keyproj_domain::RegionCode, year: i32) -> Result<Vec<UnitStats>> {
+    let ctx = Ctx::system(region.clone());
+    Ok(stats(app, &ctx, year, None).await?.units)
+}

@@ -26,6 +26,24 @@ pub struct Preliminary {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PostSupport {
     pub count: i64,
+    /// Problem-list items of those projects closed in the year.
+    pub problems_closed: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Problems {
+    pub raised: i64,
+    pub assigned: i64,
+    pub closed: i64,
+    pub closure_rate_pct: Option<String>,
+    pub overdue: i64,
+    /// Assigned from meetings and briefings (会议、简报交办任务).
+    pub assigned_by_meetings: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Meetings {
+    pub count: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -35,6 +53,8 @@ pub struct AnnualStats {
     pub under_construction: UnderConstruction,
     pub preliminary: Preliminary,
     pub post_support: PostSupport,
+    pub problems: Problems,
+    pub meetings: Meetings,
     /// The sentences of the self-evaluation report, written from the data.
     pub text: Vec<String>,
 }
@@ -58,6 +78,7 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
     let (mut uc_n, mut uc_plan, mut uc_done, mut uc_completed) = (0i64, 0i64, 0i64, 0i64);
     let (mut pre_n, mut pre_total, mut pre_started) = (0i64, 0i64, 0i64);
     let mut ps_n = 0i64;
+    let mut ps_projects = vec![];
     for l in &lines {
         match l.category.as_str() {
             "under_construction" => {
@@ -78,7 +99,10 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
                     pre_started += 1;
                 }
             }
-            _ => ps_n += 1,
+            _ => {
+                ps_n += 1;
+                ps_projects.push(l.project_id);
+            }
         }
     }
     let rate = percent_1dp(uc_done, uc_plan);
@@ -99,8 +123,29 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
         "{pre_n}个在库前期项目预计总投资{}亿元，{pre_started}个项目落地开工建设",
         trim_yi(Money::from_fen(pre_total))
     ));
+    use keyproj_db::repo::problems as pr;
+    let today = app.local_today().format("%Y-%m-%d").to_string();
+    let (raised, assigned, closed, overdue) = pr::year_totals(&mut tx, region, year, &today).await?;
+    let meetings = pr::meetings_in_year(&mut tx, region, year).await?;
+    let by_meetings = pr::assigned_from_meetings(&mut tx, region, year).await?;
+    let ps_closed = pr::closed_for_projects_in_year(&mut tx, &ps_projects, year).await?;
+    if meetings > 0 || by_meetings > 0 {
+        text.push(format!(
+            "召开各类调度会议{meetings}次，交办会议和简报确定事项{by_meetings}项"
+        ));
+    }
     if ps_n > 0 {
-        text.push(format!("对{ps_n}个已建成项目落实帮扶措施"));
+        text.push(if ps_closed > 0 {
+            format!("对{ps_n}个已建成项目落实帮扶措施，帮助解决问题{ps_closed}个")
+        } else {
+            format!("对{ps_n}个已建成项目落实帮扶措施")
+        });
+    }
+    if raised > 0 {
+        text.push(format!(
+            "全年收集项目建设问题{raised}个，办结{closed}个，办结率{}%",
+            pct_prose(&percent_1dp(closed, assigned.max(1)))
+        ));
     }
     Ok(AnnualStats {
         year,
@@ -117,7 +162,19 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
             total_investment_wan: Money::from_fen(pre_total).wan_2dp(),
             started: pre_started,
         },
-        post_support: PostSupport { count: ps_n },
+        post_support: PostSupport {
+            count: ps_n,
+            problems_closed: ps_closed,
+        },
+        problems: Problems {
+            raised,
+            assigned,
+            closed,
+            closure_rate_pct: percent_1dp(closed, assigned),
+            overdue,
+            assigned_by_meetings: by_meetings,
+        },
+        meetings: Meetings { count: meetings },
         text,
     })
 }

@@ -62,6 +62,9 @@ pub fn routes() -> Router<AppState> {
     ),
     components(schemas(
         AnnualOut,
+        PostSupportOut,
+        ProblemsOut,
+        MeetingsOut,
         ImportStarted,
         ImportJobOut,
         UnderConstructionOut,
@@ -110,8 +113,35 @@ struct AnnualOut {
     under_construction: UnderConstructionOut,
     preliminary: PreliminaryOut,
     post_support_count: i64,
+    post_support: PostSupportOut,
+    problems: ProblemsOut,
+    meetings: MeetingsOut,
     /// The sentences of the report, e.g. "45个在建重点项目完成投资38.2亿元，占年投资计划98%"
     text: Vec<String>,
+}
+
+/// 后扶 plan entries and the problem-list items of those projects closed in the year.
+#[derive(Serialize, ToSchema)]
+struct PostSupportOut {
+    count: i64,
+    problems_closed: i64,
+}
+
+/// The year's problem list: items raised, assigned, closed, 办结率 and overdue now.
+#[derive(Serialize, ToSchema)]
+struct ProblemsOut {
+    raised: i64,
+    assigned: i64,
+    closed: i64,
+    closure_rate_pct: Option<String>,
+    overdue: i64,
+    /// assigned from meetings and briefings
+    assigned_by_meetings: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+struct MeetingsOut {
+    count: i64,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -150,6 +180,21 @@ async fn annual(
             started: a.preliminary.started,
         },
         post_support_count: a.post_support.count,
+        post_support: PostSupportOut {
+            count: a.post_support.count,
+            problems_closed: a.post_support.problems_closed,
+        },
+        problems: ProblemsOut {
+            raised: a.problems.raised,
+            assigned: a.problems.assigned,
+            closed: a.problems.closed,
+            closure_rate_pct: a.problems.closure_rate_pct,
+            overdue: a.problems.overdue,
+            assigned_by_meetings: a.problems.assigned_by_meetings,
+        },
+        meetings: MeetingsOut {
+            count: a.meetings.count,
+        },
         text: a.text,
     })
     .into_response())
