@@ -3,6 +3,7 @@
 
 pub mod chart;
 pub mod colour_sheet;
+pub mod docx;
 pub mod workbook;
 pub mod xlsx;
 pub use rust_xlsxwriter::XlsxError;

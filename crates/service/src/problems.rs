@@ -1252,7 +1252,17 @@ pub async fn create_meeting(app: &App, ctx: &Ctx, m: &MeetingInput) -> Result<i6
         app.now(),
     )
     .await?;
-    audit(app, &mut tx, ctx, "create", "meeting", Some(id.to_string()), None::<&()>, Some(m)).await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "create",
+        "meeting",
+        Some(id.to_string()),
+        None::<&()>,
+        Some(m),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -1271,14 +1281,20 @@ pub async fn meeting(app: &App, ctx: &Ctx, id: i64) -> Result<MeetingDetail> {
         return Err(ServiceError::NotFound);
     }
     let mut tx = app.db.begin_read().await?;
-    let meeting = repo::get_meeting(&mut tx, id).await?.ok_or(ServiceError::NotFound)?;
+    let meeting = repo::get_meeting(&mut tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let region = keyproj_domain::RegionCode::parse(&meeting.region_code)
         .map_err(|_| ServiceError::Internal("bad region".into()))?;
     if !ctx.actor.region.contains(&region) {
         return Err(ServiceError::NotFound);
     }
     let mut projects = vec![];
-    for p in meeting.project_ids.split(',').filter_map(|x| x.parse::<i64>().ok()) {
+    for p in meeting
+        .project_ids
+        .split(',')
+        .filter_map(|x| x.parse::<i64>().ok())
+    {
         if let Some(r) = keyproj_db::repo::projects::get(&mut tx, p).await? {
             projects.push((r.id, r.name));
         }
@@ -1343,9 +1359,15 @@ pub async fn issue_minutes(app: &App, ctx: &Ctx, meeting_id: i64) -> Result<i64>
     require(ctx, Action::ManageProblems)?;
     let d = meeting(app, ctx, meeting_id).await?;
     if d.documents.iter().any(|x| x.kind == "minutes") {
-        return Err(field_error("minutes", "issued", "该会议的纪要已印发，不能重复印发"));
+        return Err(field_error(
+            "minutes",
+            "issued",
+            "该会议的纪要已印发，不能重复印发",
+        ));
     }
-    let kind = Source::parse(&d.meeting.kind).map(|k| k.label()).unwrap_or("会议");
+    let kind = Source::parse(&d.meeting.kind)
+        .map(|k| k.label())
+        .unwrap_or("会议");
     let content = DocContent {
         recipient: d.meeting.attending_units.clone(),
         assisting: String::new(),
@@ -1361,7 +1383,8 @@ pub async fn issue_minutes(app: &App, ctx: &Ctx, meeting_id: i64) -> Result<i64>
         items: d.items.iter().map(DocItem::of).collect(),
         closing: "以上事项请各责任单位按时限办结，并将办理结果反馈县重点项目建设事务中心。".into(),
     };
-    let json = serde_json::to_string(&content).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let json =
+        serde_json::to_string(&content).map_err(|e| ServiceError::Internal(e.to_string()))?;
     use chrono::Datelike;
     let held = parse_date("held_on", &d.meeting.held_on)?;
     let mut tx = app.db.begin_write().await?;
@@ -1388,7 +1411,17 @@ pub async fn issue_minutes(app: &App, ctx: &Ctx, meeting_id: i64) -> Result<i64>
         app.now(),
     )
     .await?;
-    audit(app, &mut tx, ctx, "issue", "document", Some(id.to_string()), None::<&()>, Some(&serde_json::json!({"kind": "minutes", "number": number, "meeting": meeting_id}))).await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "issue",
+        "document",
+        Some(id.to_string()),
+        None::<&()>,
+        Some(&serde_json::json!({"kind": "minutes", "number": number, "meeting": meeting_id})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -1407,7 +1440,11 @@ pub async fn create_patrol(app: &App, ctx: &Ctx, p: &PatrolInput) -> Result<i64>
     let day = match parse_date("patrol_on", &p.patrol_on) {
         Ok(d) if d <= app.local_today() => Some(d),
         _ => {
-            e.add("patrol_on", "date", "请填写巡查日期（不晚于今天，格式 2022-03-15）");
+            e.add(
+                "patrol_on",
+                "date",
+                "请填写巡查日期（不晚于今天，格式 2022-03-15）",
+            );
             None
         }
     };
@@ -1434,7 +1471,17 @@ pub async fn create_patrol(app: &App, ctx: &Ctx, p: &PatrolInput) -> Result<i64>
         app.now(),
     )
     .await?;
-    audit(app, &mut tx, ctx, "create", "patrol", Some(id.to_string()), None::<&()>, Some(p)).await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "create",
+        "patrol",
+        Some(id.to_string()),
+        None::<&()>,
+        Some(p),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -1461,7 +1508,9 @@ pub async fn add_finding(
     require(ctx, Action::ManageProblems)?;
     let p = {
         let mut tx = app.db.begin_read().await?;
-        repo::get_patrol(&mut tx, patrol_id).await?.ok_or(ServiceError::NotFound)?
+        repo::get_patrol(&mut tx, patrol_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?
     };
     let mut input = input.clone();
     input.source = Source::DailyPatrol.key().into();
@@ -1498,9 +1547,19 @@ pub async fn raise_from_report(
     };
     let text = text.trim();
     if text.is_empty() {
-        return Err(field_error("problems", "required", "该月报没有填写“存在问题及需协调事项”"));
+        return Err(field_error(
+            "problems",
+            "required",
+            "该月报没有填写“存在问题及需协调事项”",
+        ));
     }
-    let title: String = text.lines().next().unwrap_or(text).chars().take(60).collect();
+    let title: String = text
+        .lines()
+        .next()
+        .unwrap_or(text)
+        .chars()
+        .take(60)
+        .collect();
     let input = ItemInput {
         kind: ItemKind::Problem.key().into(),
         source: Source::MonthlyReport.key().into(),
@@ -1569,7 +1628,11 @@ pub async fn stats(app: &App, ctx: &Ctx, year: i32, month: Option<u32>) -> Resul
     let (from, to) = match month.filter(|m| (1..=12).contains(m)) {
         Some(m) => (
             format!("{year}-{m:02}-01"),
-            if m == 12 { format!("{}-01-01", year + 1) } else { format!("{year}-{:02}-01", m + 1) },
+            if m == 12 {
+                format!("{}-01-01", year + 1)
+            } else {
+                format!("{year}-{:02}-01", m + 1)
+            },
         ),
         None => (format!("{year}-01-01"), format!("{}-01-01", year + 1)),
     };
@@ -1591,16 +1654,32 @@ pub async fn stats(app: &App, ctx: &Ctx, year: i32, month: Option<u32>) -> Resul
         })
         .collect();
     let label = |by: repo::GroupBy, k: &str| match by {
-        repo::GroupBy::Source => Source::parse(k).map(|s| s.label()).unwrap_or("其他").to_string(),
-        repo::GroupBy::Category => Category::parse(k).map(|s| s.label()).unwrap_or("其他").to_string(),
+        repo::GroupBy::Source => Source::parse(k)
+            .map(|s| s.label())
+            .unwrap_or("其他")
+            .to_string(),
+        repo::GroupBy::Category => Category::parse(k)
+            .map(|s| s.label())
+            .unwrap_or("其他")
+            .to_string(),
         repo::GroupBy::Leader => k.to_string(),
     };
     let mut by_source = vec![];
-    for r in repo::group_counts(&mut tx, &region, repo::GroupBy::Source, &from, &to, &today).await? {
+    for r in repo::group_counts(&mut tx, &region, repo::GroupBy::Source, &from, &to, &today).await?
+    {
         by_source.push((label(repo::GroupBy::Source, &r.key), r));
     }
     let mut by_category = vec![];
-    for r in repo::group_counts(&mut tx, &region, repo::GroupBy::Category, &from, &to, &today).await? {
+    for r in repo::group_counts(
+        &mut tx,
+        &region,
+        repo::GroupBy::Category,
+        &from,
+        &to,
+        &today,
+    )
+    .await?
+    {
         by_category.push((label(repo::GroupBy::Category, &r.key), r));
     }
     let by_leader = repo::group_counts(&mut tx, &region, repo::GroupBy::Leader, &from, &to, &today)
@@ -1619,7 +1698,11 @@ pub async fn stats(app: &App, ctx: &Ctx, year: i32, month: Option<u32>) -> Resul
 }
 
 /// The public board's per-unit view: published only as counts and rates, no names of people.
-pub async fn public_unit_stats(app: &App, region: &keyproj_domain::RegionCode, year: i32) -> Result<Vec<UnitStats>> {
+pub async fn public_unit_stats(
+    app: &App,
+    region: &keyproj_domain::RegionCode,
+    year: i32,
+) -> Result<Vec<UnitStats>> {
     let ctx = Ctx::system(region.clone());
     Ok(stats(app, &ctx, year, None).await?.units)
 }

@@ -691,3 +691,20 @@ pub async fn record_export(app: &App, ctx: &Ctx, what: &str, rows: usize) -> Res
     tx.commit().await?;
     Ok(())
 }
+
+/// (id, name) of the projects the actor may see, for choosing one in a form (by code).
+pub async fn choices(app: &App, ctx: &Ctx) -> Result<Vec<(i64, String)>> {
+    require(ctx, Action::ViewProject)?;
+    let mut f = filter_of(
+        ctx,
+        &ListQuery {
+            sort: "code".into(),
+            ..Default::default()
+        },
+    )?;
+    f.limit = 2000;
+    f.offset = 0;
+    let mut tx = app.db.begin_read().await?;
+    let (items, _) = projects::list(&mut tx, &f).await?;
+    Ok(items.into_iter().map(|p| (p.id, p.name)).collect())
+}

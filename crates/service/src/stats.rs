@@ -125,7 +125,8 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
     ));
     use keyproj_db::repo::problems as pr;
     let today = app.local_today().format("%Y-%m-%d").to_string();
-    let (raised, assigned, closed, overdue) = pr::year_totals(&mut tx, region, year, &today).await?;
+    let (raised, assigned, closed, overdue) =
+        pr::year_totals(&mut tx, region, year, &today).await?;
     let meetings = pr::meetings_in_year(&mut tx, region, year).await?;
     let by_meetings = pr::assigned_from_meetings(&mut tx, region, year).await?;
     let ps_closed = pr::closed_for_projects_in_year(&mut tx, &ps_projects, year).await?;

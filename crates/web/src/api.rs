@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/leaders/{id}", axum::routing::put(update_leader))
         .route("/audit", get(audit))
         .merge(crate::api_dispatch::routes())
+        .merge(crate::api_problems::routes())
         .fallback(|| async {
             crate::error::api_error(StatusCode::NOT_FOUND, "not_found", "接口不存在", vec![])
         })
@@ -74,6 +75,7 @@ struct ApiDoc;
 async fn openapi() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::api_dispatch::DispatchDoc::openapi());
+    doc.merge(crate::api_problems::ProblemsDoc::openapi());
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         doc.to_json().unwrap_or_default(),

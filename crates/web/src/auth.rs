@@ -85,6 +85,8 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 pub struct Signed {
     pub info: SessionInfo,
     pub ctx: Ctx,
+    /// Unread notifications of the user (shown beside 待办).
+    pub unread: i64,
 }
 
 impl Signed {
@@ -125,7 +127,10 @@ impl FromRequestParts<AppState> for Signed {
             actor: info.actor.clone(),
             ip: client_ip(parts, state.trust_proxy),
         };
-        Ok(Signed { info, ctx })
+        let unread = keyproj_service::problems::unread(&state.app, &ctx)
+            .await
+            .unwrap_or(0);
+        Ok(Signed { info, ctx, unread })
     }
 }
 
@@ -242,6 +247,7 @@ impl FromRequestParts<AppState> for ApiCaller {
 }
 
 /// An urlencoded form body as ordered pairs (repeated keys allowed, e.g. multi-selects).
+#[derive(Default)]
 pub struct FormData(pub Vec<(String, String)>);
 
 impl FormData {

@@ -3,6 +3,7 @@
 
 mod api;
 mod api_dispatch;
+mod api_problems;
 mod auth;
 mod board;
 mod error;

@@ -18,6 +18,7 @@ pub struct Chrome {
     pub csrf: String,
     pub nav: Vec<Nav>,
     pub active: &'static str,
+    pub unread: i64,
 }
 
 impl Chrome {
@@ -35,6 +36,7 @@ impl Chrome {
             csrf: s.csrf().to_string(),
             nav: nav_for(a),
             active,
+            unread: s.unread,
         }
     }
 }
@@ -82,6 +84,37 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
             label: "年度统计",
             key: "stats",
         });
+    }
+    if allowed(a, Action::ViewProblems) {
+        v.push(Nav {
+            href: "/todo",
+            label: "待办",
+            key: "todo",
+        });
+        v.push(Nav {
+            href: "/problems",
+            label: "问题清单",
+            key: "problems",
+        });
+        if a.has(Role::CenterStaff) || a.has(Role::CountyLeader) {
+            v.push(Nav {
+                href: "/meetings",
+                label: "会议与巡查",
+                key: "meetings",
+            });
+        }
+        v.push(Nav {
+            href: "/problems/stats",
+            label: "问题统计",
+            key: "problem_stats",
+        });
+        if allowed(a, Action::ManageProblems) {
+            v.push(Nav {
+                href: "/problems/settings",
+                label: "督办设置",
+                key: "problem_settings",
+            });
+        }
     }
     if allowed(a, Action::ViewOrg) {
         v.push(Nav {

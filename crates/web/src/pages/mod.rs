@@ -6,6 +6,7 @@ mod admin;
 mod dispatch_pages;
 mod import_pages;
 mod org_pages;
+mod problem_pages;
 mod project_pages;
 
 use account::*;
@@ -15,6 +16,7 @@ pub(crate) use dispatch_pages::{ColourLine, colour_counts, colour_lines};
 pub(crate) use import_pages::UPLOAD_LIMIT;
 use import_pages::*;
 use org_pages::*;
+use problem_pages::*;
 use project_pages::*;
 
 use crate::AppState;
@@ -92,6 +94,33 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/import/template.xlsx", get(import_template))
         .route("/import/jobs/{id}", get(import_job_page))
+        .route("/problems", get(problem_list).post(problem_create))
+        .route("/problems.xlsx", get(problem_export))
+        .route("/problems/new", get(problem_new))
+        .route("/problems/stats", get(problem_stats))
+        .route("/problems/stats.xlsx", get(problem_stats_xlsx))
+        .route(
+            "/problems/settings",
+            get(problem_settings).post(problem_settings_save),
+        )
+        .route("/problems/{id}", get(problem_detail))
+        .route("/problems/{id}/step", post(problem_step))
+        .route(
+            "/reports/{project_id}/{month}/raise",
+            post(raise_from_report),
+        )
+        .route("/documents/{id}", get(document_page))
+        .route("/todo", get(todo_page))
+        .route("/todo/read", post(todo_read))
+        .route("/meetings", get(meeting_list).post(meeting_create))
+        .route("/meetings/{id}", get(meeting_detail))
+        .route("/meetings/{id}/items", post(meeting_item))
+        .route("/meetings/{id}/minutes", post(meeting_minutes))
+        .route("/patrols", post(patrol_create))
+        .route(
+            "/patrols/{id}/finding",
+            get(patrol_finding_page).post(patrol_finding),
+        )
         .route("/audit", get(audit_page))
         .route("/audit.xlsx", get(audit_export))
         .route("/tokens", get(tokens_page).post(token_create))

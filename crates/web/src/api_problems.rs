@@ -1,0 +1,314 @@
+//! The JSON API of the problem list: items (list, register, read, workflow steps), the to-do
+//! list, statistics, and an on-demand supervision run.
+
+use crate::AppState;
+use crate::auth::{ApiCaller, JsonBody, query_pairs};
+use crate::error::{ApiError, ApiErrorBody};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use keyproj_service::problems::{self as svc, AssignInput, ItemInput, StepInput};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/problems", get(list).post(create))
+        .route("/problems/stats", get(stats))
+        .route("/problems/{id}", get(detail))
+        .route("/problems/{id}/steps", post(step))
+        .route("/todo", get(todo))
+        .route("/supervision/run", post(run))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(list, create, detail, step, todo, stats, run),
+    components(schemas(ItemOut, ItemIn, AssignIn, StepIn, Registered, UnitStatsOut))
+)]
+pub struct ProblemsDoc;
+
+/// One item of the problem list. Dates are YYYY-MM-DD; `state`: registered, assigned,
+/// in_progress, closure_requested, closed, withdrawn; `alert`: "", blue, yellow, red.
+#[derive(Serialize, ToSchema)]
+struct ItemOut {
+    id: i64,
+    number: String,
+    kind: String,
+    source: String,
+    category: String,
+    level: String,
+    project_id: Option<i64>,
+    project_name: Option<String>,
+    title: String,
+    description: String,
+    raised_by: String,
+    raised_on: String,
+    state: String,
+    extension_pending: bool,
+    requested_deadline: Option<String>,
+    handler_unit_id: Option<i64>,
+    handler_unit_name: Option<String>,
+    assigned_on: Option<String>,
+    deadline: Option<String>,
+    resolution: String,
+    closed_on: Option<String>,
+    alert: String,
+    interview: bool,
+    parent_id: Option<i64>,
+    meeting_id: Option<i64>,
+    /// Send it back with a step (optimistic concurrency).
+    version: i64,
+}
+
+fn out(r: keyproj_db::repo::problems::ItemRow) -> ItemOut {
+    ItemOut {
+        id: r.id,
+        number: r.number,
+        kind: r.kind,
+        source: r.source,
+        category: r.category,
+        level: r.level,
+        project_id: r.project_id,
+        project_name: r.project_name,
+        title: r.title,
+        description: r.description,
+        raised_by: r.raised_by,
+        raised_on: r.raised_on,
+        state: r.state,
+        extension_pending: r.extension_pending,
+        requested_deadline: r.requested_deadline,
+        handler_unit_id: r.handler_unit_id,
+        handler_unit_name: r.handler_unit_name,
+        assigned_on: r.assigned_on,
+        deadline: r.deadline,
+        resolution: r.resolution,
+        closed_on: r.closed_on,
+        alert: r.alert,
+        interview: r.interview,
+        parent_id: r.parent_id,
+        meeting_id: r.meeting_id,
+        version: r.version,
+    }
+}
+
+/// Items in the caller's scope, newest first. Query: q, state, source, category, kind, alert,
+/// open=1, overdue=1, unit, project, year, page (50 per page).
+#[utoipa::path(get, path = "/api/v1/problems", responses((status = 200, body = Vec<ItemOut>)))]
+async fn list(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = query_pairs(q.as_deref());
+    let mut f = svc::filter_for(&c.ctx)?;
+    let text = |k: &str| Some(q.get(k)).filter(|v| !v.trim().is_empty());
+    f.q = text("q");
+    f.state = text("state");
+    f.source = text("source");
+    f.category = text("category");
+    f.kind = text("kind");
+    f.alert = text("alert");
+    f.open_only = q.get("open") == "1";
+    if q.get("overdue") == "1" {
+        f.overdue_on = Some(s.app.local_today().format(svc::DATE).to_string());
+    }
+    f.handler_unit_id = q.id("unit");
+    f.project_id = q.id("project");
+    f.year = q.id("year");
+    f.offset = (q.id("page").unwrap_or(1).clamp(1, 100_000) - 1) * f.limit;
+    let (rows, total) = svc::list(&s.app, &c.ctx, &f).await?;
+    Ok((
+        [("x-total-count", total.to_string())],
+        Json(rows.into_iter().map(out).collect::<Vec<_>>()),
+    )
+        .into_response())
+}
+
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+struct AssignIn {
+    handler_unit_id: Option<i64>,
+    assisting_unit_ids: Vec<i64>,
+    leader_id: Option<i64>,
+    /// YYYY-MM-DD; omit for the rules' default limit
+    deadline: String,
+}
+
+impl From<AssignIn> for AssignInput {
+    fn from(a: AssignIn) -> Self {
+        AssignInput {
+            handler_unit_id: a.handler_unit_id,
+            assisting_unit_ids: a.assisting_unit_ids,
+            leader_id: a.leader_id,
+            deadline: a.deadline,
+        }
+    }
+}
+
+/// A new item; with `assign` it is assigned in the same step (center staff).
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+struct ItemIn {
+    /// problem | task (or 问题/任务)
+    kind: String,
+    /// e.g. topic_meeting or 专题调度会
+    source: String,
+    /// e.g. land or 用地
+    category: String,
+    /// 1–4
+    level: String,
+    project_id: Option<i64>,
+    title: String,
+    description: String,
+    raised_on: String,
+    assign: Option<AssignIn>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Registered {
+    id: i64,
+    number: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/problems", request_body = ItemIn,
+    responses((status = 201, body = Registered), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn create(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    JsonBody(b): JsonBody<ItemIn>,
+) -> Result<Response, ApiError> {
+    let input = ItemInput {
+        kind: b.kind,
+        source: b.source,
+        category: b.category,
+        level: b.level,
+        project_id: b.project_id,
+        title: b.title,
+        description: b.description,
+        raised_on: b.raised_on,
+    };
+    let assign: Option<AssignInput> = b.assign.map(Into::into);
+    let (id, number) =
+        svc::register(&s.app, &c.ctx, &input, assign.as_ref(), Default::default()).await?;
+    Ok((StatusCode::CREATED, Json(Registered { id, number })).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/problems/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = ItemOut), (status = 404, body = ApiErrorBody)))]
+async fn detail(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let d = svc::get(&s.app, &c.ctx, id).await?;
+    let steps: Vec<&str> = d.steps.iter().map(|s| s.key()).collect();
+    let events = d.events.clone();
+    let documents: Vec<serde_json::Value> = d
+        .documents
+        .iter()
+        .map(|x| serde_json::json!({"id": x.id, "kind": x.kind, "number": x.number, "title": x.title, "issued_on": x.issued_on, "docx": format!("/documents/{}.docx", x.id)}))
+        .collect();
+    let mut v = serde_json::to_value(out(d.item))
+        .map_err(|e| ApiError(keyproj_service::ServiceError::Internal(e.to_string())))?;
+    v["steps"] = serde_json::json!(steps);
+    v["events"] = serde_json::json!(events);
+    v["documents"] = serde_json::json!(documents);
+    Ok(Json(v).into_response())
+}
+
+/// A workflow step: assign, reply, request_closure, close, return, request_extension,
+/// grant_extension, refuse_extension, withdraw, reopen.
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+struct StepIn {
+    step: String,
+    version: i64,
+    note: String,
+    new_deadline: String,
+    assign: Option<AssignIn>,
+}
+
+#[utoipa::path(post, path = "/api/v1/problems/{id}/steps", params(("id" = i64, Path)), request_body = StepIn,
+    responses((status = 200, body = ItemOut), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+async fn step(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<StepIn>,
+) -> Result<Response, ApiError> {
+    let o = svc::act(
+        &s.app,
+        &c.ctx,
+        id,
+        &StepInput {
+            step: b.step,
+            version: b.version,
+            note: b.note,
+            new_deadline: b.new_deadline,
+            assign: b.assign.map(Into::into),
+        },
+    )
+    .await?;
+    let target = o.child.map(|c| c.0).unwrap_or(id);
+    let d = svc::get(&s.app, &c.ctx, target).await?;
+    Ok(Json(out(d.item)).into_response())
+}
+
+/// The caller's to-do: items to handle, assign, verify, extensions, and notifications.
+#[utoipa::path(get, path = "/api/v1/todo", responses((status = 200, body = Object)))]
+async fn todo(State(s): State<AppState>, c: ApiCaller) -> Result<Response, ApiError> {
+    let t = svc::todo(&s.app, &c.ctx).await?;
+    let ids = |v: &[keyproj_db::repo::problems::ItemRow]| {
+        v.iter().map(|r| serde_json::json!({"id": r.id, "number": r.number, "title": r.title, "deadline": r.deadline})).collect::<Vec<_>>()
+    };
+    Ok(Json(serde_json::json!({
+        "to_handle": ids(&t.to_handle),
+        "to_assign": ids(&t.to_assign),
+        "to_verify": ids(&t.to_verify),
+        "extensions": ids(&t.extensions),
+        "unread": t.unread,
+        "notifications": t.notifications,
+    }))
+    .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+struct UnitStatsOut {
+    unit_id: i64,
+    unit_name: String,
+    assigned: i64,
+    closed: i64,
+    closure_rate_pct: f64,
+    on_time_rate_pct: f64,
+    overdue: i64,
+    avg_days: f64,
+    letters: i64,
+}
+
+/// Per unit (and per source, category, leader) for `year` and optionally `month`.
+#[utoipa::path(get, path = "/api/v1/problems/stats", responses((status = 200, body = Object)))]
+async fn stats(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    use chrono::Datelike;
+    let q = query_pairs(q.as_deref());
+    let year = q
+        .id("year")
+        .map(|y| y as i32)
+        .unwrap_or(s.app.local_today().year());
+    let month = q.id("month").map(|m| m as u32);
+    let st = svc::stats(&s.app, &c.ctx, year, month).await?;
+    Ok(Json(st).into_response())
+}
+
+/// Evaluates every open item now (center staff): 蓝 reminders, 黄/红 督办函.
+#[utoipa::path(post, path = "/api/v1/supervision/run", responses((status = 200, body = Object), (status = 403, body = ApiErrorBody)))]
+async fn run(State(s): State<AppState>, c: ApiCaller) -> Result<Response, ApiError> {
+    let r = keyproj_service::supervision::run_now(&s.app, &c.ctx).await?;
+    Ok(Json(r).into_response())
+}
