@@ -1,0 +1,569 @@
+//! The problem list over HTTP on both engines: the page flow, the permission matrix (a unit
+//! sees only its items; out-of-scope ids are 404, steps of the other side are 403, and nothing
+//! changes), documents read back from the .docx, the API, raising from a monthly report, and
+//! statistics on a hand-computed dataset.
+
+mod common;
+
+use common::*;
+use keyproj_db::testing::TestDb;
+use reqwest::StatusCode;
+
+async fn post_form(c: &reqwest::Client, url: String, form: &[(&str, &str)]) -> reqwest::Response {
+    c.post(url).form(form).send().await.unwrap()
+}
+
+fn location_id(r: &reqwest::Response) -> i64 {
+    r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn version_of(h: &Harness, id: i64) -> String {
+    let mut tx = h.app.db.begin_read().await.unwrap();
+    keyproj_db::repo::problems::get_item(&mut tx, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .version
+        .to_string()
+}
+
+async fn state_of(h: &Harness, id: i64) -> String {
+    let mut tx = h.app.db.begin_read().await.unwrap();
+    keyproj_db::repo::problems::get_item(&mut tx, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .state
+}
+
+async fn step(h: &Harness, c: &reqwest::Client, id: i64, step: &str, note: &str) -> StatusCode {
+    let csrf = h.csrf_of(c, "/todo").await;
+    let version = version_of(h, id).await;
+    post_form(
+        c,
+        format!("{}/problems/{id}/step", h.base),
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("step", step),
+            ("note", note),
+        ],
+    )
+    .await
+    .status()
+}
+
+#[tokio::test]
+async fn register_assign_reply_return_and_close_with_permissions() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let [_, zj, _, _] = h.units;
+        let [p1, _] = h.projects;
+        let staff = h.signed_in("staff").await;
+        let csrf = h.csrf_of(&staff, "/problems/new").await;
+        // a missing category is reported at the field and nothing is written
+        let bad = post_form(
+            &staff,
+            format!("{}/problems", h.base),
+            &[
+                ("csrf", &csrf),
+                ("title", "城南路征拆"),
+                ("kind", "problem"),
+                ("source", "topic_meeting"),
+                ("level", "2"),
+            ],
+        )
+        .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text().await.unwrap().contains("请选择问题类别"));
+        let zj_s = zj.to_string();
+        let p1_s = p1.to_string();
+        let r = post_form(
+            &staff,
+            format!("{}/problems", h.base),
+            &[
+                ("csrf", &csrf),
+                ("title", "城南路征拆"),
+                ("kind", "problem"),
+                ("source", "topic_meeting"),
+                ("category", "demolition"),
+                ("level", "2"),
+                ("project", &p1_s),
+                ("description", "3户未签协议"),
+                ("handler", &zj_s),
+                ("deadline", "2099-12-31"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let id = location_id(&r);
+        assert_eq!(state_of(&h, id).await, "assigned");
+
+        let zjju = h.signed_in("zjju").await;
+        let jtju = h.signed_in("jtju").await;
+        let owner = h.signed_in("owner").await;
+        let leader = h.signed_in("leader").await;
+        let url = format!("{}/problems/{id}", h.base);
+        assert_eq!(status(&zjju, &url).await, StatusCode::OK);
+        assert_eq!(status(&leader, &url).await, StatusCode::OK);
+        assert_eq!(status(&jtju, &url).await, StatusCode::NOT_FOUND);
+        assert_eq!(status(&owner, &url).await, StatusCode::NOT_FOUND);
+        // the other side's steps: 404 out of scope, 403 in scope; nothing changes
+        assert_eq!(
+            step(&h, &jtju, id, "reply", "x").await,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            step(&h, &zjju, id, "close", "").await,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            step(&h, &leader, id, "withdraw", "x").await,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            step(&h, &staff, id, "reply", "x").await,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(state_of(&h, id).await, "assigned");
+        // the unit sees the assignment as unread in its navigation
+        let todo = zjju
+            .get(format!("{}/todo", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            todo.contains("unread-badge") && todo.contains("城南路征拆"),
+            "{todo}"
+        );
+
+        assert_eq!(
+            step(&h, &zjju, id, "reply", "已约谈2户").await,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            step(&h, &zjju, id, "request_closure", "3户全部签约").await,
+            StatusCode::SEE_OTHER
+        );
+        // returning needs a reason, given at the form
+        assert_eq!(
+            step(&h, &staff, id, "return", "").await,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            step(&h, &staff, id, "return", "缺少签约材料").await,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(state_of(&h, id).await, "in_progress");
+        assert_eq!(
+            step(&h, &zjju, id, "request_closure", "补充签约材料").await,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            step(&h, &staff, id, "close", "").await,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(state_of(&h, id).await, "closed");
+        // a stale form changes nothing
+        let csrf = h.csrf_of(&staff, "/todo").await;
+        let r = post_form(
+            &staff,
+            format!("{}/problems/{id}/step", h.base),
+            &[
+                ("csrf", &csrf),
+                ("version", "1"),
+                ("step", "reopen"),
+                ("note", "x"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+
+        // the 交办单 as Word: the handling unit may read it, another unit not
+        let mut tx = h.app.db.begin_read().await.unwrap();
+        let docs = keyproj_db::repo::problems::documents_of_item(&mut tx, id)
+            .await
+            .unwrap();
+        drop(tx);
+        assert_eq!(docs.len(), 1);
+        let docx = zjju
+            .get(format!("{}/documents/{}.docx", h.base, docs[0].id))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(docx.status(), StatusCode::OK);
+        let text = keyproj_office::docx::text_of(&docx.bytes().await.unwrap()).unwrap();
+        assert!(text.contains("重点项目问题交办单"), "{text}");
+        assert!(
+            text.contains(&docs[0].number)
+                && text.contains("城南路征拆")
+                && text.contains("县住房和城乡建设局："),
+            "{text}"
+        );
+        let fonts = keyproj_office::docx::east_asian_fonts(
+            &zjju
+                .get(format!("{}/documents/{}.docx", h.base, docs[0].id))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(
+            fonts.iter().any(|f| f == "方正小标宋简体") && fonts.iter().any(|f| f == "仿宋_GB2312")
+        );
+        assert_eq!(
+            status(&jtju, &format!("{}/documents/{}.docx", h.base, docs[0].id)).await,
+            StatusCode::NOT_FOUND
+        );
+        let page = zjju
+            .get(format!("{}/documents/{}", h.base, docs[0].id))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("id=\"doc-number\"") && page.contains(&docs[0].number));
+
+        // the API: each unit lists only its items
+        let api = client();
+        let list = |token: String| {
+            let api = api.clone();
+            let url = format!("{}/api/v1/problems", h.base);
+            async move {
+                api.get(url)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json::<serde_json::Value>()
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(
+            list(h.token("zjju").await).await.as_array().unwrap().len(),
+            1
+        );
+        assert_eq!(
+            list(h.token("jtju").await).await.as_array().unwrap().len(),
+            0
+        );
+        let r = api
+            .get(format!("{}/api/v1/problems/{id}", h.base))
+            .bearer_auth(h.token("jtju").await)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        // pages of the center are not for units
+        assert_eq!(
+            status(&zjju, &format!("{}/problems/settings", h.base)).await,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            status(&zjju, &format!("{}/meetings", h.base)).await,
+            StatusCode::FORBIDDEN
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_api_runs_the_workflow_and_an_owner_raises_from_a_report() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let [_, zj, jt, _] = h.units;
+        let [p1, _] = h.projects;
+        let api = client();
+        let staff = h.token("staff").await;
+        let r = api
+            .post(format!("{}/api/v1/problems", h.base))
+            .bearer_auth(&staff)
+            .json(&serde_json::json!({
+                "kind": "task", "source": "领导批示", "category": "资金", "level": "3",
+                "title": "协调专项债资金", "assign": {"handler_unit_id": jt, "assisting_unit_ids": [zj]}
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let reg: serde_json::Value = r.json().await.unwrap();
+        let id = reg["id"].as_i64().unwrap();
+        assert!(reg["number"].as_str().unwrap().starts_with("桃重项交〔"));
+        // the assisting unit sees it too, but may not reply for the handler
+        let zj_token = h.token("zjju").await;
+        let item: serde_json::Value = api
+            .get(format!("{}/api/v1/problems/{id}", h.base))
+            .bearer_auth(&zj_token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(item["state"], "assigned");
+        assert!(item["steps"].as_array().unwrap().is_empty());
+        let r = api
+            .post(format!("{}/api/v1/problems/{id}/steps", h.base))
+            .bearer_auth(&zj_token)
+            .json(&serde_json::json!({"step": "reply", "version": item["version"], "note": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r = api
+            .post(format!("{}/api/v1/problems/{id}/steps", h.base))
+            .bearer_auth(h.token("jtju").await)
+            .json(&serde_json::json!({"step": "request_closure", "version": item["version"], "note": "资金已到位"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(
+            r.json::<serde_json::Value>().await.unwrap()["state"],
+            "closure_requested"
+        );
+
+        // an owner's report problem becomes an item in one click
+        let owner = h.signed_in("owner").await;
+        let csrf = h.csrf_of(&owner, &format!("/reports/{p1}/2026-10")).await;
+        let r = post_form(
+            &owner,
+            format!("{}/reports/{p1}/2026-10", h.base),
+            &[
+                ("csrf", &csrf),
+                ("op", "submit"),
+                ("month_investment_wan", "100"),
+                ("progress", "基础施工"),
+                ("problems", "施工用电未接通，需供电公司协调"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let form = owner
+            .get(format!("{}/reports/{p1}/2026-10", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(form.contains("raise-problem"));
+        let r = post_form(
+            &owner,
+            format!("{}/reports/{p1}/2026-10/raise", h.base),
+            &[("csrf", &csrf)],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let raised = location_id(&r);
+        let page = owner
+            .get(format!("{}/problems/{raised}", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("施工用电未接通") && page.contains("月报存在问题"));
+        // the center finds it waiting to be assigned
+        let todo: serde_json::Value = api
+            .get(format!("{}/api/v1/todo", h.base))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            todo["to_assign"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["id"] == raised)
+        );
+        assert!(
+            todo["to_verify"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["id"] == id)
+        );
+        // the annual figures count the items
+        let annual: serde_json::Value = api
+            .get(format!("{}/api/v1/stats/annual?year=2026", h.base))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(annual["problems"]["raised"], 2, "{annual}");
+        assert_eq!(annual["problems"]["assigned"], 1);
+        assert_eq!(annual["meetings"]["count"], 0);
+    }
+}
+
+#[tokio::test]
+async fn statistics_per_unit_on_a_hand_computed_dataset() {
+    use keyproj_service::problems::{self as svc, AssignInput, ItemInput, StepInput};
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let [center, zj, jt, _] = h.units;
+        let staff = keyproj_service::Ctx {
+            actor: keyproj_domain::authz::Actor {
+                user_id: 0,
+                username: "staff".into(),
+                roles: vec![keyproj_domain::authz::Role::CenterStaff],
+                unit_id: center,
+                region: keyproj_domain::RegionCode::parse("430922").unwrap(),
+            },
+            ip: "t".into(),
+        };
+        let unit = |u: i64| keyproj_service::Ctx {
+            actor: keyproj_domain::authz::Actor {
+                roles: vec![keyproj_domain::authz::Role::UnitUser],
+                unit_id: u,
+                ..staff.actor.clone()
+            },
+            ..staff.clone()
+        };
+        let today = h.app.local_today();
+        let far = (today + chrono::Duration::days(60))
+            .format("%Y-%m-%d")
+            .to_string();
+        let input = |t: &str, c: &str| ItemInput {
+            kind: "problem".into(),
+            source: "site_meeting".into(),
+            category: c.into(),
+            level: "1".into(),
+            title: t.into(),
+            ..Default::default()
+        };
+        let assign = |u: i64| AssignInput {
+            handler_unit_id: Some(u),
+            deadline: far.clone(),
+            ..Default::default()
+        };
+        // 住建局: 3 assigned, 2 closed; 交通局: 1 assigned, 0 closed; 1 registered only
+        let mut zj_items = vec![];
+        for (i, c) in ["land", "land", "funding"].iter().enumerate() {
+            zj_items.push(
+                svc::register(
+                    &h.app,
+                    &staff,
+                    &input(&format!("住建{i}"), c),
+                    Some(&assign(zj)),
+                    Default::default(),
+                )
+                .await
+                .unwrap()
+                .0,
+            );
+        }
+        svc::register(
+            &h.app,
+            &staff,
+            &input("交通0", "utilities"),
+            Some(&assign(jt)),
+            Default::default(),
+        )
+        .await
+        .unwrap();
+        svc::register(
+            &h.app,
+            &staff,
+            &input("未交办", "other"),
+            None,
+            Default::default(),
+        )
+        .await
+        .unwrap();
+        for id in &zj_items[..2] {
+            let v = |h: &Harness| {
+                let app = h.app.clone();
+                let id = *id;
+                async move {
+                    svc::get(&app, &staff_ctx(&app).await, id)
+                        .await
+                        .unwrap()
+                        .item
+                        .version
+                }
+            };
+            let s = |step: &str, note: &str, version: i64| StepInput {
+                step: step.into(),
+                version,
+                note: note.into(),
+                ..Default::default()
+            };
+            svc::act(
+                &h.app,
+                &unit(zj),
+                *id,
+                &s("request_closure", "已解决", v(&h).await),
+            )
+            .await
+            .unwrap();
+            svc::act(&h.app, &staff, *id, &s("close", "", v(&h).await))
+                .await
+                .unwrap();
+        }
+        use chrono::Datelike;
+        let st = svc::stats(&h.app, &staff, today.year(), None)
+            .await
+            .unwrap();
+        let zj_row = st.units.iter().find(|u| u.unit_id == zj).unwrap();
+        assert_eq!((zj_row.assigned, zj_row.closed, zj_row.overdue), (3, 2, 0));
+        assert_eq!(zj_row.closure_rate_pct, 66.7);
+        assert_eq!(zj_row.on_time_rate_pct, 100.0);
+        assert_eq!(zj_row.avg_days, 0.0);
+        let jt_row = st.units.iter().find(|u| u.unit_id == jt).unwrap();
+        assert_eq!(
+            (jt_row.assigned, jt_row.closed, jt_row.closure_rate_pct),
+            (1, 0, 0.0)
+        );
+        let land = st.by_category.iter().find(|(l, _)| l == "用地").unwrap();
+        assert_eq!((land.1.raised, land.1.closed), (2, 2));
+        let total_raised: i64 = st.by_source.iter().map(|(_, r)| r.raised).sum();
+        assert_eq!(total_raised, 5);
+        // the page and its export show the same
+        let c = h.signed_in("staff").await;
+        let page = c
+            .get(format!("{}/problems/stats", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("66.7%"), "{page}");
+        let x = c
+            .get(format!("{}/problems/stats.xlsx", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(x.status(), StatusCode::OK);
+        assert_eq!(&x.bytes().await.unwrap()[..2], b"PK");
+    }
+}
+
+/// A center-staff context for reading in helpers.
+async fn staff_ctx(app: &keyproj_service::App) -> keyproj_service::Ctx {
+    keyproj_service::Ctx::system(app.cfg.default_region.clone())
+}
