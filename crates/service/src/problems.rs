@@ -935,6 +935,47 @@ impl DocItem {
     }
 }
 
+/// The Word document of an issued document, from its frozen content.
+pub fn docx_of(doc: &DocumentRow, c: &DocContent) -> keyproj_office::docx::Official {
+    let is_minutes = doc.kind == "minutes";
+    keyproj_office::docx::Official {
+        issuer: "桃江县重点项目建设事务中心".into(),
+        title: doc.title.clone(),
+        number: doc.number.clone(),
+        recipient: if is_minutes {
+            String::new()
+        } else {
+            c.recipient.clone()
+        },
+        paragraphs: vec![c.intro.clone()],
+        table_headers: vec!["编号", "项目", "事项", "具体情况", "承办单位", "办理时限"]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        table_rows: c
+            .items
+            .iter()
+            .map(|i| {
+                vec![
+                    i.number.clone(),
+                    i.project.clone(),
+                    i.title.clone(),
+                    i.description.clone(),
+                    i.handler.clone(),
+                    i.deadline.clone(),
+                ]
+            })
+            .collect(),
+        closing: c.closing.clone(),
+        date: doc.issued_on.clone(),
+        copy_to: if is_minutes {
+            c.recipient.clone()
+        } else {
+            c.assisting.clone()
+        },
+    }
+}
+
 // --- notifications -----------------------------------------------------------------------
 
 /// A notification to a unit, queued for the webhook when one is configured.

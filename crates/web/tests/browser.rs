@@ -489,3 +489,191 @@ async fn import_a_workbook_and_watch_it_finish() {
     let _ = std::fs::remove_file(&file);
     c.close().await.unwrap();
 }
+
+/// The problem-list flow: a meeting, a decision assigned in one step, the unit replies and asks
+/// for closure, staff return it once and close it; an overdue item earns a 黄 then a 红 letter,
+/// and the letter's .docx is rendered by LibreOffice.
+#[tokio::test]
+async fn meeting_item_assigned_returned_closed_and_escalated() {
+    let Some((c, _driver)) = browser().await else {
+        return;
+    };
+    let h = harness(TestDb::sqlite().await).await;
+    let [_, zj, _, _] = h.units;
+    let item_step = |step: &'static str, note: &'static str| {
+        let c = c.clone();
+        async move {
+            if !note.is_empty() {
+                type_into(&c, "step-note", note).await;
+            }
+            click(&c, &format!("step-{step}")).await;
+            c.wait()
+                .for_element(Locator::Id("item-state"))
+                .await
+                .unwrap();
+        }
+    };
+
+    sign_in(&c, &h.base, "staff").await;
+    c.goto(&format!("{}/meetings", h.base)).await.unwrap();
+    type_into(&c, "m-place", "县政府三楼会议室").await;
+    type_into(&c, "m-units", "县住建局、县自然资源局").await;
+    type_into(&c, "m-minutes", "研究城区道路提质改造征拆问题。").await;
+    click(&c, "save-meeting").await;
+    c.wait()
+        .for_element(Locator::Id("meeting-title"))
+        .await
+        .unwrap();
+    // a decision of the meeting becomes an assigned item in one step
+    type_into(&c, "f-title", "城南路3户征拆协议签订").await;
+    select(&c, "f-category", "demolition").await;
+    select(&c, "f-handler", &zj.to_string()).await;
+    type_into(
+        &c,
+        "f-description",
+        "会议确定由县住建局牵头，两周内完成签约",
+    )
+    .await;
+    click(&c, "save-item").await;
+    c.wait()
+        .for_element(Locator::Id("meeting-title"))
+        .await
+        .unwrap();
+    assert!(c.source().await.unwrap().contains("城南路3户征拆协议签订"));
+    shot(&c, "25-meeting-with-item").await;
+
+    let mut tx = h.app.db.begin_read().await.unwrap();
+    let mut f = keyproj_service::problems::filter_for(&keyproj_service::Ctx::system(
+        h.app.cfg.default_region.clone(),
+    ))
+    .unwrap();
+    f.limit = 10;
+    let (items, _) = keyproj_db::repo::problems::list_items(&mut tx, &f)
+        .await
+        .unwrap();
+    drop(tx);
+    let id = items[0].id;
+    assert_eq!(items[0].state, "assigned");
+
+    // the unit replies and asks for closure
+    c.delete_all_cookies().await.unwrap();
+    sign_in(&c, &h.base, "zjju").await;
+    c.goto(&format!("{}/todo", h.base)).await.unwrap();
+    assert!(text(&c, "unread-badge").await.parse::<i64>().unwrap() >= 1);
+    shot(&c, "26-unit-todo").await;
+    c.goto(&format!("{}/problems/{id}", h.base)).await.unwrap();
+    item_step("reply", "已约谈3户，2户同意签约").await;
+    item_step("request_closure", "3户全部签约，已腾地").await;
+    assert_eq!(text(&c, "item-state").await, "申请销号");
+
+    // staff return it once, then close it
+    c.delete_all_cookies().await.unwrap();
+    sign_in(&c, &h.base, "staff").await;
+    c.goto(&format!("{}/problems/{id}", h.base)).await.unwrap();
+    item_step("return", "请补充签约协议扫描件").await;
+    assert_eq!(text(&c, "item-state").await, "办理中");
+    c.delete_all_cookies().await.unwrap();
+    sign_in(&c, &h.base, "zjju").await;
+    c.goto(&format!("{}/problems/{id}", h.base)).await.unwrap();
+    item_step("request_closure", "已补充协议扫描件").await;
+    c.delete_all_cookies().await.unwrap();
+    sign_in(&c, &h.base, "staff").await;
+    c.goto(&format!("{}/problems/{id}", h.base)).await.unwrap();
+    item_step("close", "").await;
+    assert_eq!(text(&c, "item-state").await, "已销号");
+    shot(&c, "27-item-closed").await;
+
+    // an item due today, then overdue: 黄, and past the reply date: 红
+    let staff_ctx = keyproj_service::Ctx::system(h.app.cfg.default_region.clone());
+    let today = h.app.local_today().format("%Y-%m-%d").to_string();
+    let (late, _) = keyproj_service::problems::register(
+        &h.app,
+        &staff_ctx,
+        &keyproj_service::problems::ItemInput {
+            kind: "problem".into(),
+            source: "site_meeting".into(),
+            category: "utilities".into(),
+            level: "2".into(),
+            title: "施工用电线路迁改".into(),
+            description: "10kV线路影响桩基施工".into(),
+            ..Default::default()
+        },
+        Some(&keyproj_service::problems::AssignInput {
+            handler_unit_id: Some(zj),
+            deadline: today,
+            ..Default::default()
+        }),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    for (days, expect) in [(2, "黄色督办函1"), (12, "红色督办函1")] {
+        h.clock.advance(chrono::Duration::days(days));
+        c.delete_all_cookies().await.unwrap();
+        sign_in(&c, &h.base, "staff").await;
+        c.goto(&format!("{}/problems/settings", h.base))
+            .await
+            .unwrap();
+        click(&c, "run-now").await;
+        c.wait().for_element(Locator::Id("flash")).await.unwrap();
+        let flash = text(&c, "flash").await;
+        assert!(flash.contains(expect), "{flash}");
+    }
+    shot(&c, "28-supervision-settings").await;
+    c.goto(&format!("{}/problems/{late}", h.base))
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "item-alert").await, "红");
+    shot(&c, "29-item-red").await;
+    let mut tx = h.app.db.begin_read().await.unwrap();
+    let docs = keyproj_db::repo::problems::documents_of_item(&mut tx, late)
+        .await
+        .unwrap();
+    drop(tx);
+    let red = docs.iter().find(|d| d.kind == "letter_red").unwrap();
+    c.goto(&format!("{}/documents/{}", h.base, red.id))
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "doc-number").await, red.number);
+    shot(&c, "30-red-letter").await;
+
+    // the Word file as LibreOffice renders it
+    if std::process::Command::new("soffice")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        let content: keyproj_service::problems::DocContent =
+            serde_json::from_str(&red.content).unwrap();
+        let bytes =
+            keyproj_office::docx::official(&keyproj_service::problems::docx_of(red, &content))
+                .unwrap();
+        let dir = screenshots_dir();
+        let docx = dir.join("31-red-letter.docx");
+        std::fs::write(&docx, bytes).unwrap();
+        let profile = std::env::temp_dir().join(format!("keyproj-lo-{}", std::process::id()));
+        let out = std::process::Command::new("soffice")
+            .arg(format!(
+                "-env:UserInstallation=file://{}",
+                profile.display()
+            ))
+            .args(["--headless", "--convert-to", "pdf", "--outdir"])
+            .arg(&dir)
+            .arg(&docx)
+            .output()
+            .unwrap();
+        let pdf = dir.join("31-red-letter.pdf");
+        assert!(
+            pdf.exists(),
+            "LibreOffice converted the letter: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let _ = std::process::Command::new("pdftoppm")
+            .args(["-png", "-r", "70", "-singlefile"])
+            .arg(&pdf)
+            .arg(dir.join("31-red-letter"))
+            .output();
+        let _ = std::fs::remove_dir_all(&profile);
+    }
+    c.close().await.unwrap();
+}

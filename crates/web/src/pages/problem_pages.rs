@@ -624,7 +624,7 @@ pub(super) async fn document_page(
         let id: i64 = id.parse().map_err(|_| ServiceError::NotFound)?;
         let doc = svc::document(&s.app, &signed.ctx, id).await?;
         let content: DocContent = serde_json::from_str(&doc.content).unwrap_or_default();
-        let bytes = keyproj_office::docx::official(&docx_of(&doc, &content))
+        let bytes = keyproj_office::docx::official(&svc::docx_of(&doc, &content))
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let name = format!("{}.docx", doc.number);
         let encoded: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
@@ -658,47 +658,6 @@ pub(super) async fn document_page(
         content,
     }
     .into_response())
-}
-
-/// The Word document of an issued document, from its frozen content.
-pub(crate) fn docx_of(doc: &DocumentRow, c: &DocContent) -> keyproj_office::docx::Official {
-    let is_minutes = doc.kind == "minutes";
-    keyproj_office::docx::Official {
-        issuer: "桃江县重点项目建设事务中心".into(),
-        title: doc.title.clone(),
-        number: doc.number.clone(),
-        recipient: if is_minutes {
-            String::new()
-        } else {
-            c.recipient.clone()
-        },
-        paragraphs: vec![c.intro.clone()],
-        table_headers: vec!["编号", "项目", "事项", "具体情况", "承办单位", "办理时限"]
-            .into_iter()
-            .map(String::from)
-            .collect(),
-        table_rows: c
-            .items
-            .iter()
-            .map(|i| {
-                vec![
-                    i.number.clone(),
-                    i.project.clone(),
-                    i.title.clone(),
-                    i.description.clone(),
-                    i.handler.clone(),
-                    i.deadline.clone(),
-                ]
-            })
-            .collect(),
-        closing: c.closing.clone(),
-        date: doc.issued_on.clone(),
-        copy_to: if is_minutes {
-            c.recipient.clone()
-        } else {
-            c.assisting.clone()
-        },
-    }
 }
 
 // --- to-do -------------------------------------------------------------------------------
