@@ -20,6 +20,39 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/board", get(latest))
         .route("/board/issues/{id}", get(by_id))
+        .route("/board/problems", get(problems))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "board_problems.html")]
+struct ProblemsBoard {
+    year: i32,
+    units: Vec<keyproj_service::problems::UnitStats>,
+    totals: (i64, i64, i64),
+}
+
+/// 晒问题交办完成情况: per handling unit, counts and rates only (no people, no item texts).
+async fn problems(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, PageError> {
+    use chrono::Datelike;
+    let q = query_pairs(q.as_deref());
+    let year = q
+        .get("year")
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or(s.app.local_today().year());
+    let units =
+        keyproj_service::problems::public_unit_stats(&s.app, &s.app.cfg.default_region, year)
+            .await?;
+    let totals = units.iter().fold((0, 0, 0), |t, u| {
+        (t.0 + u.assigned, t.1 + u.closed, t.2 + u.overdue)
+    });
+    Ok(ProblemsBoard {
+        year,
+        units,
+        totals,
+    }
+    .into_response())
 }
 
 /// Rows per slide on a hall screen.

@@ -560,6 +560,17 @@ async fn statistics_per_unit_on_a_hand_computed_dataset() {
             .unwrap();
         assert_eq!(x.status(), StatusCode::OK);
         assert_eq!(&x.bytes().await.unwrap()[..2], b"PK");
+        // the public board shows the units' figures without login, and no item texts or people
+        let board = client()
+            .get(format!("{}/board/problems", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(board.contains("board-units") && board.contains("66.7%"), "{board}");
+        assert!(!board.contains("住建0") && !board.contains("staff"));
     }
 }
 
