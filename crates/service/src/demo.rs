@@ -388,6 +388,7 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
         });
     }
     load_year_2022(app, &ctx, &created).await?;
+    load_problems(app, &ctx, &created, &depts).await?;
 
     // One account per role, with a one-time password printed once.
     let center = {
@@ -875,4 +876,339 @@ pub async fn generate_province(app: &App, projects: usize, months: u32) -> Resul
         counties: counties.len(),
         projects: made,
     })
+}
+
+/// The problem list of the demo county: 2022 as the reference states it — 72 调度会议 (专题调度会,
+/// 现场办公会, 周碰头, 月调度会), 4 简报, 52 tasks assigned by them, 16 problems solved for the
+/// five 后扶 projects, patrol findings — all closed within the year (a few late); and a handful
+/// of current items in every state so that 待办, supervision and the board have something to
+/// show.
+async fn load_problems(
+    app: &App,
+    ctx: &Ctx,
+    projects: &[DemoProject],
+    depts: &[i64],
+) -> Result<()> {
+    use crate::problems::{self as pr, AssignInput, ItemInput, StepInput};
+    use chrono::NaiveDate;
+    use keyproj_db::repo::problems as repo;
+    let region = ctx.actor.region.clone();
+    let now = app.now();
+    let mut tx = app.db.begin_write().await?;
+    let leaders = org::list_leaders(&mut tx, &region).await?;
+    let center = pr::center_unit(&mut tx, &region).await?;
+    let cal = pr::calendar_tx(
+        &mut tx,
+        region.as_str(),
+        NaiveDate::from_ymd_opt(2022, 1, 1).expect("date"),
+    )
+    .await?;
+    let day = |d: NaiveDate| d.format(pr::DATE).to_string();
+    let building: Vec<i64> = projects
+        .iter()
+        .filter(|p| p.stage == "在建")
+        .map(|p| p.id)
+        .collect();
+    let post: Vec<i64> = projects
+        .iter()
+        .filter(|p| p.stage == "后扶")
+        .map(|p| p.id)
+        .take(5)
+        .collect();
+    const TOPICS: [(&str, &str); 8] = [
+        ("land", "建设用地报批进度滞后"),
+        ("demolition", "红线内房屋征收协议未签订"),
+        ("approval", "施工许可办理需并联审批"),
+        ("funding", "专项债资金拨付滞后"),
+        ("utilities", "施工用电线路需迁改"),
+        ("environment", "周边群众阻工"),
+        ("utilities", "供水管网接入方案待确定"),
+        ("other", "设计变更需专家论证"),
+    ];
+    let kinds = [
+        "topic_meeting",
+        "site_meeting",
+        "topic_meeting",
+        "site_meeting",
+        "weekly_huddle",
+        "topic_meeting",
+        "monthly_dispatch",
+        "site_meeting",
+        "topic_meeting",
+    ];
+    let mut n_item = 0usize;
+    // (raised_on, source, meeting, project, category, title, handler, leader, close after days)
+    let mut items: Vec<(
+        NaiveDate,
+        &str,
+        Option<i64>,
+        Option<i64>,
+        &str,
+        String,
+        i64,
+        Option<i64>,
+        i64,
+    )> = vec![];
+    let start = NaiveDate::from_ymd_opt(2022, 1, 6).expect("date");
+    for i in 0..72i64 {
+        let held = cal.add_days(
+            start + chrono::Duration::days(i * 5),
+            0,
+            keyproj_domain::problem::DayCount::Working,
+        );
+        let kind = kinds[i as usize % kinds.len()];
+        let chair = leaders.get(i as usize % leaders.len().max(1)).map(|l| l.id);
+        let project = building.get(i as usize % building.len().max(1)).copied();
+        let id = repo::insert_meeting(
+            &mut tx,
+            region.as_str(),
+            kind,
+            &day(held),
+            if kind == "site_meeting" {
+                "项目现场"
+            } else {
+                "县政府会议室"
+            },
+            chair,
+            "县发改局、县住建局、县自然资源局",
+            &project.map(|p| p.to_string()).unwrap_or_default(),
+            "研究项目推进中的困难和问题，明确责任单位和完成时限。",
+            "system",
+            now,
+        )
+        .await?;
+        if i % 3 == 0 {
+            for k in 0..2 {
+                let (cat, title) = TOPICS[(i as usize + k) % TOPICS.len()];
+                items.push((
+                    held,
+                    kind,
+                    Some(id),
+                    project,
+                    cat,
+                    title.to_string(),
+                    depts[(i as usize + k) % depts.len()],
+                    chair,
+                    6 + (i + k as i64 * 7) % 14,
+                ));
+            }
+        }
+    }
+    for b in 0..4i64 {
+        let d = NaiveDate::from_ymd_opt(2022, 3 + b as u32 * 3, 15).expect("date");
+        items.push((
+            d,
+            "briefing",
+            None,
+            building.get(b as usize).copied(),
+            "other",
+            format!("《重点项目建设简报》第{}期交办事项", b + 1),
+            depts[b as usize % depts.len()],
+            leaders.first().map(|l| l.id),
+            12,
+        ));
+    }
+    for (k, p) in (0..16).zip(post.iter().cycle()) {
+        let d = NaiveDate::from_ymd_opt(2022, 2 + (k as u32 % 10), 8 + k as u32).expect("date");
+        let (cat, title) = TOPICS[k % TOPICS.len()];
+        items.push((
+            d,
+            "owner_report",
+            None,
+            Some(*p),
+            cat,
+            format!("投产运营：{title}"),
+            depts[k % depts.len()],
+            None,
+            8 + k as i64 % 9,
+        ));
+    }
+    for k in 0..10usize {
+        let d = NaiveDate::from_ymd_opt(2022, 2 + k as u32, 20).expect("date");
+        let (cat, title) = TOPICS[(k + 3) % TOPICS.len()];
+        items.push((
+            d,
+            "daily_patrol",
+            None,
+            building.get(k + 5).copied(),
+            cat,
+            format!("巡查发现：{title}"),
+            depts[(k + 1) % depts.len()],
+            None,
+            5 + k as i64,
+        ));
+    }
+    let rules = keyproj_domain::problem::SupervisionRules::default();
+    for (raised, source, meeting, project, cat, title, handler, leader, close_after) in items {
+        n_item += 1;
+        let new = repo::NewItem {
+            region_code: region.as_str(),
+            year: 2022,
+            number_prefix: &rules.assign_prefix,
+            kind: if source == "owner_report" || source == "daily_patrol" {
+                "problem"
+            } else {
+                "task"
+            },
+            source,
+            category: cat,
+            level: if meeting.is_some() { "3" } else { "2" },
+            project_id: project,
+            title: &title,
+            description: "按会议和调度要求限期办结。",
+            raised_by: "system",
+            raised_unit_id: center,
+            raised_on: &day(raised),
+            day_count: "working",
+            parent_id: None,
+            meeting_id: meeting,
+            patrol_id: None,
+            report_month: None,
+        };
+        let (id, _) = repo::insert_item(&mut tx, &new, now).await?;
+        let mut row = repo::get_item(&mut tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let deadline = cal.add_days(raised, rules.default_limit_days, rules.day_count);
+        let closed = raised + chrono::Duration::days(close_after);
+        row.state = "closed".into();
+        row.verified = true;
+        row.handler_unit_id = Some(handler);
+        row.assigning_leader_id = leader;
+        row.assigned_on = Some(day(raised));
+        row.deadline = Some(day(deadline));
+        row.resolution = "已协调解决，经核验销号。".into();
+        row.closed_on = Some(day(closed));
+        row.close_days = Some(cal.days_between(raised, closed, rules.day_count));
+        repo::update_workflow(&mut tx, &row, now).await?;
+        for (step, from, to) in [
+            ("register", "", "registered"),
+            ("assign", "registered", "assigned"),
+            ("request_closure", "assigned", "closure_requested"),
+            ("close", "closure_requested", "closed"),
+        ] {
+            repo::insert_event(&mut tx, id, "system", 0, step, "", from, to, None, now).await?;
+        }
+    }
+    crate::audit(
+        app,
+        &mut tx,
+        ctx,
+        "import",
+        "problem_items",
+        Some(format!("{region}:2022")),
+        None::<&()>,
+        Some(&serde_json::json!({ "meetings": 72, "items": n_item })),
+    )
+    .await?;
+    tx.commit().await?;
+
+    // Current items, through the workflow itself.
+    let today = app.local_today();
+    let unit_ctx = |u: i64| Ctx {
+        actor: keyproj_domain::authz::Actor {
+            roles: vec![keyproj_domain::authz::Role::UnitUser],
+            unit_id: u,
+            username: "demo-unit".into(),
+            ..ctx.actor.clone()
+        },
+        ..ctx.clone()
+    };
+    let input = |title: &str, cat: &str, project: Option<i64>| ItemInput {
+        kind: "problem".into(),
+        source: "site_meeting".into(),
+        category: cat.into(),
+        level: "2".into(),
+        project_id: project,
+        title: title.into(),
+        description: "现场办公会确定事项。".into(),
+        raised_on: String::new(),
+    };
+    let assign = |u: i64, days: i64| AssignInput {
+        handler_unit_id: Some(u),
+        leader_id: leaders.first().map(|l| l.id),
+        deadline: day(today + chrono::Duration::days(days)),
+        ..Default::default()
+    };
+    let p = |i: usize| building.get(i).copied();
+    pr::register(
+        app,
+        ctx,
+        &input("桃花江大道改造段管线迁改", "utilities", p(0)),
+        None,
+        Default::default(),
+    )
+    .await?;
+    pr::register(
+        app,
+        ctx,
+        &input("高新区标准厂房用地报批", "land", p(1)),
+        Some(&assign(depts[0], 20)),
+        Default::default(),
+    )
+    .await?;
+    let (reply, _) = pr::register(
+        app,
+        ctx,
+        &input("城北安置小区征拆扫尾", "demolition", p(2)),
+        Some(&assign(depts[1], 2)),
+        Default::default(),
+    )
+    .await?;
+    let v = |id: i64| {
+        let app = app.clone();
+        let ctx = ctx.clone();
+        async move { pr::get(&app, &ctx, id).await.map(|d| d.item.version) }
+    };
+    let step = |s: &str, note: &str, version: i64| StepInput {
+        step: s.into(),
+        version,
+        note: note.into(),
+        ..Default::default()
+    };
+    pr::act(
+        app,
+        &unit_ctx(depts[1]),
+        reply,
+        &step("reply", "剩余2户正在协商补偿方案", v(reply).await?),
+    )
+    .await?;
+    let (verify, _) = pr::register(
+        app,
+        ctx,
+        &input("污水处理厂进场道路硬化", "environment", p(3)),
+        Some(&assign(depts[2 % depts.len()], 10)),
+        Default::default(),
+    )
+    .await?;
+    pr::act(
+        app,
+        &unit_ctx(depts[2 % depts.len()]),
+        verify,
+        &step(
+            "request_closure",
+            "道路已硬化完成，附验收记录",
+            v(verify).await?,
+        ),
+    )
+    .await?;
+    let (ext, _) = pr::register(
+        app,
+        ctx,
+        &input("文旅综合体消防审验", "approval", p(4)),
+        Some(&assign(depts[3 % depts.len()], 5)),
+        Default::default(),
+    )
+    .await?;
+    pr::act(
+        app,
+        &unit_ctx(depts[3 % depts.len()]),
+        ext,
+        &StepInput {
+            new_deadline: day(today + chrono::Duration::days(25)),
+            ..step("request_extension", "需等待省级专家评审", v(ext).await?)
+        },
+    )
+    .await?;
+    Ok(())
 }

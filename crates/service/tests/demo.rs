@@ -18,8 +18,18 @@ async fn demo_states_the_reference_figures() {
                 "45个在建重点项目完成投资38.2亿元，占年投资计划98%",
                 "23个项目完成建设",
                 "23个在库前期项目预计总投资194.2778亿元，5个项目落地开工建设",
-                "对5个已建成项目落实帮扶措施",
+                "召开各类调度会议72次，交办会议和简报确定事项52项",
+                "对5个已建成项目落实帮扶措施，帮助解决问题16个",
+                "全年收集项目建设问题78个，办结78个，办结率100%",
             ]
+        );
+        // the reference: 70+ meetings, 50+ tasks, 16 problems solved for 后扶 projects
+        assert_eq!(s.meetings.count, 72);
+        assert_eq!(s.problems.assigned_by_meetings, 52);
+        assert_eq!(s.post_support.problems_closed, 16);
+        assert_eq!(
+            (s.problems.raised, s.problems.closed, s.problems.overdue),
+            (78, 78, 0)
         );
         assert_eq!(
             s.under_construction.completion_rate_pct.as_deref(),

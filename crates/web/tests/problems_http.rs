@@ -569,7 +569,10 @@ async fn statistics_per_unit_on_a_hand_computed_dataset() {
             .text()
             .await
             .unwrap();
-        assert!(board.contains("board-units") && board.contains("66.7%"), "{board}");
+        assert!(
+            board.contains("board-units") && board.contains("66.7%"),
+            "{board}"
+        );
         assert!(!board.contains("住建0") && !board.contains("staff"));
     }
 }

@@ -213,6 +213,10 @@ pub(super) struct DashboardPage {
     missing: Vec<(String, usize)>,
     baseline: String,
     done_rate: String,
+    /// Problem list of the year: (raised, closed, closure rate, overdue now), and the units
+    /// with most items overdue.
+    problems: Option<(i64, i64, String, i64)>,
+    overdue_units: Vec<(String, i64, String)>,
 }
 
 pub(super) async fn dashboard(
@@ -292,7 +296,45 @@ pub(super) async fn dashboard(
         ),
         _ => ("—".into(), "—".into()),
     };
+    let (problems, overdue_units) = if allowed(&signed, Action::ViewProblems) {
+        use chrono::Datelike;
+        let y = year.unwrap_or(s.app.local_today().year());
+        let st = keyproj_service::problems::stats(&s.app, &signed.ctx, y, None).await?;
+        let raised: i64 = st.by_source.iter().map(|r| r.1.raised).sum();
+        let assigned: i64 = st.units.iter().map(|u| u.assigned).sum();
+        let closed: i64 = st.units.iter().map(|u| u.closed).sum();
+        let overdue: i64 = st.units.iter().map(|u| u.overdue).sum();
+        let mut worst: Vec<_> = st
+            .units
+            .iter()
+            .filter(|u| u.overdue > 0)
+            .map(|u| {
+                (
+                    u.unit_name.clone(),
+                    u.overdue,
+                    format!("{:.1}%", u.closure_rate_pct),
+                )
+            })
+            .collect();
+        worst.sort_by(|a, b| b.1.cmp(&a.1));
+        worst.truncate(8);
+        (
+            Some((
+                raised,
+                closed,
+                keyproj_domain::money::percent_1dp(closed, assigned)
+                    .map(|r| format!("{r}%"))
+                    .unwrap_or_else(|| "—".into()),
+                overdue,
+            )),
+            worst,
+        )
+    } else {
+        (None, vec![])
+    };
     Ok(DashboardPage {
+        problems,
+        overdue_units,
         chrome: Chrome::new(&signed, "home"),
         total_count: n,
         total_wan: views::wan(fen),
