@@ -878,6 +878,19 @@ pub async fn generate_province(app: &App, projects: usize, months: u32) -> Resul
     })
 }
 
+/// (raised on, source, meeting, project, category, title, handler, leader, closed after days)
+type DemoItem = (
+    chrono::NaiveDate,
+    &'static str,
+    Option<i64>,
+    Option<i64>,
+    &'static str,
+    String,
+    i64,
+    Option<i64>,
+    i64,
+);
+
 /// The problem list of the demo county: 2022 as the reference states it — 72 调度会议 (专题调度会,
 /// 现场办公会, 周碰头, 月调度会), 4 简报, 52 tasks assigned by them, 16 problems solved for the
 /// five 后扶 projects, patrol findings — all closed within the year (a few late); and a handful
@@ -938,17 +951,7 @@ async fn load_problems(
     ];
     let mut n_item = 0usize;
     // (raised_on, source, meeting, project, category, title, handler, leader, close after days)
-    let mut items: Vec<(
-        NaiveDate,
-        &str,
-        Option<i64>,
-        Option<i64>,
-        &str,
-        String,
-        i64,
-        Option<i64>,
-        i64,
-    )> = vec![];
+    let mut items: Vec<DemoItem> = vec![];
     let start = NaiveDate::from_ymd_opt(2022, 1, 6).expect("date");
     for i in 0..72i64 {
         let held = cal.add_days(
