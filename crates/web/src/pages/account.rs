@@ -316,7 +316,7 @@ pub(super) async fn dashboard(
                 )
             })
             .collect();
-        worst.sort_by(|a, b| b.1.cmp(&a.1));
+        worst.sort_by_key(|w| std::cmp::Reverse(w.1));
         worst.truncate(8);
         (
             Some((
