@@ -79,6 +79,14 @@ enum Cmd {
         #[arg(long)]
         month: Option<String>,
     },
+    /// Generate a problem list (default 1,000,000 items, 200,000 open) in the home region and
+    /// time statistics, the supervision run and the overdue list (an empty database)
+    BenchProblems {
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        #[arg(long, default_value_t = 200_000)]
+        open: usize,
+    },
     /// Reports: `report annual --year 2022 [--region 430922] [--json]`
     Report {
         #[command(subcommand)]
@@ -509,6 +517,21 @@ async fn main() -> Result<()> {
             let s = settings(&cli, None)?;
             let app = open(&s).await?;
             bench(&app, county, month.as_deref()).await?;
+        }
+        Cmd::BenchProblems {
+            items,
+            open: open_items,
+        } => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            let b = keyproj_service::supervision::bench_problems(
+                &app,
+                *items,
+                (*open_items).min(*items),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string_pretty(&b)?);
         }
         Cmd::Generate { projects, months } => {
             let s = settings(&cli, None)?;

@@ -528,6 +528,23 @@ pub const TABLES: &[TableSpec] = &[
         identity: true,
     },
     TableSpec {
+        name: "attachments",
+        columns: &[
+            ("id", I64, false),
+            ("owner_type", Text, false),
+            ("owner_id", I64, false),
+            ("file_name", Text, false),
+            ("content_type", Text, false),
+            ("object_key", Text, false),
+            ("size_bytes", I64, false),
+            ("uploaded_by", Text, false),
+            ("at", Time, false),
+        ],
+        order_by: "id",
+        self_refs: &[],
+        identity: true,
+    },
+    TableSpec {
         name: "problem_events",
         columns: &[
             ("id", I64, false),

@@ -2,6 +2,7 @@
 //! validate → repositories → an audit row in the same transaction → commit. If any step fails,
 //! nothing is written.
 
+pub mod attachments;
 pub mod audit_log;
 pub mod auth;
 pub mod colour;

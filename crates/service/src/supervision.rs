@@ -391,3 +391,151 @@ mod tests {
         );
     }
 }
+
+/// What `keyproj bench-problems` measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemBench {
+    pub items: usize,
+    pub open: usize,
+    pub units: usize,
+    pub generate_secs: f64,
+    pub stats_ms: f64,
+    pub first_run: Run,
+    pub first_run_secs: f64,
+    pub second_run: Run,
+    pub second_run_ms: f64,
+    pub list_overdue_ms: f64,
+}
+
+/// Generates `items` problem-list items in the home region (`open` of them still with their
+/// units, deadlines from 30 days ago to 60 days ahead; the rest closed, a tenth of them late),
+/// handled by 60 units; then times the per-unit statistics, the first supervision run of the
+/// day (letters for every overdue item), a second run the same day, and the overdue list page.
+pub async fn bench_problems(app: &App, items: usize, open: usize) -> Result<ProblemBench> {
+    use keyproj_db::repo::{org, problems as repo};
+    let region = app.cfg.default_region.clone();
+    let started = std::time::Instant::now();
+    crate::users::bootstrap_admin(app).await?;
+    let today = app.local_today();
+    let year = today.year();
+    let mut tx = app.db.begin_write().await?;
+    let center = crate::problems::center_unit(&mut tx, &region).await?;
+    let mut units = vec![];
+    for i in 0..60 {
+        let name = format!("测试承办单位{i:02}");
+        let id = match org::find_unit_by_name(&mut tx, region.as_str(), &name).await? {
+            Some(u) => u.id,
+            None => {
+                org::insert_unit(
+                    &mut tx,
+                    &org::NewUnit {
+                        region_code: region.as_str(),
+                        name: &name,
+                        kind: "department",
+                        contact: "",
+                        phone: "",
+                        sort_order: 100,
+                    },
+                    app.now(),
+                )
+                .await?
+            }
+        };
+        units.push(id);
+    }
+    tx.commit().await?;
+    let sources = [
+        "topic_meeting",
+        "site_meeting",
+        "daily_patrol",
+        "monthly_report",
+        "owner_report",
+    ];
+    let categories = [
+        "land",
+        "demolition",
+        "approval",
+        "funding",
+        "utilities",
+        "environment",
+        "other",
+    ];
+    let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).expect("date");
+    let span = (today - jan1).num_days().max(1);
+    let mut rows = Vec::with_capacity(items);
+    for i in 0..items {
+        let closed = i >= open;
+        let (raised, deadline) = if closed {
+            let r = jan1 + chrono::Duration::days((i as i64 * 7919) % span);
+            (r, r + chrono::Duration::days(14))
+        } else {
+            let d = today + chrono::Duration::days((i as i64 % 91) - 30);
+            (d - chrono::Duration::days(14), d)
+        };
+        let late = i % 10 == 0;
+        let closed_on = closed.then(|| {
+            let c = raised + chrono::Duration::days(if late { 20 } else { 9 });
+            c.min(today)
+        });
+        rows.push(repo::BulkItem {
+            seq: i as i64 + 1,
+            source: sources[i % sources.len()],
+            category: categories[i % categories.len()],
+            handler_unit_id: units[i % units.len()],
+            raised_on: raised.max(jan1).format(DATE).to_string(),
+            state: if closed {
+                "closed"
+            } else if i % 2 == 0 {
+                "assigned"
+            } else {
+                "in_progress"
+            },
+            deadline: deadline.format(DATE).to_string(),
+            close_days: closed_on.map(|c| (c - raised).num_days()),
+            closed_on: closed_on.map(|c| c.format(DATE).to_string()),
+        });
+    }
+    for chunk in rows.chunks(20_000) {
+        let mut tx = app.db.begin_write().await?;
+        repo::insert_items_bulk(
+            &mut tx,
+            region.as_str(),
+            year as i64,
+            "桃重项交",
+            center,
+            chunk,
+            app.now(),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    app.db.optimize().await?;
+    let generate_secs = started.elapsed().as_secs_f64();
+    let ctx = Ctx::system(region.clone());
+    let t = std::time::Instant::now();
+    crate::problems::stats(app, &ctx, year, None).await?;
+    let stats_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = std::time::Instant::now();
+    let first_run = evaluate(app, &region, today, false).await?;
+    let first_run_secs = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    let second_run = evaluate(app, &region, today, false).await?;
+    let second_run_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let mut f = crate::problems::filter_for(&ctx)?;
+    f.overdue_on = Some(today.format(DATE).to_string());
+    let t = std::time::Instant::now();
+    crate::problems::list(app, &ctx, &f).await?;
+    let list_overdue_ms = t.elapsed().as_secs_f64() * 1000.0;
+    Ok(ProblemBench {
+        items,
+        open,
+        units: units.len(),
+        generate_secs,
+        stats_ms,
+        first_run,
+        first_run_secs,
+        second_run,
+        second_run_ms,
+        list_overdue_ms,
+    })
+}

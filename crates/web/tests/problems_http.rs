@@ -581,3 +581,94 @@ async fn statistics_per_unit_on_a_hand_computed_dataset() {
 async fn staff_ctx(app: &keyproj_service::App) -> keyproj_service::Ctx {
     keyproj_service::Ctx::system(app.cfg.default_region.clone())
 }
+
+#[tokio::test]
+async fn attachments_are_checked_by_content_and_private_to_the_item() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let [_, zj, _, _] = h.units;
+        let staff = h.signed_in("staff").await;
+        let csrf = h.csrf_of(&staff, "/problems/new").await;
+        let zj_s = zj.to_string();
+        let r = post_form(
+            &staff,
+            format!("{}/problems", h.base),
+            &[
+                ("csrf", &csrf),
+                ("title", "用地报批"),
+                ("kind", "problem"),
+                ("source", "site_meeting"),
+                ("category", "land"),
+                ("level", "2"),
+                ("handler", &zj_s),
+            ],
+        )
+        .await;
+        let id = location_id(&r);
+        let zjju = h.signed_in("zjju").await;
+        let csrf = h.csrf_of(&zjju, &format!("/problems/{id}")).await;
+        let upload = |bytes: Vec<u8>, name: &str| {
+            reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+                )
+        };
+        let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF".to_vec();
+        let r = zjju
+            .post(format!("{}/problems/{id}/attachments", h.base))
+            .multipart(upload(pdf.clone(), "../../批复文件.pdf"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        // a script named like a PDF is refused by its content
+        let r = zjju
+            .post(format!("{}/problems/{id}/attachments", h.base))
+            .multipart(upload(b"<script>alert(1)</script>".to_vec(), "x.pdf"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("只能上传 PDF"));
+        let mut tx = h.app.db.begin_read().await.unwrap();
+        let files = keyproj_db::repo::problems::attachments_of(&mut tx, "item", id)
+            .await
+            .unwrap();
+        drop(tx);
+        assert_eq!(files.len(), 1);
+        assert_eq!(
+            files[0].file_name, "批复文件.pdf",
+            "no path from the client"
+        );
+        let url = format!("{}/attachments/{}", h.base, files[0].id);
+        let got = staff.get(&url).send().await.unwrap();
+        assert_eq!(got.headers()["content-type"], "application/pdf");
+        assert_eq!(got.bytes().await.unwrap().to_vec(), pdf);
+        assert_eq!(
+            status(&h.signed_in("jtju").await, &url).await,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            status(&h.signed_in("owner").await, &url).await,
+            StatusCode::NOT_FOUND
+        );
+        // another unit cannot attach to it
+        let jt = h.signed_in("jtju").await;
+        let r = jt
+            .post(format!("{}/problems/{id}/attachments", h.base))
+            .multipart(
+                reqwest::multipart::Form::new()
+                    .text("csrf", h.csrf_of(&jt, "/todo").await)
+                    .part(
+                        "file",
+                        reqwest::multipart::Part::bytes(pdf.clone()).file_name("x.pdf"),
+                    ),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    }
+}

@@ -78,6 +78,21 @@ CREATE INDEX problem_items_raised_unit ON problem_items(raised_unit_id);
 CREATE INDEX problem_items_project ON problem_items(project_id);
 CREATE INDEX problem_items_meeting ON problem_items(meeting_id);
 
+-- Files attached to an item (a reply's evidence, a resolution) or a patrol (site photos):
+-- content-checked, stored in the object store under generated names.
+CREATE TABLE attachments (
+    id           INTEGER PRIMARY KEY NOT NULL,
+    owner_type   TEXT NOT NULL,
+    owner_id     BIGINT NOT NULL,
+    file_name    TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    object_key   TEXT NOT NULL,
+    size_bytes   BIGINT NOT NULL,
+    uploaded_by  TEXT NOT NULL,
+    at           TEXT NOT NULL
+);
+CREATE INDEX attachments_owner ON attachments(owner_type, owner_id);
+
 CREATE TABLE problem_events (
     id            INTEGER PRIMARY KEY NOT NULL,
     item_id       BIGINT NOT NULL REFERENCES problem_items(id),

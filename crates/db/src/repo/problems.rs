@@ -1268,3 +1268,157 @@ pub async fn closed_for_projects_in_year(
     .fetch_one(c)
     .await)?)
 }
+
+/// One generated item for benchmark datasets.
+#[derive(Debug, Clone)]
+pub struct BulkItem {
+    pub seq: i64,
+    pub source: &'static str,
+    pub category: &'static str,
+    pub handler_unit_id: i64,
+    pub raised_on: String,
+    pub state: &'static str,
+    pub deadline: String,
+    pub closed_on: Option<String>,
+    pub close_days: Option<i64>,
+}
+
+/// Items in bulk (benchmark datasets): many rows per statement, all assigned.
+pub async fn insert_items_bulk(
+    tx: &mut Tx,
+    region: &str,
+    year: i64,
+    prefix: &str,
+    raised_unit_id: i64,
+    rows: &[BulkItem],
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    for chunk in rows.chunks(400) {
+        let mut sql = String::from(
+            "INSERT INTO problem_items (region_code, year, seq, number, kind, source, category, level, project_id,
+            title, description, raised_by, raised_unit_id, raised_on, state, extension_pending, verified, handler_unit_id,
+            assisting_unit_ids, assigning_leader_id, assigned_on, deadline, day_count, requested_deadline, resolution,
+            closed_on, close_days, alert, yellow_reply_by, interview, parent_id, meeting_id, patrol_id, report_month, version,
+            created_at, updated_at) VALUES ",
+        );
+        let mut params: Vec<Param> = vec![];
+        for (k, r) in chunk.iter().enumerate() {
+            let b = 5 + k * 10;
+            if k > 0 {
+                sql.push_str(", ");
+            }
+            let closed = if r.state == "closed" { "TRUE" } else { "FALSE" };
+            sql.push_str(&format!(
+                "($1, $2, ${b}, ${n}, 'problem', ${src}, ${cat}, '1', NULL, '生成的事项', '', 'bench', $3, ${on}, ${st}, FALSE, {closed}, ${h},
+                '', NULL, ${on}, ${dl}, 'working', NULL, '', NULLIF(${co}, ''), NULLIF(${cd}, -1), '', NULL, FALSE, NULL, NULL, NULL, NULL, 1, $4, $4)",
+                n = b + 1,
+                src = b + 2,
+                cat = b + 3,
+                on = b + 4,
+                st = b + 5,
+                h = b + 6,
+                dl = b + 7,
+                co = b + 8,
+                cd = b + 9,
+            ));
+            params.push(Param::I64(r.seq));
+            params.push(Param::Text(keyproj_domain::problem::document_number(
+                prefix,
+                year as i32,
+                r.seq,
+            )));
+            params.push(Param::Text(r.source.into()));
+            params.push(Param::Text(r.category.into()));
+            params.push(Param::Text(r.raised_on.clone()));
+            params.push(Param::Text(r.state.into()));
+            params.push(Param::I64(r.handler_unit_id));
+            params.push(Param::Text(r.deadline.clone()));
+            params.push(Param::Text(r.closed_on.clone().unwrap_or_default()));
+            params.push(Param::I64(r.close_days.unwrap_or(-1)));
+        }
+        run!(tx, |c| bind_params!(
+            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(region)
+                .bind(year)
+                .bind(raised_unit_id)
+                .bind(now),
+            params
+        )
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    }
+    Ok(())
+}
+
+// --- attachments -------------------------------------------------------------------------
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct AttachmentRow {
+    pub id: i64,
+    pub owner_type: String,
+    pub owner_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub object_key: String,
+    pub size_bytes: i64,
+    pub uploaded_by: String,
+    pub at: DateTime<Utc>,
+}
+
+const ATTACHMENT_COLS: &str =
+    "id, owner_type, owner_id, file_name, content_type, object_key, size_bytes, uploaded_by, at";
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_attachment(
+    tx: &mut Tx,
+    owner_type: &str,
+    owner_id: i64,
+    file_name: &str,
+    content_type: &str,
+    object_key: &str,
+    size: i64,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    const SQL: &str = "INSERT INTO attachments (owner_type, owner_id, file_name, content_type, object_key, size_bytes, uploaded_by, at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(owner_type)
+        .bind(owner_id)
+        .bind(file_name)
+        .bind(content_type)
+        .bind(object_key)
+        .bind(size)
+        .bind(by)
+        .bind(now)
+        .fetch_one(c)
+        .await)?)
+}
+
+pub async fn attachments_of(
+    tx: &mut Tx,
+    owner_type: &str,
+    owner_id: i64,
+) -> Result<Vec<AttachmentRow>, DbError> {
+    let sql = format!(
+        "SELECT {ATTACHMENT_COLS} FROM attachments WHERE owner_type = $1 AND owner_id = $2 ORDER BY id"
+    );
+    Ok(run!(tx, |c| sqlx::query_as::<_, AttachmentRow>(
+        sqlx::AssertSqlSafe(sql.clone())
+    )
+    .bind(owner_type)
+    .bind(owner_id)
+    .fetch_all(c)
+    .await)?)
+}
+
+pub async fn get_attachment(tx: &mut Tx, id: i64) -> Result<Option<AttachmentRow>, DbError> {
+    let sql = format!("SELECT {ATTACHMENT_COLS} FROM attachments WHERE id = $1");
+    Ok(run!(tx, |c| sqlx::query_as::<_, AttachmentRow>(
+        sqlx::AssertSqlSafe(sql.clone())
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?)
+}

@@ -106,6 +106,15 @@ pub fn routes() -> Router<AppState> {
         .route("/problems/{id}", get(problem_detail))
         .route("/problems/{id}/step", post(problem_step))
         .route(
+            "/problems/{id}/attachments",
+            post(item_attach).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/patrols/{id}/attachments",
+            post(patrol_attach).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/attachments/{id}", get(attachment_file))
+        .route(
             "/reports/{project_id}/{month}/raise",
             post(raise_from_report),
         )

@@ -275,6 +275,8 @@ pub(super) struct NewPage {
     leaders: Vec<(i64, String, bool)>,
     can_assign: bool,
     show_source: bool,
+    /// On a patrol's page: its id and photos/attachments.
+    patrol: Option<(i64, Vec<(i64, String)>)>,
 }
 
 async fn new_page(
@@ -342,6 +344,7 @@ async fn new_page(
         leaders,
         can_assign,
         show_source,
+        patrol: None,
     })
 }
 
@@ -503,6 +506,8 @@ pub(super) struct DetailPage {
     units: Vec<(i64, String)>,
     leaders: Vec<(i64, String)>,
     error: Option<String>,
+    attachments: Vec<(i64, String, String, String)>,
+    can_attach: bool,
 }
 
 async fn detail_page(
@@ -530,7 +535,32 @@ async fn detail_page(
     } else {
         (vec![], vec![])
     };
+    let attachments = keyproj_service::attachments::list(
+        &s.app,
+        &signed.ctx,
+        keyproj_service::attachments::Owner::Item(id),
+    )
+    .await?
+    .into_iter()
+    .map(|a| {
+        (
+            a.id,
+            a.file_name,
+            format!("{:.1} KB", a.size_bytes as f64 / 1024.0),
+            a.uploaded_by,
+        )
+    })
+    .collect();
+    let unit = signed.ctx.actor.unit_id;
+    let can_attach = matches!(
+        d.item.state.as_str(),
+        "registered" | "assigned" | "in_progress" | "closure_requested"
+    ) && (signed.ctx.actor.has(Role::CenterStaff)
+        || d.item.handler_unit_id == Some(unit)
+        || d.item.raised_unit_id == unit);
     Ok(DetailPage {
+        attachments,
+        can_attach,
         chrome: Chrome::new(signed, "problems"),
         l: line(&d.item, &today),
         level: ItemLevel::parse(&d.item.level)
@@ -1241,4 +1271,100 @@ pub(super) async fn problem_stats_xlsx(
     })
     .map_err(|e| ServiceError::Internal(e.to_string()))?;
     Ok(xlsx_response(&format!("{title}.xlsx"), bytes))
+}
+
+// --- attachments -------------------------------------------------------------------------
+
+/// The CSRF token, the file's name and its bytes of a multipart upload (field `file`).
+async fn upload_of(
+    signed: &Signed,
+    mut multipart: axum::extract::Multipart,
+) -> Result<(String, Vec<u8>), Response> {
+    let (mut csrf, mut name, mut file) = (String::new(), String::new(), vec![]);
+    while let Ok(Some(field)) = multipart.next_field().await {
+        let key = field.name().unwrap_or("").to_string();
+        if key == "file" {
+            name = field.file_name().unwrap_or("").to_string();
+        }
+        let Ok(data) = field.bytes().await else {
+            return Err(page_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "附件不能超过20 MB",
+            ));
+        };
+        match key.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&data).to_string(),
+            "file" => file = data.to_vec(),
+            _ => {}
+        }
+    }
+    if !auth::same_secret(&csrf, signed.csrf()) {
+        return Err(page_error(
+            StatusCode::FORBIDDEN,
+            "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试",
+        ));
+    }
+    Ok((name, file))
+}
+
+pub(super) async fn item_attach(
+    State(s): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let (name, data) = match upload_of(&signed, multipart).await {
+        Ok(x) => x,
+        Err(r) => return Ok(r),
+    };
+    use keyproj_service::attachments::{Owner, attach};
+    match attach(&s.app, &signed.ctx, Owner::Item(id), &name, data).await {
+        Ok(_) => Ok(Redirect::to(&format!("/problems/{id}")).into_response()),
+        Err(ServiceError::Validation(v)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            detail_page(&s, &signed, id, Some(v.to_string())).await?,
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(super) async fn patrol_attach(
+    State(s): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let (name, data) = match upload_of(&signed, multipart).await {
+        Ok(x) => x,
+        Err(r) => return Ok(r),
+    };
+    use keyproj_service::attachments::{Owner, attach};
+    attach(&s.app, &signed.ctx, Owner::Patrol(id), &name, data).await?;
+    Ok(Redirect::to(&format!("/patrols/{id}/finding")).into_response())
+}
+
+pub(super) async fn attachment_file(
+    State(s): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let (row, bytes) = keyproj_service::attachments::read(&s.app, &signed.ctx, id).await?;
+    let encoded: String = form_urlencoded::byte_serialize(row.file_name.as_bytes()).collect();
+    let disposition = if row.content_type.starts_with("image/") {
+        "inline"
+    } else {
+        "attachment"
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, row.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("{disposition}; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -1,0 +1,221 @@
+//! Files attached to problem-list items (evidence of a reply, a resolution) and to patrols (site
+//! photos). Accepted by content only: PDF, JPEG/PNG/WebP (re-encoded, so EXIF and GPS are
+//! dropped) and Word/Excel (OOXML) files, at most 20 MB; stored under generated names in the
+//! deployment's object store and served only to those who may see the item.
+
+use crate::problems::visible_item;
+use crate::{App, Ctx, Result, ServiceError, audit, field_error, require};
+use bytes::Bytes;
+use keyproj_db::repo::problems::{self as repo, AttachmentRow};
+use keyproj_domain::authz::{Action, Role};
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStoreExt, PutPayload};
+
+pub const MAX_ATTACHMENT: usize = 20 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Item(i64),
+    Patrol(i64),
+}
+
+impl Owner {
+    fn parts(self) -> (&'static str, i64) {
+        match self {
+            Owner::Item(i) => ("item", i),
+            Owner::Patrol(i) => ("patrol", i),
+        }
+    }
+}
+
+/// What the bytes are: (content type, extension), or None.
+pub fn kind_of(b: &[u8]) -> Option<(&'static str, &'static str)> {
+    if b.starts_with(b"%PDF-") {
+        return Some(("application/pdf", "pdf"));
+    }
+    if crate::photos::sniff(b).is_some() {
+        return Some(("image/jpeg", "jpg"));
+    }
+    if b.starts_with(b"PK\x03\x04") {
+        let head = &b[..b.len().min(4096)];
+        let has = |s: &[u8]| head.windows(s.len()).any(|w| w == s);
+        if has(b"[Content_Types].xml") || has(b"word/") || has(b"xl/") {
+            let doc = has(b"word/");
+            return Some(if doc {
+                (
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    "docx",
+                )
+            } else {
+                (
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "xlsx",
+                )
+            });
+        }
+    }
+    None
+}
+
+async fn may_attach(app: &App, ctx: &Ctx, owner: Owner) -> Result<()> {
+    match owner {
+        Owner::Item(id) => {
+            let mut tx = app.db.begin_read().await?;
+            let row = visible_item(&mut tx, ctx, id).await?;
+            let staff = ctx.actor.has(Role::CenterStaff);
+            let party = row.handler_unit_id == Some(ctx.actor.unit_id)
+                || row.raised_unit_id == ctx.actor.unit_id;
+            if !(staff || party) {
+                return Err(ServiceError::Forbidden);
+            }
+            if matches!(row.state.as_str(), "closed" | "withdrawn") {
+                return Err(field_error(
+                    "file",
+                    "closed",
+                    "该事项已办结或已撤销，不能再添加附件",
+                ));
+            }
+            Ok(())
+        }
+        Owner::Patrol(id) => {
+            require(ctx, Action::ManageProblems)?;
+            let mut tx = app.db.begin_read().await?;
+            repo::get_patrol(&mut tx, id)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            Ok(())
+        }
+    }
+}
+
+pub async fn attach(
+    app: &App,
+    ctx: &Ctx,
+    owner: Owner,
+    file_name: &str,
+    data: Vec<u8>,
+) -> Result<i64> {
+    may_attach(app, ctx, owner).await?;
+    if data.is_empty() {
+        return Err(field_error("file", "required", "请选择要上传的文件"));
+    }
+    if data.len() > MAX_ATTACHMENT {
+        return Err(field_error("file", "too_large", "附件不能超过20 MB"));
+    }
+    let (content_type, ext) = kind_of(&data).ok_or_else(|| {
+        field_error(
+            "file",
+            "type",
+            "只能上传 PDF、图片（JPEG、PNG、WebP）或 Word、Excel 文件",
+        )
+    })?;
+    let data = if content_type == "image/jpeg" {
+        // images are decoded and re-encoded: no EXIF, no GPS position
+        tokio::task::spawn_blocking(move || crate::photos::process(&data))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))??
+            .0
+    } else {
+        data
+    };
+    let (owner_type, owner_id) = owner.parts();
+    let key = format!(
+        "attachments/{owner_type}/{owner_id}/{}.{ext}",
+        crate::random_token()
+    );
+    let size = data.len() as i64;
+    crate::photos::store(app)?
+        .put(
+            &ObjectPath::from(key.clone()),
+            PutPayload::from(Bytes::from(data)),
+        )
+        .await
+        .map_err(|e| ServiceError::Internal(format!("保存附件：{e}")))?;
+    // the shown name: the uploaded name without any path, with the real extension
+    let base: String = file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(80)
+        .collect();
+    let stem = base.rsplit_once('.').map(|(s, _)| s).unwrap_or(&base);
+    let shown = format!(
+        "{}.{ext}",
+        if stem.trim().is_empty() {
+            "附件"
+        } else {
+            stem.trim()
+        }
+    );
+    let mut tx = app.db.begin_write().await?;
+    let id = repo::insert_attachment(
+        &mut tx,
+        owner_type,
+        owner_id,
+        &shown,
+        content_type,
+        &key,
+        size,
+        &ctx.actor.username,
+        app.now(),
+    )
+    .await?;
+    audit(
+        app,
+        &mut tx,
+        ctx,
+        "attach",
+        owner_type,
+        Some(owner_id.to_string()),
+        None::<&()>,
+        Some(&serde_json::json!({ "attachment": id, "name": shown, "bytes": size })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn list(app: &App, ctx: &Ctx, owner: Owner) -> Result<Vec<AttachmentRow>> {
+    let mut tx = app.db.begin_read().await?;
+    match owner {
+        Owner::Item(id) => {
+            visible_item(&mut tx, ctx, id).await?;
+        }
+        Owner::Patrol(_) => require(ctx, Action::ManageProblems)?,
+    }
+    let (t, id) = owner.parts();
+    Ok(repo::attachments_of(&mut tx, t, id).await?)
+}
+
+/// An attachment the actor may see, with its bytes.
+pub async fn read(app: &App, ctx: &Ctx, id: i64) -> Result<(AttachmentRow, Vec<u8>)> {
+    let row = {
+        let mut tx = app.db.begin_read().await?;
+        let row = repo::get_attachment(&mut tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        match row.owner_type.as_str() {
+            "item" => {
+                visible_item(&mut tx, ctx, row.owner_id).await?;
+            }
+            _ => {
+                if !ctx.actor.has(Role::CenterStaff) {
+                    return Err(ServiceError::NotFound);
+                }
+            }
+        }
+        row
+    };
+    let got = crate::photos::store(app)?
+        .get(&ObjectPath::from(row.object_key.clone()))
+        .await
+        .map_err(|_| ServiceError::NotFound)?;
+    let bytes = got
+        .bytes()
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .to_vec();
+    Ok((row, bytes))
+}
