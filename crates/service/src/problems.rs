@@ -1643,14 +1643,23 @@ pub struct UnitStats {
     pub letters: i64,
 }
 
+/// Counts of one group (source, category or leader) of items raised in the period.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct GroupCount {
+    pub key: String,
+    pub raised: i64,
+    pub closed: i64,
+    pub overdue: i64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ProblemStats {
     pub year: i32,
     pub month: Option<u32>,
     pub units: Vec<UnitStats>,
-    pub by_source: Vec<(String, repo::GroupCountRow)>,
-    pub by_category: Vec<(String, repo::GroupCountRow)>,
-    pub by_leader: Vec<repo::GroupCountRow>,
+    pub by_source: Vec<(String, GroupCount)>,
+    pub by_category: Vec<(String, GroupCount)>,
+    pub by_leader: Vec<GroupCount>,
 }
 
 fn pct(n: i64, d: i64) -> f64 {
@@ -1679,55 +1688,112 @@ pub async fn stats(app: &App, ctx: &Ctx, year: i32, month: Option<u32>) -> Resul
     };
     let today = app.local_today().format(DATE).to_string();
     let mut tx = app.db.begin_read().await?;
-    let rows = repo::unit_stats(&mut tx, &region, &from, &to, &today).await?;
-    let units = rows
-        .into_iter()
-        .map(|r| UnitStats {
-            closure_rate_pct: pct(r.closed, r.assigned),
-            on_time_rate_pct: pct(r.closed_on_time, r.closed),
-            avg_days: pct(r.close_days_sum, r.closed * 100),
-            unit_id: r.unit_id,
-            unit_name: r.unit_name,
-            assigned: r.assigned,
-            closed: r.closed,
-            overdue: r.overdue,
-            letters: r.letters,
-        })
-        .collect();
-    let label = |by: repo::GroupBy, k: &str| match by {
-        repo::GroupBy::Source => Source::parse(k)
-            .map(|s| s.label())
-            .unwrap_or("其他")
-            .to_string(),
-        repo::GroupBy::Category => Category::parse(k)
-            .map(|s| s.label())
-            .unwrap_or("其他")
-            .to_string(),
-        repo::GroupBy::Leader => k.to_string(),
-    };
-    let mut by_source = vec![];
-    for r in repo::group_counts(&mut tx, &region, repo::GroupBy::Source, &from, &to, &today).await?
-    {
-        by_source.push((label(repo::GroupBy::Source, &r.key), r));
-    }
-    let mut by_category = vec![];
-    for r in repo::group_counts(
-        &mut tx,
-        &region,
-        repo::GroupBy::Category,
-        &from,
-        &to,
-        &today,
-    )
-    .await?
-    {
-        by_category.push((label(repo::GroupBy::Category, &r.key), r));
-    }
-    let by_leader = repo::group_counts(&mut tx, &region, repo::GroupBy::Leader, &from, &to, &today)
+    let rows = repo::period_stats(&mut tx, &region, &from, &to, &today).await?;
+    let unit_names: std::collections::HashMap<i64, String> = org::list_units(&mut tx, &region)
         .await?
         .into_iter()
-        .filter(|r| !r.key.is_empty())
+        .map(|u| (u.id, u.name))
         .collect();
+    let leader_names: std::collections::HashMap<i64, String> = org::list_leaders(&mut tx, &region)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l.name))
+        .collect();
+    // fold the groups: per unit (assigned in the period), per source/category/leader (raised)
+    let mut per_unit: std::collections::BTreeMap<i64, [i64; 6]> = Default::default();
+    let fold = |map: &mut std::collections::BTreeMap<String, GroupCount>,
+                key: String,
+                r: &repo::PeriodRow| {
+        let g = map.entry(key.clone()).or_insert_with(|| GroupCount {
+            key,
+            ..Default::default()
+        });
+        g.raised += r.r_count;
+        g.closed += r.r_closed;
+        g.overdue += r.r_overdue;
+    };
+    let (mut sources, mut cats, mut leaders) =
+        (Default::default(), Default::default(), Default::default());
+    for r in &rows {
+        if let Some(u) = r.handler_unit_id.filter(|_| r.a_count > 0) {
+            let e = per_unit.entry(u).or_default();
+            for (k, v) in [
+                r.a_count,
+                r.a_closed,
+                r.a_closed_on_time,
+                r.a_overdue,
+                r.a_close_days,
+                r.a_letters,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                e[k] += v;
+            }
+        }
+        if r.r_count > 0 {
+            fold(&mut sources, r.source.clone(), r);
+            fold(&mut cats, r.category.clone(), r);
+            if let Some(l) = r.assigning_leader_id {
+                fold(
+                    &mut leaders,
+                    leader_names.get(&l).cloned().unwrap_or_default(),
+                    r,
+                );
+            }
+        }
+    }
+    let mut units: Vec<UnitStats> = per_unit
+        .into_iter()
+        .map(
+            |(id, [assigned, closed, on_time, overdue, days, letters])| UnitStats {
+                unit_id: id,
+                unit_name: unit_names.get(&id).cloned().unwrap_or_default(),
+                assigned,
+                closed,
+                closure_rate_pct: pct(closed, assigned),
+                on_time_rate_pct: pct(on_time, closed),
+                overdue,
+                avg_days: pct(days, closed * 100),
+                letters,
+            },
+        )
+        .collect();
+    units.sort_by(|a, b| {
+        b.assigned
+            .cmp(&a.assigned)
+            .then(a.unit_name.cmp(&b.unit_name))
+    });
+    let sorted = |m: std::collections::BTreeMap<String, GroupCount>| {
+        let mut v: Vec<GroupCount> = m.into_values().collect();
+        v.sort_by(|a, b| b.raised.cmp(&a.raised).then(a.key.cmp(&b.key)));
+        v
+    };
+    let by_source = sorted(sources)
+        .into_iter()
+        .map(|g| {
+            (
+                Source::parse(&g.key)
+                    .map(|s| s.label())
+                    .unwrap_or("其他")
+                    .to_string(),
+                g,
+            )
+        })
+        .collect();
+    let by_category = sorted(cats)
+        .into_iter()
+        .map(|g| {
+            (
+                Category::parse(&g.key)
+                    .map(|s| s.label())
+                    .unwrap_or("其他")
+                    .to_string(),
+                g,
+            )
+        })
+        .collect();
+    let by_leader = sorted(leaders);
     Ok(ProblemStats {
         year,
         month,

@@ -77,6 +77,9 @@ CREATE INDEX problem_items_handler ON problem_items(handler_unit_id, state);
 CREATE INDEX problem_items_raised_unit ON problem_items(raised_unit_id);
 CREATE INDEX problem_items_project ON problem_items(project_id);
 CREATE INDEX problem_items_meeting ON problem_items(meeting_id);
+-- covers the statistics query: one pass over the index, never the table
+CREATE INDEX problem_items_stats ON problem_items(region_code, handler_unit_id, source, category,
+    assigning_leader_id, assigned_on, raised_on, state, deadline, closed_on, close_days, alert);
 
 -- Files attached to an item (a reply's evidence, a resolution) or a patrol (site photos):
 -- content-checked, stored in the object store under generated names.

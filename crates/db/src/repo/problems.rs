@@ -1087,41 +1087,50 @@ pub async fn claim_day(
 
 // --- statistics --------------------------------------------------------------------------
 
-/// Per-unit figures of the items assigned in a period.
+/// Figures of one (handling unit, source, category, assigning leader) group over a period:
+/// the `a_` sums count items assigned in the period, the `r_` sums items raised in it.
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq, Eq)]
-pub struct UnitStatsRow {
-    pub unit_id: i64,
-    pub unit_name: String,
-    pub assigned: i64,
-    pub closed: i64,
-    pub closed_on_time: i64,
-    pub overdue: i64,
-    pub close_days_sum: i64,
-    pub letters: i64,
+pub struct PeriodRow {
+    pub handler_unit_id: Option<i64>,
+    pub source: String,
+    pub category: String,
+    pub assigning_leader_id: Option<i64>,
+    pub a_count: i64,
+    pub a_closed: i64,
+    pub a_closed_on_time: i64,
+    pub a_overdue: i64,
+    pub a_close_days: i64,
+    pub a_letters: i64,
+    pub r_count: i64,
+    pub r_closed: i64,
+    pub r_overdue: i64,
 }
 
-/// Grouped by the handling unit; `from`..`to` bound the assignment date (text dates).
-pub async fn unit_stats(
+/// Every statistic of a period in one pass over the items (a covering index serves it);
+/// `from`..`to` are text dates, `today` decides what is overdue.
+pub async fn period_stats(
     tx: &mut Tx,
     region: &RegionCode,
     from: &str,
     to: &str,
     today: &str,
-) -> Result<Vec<UnitStatsRow>, DbError> {
+) -> Result<Vec<PeriodRow>, DbError> {
     let (lo, hi) = region.subtree_range();
-    const SQL: &str = "SELECT i.handler_unit_id AS unit_id, u.name AS unit_name,
-        COUNT(*) AS assigned,
-        CAST(COALESCE(SUM(CASE WHEN i.state = 'closed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS closed,
-        CAST(COALESCE(SUM(CASE WHEN i.state = 'closed' AND i.closed_on <= i.deadline THEN 1 ELSE 0 END), 0) AS BIGINT) AS closed_on_time,
-        CAST(COALESCE(SUM(CASE WHEN i.state IN ('assigned', 'in_progress') AND i.deadline < $5 THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue,
-        CAST(COALESCE(SUM(CASE WHEN i.state = 'closed' THEN i.close_days ELSE 0 END), 0) AS BIGINT) AS close_days_sum,
-        CAST(COALESCE(SUM(CASE WHEN i.alert IN ('yellow', 'red') THEN (CASE WHEN i.alert = 'red' THEN 2 ELSE 1 END) ELSE 0 END), 0) AS BIGINT) AS letters
-        FROM problem_items i JOIN units u ON u.id = i.handler_unit_id
-        WHERE i.region_code >= $1 AND i.region_code < $2 AND i.assigned_on >= $3 AND i.assigned_on < $4
-          AND i.state <> 'withdrawn'
-        GROUP BY i.handler_unit_id, u.name
-        ORDER BY COUNT(*) DESC, u.name";
-    Ok(run!(tx, |c| sqlx::query_as::<_, UnitStatsRow>(SQL)
+    const SQL: &str = "SELECT i.handler_unit_id, i.source, i.category, i.assigning_leader_id,
+        CAST(COALESCE(SUM(CASE WHEN i.assigned_on >= $3 AND i.assigned_on < $4 THEN 1 ELSE 0 END), 0) AS BIGINT) AS a_count,
+        CAST(COALESCE(SUM(CASE WHEN i.assigned_on >= $3 AND i.assigned_on < $4 AND i.state = 'closed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS a_closed,
+        CAST(COALESCE(SUM(CASE WHEN i.assigned_on >= $3 AND i.assigned_on < $4 AND i.state = 'closed' AND i.closed_on <= i.deadline THEN 1 ELSE 0 END), 0) AS BIGINT) AS a_closed_on_time,
+        CAST(COALESCE(SUM(CASE WHEN i.assigned_on >= $3 AND i.assigned_on < $4 AND i.state IN ('assigned', 'in_progress') AND i.deadline < $5 THEN 1 ELSE 0 END), 0) AS BIGINT) AS a_overdue,
+        CAST(COALESCE(SUM(CASE WHEN i.assigned_on >= $3 AND i.assigned_on < $4 AND i.state = 'closed' THEN i.close_days ELSE 0 END), 0) AS BIGINT) AS a_close_days,
+        CAST(COALESCE(SUM(CASE WHEN i.assigned_on >= $3 AND i.assigned_on < $4 THEN (CASE WHEN i.alert = 'red' THEN 2 WHEN i.alert = 'yellow' THEN 1 ELSE 0 END) ELSE 0 END), 0) AS BIGINT) AS a_letters,
+        CAST(COALESCE(SUM(CASE WHEN i.raised_on >= $3 AND i.raised_on < $4 THEN 1 ELSE 0 END), 0) AS BIGINT) AS r_count,
+        CAST(COALESCE(SUM(CASE WHEN i.raised_on >= $3 AND i.raised_on < $4 AND i.state = 'closed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS r_closed,
+        CAST(COALESCE(SUM(CASE WHEN i.raised_on >= $3 AND i.raised_on < $4 AND i.state IN ('assigned', 'in_progress') AND i.deadline < $5 THEN 1 ELSE 0 END), 0) AS BIGINT) AS r_overdue
+        FROM problem_items i
+        WHERE i.region_code >= $1 AND i.region_code < $2 AND i.state <> 'withdrawn'
+          AND ((i.assigned_on >= $3 AND i.assigned_on < $4) OR (i.raised_on >= $3 AND i.raised_on < $4))
+        GROUP BY i.handler_unit_id, i.source, i.category, i.assigning_leader_id";
+    Ok(run!(tx, |c| sqlx::query_as::<_, PeriodRow>(SQL)
         .bind(&lo)
         .bind(&hi)
         .bind(from)
@@ -1129,60 +1138,6 @@ pub async fn unit_stats(
         .bind(today)
         .fetch_all(c)
         .await)?)
-}
-
-/// Counts by one column (source, category or the assigning leader) over the same period.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize, PartialEq, Eq)]
-pub struct GroupCountRow {
-    pub key: String,
-    pub raised: i64,
-    pub closed: i64,
-    pub overdue: i64,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub enum GroupBy {
-    Source,
-    Category,
-    Leader,
-}
-
-/// Raised in the period (by raised date) per source, category or assigning leader.
-pub async fn group_counts(
-    tx: &mut Tx,
-    region: &RegionCode,
-    by: GroupBy,
-    from: &str,
-    to: &str,
-    today: &str,
-) -> Result<Vec<GroupCountRow>, DbError> {
-    let (lo, hi) = region.subtree_range();
-    let (key, join) = match by {
-        GroupBy::Source => ("i.source", ""),
-        GroupBy::Category => ("i.category", ""),
-        GroupBy::Leader => (
-            "COALESCE(l.name, '')",
-            " LEFT JOIN leaders l ON l.id = i.assigning_leader_id",
-        ),
-    };
-    let sql = format!(
-        "SELECT {key} AS key, COUNT(*) AS raised,
-        CAST(COALESCE(SUM(CASE WHEN i.state = 'closed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS closed,
-        CAST(COALESCE(SUM(CASE WHEN i.state IN ('assigned', 'in_progress') AND i.deadline < $5 THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue
-        FROM problem_items i{join}
-        WHERE i.region_code >= $1 AND i.region_code < $2 AND i.raised_on >= $3 AND i.raised_on < $4 AND i.state <> 'withdrawn'
-        GROUP BY {key} ORDER BY COUNT(*) DESC"
-    );
-    Ok(run!(tx, |c| sqlx::query_as::<_, GroupCountRow>(
-        sqlx::AssertSqlSafe(sql.clone())
-    )
-    .bind(&lo)
-    .bind(&hi)
-    .bind(from)
-    .bind(to)
-    .bind(today)
-    .fetch_all(c)
-    .await)?)
 }
 
 /// The year's totals the reference states: (raised, assigned, closed, overdue now).
