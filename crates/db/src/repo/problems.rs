@@ -96,12 +96,16 @@ pub async fn insert_item(
     n: &NewItem<'_>,
     now: DateTime<Utc>,
 ) -> Result<(i64, String), DbError> {
-    const SEQ: &str = "SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM problem_items WHERE region_code = $1 AND year = $2";
+    // ORDER BY … LIMIT 1 walks the unique index from its end on both engines (MAX() with stale
+    // statistics made PostgreSQL read every number of the year, for every new one)
+    const SEQ: &str = "SELECT seq FROM problem_items WHERE region_code = $1 AND year = $2 ORDER BY seq DESC LIMIT 1";
     let seq = run!(tx, |c| sqlx::query_scalar::<_, i64>(SEQ)
         .bind(n.region_code)
         .bind(n.year)
-        .fetch_one(c)
-        .await)?;
+        .fetch_optional(c)
+        .await)?
+    .unwrap_or(0)
+        + 1;
     let number = keyproj_domain::problem::document_number(n.number_prefix, n.year as i32, seq);
     const SQL: &str = "INSERT INTO problem_items (region_code, year, seq, number, kind, source, category, level, project_id,
         title, description, raised_by, raised_unit_id, raised_on, state, extension_pending, verified, handler_unit_id,
@@ -473,13 +477,15 @@ pub async fn insert_document(
     let (number, seq) = match d.fixed_number {
         Some((n, s)) => (n.to_string(), s),
         None => {
-            const SEQ: &str = "SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM documents WHERE region_code = $1 AND series = $2 AND year = $3";
+            const SEQ: &str = "SELECT seq FROM documents WHERE region_code = $1 AND series = $2 AND year = $3 ORDER BY seq DESC LIMIT 1";
             let seq = run!(tx, |c| sqlx::query_scalar::<_, i64>(SEQ)
                 .bind(d.region_code)
                 .bind(d.series)
                 .bind(d.year)
-                .fetch_one(c)
-                .await)?;
+                .fetch_optional(c)
+                .await)?
+            .unwrap_or(0)
+                + 1;
             (
                 keyproj_domain::problem::document_number(d.prefix, d.year as i32, seq),
                 seq,
