@@ -21,12 +21,43 @@ pub fn routes() -> Router<AppState> {
         .route("/problems/{id}/steps", post(step))
         .route("/todo", get(todo))
         .route("/supervision/run", post(run))
+        .route("/meetings", get(meetings).post(create_meeting))
+        .route("/meetings/{id}", get(meeting))
+        .route("/meetings/{id}/items", post(meeting_item))
+        .route("/meetings/{id}/minutes", post(minutes))
+        .route("/patrols", post(create_patrol))
+        .route("/patrols/{id}/items", post(patrol_item))
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list, create, detail, step, todo, stats, run),
-    components(schemas(ItemOut, ItemIn, AssignIn, StepIn, Registered, UnitStatsOut))
+    paths(
+        list,
+        create,
+        detail,
+        step,
+        todo,
+        stats,
+        run,
+        meetings,
+        create_meeting,
+        meeting,
+        meeting_item,
+        minutes,
+        create_patrol,
+        patrol_item
+    ),
+    components(schemas(
+        ItemOut,
+        ItemIn,
+        AssignIn,
+        StepIn,
+        Registered,
+        UnitStatsOut,
+        MeetingIn,
+        PatrolIn,
+        Created
+    ))
 )]
 pub struct ProblemsDoc;
 
@@ -311,4 +342,169 @@ async fn stats(
 async fn run(State(s): State<AppState>, c: ApiCaller) -> Result<Response, ApiError> {
     let r = keyproj_service::supervision::run_now(&s.app, &c.ctx).await?;
     Ok(Json(r).into_response())
+}
+
+/// A meeting: `kind` topic_meeting | site_meeting | weekly_huddle | monthly_dispatch (or the
+/// Chinese names), `held_on` YYYY-MM-DD.
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+struct MeetingIn {
+    kind: String,
+    held_on: String,
+    place: String,
+    chair_leader_id: Option<i64>,
+    attending_units: String,
+    project_ids: Vec<i64>,
+    minutes: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Created {
+    id: i64,
+}
+
+/// Meetings of the caller's region, newest first (center staff and county leaders).
+#[utoipa::path(get, path = "/api/v1/meetings", responses((status = 200, body = Object)))]
+async fn meetings(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = query_pairs(q.as_deref());
+    let (rows, total) =
+        svc::meetings(&s.app, &c.ctx, q.id("year").map(|y| y as i32), 200, 0).await?;
+    Ok(([("x-total-count", total.to_string())], Json(rows)).into_response())
+}
+
+#[utoipa::path(post, path = "/api/v1/meetings", request_body = MeetingIn,
+    responses((status = 201, body = Created), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn create_meeting(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    JsonBody(b): JsonBody<MeetingIn>,
+) -> Result<Response, ApiError> {
+    let id = svc::create_meeting(
+        &s.app,
+        &c.ctx,
+        &svc::MeetingInput {
+            kind: b.kind,
+            held_on: b.held_on,
+            place: b.place,
+            chair_leader_id: b.chair_leader_id,
+            attending_units: b.attending_units,
+            project_ids: b.project_ids,
+            minutes: b.minutes,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// A meeting with its projects, the items it assigned and its documents.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)))]
+async fn meeting(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let d = svc::meeting(&s.app, &c.ctx, id).await?;
+    Ok(Json(serde_json::json!({
+        "meeting": d.meeting,
+        "projects": d.projects,
+        "items": d.items.into_iter().map(out).collect::<Vec<_>>(),
+        "documents": d.documents.iter().map(|x| serde_json::json!({"id": x.id, "kind": x.kind, "number": x.number, "title": x.title, "docx": format!("/documents/{}.docx", x.id)})).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+/// A decision of the meeting, registered and assigned in one step (`assign` is required).
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/items", params(("id" = i64, Path)), request_body = ItemIn,
+    responses((status = 201, body = Registered), (status = 422, body = ApiErrorBody)))]
+async fn meeting_item(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<ItemIn>,
+) -> Result<Response, ApiError> {
+    let assign: AssignInput = b.assign.map(Into::into).unwrap_or_default();
+    let input = ItemInput {
+        kind: b.kind,
+        source: b.source,
+        category: b.category,
+        level: b.level,
+        project_id: b.project_id,
+        title: b.title,
+        description: b.description,
+        raised_on: b.raised_on,
+    };
+    let (id, number) = svc::add_decision(&s.app, &c.ctx, id, &input, &assign).await?;
+    Ok((StatusCode::CREATED, Json(Registered { id, number })).into_response())
+}
+
+/// Issues the 会议纪要 (once; frozen afterwards).
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/minutes", params(("id" = i64, Path)),
+    responses((status = 201, body = Created), (status = 422, body = ApiErrorBody)))]
+async fn minutes(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let id = svc::issue_minutes(&s.app, &c.ctx, id).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// A patrol (日巡查): `patrol_on` YYYY-MM-DD.
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+struct PatrolIn {
+    patrol_on: String,
+    inspector: String,
+    project_ids: Vec<i64>,
+    findings: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/patrols", request_body = PatrolIn,
+    responses((status = 201, body = Created), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn create_patrol(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    JsonBody(b): JsonBody<PatrolIn>,
+) -> Result<Response, ApiError> {
+    let id = svc::create_patrol(
+        &s.app,
+        &c.ctx,
+        &svc::PatrolInput {
+            patrol_on: b.patrol_on,
+            inspector: b.inspector,
+            project_ids: b.project_ids,
+            findings: b.findings,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// A finding of the patrol becomes an item (assigned at once when `assign` is given).
+#[utoipa::path(post, path = "/api/v1/patrols/{id}/items", params(("id" = i64, Path)), request_body = ItemIn,
+    responses((status = 201, body = Registered), (status = 422, body = ApiErrorBody)))]
+async fn patrol_item(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<ItemIn>,
+) -> Result<Response, ApiError> {
+    let assign: Option<AssignInput> = b.assign.map(Into::into);
+    let input = ItemInput {
+        kind: b.kind,
+        source: b.source,
+        category: b.category,
+        level: b.level,
+        project_id: b.project_id,
+        title: b.title,
+        description: b.description,
+        raised_on: b.raised_on,
+    };
+    let (id, number) = svc::add_finding(&s.app, &c.ctx, id, &input, assign.as_ref()).await?;
+    Ok((StatusCode::CREATED, Json(Registered { id, number })).into_response())
 }

@@ -672,3 +672,85 @@ async fn attachments_are_checked_by_content_and_private_to_the_item() {
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn meetings_through_the_api_assign_their_decisions_and_issue_minutes() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let [_, zj, _, _] = h.units;
+        let api = client();
+        let staff = h.token("staff").await;
+        let post = |path: &str, body: serde_json::Value, token: &str| {
+            api.post(format!("{}/api/v1{path}", h.base))
+                .bearer_auth(token.to_string())
+                .json(&body)
+                .send()
+        };
+        let r = post("/meetings", serde_json::json!({"kind": "现场办公会", "held_on": "2026-01-05", "place": "项目现场", "minutes": "研究征拆"}), &staff).await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let m = r.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let bad = post(
+            "/meetings",
+            serde_json::json!({"kind": "茶话会", "held_on": "2026-13-01"}),
+            &staff,
+        )
+        .await
+        .unwrap();
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = post(&format!("/meetings/{m}/items"), serde_json::json!({"kind": "task", "category": "征拆", "level": "3", "title": "一周内完成签约", "assign": {"handler_unit_id": zj}}), &staff).await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let r = post(
+            &format!("/meetings/{m}/minutes"),
+            serde_json::json!({}),
+            &staff,
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let again = post(
+            &format!("/meetings/{m}/minutes"),
+            serde_json::json!({}),
+            &staff,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            again.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "minutes are issued once"
+        );
+        let d: serde_json::Value = api
+            .get(format!("{}/api/v1/meetings/{m}", h.base))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(d["items"][0]["source"], "site_meeting");
+        assert_eq!(d["items"][0]["state"], "assigned");
+        assert_eq!(d["items"][0]["raised_on"], "2026-01-05");
+        assert_eq!(d["documents"][0]["kind"], "minutes");
+        // units neither list nor read meetings
+        let unit = h.token("zjju").await;
+        let r = api
+            .get(format!("{}/api/v1/meetings", h.base))
+            .bearer_auth(&unit)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r = api
+            .get(format!("{}/api/v1/meetings/{m}", h.base))
+            .bearer_auth(&unit)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let r = post("/patrols", serde_json::json!({"patrol_on": "2026-01-06", "inspector": "李工", "findings": "围挡缺失"}), &unit).await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+}
