@@ -1660,6 +1660,8 @@ pub struct ProblemStats {
     pub by_source: Vec<(String, GroupCount)>,
     pub by_category: Vec<(String, GroupCount)>,
     pub by_leader: Vec<GroupCount>,
+    /// Per assigning leader, the same figures as per unit (unit_id/unit_name: the leader's).
+    pub leaders: Vec<UnitStats>,
 }
 
 fn pct(n: i64, d: i64) -> f64 {
@@ -1701,6 +1703,7 @@ pub async fn stats(app: &App, ctx: &Ctx, year: i32, month: Option<u32>) -> Resul
         .collect();
     // fold the groups: per unit (assigned in the period), per source/category/leader (raised)
     let mut per_unit: std::collections::BTreeMap<i64, [i64; 6]> = Default::default();
+    let mut per_leader: std::collections::BTreeMap<i64, [i64; 6]> = Default::default();
     let fold = |map: &mut std::collections::BTreeMap<String, GroupCount>,
                 key: String,
                 r: &repo::PeriodRow| {
@@ -1715,6 +1718,22 @@ pub async fn stats(app: &App, ctx: &Ctx, year: i32, month: Option<u32>) -> Resul
     let (mut sources, mut cats, mut leaders) =
         (Default::default(), Default::default(), Default::default());
     for r in &rows {
+        if let Some(l) = r.assigning_leader_id.filter(|_| r.a_count > 0) {
+            let e = per_leader.entry(l).or_default();
+            for (k, v) in [
+                r.a_count,
+                r.a_closed,
+                r.a_closed_on_time,
+                r.a_overdue,
+                r.a_close_days,
+                r.a_letters,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                e[k] += v;
+            }
+        }
         if let Some(u) = r.handler_unit_id.filter(|_| r.a_count > 0) {
             let e = per_unit.entry(u).or_default();
             for (k, v) in [
@@ -1743,21 +1762,32 @@ pub async fn stats(app: &App, ctx: &Ctx, year: i32, month: Option<u32>) -> Resul
             }
         }
     }
+    let figures = |id: i64, name: String, f: [i64; 6]| {
+        let [assigned, closed, on_time, overdue, days, letters] = f;
+        UnitStats {
+            unit_id: id,
+            unit_name: name,
+            assigned,
+            closed,
+            closure_rate_pct: pct(closed, assigned),
+            on_time_rate_pct: pct(on_time, closed),
+            overdue,
+            avg_days: pct(days, closed * 100),
+            letters,
+        }
+    };
+    let mut leaders_st: Vec<UnitStats> = per_leader
+        .into_iter()
+        .map(|(id, f)| figures(id, leader_names.get(&id).cloned().unwrap_or_default(), f))
+        .collect();
+    leaders_st.sort_by(|a, b| {
+        b.assigned
+            .cmp(&a.assigned)
+            .then(a.unit_name.cmp(&b.unit_name))
+    });
     let mut units: Vec<UnitStats> = per_unit
         .into_iter()
-        .map(
-            |(id, [assigned, closed, on_time, overdue, days, letters])| UnitStats {
-                unit_id: id,
-                unit_name: unit_names.get(&id).cloned().unwrap_or_default(),
-                assigned,
-                closed,
-                closure_rate_pct: pct(closed, assigned),
-                on_time_rate_pct: pct(on_time, closed),
-                overdue,
-                avg_days: pct(days, closed * 100),
-                letters,
-            },
-        )
+        .map(|(id, f)| figures(id, unit_names.get(&id).cloned().unwrap_or_default(), f))
         .collect();
     units.sort_by(|a, b| {
         b.assigned
@@ -1801,6 +1831,7 @@ pub async fn stats(app: &App, ctx: &Ctx, year: i32, month: Option<u32>) -> Resul
         by_source,
         by_category,
         by_leader,
+        leaders: leaders_st,
     })
 }
 

@@ -92,22 +92,24 @@ pub async fn evaluate(
         let mut done = vec![];
         for (r, (alert, reply_by)) in chunk {
             let reply_by = reply_by.map(|d| d.format(DATE).to_string());
-            let mut document = None;
-            match alert {
-                Alert::Blue => {
-                    repo::set_alert(&mut tx, r.id, "blue", None, false).await?;
-                    run.blue += 1;
-                }
-                Alert::Yellow | Alert::Red => {
+            let document;
+            {
+                {
                     let item = repo::get_item(&mut tx, r.id)
                         .await?
                         .ok_or(ServiceError::NotFound)?;
                     let red = *alert == Alert::Red;
+                    let blue = *alert == Alert::Blue;
                     let content = DocContent {
                         recipient: item.handler_unit_name.clone().unwrap_or_default(),
                         assisting: String::new(),
                         leader: item.leader_name.clone().unwrap_or_default(),
-                        intro: if red {
+                        intro: if blue {
+                            format!(
+                                "你单位承办的下列事项办理时限为{}，即将到期。请抓紧办理，按时办结并书面反馈；确需延期的，请在时限届满前提出延期申请。",
+                                item.deadline.clone().unwrap_or_default()
+                            )
+                        } else if red {
                             format!(
                                 "你单位承办的下列事项经黄色督办后仍未办结（答复期限{}），现予红色督办。请立即办理并书面说明原因；县重点项目建设事务中心将提请交办领导约谈你单位主要负责人。",
                                 item.yellow_reply_by.clone().unwrap_or_default()
@@ -120,7 +122,12 @@ pub async fn evaluate(
                             )
                         },
                         items: vec![DocItem::of(&item)],
-                        closing: "特此督办。".into(),
+                        closing: if blue {
+                            "特此提醒。"
+                        } else {
+                            "特此督办。"
+                        }
+                        .into(),
                     };
                     let json = serde_json::to_string(&content)
                         .map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -128,7 +135,11 @@ pub async fn evaluate(
                         &mut tx,
                         &repo::NewDocument {
                             region_code: &item.region_code,
-                            kind: if red { "letter_red" } else { "letter_yellow" },
+                            kind: match alert {
+                                Alert::Blue => "letter_blue",
+                                Alert::Yellow => "letter_yellow",
+                                Alert::Red => "letter_red",
+                            },
                             series: "letter",
                             year: today.year() as i64,
                             prefix: &rules.letter_prefix,
@@ -136,10 +147,10 @@ pub async fn evaluate(
                             item_id: Some(item.id),
                             meeting_id: None,
                             recipient_unit_id: item.handler_unit_id,
-                            title: if red {
-                                "重点项目红色督办函"
-                            } else {
-                                "重点项目黄色督办函"
+                            title: match alert {
+                                Alert::Blue => "重点项目蓝色提醒函",
+                                Alert::Yellow => "重点项目黄色督办函",
+                                Alert::Red => "重点项目红色督办函",
                             },
                             content: &json,
                             reply_by: reply_by.as_deref(),
@@ -173,14 +184,16 @@ pub async fn evaluate(
                             ),
                         )
                         .await?;
+                    } else if blue {
+                        run.blue += 1;
                     } else {
                         run.yellow += 1;
                     }
                 }
             }
             let text = match (alert, &document) {
-                (Alert::Blue, _) => format!(
-                    "{}：“{}”将于{}到期，请抓紧办理",
+                (Alert::Blue, Some((_, number))) => format!(
+                    "{}：“{}”将于{}到期，请抓紧办理（{number}）",
                     r.number, r.title, r.deadline
                 ),
                 (_, Some((_, number))) => format!(

@@ -380,8 +380,9 @@ async fn an_overdue_item_earns_a_yellow_then_a_red_letter() {
             letters,
             [
                 ("assign", "桃重项交〔2022〕1号"),
-                ("letter_yellow", "桃重项督〔2022〕1号"),
-                ("letter_red", "桃重项督〔2022〕2号")
+                ("letter_blue", "桃重项督〔2022〕1号"),
+                ("letter_yellow", "桃重项督〔2022〕2号"),
+                ("letter_red", "桃重项督〔2022〕3号")
             ]
         );
         // a daily run happens once per day whichever instance asks
@@ -399,6 +400,13 @@ async fn an_overdue_item_earns_a_yellow_then_a_red_letter() {
                 .iter()
                 .any(|n| n.kind == "red" && n.document_id.is_some())
         );
+        // per leader: the same figures as per unit (the app's clock is still 2022-11-14, so the
+        // item is not overdue "now"; the letters count the 黄 and the 红)
+        let st = problems::stats(&w.app, &w.staff, 2022, None).await.unwrap();
+        let l = st.leaders.iter().find(|l| l.unit_name == "张副县长").unwrap();
+        assert_eq!((l.assigned, l.closed, l.overdue, l.letters), (1, 0, 0, 2));
+        let u = st.units.iter().find(|u| u.unit_id == w.zj_unit).unwrap();
+        assert_eq!((u.assigned, u.overdue, u.letters), (1, 0, 2));
         let center = problems::todo(&w.app, &w.staff).await.unwrap();
         assert!(
             center

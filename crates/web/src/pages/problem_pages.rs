@@ -455,6 +455,7 @@ fn doc_line(d: &DocumentRow) -> DocLine {
         title: d.title.clone(),
         issued_on: d.issued_on.clone(),
         kind_class: match d.kind.as_str() {
+            "letter_blue" => "blue",
             "letter_yellow" => "yellow",
             "letter_red" => "red",
             _ => "",
@@ -680,6 +681,7 @@ pub(super) async fn document_page(
     Ok(DocumentPage {
         chrome: Chrome::new(&signed, "problems"),
         colour: match doc.kind.as_str() {
+            "letter_blue" => "blue",
             "letter_yellow" => "yellow",
             "letter_red" => "red",
             _ => "",
