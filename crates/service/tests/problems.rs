@@ -403,7 +403,11 @@ async fn an_overdue_item_earns_a_yellow_then_a_red_letter() {
         // per leader: the same figures as per unit (the app's clock is still 2022-11-14, so the
         // item is not overdue "now"; the letters count the 黄 and the 红)
         let st = problems::stats(&w.app, &w.staff, 2022, None).await.unwrap();
-        let l = st.leaders.iter().find(|l| l.unit_name == "张副县长").unwrap();
+        let l = st
+            .leaders
+            .iter()
+            .find(|l| l.unit_name == "张副县长")
+            .unwrap();
         assert_eq!((l.assigned, l.closed, l.overdue, l.letters), (1, 0, 0, 2));
         let u = st.units.iter().find(|u| u.unit_id == w.zj_unit).unwrap();
         assert_eq!((u.assigned, u.overdue, u.letters), (1, 0, 2));
