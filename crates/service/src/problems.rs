@@ -1051,6 +1051,37 @@ pub fn filter_for(ctx: &Ctx) -> Result<repo::ItemFilter> {
     })
 }
 
+/// The actor's filter from list query parameters (q, state, source, category, kind, alert,
+/// open=1, overdue=1, unit, project, year, page); unknown values are ignored, the page is
+/// clamped. Returns the filter and the page number. Used by the list page and the API alike.
+pub fn filter_from_query(
+    app: &App,
+    ctx: &Ctx,
+    get: impl Fn(&str) -> String,
+    per_page: i64,
+) -> Result<(repo::ItemFilter, i64)> {
+    let mut f = filter_for(ctx)?;
+    let text = |k: &str| Some(get(k)).filter(|v| !v.trim().is_empty());
+    let id = |k: &str| get(k).trim().parse::<i64>().ok();
+    f.q = text("q");
+    f.state = text("state").filter(|s| State::parse(s).is_some());
+    f.source = text("source").filter(|s| Source::parse(s).is_some());
+    f.category = text("category").filter(|s| Category::parse(s).is_some());
+    f.kind = text("kind").filter(|s| ItemKind::parse(s).is_some());
+    f.alert = text("alert").filter(|s| keyproj_domain::problem::Alert::parse(s).is_some());
+    f.open_only = get("open") == "1";
+    if get("overdue") == "1" {
+        f.overdue_on = Some(app.local_today().format(DATE).to_string());
+    }
+    f.handler_unit_id = id("unit");
+    f.project_id = id("project");
+    f.year = id("year");
+    let page = id("page").unwrap_or(1).clamp(1, 100_000);
+    f.limit = per_page;
+    f.offset = (page - 1) * per_page;
+    Ok((f, page))
+}
+
 pub async fn list(app: &App, ctx: &Ctx, f: &repo::ItemFilter) -> Result<(Vec<ItemRow>, i64)> {
     let mut f = f.clone();
     let own = filter_for(ctx)?;

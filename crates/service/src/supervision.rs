@@ -92,104 +92,98 @@ pub async fn evaluate(
         let mut done = vec![];
         for (r, (alert, reply_by)) in chunk {
             let reply_by = reply_by.map(|d| d.format(DATE).to_string());
-            let document;
-            {
-                {
-                    let item = repo::get_item(&mut tx, r.id)
-                        .await?
-                        .ok_or(ServiceError::NotFound)?;
-                    let red = *alert == Alert::Red;
-                    let blue = *alert == Alert::Blue;
-                    let content = DocContent {
-                        recipient: item.handler_unit_name.clone().unwrap_or_default(),
-                        assisting: String::new(),
-                        leader: item.leader_name.clone().unwrap_or_default(),
-                        intro: if blue {
-                            format!(
-                                "你单位承办的下列事项办理时限为{}，即将到期。请抓紧办理，按时办结并书面反馈；确需延期的，请在时限届满前提出延期申请。",
-                                item.deadline.clone().unwrap_or_default()
-                            )
-                        } else if red {
-                            format!(
-                                "你单位承办的下列事项经黄色督办后仍未办结（答复期限{}），现予红色督办。请立即办理并书面说明原因；县重点项目建设事务中心将提请交办领导约谈你单位主要负责人。",
-                                item.yellow_reply_by.clone().unwrap_or_default()
-                            )
-                        } else {
-                            format!(
-                                "你单位承办的下列事项已超过办理时限（{}）仍未办结，现予黄色督办。请于{}前办结并书面反馈；逾期仍未办结的，将发出红色督办函并提请约谈。",
-                                item.deadline.clone().unwrap_or_default(),
-                                reply_by.clone().unwrap_or_default()
-                            )
-                        },
-                        items: vec![DocItem::of(&item)],
-                        closing: if blue {
-                            "特此提醒。"
-                        } else {
-                            "特此督办。"
-                        }
-                        .into(),
-                    };
-                    let json = serde_json::to_string(&content)
-                        .map_err(|e| ServiceError::Internal(e.to_string()))?;
-                    let (doc, number) = repo::insert_document(
-                        &mut tx,
-                        &repo::NewDocument {
-                            region_code: &item.region_code,
-                            kind: match alert {
-                                Alert::Blue => "letter_blue",
-                                Alert::Yellow => "letter_yellow",
-                                Alert::Red => "letter_red",
-                            },
-                            series: "letter",
-                            year: today.year() as i64,
-                            prefix: &rules.letter_prefix,
-                            fixed_number: None,
-                            item_id: Some(item.id),
-                            meeting_id: None,
-                            recipient_unit_id: item.handler_unit_id,
-                            title: match alert {
-                                Alert::Blue => "重点项目蓝色提醒函",
-                                Alert::Yellow => "重点项目黄色督办函",
-                                Alert::Red => "重点项目红色督办函",
-                            },
-                            content: &json,
-                            reply_by: reply_by.as_deref(),
-                            issued_on: &day,
-                            issued_by: "system",
-                        },
-                        app.now(),
+            let item = repo::get_item(&mut tx, r.id)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            let red = *alert == Alert::Red;
+            let blue = *alert == Alert::Blue;
+            let content = DocContent {
+                recipient: item.handler_unit_name.clone().unwrap_or_default(),
+                assisting: String::new(),
+                leader: item.leader_name.clone().unwrap_or_default(),
+                intro: if blue {
+                    format!(
+                        "你单位承办的下列事项办理时限为{}，即将到期。请抓紧办理，按时办结并书面反馈；确需延期的，请在时限届满前提出延期申请。",
+                        item.deadline.clone().unwrap_or_default()
                     )
-                    .await?;
-                    repo::set_alert(&mut tx, item.id, alert.key(), reply_by.as_deref(), red)
-                        .await?;
-                    document = Some((doc, number));
-                    if red {
-                        run.red += 1;
-                        let leader = item
-                            .leader_name
-                            .clone()
-                            .unwrap_or_else(|| "交办领导".into());
-                        notify(
-                            app,
-                            &mut tx,
-                            &item.region_code,
-                            center,
-                            "interview",
-                            Some(item.id),
-                            Some(doc),
-                            &format!(
-                                "{}：已发红色督办函，请提请{leader}约谈{}",
-                                item.number,
-                                item.handler_unit_name.clone().unwrap_or_default()
-                            ),
-                        )
-                        .await?;
-                    } else if blue {
-                        run.blue += 1;
-                    } else {
-                        run.yellow += 1;
-                    }
+                } else if red {
+                    format!(
+                        "你单位承办的下列事项经黄色督办后仍未办结（答复期限{}），现予红色督办。请立即办理并书面说明原因；县重点项目建设事务中心将提请交办领导约谈你单位主要负责人。",
+                        item.yellow_reply_by.clone().unwrap_or_default()
+                    )
+                } else {
+                    format!(
+                        "你单位承办的下列事项已超过办理时限（{}）仍未办结，现予黄色督办。请于{}前办结并书面反馈；逾期仍未办结的，将发出红色督办函并提请约谈。",
+                        item.deadline.clone().unwrap_or_default(),
+                        reply_by.clone().unwrap_or_default()
+                    )
+                },
+                items: vec![DocItem::of(&item)],
+                closing: if blue {
+                    "特此提醒。"
+                } else {
+                    "特此督办。"
                 }
+                .into(),
+            };
+            let json = serde_json::to_string(&content)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            let (doc, number) = repo::insert_document(
+                &mut tx,
+                &repo::NewDocument {
+                    region_code: &item.region_code,
+                    kind: match alert {
+                        Alert::Blue => "letter_blue",
+                        Alert::Yellow => "letter_yellow",
+                        Alert::Red => "letter_red",
+                    },
+                    series: "letter",
+                    year: today.year() as i64,
+                    prefix: &rules.letter_prefix,
+                    fixed_number: None,
+                    item_id: Some(item.id),
+                    meeting_id: None,
+                    recipient_unit_id: item.handler_unit_id,
+                    title: match alert {
+                        Alert::Blue => "重点项目蓝色提醒函",
+                        Alert::Yellow => "重点项目黄色督办函",
+                        Alert::Red => "重点项目红色督办函",
+                    },
+                    content: &json,
+                    reply_by: reply_by.as_deref(),
+                    issued_on: &day,
+                    issued_by: "system",
+                },
+                app.now(),
+            )
+            .await?;
+            repo::set_alert(&mut tx, item.id, alert.key(), reply_by.as_deref(), red).await?;
+            let document = Some((doc, number));
+            if red {
+                run.red += 1;
+                let leader = item
+                    .leader_name
+                    .clone()
+                    .unwrap_or_else(|| "交办领导".into());
+                notify(
+                    app,
+                    &mut tx,
+                    &item.region_code,
+                    center,
+                    "interview",
+                    Some(item.id),
+                    Some(doc),
+                    &format!(
+                        "{}：已发红色督办函，请提请{leader}约谈{}",
+                        item.number,
+                        item.handler_unit_name.clone().unwrap_or_default()
+                    ),
+                )
+                .await?;
+            } else if blue {
+                run.blue += 1;
+            } else {
+                run.yellow += 1;
             }
             let text = match (alert, &document) {
                 (Alert::Blue, Some((_, number))) => format!(

@@ -134,22 +134,7 @@ async fn list(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = query_pairs(q.as_deref());
-    let mut f = svc::filter_for(&c.ctx)?;
-    let text = |k: &str| Some(q.get(k)).filter(|v| !v.trim().is_empty());
-    f.q = text("q");
-    f.state = text("state");
-    f.source = text("source");
-    f.category = text("category");
-    f.kind = text("kind");
-    f.alert = text("alert");
-    f.open_only = q.get("open") == "1";
-    if q.get("overdue") == "1" {
-        f.overdue_on = Some(s.app.local_today().format(svc::DATE).to_string());
-    }
-    f.handler_unit_id = q.id("unit");
-    f.project_id = q.id("project");
-    f.year = q.id("year");
-    f.offset = (q.id("page").unwrap_or(1).clamp(1, 100_000) - 1) * f.limit;
+    let (f, _) = svc::filter_from_query(&s.app, &c.ctx, |k| q.get(k), 50)?;
     let (rows, total) = svc::list(&s.app, &c.ctx, &f).await?;
     Ok((
         [("x-total-count", total.to_string())],
@@ -198,6 +183,24 @@ struct ItemIn {
     assign: Option<AssignIn>,
 }
 
+impl ItemIn {
+    fn split(self) -> (ItemInput, Option<AssignInput>) {
+        (
+            ItemInput {
+                kind: self.kind,
+                source: self.source,
+                category: self.category,
+                level: self.level,
+                project_id: self.project_id,
+                title: self.title,
+                description: self.description,
+                raised_on: self.raised_on,
+            },
+            self.assign.map(Into::into),
+        )
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 struct Registered {
     id: i64,
@@ -211,17 +214,7 @@ async fn create(
     c: ApiCaller,
     JsonBody(b): JsonBody<ItemIn>,
 ) -> Result<Response, ApiError> {
-    let input = ItemInput {
-        kind: b.kind,
-        source: b.source,
-        category: b.category,
-        level: b.level,
-        project_id: b.project_id,
-        title: b.title,
-        description: b.description,
-        raised_on: b.raised_on,
-    };
-    let assign: Option<AssignInput> = b.assign.map(Into::into);
+    let (input, assign) = b.split();
     let (id, number) =
         svc::register(&s.app, &c.ctx, &input, assign.as_ref(), Default::default()).await?;
     Ok((StatusCode::CREATED, Json(Registered { id, number })).into_response())
@@ -427,18 +420,9 @@ async fn meeting_item(
     Path(id): Path<i64>,
     JsonBody(b): JsonBody<ItemIn>,
 ) -> Result<Response, ApiError> {
-    let assign: AssignInput = b.assign.map(Into::into).unwrap_or_default();
-    let input = ItemInput {
-        kind: b.kind,
-        source: b.source,
-        category: b.category,
-        level: b.level,
-        project_id: b.project_id,
-        title: b.title,
-        description: b.description,
-        raised_on: b.raised_on,
-    };
-    let (id, number) = svc::add_decision(&s.app, &c.ctx, id, &input, &assign).await?;
+    let (input, assign) = b.split();
+    let (id, number) =
+        svc::add_decision(&s.app, &c.ctx, id, &input, &assign.unwrap_or_default()).await?;
     Ok((StatusCode::CREATED, Json(Registered { id, number })).into_response())
 }
 
@@ -494,17 +478,7 @@ async fn patrol_item(
     Path(id): Path<i64>,
     JsonBody(b): JsonBody<ItemIn>,
 ) -> Result<Response, ApiError> {
-    let assign: Option<AssignInput> = b.assign.map(Into::into);
-    let input = ItemInput {
-        kind: b.kind,
-        source: b.source,
-        category: b.category,
-        level: b.level,
-        project_id: b.project_id,
-        title: b.title,
-        description: b.description,
-        raised_on: b.raised_on,
-    };
+    let (input, assign) = b.split();
     let (id, number) = svc::add_finding(&s.app, &c.ctx, id, &input, assign.as_ref()).await?;
     Ok((StatusCode::CREATED, Json(Registered { id, number })).into_response())
 }

@@ -96,26 +96,13 @@ fn line(r: &ItemRow, today: &str) -> ItemLine {
     }
 }
 
-fn filter_of(signed: &Signed, q: &FormData, today: &str) -> Result<(ItemFilter, i64), PageError> {
-    let mut f = svc::filter_for(&signed.ctx)?;
-    let text = |k: &str| Some(q.get(k)).filter(|v| !v.trim().is_empty());
-    f.q = text("q");
-    f.state = text("state").filter(|s| ItemState::parse(s).is_some());
-    f.source = text("source").filter(|s| Source::parse(s).is_some());
-    f.category = text("category").filter(|s| Category::parse(s).is_some());
-    f.kind = text("kind").filter(|s| ItemKind::parse(s).is_some());
-    f.alert = text("alert").filter(|s| matches!(s.as_str(), "blue" | "yellow" | "red"));
-    f.open_only = q.get("open") == "1";
-    if q.get("overdue") == "1" {
-        f.overdue_on = Some(today.to_string());
-    }
-    f.handler_unit_id = q.id("unit");
-    f.project_id = q.id("project");
-    f.year = q.id("year");
-    let page = q.id("page").unwrap_or(1).clamp(1, 100_000);
-    f.limit = PAGE;
-    f.offset = (page - 1) * PAGE;
-    Ok((f, page))
+fn filter_of(s: &AppState, signed: &Signed, q: &FormData) -> Result<(ItemFilter, i64), PageError> {
+    Ok(svc::filter_from_query(
+        &s.app,
+        &signed.ctx,
+        |k| q.get(k),
+        PAGE,
+    )?)
 }
 
 #[derive(Template, WebTemplate)]
@@ -160,7 +147,7 @@ pub(super) async fn problem_list(
 ) -> Result<Response, PageError> {
     let q = query_pairs(raw.as_deref());
     let today = s.app.local_today().format(svc::DATE).to_string();
-    let (f, page) = filter_of(&signed, &q, &today)?;
+    let (f, page) = filter_of(&s, &signed, &q)?;
     let (rows, total) = svc::list(&s.app, &signed.ctx, &f).await?;
     let units =
         if allowed(&signed, Action::ManageProblems) || signed.ctx.actor.has(Role::CountyLeader) {
@@ -200,7 +187,7 @@ pub(super) async fn problem_export(
 ) -> Result<Response, PageError> {
     let q = query_pairs(raw.as_deref());
     let today = s.app.local_today().format(svc::DATE).to_string();
-    let (mut f, _) = filter_of(&signed, &q, &today)?;
+    let (mut f, _) = filter_of(&s, &signed, &q)?;
     f.limit = 200_000;
     f.offset = 0;
     let (rows, _) = svc::list(&s.app, &signed.ctx, &f).await?;
