@@ -387,6 +387,10 @@ async fn main() -> Result<()> {
                 listener.local_addr()?,
                 keyproj_db::redact(&s.database_url)
             );
+            // jobs left running by a process that stopped (kill -9, power cut) are failed now
+            keyproj_service::import::fail_abandoned(&app, true)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             keyproj_service::supervision::spawn_background(app.clone());
             keyproj_web::serve(
                 keyproj_web::AppState {
@@ -645,7 +649,7 @@ async fn main() -> Result<()> {
             let s = settings(&cli, None)?;
             let db = Db::connect(&s.database_url, &s.db_opts).await?;
             match db {
-                Db::Sqlite(_) => {
+                Db::Sqlite(..) => {
                     db.backup_sqlite(file).await?;
                     println!("已备份到 {}（请同时备份审计密钥文件）", file.display());
                 }
@@ -665,16 +669,29 @@ async fn main() -> Result<()> {
             let r = keyproj_service::audit_log::verify(&app)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            match r.broken {
-                None => println!("审计链完整：共 {} 条记录，校验通过", r.rows),
-                Some(b) => {
-                    println!(
-                        "审计链断裂：第 {} 号记录 —— {}（此前 {} 条校验通过）",
-                        b.id, b.reason, r.rows
-                    );
-                    std::process::exit(2);
-                }
+            if let Some(b) = &r.broken {
+                println!(
+                    "审计链断裂：第 {} 号记录 —— {}（此前 {} 条校验通过）",
+                    b.id, b.reason, b.verified_before
+                );
             }
+            for p in &r.problems {
+                println!("审计链异常：{p}");
+            }
+            if let Some(h) = &r.head {
+                // The operator compares this with the checkpoint lines in the server log.
+                println!(
+                    "锚点：第 {} 号记录，共 {} 条，校验值 {}",
+                    h.audit_id, h.row_count, h.hash
+                );
+            }
+            if !r.ok() {
+                std::process::exit(2);
+            }
+            println!(
+                "审计链完整：共 {} 条记录，校验通过（含 {} 个检查点）",
+                r.rows, r.checkpoints
+            );
         }
         Cmd::Copy { from, to } => {
             let s = settings(&cli, None)?;

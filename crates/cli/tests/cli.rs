@@ -165,3 +165,49 @@ async fn generate_a_province() {
             > 0
     );
 }
+
+/// A 7 KB workbook that declares 100 billion shared strings once aborted the process
+/// ("memory allocation of 2400000000000 bytes failed", exit 134): now it is refused in Chinese.
+/// And a token is not issued to an account that must still change its password.
+#[test]
+fn a_hostile_workbook_is_refused_and_tokens_need_a_changed_password() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("k.db").display());
+    assert!(keyproj(dir.path(), &db, &["demo"]).status.success());
+    let template = dir.path().join("template.xlsx");
+    assert!(
+        keyproj(dir.path(), &db, &["template", template.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let mut zin = zip::ZipArchive::new(std::fs::File::open(&template).unwrap()).unwrap();
+    let bomb = dir.path().join("bomb.xlsx");
+    {
+        let mut zout = zip::ZipWriter::new(std::fs::File::create(&bomb).unwrap());
+        for i in 0..zin.len() {
+            let mut f = zin.by_index(i).unwrap();
+            let name = f.name().unwrap().to_string();
+            let mut text = String::new();
+            f.read_to_string(&mut text).unwrap();
+            if name == "xl/sharedStrings.xml" {
+                text = text.replacen("uniqueCount=\"", "uniqueCount=\"100000000000\" x=\"", 1);
+            }
+            zout.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zout.write_all(text.as_bytes()).unwrap();
+        }
+        zout.finish().unwrap();
+    }
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 10_000);
+    let out = keyproj(dir.path(), &db, &["import", bomb.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "an error exit, not a signal");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("共享字符串数超过上限"), "{err}");
+
+    // the demo accounts must change their one-time passwords first
+    let out = keyproj(dir.path(), &db, &["user", "token", "staff"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("尚未修改初始密码"), "{err}");
+}

@@ -156,6 +156,48 @@ pub const TABLES: &[TableSpec] = &[
         identity: true,
     },
     TableSpec {
+        name: "audit_head",
+        columns: &[
+            ("id", I64, false),
+            ("last_id", I64, false),
+            ("last_hash", Text, false),
+            ("row_count", I64, false),
+            ("signature", Text, false),
+            ("updated_at", Time, false),
+        ],
+        order_by: "id",
+        self_refs: &[],
+        identity: false,
+    },
+    TableSpec {
+        name: "audit_checkpoints",
+        columns: &[
+            ("id", I64, false),
+            ("audit_id", I64, false),
+            ("hash", Text, false),
+            ("row_count", I64, false),
+            ("at", Time, false),
+            ("signature", Text, false),
+        ],
+        order_by: "id",
+        self_refs: &[],
+        identity: true,
+    },
+    TableSpec {
+        name: "login_throttle",
+        columns: &[
+            ("key", Text, false),
+            ("username", Text, false),
+            ("failures", I64, false),
+            ("window_start", Time, false),
+            ("locked_until", Time, true),
+            ("updated_at", Time, false),
+        ],
+        order_by: "key",
+        self_refs: &[],
+        identity: false,
+    },
+    TableSpec {
         name: "inclusion_thresholds",
         columns: &[
             ("region_code", Text, false),
@@ -441,6 +483,8 @@ pub const TABLES: &[TableSpec] = &[
             ("result", Text, true),
             ("created_at", Time, false),
             ("finished_at", Time, true),
+            ("instance_id", Text, false),
+            ("heartbeat_at", Time, true),
         ],
         order_by: "id",
         self_refs: &[],
@@ -581,6 +625,7 @@ pub const TABLES: &[TableSpec] = &[
             ("issued_on", Text, false),
             ("issued_by", Text, false),
             ("created_at", Time, false),
+            ("for_deadline", Text, false),
         ],
         order_by: "id",
         self_refs: &[],
@@ -742,7 +787,7 @@ pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, Db
         loop {
             let sel = select.clone();
             let rows: Vec<Vec<Value>> = match &mut src {
-                Tx::Sqlite(t) => {
+                Tx::Sqlite(t, _) => {
                     let rs = sqlx::query(sqlx::AssertSqlSafe(sel))
                         .bind(BATCH)
                         .bind(offset)

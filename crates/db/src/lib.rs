@@ -18,16 +18,32 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Postgres, Sqlite};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(sqlx::SqlitePool),
+    /// The pool and the process's queue of writers (see [`Db::begin_write`]).
+    Sqlite(sqlx::SqlitePool, Arc<WriteQueue>),
     Postgres(sqlx::PgPool),
 }
 
+/// SQLite has one writer at a time. Writers of this process wait their turn here, first come
+/// first served and without a time limit, instead of in SQLite's busy handler, which sleeps,
+/// retries and gives up with "database is locked" once its timeout passes — so a long import
+/// makes other writes wait, never fail.
+#[derive(Debug)]
+pub struct WriteQueue {
+    turn: Arc<tokio::sync::Semaphore>,
+    waiting: std::sync::atomic::AtomicUsize,
+}
+
+/// A transaction. A SQLite write transaction holds the process's write turn until it ends.
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Sqlite(
+        sqlx::Transaction<'static, Sqlite>,
+        Option<tokio::sync::OwnedSemaphorePermit>,
+    ),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
@@ -51,7 +67,7 @@ impl Default for DbOptions {
 macro_rules! run {
     ($tx:expr, |$c:ident| $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t) => {
+            $crate::Tx::Sqlite(t, _) => {
                 let $c = &mut **t;
                 $body
             }
@@ -137,7 +153,13 @@ impl Db {
                 .max_connections(opts.max_connections.clamp(1, 16))
                 .connect_with(o)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(
+                pool,
+                Arc::new(WriteQueue {
+                    turn: Arc::new(tokio::sync::Semaphore::new(1)),
+                    waiting: Default::default(),
+                }),
+            ))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let o = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -156,7 +178,7 @@ impl Db {
 
     pub fn backend(&self) -> &'static str {
         match self {
-            Db::Sqlite(_) => "sqlite",
+            Db::Sqlite(..) => "sqlite",
             Db::Postgres(_) => "postgres",
         }
     }
@@ -165,7 +187,7 @@ impl Db {
     /// several instances starting at once apply each migration exactly once.
     pub async fn migrate(&self) -> Result<(), DbError> {
         match self {
-            Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Db::Sqlite(p, _) => sqlx::migrate!("migrations/sqlite").run(p).await?,
             Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
         }
         Ok(())
@@ -173,21 +195,45 @@ impl Db {
 
     pub async fn begin_read(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(p, _) => Tx::Sqlite(p.begin().await?, None),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
+    /// A write transaction. On SQLite the caller first waits for the process's write turn
+    /// (FIFO), then takes SQLite's write lock at once (`BEGIN IMMEDIATE`), so two writers never
+    /// deadlock on a lock upgrade and none is refused because another one is long.
     pub async fn begin_write(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p, q) => {
+                use std::sync::atomic::Ordering;
+                q.waiting.fetch_add(1, Ordering::SeqCst);
+                // Far longer than any import; only a bug (a write begun inside another
+                // write of the same task) could wait this long, and it should fail, not hang.
+                let turn =
+                    tokio::time::timeout(Duration::from_secs(600), q.turn.clone().acquire_owned())
+                        .await;
+                q.waiting.fetch_sub(1, Ordering::SeqCst);
+                let turn = turn
+                    .map_err(|_| DbError::Config("数据库写入排队超时".into()))?
+                    .map_err(|_| DbError::Config("写入队列已关闭".into()))?;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
+    }
+
+    /// Writers of this process waiting for their turn (SQLite; always 0 on PostgreSQL).
+    pub fn writers_waiting(&self) -> usize {
+        match self {
+            Db::Sqlite(_, q) => q.waiting.load(std::sync::atomic::Ordering::SeqCst),
+            Db::Postgres(_) => 0,
+        }
     }
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p) => p.close().await,
+            Db::Sqlite(p, _) => p.close().await,
             Db::Postgres(p) => p.close().await,
         }
     }
@@ -196,7 +242,7 @@ impl Db {
     /// back up with `pg_dump`; see [`pg_dump_command`].
     pub async fn backup_sqlite(&self, dest: &std::path::Path) -> Result<(), DbError> {
         match self {
-            Db::Sqlite(p) => {
+            Db::Sqlite(p, _) => {
                 if dest.exists() {
                     return Err(DbError::Config(format!(
                         "备份文件已存在：{}",
@@ -223,7 +269,7 @@ impl Db {
     pub async fn optimize(&self) -> Result<(), DbError> {
         match self {
             // 0x10002: analyze every table that needs it, even on a first run.
-            Db::Sqlite(p) => sqlx::query("PRAGMA optimize=0x10002")
+            Db::Sqlite(p, _) => sqlx::query("PRAGMA optimize=0x10002")
                 .execute(p)
                 .await
                 .map(|_| ())?,
@@ -236,7 +282,7 @@ impl Db {
     /// Checks that the database answers (for the health endpoint).
     pub async fn ping(&self) -> Result<(), DbError> {
         match self {
-            Db::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
+            Db::Sqlite(p, _) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
             Db::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
         }
         Ok(())
@@ -246,16 +292,42 @@ impl Db {
 impl Tx {
     pub async fn commit(self) -> Result<(), DbError> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }
     pub async fn rollback(self) -> Result<(), DbError> {
         match self {
-            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Sqlite(t, _) => t.rollback().await?,
             Tx::Postgres(t) => t.rollback().await?,
         }
+        Ok(())
+    }
+    /// Marks a point inside the transaction that [`Tx::rollback_to`] can return to, so that
+    /// one failing item of a batch is undone without losing the others.
+    pub async fn savepoint(&mut self, name: &'static str) -> Result<(), DbError> {
+        let sql = format!("SAVEPOINT {name}");
+        run!(self, |c| sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+    pub async fn rollback_to(&mut self, name: &'static str) -> Result<(), DbError> {
+        let sql = format!("ROLLBACK TO SAVEPOINT {name}");
+        run!(self, |c| sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+    pub async fn release(&mut self, name: &'static str) -> Result<(), DbError> {
+        let sql = format!("RELEASE SAVEPOINT {name}");
+        run!(self, |c| sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(c)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
     pub fn is_postgres(&self) -> bool {

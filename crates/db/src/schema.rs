@@ -13,7 +13,7 @@ pub struct ColumnInfo {
 pub async fn columns(tx: &mut Tx) -> Result<Vec<ColumnInfo>, DbError> {
     let mut out = vec![];
     match tx {
-        Tx::Sqlite(t) => {
+        Tx::Sqlite(t, _) => {
             let tables: Vec<String> = sqlx::query_scalar(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
             )

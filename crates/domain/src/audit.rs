@@ -60,6 +60,41 @@ pub fn chain_hash(key: &[u8], prev_hash: &str, f: &AuditFields) -> String {
 pub struct BrokenLink {
     pub id: i64,
     pub reason: &'static str,
+    /// Rows verified before the broken one (exact, not whole batches).
+    pub verified_before: u64,
+}
+
+/// How often the chain is checkpointed (besides the first row of each day).
+pub const CHECKPOINT_EVERY: i64 = 1000;
+
+/// The signature of an anchor of the chain (its head, or a checkpoint): the id and hash of the
+/// last row and the number of rows up to it, under the audit key. Without the key nobody can
+/// move an anchor back after deleting rows.
+pub fn anchor_signature(
+    key: &[u8],
+    kind: &str,
+    audit_id: i64,
+    hash: &str,
+    row_count: i64,
+) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(
+        serde_json::json!([kind, audit_id, hash, row_count])
+            .to_string()
+            .as_bytes(),
+    );
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Whether an append at `at`, the `row_count`-th row, also writes a checkpoint: every
+/// [`CHECKPOINT_EVERY`] rows, and the first row of a day (China time) after the head's last move.
+pub fn needs_checkpoint(
+    row_count: i64,
+    at: DateTime<Utc>,
+    head_moved: Option<DateTime<Utc>>,
+) -> bool {
+    let day = |t: DateTime<Utc>| (t + chrono::Duration::hours(8)).date_naive();
+    row_count % CHECKPOINT_EVERY == 0 || head_moved.is_none_or(|h| day(h) != day(at))
 }
 
 /// Walks rows in id order; `rows` yields (id, fields, prev_hash, hash). `expected_prev` is the
@@ -79,12 +114,14 @@ where
             return Err(BrokenLink {
                 id,
                 reason: "与上一条记录的链接不符（记录被删除、插入或调换）",
+                verified_before: n,
             });
         }
         if chain_hash(key, prev_hash, fields) != hash {
             return Err(BrokenLink {
                 id,
                 reason: "记录内容与其校验值不符（记录被篡改）",
+                verified_before: n,
             });
         }
         prev = hash.to_string();
@@ -157,6 +194,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.id, 2);
+        assert_eq!(e.verified_before, 1);
 
         let removed: Vec<_> = good.iter().filter(|r| r.0 != 2).cloned().collect();
         let e = verify_chain(
@@ -179,5 +217,27 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn anchors_are_signed_and_checkpoints_come_daily_and_every_thousand() {
+        let a = anchor_signature(b"k", "head", 7, "abc", 7);
+        assert_ne!(a, anchor_signature(b"k", "head", 6, "abc", 6));
+        assert_ne!(a, anchor_signature(b"other", "head", 7, "abc", 7));
+        assert_ne!(a, anchor_signature(b"k", "checkpoint", 7, "abc", 7));
+        let t = DateTime::parse_from_rfc3339("2022-03-01T02:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert!(needs_checkpoint(2000, t, Some(t)));
+        assert!(!needs_checkpoint(2001, t, Some(t)));
+        assert!(needs_checkpoint(2001, t, None));
+        // 2022-03-01 23:30 China time is still the 1st; 00:30 on the 2nd is a new day
+        let late = t + chrono::Duration::hours(13) + chrono::Duration::minutes(30);
+        assert!(!needs_checkpoint(5, late, Some(t)));
+        assert!(needs_checkpoint(
+            5,
+            late + chrono::Duration::hours(1),
+            Some(t)
+        ));
     }
 }

@@ -23,6 +23,10 @@ impl ReportMonth {
     pub fn month(self) -> u32 {
         self.month
     }
+    /// The first day of the month.
+    pub fn first_day(self) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(self.year(), self.month(), 1).expect("valid month")
+    }
     pub fn of(date: chrono::NaiveDate) -> ReportMonth {
         use chrono::Datelike;
         ReportMonth {

@@ -21,18 +21,67 @@ impl Default for PasswordPolicy {
 /// Longest password accepted: long passphrases are fine, unbounded input is not.
 pub const MAX_PASSWORD_CHARS: usize = 128;
 
-/// Passwords that meet the class rule but every guesser tries first.
-const COMMON: &[&str] = &[
-    "Password@123",
-    "P@ssw0rd1234",
-    "Admin@123456",
-    "Qwer1234!@#$",
-    "Aa123456789!",
-    "Abcd@1234567",
-];
+/// The 10,000 passwords guessers try first (see `data/README.md`), one per line, lower case.
+static COMMON_LIST: &str = include_str!("../data/common-passwords.txt");
+
+fn common() -> &'static std::collections::HashSet<&'static str> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| COMMON_LIST.lines().filter(|l| !l.is_empty()).collect())
+}
+
+/// Undoes the usual substitutions (`P@ssw0rd` → `password`).
+fn unleet(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '@' | '4' => 'a',
+            '0' => 'o',
+            '1' | '!' | '|' => 'i',
+            '3' => 'e',
+            '$' | '5' => 's',
+            '7' | '+' => 't',
+            '8' => 'b',
+            '9' => 'g',
+            c => c,
+        })
+        .collect()
+}
+
+/// Whether a password is a common one dressed up to pass the class rule: the password itself,
+/// or its letters once the digits and symbols before and after them are cut off (`Password1234`,
+/// `!Qwerty2022`), with the usual substitutions undone, is on the list.
+pub fn is_common(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    let core = lower.trim_matches(|c: char| !c.is_alphabetic());
+    let candidates = [
+        lower.clone(),
+        core.to_string(),
+        unleet(&lower),
+        unleet(&lower)
+            .trim_matches(|c: char| !c.is_alphabetic())
+            .to_string(),
+    ];
+    candidates
+        .iter()
+        .any(|c| c.chars().count() >= 4 && common().contains(c.as_str()))
+}
+
+/// Whether the password contains a name of the account (forwards or backwards), ignoring case.
+fn contains_name(password: &str, name: &str) -> bool {
+    let p = password.to_lowercase();
+    let n = name.trim().to_lowercase();
+    // Two Chinese characters are a name; two Latin letters are in too many passwords.
+    let shortest = if n.is_ascii() { 3 } else { 2 };
+    if n.chars().count() < shortest {
+        return false;
+    }
+    let reversed: String = n.chars().rev().collect();
+    p.contains(&n) || p.contains(&reversed)
+}
 
 impl PasswordPolicy {
-    pub fn check(&self, password: &str, username: &str) -> Result<(), FieldError> {
+    /// Checks a new password; `names` are the account's username and display name.
+    pub fn check(&self, password: &str, names: &[&str]) -> Result<(), FieldError> {
         let n = password.chars().count();
         if n < self.min_length {
             return Err(FieldError::new(
@@ -67,18 +116,18 @@ impl PasswordPolicy {
                 ),
             ));
         }
-        if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
+        if names.iter().any(|name| contains_name(password, name)) {
             return Err(FieldError::new(
                 "new_password",
                 "contains_username",
-                "密码不能包含用户名",
+                "密码不能包含用户名或姓名",
             ));
         }
-        if COMMON.iter().any(|c| c.eq_ignore_ascii_case(password)) {
+        if is_common(password) {
             return Err(FieldError::new(
                 "new_password",
                 "common",
-                "该密码过于常见，请换一个",
+                "该密码过于常见（常用密码加数字或符号也容易被猜中），请换一个",
             ));
         }
         Ok(())
@@ -92,30 +141,68 @@ mod tests {
     #[test]
     fn policy() {
         let p = PasswordPolicy::default();
-        assert!(p.check("Taojiang-2022-ok", "staff").is_ok());
-        assert_eq!(p.check("Short1!", "x").unwrap_err().code, "too_short");
+        assert!(p.check("Taojiang-2022-ok", &["staff"]).is_ok());
+        assert_eq!(p.check("Short1!", &["x"]).unwrap_err().code, "too_short");
         assert_eq!(
-            p.check("alllowercaseletters", "x").unwrap_err().code,
+            p.check("alllowercaseletters", &["x"]).unwrap_err().code,
             "too_simple"
         );
         assert_eq!(
-            p.check("lowercase12345678", "x").unwrap_err().code,
+            p.check("lowercase12345678", &["x"]).unwrap_err().code,
             "too_simple"
         );
-        assert!(p.check("lowercase1234567!", "x").is_ok());
+        assert!(p.check("lowercase1234567!", &["x"]).is_ok());
         assert_eq!(
-            p.check("Staff-Taojiang-1", "staff").unwrap_err().code,
+            p.check("Staff-Taojiang-1", &["staff"]).unwrap_err().code,
             "contains_username"
         );
-        assert_eq!(p.check("Password@123", "x").unwrap_err().code, "common");
+        assert_eq!(p.check("Password@123", &["x"]).unwrap_err().code, "common");
         assert_eq!(
-            p.check(&"Aa1!".repeat(40), "x").unwrap_err().code,
+            p.check(&"Aa1!".repeat(40), &["x"]).unwrap_err().code,
             "too_long"
         );
         let lax = PasswordPolicy {
             min_length: 8,
             min_classes: 2,
         };
-        assert!(lax.check("abcdefg1", "x").is_ok());
+        assert!(lax.check("kxqzvbnw1", &["x"]).is_ok());
+    }
+
+    #[test]
+    fn common_passwords_in_disguise() {
+        let p = PasswordPolicy::default();
+        for weak in [
+            "Password1234",
+            "P@ssw0rd2022!",
+            "Qwerty123456!",
+            "!!Iloveyou2022",
+            "Woaini1314@@",
+            "Dragon-202212",
+            "Baseball#1990",
+        ] {
+            assert_eq!(p.check(weak, &["x"]).unwrap_err().code, "common", "{weak}");
+        }
+        assert!(is_common("123456"));
+        assert!(!is_common("Taojiang-2022-ok"));
+        assert!(p.check("Blue-Bridge-Over-9", &["x"]).is_ok());
+    }
+
+    #[test]
+    fn names_of_the_account() {
+        let p = PasswordPolicy::default();
+        assert_eq!(
+            p.check("Ffats-Taojiang-9", &["staff", "张三"])
+                .unwrap_err()
+                .code,
+            "contains_username"
+        );
+        assert_eq!(
+            p.check("张三-Taojiang-2022", &["zs", "张三"])
+                .unwrap_err()
+                .code,
+            "contains_username"
+        );
+        // short ASCII names are too common a substring to refuse on
+        assert!(p.check("Kx-Taojiang-2022", &["kx", "王"]).is_ok());
     }
 }

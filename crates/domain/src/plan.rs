@@ -123,8 +123,17 @@ impl PlanDraft {
         ));
         let mut monthly = vec![];
         if self.monthly_wan.iter().any(|m| !m.trim().is_empty()) {
-            if self.monthly_wan.len() > 12 {
-                errs.add("monthly_wan", "too_many", "月度计划最多12个月");
+            // Exactly twelve values or none: a short list is not padded with zeros, because
+            // a sender who gave 11 months has most likely shifted every month by one.
+            if self.monthly_wan.len() != 12 {
+                errs.add(
+                    "monthly_wan",
+                    "twelve_months",
+                    format!(
+                        "月度计划须为1–12月共12个数（收到{}个）；不分月请留空",
+                        self.monthly_wan.len()
+                    ),
+                );
             }
             for i in 0..12 {
                 let v = self.monthly_wan.get(i).map(String::as_str).unwrap_or("");
@@ -243,6 +252,22 @@ mod tests {
         );
         let e = draft("x", &["a"]).validate().unwrap_err();
         assert!(e.for_field("annual_plan_wan").is_some() && e.for_field("month_1").is_some());
+        // one or eleven months are refused, not padded with zeros
+        for n in [1, 11, 13] {
+            let months = vec!["100"; n];
+            let e = draft("1200", &months).validate().unwrap_err();
+            assert!(
+                e.for_field("monthly_wan")
+                    .unwrap()
+                    .contains(&format!("收到{n}个")),
+                "{n} months"
+            );
+        }
+        // twelve fields of which all are empty: no split
+        assert_eq!(
+            draft("1000", &[""; 12]).validate().unwrap().monthly.len(),
+            0
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod chart;
 pub mod colour_sheet;
 pub mod docx;
+pub mod package;
 pub mod workbook;
 pub mod xlsx;
 pub use rust_xlsxwriter::XlsxError;

@@ -7,6 +7,7 @@
 
 use calamine::{Data, Reader, Xlsx};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+use std::collections::BTreeMap;
 use std::io::Cursor;
 
 pub const SHEET_PROJECTS: &str = "项目库";
@@ -51,13 +52,23 @@ pub const PLAN_HEADERS: [&str; 17] = [
     "11月",
     "12月",
 ];
-pub const REPORT_HEADERS: [&str; 5] = [
+pub const REPORT_HEADERS: [&str; 6] = [
     "项目编号",
     "报告月份",
     "本月完成投资（万元）",
     "形象进度",
     "存在问题",
+    "报送日期",
 ];
+
+/// Columns a sheet must have; later ones may be left out (files made before they existed).
+pub fn required_columns(sheet: &str) -> usize {
+    match sheet {
+        // 报送日期 came later: a history month without it counts as reported on time
+        SHEET_REPORTS => 5,
+        _ => headers_of(sheet).map(|h| h.len()).unwrap_or(0),
+    }
+}
 
 pub fn headers_of(sheet: &str) -> Option<&'static [&'static str]> {
     match sheet {
@@ -109,6 +120,7 @@ pub fn template() -> Result<Vec<u8>, XlsxError> {
                     | "计划竣工"
                     | "实际开工"
                     | "实际竣工"
+                    | "报送日期"
             ) {
                 ws.set_column_format(c as u16, &text)?;
             }
@@ -203,6 +215,12 @@ fn cell_text(d: &Data) -> Result<String, String> {
 
 /// Reads the known sheets of a workbook. Unknown sheets are ignored; a known sheet must have
 /// exactly the canonical headers in its first row.
+///
+/// Nothing is allocated from a size the file declares: the container's entry sizes are checked
+/// first (the zip reader refuses an entry that inflates past its declared size), the shared
+/// string table's declared and actual counts are checked before the spreadsheet reader loads
+/// it, and sheets are read cell by cell as a stream, so a lone cell at `XFD1048576` or a
+/// `<dimension ref="A1:XFD1048576">` costs nothing and is refused by the row limit.
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Vec<SheetRows>, ReadError> {
     if bytes.len() > limits.max_bytes {
         return Err(ReadError::File(format!(
@@ -210,36 +228,7 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Vec<SheetRows>, ReadError> 
             limits.max_bytes / 1024 / 1024
         )));
     }
-    // Inspect the container before unpacking anything.
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| {
-        ReadError::File("文件不是有效的 .xlsx 工作簿（请用 Excel 或 WPS 另存为 .xlsx 格式）".into())
-    })?;
-    if zip.len() > limits.max_entries {
-        return Err(ReadError::File(
-            "工作簿结构异常（内部文件过多），已拒绝".into(),
-        ));
-    }
-    let mut declared = 0u64;
-    for i in 0..zip.len() {
-        let f = zip
-            .by_index_raw(i)
-            .map_err(|_| ReadError::File("工作簿已损坏".into()))?;
-        declared = declared.saturating_add(f.size());
-        if f.compressed_size() > 0
-            && f.size() / f.compressed_size().max(1) > 200
-            && f.size() > 10 * 1024 * 1024
-        {
-            return Err(ReadError::File(
-                "工作簿压缩比异常（疑似压缩炸弹），已拒绝".into(),
-            ));
-        }
-    }
-    if declared > limits.max_uncompressed {
-        return Err(ReadError::File(format!(
-            "工作簿解压后超过上限（{} MB），已拒绝",
-            limits.max_uncompressed / 1024 / 1024
-        )));
-    }
+    check_container(bytes, limits)?;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|_| ReadError::File("文件不是有效的 .xlsx 工作簿".into()))?;
     let mut out = vec![];
@@ -256,75 +245,169 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Vec<SheetRows>, ReadError> 
         )));
     }
     for name in known {
-        let range = wb
-            .worksheet_range(name)
-            .map_err(|_| ReadError::File(format!("工作表“{name}”无法读取")))?;
-        let (height, width) = range.get_size();
-        if height > limits.max_rows + 1 {
-            return Err(ReadError::File(format!(
-                "工作表“{name}”超过{}行上限",
-                limits.max_rows
-            )));
-        }
-        cells += height * width;
-        if cells > limits.max_cells {
-            return Err(ReadError::File(format!(
-                "工作簿单元格数超过上限（{}）",
-                limits.max_cells
-            )));
-        }
         let expected = headers_of(name).expect("known sheet");
-        let start = range.start().unwrap_or((0, 0));
-        let mut rows = range.rows();
-        let header: Vec<String> = rows
-            .next()
-            .map(|r| r.iter().map(|c| cell_text(c).unwrap_or_default()).collect())
-            .unwrap_or_default();
+        let unreadable = || ReadError::File(format!("工作表“{name}”无法读取"));
+        let mut reader = wb.worksheet_cells_reader(name).map_err(|_| unreadable())?;
+        // Row index (0-based) → the expected columns' text; other columns are only counted.
+        let mut grid: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+        while let Some(cell) = reader.next_cell().map_err(|_| unreadable())? {
+            let (r, c) = cell.get_position();
+            if r as usize > limits.max_rows {
+                return Err(ReadError::File(format!(
+                    "工作表“{name}”超过{}行上限",
+                    limits.max_rows
+                )));
+            }
+            cells += 1;
+            if cells > limits.max_cells {
+                return Err(ReadError::File(format!(
+                    "工作簿单元格数超过上限（{}）",
+                    limits.max_cells
+                )));
+            }
+            let c = c as usize;
+            if c >= expected.len() {
+                continue;
+            }
+            let value: Data = cell.get_value().clone().into();
+            let text = match cell_text(&value) {
+                Ok(v) => v,
+                Err(reason) => {
+                    if r > 0 {
+                        problems.push(CellProblem {
+                            sheet: name.into(),
+                            row: r as usize + 1,
+                            column: expected[c].into(),
+                            value: format!("{value}"),
+                            reason,
+                        });
+                    }
+                    String::new()
+                }
+            };
+            if text.is_empty() {
+                continue;
+            }
+            grid.entry(r)
+                .or_insert_with(|| vec![String::new(); expected.len()])[c] = text;
+        }
+        let header = grid.remove(&0).unwrap_or_default();
         let header: Vec<&str> = header
             .iter()
             .map(|s| s.as_str())
             .take_while(|s| !s.is_empty())
             .collect();
-        if start != (0, 0) || header != expected {
+        let required = required_columns(name);
+        if header.len() < required || header[..] != expected[..header.len().min(expected.len())] {
             return Err(ReadError::File(format!(
                 "工作表“{name}”的表头与模板不一致：应为 {}",
                 expected.join("、")
             )));
         }
-        let mut sheet = SheetRows {
+        out.push(SheetRows {
             name: name.to_string(),
-            rows: vec![],
-        };
-        for (i, row) in rows.enumerate() {
-            let line = i + 2;
-            let mut values = vec![];
-            for (c, cell) in row.iter().take(expected.len()).enumerate() {
-                match cell_text(cell) {
-                    Ok(v) => values.push(v),
-                    Err(reason) => {
-                        problems.push(CellProblem {
-                            sheet: name.into(),
-                            row: line,
-                            column: expected[c].into(),
-                            value: format!("{cell}"),
-                            reason,
-                        });
-                        values.push(String::new());
-                    }
-                }
-            }
-            values.resize(expected.len(), String::new());
-            if values.iter().all(|v| v.is_empty()) {
-                continue;
-            }
-            sheet.rows.push((line, values));
-        }
-        out.push(sheet);
+            rows: grid
+                .into_iter()
+                .map(|(r, values)| (r as usize + 1, values))
+                .collect(),
+        });
     }
     if problems.is_empty() {
         Ok(out)
     } else {
+        problems.sort_by_key(|p| (p.sheet.clone(), p.row));
         Err(ReadError::Cells(problems))
+    }
+}
+
+/// Inspects the container before the spreadsheet reader sees it: entry count, declared sizes,
+/// compression ratio, and the shared string table (its declared `count`/`uniqueCount` and the
+/// strings it really holds), all against the limits.
+fn check_container(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| {
+        ReadError::File("文件不是有效的 .xlsx 工作簿（请用 Excel 或 WPS 另存为 .xlsx 格式）".into())
+    })?;
+    if zip.len() > limits.max_entries {
+        return Err(ReadError::File(
+            "工作簿结构异常（内部文件过多），已拒绝".into(),
+        ));
+    }
+    let mut declared = 0u64;
+    let mut string_tables = vec![];
+    for i in 0..zip.len() {
+        let f = zip
+            .by_index_raw(i)
+            .map_err(|_| ReadError::File("工作簿已损坏".into()))?;
+        declared = declared.saturating_add(f.size());
+        if f.compressed_size() > 0
+            && f.size() / f.compressed_size().max(1) > 200
+            && f.size() > 10 * 1024 * 1024
+        {
+            return Err(ReadError::File(
+                "工作簿压缩比异常（疑似压缩炸弹），已拒绝".into(),
+            ));
+        }
+        // The spreadsheet reader finds parts case-insensitively and with either slash.
+        let normalised = f
+            .name()
+            .map_err(|_| ReadError::File("工作簿已损坏".into()))?
+            .replace('\\', "/")
+            .to_ascii_lowercase();
+        if normalised.ends_with("sharedstrings.xml") {
+            string_tables.push(i);
+        }
+    }
+    if declared > limits.max_uncompressed {
+        return Err(ReadError::File(format!(
+            "工作簿解压后超过上限（{} MB），已拒绝",
+            limits.max_uncompressed / 1024 / 1024
+        )));
+    }
+    for i in string_tables {
+        let f = zip
+            .by_index(i)
+            .map_err(|_| ReadError::File("工作簿已损坏".into()))?;
+        count_shared_strings(std::io::BufReader::new(f), limits.max_cells)?;
+    }
+    Ok(())
+}
+
+/// Streams a shared string table, refusing it when its declared or actual number of strings
+/// exceeds `max` (a workbook cannot use more strings than it may have cells).
+fn count_shared_strings<R: std::io::BufRead>(xml: R, max: usize) -> Result<(), ReadError> {
+    use quick_xml::events::Event;
+    let refused = || ReadError::File(format!("工作簿的共享字符串数超过上限（{max}），已拒绝"));
+    let broken = || ReadError::File("工作簿已损坏（共享字符串表无法读取）".into());
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut buf = Vec::with_capacity(1024);
+    let mut strings = 0usize;
+    loop {
+        buf.clear();
+        match reader.read_event_into(&mut buf).map_err(|_| broken())? {
+            Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
+                "sst" => {
+                    for a in e.attributes() {
+                        let a = a.map_err(|_| broken())?;
+                        if matches!(a.key.local_name().as_ref(), "count" | "uniqueCount") {
+                            let declared =
+                                a.value.trim().parse::<u128>().ok().ok_or_else(broken)?;
+                            if declared > max as u128 {
+                                return Err(refused());
+                            }
+                        }
+                    }
+                }
+                "si" => {
+                    strings += 1;
+                    if strings > max {
+                        return Err(refused());
+                    }
+                }
+                _ => {}
+            },
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
     }
 }
 
@@ -399,6 +482,7 @@ mod tests {
                     "2022-03".into(),
                     "12345.67".into(),
                     "主体施工".into(),
+                    String::new(),
                     String::new()
                 ]
             )
@@ -440,6 +524,97 @@ mod tests {
         assert!(
             matches!(read(&big, &low), Err(ReadError::File(m)) if m.contains("解压后超过上限"))
         );
+    }
+
+    /// The canonical 月度调度 sheet with one row, with one part of the package rewritten.
+    fn rewritten(part: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
+        use std::io::{Read, Write};
+        let rows = vec![vec!["TJ-1", "2022-01", "1", "主体施工", ""]];
+        let original = book(SHEET_REPORTS, &REPORT_HEADERS, &rows, &[]);
+        let mut zin = zip::ZipArchive::new(Cursor::new(original)).unwrap();
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut zout = zip::ZipWriter::new(&mut buf);
+            for i in 0..zin.len() {
+                let mut f = zin.by_index(i).unwrap();
+                let name = f.name().unwrap().to_string();
+                let mut text = String::new();
+                f.read_to_string(&mut text).unwrap();
+                if name == part {
+                    text = edit(text);
+                }
+                zout.start_file(name, zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                zout.write_all(text.as_bytes()).unwrap();
+            }
+            zout.finish().unwrap();
+        }
+        buf.into_inner()
+    }
+
+    #[test]
+    fn declared_string_count_is_checked_before_the_reader_allocates() {
+        // 7 KB that once made the reader reserve 2.4 TB and abort the process.
+        let bomb = rewritten("xl/sharedStrings.xml", |t| {
+            t.replacen("uniqueCount=\"", "uniqueCount=\"100000000000\" x=\"", 1)
+        });
+        assert!(bomb.len() < 10_000);
+        let e = read(&bomb, &Limits::default()).unwrap_err();
+        assert!(
+            matches!(&e, ReadError::File(m) if m.contains("共享字符串数超过上限")),
+            "{e:?}"
+        );
+        let count = rewritten("xl/sharedStrings.xml", |t| {
+            t.replacen(" count=\"", " count=\"99999999999999999999\" y=\"", 1)
+        });
+        assert!(matches!(
+            read(&count, &Limits::default()),
+            Err(ReadError::File(_))
+        ));
+        // more strings than the limit allows, each one real
+        let many = rewritten("xl/sharedStrings.xml", |t| {
+            let extra = "<si><t>x</t></si>".repeat(50);
+            t.replacen("</sst>", &format!("{extra}</sst>"), 1)
+        });
+        let small = Limits {
+            max_cells: 20,
+            ..Limits::default()
+        };
+        assert!(
+            matches!(read(&many, &small), Err(ReadError::File(m)) if m.contains("共享字符串数超过上限"))
+        );
+    }
+
+    #[test]
+    fn a_far_cell_or_a_huge_dimension_costs_nothing() {
+        // one cell at the last column of the last row
+        let far = rewritten("xl/worksheets/sheet1.xml", |t| {
+            t.replacen(
+                "</sheetData>",
+                "<row r=\"1048576\"><c r=\"XFD1048576\"><v>1</v></c></row></sheetData>",
+                1,
+            )
+        });
+        assert!(far.len() < 10_000);
+        let e = read(&far, &Limits::default()).unwrap_err();
+        assert!(
+            matches!(&e, ReadError::File(m) if m.contains("200000行上限")),
+            "{e:?}"
+        );
+        // a declared dimension of the whole sheet over ordinary content reads normally
+        let dim = rewritten("xl/worksheets/sheet1.xml", |t| {
+            let start = t.find("<dimension ref=\"").unwrap() + "<dimension ref=\"".len();
+            let end = start + t[start..].find('"').unwrap();
+            format!("{}A1:XFD1048576{}", &t[..start], &t[end..])
+        });
+        let sheets = read(&dim, &Limits::default()).unwrap();
+        assert_eq!(sheets[0].rows.len(), 1);
+        assert_eq!(sheets[0].rows[0].1[0], "TJ-1");
+        // a cell far to the right in an ordinary row is counted, not stored
+        let wide = rewritten("xl/worksheets/sheet1.xml", |t| {
+            t.replacen("</row>", "<c r=\"XFD1\"><v>7</v></c></row>", 1)
+        });
+        assert_eq!(read(&wide, &Limits::default()).unwrap()[0].rows.len(), 1);
     }
 
     #[test]

@@ -28,33 +28,26 @@ impl Owner {
     }
 }
 
-/// What the bytes are: (content type, extension), or None.
-pub fn kind_of(b: &[u8]) -> Option<(&'static str, &'static str)> {
+/// What the bytes are: (content type, extension). PDFs and images by their signature; a ZIP
+/// only when it is a real Word or Excel package without macros, ActiveX, OLE programs or
+/// external links (checked part by part, see [`keyproj_office::package`]).
+pub fn kind_of(b: &[u8]) -> Result<(&'static str, &'static str)> {
     if b.starts_with(b"%PDF-") {
-        return Some(("application/pdf", "pdf"));
+        return Ok(("application/pdf", "pdf"));
     }
     if crate::photos::sniff(b).is_some() {
-        return Some(("image/jpeg", "jpg"));
+        return Ok(("image/jpeg", "jpg"));
     }
     if b.starts_with(b"PK\x03\x04") {
-        let head = &b[..b.len().min(4096)];
-        let has = |s: &[u8]| head.windows(s.len()).any(|w| w == s);
-        if has(b"[Content_Types].xml") || has(b"word/") || has(b"xl/") {
-            let doc = has(b"word/");
-            return Some(if doc {
-                (
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                    "docx",
-                )
-            } else {
-                (
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    "xlsx",
-                )
-            });
-        }
+        return keyproj_office::package::inspect(b)
+            .map(|k| (k.content_type(), k.extension()))
+            .map_err(|m| field_error("file", "type", m));
     }
-    None
+    Err(field_error(
+        "file",
+        "type",
+        "只能上传 PDF、图片（JPEG、PNG、WebP）或 Word、Excel 文件",
+    ))
 }
 
 async fn may_attach(app: &App, ctx: &Ctx, owner: Owner) -> Result<()> {
@@ -80,9 +73,7 @@ async fn may_attach(app: &App, ctx: &Ctx, owner: Owner) -> Result<()> {
         Owner::Patrol(id) => {
             require(ctx, Action::ManageProblems)?;
             let mut tx = app.db.begin_read().await?;
-            repo::get_patrol(&mut tx, id)
-                .await?
-                .ok_or(ServiceError::NotFound)?;
+            crate::problems::visible_patrol(&mut tx, ctx, id).await?;
             Ok(())
         }
     }
@@ -102,18 +93,19 @@ pub async fn attach(
     if data.len() > MAX_ATTACHMENT {
         return Err(field_error("file", "too_large", "附件不能超过20 MB"));
     }
-    let (content_type, ext) = kind_of(&data).ok_or_else(|| {
-        field_error(
-            "file",
-            "type",
-            "只能上传 PDF、图片（JPEG、PNG、WebP）或 Word、Excel 文件",
-        )
-    })?;
+    let (content_type, ext) = kind_of(&data)?;
     let data = if content_type == "image/jpeg" {
         // images are decoded and re-encoded: no EXIF, no GPS position
-        tokio::task::spawn_blocking(move || crate::photos::process(&data))
+        crate::photos::process_bounded(data)
             .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))??
+            .map_err(|e| match e {
+                // the form's field here is `file`
+                ServiceError::Validation(mut v) => {
+                    v.0.iter_mut().for_each(|f| f.field = "file".into());
+                    ServiceError::Validation(v)
+                }
+                e => e,
+            })?
             .0
     } else {
         data
@@ -183,7 +175,10 @@ pub async fn list(app: &App, ctx: &Ctx, owner: Owner) -> Result<Vec<AttachmentRo
         Owner::Item(id) => {
             visible_item(&mut tx, ctx, id).await?;
         }
-        Owner::Patrol(_) => require(ctx, Action::ManageProblems)?,
+        Owner::Patrol(id) => {
+            require(ctx, Action::ManageProblems)?;
+            crate::problems::visible_patrol(&mut tx, ctx, id).await?;
+        }
     }
     let (t, id) = owner.parts();
     Ok(repo::attachments_of(&mut tx, t, id).await?)
@@ -204,6 +199,7 @@ pub async fn read(app: &App, ctx: &Ctx, id: i64) -> Result<(AttachmentRow, Vec<u
                 if !ctx.actor.has(Role::CenterStaff) {
                     return Err(ServiceError::NotFound);
                 }
+                crate::problems::visible_patrol(&mut tx, ctx, row.owner_id).await?;
             }
         }
         row

@@ -1,8 +1,8 @@
 //! The audit log as the 审计管理员 sees it, and the chain verification.
 
 use crate::{App, Ctx, Result, audit, require};
-use keyproj_db::repo::audit::{self as repo, AuditFilter, AuditRow};
-use keyproj_domain::audit::{BrokenLink, GENESIS, verify_chain};
+use keyproj_db::repo::audit::{self as repo, Anchor, AuditFilter, AuditRow};
+use keyproj_domain::audit::{BrokenLink, GENESIS, anchor_signature, verify_chain};
 use keyproj_domain::authz::Action;
 
 pub async fn list(app: &App, ctx: &Ctx, f: &AuditFilter) -> Result<(Vec<AuditRow>, i64)> {
@@ -31,17 +31,62 @@ pub async fn record_export(app: &App, ctx: &Ctx, rows: usize) -> Result<()> {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct VerifyReport {
+    /// Rows whose links and content verified (exact, up to a broken row if any).
     pub rows: u64,
+    /// The first broken link of the chain, if any.
     pub broken: Option<BrokenLink>,
+    /// The signed head as stored (the last row the application wrote).
+    pub head: Option<Anchor>,
+    /// Checkpoints checked against the chain.
+    pub checkpoints: usize,
+    /// Everything wrong besides a broken link, in Chinese: rows missing after the last one
+    /// present, a forged or missing anchor, an empty log in a database that has users.
+    pub problems: Vec<String>,
 }
 
-/// Walks the whole chain in batches. Reports the first broken link, if any.
+impl VerifyReport {
+    pub fn ok(&self) -> bool {
+        self.broken.is_none() && self.problems.is_empty()
+    }
+}
+
+/// Walks the whole chain in batches and compares it with its anchors: the signed head (the
+/// newest row the application wrote) and the signed checkpoints. Reports the first broken link,
+/// rows missing at the end, and anchors that are missing or not signed with the audit key.
 pub async fn verify(app: &App) -> Result<VerifyReport> {
+    let key = &app.cfg.audit_key;
     let mut tx = app.db.begin_read().await?;
+    let head = repo::head(&mut tx).await?;
+    let checkpoints = repo::checkpoints(&mut tx).await?;
+    let mut problems = vec![];
+    let signed = |kind: &str, a: &Anchor| {
+        anchor_signature(key, kind, a.audit_id, &a.hash, a.row_count) == a.signature
+    };
+    if let Some(h) = &head
+        && !signed("head", h)
+    {
+        problems.push(format!(
+            "审计链锚点（第 {} 号记录）的签名不符：锚点被改写",
+            h.audit_id
+        ));
+    }
+    let mut expected: std::collections::HashMap<i64, &Anchor> = std::collections::HashMap::new();
+    for c in &checkpoints {
+        if signed("checkpoint", c) {
+            expected.insert(c.audit_id, c);
+        } else {
+            problems.push(format!(
+                "第 {} 号记录处的检查点签名不符：检查点被伪造或改写",
+                c.audit_id
+            ));
+        }
+    }
     let mut after = 0i64;
     let mut prev = GENESIS.to_string();
     let mut total = 0u64;
-    loop {
+    let mut last_id = 0i64;
+    let mut broken = None;
+    'walk: loop {
         let rows = repo::batch(&mut tx, after, 5000).await?;
         if rows.is_empty() {
             break;
@@ -51,22 +96,67 @@ pub async fn verify(app: &App) -> Result<VerifyReport> {
             .iter()
             .zip(fields.iter())
             .map(|(r, f)| (r.id, f, r.prev_hash.as_str(), r.hash.as_str()));
-        match verify_chain(&app.cfg.audit_key, &prev, items) {
+        match verify_chain(key, &prev, items) {
             Ok((n, last)) => {
-                total += n;
+                for r in &rows {
+                    total += 1;
+                    if let Some(c) = expected.remove(&r.id)
+                        && (c.hash != r.hash || c.row_count != total as i64)
+                    {
+                        problems.push(format!(
+                            "第 {} 号记录与该处检查点不符（此前的记录被删除或替换）",
+                            r.id
+                        ));
+                    }
+                }
+                debug_assert_eq!(n as usize, rows.len());
                 prev = last;
             }
             Err(b) => {
-                return Ok(VerifyReport {
-                    rows: total,
-                    broken: Some(b),
-                });
+                total += b.verified_before;
+                broken = Some(b);
+                break 'walk;
             }
         }
-        after = rows.last().map(|r| r.id).unwrap_or(after);
+        last_id = rows.last().map(|r| r.id).unwrap_or(after);
+        after = last_id;
     }
+    if broken.is_none() {
+        match &head {
+            Some(h) if h.audit_id > last_id => problems.push(format!(
+                "第 {last_id} 号记录之后缺少记录：锚点记载共 {} 条、最后一条为第 {} 号（日志末尾被删除）",
+                h.row_count, h.audit_id
+            )),
+            Some(h) if h.audit_id < last_id => problems.push(format!(
+                "第 {} 号记录之后的记录不是由本系统写入的（锚点止于第 {} 号）",
+                h.audit_id, h.audit_id
+            )),
+            Some(h) if h.hash != prev || h.row_count != total as i64 => problems.push(format!(
+                "最后一条记录（第 {last_id} 号）或记录条数与锚点不符（锚点记载 {} 条，实有 {total} 条）",
+                h.row_count
+            )),
+            Some(_) => {}
+            None if !checkpoints.is_empty() => {
+                problems.push("审计链锚点缺失（锚点被删除）".into());
+            }
+            None => {}
+        }
+        for c in expected.values() {
+            problems.push(format!(
+                "检查点记载的第 {} 号记录不存在（日志被删除）",
+                c.audit_id
+            ));
+        }
+        if total == 0 && keyproj_db::repo::users::count_users(&mut tx).await? > 0 {
+            problems.push("审计日志为空，但数据库中已有用户账号（日志被清空）".into());
+        }
+    }
+    problems.sort();
     Ok(VerifyReport {
         rows: total,
-        broken: None,
+        broken,
+        head,
+        checkpoints: checkpoints.len(),
+        problems,
     })
 }

@@ -237,11 +237,20 @@ pub async fn compute(
                 own_plan_to_month: plan.cumulative_to(mo),
                 completed_ytd: Money::from_fen(ytd),
                 planned_start: parse(&l.planned_start),
-                actual_start: parse(&l.actual_start),
+                // Every fact as of the month: a start recorded for a later month had not
+                // happened yet, so the table of a month does not depend on when it is published.
+                actual_start: parse(&l.actual_start).filter(|s| *s <= m),
                 milestone_months_late: milestones
                     .iter()
-                    .filter(|(p, _)| *p == l.project_id)
-                    .filter_map(|(_, pm)| ReportMonth::parse("m", "m", pm).ok())
+                    .filter(|(p, _, _)| *p == l.project_id)
+                    // reached by the end of this month: no longer late
+                    .filter(|(_, _, actual)| {
+                        actual
+                            .as_deref()
+                            .and_then(|a| ReportMonth::parse("m", "m", a).ok())
+                            .is_none_or(|a| a > m)
+                    })
+                    .filter_map(|(_, pm, _)| ReportMonth::parse("m", "m", pm).ok())
                     .map(|pm| pm.months_until(m))
                     .filter(|n| *n >= 0)
                     .collect(),

@@ -357,8 +357,28 @@ pub async fn import_tracked(
                 next_plan: String::new(),
                 problems: get("存在问题"),
             };
+            // When the month was reported: given, or else on time (history entered by staff
+            // must not make every past table say the reports came late).
+            let reported_on = match get("报送日期").trim() {
+                "" => None,
+                text => match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                    Ok(d) if d < month.first_day() => {
+                        pr.add(*row, "报送日期", text, "报送日期不能早于报告月份");
+                        continue;
+                    }
+                    Ok(d) if d > app.local_today() => {
+                        pr.add(*row, "报送日期", text, "报送日期不能晚于今天");
+                        continue;
+                    }
+                    Ok(d) => Some(d),
+                    Err(_) => {
+                        pr.add(*row, "报送日期", text, "日期格式应为 2022-03-05");
+                        continue;
+                    }
+                },
+            };
             match draft.validate() {
-                Ok(f) => reports.push((*row, code, month, f)),
+                Ok(f) => reports.push((*row, code, month, f, reported_on)),
                 Err(e) => {
                     for fe in e.0 {
                         let col = column_of(&fe.field, &REPORT_HEADERS, &REPORT_FIELDS);
@@ -653,7 +673,8 @@ pub async fn import_tracked(
             sheet: SHEET_REPORTS,
             list: &mut problems,
         };
-        for (row, code, month, f) in &reports {
+        let mut deadline_days: HashMap<i32, u32> = HashMap::new();
+        for (row, code, month, f, reported_on) in &reports {
             progress.tick();
             let Some(id) = project_id(&mut tx, &region, code, &mut ids).await? else {
                 pr.add(*row, "项目编号", code, "项目编号在项目库中不存在");
@@ -668,13 +689,30 @@ pub async fn import_tracked(
             let m = month.to_string();
             match d::get_report(&mut tx, id, &m).await? {
                 None => {
+                    let reported_on = match reported_on {
+                        Some(d) => *d,
+                        None => {
+                            let day = match deadline_days.get(&month.year()) {
+                                Some(d) => *d,
+                                None => {
+                                    let d =
+                                        crate::colour::rules_for_tx(&mut tx, &region, month.year())
+                                            .await?
+                                            .2;
+                                    deadline_days.insert(month.year(), d);
+                                    d
+                                }
+                            };
+                            keyproj_domain::report::due_date(*month, day).min(app.local_today())
+                        }
+                    };
                     d::insert_report(
                         &mut tx,
                         id,
                         &m,
                         "approved",
                         &values,
-                        &app.local_today().to_string(),
+                        &reported_on.to_string(),
                         &ctx.actor.username,
                         Some(&ctx.actor.username),
                         now,
@@ -880,11 +918,38 @@ pub struct JobView {
     pub finished: Option<JobOutcome>,
 }
 
-/// Jobs older than this that never finished belong to an instance that stopped.
-const ABANDONED_AFTER_HOURS: i64 = 2;
+/// A running job beats at least this often (its progress rows are its heartbeat)…
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(5);
+/// …and one silent for this long belongs to an instance that stopped.
+pub const SILENT_AFTER_SECS: i64 = 60;
+
+/// Marks failed the jobs whose instance died: at start-up (on SQLite, every job this process did
+/// not start, since one server runs on a database file) and then by heartbeat age. Returns how
+/// many were marked.
+pub async fn fail_abandoned(app: &App, at_start: bool) -> Result<u64, ServiceError> {
+    let now = app.now();
+    let mut tx = app.db.begin_write().await?;
+    let mut n = keyproj_db::repo::jobs::fail_silent(
+        &mut tx,
+        now - chrono::Duration::seconds(SILENT_AFTER_SECS),
+        now,
+    )
+    .await?;
+    if at_start && app.db.backend() == "sqlite" {
+        n += keyproj_db::repo::jobs::fail_others(&mut tx, &app.instance_id, now).await?;
+    }
+    tx.commit().await?;
+    if n > 0 {
+        tracing::warn!(
+            jobs = n,
+            "import jobs left by a stopped instance marked failed"
+        );
+    }
+    Ok(n)
+}
 
 /// Registers an upload as a job and starts it in the background; returns the job id at once.
-/// The job's row carries its progress, so any instance can show it.
+/// The job's row carries its progress and heartbeat, so any instance can show it.
 pub async fn start_job(
     app: &App,
     ctx: &Ctx,
@@ -894,23 +959,20 @@ pub async fn start_job(
     require(ctx, Action::CreateProject)?;
     require(ctx, Action::ManagePlans)?;
     require(ctx, Action::ReviewReports)?;
+    fail_abandoned(app, false).await?;
     let id = crate::random_token();
-    let now = app.now();
     let name: String = file_name.chars().take(200).collect();
     let mut tx = app.db.begin_write().await?;
-    keyproj_db::repo::jobs::fail_abandoned(
-        &mut tx,
-        now - chrono::Duration::hours(ABANDONED_AFTER_HOURS),
-        now,
-    )
-    .await?;
     keyproj_db::repo::jobs::create(
         &mut tx,
-        &id,
-        ctx.actor.region.as_str(),
-        &ctx.actor.username,
-        &name,
-        now,
+        &keyproj_db::repo::jobs::NewJob {
+            id: &id,
+            region: ctx.actor.region.as_str(),
+            by: &ctx.actor.username,
+            file_name: &name,
+            instance_id: &app.instance_id,
+        },
+        app.now(),
     )
     .await?;
     tx.commit().await?;
@@ -919,10 +981,16 @@ pub async fn start_job(
     Ok(id)
 }
 
-/// Runs a registered job to its end; every outcome is recorded on the job row.
+/// Runs a registered job to its end; every outcome is recorded on the job row. While it runs,
+/// its progress is also kept in this process, so its page shows real progress even while the
+/// job holds SQLite's only write lock and the row cannot be updated.
 pub async fn run_job(app: &App, ctx: &Ctx, job: &str, bytes: Vec<u8>) {
     let progress = std::sync::Arc::new(Progress::default());
     progress.set(PHASE_READING, 0);
+    app.running_imports
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(job.to_string(), progress.clone());
     let finished = std::sync::Arc::new(tokio::sync::Notify::new());
     let reporter = {
         let (app, progress, finished, job) = (
@@ -933,6 +1001,7 @@ pub async fn run_job(app: &App, ctx: &Ctx, job: &str, bytes: Vec<u8>) {
         );
         tokio::spawn(async move {
             let mut last = (PHASE_QUEUED, -1, -1);
+            let mut beat = std::time::Instant::now();
             let mut every = tokio::time::interval(std::time::Duration::from_millis(300));
             loop {
                 tokio::select! {
@@ -942,15 +1011,24 @@ pub async fn run_job(app: &App, ctx: &Ctx, job: &str, bytes: Vec<u8>) {
                 let now = progress.get();
                 // SQLite has one writer: while the import writes, the row would only wait.
                 let blocked = now.0 == PHASE_WRITING && app.db.backend() == "sqlite";
-                if now != last
-                    && !(blocked && last.0 == PHASE_WRITING)
+                let due = now != last || beat.elapsed() >= HEARTBEAT;
+                if due
+                    && !blocked
                     && let Ok(mut tx) = app.db.begin_write().await
                 {
-                    let ok = keyproj_db::repo::jobs::progress(&mut tx, &job, now.0, now.1, now.2)
-                        .await
-                        .is_ok();
+                    let ok = keyproj_db::repo::jobs::progress(
+                        &mut tx,
+                        &job,
+                        now.0,
+                        now.1,
+                        now.2,
+                        app.now(),
+                    )
+                    .await
+                    .is_ok();
                     if ok && tx.commit().await.is_ok() {
                         last = now;
+                        beat = std::time::Instant::now();
                     }
                 }
             }
@@ -992,6 +1070,10 @@ pub async fn run_job(app: &App, ctx: &Ctx, job: &str, bytes: Vec<u8>) {
     };
     finished.notify_one();
     let _ = reporter.await;
+    app.running_imports
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(job);
     if let Err((outcome, result)) = outcome {
         let write = async {
             let mut tx = app.db.begin_write().await?;
@@ -1016,10 +1098,38 @@ pub async fn run_job(app: &App, ctx: &Ctx, job: &str, bytes: Vec<u8>) {
 /// A job of the actor (others' jobs are not found).
 pub async fn job(app: &App, ctx: &Ctx, id: &str) -> Result<JobView, ServiceError> {
     let mut tx = app.db.begin_read().await?;
-    let row = keyproj_db::repo::jobs::get(&mut tx, id)
+    let mut row = keyproj_db::repo::jobs::get(&mut tx, id)
         .await?
         .filter(|r| r.created_by == ctx.actor.username)
         .ok_or(ServiceError::NotFound)?;
+    drop(tx);
+    if row.outcome.is_none() {
+        let local = app
+            .running_imports
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .map(|p| p.get());
+        match local {
+            // running here: the live figures, even while the row cannot be written
+            Some((phase, done, total)) => {
+                row.phase = phase.to_string();
+                row.done = done;
+                row.total = total;
+            }
+            // running elsewhere, or nowhere: a silent job is marked failed now
+            None => {
+                let silent = row.heartbeat_at.unwrap_or(row.created_at)
+                    < app.now() - chrono::Duration::seconds(SILENT_AFTER_SECS);
+                if silent && fail_abandoned(app, false).await? > 0 {
+                    let mut tx = app.db.begin_read().await?;
+                    if let Some(r) = keyproj_db::repo::jobs::get(&mut tx, id).await? {
+                        row = r;
+                    }
+                }
+            }
+        }
+    }
     let text = row.result.clone().unwrap_or_default();
     let message = || serde_json::from_str::<String>(&text).unwrap_or_default();
     let finished = match row.outcome.as_deref() {

@@ -119,6 +119,11 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// The file store, built on first use and shared (its HTTP client pools connections).
     files: Arc<std::sync::OnceLock<Arc<dyn object_store::ObjectStore>>>,
+    /// This process among several instances (import jobs record who runs them).
+    pub instance_id: Arc<str>,
+    /// Progress of the import jobs running in this process, by job id.
+    pub(crate) running_imports:
+        Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<import::Progress>>>>,
 }
 
 impl App {
@@ -132,6 +137,8 @@ impl App {
             cfg: Arc::new(cfg),
             clock,
             files: Arc::default(),
+            instance_id: random_token().into(),
+            running_imports: Arc::default(),
         }
     }
     /// Now, truncated to what both databases store exactly.

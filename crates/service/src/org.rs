@@ -274,6 +274,29 @@ pub async fn update_leader(
     Ok(())
 }
 
+/// A unit by id if it belongs to `region` or a region below it; None for an unknown id and for
+/// another county's unit alike, so that every id in every input is scope-checked the same way.
+pub(crate) async fn unit_in(
+    tx: &mut keyproj_db::Tx,
+    region: &RegionCode,
+    id: i64,
+) -> Result<Option<UnitRow>> {
+    Ok(org::get_unit(tx, id)
+        .await?
+        .filter(|u| u.region_code.starts_with(region.as_str())))
+}
+
+/// A county leader by id within `region` (see [`unit_in`]).
+pub(crate) async fn leader_in(
+    tx: &mut keyproj_db::Tx,
+    region: &RegionCode,
+    id: i64,
+) -> Result<Option<LeaderRow>> {
+    Ok(org::get_leader(tx, id)
+        .await?
+        .filter(|l| l.region_code.starts_with(region.as_str())))
+}
+
 pub async fn unit(app: &App, ctx: &Ctx, id: i64) -> Result<UnitRow> {
     let mut tx = app.db.begin_read().await?;
     org::get_unit(&mut tx, id)

@@ -17,6 +17,14 @@ use std::sync::Arc;
 
 pub const MAX_UPLOAD: usize = 10 * 1024 * 1024;
 const MAX_SIDE: u32 = 12_000;
+/// Largest picture decoded, by pixel count from the header (a 50-megapixel camera's photo);
+/// a 12000×12000 PNG of zeros is 560 KB on the wire and 576 MB decoded.
+pub const MAX_PIXELS: u64 = 50_000_000;
+/// Largest decoded buffer (pixels × bytes per pixel), checked from the header.
+const MAX_DECODED_BYTES: u64 = 256 * 1024 * 1024;
+/// Decodes running at once in the process; further uploads wait their turn, so parallel
+/// uploads cannot multiply the memory a decode may take.
+const PARALLEL_DECODES: usize = 2;
 /// Stored photos are scaled down to this longest side; thumbnails to the next.
 const STORED_SIDE: u32 = 2560;
 const THUMB_SIDE: u32 = 320;
@@ -100,16 +108,26 @@ pub fn process(bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>, u32, u32)> {
     limits.max_alloc = Some(512 * 1024 * 1024);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|_| bad())?;
+    // Refuse by what the header declares, before any pixel is decoded.
+    let (w, h) = decoder.dimensions();
+    if u64::from(w) * u64::from(h) > MAX_PIXELS || decoder.total_bytes() > MAX_DECODED_BYTES {
+        return Err(field_error(
+            "photo",
+            "too_many_pixels",
+            format!(
+                "照片像素过多（{w}×{h}），最多{}万像素，请缩小后再上传",
+                MAX_PIXELS / 10_000
+            ),
+        ));
+    }
     // Keep the picture upright: the orientation is applied, then the metadata dropped.
     let orientation = decoder.orientation().map_err(|_| bad())?;
     let mut img = DynamicImage::from_decoder(decoder).map_err(|_| bad())?;
     img.apply_orientation(orientation);
     if img.width().max(img.height()) > STORED_SIDE {
-        img = img.resize(
-            STORED_SIDE,
-            STORED_SIDE,
-            image::imageops::FilterType::Triangle,
-        );
+        // Area averaging into the output size only (a filtered resize would allocate
+        // float buffers several times the size of the decoded picture).
+        img = img.thumbnail(STORED_SIDE, STORED_SIDE);
     }
     let thumb = img.thumbnail(THUMB_SIDE, THUMB_SIDE);
     Ok((
@@ -118,6 +136,18 @@ pub fn process(bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>, u32, u32)> {
         img.width(),
         img.height(),
     ))
+}
+
+/// [`process`] on the blocking pool, at most [`PARALLEL_DECODES`] at a time in the process.
+pub async fn process_bounded(bytes: Vec<u8>) -> Result<(Vec<u8>, Vec<u8>, u32, u32)> {
+    static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(PARALLEL_DECODES);
+    let _permit = DECODES
+        .acquire()
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || process(&bytes))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?
 }
 
 /// Adds a photo to a project's month (the reporter or center staff).
@@ -136,10 +166,7 @@ pub async fn upload(
             crate::projects::visible(&mut tx, ctx, project_id, Action::ReviewReports).await?;
         }
     }
-    let data = bytes.to_vec();
-    let (photo, thumb, w, h) = tokio::task::spawn_blocking(move || process(&data))
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))??;
+    let (photo, thumb, w, h) = process_bounded(bytes.to_vec()).await?;
     let key = format!("photos/{project_id}/{}.jpg", crate::random_token());
     let thumb_key = key.replace(".jpg", "_thumb.jpg");
     let store = store(app)?;
@@ -240,6 +267,47 @@ mod tests {
         assert_eq!((t.width(), t.height()), (320, 160));
         // the stored JPEG carries no EXIF segment
         assert!(!photo.windows(4).any(|w| w == b"Exif"));
+    }
+
+    /// A PNG of `w`×`h` RGBA pixels, all zero, built as a stream (small on the wire, huge once
+    /// decoded) without ever holding the pixels in memory.
+    fn png_of_zeros(w: u32, h: u32) -> Vec<u8> {
+        use std::io::Write;
+        fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+            out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            let mut crc = crc32fast::Hasher::new();
+            crc.update(kind);
+            crc.update(data);
+            out.extend_from_slice(kind);
+            out.extend_from_slice(data);
+            out.extend_from_slice(&crc.finalize().to_be_bytes());
+        }
+        let mut out = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        let mut ihdr = vec![];
+        ihdr.extend_from_slice(&w.to_be_bytes());
+        ihdr.extend_from_slice(&h.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]); // 8 bits, RGBA
+        chunk(&mut out, b"IHDR", &ihdr);
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        let row = vec![0u8; 1 + 4 * w as usize]; // filter byte + pixels
+        for _ in 0..h {
+            z.write_all(&row).unwrap();
+        }
+        chunk(&mut out, b"IDAT", &z.finish().unwrap());
+        chunk(&mut out, b"IEND", &[]);
+        out
+    }
+
+    #[test]
+    fn a_decompression_bomb_is_refused_from_its_header() {
+        // 12000×12000 RGBA of zeros: small on the wire, 576 MB once decoded
+        let bomb = png_of_zeros(12_000, 12_000);
+        assert!(bomb.len() < MAX_UPLOAD);
+        let e = process(&bomb).unwrap_err();
+        assert!(
+            matches!(&e, ServiceError::Validation(v) if v.0[0].code == "too_many_pixels" && v.0[0].message.contains("12000×12000")),
+            "{e:?}"
+        );
     }
 
     #[test]

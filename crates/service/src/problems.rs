@@ -593,12 +593,7 @@ async fn apply(
             let handler = a
                 .handler_unit_id
                 .ok_or_else(|| field_error("handler_unit_id", "required", "请选择承办单位"))?;
-            let unit = org::get_unit(tx, handler).await?;
-            if !unit.is_some_and(|u| {
-                region.contains(
-                    &keyproj_domain::RegionCode::parse(&u.region_code).unwrap_or(region.clone()),
-                )
-            }) {
+            if crate::org::unit_in(tx, &region, handler).await?.is_none() {
                 return Err(field_error("handler_unit_id", "unknown", "承办单位不存在"));
             }
             let mut assisting: Vec<i64> = a
@@ -609,8 +604,16 @@ async fn apply(
                 .collect();
             assisting.sort_unstable();
             assisting.dedup();
+            if assisting.len() > 30 {
+                return Err(field_error(
+                    "assisting_unit_ids",
+                    "too_many",
+                    "协办单位不能超过30个",
+                ));
+            }
             for u in &assisting {
-                if org::get_unit(tx, *u).await?.is_none() {
+                // another county's unit is as unknown as a missing one
+                if crate::org::unit_in(tx, &region, *u).await?.is_none() {
                     return Err(field_error(
                         "assisting_unit_ids",
                         "unknown",
@@ -619,7 +622,7 @@ async fn apply(
                 }
             }
             if let Some(l) = a.leader_id
-                && org::get_leader(tx, l).await?.is_none()
+                && crate::org::leader_in(tx, &region, l).await?.is_none()
             {
                 return Err(field_error("leader_id", "unknown", "交办领导不存在"));
             }
@@ -764,7 +767,7 @@ async fn apply(
             return Err(ServiceError::Stale);
         }
         if reset_alert {
-            repo::set_alert(tx, row.id, "", None, row.interview).await?;
+            repo::clear_alert(tx, row.id).await?;
         }
     }
     repo::insert_event(
@@ -883,6 +886,7 @@ async fn issue_assign_notice(app: &App, tx: &mut Tx, ctx: &Ctx, row: &ItemRow) -
             reply_by: fresh.deadline.as_deref(),
             issued_on: &today,
             issued_by: &ctx.actor.username,
+            for_deadline: "",
         },
         app.now(),
     )
@@ -1302,7 +1306,9 @@ pub async fn create_meeting(app: &App, ctx: &Ctx, m: &MeetingInput) -> Result<i6
     e.into_result()?;
     let mut tx = app.db.begin_write().await?;
     if let Some(l) = m.chair_leader_id
-        && org::get_leader(&mut tx, l).await?.is_none()
+        && crate::org::leader_in(&mut tx, &ctx.actor.region, l)
+            .await?
+            .is_none()
     {
         return Err(field_error("chair_leader_id", "unknown", "主持领导不存在"));
     }
@@ -1479,6 +1485,7 @@ pub async fn issue_minutes(app: &App, ctx: &Ctx, meeting_id: i64) -> Result<i64>
             reply_by: None,
             issued_on: &today,
             issued_by: &ctx.actor.username,
+            for_deadline: "",
         },
         app.now(),
     )
@@ -1558,6 +1565,14 @@ pub async fn create_patrol(app: &App, ctx: &Ctx, p: &PatrolInput) -> Result<i64>
     Ok(id)
 }
 
+/// A patrol of the actor's region (others' are not found).
+pub(crate) async fn visible_patrol(tx: &mut Tx, ctx: &Ctx, id: i64) -> Result<repo::PatrolRow> {
+    repo::get_patrol(tx, id)
+        .await?
+        .filter(|p| p.region_code.starts_with(ctx.actor.region.as_str()))
+        .ok_or(ServiceError::NotFound)
+}
+
 pub async fn patrols(
     app: &App,
     ctx: &Ctx,
@@ -1580,9 +1595,7 @@ pub async fn add_finding(
     require(ctx, Action::ManageProblems)?;
     let p = {
         let mut tx = app.db.begin_read().await?;
-        repo::get_patrol(&mut tx, patrol_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?
+        visible_patrol(&mut tx, ctx, patrol_id).await?
     };
     let mut input = input.clone();
     input.source = Source::DailyPatrol.key().into();

@@ -143,8 +143,9 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
         });
     }
     if raised > 0 {
+        // The rate is over the items assigned, so the sentence names that denominator.
         text.push(format!(
-            "全年收集项目建设问题{raised}个，办结{closed}个，办结率{}%",
+            "全年收集项目建设问题{raised}个，交办{assigned}个，办结{closed}个，交办事项办结率{}%",
             pct_prose(&percent_1dp(closed, assigned.max(1)))
         ));
     }

@@ -22,9 +22,11 @@ pub struct Run {
     pub blue: usize,
     pub yellow: usize,
     pub red: usize,
+    /// Items whose notice could not be issued (logged); the others were issued regardless.
+    pub failed: usize,
 }
 
-/// Items are handled in batches of this many per transaction.
+/// Items are handled in batches of this many per transaction, each item in its own savepoint.
 const BATCH: usize = 500;
 
 /// Staff start an evaluation now ("on demand").
@@ -38,24 +40,45 @@ pub async fn run_daily(app: &App, region: &RegionCode) -> Result<Run> {
     evaluate(app, region, app.local_today(), true).await
 }
 
+/// Evaluates every open item of the region. One item that cannot be handled never fails the
+/// run: it is rolled back to its savepoint, logged and counted in [`Run::failed`]. A daily run
+/// that fails as a whole (the database away) gives its day back, so the next tick runs it.
 pub async fn evaluate(
     app: &App,
     region: &RegionCode,
     today: NaiveDate,
     daily: bool,
 ) -> Result<Run> {
-    let mut run = Run::default();
     let day = today.format(DATE).to_string();
+    let job = format!("supervision:{region}");
     if daily {
         let mut tx = app.db.begin_write().await?;
-        let claimed =
-            repo::claim_day(&mut tx, &format!("supervision:{region}"), &day, app.now()).await?;
+        let claimed = repo::claim_day(&mut tx, &job, &day, app.now()).await?;
         tx.commit().await?;
         if !claimed {
-            return Ok(run);
+            return Ok(Run::default());
         }
     }
-    run.ran = true;
+    let result = evaluate_claimed(app, region, today).await;
+    if daily && result.is_err() {
+        let give_back = async {
+            let mut tx = app.db.begin_write().await?;
+            repo::unclaim_day(&mut tx, &job, &day).await?;
+            tx.commit().await
+        };
+        if let Err(e) = give_back.await {
+            tracing::error!(error = %e, "giving back the supervision day failed");
+        }
+    }
+    result
+}
+
+async fn evaluate_claimed(app: &App, region: &RegionCode, today: NaiveDate) -> Result<Run> {
+    let mut run = Run {
+        ran: true,
+        ..Run::default()
+    };
+    let day = today.format(DATE).to_string();
     let ctx = Ctx::system(region.clone());
     let (rules, cal, candidates) = {
         let mut tx = app.db.begin_read().await?;
@@ -91,153 +114,189 @@ pub async fn evaluate(
         let center = center_unit(&mut tx, region).await?;
         let mut done = vec![];
         for (r, (alert, reply_by)) in chunk {
-            let reply_by = reply_by.map(|d| d.format(DATE).to_string());
-            let item = repo::get_item(&mut tx, r.id)
-                .await?
-                .ok_or(ServiceError::NotFound)?;
-            let red = *alert == Alert::Red;
-            let blue = *alert == Alert::Blue;
-            let content = DocContent {
-                recipient: item.handler_unit_name.clone().unwrap_or_default(),
-                assisting: String::new(),
-                leader: item.leader_name.clone().unwrap_or_default(),
-                intro: if blue {
-                    format!(
-                        "你单位承办的下列事项办理时限为{}，即将到期。请抓紧办理，按时办结并书面反馈；确需延期的，请在时限届满前提出延期申请。",
-                        item.deadline.clone().unwrap_or_default()
-                    )
-                } else if red {
-                    format!(
-                        "你单位承办的下列事项经黄色督办后仍未办结（答复期限{}），现予红色督办。请立即办理并书面说明原因；县重点项目建设事务中心将提请交办领导约谈你单位主要负责人。",
-                        item.yellow_reply_by.clone().unwrap_or_default()
-                    )
-                } else {
-                    format!(
-                        "你单位承办的下列事项已超过办理时限（{}）仍未办结，现予黄色督办。请于{}前办结并书面反馈；逾期仍未办结的，将发出红色督办函并提请约谈。",
-                        item.deadline.clone().unwrap_or_default(),
-                        reply_by.clone().unwrap_or_default()
-                    )
-                },
-                items: vec![DocItem::of(&item)],
-                closing: if blue {
-                    "特此提醒。"
-                } else {
-                    "特此督办。"
+            tx.savepoint("supervised_item").await?;
+            let issued =
+                issue_notice(app, &mut tx, &rules, center, r, *alert, *reply_by, &day).await;
+            match issued {
+                Ok(number) => {
+                    tx.release("supervised_item").await?;
+                    match alert {
+                        Alert::Blue => run.blue += 1,
+                        Alert::Yellow => run.yellow += 1,
+                        Alert::Red => run.red += 1,
+                    }
+                    done.push(serde_json::json!({ "item": r.id, "alert": alert.key(), "document": number }));
                 }
-                .into(),
-            };
-            let json = serde_json::to_string(&content)
-                .map_err(|e| ServiceError::Internal(e.to_string()))?;
-            let (doc, number) = repo::insert_document(
-                &mut tx,
-                &repo::NewDocument {
-                    region_code: &item.region_code,
-                    kind: match alert {
-                        Alert::Blue => "letter_blue",
-                        Alert::Yellow => "letter_yellow",
-                        Alert::Red => "letter_red",
-                    },
-                    series: "letter",
-                    year: today.year() as i64,
-                    prefix: &rules.letter_prefix,
-                    fixed_number: None,
-                    item_id: Some(item.id),
-                    meeting_id: None,
-                    recipient_unit_id: item.handler_unit_id,
-                    title: match alert {
-                        Alert::Blue => "重点项目蓝色提醒函",
-                        Alert::Yellow => "重点项目黄色督办函",
-                        Alert::Red => "重点项目红色督办函",
-                    },
-                    content: &json,
-                    reply_by: reply_by.as_deref(),
-                    issued_on: &day,
-                    issued_by: "system",
-                },
-                app.now(),
-            )
-            .await?;
-            repo::set_alert(&mut tx, item.id, alert.key(), reply_by.as_deref(), red).await?;
-            let document = Some((doc, number));
-            if red {
-                run.red += 1;
-                let leader = item
-                    .leader_name
-                    .clone()
-                    .unwrap_or_else(|| "交办领导".into());
-                notify(
-                    app,
-                    &mut tx,
-                    &item.region_code,
-                    center,
-                    "interview",
-                    Some(item.id),
-                    Some(doc),
-                    &format!(
-                        "{}：已发红色督办函，请提请{leader}约谈{}",
-                        item.number,
-                        item.handler_unit_name.clone().unwrap_or_default()
-                    ),
-                )
-                .await?;
-            } else if blue {
-                run.blue += 1;
-            } else {
-                run.yellow += 1;
+                Err(e) => {
+                    tx.rollback_to("supervised_item").await?;
+                    tx.release("supervised_item").await?;
+                    run.failed += 1;
+                    tracing::error!(item = r.id, number = %r.number, error = %e, "supervision of one item failed; the others go on");
+                }
             }
-            let text = match (alert, &document) {
-                (Alert::Blue, Some((_, number))) => format!(
-                    "{}：“{}”将于{}到期，请抓紧办理（{number}）",
-                    r.number, r.title, r.deadline
-                ),
-                (_, Some((_, number))) => format!(
-                    "{}：收到{}（{number}），事项“{}”",
-                    r.number,
-                    alert.label(),
-                    r.title
-                ),
-                _ => String::new(),
-            };
-            notify(
+        }
+        if !done.is_empty() {
+            audit(
                 app,
                 &mut tx,
-                &r.region_code,
-                r.handler_unit_id,
-                alert.key(),
-                Some(r.id),
-                document.as_ref().map(|d| d.0),
-                &text,
+                &ctx,
+                "supervise",
+                "problem_items",
+                None,
+                None::<&()>,
+                Some(&serde_json::json!({ "day": day, "notices": done })),
             )
             .await?;
-            repo::insert_event(
-                &mut tx,
-                r.id,
-                "system",
-                0,
-                &format!("alert_{}", alert.key()),
-                &text,
-                &r.state,
-                &r.state,
-                reply_by.as_deref(),
-                app.now(),
-            )
-            .await?;
-            done.push(serde_json::json!({ "item": r.id, "alert": alert.key(), "document": document.as_ref().map(|d| &d.1) }));
         }
-        audit(
-            app,
-            &mut tx,
-            &ctx,
-            "supervise",
-            "problem_items",
-            None,
-            None::<&()>,
-            Some(&serde_json::json!({ "day": day, "notices": done })),
-        )
-        .await?;
         tx.commit().await?;
     }
     Ok(run)
+}
+
+/// Issues one item's notice: the numbered letter (one per item, kind and deadline), the alert on
+/// the item, the notifications and the event. Returns the letter's number.
+#[allow(clippy::too_many_arguments)]
+async fn issue_notice(
+    app: &App,
+    tx: &mut keyproj_db::Tx,
+    rules: &keyproj_domain::problem::SupervisionRules,
+    center: i64,
+    r: &repo::WatchedRow,
+    alert: Alert,
+    reply_by: Option<NaiveDate>,
+    day: &str,
+) -> Result<String> {
+    let reply_by = reply_by.map(|d| d.format(DATE).to_string());
+    let item = repo::get_item(tx, r.id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let red = alert == Alert::Red;
+    let blue = alert == Alert::Blue;
+    let content = DocContent {
+        recipient: item.handler_unit_name.clone().unwrap_or_default(),
+        assisting: String::new(),
+        leader: item.leader_name.clone().unwrap_or_default(),
+        intro: if blue {
+            format!(
+                "你单位承办的下列事项办理时限为{}，即将到期。请抓紧办理，按时办结并书面反馈；确需延期的，请在时限届满前提出延期申请。",
+                item.deadline.clone().unwrap_or_default()
+            )
+        } else if red {
+            format!(
+                "你单位承办的下列事项经黄色督办后仍未办结（答复期限{}），现予红色督办。请立即办理并书面说明原因；县重点项目建设事务中心将提请交办领导约谈你单位主要负责人。",
+                item.yellow_reply_by.clone().unwrap_or_default()
+            )
+        } else {
+            format!(
+                "你单位承办的下列事项已超过办理时限（{}）仍未办结，现予黄色督办。请于{}前办结并书面反馈；逾期仍未办结的，将发出红色督办函并提请约谈。",
+                item.deadline.clone().unwrap_or_default(),
+                reply_by.clone().unwrap_or_default()
+            )
+        },
+        items: vec![DocItem::of(&item)],
+        closing: if blue {
+            "特此提醒。"
+        } else {
+            "特此督办。"
+        }
+        .into(),
+    };
+    let json =
+        serde_json::to_string(&content).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let year = NaiveDate::parse_from_str(day, DATE)
+        .map(|d| d.year())
+        .unwrap_or(2000);
+    let (doc, number) = repo::insert_document(
+        tx,
+        &repo::NewDocument {
+            region_code: &item.region_code,
+            kind: match alert {
+                Alert::Blue => "letter_blue",
+                Alert::Yellow => "letter_yellow",
+                Alert::Red => "letter_red",
+            },
+            series: "letter",
+            year: year as i64,
+            prefix: &rules.letter_prefix,
+            fixed_number: None,
+            item_id: Some(item.id),
+            meeting_id: None,
+            recipient_unit_id: item.handler_unit_id,
+            title: match alert {
+                Alert::Blue => "重点项目蓝色提醒函",
+                Alert::Yellow => "重点项目黄色督办函",
+                Alert::Red => "重点项目红色督办函",
+            },
+            content: &json,
+            reply_by: reply_by.as_deref(),
+            issued_on: day,
+            issued_by: "system",
+            // after an extension the ladder starts again: new letters for the new deadline
+            for_deadline: item.deadline.as_deref().unwrap_or(""),
+        },
+        app.now(),
+    )
+    .await?;
+    repo::set_alert(tx, item.id, alert.key(), reply_by.as_deref(), red).await?;
+    if red {
+        let leader = item
+            .leader_name
+            .clone()
+            .unwrap_or_else(|| "交办领导".into());
+        notify(
+            app,
+            tx,
+            &item.region_code,
+            center,
+            "interview",
+            Some(item.id),
+            Some(doc),
+            &format!(
+                "{}：已发红色督办函，请提请{leader}约谈{}",
+                item.number,
+                item.handler_unit_name.clone().unwrap_or_default()
+            ),
+        )
+        .await?;
+    }
+    let text = if blue {
+        format!(
+            "{}：“{}”将于{}到期，请抓紧办理（{number}）",
+            r.number, r.title, r.deadline
+        )
+    } else {
+        format!(
+            "{}：收到{}（{number}），事项“{}”",
+            r.number,
+            alert.label(),
+            r.title
+        )
+    };
+    notify(
+        app,
+        tx,
+        &r.region_code,
+        r.handler_unit_id,
+        alert.key(),
+        Some(r.id),
+        Some(doc),
+        &text,
+    )
+    .await?;
+    repo::insert_event(
+        tx,
+        r.id,
+        "system",
+        0,
+        &format!("alert_{}", alert.key()),
+        &text,
+        &r.state,
+        &r.state,
+        reply_by.as_deref(),
+        app.now(),
+    )
+    .await?;
+    Ok(number)
 }
 
 // --- webhook -----------------------------------------------------------------------------
@@ -352,7 +411,8 @@ pub async fn deliveries(
 }
 
 /// The background loop of `keyproj serve`: supervision once a day from 08:00 local time (the
-/// first instance to claim the day), webhook deliveries every 15 seconds.
+/// first instance to claim the day); every 15 seconds webhook deliveries, import jobs whose
+/// instance fell silent marked failed, and stale login-failure counts forgotten.
 pub fn spawn_background(app: App) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
@@ -370,6 +430,12 @@ pub fn spawn_background(app: App) {
             }
             if let Err(e) = deliver_due(&app).await {
                 tracing::error!(error = %e, "webhook delivery failed");
+            }
+            if let Err(e) = crate::import::fail_abandoned(&app, false).await {
+                tracing::error!(error = %e, "marking abandoned import jobs failed");
+            }
+            if let Err(e) = crate::auth::forget_old_failures(&app).await {
+                tracing::error!(error = %e, "purging login failure counts");
             }
         }
     });

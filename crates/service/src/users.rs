@@ -217,6 +217,8 @@ pub async fn reset_password(app: &App, ctx: &Ctx, id: i64) -> Result<String> {
         .ok_or(ServiceError::NotFound)?;
     users::set_password(&mut tx, id, &hash, true, app.now()).await?;
     users::delete_user_sessions(&mut tx, id).await?;
+    // a reset means the password may be known to someone else: its tokens go too
+    let revoked = users::revoke_user_tokens(&mut tx, id, app.now()).await?;
     audit(
         app,
         &mut tx,
@@ -225,7 +227,7 @@ pub async fn reset_password(app: &App, ctx: &Ctx, id: i64) -> Result<String> {
         "user",
         Some(id.to_string()),
         None::<&()>,
-        None::<&()>,
+        Some(&serde_json::json!({ "tokens_revoked": revoked })),
     )
     .await?;
     tx.commit().await?;
@@ -236,10 +238,11 @@ pub async fn reset_password(app: &App, ctx: &Ctx, id: i64) -> Result<String> {
 pub async fn unlock(app: &App, ctx: &Ctx, id: i64) -> Result<()> {
     require(ctx, Action::ManageSecurity)?;
     let mut tx = app.db.begin_write().await?;
-    users::get_user(&mut tx, id)
+    let u = users::get_user(&mut tx, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
     users::unlock(&mut tx, id, app.now()).await?;
+    users::clear_throttles_of(&mut tx, &u.username.to_lowercase()).await?;
     audit(
         app,
         &mut tx,
@@ -347,22 +350,29 @@ pub async fn bootstrap_admin(app: &App) -> Result<Option<String>> {
 }
 
 /// Sets a user's password from the command line (`keyproj user passwd`); a one-time password
-/// when `password` is None.
+/// when `password` is None. Ends the user's sessions and revokes the user's API tokens.
 pub async fn set_password_cli(app: &App, username: &str, password: Option<&str>) -> Result<String> {
-    let mut tx = app.db.begin_write().await?;
-    let u = users::find_user(&mut tx, username)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let u = {
+        let mut tx = app.db.begin_read().await?;
+        users::find_user(&mut tx, username)
+            .await?
+            .ok_or(ServiceError::NotFound)?
+    };
     let (pw, must_change) = match password {
         Some(p) => {
-            app.cfg.password.check(p, username)?;
+            app.cfg.password.check(p, &[&u.username, &u.display_name])?;
             (p.to_string(), false)
         }
         None => (random_password(), true),
     };
+    // hashed before the write transaction opens: nobody waits for argon2
     let hash = hash_password(&pw).await?;
-    users::set_password(&mut tx, u.id, &hash, must_change, app.now()).await?;
+    let now = app.now();
+    let mut tx = app.db.begin_write().await?;
+    users::set_password(&mut tx, u.id, &hash, must_change, now).await?;
     users::delete_user_sessions(&mut tx, u.id).await?;
+    let revoked = users::revoke_user_tokens(&mut tx, u.id, now).await?;
+    users::clear_throttles_of(&mut tx, &u.username.to_lowercase()).await?;
     audit(
         app,
         &mut tx,
@@ -371,7 +381,7 @@ pub async fn set_password_cli(app: &App, username: &str, password: Option<&str>)
         "user",
         Some(u.id.to_string()),
         None::<&()>,
-        None::<&()>,
+        Some(&serde_json::json!({ "tokens_revoked": revoked })),
     )
     .await?;
     tx.commit().await?;

@@ -568,3 +568,264 @@ async fn rules_are_versioned_data() {
         );
     }
 }
+
+/// A tiny deterministic generator (xorshift), so every run tries the same scenarios.
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// A published month states that month as it was: its table is the same whether it is computed
+/// before or after later months' facts arrive (starts, milestones reached, reports, exemptions).
+/// Randomised over several counties, plus the case found in review: planned 2021-06, started
+/// 2022-03 → the 2022-01 table says 红 with 开工滞后.
+#[tokio::test]
+async fn a_month_table_does_not_depend_on_later_facts() {
+    for t in TestDb::all().await {
+        let w = world(&t).await;
+        let (app, staff) = (&w.app, &w.staff);
+        let region = RegionCode::parse("430922").unwrap();
+        let today = chrono::NaiveDate::from_ymd_opt(2023, 1, 20).unwrap();
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for scenario in 0..3 {
+            let as_of = 2 + rng.below(9) as u32; // March..October
+            let mut later: Vec<(i64, u32)> = vec![]; // (project, start month after as_of)
+            let mut projects = vec![];
+            for k in 0..5 {
+                let planned = if k == 0 {
+                    "2021-06".to_string()
+                } else {
+                    format!("2022-{:02}", 1 + rng.below(12))
+                };
+                let id = keyproj_service::projects::create(
+                    app,
+                    staff,
+                    &ProjectInput {
+                        draft: keyproj_domain::project::ProjectDraft {
+                            code: format!("R{scenario}-{k}"),
+                            name: format!("随机项目{scenario}-{k}"),
+                            level: "县重点".into(),
+                            stage: "前期".into(),
+                            industry: "交通".into(),
+                            total_investment_wan: "30000".into(),
+                            planned_start: planned,
+                            ..Default::default()
+                        },
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+                let ms = [MilestoneDraft {
+                    name: "节点".into(),
+                    planned_month: format!("2022-{:02}", 1 + rng.below(as_of as u64)),
+                    actual_month: "".into(),
+                }];
+                dispatch::save_plan(
+                    app,
+                    staff,
+                    id,
+                    2022,
+                    &sub(None, plan("在建", "6000"), &ms, ""),
+                )
+                .await
+                .unwrap();
+                // reports up to the month, approved
+                for mo in 1..=as_of {
+                    if rng.below(4) == 0 {
+                        continue;
+                    }
+                    let wan = (100 + rng.below(900)).to_string();
+                    let rid = dispatch::submit(app, staff, id, m(2022, mo), None, &report(&wan))
+                        .await
+                        .unwrap();
+                    let v = dispatch::report(app, staff, id, m(2022, mo))
+                        .await
+                        .unwrap()
+                        .report
+                        .unwrap()
+                        .version;
+                    dispatch::review(app, staff, rid, v, true, "")
+                        .await
+                        .unwrap();
+                }
+                let start = as_of + 1 + rng.below((12 - as_of) as u64) as u32;
+                later.push((id, start));
+                projects.push(id);
+            }
+            let mut tx = app.db.begin_read().await.unwrap();
+            let before = colour::compute(&mut tx, &region, m(2022, as_of), today)
+                .await
+                .unwrap();
+            drop(tx);
+            // later facts arrive: starts after the month, milestones reached after it,
+            // reports and exemptions of later months
+            for (id, start) in &later {
+                let v = keyproj_service::projects::get(app, staff, *id)
+                    .await
+                    .unwrap()
+                    .project
+                    .version;
+                keyproj_service::projects::change_stage(
+                    app,
+                    staff,
+                    *id,
+                    v,
+                    &keyproj_service::projects::StageChangeInput {
+                        to_stage: "在建".into(),
+                        changed_on: format!("2022-{start:02}-15"),
+                        reason: "开工".into(),
+                        actual_start: format!("2022-{start:02}"),
+                        actual_completion: String::new(),
+                    },
+                )
+                .await
+                .unwrap();
+                let p = dispatch::plan(app, staff, *id, 2022).await.unwrap();
+                let version = p.plan.as_ref().unwrap().version;
+                let mut ms: Vec<MilestoneDraft> = p
+                    .milestones
+                    .iter()
+                    .map(|x| MilestoneDraft {
+                        name: x.name.clone(),
+                        planned_month: x.planned_month.clone(),
+                        actual_month: format!("2022-{:02}", (as_of + 1).min(12)),
+                    })
+                    .collect();
+                ms.truncate(1);
+                dispatch::save_plan(
+                    app,
+                    staff,
+                    *id,
+                    2022,
+                    &sub(Some(version), plan("在建", "6000"), &ms, ""),
+                )
+                .await
+                .unwrap();
+                for mo in as_of + 1..=12 {
+                    let rid = dispatch::submit(app, staff, *id, m(2022, mo), None, &report("500"))
+                        .await
+                        .unwrap();
+                    let v = dispatch::report(app, staff, *id, m(2022, mo))
+                        .await
+                        .unwrap()
+                        .report
+                        .unwrap()
+                        .version;
+                    dispatch::review(app, staff, rid, v, true, "")
+                        .await
+                        .unwrap();
+                }
+                if as_of < 12 {
+                    colour::exempt(app, staff, *id, m(2022, as_of + 1), "停工整改")
+                        .await
+                        .unwrap();
+                }
+            }
+            let mut tx = app.db.begin_read().await.unwrap();
+            let after = colour::compute(&mut tx, &region, m(2022, as_of), today)
+                .await
+                .unwrap();
+            drop(tx);
+            let mine = |t: &colour::ColourTable| {
+                t.rows
+                    .iter()
+                    .filter(|r| projects.contains(&r.project_id))
+                    .map(|r| serde_json::to_value(r).unwrap())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                mine(&before),
+                mine(&after),
+                "scenario {scenario}, month {as_of}"
+            );
+            // planned 2021-06 and not started by the month: 开工滞后, 红
+            let first = before
+                .rows
+                .iter()
+                .find(|r| r.project_id == projects[0])
+                .unwrap();
+            assert_eq!(first.colour, "red", "{first:?}");
+            assert!(first.reasons.contains("开工滞后"), "{first:?}");
+        }
+        // the review's case (planned 2021-06, started later in 2022), January's table: 红 with
+        // 开工滞后 although the start is on record today
+        let mut tx = app.db.begin_read().await.unwrap();
+        let jan = colour::compute(&mut tx, &region, m(2022, 1), today)
+            .await
+            .unwrap();
+        let row = jan.rows.iter().find(|r| r.name == "随机项目0-0").unwrap();
+        assert_eq!(row.colour, "red", "{row:?}");
+        assert!(row.reasons.contains("开工滞后"), "{row:?}");
+    }
+}
+
+/// History imported by staff without a 报送日期 counts as reported on time; with one, late if
+/// it is after the deadline.
+#[tokio::test]
+async fn imported_history_is_not_stamped_with_the_import_date() {
+    use keyproj_office::workbook::{SHEET_REPORTS, SheetRows};
+    for t in TestDb::all().await {
+        let w = world(&t).await;
+        let (app, staff) = (&w.app, &w.staff);
+        dispatch::save_plan(
+            app,
+            staff,
+            w.p[0],
+            2022,
+            &sub(None, plan("在建", "1000"), &[], ""),
+        )
+        .await
+        .unwrap();
+        let row = |mo: &str, date: &str| {
+            vec![
+                "T-1".to_string(),
+                mo.to_string(),
+                "100".into(),
+                "主体施工".into(),
+                String::new(),
+                date.to_string(),
+            ]
+        };
+        let sheets = vec![SheetRows {
+            name: SHEET_REPORTS.into(),
+            rows: vec![
+                (2, row("2022-03", "")),
+                (3, row("2022-04", "2022-05-20")),
+                (4, row("2022-05", "2022-04-02")),
+            ],
+        }];
+        // a 报送日期 before its month is refused at its cell
+        match keyproj_service::import::import(app, staff, &sheets).await {
+            Err(keyproj_service::import::ImportError::Problems(p)) => {
+                assert_eq!(p.len(), 1);
+                assert_eq!((p[0].row, p[0].column.as_str()), (4, "报送日期"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let sheets = vec![SheetRows {
+            name: SHEET_REPORTS.into(),
+            rows: vec![(2, row("2022-03", "")), (3, row("2022-04", "2022-05-20"))],
+        }];
+        keyproj_service::import::import(app, staff, &sheets)
+            .await
+            .unwrap();
+        let march = dispatch::report(app, staff, w.p[0], m(2022, 3))
+            .await
+            .unwrap();
+        assert_eq!(
+            march.report.as_ref().unwrap().first_submitted_on,
+            "2022-04-05"
+        );
+        assert!(!march.late, "no date given: on time");
+        let april = dispatch::report(app, staff, w.p[0], m(2022, 4))
+            .await
+            .unwrap();
+        assert!(april.late, "reported on 2022-05-20, after the 5th");
+    }
+}

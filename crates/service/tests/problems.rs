@@ -421,6 +421,188 @@ async fn an_overdue_item_earns_a_yellow_then_a_red_letter() {
     }
 }
 
+/// After an extension the ladder starts again from the new deadline with new numbered letters; a
+/// 黄 given while the request was pending does not turn red before the granted deadline; one
+/// item that cannot be handled does not fail the day's run; letters received are counted from
+/// the letters issued, not from the item's current alert.
+#[tokio::test]
+async fn after_an_extension_the_ladder_starts_again_and_one_bad_item_fails_alone() {
+    for t in TestDb::all().await {
+        let w = world(&t, None).await;
+        let region = RegionCode::parse("430922").unwrap();
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let eval = |d: &'static str| {
+            let (app, region) = (w.app.clone(), region.clone());
+            async move {
+                supervision::evaluate(&app, &region, day(d), false)
+                    .await
+                    .unwrap()
+            }
+        };
+        let counts = |r: &supervision::Run| (r.blue, r.yellow, r.red, r.failed);
+        let grant = |id: i64, new_deadline: &'static str| {
+            let w = &w;
+            async move {
+                let v = problems::get(&w.app, &w.staff, id)
+                    .await
+                    .unwrap()
+                    .item
+                    .version;
+                problems::act(
+                    &w.app,
+                    &w.staff,
+                    id,
+                    &StepInput {
+                        step: "grant_extension".into(),
+                        version: v,
+                        new_deadline: new_deadline.into(),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            }
+        };
+        let ask = |id: i64, new_deadline: &'static str| {
+            let w = &w;
+            async move {
+                let v = problems::get(&w.app, &w.staff, id)
+                    .await
+                    .unwrap()
+                    .item
+                    .version;
+                problems::act(
+                    &w.app,
+                    &w.zj,
+                    id,
+                    &StepInput {
+                        step: "request_extension".into(),
+                        version: v,
+                        note: "需省厅审批".into(),
+                        new_deadline: new_deadline.into(),
+                        assign: None,
+                    },
+                )
+                .await
+                .unwrap();
+            }
+        };
+        // A: a reminder, then an extension: a second reminder for the new deadline
+        let a = assigned(&w, "用地报批", "2022-11-18").await;
+        assert_eq!(counts(&eval("2022-11-15").await), (1, 0, 0, 0));
+        ask(a, "2022-12-09").await;
+        grant(a, "").await;
+        let r = eval("2022-12-06").await;
+        assert_eq!(
+            counts(&r),
+            (1, 0, 0, 0),
+            "a new 提醒函 for the new deadline"
+        );
+        let d = problems::get(&w.app, &w.staff, a).await.unwrap();
+        let blues: Vec<&str> = d
+            .documents
+            .iter()
+            .filter(|x| x.kind == "letter_blue")
+            .map(|x| x.number.as_str())
+            .collect();
+        assert_eq!(blues, ["桃重项督〔2022〕1号", "桃重项督〔2022〕2号"]);
+
+        // B: asked in time, but the center decided late: a 黄 came meanwhile
+        let b = assigned(&w, "电力迁改", "2022-12-16").await;
+        ask(b, "2023-01-20").await;
+        eval("2022-12-19").await;
+        let d = problems::get(&w.app, &w.staff, b).await.unwrap();
+        assert_eq!(d.item.alert, "yellow", "黄 while the request was pending");
+        grant(b, "").await;
+        let d = problems::get(&w.app, &w.staff, b).await.unwrap();
+        assert_eq!(
+            (d.item.alert.as_str(), d.item.yellow_reply_by.as_deref()),
+            ("", None)
+        );
+        // the old 黄 reply date (2022-12-26) passes: no 红 before the granted deadline
+        eval("2022-12-28").await;
+        let d = problems::get(&w.app, &w.staff, b).await.unwrap();
+        assert!(
+            !d.documents.iter().any(|x| x.kind == "letter_red") && !d.item.interview,
+            "no 红 督办函 and no 约谈 before the granted deadline"
+        );
+
+        // C: an item whose letter cannot be written (its number is taken by a stray row)
+        // fails alone; the others of the same run are issued
+        let c = assigned(&w, "管网迁改", "2022-11-25").await;
+        let e = assigned(&w, "林地报批", "2022-11-25").await;
+        {
+            let mut tx = w.app.db.begin_write().await.unwrap();
+            keyproj_db::repo::problems::insert_document(
+                &mut tx,
+                &keyproj_db::repo::problems::NewDocument {
+                    region_code: "430922",
+                    kind: "letter_yellow",
+                    series: "stray",
+                    year: 2022,
+                    prefix: "x",
+                    fixed_number: None,
+                    item_id: Some(c),
+                    meeting_id: None,
+                    recipient_unit_id: None,
+                    title: "x",
+                    content: "{}",
+                    reply_by: None,
+                    issued_on: "2022-11-20",
+                    issued_by: "test",
+                    for_deadline: "2022-11-25",
+                },
+                w.app.now(),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let r = eval("2022-11-28").await;
+        assert_eq!(r.failed, 1, "{r:?}");
+        assert!(
+            r.yellow >= 1,
+            "the other overdue items got their letters: {r:?}"
+        );
+        let d = problems::get(&w.app, &w.staff, e).await.unwrap();
+        assert_eq!(d.item.alert, "yellow");
+        let d = problems::get(&w.app, &w.staff, c).await.unwrap();
+        assert_eq!(
+            d.item.alert, "",
+            "the failed item was rolled back as a whole"
+        );
+        // a daily run with a failing item still completes its day
+        let daily = supervision::evaluate(&w.app, &region, day("2022-11-29"), true)
+            .await
+            .unwrap();
+        assert!(daily.ran);
+
+        // letters received count the letters issued: A got two 提醒函 (not counted) and no
+        // 督办函; B keeps its 黄 督办函 although the grant cleared its alert
+        let st = problems::stats(&w.app, &w.staff, 2022, None).await.unwrap();
+        let u = st.units.iter().find(|u| u.unit_id == w.zj_unit).unwrap();
+        let issued: i64 = {
+            let mut n = 0;
+            for id in [a, b, c, e] {
+                n += problems::get(&w.app, &w.staff, id)
+                    .await
+                    .unwrap()
+                    .documents
+                    .iter()
+                    .filter(|d| matches!(d.kind.as_str(), "letter_yellow" | "letter_red"))
+                    .count() as i64;
+            }
+            n
+        };
+        assert_eq!(u.letters, issued);
+        assert!(
+            u.letters >= 2,
+            "B's 黄 still counts after the grant: {}",
+            u.letters
+        );
+    }
+}
+
 /// A receiver that answers 500 to its first request and 200 afterwards, keeping what it got.
 async fn flaky_receiver() -> (String, Arc<Mutex<Vec<(u16, String, String)>>>) {
     use axum::extract::{Request, State};

@@ -5,8 +5,9 @@
 use crate::AppState;
 use crate::auth::{ApiCaller, JsonBody};
 use crate::error::{ApiError, ApiErrorBody};
+use crate::params::Path;
 use crate::views;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};

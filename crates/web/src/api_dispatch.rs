@@ -3,7 +3,8 @@
 use crate::AppState;
 use crate::auth::{ApiCaller, JsonBody};
 use crate::error::{ApiError, ApiErrorBody};
-use axum::extract::{Path, RawQuery, State};
+use crate::params::Path;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};

@@ -4,7 +4,8 @@
 use crate::AppState;
 use crate::auth::{ApiCaller, JsonBody, query_pairs};
 use crate::error::{ApiError, ApiErrorBody};
-use axum::extract::{Path, RawQuery, State};
+use crate::params::Path;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};

@@ -158,6 +158,85 @@ impl FromRequest<AppState> for Posted {
     }
 }
 
+/// A form that may carry files (`multipart/form-data`) or not (urlencoded), posted by a
+/// signed-in user with a matching CSRF token. The text fields and the files arrive together, so
+/// a page can keep what was typed whatever happens to an upload.
+pub struct PostedWithFiles {
+    pub signed: Signed,
+    pub form: FormData,
+    /// (field name, file name, bytes) of every non-empty file.
+    pub files: Vec<(String, String, Vec<u8>)>,
+}
+
+impl FromRequest<AppState> for PostedWithFiles {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let signed = Signed::from_request_parts(&mut parts, state).await?;
+        let multipart = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let req = Request::from_parts(parts, body);
+        let (form, files) = if multipart {
+            let mut mp = axum::extract::Multipart::from_request(req, state)
+                .await
+                .map_err(|_| page_error(StatusCode::BAD_REQUEST, "提交的表单无法读取"))?;
+            let mut pairs = vec![];
+            let mut files = vec![];
+            loop {
+                let field = match mp.next_field().await {
+                    Ok(Some(f)) => f,
+                    Ok(None) => break,
+                    Err(_) => {
+                        return Err(page_error(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "上传的文件过大或不完整",
+                        ));
+                    }
+                };
+                let name = field.name().unwrap_or("").to_string();
+                let file_name = field.file_name().map(str::to_string);
+                let data = field.bytes().await.map_err(|_| {
+                    page_error(StatusCode::PAYLOAD_TOO_LARGE, "上传的文件过大或不完整")
+                })?;
+                match file_name {
+                    Some(f) => {
+                        if !data.is_empty() {
+                            files.push((name, f, data.to_vec()));
+                        }
+                    }
+                    None => {
+                        let text = String::from_utf8(data.to_vec()).map_err(|_| {
+                            page_error(
+                                StatusCode::BAD_REQUEST,
+                                "提交的内容含有无效字符（不是 UTF-8 编码），未保存任何内容",
+                            )
+                        })?;
+                        pairs.push((name, text));
+                    }
+                }
+            }
+            (FormData(pairs), files)
+        } else {
+            (FormData::from_request(req, state).await?, vec![])
+        };
+        if !same_secret(&form.get("csrf"), &signed.info.session.csrf_token) {
+            return Err(page_error(
+                StatusCode::FORBIDDEN,
+                "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试",
+            ));
+        }
+        Ok(PostedWithFiles {
+            signed,
+            form,
+            files,
+        })
+    }
+}
+
 /// A caller of the JSON API.
 pub struct ApiCaller {
     pub ctx: Ctx,
@@ -273,12 +352,48 @@ impl FormData {
             .map(|(_, v)| v.clone())
             .collect()
     }
+    /// Lenient parsing (query strings): undecodable bytes become U+FFFD.
     pub fn parse(bytes: &[u8]) -> FormData {
         FormData(
             form_urlencoded::parse(bytes)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect(),
         )
+    }
+    /// Strict parsing (submitted forms): None when a key or value is not UTF-8 once decoded,
+    /// so that nothing is stored with replacement characters in it.
+    pub fn parse_strict(bytes: &[u8]) -> Option<FormData> {
+        fn decode(part: &[u8]) -> Option<String> {
+            let mut out = Vec::with_capacity(part.len());
+            let mut i = 0;
+            while i < part.len() {
+                match part[i] {
+                    b'+' => out.push(b' '),
+                    b'%' if i + 2 < part.len() => {
+                        let hex = std::str::from_utf8(&part[i + 1..i + 3]).ok();
+                        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                            Some(b) => {
+                                out.push(b);
+                                i += 2;
+                            }
+                            None => out.push(b'%'),
+                        }
+                    }
+                    b => out.push(b),
+                }
+                i += 1;
+            }
+            String::from_utf8(out).ok()
+        }
+        let mut pairs = vec![];
+        for pair in bytes.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+            let (k, v) = match pair.iter().position(|b| *b == b'=') {
+                Some(i) => (&pair[..i], &pair[i + 1..]),
+                None => (pair, &[][..]),
+            };
+            pairs.push((decode(k)?, decode(v)?));
+        }
+        Some(FormData(pairs))
     }
     /// An optional id: empty → None; anything not a positive integer → Some(-1), which no
     /// record has, so the service reports it as unknown at the field.
@@ -302,7 +417,12 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|_| page_error(StatusCode::PAYLOAD_TOO_LARGE, "提交的内容过大"))?;
-        Ok(FormData::parse(&bytes))
+        FormData::parse_strict(&bytes).ok_or_else(|| {
+            page_error(
+                StatusCode::BAD_REQUEST,
+                "提交的内容含有无效字符（不是 UTF-8 编码），未保存任何内容，请返回检查后重新提交",
+            )
+        })
     }
 }
 
@@ -341,19 +461,91 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody
                     vec![],
                 )
             })?;
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
-            let what = match e.classify() {
-                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                    "不是有效的 JSON"
-                }
-                _ => "字段类型不正确",
-            };
-            api_error(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                &format!("请求体{what}（第{}行第{}列）", e.line(), e.column()),
-                vec![],
-            )
-        })
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(&mut de)
+            .map(JsonBody)
+            .map_err(|e| json_error(&e))
+    }
+}
+
+/// A JSON body that does not fit the request type, in Chinese, naming the field.
+fn json_error(e: &serde_path_to_error::Error<serde_json::Error>) -> Response {
+    use serde_json::error::Category;
+    let inner = e.inner();
+    let at = format!("（第{}行第{}列）", inner.line(), inner.column());
+    if matches!(
+        inner.classify(),
+        Category::Syntax | Category::Eof | Category::Io
+    ) {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            &format!("请求体不是有效的 JSON{at}"),
+            vec![],
+        );
+    }
+    let path = e.path().to_string();
+    let text = inner.to_string();
+    // serde names the field in backticks: "unknown field `colour`, expected one of …"
+    let quoted = text.split('`').nth(1).unwrap_or("").to_string();
+    let join = |field: &str| {
+        if path == "." || path.is_empty() {
+            field.to_string()
+        } else {
+            format!("{path}.{field}")
+        }
+    };
+    let (field, code, message) = if text.starts_with("unknown field") {
+        // the path already ends with the unknown field
+        let f = if path.is_empty() || path == "." {
+            quoted.clone()
+        } else {
+            path.clone()
+        };
+        (f.clone(), "unknown_field", format!("未知字段“{f}”"))
+    } else if text.starts_with("missing field") {
+        let f = join(&quoted);
+        (f.clone(), "missing_field", format!("缺少字段“{f}”"))
+    } else if text.starts_with("invalid type") {
+        (
+            path.clone(),
+            "invalid_type",
+            format!("字段“{path}”的类型不正确"),
+        )
+    } else if text.starts_with("unknown variant") || text.starts_with("invalid value") {
+        (
+            path.clone(),
+            "invalid_value",
+            format!("字段“{path}”的值无效"),
+        )
+    } else {
+        (path.clone(), "invalid", format!("字段“{path}”不正确"))
+    };
+    api_error(
+        StatusCode::BAD_REQUEST,
+        "malformed_json",
+        &format!("请求体{message}{at}"),
+        vec![keyproj_domain::FieldError::new(field, code, message)],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FormData;
+
+    #[test]
+    fn strict_forms_refuse_what_is_not_utf8() {
+        let f =
+            FormData::parse_strict(b"name=%E6%A1%83%E6%B1%9F&note=a+b&x=100%25&empty=").unwrap();
+        assert_eq!(f.get("name"), "桃江");
+        assert_eq!(f.get("note"), "a b");
+        assert_eq!(f.get("x"), "100%");
+        assert_eq!(f.get("empty"), "");
+        assert!(FormData::parse_strict(b"name=%FF%FE").is_none());
+        assert!(FormData::parse_strict(b"%C3=x").is_none());
+        assert!(FormData::parse_strict(b"name=\xff").is_none());
+        // a lone or short escape stays as typed
+        assert_eq!(FormData::parse_strict(b"a=50%").unwrap().get("a"), "50%");
+        assert_eq!(FormData::parse_strict(b"a=%4").unwrap().get("a"), "%4");
     }
 }

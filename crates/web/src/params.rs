@@ -63,3 +63,44 @@ pub fn audit_filter_of(q: &FormData) -> (AuditFilter, Option<String>) {
         err,
     )
 }
+
+/// Path parameters. Like axum's `Path`, but a parameter that does not parse (`/projects/abc`)
+/// is a Chinese 404 — the error page for a browser, the JSON error for the API — instead of
+/// axum's English text.
+pub struct Path<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            // nested routers see the path without /api/v1: ask for the original one
+            Err(_) => Err(
+                if parts
+                    .extensions
+                    .get::<axum::extract::OriginalUri>()
+                    .map(|u| u.0.path())
+                    .unwrap_or(parts.uri.path())
+                    .starts_with("/api/")
+                {
+                    crate::error::api_error(
+                        axum::http::StatusCode::NOT_FOUND,
+                        "not_found",
+                        "记录不存在（地址中的编号无效）",
+                        vec![],
+                    )
+                } else {
+                    crate::error::page_error(axum::http::StatusCode::NOT_FOUND, "页面不存在")
+                },
+            ),
+        }
+    }
+}

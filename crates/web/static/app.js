@@ -14,8 +14,10 @@
       if (b) { b.disabled = true; }
     });
   });
-  // Filters: submit on change of a select, so the URL always reflects the filter.
+  // Filters: submit on change of a select, so the URL always reflects the filter. Only GET
+  // forms: a form that changes something (issues, publishes, saves) is never sent by a select.
   document.querySelectorAll('form.filters select').forEach(function (s) {
+    if ((s.form.method || '').toLowerCase() !== 'get') { return; }
     s.addEventListener('change', function () { s.form.submit(); });
   });
 })();

@@ -88,6 +88,17 @@ async fn select(c: &fantoccini::Client, id: &str, value: &str) {
         .unwrap();
 }
 
+/// The current value of an input or textarea.
+async fn value_of(c: &fantoccini::Client, id: &str) -> String {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
 async fn shot(c: &fantoccini::Client, name: &str) {
     let png = c.screenshot().await.unwrap();
     std::fs::write(screenshots_dir().join(format!("{name}.png")), png).unwrap();
@@ -335,6 +346,25 @@ async fn plan_report_approve_publish_board() {
         .unwrap();
     type_into(&c, "f-amount", "700").await;
     type_into(&c, "f-progress", "主体结构施工至5层").await;
+    type_into(&c, "f-problems", "施工便道需协调").await;
+    // a photo uploaded after typing: nothing typed is lost, and the report is not sent yet
+    let photo = screenshots_dir().canonicalize().unwrap().join("site-photo.png");
+    std::fs::write(&photo, png_of_zeros(64, 48)).unwrap();
+    c.find(Locator::Id("photo-file"))
+        .await
+        .unwrap()
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&c, "photo-submit").await;
+    c.wait().for_element(Locator::Id("flash")).await.unwrap();
+    assert!(text(&c, "flash").await.contains("照片已上传"));
+    assert_eq!(value_of(&c, "f-amount").await, "700");
+    assert_eq!(value_of(&c, "f-progress").await, "主体结构施工至5层");
+    assert_eq!(value_of(&c, "f-problems").await, "施工便道需协调");
+    assert_eq!(text(&c, "report-status").await, "未报");
+    assert!(c.source().await.unwrap().contains("/photos/"));
+    shot(&c, "15a-owner-photo-kept-form").await;
     click(&c, "submit-report").await;
     c.wait().for_element(Locator::Id("flash")).await.unwrap();
     assert_eq!(text(&c, "report-status").await, "待审核");
@@ -358,11 +388,15 @@ async fn plan_report_approve_publish_board() {
         .await
         .unwrap();
     shot(&c, "16-colour-preview").await;
-    // the publish form asks for confirmation in script; submit the form directly
-    c.execute("window.confirm = function () { return true; };", vec![])
+    // publishing asks first, on a page of its own (no script needed)
+    click(&c, "publish").await;
+    c.wait()
+        .for_element(Locator::Id("confirm-submit"))
         .await
         .unwrap();
-    click(&c, "publish").await;
+    assert!(c.source().await.unwrap().contains("发布后本期冻结"));
+    shot(&c, "16a-publish-confirm").await;
+    click(&c, "confirm-submit").await;
     c.wait()
         .for_element(Locator::Id("issue-title"))
         .await
@@ -535,6 +569,13 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
     )
     .await;
     click(&c, "save-item").await;
+    // assigning issues a 交办单: confirmed on its own page
+    c.wait()
+        .for_element(Locator::Id("confirm-submit"))
+        .await
+        .unwrap();
+    assert!(c.source().await.unwrap().contains("县住房和城乡建设局"));
+    click(&c, "confirm-submit").await;
     c.wait()
         .for_element(Locator::Id("meeting-title"))
         .await
@@ -583,6 +624,56 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
     assert_eq!(text(&c, "item-state").await, "已销号");
     shot(&c, "27-item-closed").await;
 
+    // choosing a 承办单位 in the assign form submits nothing: only GET filters submit themselves
+    let (fresh, _) = keyproj_service::problems::register(
+        &h.app,
+        &keyproj_service::Ctx::system(h.app.cfg.default_region.clone()),
+        &keyproj_service::problems::ItemInput {
+            kind: "problem".into(),
+            source: "site_meeting".into(),
+            category: "land".into(),
+            level: "2".into(),
+            title: "临时用地报批".into(),
+            ..Default::default()
+        },
+        None,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let url = format!("{}/problems/{fresh}", h.base);
+    c.goto(&url).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("a-handler"))
+        .await
+        .unwrap();
+    select(&c, "a-handler", &zj.to_string()).await;
+    // give a self-submitting form the chance to navigate: load a marker through script
+    // and wait for it, so the check does not depend on time
+    c.execute("document.title = 'still-here';", vec![])
+        .await
+        .unwrap();
+    assert_eq!(c.current_url().await.unwrap().as_str(), url);
+    assert_eq!(
+        c.title().await.unwrap(),
+        "still-here",
+        "the page did not reload"
+    );
+    let mut tx = h.app.db.begin_read().await.unwrap();
+    let state = keyproj_db::repo::problems::get_item(&mut tx, fresh)
+        .await
+        .unwrap()
+        .unwrap()
+        .state;
+    drop(tx);
+    assert_eq!(state, "registered", "nothing was assigned by choosing");
+    // the filter form of the list still submits itself (a GET)
+    c.goto(&format!("{}/problems", h.base)).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("problem-filters"))
+        .await
+        .unwrap();
+
     // an item due today, then overdue: 黄, and past the reply date: 红
     let staff_ctx = keyproj_service::Ctx::system(h.app.cfg.default_region.clone());
     let today = h.app.local_today().format("%Y-%m-%d").to_string();
@@ -615,6 +706,11 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
             .await
             .unwrap();
         click(&c, "run-now").await;
+        c.wait()
+            .for_element(Locator::Id("confirm-submit"))
+            .await
+            .unwrap();
+        click(&c, "confirm-submit").await;
         c.wait().for_element(Locator::Id("flash")).await.unwrap();
         let flash = text(&c, "flash").await;
         assert!(flash.contains(expect), "{flash}");

@@ -555,6 +555,7 @@ async fn site_photos_are_checked_re_encoded_and_private() {
         let form = |bytes: Vec<u8>, name: &str| {
             reqwest::multipart::Form::new()
                 .text("csrf", csrf.clone())
+                .text("op", "photo")
                 .part(
                     "photo",
                     reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
@@ -562,7 +563,7 @@ async fn site_photos_are_checked_re_encoded_and_private() {
         };
         // a PDF named like a photo is refused by its content
         let r = owner
-            .post(format!("{}/reports/{p1}/2026-10/photos", h.base))
+            .post(format!("{}/reports/{p1}/2026-10", h.base))
             .multipart(form(b"%PDF-1.7 ...".to_vec(), "site.jpg"))
             .send()
             .await
@@ -578,12 +579,13 @@ async fn site_photos_are_checked_re_encoded_and_private() {
         let mut png = std::io::Cursor::new(vec![]);
         image_png(&mut png);
         let r = owner
-            .post(format!("{}/reports/{p1}/2026-10/photos", h.base))
+            .post(format!("{}/reports/{p1}/2026-10", h.base))
             .multipart(form(png.into_inner(), "现场.png"))
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.text().await.unwrap().contains("照片已上传"));
         let page = owner
             .get(format!("{}/reports/{p1}/2026-10", h.base))
             .send()
@@ -676,7 +678,7 @@ async fn site_photos_are_checked_re_encoded_and_private() {
             reqwest::multipart::Part::bytes(vec![0xFF, 0xD8, 0xFF, 0]).file_name("x.jpg"),
         );
         assert_eq!(
-            jt.post(format!("{}/reports/{p1}/2026-10/photos", h.base))
+            jt.post(format!("{}/reports/{p1}/2026-10", h.base))
                 .multipart(f)
                 .send()
                 .await
@@ -792,18 +794,19 @@ async fn photos_go_to_the_s3_store_when_one_is_configured() {
         image_png(&mut png);
         let form = reqwest::multipart::Form::new()
             .text("csrf", hidden(&page, "csrf"))
+            .text("op", "photo")
             .part(
                 "photo",
                 reqwest::multipart::Part::bytes(png.into_inner()).file_name("现场.png"),
             );
         let r = owner
-            .post(format!("{}/reports/{p1}/2026-10/photos", h.base))
+            .post(format!("{}/reports/{p1}/2026-10", h.base))
             .multipart(form)
             .send()
             .await
             .unwrap();
         let st = r.status();
-        assert_eq!(st, StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+        assert_eq!(st, StatusCode::OK, "{}", r.text().await.unwrap());
         // the photo and its thumbnail are in the bucket, nothing in the local directory
         let keys: Vec<String> = objects.lock().unwrap().keys().cloned().collect();
         assert_eq!(keys.len(), 2, "{keys:?}");

@@ -85,23 +85,36 @@ async fn register_assign_reply_return_and_close_with_permissions() {
         assert!(bad.text().await.unwrap().contains("请选择问题类别"));
         let zj_s = zj.to_string();
         let p1_s = p1.to_string();
-        let r = post_form(
-            &staff,
-            format!("{}/problems", h.base),
-            &[
-                ("csrf", &csrf),
-                ("title", "城南路征拆"),
-                ("kind", "problem"),
-                ("source", "topic_meeting"),
-                ("category", "demolition"),
-                ("level", "2"),
-                ("project", &p1_s),
-                ("description", "3户未签协议"),
-                ("handler", &zj_s),
-                ("deadline", "2099-12-31"),
-            ],
-        )
-        .await;
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("title", "城南路征拆"),
+            ("kind", "problem"),
+            ("source", "topic_meeting"),
+            ("category", "demolition"),
+            ("level", "2"),
+            ("project", &p1_s),
+            ("description", "3户未签协议"),
+            ("handler", &zj_s),
+            ("deadline", "2099-12-31"),
+        ];
+        // assigning issues a frozen 交办单: the first post only asks, and changes nothing
+        let audit_before = h.audit_count().await;
+        let ask = post_form(&staff, format!("{}/problems", h.base), &fields).await;
+        assert_eq!(ask.status(), StatusCode::OK);
+        let page = ask.text().await.unwrap();
+        assert!(page.contains("确认交办并签发交办单") && page.contains("县住房和城乡建设局"));
+        assert!(
+            page.contains("name=\"title\" value=\"城南路征拆\""),
+            "typed values carried"
+        );
+        assert_eq!(
+            h.audit_count().await,
+            audit_before,
+            "nothing written before confirming"
+        );
+        let mut confirmed = fields.to_vec();
+        confirmed.push(("confirmed", "1"));
+        let r = post_form(&staff, format!("{}/problems", h.base), &confirmed).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let id = location_id(&r);
         assert_eq!(state_of(&h, id).await, "assigned");
@@ -601,6 +614,7 @@ async fn attachments_are_checked_by_content_and_private_to_the_item() {
                 ("category", "land"),
                 ("level", "2"),
                 ("handler", &zj_s),
+                ("confirmed", "1"),
             ],
         )
         .await;

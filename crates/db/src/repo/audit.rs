@@ -2,7 +2,7 @@
 
 use crate::{DbError, Param, Tx, Where, bind_params, run};
 use chrono::{DateTime, Utc};
-use keyproj_domain::audit::{AuditFields, GENESIS, chain_hash};
+use keyproj_domain::audit::{AuditFields, GENESIS, anchor_signature, chain_hash, needs_checkpoint};
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -41,8 +41,19 @@ impl AuditRow {
 
 const COLS: &str = "id, at, user_id, username, unit_id, ip, action, entity_type, entity_id, before_json, after_json, prev_hash, hash";
 
+/// The signed head of the chain (the newest row's id and hash, and the number of rows).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Serialize)]
+pub struct Anchor {
+    pub audit_id: i64,
+    pub hash: String,
+    pub row_count: i64,
+    pub signature: String,
+    pub at: DateTime<Utc>,
+}
+
 /// Appends one row, chained to the last. Must run inside the transaction of the change it
-/// records: if this fails, the change fails.
+/// records: if this fails, the change fails. Moves the signed head in the same transaction and
+/// writes a signed checkpoint every `CHECKPOINT_EVERY` rows and at the first row of a day.
 pub async fn append(tx: &mut Tx, key: &[u8], f: &AuditFields) -> Result<i64, DbError> {
     if let Tx::Postgres(t) = tx {
         // Serialise appends across instances so the chain stays linear; released at commit.
@@ -50,15 +61,28 @@ pub async fn append(tx: &mut Tx, key: &[u8], f: &AuditFields) -> Result<i64, DbE
             .execute(&mut **t)
             .await?;
     }
-    const LAST: &str = "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1";
-    let prev = run!(tx, |c| sqlx::query_scalar::<_, String>(LAST)
-        .fetch_optional(c)
-        .await)?
-    .unwrap_or_else(|| GENESIS.to_string());
+    let head = head(tx).await?;
+    let (prev, count_before, moved) = match &head {
+        Some(h) => (h.hash.clone(), h.row_count, Some(h.at)),
+        // No head yet (a new database, or one from before anchors): start from the table.
+        None => {
+            const LAST: &str = "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1";
+            let prev = run!(tx, |c| sqlx::query_scalar::<_, String>(LAST)
+                .fetch_optional(c)
+                .await)?
+            .unwrap_or_else(|| GENESIS.to_string());
+            let count = run!(tx, |c| sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM audit_log"
+            )
+            .fetch_one(c)
+            .await)?;
+            (prev, count, None)
+        }
+    };
     let hash = chain_hash(key, &prev, f);
     const SQL: &str = "INSERT INTO audit_log (at, user_id, username, unit_id, ip, action, entity_type, entity_id, before_json,
         after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
-    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+    let id = run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
         .bind(f.at)
         .bind(f.user_id)
         .bind(&f.username)
@@ -72,6 +96,59 @@ pub async fn append(tx: &mut Tx, key: &[u8], f: &AuditFields) -> Result<i64, DbE
         .bind(&prev)
         .bind(&hash)
         .fetch_one(c)
+        .await)?;
+    let count = count_before + 1;
+    const HEAD: &str = "INSERT INTO audit_head (id, last_id, last_hash, row_count, signature, updated_at)
+        VALUES (1, $1, $2, $3, $4, $5)
+        ON CONFLICT (id) DO UPDATE SET last_id = $1, last_hash = $2, row_count = $3, signature = $4, updated_at = $5";
+    let signature = anchor_signature(key, "head", id, &hash, count);
+    run!(tx, |c| sqlx::query(HEAD)
+        .bind(id)
+        .bind(&hash)
+        .bind(count)
+        .bind(&signature)
+        .bind(f.at)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    if needs_checkpoint(count, f.at, moved) {
+        const CP: &str = "INSERT INTO audit_checkpoints (audit_id, hash, row_count, at, signature) VALUES ($1, $2, $3, $4, $5)";
+        let signature = anchor_signature(key, "checkpoint", id, &hash, count);
+        run!(tx, |c| sqlx::query(CP)
+            .bind(id)
+            .bind(&hash)
+            .bind(count)
+            .bind(f.at)
+            .bind(&signature)
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+        // Also outside the database: an operator can compare the log with `audit verify`.
+        tracing::info!(
+            target: "keyproj::audit_checkpoint",
+            audit_id = id,
+            hash = %hash,
+            row_count = count,
+            "audit checkpoint"
+        );
+    }
+    Ok(id)
+}
+
+/// The head of the chain, if one was written.
+pub async fn head(tx: &mut Tx) -> Result<Option<Anchor>, DbError> {
+    const SQL: &str = "SELECT last_id AS audit_id, last_hash AS hash, row_count, signature, updated_at AS at FROM audit_head WHERE id = 1";
+    Ok(run!(tx, |c| sqlx::query_as::<_, Anchor>(SQL)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Every checkpoint, oldest first.
+pub async fn checkpoints(tx: &mut Tx) -> Result<Vec<Anchor>, DbError> {
+    const SQL: &str =
+        "SELECT audit_id, hash, row_count, signature, at FROM audit_checkpoints ORDER BY id";
+    Ok(run!(tx, |c| sqlx::query_as::<_, Anchor>(SQL)
+        .fetch_all(c)
         .await)?)
 }
 

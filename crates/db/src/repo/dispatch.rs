@@ -270,23 +270,29 @@ pub async fn milestones(tx: &mut Tx, plan_id: i64) -> Result<Vec<MilestoneRow>, 
 
 /// Open milestones (no actual month) planned at or before `month`, of every plan of a year in
 /// a region: (project_id, planned_month).
+/// Milestones of the year planned by `month` that were still open at the end of `month`
+/// (not reached, or reached only later): (project, planned month, actual month).
 pub async fn open_milestones(
     tx: &mut Tx,
     region: &RegionCode,
     year: i64,
     month: &str,
-) -> Result<Vec<(i64, String)>, DbError> {
+) -> Result<Vec<(i64, String, Option<String>)>, DbError> {
     let (lo, hi) = region.subtree_range();
-    const SQL: &str = "SELECT pl.project_id, m.planned_month FROM plan_milestones m JOIN plans pl ON pl.id = m.plan_id
+    const SQL: &str = "SELECT pl.project_id, m.planned_month, m.actual_month FROM plan_milestones m JOIN plans pl ON pl.id = m.plan_id
         JOIN projects p ON p.id = pl.project_id
-        WHERE pl.year = $1 AND p.region_code >= $2 AND p.region_code < $3 AND m.actual_month IS NULL AND m.planned_month <= $4";
-    Ok(run!(tx, |c| sqlx::query_as::<_, (i64, String)>(SQL)
-        .bind(year)
-        .bind(lo)
-        .bind(hi)
-        .bind(month)
-        .fetch_all(c)
-        .await)?)
+        WHERE pl.year = $1 AND p.region_code >= $2 AND p.region_code < $3
+          AND (m.actual_month IS NULL OR m.actual_month > $4) AND m.planned_month <= $4";
+    Ok(run!(tx, |c| sqlx::query_as::<
+        _,
+        (i64, String, Option<String>),
+    >(SQL)
+    .bind(year)
+    .bind(lo)
+    .bind(hi)
+    .bind(month)
+    .fetch_all(c)
+    .await)?)
 }
 
 pub async fn insert_milestone(

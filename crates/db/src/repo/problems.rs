@@ -185,7 +185,7 @@ pub async fn update_workflow(
 }
 
 /// Records a supervision step (the alert level, a 黄 letter's reply date, the 约谈 flag). A new
-/// deadline (granted extension) clears the ladder through `reset_alert`.
+/// deadline (granted extension) clears the ladder through [`clear_alert`].
 pub async fn set_alert(
     tx: &mut Tx,
     id: i64,
@@ -199,6 +199,18 @@ pub async fn set_alert(
         .bind(alert)
         .bind(yellow_reply_by)
         .bind(interview)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+/// A granted extension starts the ladder again: no alert and no 黄 reply date (the 约谈 flag,
+/// a fact about what happened, stays).
+pub async fn clear_alert(tx: &mut Tx, id: i64) -> Result<(), DbError> {
+    const SQL: &str = "UPDATE problem_items SET alert = '', yellow_reply_by = NULL WHERE id = $1";
+    run!(tx, |c| sqlx::query(SQL)
+        .bind(id)
         .execute(c)
         .await
         .map(|_| ()))?;
@@ -466,6 +478,9 @@ pub struct NewDocument<'a> {
     pub reply_by: Option<&'a str>,
     pub issued_on: &'a str,
     pub issued_by: &'a str,
+    /// For a letter, the deadline it was issued against ("" for other documents): one letter
+    /// of a kind per item and deadline.
+    pub for_deadline: &'a str,
 }
 
 /// Issues a document: it gets its number and is frozen from then on.
@@ -493,8 +508,8 @@ pub async fn insert_document(
         }
     };
     const SQL: &str = "INSERT INTO documents (region_code, kind, series, year, seq, number, item_id, meeting_id, recipient_unit_id,
-        title, content, reply_by, issued_on, issued_by, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id";
+        title, content, reply_by, issued_on, issued_by, created_at, for_deadline)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id";
     let id = run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
         .bind(d.region_code)
         .bind(d.kind)
@@ -511,6 +526,7 @@ pub async fn insert_document(
         .bind(d.issued_on)
         .bind(d.issued_by)
         .bind(now)
+        .bind(d.for_deadline)
         .fetch_one(c)
         .await)?;
     Ok((id, number))
@@ -1091,6 +1107,18 @@ pub async fn claim_day(
     Ok(n == 1)
 }
 
+/// Gives back a day claimed by a run that then failed as a whole, so the next try runs it.
+pub async fn unclaim_day(tx: &mut Tx, name: &str, day: &str) -> Result<(), DbError> {
+    const SQL: &str = "DELETE FROM job_runs WHERE name = $1 AND last_day = $2";
+    run!(tx, |c| sqlx::query(SQL)
+        .bind(name)
+        .bind(day)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
 // --- statistics --------------------------------------------------------------------------
 
 /// Figures of one (handling unit, source, category, assigning leader) group over a period:
@@ -1128,11 +1156,14 @@ pub async fn period_stats(
         CAST(COALESCE(SUM(CASE WHEN i.assigned_on >= $3 AND i.assigned_on < $4 AND i.state = 'closed' AND i.closed_on <= i.deadline THEN 1 ELSE 0 END), 0) AS BIGINT) AS a_closed_on_time,
         CAST(COALESCE(SUM(CASE WHEN i.assigned_on >= $3 AND i.assigned_on < $4 AND i.state IN ('assigned', 'in_progress') AND i.deadline < $5 THEN 1 ELSE 0 END), 0) AS BIGINT) AS a_overdue,
         CAST(COALESCE(SUM(CASE WHEN i.assigned_on >= $3 AND i.assigned_on < $4 AND i.state = 'closed' THEN i.close_days ELSE 0 END), 0) AS BIGINT) AS a_close_days,
-        CAST(COALESCE(SUM(CASE WHEN i.assigned_on >= $3 AND i.assigned_on < $4 THEN (CASE WHEN i.alert = 'red' THEN 2 WHEN i.alert = 'yellow' THEN 1 ELSE 0 END) ELSE 0 END), 0) AS BIGINT) AS a_letters,
+        CAST(COALESCE(SUM(CASE WHEN i.assigned_on >= $3 AND i.assigned_on < $4 THEN COALESCE(l.n, 0) ELSE 0 END), 0) AS BIGINT) AS a_letters,
         CAST(COALESCE(SUM(CASE WHEN i.raised_on >= $3 AND i.raised_on < $4 THEN 1 ELSE 0 END), 0) AS BIGINT) AS r_count,
         CAST(COALESCE(SUM(CASE WHEN i.raised_on >= $3 AND i.raised_on < $4 AND i.state = 'closed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS r_closed,
         CAST(COALESCE(SUM(CASE WHEN i.raised_on >= $3 AND i.raised_on < $4 AND i.state IN ('assigned', 'in_progress') AND i.deadline < $5 THEN 1 ELSE 0 END), 0) AS BIGINT) AS r_overdue
         FROM problem_items i
+        LEFT JOIN (SELECT item_id, COUNT(*) AS n FROM documents
+                   WHERE kind IN ('letter_yellow', 'letter_red') AND item_id IS NOT NULL GROUP BY item_id) l
+          ON l.item_id = i.id
         WHERE i.region_code >= $1 AND i.region_code < $2 AND i.state <> 'withdrawn'
           AND ((i.assigned_on >= $3 AND i.assigned_on < $4) OR (i.raised_on >= $3 AND i.raised_on < $4))
         GROUP BY i.handler_unit_id, i.source, i.category, i.assigning_leader_id";
@@ -1183,7 +1214,8 @@ pub async fn meetings_in_year(tx: &mut Tx, region: &RegionCode, year: i32) -> Re
         .await)?)
 }
 
-/// Items of the year assigned from meetings or briefings (交办任务 the reference counts).
+/// Items of the year assigned from meetings or briefings (交办任务 the reference counts): linked
+/// to a meeting record, or raised from a 简报 (briefings are not records of their own yet).
 pub async fn assigned_from_meetings(
     tx: &mut Tx,
     region: &RegionCode,
@@ -1192,7 +1224,7 @@ pub async fn assigned_from_meetings(
     let (lo, hi) = region.subtree_range();
     const SQL: &str = "SELECT COUNT(*) FROM problem_items WHERE region_code >= $1 AND region_code < $2 AND year = $3
         AND assigned_on IS NOT NULL AND state <> 'withdrawn'
-        AND source IN ('weekly_huddle', 'monthly_dispatch', 'topic_meeting', 'site_meeting', 'briefing')";
+        AND (meeting_id IS NOT NULL OR source = 'briefing')";
     Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
         .bind(&lo)
         .bind(&hi)

@@ -2,6 +2,7 @@
 
 use crate::{DbError, Tx, run};
 use chrono::{DateTime, Utc};
+use keyproj_domain::session::Throttle;
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -441,4 +442,100 @@ pub async fn revoke_token(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<()
     .await
     .map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// Revokes every live token of a user (a password change or reset); returns how many.
+pub async fn revoke_user_tokens(
+    tx: &mut Tx,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, DbError> {
+    Ok(run!(tx, |c| sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL"
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?)
+}
+
+// --- login throttling -------------------------------------------------------------------
+
+#[derive(sqlx::FromRow)]
+struct ThrottleRow {
+    failures: i64,
+    window_start: DateTime<Utc>,
+    locked_until: Option<DateTime<Utc>>,
+}
+
+/// The failure count kept under a key (`addr:…`, `pair:…`, `name:…`).
+pub async fn throttle(tx: &mut Tx, key: &str) -> Result<Option<Throttle>, DbError> {
+    const SQL: &str =
+        "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1";
+    let row = run!(tx, |c| sqlx::query_as::<_, ThrottleRow>(SQL)
+        .bind(key)
+        .fetch_optional(c)
+        .await)?;
+    Ok(row.map(|r| Throttle {
+        failures: r.failures,
+        window_start: r.window_start,
+        locked_until: r.locked_until,
+    }))
+}
+
+pub async fn put_throttle(
+    tx: &mut Tx,
+    key: &str,
+    username: &str,
+    t: &Throttle,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    const SQL: &str = "INSERT INTO login_throttle (key, username, failures, window_start, locked_until, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (key) DO UPDATE SET failures = $3, window_start = $4, locked_until = $5, updated_at = $6";
+    run!(tx, |c| sqlx::query(SQL)
+        .bind(key)
+        .bind(username)
+        .bind(t.failures)
+        .bind(t.window_start)
+        .bind(t.locked_until)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn clear_throttle(tx: &mut Tx, key: &str) -> Result<(), DbError> {
+    run!(tx, |c| sqlx::query(
+        "DELETE FROM login_throttle WHERE key = $1"
+    )
+    .bind(key)
+    .execute(c)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// Forgets every count kept for a name (the 安全管理员 lifts the limits of an account).
+pub async fn clear_throttles_of(tx: &mut Tx, username: &str) -> Result<u64, DbError> {
+    Ok(run!(tx, |c| sqlx::query(
+        "DELETE FROM login_throttle WHERE username = $1"
+    )
+    .bind(username)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?)
+}
+
+/// Drops counts nobody has touched since `before`.
+pub async fn purge_throttles(tx: &mut Tx, before: DateTime<Utc>) -> Result<u64, DbError> {
+    Ok(run!(tx, |c| sqlx::query(
+        "DELETE FROM login_throttle WHERE updated_at < $1"
+    )
+    .bind(before)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?)
 }

@@ -11,9 +11,16 @@ pub(super) struct LoginPage {
     error: Option<String>,
 }
 
+/// Where to go after login: only a path on this site. Browsers drop tabs and newlines from a
+/// URL and read `\\` as `/`, so `/\t/evil.example` would become `//evil.example`; a value is
+/// therefore accepted only if every character is visible ASCII without a backslash, it starts
+/// with one `/`, and it is not protocol-relative. Anything else goes to the dashboard.
 pub(super) fn safe_next(next: &str) -> String {
-    // Only local paths: never redirect to another site after login.
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let visible = next
+        .bytes()
+        .all(|b| (0x21..=0x7e).contains(&b) && b != b'\\');
+    let local = next.starts_with('/') && !next.starts_with("//");
+    if visible && local && next.len() <= 2048 {
         next.to_string()
     } else {
         "/".into()
@@ -362,4 +369,32 @@ pub(super) async fn dashboard(
         done_rate,
     }
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_site_paths_survive() {
+        assert_eq!(
+            safe_next("/problems?state=open&page=2"),
+            "/problems?state=open&page=2"
+        );
+        for hostile in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/x",
+            "/\r\n/x",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "https://evil.example",
+            "/ /evil.example",
+            "/\u{3000}/evil.example",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(safe_next(hostile), "/", "{hostile:?}");
+        }
+    }
 }

@@ -145,6 +145,21 @@ pub(super) async fn plan_year_op(
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
     let year = year_of(&form, &s);
+    if op == "freeze"
+        && let Some(ask) = ConfirmPage::unless_confirmed(
+            &signed,
+            &form,
+            "/plans/op/freeze",
+            &format!("确认下达{year}年度计划"),
+            vec![format!(
+                "下达后{year}年度计划冻结：此后每一处修改都须填写原因，并作为修订记录留存。"
+            )],
+            "确认下达",
+            &format!("/plans?year={year}"),
+        )
+    {
+        return Ok(ask);
+    }
     let r = match op.as_str() {
         "copy" => dispatch::copy_forward(&s.app, &signed.ctx, year - 1, year)
             .await
@@ -573,13 +588,67 @@ pub(super) async fn report_form(
     .into_response())
 }
 
+/// The report form: figures, text and photos in one form, so that uploading a photo never
+/// loses what was typed. A chosen photo is uploaded first, whichever button was pressed; "上传照片"
+/// only uploads and shows the form again with everything typed still in it.
 pub(super) async fn report_submit(
     State(s): State<AppState>,
     Path((project_id, month)): Path<(i64, String)>,
-    Posted { signed, form }: Posted,
+    PostedWithFiles {
+        signed,
+        form,
+        files,
+    }: PostedWithFiles,
 ) -> Result<Response, PageError> {
     let month = parse_month(&month)?;
     let draft = report_draft(&form);
+    let again = |errors: ValidationErrors, flash: Option<String>| {
+        let draft = draft.clone();
+        let (s, signed) = (&s, &signed);
+        async move {
+            let status = if errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            Ok::<Response, PageError>(
+                (
+                    status,
+                    report_page(s, signed, project_id, month, Some(draft), errors, flash).await?,
+                )
+                    .into_response(),
+            )
+        }
+    };
+    let mut uploaded = 0;
+    if files.len() > 3 {
+        return again(
+            ValidationErrors::single("photo", "too_many", "一次最多上传3张照片"),
+            None,
+        )
+        .await;
+    }
+    for (_, _, bytes) in files.iter().filter(|f| f.0 == "photo") {
+        match keyproj_service::photos::upload(&s.app, &signed.ctx, project_id, month, bytes).await {
+            Ok(_) => uploaded += 1,
+            Err(ServiceError::Validation(v)) => return again(v, None).await,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if form.get("op") == "photo" {
+        if uploaded == 0 {
+            return again(
+                ValidationErrors::single("photo", "required", "请先选择照片"),
+                None,
+            )
+            .await;
+        }
+        return again(
+            ValidationErrors::new(),
+            Some("照片已上传。上方填写的内容尚未报送，请核对后点击“报送”".into()),
+        )
+        .await;
+    }
     let version = form.get("version").trim().parse().ok();
     let back = |done: &str| {
         Redirect::to(&format!("/reports/{project_id}/{month}?done={done}")).into_response()
@@ -620,11 +689,7 @@ pub(super) async fn report_submit(
     };
     match r {
         Ok(done) => Ok(back(done)),
-        Err(ServiceError::Validation(v)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            report_page(&s, &signed, project_id, month, Some(draft), v, None).await?,
-        )
-            .into_response()),
+        Err(ServiceError::Validation(v)) => again(v, None).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -782,6 +847,25 @@ pub(super) async fn colour_publish(
 ) -> Result<Response, PageError> {
     let month = month_of(&form, &s);
     let corrects = form.id("corrects");
+    let mut lines = vec![format!(
+        "截至{}的进度分色表将作为新的一期发布。",
+        month.chinese()
+    )];
+    if corrects.is_some() {
+        lines.push("本期为更正期次：原期次保留不变，新一期注明所更正的期次。".into());
+    }
+    lines.push("发布后本期冻结，不能修改；公众挂图展示将显示本期。".into());
+    if let Some(ask) = ConfirmPage::unless_confirmed(
+        &signed,
+        &form,
+        "/colour/publish",
+        "确认发布进度分色表",
+        lines,
+        "确认发布",
+        &format!("/colour?month={month}"),
+    ) {
+        return Ok(ask);
+    }
     match colour::publish(&s.app, &signed.ctx, month, corrects, &form.get("note")).await {
         Ok((id, _)) => Ok(Redirect::to(&format!("/colour/issues/{id}")).into_response()),
         Err(ServiceError::Validation(v)) => Ok((
@@ -992,64 +1076,6 @@ pub(super) async fn annual_stats(
         s: st,
     }
     .into_response())
-}
-
-pub(super) async fn report_photo_upload(
-    State(s): State<AppState>,
-    signed: Signed,
-    Path((project_id, month)): Path<(i64, String)>,
-    mut multipart: axum::extract::Multipart,
-) -> Result<Response, PageError> {
-    let month = parse_month(&month)?;
-    let mut csrf = String::new();
-    let mut file: Option<Vec<u8>> = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        let name = field.name().unwrap_or("").to_string();
-        let Ok(data) = field.bytes().await else {
-            return Ok(page_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "照片不能超过10 MB",
-            ));
-        };
-        match name.as_str() {
-            "csrf" => csrf = String::from_utf8_lossy(&data).to_string(),
-            "photo" => file = Some(data.to_vec()),
-            _ => {}
-        }
-    }
-    if !auth::same_secret(&csrf, signed.csrf()) {
-        return Ok(page_error(
-            StatusCode::FORBIDDEN,
-            "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试",
-        ));
-    }
-    let Some(bytes) = file.filter(|f| !f.is_empty()) else {
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            report_page(
-                &s,
-                &signed,
-                project_id,
-                month,
-                None,
-                ValidationErrors::single("photo", "required", "请选择照片"),
-                None,
-            )
-            .await?,
-        )
-            .into_response());
-    };
-    match keyproj_service::photos::upload(&s.app, &signed.ctx, project_id, month, &bytes).await {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/reports/{project_id}/{month}?done=photo")).into_response())
-        }
-        Err(ServiceError::Validation(v)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            report_page(&s, &signed, project_id, month, None, v, None).await?,
-        )
-            .into_response()),
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// A photo (or its thumbnail) for a person who may see the project.

@@ -20,14 +20,17 @@ use problem_pages::*;
 use project_pages::*;
 
 use crate::AppState;
-use crate::auth::{self, FormData, Posted, Signed, query_pairs, session_cookie_name, set_cookie};
+use crate::auth::{
+    self, FormData, Posted, PostedWithFiles, Signed, query_pairs, session_cookie_name, set_cookie,
+};
 use crate::error::{PageError, page_error};
+use crate::params::Path;
 use crate::params::{audit_filter_of, list_query_of};
 use crate::views::{self, Chrome};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -73,11 +76,10 @@ pub fn routes() -> Router<AppState> {
         .route("/reports", get(report_month))
         .route(
             "/reports/{project_id}/{month}",
-            get(report_form).post(report_submit),
-        )
-        .route(
-            "/reports/{project_id}/{month}/photos",
-            post(report_photo_upload).layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
+            // the report form carries up to three photos with the figures
+            get(report_form)
+                .post(report_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(31 * 1024 * 1024)),
         )
         .route("/photos/{id}", get(photo))
         .route("/colour", get(colour_preview))
@@ -178,4 +180,55 @@ pub(super) struct SelectField {
     pub(super) multiple: bool,
     pub(super) disabled: bool,
     pub(super) error: Option<String>,
+}
+
+/// The page that asks before an official act (issuing a document, publishing a table, freezing
+/// a plan). It works without script: the submitted form comes back as hidden fields with
+/// `confirmed=1`, and only that second post acts. Nothing is lost if the person goes back.
+#[derive(Template, WebTemplate)]
+#[template(path = "confirm.html")]
+pub(super) struct ConfirmPage {
+    chrome: Chrome,
+    title: String,
+    lines: Vec<String>,
+    warning: &'static str,
+    action: String,
+    fields: Vec<(String, String)>,
+    button: &'static str,
+    back: String,
+}
+
+impl ConfirmPage {
+    /// Asks for `action` unless the form already says `confirmed=1`.
+    pub(super) fn unless_confirmed(
+        signed: &Signed,
+        form: &FormData,
+        action: &str,
+        title: &str,
+        lines: Vec<String>,
+        button: &'static str,
+        back: &str,
+    ) -> Option<Response> {
+        if form.get("confirmed") == "1" {
+            return None;
+        }
+        Some(
+            ConfirmPage {
+                chrome: Chrome::new(signed, ""),
+                title: title.to_string(),
+                lines,
+                warning: "确认后即生效，不能撤回。",
+                action: action.to_string(),
+                fields: form
+                    .0
+                    .iter()
+                    .filter(|(k, _)| k != "confirmed")
+                    .cloned()
+                    .collect(),
+                button,
+                back: back.to_string(),
+            }
+            .into_response(),
+        )
+    }
 }

@@ -383,11 +383,60 @@ fn assign_input(form: &FormData) -> Option<AssignInput> {
     })
 }
 
+/// What an assignment will do, for the confirmation page.
+async fn assign_lines(s: &AppState, signed: &Signed, form: &FormData) -> Vec<String> {
+    let mut lines = vec![];
+    if !form.get("title").trim().is_empty() {
+        lines.push(format!("事项：{}", form.get("title").trim()));
+    }
+    if let Some(id) = form.id("handler") {
+        let name = org::unit(&s.app, &signed.ctx, id)
+            .await
+            .map(|u| u.name)
+            .unwrap_or_else(|_| "（所选单位）".into());
+        lines.push(format!("承办单位：{name}"));
+    }
+    let assisting = form.all("assisting");
+    if !assisting.is_empty() {
+        let mut names = vec![];
+        for id in assisting.iter().filter_map(|a| a.parse::<i64>().ok()) {
+            if let Ok(u) = org::unit(&s.app, &signed.ctx, id).await {
+                names.push(u.name);
+            }
+        }
+        lines.push(format!("协办单位：{}", names.join("、")));
+    }
+    let deadline = form.get("deadline");
+    lines.push(format!(
+        "办理时限：{}",
+        if deadline.trim().is_empty() {
+            "按督办规则的默认时限".to_string()
+        } else {
+            deadline
+        }
+    ));
+    lines.push("确认后将签发编号的交办单并通知承办单位。".into());
+    lines
+}
+
 pub(super) async fn problem_create(
     State(s): State<AppState>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
     let assign = assign_input(&form);
+    if assign.is_some()
+        && let Some(ask) = ConfirmPage::unless_confirmed(
+            &signed,
+            &form,
+            "/problems",
+            "确认登记并交办",
+            assign_lines(&s, &signed, &form).await,
+            "确认交办并签发交办单",
+            "/problems/new",
+        )
+    {
+        return Ok(ask);
+    }
     match svc::register(
         &s.app,
         &signed.ctx,
@@ -585,6 +634,19 @@ pub(super) async fn problem_step(
     Path(id): Path<i64>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
+    if form.get("step") == "assign"
+        && let Some(ask) = ConfirmPage::unless_confirmed(
+            &signed,
+            &form,
+            &format!("/problems/{id}/step"),
+            "确认交办",
+            assign_lines(&s, &signed, &form).await,
+            "确认交办并签发交办单",
+            &format!("/problems/{id}"),
+        )
+    {
+        return Ok(ask);
+    }
     let input = StepInput {
         step: form.get("step"),
         version: form.id("version").unwrap_or(0),
@@ -871,14 +933,33 @@ pub(super) async fn problem_settings_save(
         "holidays" => svc::save_holidays(&s.app, &signed.ctx, year, &form.get("days"))
             .await
             .map(|n| format!("{year}年节假日已保存（{n}天）")),
-        "run" => keyproj_service::supervision::run_now(&s.app, &signed.ctx)
-            .await
-            .map(|r| {
-                format!(
-                    "督办评估完成：检查{}项，蓝色提醒{}，黄色督办函{}，红色督办函{}",
-                    r.examined, r.blue, r.yellow, r.red
-                )
-            }),
+        "run" => {
+            if let Some(ask) = ConfirmPage::unless_confirmed(
+                &signed,
+                &form,
+                "/problems/settings",
+                "确认立即督办",
+                vec![
+                    "将立即评估所有在办事项：临近时限的发蓝色提醒函，逾期的发黄色或红色督办函，并通知承办单位。".into(),
+                ],
+                "确认立即督办",
+                "/problems/settings",
+            ) {
+                return Ok(ask);
+            }
+            keyproj_service::supervision::run_now(&s.app, &signed.ctx)
+                .await
+                .map(|r| {
+                    let mut m = format!(
+                        "督办评估完成：检查{}项，蓝色提醒{}，黄色督办函{}，红色督办函{}",
+                        r.examined, r.blue, r.yellow, r.red
+                    );
+                    if r.failed > 0 {
+                        m.push_str(&format!("；{}项未能处理，已记入系统日志", r.failed));
+                    }
+                    m
+                })
+        }
         _ => Err(ServiceError::NotFound),
     };
     match result {
@@ -1088,6 +1169,17 @@ pub(super) async fn meeting_item(
     Path(id): Path<i64>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
+    if let Some(ask) = ConfirmPage::unless_confirmed(
+        &signed,
+        &form,
+        &format!("/meetings/{id}/items"),
+        "确认交办会议议定事项",
+        assign_lines(&s, &signed, &form).await,
+        "确认交办并签发交办单",
+        &format!("/meetings/{id}"),
+    ) {
+        return Ok(ask);
+    }
     let assign = assign_input(&form).unwrap_or_default();
     match svc::add_decision(&s.app, &signed.ctx, id, &item_input(&form), &assign).await {
         Ok(_) => Ok(Redirect::to(&format!("/meetings/{id}")).into_response()),
@@ -1103,8 +1195,19 @@ pub(super) async fn meeting_item(
 pub(super) async fn meeting_minutes(
     State(s): State<AppState>,
     Path(id): Path<i64>,
-    Posted { signed, .. }: Posted,
+    Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
+    if let Some(ask) = ConfirmPage::unless_confirmed(
+        &signed,
+        &form,
+        &format!("/meetings/{id}/minutes"),
+        "确认印发会议纪要",
+        vec!["将印发编号的会议纪要，列出本次会议交办的全部事项。印发后不能再修改。".into()],
+        "确认印发",
+        &format!("/meetings/{id}"),
+    ) {
+        return Ok(ask);
+    }
     let doc = svc::issue_minutes(&s.app, &signed.ctx, id).await?;
     Ok(Redirect::to(&format!("/documents/{doc}")).into_response())
 }
@@ -1135,6 +1238,19 @@ pub(super) async fn patrol_finding(
     Path(id): Path<i64>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
+    if assign_input(&form).is_some()
+        && let Some(ask) = ConfirmPage::unless_confirmed(
+            &signed,
+            &form,
+            &format!("/patrols/{id}/finding"),
+            "确认登记并交办巡查发现",
+            assign_lines(&s, &signed, &form).await,
+            "确认交办并签发交办单",
+            &format!("/patrols/{id}/finding"),
+        )
+    {
+        return Ok(ask);
+    }
     match svc::add_finding(
         &s.app,
         &signed.ctx,

@@ -30,6 +30,19 @@ pub async fn harness(t: TestDb) -> Harness {
 
 /// The harness with a changed configuration.
 pub async fn harness_with(t: TestDb, tweak: impl FnOnce(&mut Config)) -> Harness {
+    harness_full(t, tweak, false).await
+}
+
+/// The harness behind a trusted proxy: tests choose the client address with `X-Forwarded-For`.
+pub async fn harness_behind_proxy(t: TestDb) -> Harness {
+    harness_full(t, |_| {}, true).await
+}
+
+pub async fn harness_full(
+    t: TestDb,
+    tweak: impl FnOnce(&mut Config),
+    trust_proxy: bool,
+) -> Harness {
     let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
     let files = std::env::temp_dir().join(format!(
         "keyproj_files_{}_{}",
@@ -140,7 +153,7 @@ pub async fn harness_with(t: TestDb, tweak: impl FnOnce(&mut Config)) -> Harness
     let state = keyproj_web::AppState {
         app: app.clone(),
         secure_cookies: false,
-        trust_proxy: false,
+        trust_proxy,
     };
     tokio::spawn(async move { keyproj_web::serve(state, listener).await.unwrap() });
     Harness {
@@ -178,6 +191,36 @@ pub fn hidden(html: &str, name: &str) -> String {
 }
 
 impl Harness {
+    /// A login from a given client address (needs [`harness_behind_proxy`]).
+    pub async fn login_from(
+        &self,
+        c: &reqwest::Client,
+        ip: &str,
+        user: &str,
+        pw: &str,
+    ) -> reqwest::Response {
+        let page = c
+            .get(format!("{}/login", self.base))
+            .header("x-forwarded-for", ip)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden(&page, "csrf");
+        c.post(format!("{}/login", self.base))
+            .header("x-forwarded-for", ip)
+            .form(&[
+                ("username", user),
+                ("password", pw),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
     pub async fn login(&self, c: &reqwest::Client, user: &str, pw: &str) -> reqwest::Response {
         let page = c
             .get(format!("{}/login", self.base))
@@ -246,4 +289,33 @@ impl Harness {
             .await
             .unwrap()
     }
+}
+
+/// A PNG of `w`×`h` RGBA pixels, all zero, built as a stream (small on the wire, huge once
+/// decoded) without ever holding the pixels in memory.
+pub fn png_of_zeros(w: u32, h: u32) -> Vec<u8> {
+    use std::io::Write;
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&crc.finalize().to_be_bytes());
+    }
+    let mut out = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    let mut ihdr = vec![];
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]); // 8 bits, RGBA
+    chunk(&mut out, b"IHDR", &ihdr);
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let row = vec![0u8; 1 + 4 * w as usize]; // filter byte + pixels
+    for _ in 0..h {
+        z.write_all(&row).unwrap();
+    }
+    chunk(&mut out, b"IDAT", &z.finish().unwrap());
+    chunk(&mut out, b"IEND", &[]);
+    out
 }

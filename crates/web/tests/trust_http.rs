@@ -1,0 +1,922 @@
+//! Trust before a pilot, over HTTP on both engines: hostile files get a Chinese answer and the
+//! server lives; redirects stay on this site; every id in every input is scope-checked; a known
+//! account cannot be locked at will; password changes revoke tokens; jobs of a dead instance are
+//! failed; a long import makes other writes wait instead of failing; bad input is refused with
+//! Chinese messages; official acts ask first; a photo upload keeps what was typed.
+
+mod common;
+
+use common::*;
+use keyproj_db::testing::TestDb;
+use reqwest::StatusCode;
+use std::io::{Read, Write};
+
+/// The canonical workbook with one 月度调度 row and one part of the package rewritten.
+fn workbook_with(part: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(keyproj_office::workbook::SHEET_REPORTS)
+        .unwrap();
+    for (c, h) in keyproj_office::workbook::REPORT_HEADERS.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in ["TJ-1", "2022-01", "1", "主体施工"].iter().enumerate() {
+        ws.write_string(1, c as u16, *v).unwrap();
+    }
+    let original = wb.save_to_buffer().unwrap();
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(original)).unwrap();
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut zout = zip::ZipWriter::new(&mut buf);
+        for i in 0..zin.len() {
+            let mut f = zin.by_index(i).unwrap();
+            let name = f.name().unwrap().to_string();
+            let mut text = String::new();
+            f.read_to_string(&mut text).unwrap();
+            if name == part {
+                text = edit(text);
+            }
+            zout.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zout.write_all(text.as_bytes()).unwrap();
+        }
+        zout.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+fn package(parts: &[(&str, &str)]) -> Vec<u8> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        for (name, text) in parts {
+            z.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            z.write_all(text.as_bytes()).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+/// Waits (bounded) until an import job has finished; returns its view.
+async fn finished_job(h: &Harness, token: &str, status_url: &str) -> serde_json::Value {
+    for _ in 0..600 {
+        let v: serde_json::Value = client()
+            .get(format!("{}{status_url}", h.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if !v["outcome"].is_null() {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the job did not finish");
+}
+
+async fn import_file(h: &Harness, token: &str, bytes: Vec<u8>) -> serde_json::Value {
+    let r = client()
+        .post(format!("{}/api/v1/import", h.base))
+        .bearer_auth(token)
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("月报.xlsx"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let v: serde_json::Value = r.json().await.unwrap();
+    finished_job(h, token, v["status_url"].as_str().unwrap()).await
+}
+
+#[tokio::test]
+async fn hostile_files_get_a_chinese_answer_and_the_server_lives() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let staff = h.token("staff").await;
+        // 7 KB that declared 100 billion shared strings and aborted the process
+        let strings = workbook_with("xl/sharedStrings.xml", |t| {
+            t.replacen("uniqueCount=\"", "uniqueCount=\"100000000000\" x=\"", 1)
+        });
+        assert!(strings.len() < 10_000);
+        let job = import_file(&h, &staff, strings).await;
+        assert_eq!(job["outcome"], "refused", "{job}");
+        assert!(
+            job["message"]
+                .as_str()
+                .unwrap()
+                .contains("共享字符串数超过上限")
+        );
+        // one cell at XFD1048576
+        let far = workbook_with("xl/worksheets/sheet1.xml", |t| {
+            t.replacen(
+                "</sheetData>",
+                "<row r=\"1048576\"><c r=\"XFD1048576\"><v>1</v></c></row></sheetData>",
+                1,
+            )
+        });
+        let job = import_file(&h, &staff, far).await;
+        assert_eq!(job["outcome"], "refused", "{job}");
+        assert!(job["message"].as_str().unwrap().contains("行上限"));
+
+        // a 12000×12000 PNG of zeros (560 KB, 576 MB decoded), open to the 业主 role
+        let [p1, _] = h.projects;
+        let owner = h.token("owner").await;
+        let bomb = png_of_zeros(12_000, 12_000);
+        let r = client()
+            .post(format!("{}/api/v1/reports/{p1}/2026-10/photos", h.base))
+            .bearer_auth(&owner)
+            .multipart(reqwest::multipart::Form::new().part(
+                "photo",
+                reqwest::multipart::Part::bytes(bomb).file_name("现场.png"),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(
+            body["message"].as_str().unwrap().contains("像素过多"),
+            "{body}"
+        );
+
+        // attachments: a ZIP of HTML and a macro workbook are not Word or Excel files
+        let r = client()
+            .post(format!("{}/api/v1/problems", h.base))
+            .bearer_auth(&staff)
+            .json(
+                &serde_json::json!({"kind": "problem", "source": "专题调度会", "category": "征拆",
+                "level": "2", "title": "附件检查", "assign": {"handler_unit_id": h.units[1]}}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let id = r.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let zjju = h.signed_in("zjju").await;
+        let csrf = h.csrf_of(&zjju, &format!("/problems/{id}")).await;
+        for (bytes, expect) in [
+            (
+                package(&[("xl/index.html", "<script>alert(1)</script>")]),
+                "不是有效",
+            ),
+            (
+                package(&[
+                    (
+                        "[Content_Types].xml",
+                        r#"<Types><Override PartName="/xl/workbook.xml" ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/></Types>"#,
+                    ),
+                    ("xl/workbook.xml", "<workbook/>"),
+                    ("xl/vbaProject.bin", "x"),
+                ]),
+                "宏",
+            ),
+        ] {
+            let r = zjju
+                .post(format!("{}/problems/{id}/attachments", h.base))
+                .multipart(
+                    reqwest::multipart::Form::new()
+                        .text("csrf", csrf.clone())
+                        .part(
+                            "file",
+                            reqwest::multipart::Part::bytes(bytes).file_name("进度表.xlsx"),
+                        ),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(r.text().await.unwrap().contains(expect), "{expect}");
+        }
+        assert_eq!(
+            status(&client(), &format!("{}/healthz", h.base)).await,
+            StatusCode::OK,
+            "the server lives"
+        );
+    }
+}
+
+#[tokio::test]
+async fn redirects_after_login_stay_on_this_site() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        for (next, to) in [
+            ("/\t/evil.example", "/"),
+            ("/\n/x", "/"),
+            ("//evil.example", "/"),
+            ("/\\evil.example", "/"),
+            ("/problems?state=assigned", "/problems?state=assigned"),
+        ] {
+            let c = client();
+            let page = c
+                .get(format!("{}/login", h.base))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let csrf = hidden(&page, "csrf");
+            let r = c
+                .post(format!("{}/login", h.base))
+                .form(&[
+                    ("username", "staff"),
+                    ("password", PW),
+                    ("csrf", &csrf),
+                    ("next", next),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{next:?}");
+            assert_eq!(r.headers()["location"], to, "{next:?}");
+        }
+        // through the query string as a browser sends it
+        let r = client()
+            .get(format!("{}/login?next=/%09/evil.example", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("name=\"next\" value=\"/\"")
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_id_in_an_input_is_scope_checked() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        // 南县, a neighbouring county, with its own unit, leader and patrol
+        let (nx_unit, nx_leader, nx_patrol) = {
+            let mut tx = h.app.db.begin_write().await.unwrap();
+            keyproj_db::repo::org::upsert_region(&mut tx, "430921", "南县", Some("4309"))
+                .await
+                .unwrap();
+            let unit = keyproj_db::repo::org::insert_unit(
+                &mut tx,
+                &keyproj_db::repo::org::NewUnit {
+                    region_code: "430921",
+                    name: "南县住建局",
+                    kind: "department",
+                    contact: "",
+                    phone: "",
+                    sort_order: 0,
+                },
+                h.app.now(),
+            )
+            .await
+            .unwrap();
+            let leader = keyproj_db::repo::org::insert_leader(
+                &mut tx,
+                "430921",
+                "南县副县长",
+                "副县长",
+                "",
+                0,
+                h.app.now(),
+            )
+            .await
+            .unwrap();
+            let patrol = keyproj_db::repo::problems::insert_patrol(
+                &mut tx,
+                "430921",
+                "2026-01-05",
+                "南县巡查员",
+                "",
+                "南县的发现",
+                "x",
+                h.app.now(),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            (unit, leader, patrol)
+        };
+        let staff = h.token("staff").await;
+        let before = h.audit_count().await;
+        for (assign, field) in [
+            (
+                serde_json::json!({"handler_unit_id": h.units[1], "assisting_unit_ids": [nx_unit]}),
+                "assisting_unit_ids",
+            ),
+            (
+                serde_json::json!({"handler_unit_id": nx_unit}),
+                "handler_unit_id",
+            ),
+            (
+                serde_json::json!({"handler_unit_id": h.units[1], "leader_id": nx_leader}),
+                "leader_id",
+            ),
+        ] {
+            let r = client()
+                .post(format!("{}/api/v1/problems", h.base))
+                .bearer_auth(&staff)
+                .json(&serde_json::json!({"kind": "problem", "source": "专题调度会", "category": "征拆",
+                    "level": "2", "title": "跨县", "assign": assign}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+            let body: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(body["fields"][0]["field"], field, "{body}");
+        }
+        assert_eq!(h.audit_count().await, before, "nothing written");
+        let mut tx = h.app.db.begin_read().await.unwrap();
+        assert_eq!(
+            keyproj_db::repo::problems::unread_count(&mut tx, nx_unit, 0)
+                .await
+                .unwrap(),
+            0,
+            "南县's users were told nothing"
+        );
+        drop(tx);
+        // another county's patrol is not found, for a finding or its attachments
+        let r = client()
+            .post(format!("{}/api/v1/patrols/{nx_patrol}/items", h.base))
+            .bearer_auth(&staff)
+            .json(&serde_json::json!({"kind": "problem", "category": "征拆", "level": "2", "title": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn a_known_account_cannot_be_locked_out_by_others_and_names_are_not_told_apart() {
+    for t in TestDb::all().await {
+        let h = harness_behind_proxy(t).await;
+        let c = client();
+        // an attacker at 10.0.0.1 guesses staff's password; at 10.0.0.2 a name that does not exist
+        let mut known = vec![];
+        let mut unknown = vec![];
+        for _ in 0..6 {
+            let r = h
+                .login_from(&c, "10.0.0.1", "staff", "Wrong-Guess-2022")
+                .await;
+            known.push((r.status(), error_of(&r.text().await.unwrap())));
+            let r = h
+                .login_from(&c, "10.0.0.2", "nobody", "Wrong-Guess-2022")
+                .await;
+            unknown.push((r.status(), error_of(&r.text().await.unwrap())));
+        }
+        assert_eq!(
+            known, unknown,
+            "the same answers for a real and an unknown name"
+        );
+        assert!(known[0].1.contains("用户名或密码错误"));
+        assert!(known[5].1.contains("登录失败次数过多"));
+        // the attacker's address is blocked even with the right password…
+        let r = h.login_from(&c, "10.0.0.1", "staff", PW).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        // …but the owner of the account, elsewhere, signs in
+        let r = h.login_from(&client(), "10.0.0.9", "staff", PW).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "not locked out by others"
+        );
+    }
+}
+
+fn error_of(page: &str) -> String {
+    page.split("id=\"login-error\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap_or("")
+        .to_string()
+}
+
+#[tokio::test]
+async fn password_changes_and_resets_revoke_tokens_and_guesses_count() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let me = |token: String| {
+            let base = h.base.clone();
+            async move {
+                client()
+                    .get(format!("{base}/api/v1/me"))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        // a change of one's own password
+        let token = h.token("zjju").await;
+        assert_eq!(me(token.clone()).await, StatusCode::OK);
+        let zjju = h.signed_in("zjju").await;
+        let csrf = h.csrf_of(&zjju, "/password").await;
+        let change = |old: &'static str, new: &'static str| {
+            let (zjju, base, csrf) = (zjju.clone(), h.base.clone(), csrf.clone());
+            async move {
+                zjju.post(format!("{base}/password"))
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("old_password", old),
+                        ("new_password", new),
+                        ("confirm_password", new),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        // a common password with digits appended is refused
+        let r = change(PW, "Password1234").await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("过于常见"));
+        let r = change(PW, "Bridge-Over-Zishui-9").await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            me(token).await,
+            StatusCode::UNAUTHORIZED,
+            "revoked by the change"
+        );
+        // an administrator's reset
+        let token = h.token("jtju").await;
+        let mut tx = h.app.db.begin_read().await.unwrap();
+        let jt = keyproj_db::repo::users::find_user(&mut tx, "jtju")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        drop(tx);
+        let admin = h.signed_in("admin").await;
+        let csrf = h.csrf_of(&admin, "/admin/users").await;
+        let r = admin
+            .post(format!("{}/admin/users/{jt}/reset", h.base))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success() || r.status() == StatusCode::SEE_OTHER);
+        assert_eq!(
+            me(token).await,
+            StatusCode::UNAUTHORIZED,
+            "revoked by the reset"
+        );
+        // and a token cannot be made for an account that must still change its password
+        let mut tx = h.app.db.begin_read().await.unwrap();
+        let u = keyproj_db::repo::users::find_user(&mut tx, "jtju")
+            .await
+            .unwrap()
+            .unwrap();
+        let ctx = keyproj_service::Ctx {
+            actor: keyproj_service::auth::actor_of(&mut tx, &u).await.unwrap(),
+            ip: "cli".into(),
+        };
+        drop(tx);
+        let e = keyproj_service::auth::create_token(&h.app, &ctx, "对接")
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("尚未修改初始密码"), "{e}");
+
+        // guessing the current password on /password counts as failed logins
+        let staff = h.signed_in("staff").await;
+        let csrf = h.csrf_of(&staff, "/password").await;
+        let mut last = StatusCode::OK;
+        for _ in 0..5 {
+            last = staff
+                .post(format!("{}/password", h.base))
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("old_password", "Guess-Guess-2022"),
+                    ("new_password", "Another-Zishui-77"),
+                    ("confirm_password", "Another-Zishui-77"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status();
+        }
+        assert_eq!(last, StatusCode::UNAUTHORIZED);
+        let r = staff.get(format!("{}/", h.base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "the session was ended");
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/login")
+        );
+    }
+}
+
+#[tokio::test]
+async fn jobs_left_by_a_stopped_instance_are_marked_failed() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let staff = h.token("staff").await;
+        let now = h.app.now();
+        let mut tx = h.app.db.begin_write().await.unwrap();
+        for (id, instance, beat) in [
+            // killed a minute ago by another instance: silent
+            ("dead-1", "gone", now - chrono::Duration::minutes(2)),
+            // a process of this machine that died a moment ago (SQLite: failed at start-up)
+            ("dead-2", "gone", now),
+        ] {
+            keyproj_db::repo::jobs::create(
+                &mut tx,
+                &keyproj_db::repo::jobs::NewJob {
+                    id,
+                    region: "430922",
+                    by: "staff",
+                    file_name: "大表.xlsx",
+                    instance_id: instance,
+                },
+                beat,
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        // viewing a silent job fails it at once
+        let v: serde_json::Value = client()
+            .get(format!("{}/api/v1/import/jobs/dead-1", h.base))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["outcome"], "failed", "{v}");
+        assert!(v["message"].as_str().unwrap().contains("导入中断"));
+        // start-up: on SQLite every job of another process is failed; on PostgreSQL (several
+        // instances) only by heartbeat age
+        keyproj_service::import::fail_abandoned(&h.app, true)
+            .await
+            .unwrap();
+        let mut tx = h.app.db.begin_read().await.unwrap();
+        let d2 = keyproj_db::repo::jobs::get(&mut tx, "dead-2")
+            .await
+            .unwrap()
+            .unwrap();
+        drop(tx);
+        if h.app.db.backend() == "sqlite" {
+            assert_eq!(d2.outcome.as_deref(), Some("failed"));
+        } else {
+            assert_eq!(
+                d2.outcome, None,
+                "a live heartbeat of another instance is left alone"
+            );
+            h.clock.advance(chrono::Duration::minutes(2));
+            keyproj_service::import::fail_abandoned(&h.app, false)
+                .await
+                .unwrap();
+            let mut tx = h.app.db.begin_read().await.unwrap();
+            let d2 = keyproj_db::repo::jobs::get(&mut tx, "dead-2")
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(d2.outcome.as_deref(), Some("failed"));
+        }
+    }
+}
+
+/// SQLite has one writer. While a long import holds it, a login and an API write wait their turn
+/// and succeed (they used to get HTTP 500 "database is locked" after the busy timeout), and the
+/// import's page shows its real progress from memory although its row cannot be written.
+#[tokio::test]
+async fn on_sqlite_a_long_write_makes_others_wait_not_fail() {
+    let h = harness(TestDb::sqlite().await).await;
+    let staff = h.token("staff").await;
+    // a write transaction held as a long import would hold it
+    let held = h.app.db.begin_write().await.unwrap();
+    let login = {
+        let h_base = h.base.clone();
+        tokio::spawn(async move {
+            let c = client();
+            let page = c
+                .get(format!("{h_base}/login"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let csrf = hidden(&page, "csrf");
+            c.post(format!("{h_base}/login"))
+                .form(&[
+                    ("username", "owner"),
+                    ("password", PW),
+                    ("csrf", &csrf),
+                    ("next", "/"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    };
+    let write = {
+        let (base, staff) = (h.base.clone(), staff.clone());
+        let unit = h.units[1];
+        tokio::spawn(async move {
+            client()
+                .put(format!("{base}/api/v1/units/{unit}"))
+                .bearer_auth(staff)
+                .json(&serde_json::json!({"version": 1, "name": "县住房和城乡建设局", "kind": "department",
+                    "contact": "李四", "phone": "", "sort_order": 0}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    };
+    // wait (bounded) until both are queued behind the held write
+    for _ in 0..500 {
+        if h.app.db.writers_waiting() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        h.app.db.writers_waiting(),
+        2,
+        "login and write wait their turn"
+    );
+    held.rollback().await.unwrap();
+    assert_eq!(login.await.unwrap(), StatusCode::SEE_OTHER);
+    assert_eq!(write.await.unwrap(), StatusCode::OK);
+
+    // an import that reaches its write phase while another write holds the lock: its page
+    // shows "写入数据 0/40" from this process's memory, while its row still says "排队中"
+    let ctx = {
+        let mut tx = h.app.db.begin_read().await.unwrap();
+        let u = keyproj_db::repo::users::find_user(&mut tx, "staff")
+            .await
+            .unwrap()
+            .unwrap();
+        keyproj_service::Ctx {
+            actor: keyproj_service::auth::actor_of(&mut tx, &u).await.unwrap(),
+            ip: "t".into(),
+        }
+    };
+    let mut tx = h.app.db.begin_write().await.unwrap();
+    keyproj_db::repo::jobs::create(
+        &mut tx,
+        &keyproj_db::repo::jobs::NewJob {
+            id: "long-import",
+            region: "430922",
+            by: "staff",
+            file_name: "项目.xlsx",
+            instance_id: &h.app.instance_id,
+        },
+        h.app.now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(keyproj_office::workbook::SHEET_PROJECTS)
+        .unwrap();
+    for (c, head) in keyproj_office::workbook::PROJECT_HEADERS.iter().enumerate() {
+        ws.write_string(0, c as u16, *head).unwrap();
+    }
+    for r in 1..=40u32 {
+        for (c, v) in [
+            format!("TJ-{r}"),
+            format!("导入项目{r}"),
+            String::new(),
+            "县重点".into(),
+            "前期".into(),
+            "交通".into(),
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string(r, c as u16, v).unwrap();
+        }
+        ws.write_string(r, 9, "5000").unwrap();
+    }
+    let bytes = wb.save_to_buffer().unwrap();
+    let held = h.app.db.begin_write().await.unwrap();
+    let run = {
+        let (app, ctx) = (h.app.clone(), ctx.clone());
+        tokio::spawn(async move {
+            keyproj_service::import::run_job(&app, &ctx, "long-import", bytes).await
+        })
+    };
+    let mut seen = None;
+    for _ in 0..500 {
+        let v = keyproj_service::import::job(&h.app, &ctx, "long-import")
+            .await
+            .unwrap();
+        if v.phase == "writing" {
+            seen = Some(v);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let seen = seen.expect("the import reached its write phase");
+    assert_eq!((seen.done, seen.total), (0, 40), "real figures, not 0/0");
+    let mut tx = h.app.db.begin_read().await.unwrap();
+    let row = keyproj_db::repo::jobs::get(&mut tx, "long-import")
+        .await
+        .unwrap()
+        .unwrap();
+    drop(tx);
+    assert_ne!(
+        row.phase, "writing",
+        "the row could not be written meanwhile"
+    );
+    held.rollback().await.unwrap();
+    run.await.unwrap();
+    let done = client()
+        .get(format!("{}/api/v1/import/jobs/long-import", h.base))
+        .bearer_auth(&staff)
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(done["outcome"], "ok", "{done}");
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_in_chinese_and_changes_nothing() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let staff_c = h.signed_in("staff").await;
+        let csrf = h.csrf_of(&staff_c, "/org").await;
+        let staff = h.token("staff").await;
+        let before = h.audit_count().await;
+        // invalid UTF-8 in a form
+        let body = format!("csrf={csrf}&name=%FF%FE%E6%A1&kind=department&sort_order=1");
+        let r = staff_c
+            .post(format!("{}/org/units", h.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert!(r.text().await.unwrap().contains("不是 UTF-8 编码"));
+        assert_eq!(h.audit_count().await, before, "nothing stored");
+        let [p1, _] = h.projects;
+        // a monthly split of 11 values is not padded
+        let months: Vec<String> = (0..11).map(|_| "100".to_string()).collect();
+        let r = client()
+            .put(format!("{}/api/v1/plans/{p1}/2026", h.base))
+            .bearer_auth(&staff)
+            .json(
+                &serde_json::json!({"category": "在建", "annual_plan_wan": "1100",
+                "targets": "", "monthly_wan": months, "milestones": [], "reason": ""}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(
+            body["message"].as_str().unwrap().contains("收到11个"),
+            "{body}"
+        );
+        // an unknown JSON field is named
+        let r = client()
+            .post(format!("{}/api/v1/projects", h.base))
+            .bearer_auth(&staff)
+            .json(&serde_json::json!({"name": "新项目", "colour": "red"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("未知字段“colour”"),
+            "{body}"
+        );
+        assert_eq!(body["fields"][0]["field"], "colour");
+        // a path id that is not a number: the Chinese 404, not axum's English
+        let r = client()
+            .get(format!("{}/api/v1/projects/abc", h.base))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "not_found");
+        let r = staff_c
+            .get(format!("{}/projects/abc", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("页面不存在") && !page.contains("Cannot parse"));
+        assert_eq!(h.audit_count().await, before);
+    }
+}
+
+#[tokio::test]
+async fn official_acts_ask_first_and_a_photo_upload_keeps_the_typed_report() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let staff = h.signed_in("staff").await;
+        let csrf = h.csrf_of(&staff, "/colour").await;
+        let before = h.audit_count().await;
+        // publishing without the confirmation only asks
+        let r = staff
+            .post(format!("{}/colour/publish", h.base))
+            .form(&[("csrf", csrf.as_str()), ("month", "2026-01"), ("note", "")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("确认发布进度分色表") && page.contains("name=\"confirmed\" value=\"1\"")
+        );
+        // freezing the plan year too
+        let r = staff
+            .post(format!("{}/plans/op/freeze", h.base))
+            .form(&[("csrf", csrf.as_str()), ("year", "2026")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.text().await.unwrap().contains("确认下达2026年度计划"));
+        assert_eq!(h.audit_count().await, before, "nothing official happened");
+
+        // an owner types the month's report, then uploads a photo: nothing typed is lost
+        let [p1, _] = h.projects;
+        let owner = h.signed_in("owner").await;
+        let csrf = h.csrf_of(&owner, &format!("/reports/{p1}/2026-10")).await;
+        let mut png = vec![];
+        png.extend_from_slice(&png_of_zeros(64, 48));
+        let r = owner
+            .post(format!("{}/reports/{p1}/2026-10", h.base))
+            .multipart(
+                reqwest::multipart::Form::new()
+                    .text("csrf", csrf.clone())
+                    .text("month_investment_wan", "356.78")
+                    .text("progress", "主桥墩浇筑完成80%")
+                    .text("problems", "征拆尚有2户")
+                    .text("op", "photo")
+                    .part(
+                        "photo",
+                        reqwest::multipart::Part::bytes(png).file_name("现场.png"),
+                    ),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("照片已上传"));
+        assert!(
+            page.contains("value=\"356.78\""),
+            "the amount is still in the form"
+        );
+        assert!(page.contains("主桥墩浇筑完成80%") && page.contains("征拆尚有2户"));
+        assert!(page.contains("/photos/"), "the photo is shown");
+        // the report itself was not submitted by the upload
+        assert!(page.contains("id=\"report-status\">未报"));
+        // a bad photo keeps the form too
+        let r = owner
+            .post(format!("{}/reports/{p1}/2026-10", h.base))
+            .multipart(
+                reqwest::multipart::Form::new()
+                    .text("csrf", csrf)
+                    .text("month_investment_wan", "356.78")
+                    .text("progress", "主桥墩浇筑完成80%")
+                    .text("op", "submit")
+                    .part(
+                        "photo",
+                        reqwest::multipart::Part::bytes(b"%PDF-1.4".to_vec()).file_name("a.jpg"),
+                    ),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("只能上传 JPEG") && page.contains("value=\"356.78\""));
+    }
+}
