@@ -162,7 +162,11 @@ enum ReportCmd {
 #[derive(Subcommand)]
 enum AuditCmd {
     /// Walk the hash chain and report the first broken link
-    Verify,
+    Verify {
+        /// A head noted elsewhere (the server log's "audit checkpoint" lines), `ID:HASH`
+        #[arg(long)]
+        anchor: Vec<String>,
+    },
 }
 
 /// The configuration file. Every key is optional.
@@ -174,6 +178,7 @@ struct FileConfig {
     region: Option<String>,
     max_connections: Option<u32>,
     audit_key_file: Option<PathBuf>,
+    audit_anchor_file: Option<PathBuf>,
     session_idle_minutes: Option<i64>,
     session_absolute_hours: Option<i64>,
     password_min_length: Option<usize>,
@@ -258,9 +263,12 @@ fn settings(cli: &Cli, bind_flag: Option<&String>) -> Result<Settings> {
     .map_err(|e| anyhow::anyhow!(e.message))?;
     let key_file = env_or("KEYPROJ_AUDIT_KEY_FILE", file.audit_key_file)
         .unwrap_or_else(|| PathBuf::from("keyproj-audit.key"));
+    let anchor_file = env_or("KEYPROJ_AUDIT_ANCHOR_FILE", file.audit_anchor_file)
+        .unwrap_or_else(|| key_file.with_extension("anchors"));
     let mut cfg = Config {
         default_region: region,
         audit_key: audit_key(&key_file)?,
+        audit_anchor_file: Some(anchor_file),
         ..Config::default()
     };
     if let Some(d) = env_or("KEYPROJ_FILES_DIR", file.files_dir) {
@@ -662,11 +670,19 @@ async fn main() -> Result<()> {
             }
         }
         Cmd::Audit {
-            cmd: AuditCmd::Verify,
+            cmd: AuditCmd::Verify { anchor },
         } => {
             let s = settings(&cli, None)?;
             let app = open(&s).await?;
-            let r = keyproj_service::audit_log::verify(&app)
+            let mut given = vec![];
+            for a in anchor {
+                let (id, hash) = a
+                    .split_once(':')
+                    .and_then(|(i, h)| Some((i.trim().parse::<i64>().ok()?, h.trim().to_string())))
+                    .ok_or_else(|| anyhow::anyhow!("锚点格式应为 编号:校验值（如 1024:ab12…）"))?;
+                given.push((id, hash));
+            }
+            let r = keyproj_service::audit_log::verify_with(&app, &given)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             if let Some(b) = &r.broken {

@@ -128,7 +128,13 @@ async fn generate_a_province() {
     let out = keyproj(
         dir.path(),
         &db,
-        &["user", "passwd", "prov", "--password", "Sheng-Ji-Mima-2026"],
+        &[
+            "user",
+            "passwd",
+            "prov",
+            "--password",
+            "Sheng-Ji-Qiao-Zishui-9",
+        ],
     );
     assert!(out.status.success());
     let out = keyproj(dir.path(), &db, &["user", "token", "prov"]);

@@ -464,6 +464,7 @@ pub const TABLES: &[TableSpec] = &[
             ("size_bytes", I64, false),
             ("uploaded_by", Text, false),
             ("at", Time, false),
+            ("content_hash", Text, false),
         ],
         order_by: "id",
         self_refs: &[],

@@ -63,13 +63,11 @@ impl ValidationErrors {
     }
 }
 
+/// The messages only, joined: what a person reads. Field names are for machines (the API's
+/// `fields`), never for a page.
 impl std::fmt::Display for ValidationErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = self
-            .0
-            .iter()
-            .map(|e| format!("{}：{}", e.field, e.message))
-            .collect();
+        let parts: Vec<&str> = self.0.iter().map(|e| e.message.as_str()).collect();
         f.write_str(&parts.join("；"))
     }
 }

@@ -38,10 +38,35 @@ impl Money {
     /// Parses an amount typed in 万元, e.g. "12345.67" or "1,234.5". At most two decimals
     /// (a resolution of 100 元), not negative, not more than 1e12 元.
     pub fn parse_wan(field: &str, label: &str, input: &str) -> Result<Money, FieldError> {
-        let s: String = input
+        let compact: String = input
             .trim()
             .chars()
-            .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        // Thousands separators only where they belong (1,234,567.89): "1,50" is a typo for
+        // 1.50 or 150, and guessing either would change a figure.
+        let int_end = compact.find('.').unwrap_or(compact.len());
+        let (grouped, rest) = compact.split_at(int_end);
+        let grouped = grouped.trim_end_matches("万元");
+        if grouped.contains([',', '，']) {
+            let groups: Vec<&str> = grouped
+                .trim_start_matches(['+', '-'])
+                .split([',', '，'])
+                .collect();
+            let well_formed = groups.len() > 1
+                && (1..=3).contains(&groups[0].len())
+                && groups[1..].iter().all(|g| g.len() == 3);
+            if !well_formed || rest.contains([',', '，']) {
+                return Err(FieldError::new(
+                    field,
+                    "not_a_number",
+                    format!("{label}的千位分隔符位置不对，请写成 1234.56 或 1,234.56"),
+                ));
+            }
+        }
+        let s: String = compact
+            .chars()
+            .filter(|c| *c != ',' && *c != '，')
             .collect();
         let s = s.strip_suffix("万元").unwrap_or(&s);
         if s.is_empty() {
@@ -205,6 +230,16 @@ mod tests {
         );
         assert_eq!(Money::parse_wan("a", "总投资", "0").unwrap().fen(), 0);
         assert_eq!(
+            Money::parse_wan("a", "总投资", "1,234,567.89")
+                .unwrap()
+                .fen(),
+            1_234_567_890_000
+        );
+        assert_eq!(
+            Money::parse_wan("a", "总投资", "1，234").unwrap(),
+            Money::from_wan_int(1234)
+        );
+        assert_eq!(
             Money::parse_wan("a", "总投资", ".5").unwrap().fen(),
             500_000
         );
@@ -221,6 +256,10 @@ mod tests {
             ("1.234", "too_many_decimals"),
             ("abc", "not_a_number"),
             ("1e5", "not_a_number"),
+            ("1,50", "not_a_number"),
+            ("1,,0", "not_a_number"),
+            ("12,34,56", "not_a_number"),
+            ("1,234.5,6", "not_a_number"),
             ("", "required"),
             ("100000001", "too_large"),
             ("99999999999999999999", "too_large"),

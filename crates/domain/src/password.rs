@@ -66,6 +66,88 @@ pub fn is_common(password: &str) -> bool {
         .any(|c| c.chars().count() >= 4 && common().contains(c.as_str()))
 }
 
+/// Keyboard rows and columns people walk along (`qwerty`, `1qaz2wsx`…).
+const WALKS: [&str; 6] = [
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "1234567890",
+    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+    "zaq1xsw2cde3vfr4bgt5nhy6mju7ki8lo9p0",
+];
+
+/// The digit under each shifted symbol of a keyboard (`!@#` → `123`).
+fn unshift(c: char) -> char {
+    match c {
+        '!' => '1',
+        '@' => '2',
+        '#' => '3',
+        '$' => '4',
+        '%' => '5',
+        '^' => '6',
+        '&' => '7',
+        '*' => '8',
+        '(' => '9',
+        ')' => '0',
+        c => c,
+    }
+}
+
+/// A piece that adds nothing to a guesser's work: short, common, repeated, a run of letters or
+/// digits, a keyboard walk, or a year.
+fn trivial_piece(t: &str) -> bool {
+    let chars: Vec<char> = t.chars().collect();
+    let n = chars.len();
+    if n <= 2 || common().contains(t) || common().contains(unleet(t).as_str()) {
+        return true;
+    }
+    if chars.iter().all(|c| *c == chars[0]) {
+        return true;
+    }
+    let up = chars
+        .windows(2)
+        .all(|w| w[1] as i32 - w[0] as i32 == 1 || (w[0] == '9' && w[1] == '0'));
+    let down = chars.windows(2).all(|w| w[0] as i32 - w[1] as i32 == 1);
+    if up || down {
+        return true;
+    }
+    if n == 4 && t.parse::<u32>().is_ok_and(|y| (1950..=2049).contains(&y)) {
+        return true;
+    }
+    let walked: String = chars.iter().map(|c| unshift(*c)).collect();
+    WALKS.iter().any(|w| {
+        let back: String = w.chars().rev().collect();
+        w.contains(&walked) || back.contains(&walked)
+    })
+}
+
+/// Whether every piece of the password (runs of letters, of digits, of symbols) is trivial, or
+/// the whole is a keyboard walk: `Aa123456789!`, `Abc123456789`, `1qaz@WSX3edc`, `Taojiang@2022`.
+pub fn is_trivial(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    let walked: String = lower.chars().map(unshift).collect();
+    if WALKS.iter().any(|w| w.contains(&walked)) {
+        return true;
+    }
+    let class = |c: char| {
+        if c.is_alphabetic() {
+            0
+        } else if c.is_ascii_digit() {
+            1
+        } else {
+            2
+        }
+    };
+    let mut pieces: Vec<String> = vec![];
+    for c in lower.chars() {
+        match pieces.last_mut() {
+            Some(p) if p.chars().last().map(class) == Some(class(c)) => p.push(c),
+            _ => pieces.push(c.to_string()),
+        }
+    }
+    pieces.iter().all(|p| trivial_piece(p))
+}
+
 /// Whether the password contains a name of the account (forwards or backwards), ignoring case.
 fn contains_name(password: &str, name: &str) -> bool {
     let p = password.to_lowercase();
@@ -130,6 +212,13 @@ impl PasswordPolicy {
                 "该密码过于常见（常用密码加数字或符号也容易被猜中），请换一个",
             ));
         }
+        if is_trivial(password) {
+            return Err(FieldError::new(
+                "new_password",
+                "common",
+                "该密码由常用词、连续或重复的字符、键盘顺序或年份拼成，容易被猜中，请换一个",
+            ));
+        }
         Ok(())
     }
 }
@@ -141,7 +230,7 @@ mod tests {
     #[test]
     fn policy() {
         let p = PasswordPolicy::default();
-        assert!(p.check("Taojiang-2022-ok", &["staff"]).is_ok());
+        assert!(p.check("Zishui-Bridge-7391", &["staff"]).is_ok());
         assert_eq!(p.check("Short1!", &["x"]).unwrap_err().code, "too_short");
         assert_eq!(
             p.check("alllowercaseletters", &["x"]).unwrap_err().code,
@@ -183,8 +272,24 @@ mod tests {
             assert_eq!(p.check(weak, &["x"]).unwrap_err().code, "common", "{weak}");
         }
         assert!(is_common("123456"));
-        assert!(!is_common("Taojiang-2022-ok"));
+        assert!(!is_common("Zishui-Bridge-7391"));
         assert!(p.check("Blue-Bridge-Over-9", &["x"]).is_ok());
+        // found in review: made of trivial pieces, each alone would pass the list
+        for weak in [
+            "1qaz@WSX3edc",
+            "Aa123456789!",
+            "Aa1234567890",
+            "Abc123456789",
+            "Abcdefghijk1",
+            "ABCDEFGH123!",
+            "Aaaaaaaaaaa1",
+            "12345678Abc!",
+            "Huawei@12345",
+            "Taojiang@2022",
+            "Qwer1234!@#$",
+        ] {
+            assert_eq!(p.check(weak, &["x"]).unwrap_err().code, "common", "{weak}");
+        }
     }
 
     #[test]
@@ -203,6 +308,6 @@ mod tests {
             "contains_username"
         );
         // short ASCII names are too common a substring to refuse on
-        assert!(p.check("Kx-Taojiang-2022", &["kx", "王"]).is_ok());
+        assert!(p.check("Kx-Zishui-Bridge-9", &["kx", "王"]).is_ok());
     }
 }

@@ -42,6 +42,9 @@ impl YearCategory {
             .find(|c| c.key() == s || c.label() == s || format!("{}项目", c.label()) == s)
     }
     pub fn parse(field: &str, s: &str) -> Result<YearCategory, FieldError> {
+        if s.trim().is_empty() {
+            return Err(FieldError::new(field, "required", "请选择年度类别"));
+        }
         Self::from_key(s).ok_or_else(|| {
             FieldError::new(
                 field,

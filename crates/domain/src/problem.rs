@@ -373,6 +373,24 @@ pub struct SupervisionRules {
     pub minutes_prefix: String,
 }
 
+impl SupervisionRules {
+    /// The default rules for a county known by its name: the reference county's limits, with
+    /// document prefixes from the first character of the name (南县 → 南重项交), so that two
+    /// counties' documents never read alike.
+    pub fn for_region_named(name: &str) -> SupervisionRules {
+        let first: String = name.chars().take(1).collect();
+        if first.is_empty() {
+            return SupervisionRules::default();
+        }
+        SupervisionRules {
+            assign_prefix: format!("{first}重项交"),
+            letter_prefix: format!("{first}重项督"),
+            minutes_prefix: format!("{first}重项纪"),
+            ..SupervisionRules::default()
+        }
+    }
+}
+
 impl Default for SupervisionRules {
     /// The reference county: 10 working days to handle, a reminder 3 days before, 5 working days
     /// to answer a 黄 letter.

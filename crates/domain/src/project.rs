@@ -23,6 +23,9 @@ macro_rules! labelled_enum {
                 Self::ALL.iter().copied().find(|v| v.key() == s || v.label() == s)
             }
             pub fn parse(field: &str, s: &str) -> Result<$name, FieldError> {
+                if s.trim().is_empty() {
+                    return Err(FieldError::new(field, "required", concat!("请选择", $what)));
+                }
                 Self::from_key(s).ok_or_else(|| {
                     let allowed: Vec<&str> = Self::ALL.iter().map(|v| v.label()).collect();
                     FieldError::new(field, "unknown_value", format!(concat!($what, "“{}”无效，可选：{}"), s.trim(), allowed.join("、")))

@@ -39,8 +39,20 @@ const SIZE_2: usize = 44;
 const SIZE_3: usize = 32;
 const SIZE_SMALL_4: usize = 24;
 
+/// Characters XML 1.0 cannot hold (control characters other than tab and line breaks) are left
+/// out, so no stored text can make an official document that Word refuses to open.
+fn xml_safe(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+        .filter(|c| !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+        .collect()
+}
+
 fn run(text: &str, font: &str, size: usize) -> Run {
-    Run::new().add_text(text).fonts(fonts(font)).size(size)
+    Run::new()
+        .add_text(xml_safe(text))
+        .fonts(fonts(font))
+        .size(size)
 }
 
 fn body(text: &str) -> Paragraph {

@@ -137,6 +137,8 @@ pub struct Limits {
     pub max_uncompressed: u64,
     pub max_rows: usize,
     pub max_cells: usize,
+    /// Distinct texts in the shared-string table (each is held in memory while reading).
+    pub max_strings: usize,
 }
 
 impl Default for Limits {
@@ -147,6 +149,7 @@ impl Default for Limits {
             max_uncompressed: 200 * 1024 * 1024,
             max_rows: 200_000,
             max_cells: 4_000_000,
+            max_strings: 1_000_000,
         }
     }
 }
@@ -367,7 +370,7 @@ fn check_container(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
         let f = zip
             .by_index(i)
             .map_err(|_| ReadError::File("工作簿已损坏".into()))?;
-        count_shared_strings(std::io::BufReader::new(f), limits.max_cells)?;
+        count_shared_strings(std::io::BufReader::new(f), limits.max_strings)?;
     }
     Ok(())
 }
@@ -577,7 +580,7 @@ mod tests {
             t.replacen("</sst>", &format!("{extra}</sst>"), 1)
         });
         let small = Limits {
-            max_cells: 20,
+            max_strings: 20,
             ..Limits::default()
         };
         assert!(

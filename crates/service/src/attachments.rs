@@ -79,6 +79,46 @@ async fn may_attach(app: &App, ctx: &Ctx, owner: Owner) -> Result<()> {
     }
 }
 
+/// Attaches several files at once (a form's file input): every file is checked first — size and
+/// kind — and only then are they stored, so a bad third file does not leave the first two
+/// stored with an error. A refusal names the file.
+pub async fn attach_all(
+    app: &App,
+    ctx: &Ctx,
+    owner: Owner,
+    files: Vec<(String, Vec<u8>)>,
+) -> Result<Vec<i64>> {
+    const MAX_FILES: usize = 3;
+    if files.len() > MAX_FILES {
+        return Err(field_error(
+            "file",
+            "too_many",
+            format!("一次最多上传{MAX_FILES}个附件"),
+        ));
+    }
+    may_attach(app, ctx, owner).await?;
+    for (name, data) in &files {
+        let named = |e: ServiceError| match e {
+            ServiceError::Validation(mut v) => {
+                for f in v.0.iter_mut() {
+                    f.message = format!("“{name}”：{}", f.message);
+                }
+                ServiceError::Validation(v)
+            }
+            e => e,
+        };
+        if data.len() > MAX_ATTACHMENT {
+            return Err(named(field_error("file", "too_large", "附件不能超过20 MB")));
+        }
+        kind_of(data).map_err(named)?;
+    }
+    let mut ids = vec![];
+    for (name, data) in files {
+        ids.push(attach(app, ctx, owner, &name, data).await?);
+    }
+    Ok(ids)
+}
+
 pub async fn attach(
     app: &App,
     ctx: &Ctx,

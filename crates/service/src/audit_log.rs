@@ -1,6 +1,6 @@
 //! The audit log as the 审计管理员 sees it, and the chain verification.
 
-use crate::{App, Ctx, Result, audit, require};
+use crate::{App, Ctx, Result, ServiceError, audit, require};
 use keyproj_db::repo::audit::{self as repo, Anchor, AuditFilter, AuditRow};
 use keyproj_domain::audit::{BrokenLink, GENESIS, anchor_signature, verify_chain};
 use keyproj_domain::authz::Action;
@@ -54,11 +54,90 @@ impl VerifyReport {
 /// newest row the application wrote) and the signed checkpoints. Reports the first broken link,
 /// rows missing at the end, and anchors that are missing or not signed with the audit key.
 pub async fn verify(app: &App) -> Result<VerifyReport> {
+    verify_with(app, &[]).await
+}
+
+/// The anchors kept outside the database: the anchor file's lines and those given by hand.
+fn outside_anchors(app: &App, given: &[(i64, String)]) -> Vec<(i64, String, &'static str)> {
+    let mut out: Vec<(i64, String, &'static str)> = given
+        .iter()
+        .map(|(i, h)| (*i, h.clone(), "命令行给出的锚点"))
+        .collect();
+    if let Some(path) = &app.cfg.audit_anchor_file
+        && let Ok(text) = std::fs::read_to_string(path)
+    {
+        for line in text.lines() {
+            let mut parts = line.split('\t');
+            if let (Some(id), Some(hash)) = (parts.next(), parts.next())
+                && let Ok(id) = id.parse::<i64>()
+            {
+                out.push((id, hash.to_string(), "锚点文件"));
+            }
+        }
+    }
+    out
+}
+
+/// Appends the chain's head to the anchor file when it moved (the background loop calls this
+/// every 15 seconds): the file outside the database witnesses what the chain held.
+pub async fn record_anchor(app: &App) -> Result<bool> {
+    use std::io::Write;
+    let Some(path) = &app.cfg.audit_anchor_file else {
+        return Ok(false);
+    };
+    let head = {
+        let mut tx = app.db.begin_read().await?;
+        repo::head(&mut tx).await?
+    };
+    let Some(h) = head else {
+        return Ok(false);
+    };
+    let last = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| t.lines().last().map(str::to_string))
+        .unwrap_or_default();
+    if last.split('\t').next() == Some(&h.audit_id.to_string()) {
+        return Ok(false);
+    }
+    let line = format!(
+        "{}\t{}\t{}\t{}\n",
+        h.audit_id,
+        h.hash,
+        h.row_count,
+        h.at.to_rfc3339()
+    );
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| ServiceError::Internal(format!("审计锚点文件 {}：{e}", path.display())))?;
+    f.write_all(line.as_bytes())
+        .and_then(|_| f.sync_data())
+        .map_err(|e| ServiceError::Internal(format!("审计锚点文件 {}：{e}", path.display())))?;
+    Ok(true)
+}
+
+/// [`verify`], also against anchors noted outside the database (`ID:HASH`).
+pub async fn verify_with(app: &App, given: &[(i64, String)]) -> Result<VerifyReport> {
     let key = &app.cfg.audit_key;
+    let outside = outside_anchors(app, given);
     let mut tx = app.db.begin_read().await?;
     let head = repo::head(&mut tx).await?;
     let checkpoints = repo::checkpoints(&mut tx).await?;
     let mut problems = vec![];
+    // a head older than a checkpoint was put back (an old signed head replayed)
+    if let (Some(h), Some(c)) = (&head, checkpoints.iter().map(|c| c.audit_id).max())
+        && h.audit_id < c
+    {
+        problems.push(format!(
+            "锚点停在第 {} 号记录，但已有第 {c} 号记录的检查点：锚点被回退",
+            h.audit_id
+        ));
+    }
+    let mut witnessed: std::collections::HashMap<i64, (String, &'static str)> = outside
+        .iter()
+        .map(|(i, h, src)| (*i, (h.clone(), *src)))
+        .collect();
     let signed = |kind: &str, a: &Anchor| {
         anchor_signature(key, kind, a.audit_id, &a.hash, a.row_count) == a.signature
     };
@@ -100,6 +179,14 @@ pub async fn verify(app: &App) -> Result<VerifyReport> {
             Ok((n, last)) => {
                 for r in &rows {
                     total += 1;
+                    if let Some((hash, src)) = witnessed.remove(&r.id)
+                        && hash != r.hash
+                    {
+                        problems.push(format!(
+                            "第 {} 号记录与{src}记载的校验值不符（记录被替换）",
+                            r.id
+                        ));
+                    }
                     if let Some(c) = expected.remove(&r.id)
                         && (c.hash != r.hash || c.row_count != total as i64)
                     {
@@ -145,6 +232,11 @@ pub async fn verify(app: &App) -> Result<VerifyReport> {
             problems.push(format!(
                 "检查点记载的第 {} 号记录不存在（日志被删除）",
                 c.audit_id
+            ));
+        }
+        if let Some((id, (_, src))) = witnessed.iter().max_by_key(|(id, _)| **id) {
+            problems.push(format!(
+                "{src}记载到第 {id} 号记录，数据库中的日志只到第 {last_id} 号（日志末尾被删除）"
             ));
         }
         if total == 0 && keyproj_db::repo::users::count_users(&mut tx).await? > 0 {

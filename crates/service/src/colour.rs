@@ -337,15 +337,47 @@ pub async fn publish(
             .await?
             .filter(|i| i.region_code == region.as_str())
             .ok_or_else(|| field_error("corrects", "unknown_issue", "要更正的期次不存在"))?;
-        if orig.year != month.year() as i64 {
+        if orig.as_of_month != month.to_string() {
             return Err(field_error(
                 "corrects",
-                "other_year",
-                "只能更正同一年度的期次",
+                "other_month",
+                format!(
+                    "第{}期是{}的分色表，只能用同一月份的新表更正",
+                    orig.number,
+                    ReportMonth::parse("m", "m", &orig.as_of_month)
+                        .map(|m| m.chinese())
+                        .unwrap_or_default()
+                ),
             ));
         }
+    } else if let Some(done) = repo::list_issues(&mut tx, &region)
+        .await?
+        .into_iter()
+        .find(|i| i.as_of_month == month.to_string())
+    {
+        // the same month twice would be two numbered issues saying the same thing
+        return Err(field_error(
+            "corrects",
+            "already_published",
+            format!(
+                "{}的分色表已发布为{}年第{}期；如需更正，请在“更正期次”中选择该期并说明更正内容",
+                month.chinese(),
+                done.year,
+                done.number
+            ),
+        ));
     }
     let mut table = compute(&mut tx, &region, month, app.local_today()).await?;
+    if table.rows.is_empty() {
+        return Err(field_error(
+            "month",
+            "empty",
+            format!(
+                "{}年没有纳入年度计划的项目，分色表为空，不能发布（请先编制年度计划）",
+                month.year()
+            ),
+        ));
+    }
     let now = app.now();
     let rules_id = match table.rules_id {
         Some(id) => id,
@@ -385,6 +417,19 @@ pub async fn publish(
     audit(app, &mut tx, ctx, "publish", "colour_issue", Some(id.to_string()), None::<&()>, Some(&serde_json::json!({ "year": month.year(), "number": number, "month": month, "rows": table.rows.len(), "rules_id": rules_id, "corrects": corrects }))).await?;
     tx.commit().await?;
     Ok((id, number))
+}
+
+/// The number the next issue of `year` would get (for the confirmation page).
+pub async fn next_number(app: &App, region: &RegionCode, year: i32) -> Result<i64> {
+    let mut tx = app.db.begin_read().await?;
+    Ok(repo::list_issues(&mut tx, region)
+        .await?
+        .iter()
+        .filter(|i| i.year == year as i64)
+        .map(|i| i.number)
+        .max()
+        .unwrap_or(0)
+        + 1)
 }
 
 pub async fn issues(app: &App, region: &RegionCode) -> Result<Vec<IssueRow>> {

@@ -985,8 +985,11 @@ pub async fn start_job(
 /// its progress is also kept in this process, so its page shows real progress even while the
 /// job holds SQLite's only write lock and the row cannot be updated.
 pub async fn run_job(app: &App, ctx: &Ctx, job: &str, bytes: Vec<u8>) {
+    // One import at a time per process: reading a large workbook holds a few hundred MB, and
+    // several at once would multiply that. The others wait, shown as 排队中.
+    static RUNNING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
     let progress = std::sync::Arc::new(Progress::default());
-    progress.set(PHASE_READING, 0);
+    progress.set(PHASE_QUEUED, 0);
     app.running_imports
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -1034,6 +1037,9 @@ pub async fn run_job(app: &App, ctx: &Ctx, job: &str, bytes: Vec<u8>) {
             }
         })
     };
+    // the reporter beats while the job waits its turn, so a queued job is never taken for dead
+    let _turn = RUNNING.acquire().await;
+    progress.set(PHASE_READING, 0);
     let read = tokio::task::spawn_blocking(move || {
         keyproj_office::workbook::read(&bytes, &Default::default())
     })

@@ -72,6 +72,10 @@ pub struct Config {
     pub s3: Option<S3Config>,
     /// Where notifications are also POSTed (SMS or government WeChat gateways).
     pub webhook: Option<WebhookConfig>,
+    /// A file outside the database where the audit chain's head is appended whenever it moves
+    /// (every 15 seconds at most): `audit verify` checks the chain against it, so a tail cut
+    /// from the database together with its anchors is still noticed.
+    pub audit_anchor_file: Option<std::path::PathBuf>,
 }
 
 /// The outgoing webhook: JSON POSTs signed with HMAC-SHA256 of the body under `secret`.
@@ -102,6 +106,7 @@ impl Default for Config {
             files_dir: std::path::PathBuf::from("keyproj-files"),
             s3: None,
             webhook: None,
+            audit_anchor_file: None,
         }
     }
 }

@@ -101,6 +101,17 @@ pub fn process(bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>, u32, u32)> {
             "照片无法读取（文件可能已损坏或尺寸过大）",
         )
     };
+    // a JPEG cut short still decodes (as grey) at full cost: it must end with its EOI marker
+    if format == ImageFormat::Jpeg {
+        let end = bytes.iter().rposition(|b| *b != 0).unwrap_or(0);
+        if end < 1 || bytes[end - 1..=end] != [0xFF, 0xD9] {
+            return Err(field_error(
+                "photo",
+                "truncated",
+                "照片文件不完整（可能没有传完），请重新上传",
+            ));
+        }
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -110,7 +121,7 @@ pub fn process(bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>, u32, u32)> {
     let mut decoder = reader.into_decoder().map_err(|_| bad())?;
     // Refuse by what the header declares, before any pixel is decoded.
     let (w, h) = decoder.dimensions();
-    if u64::from(w) * u64::from(h) > MAX_PIXELS || decoder.total_bytes() > MAX_DECODED_BYTES {
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
         return Err(field_error(
             "photo",
             "too_many_pixels",
@@ -118,6 +129,14 @@ pub fn process(bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>, u32, u32)> {
                 "照片像素过多（{w}×{h}），最多{}万像素，请缩小后再上传",
                 MAX_PIXELS / 10_000
             ),
+        ));
+    }
+    if decoder.total_bytes() > MAX_DECODED_BYTES {
+        // within the pixels, but 16 bits per channel: too much once decoded
+        return Err(field_error(
+            "photo",
+            "too_deep",
+            format!("照片（{w}×{h}）色深过高，解码后过大，请另存为普通的 JPEG 或 8 位 PNG 再上传"),
         ));
     }
     // Keep the picture upright: the orientation is applied, then the metadata dropped.
@@ -150,7 +169,8 @@ pub async fn process_bounded(bytes: Vec<u8>) -> Result<(Vec<u8>, Vec<u8>, u32, u
         .map_err(|e| ServiceError::Internal(e.to_string()))?
 }
 
-/// Adds a photo to a project's month (the reporter or center staff).
+/// Adds a photo to a project's month (the reporter or center staff). The same picture twice is
+/// refused, so a reloaded page does not store it again.
 pub async fn upload(
     app: &App,
     ctx: &Ctx,
@@ -158,12 +178,28 @@ pub async fn upload(
     month: ReportMonth,
     bytes: &[u8],
 ) -> Result<i64> {
+    use sha2::Digest;
+    let hash = hex::encode(sha2::Sha256::digest(bytes));
     {
         let mut tx = app.db.begin_read().await?;
         let may_submit =
             crate::projects::visible(&mut tx, ctx, project_id, Action::SubmitReport).await;
         if may_submit.is_err() {
             crate::projects::visible(&mut tx, ctx, project_id, Action::ReviewReports).await?;
+        }
+        // an approved month is a record: its photos are part of it
+        if repo::get_report(&mut tx, project_id, &month.to_string())
+            .await?
+            .is_some_and(|r| r.status == "approved")
+        {
+            return Err(field_error(
+                "photo",
+                "approved",
+                "本月月报已审核通过，照片随月报一并存档，不能再添加（如需补充请联系中心修订月报）",
+            ));
+        }
+        if repo::photo_exists(&mut tx, project_id, &month.to_string(), &hash).await? {
+            return Err(field_error("photo", "duplicate", "这张照片已经上传过了"));
         }
     }
     let (photo, thumb, w, h) = process_bounded(bytes.to_vec()).await?;
@@ -185,20 +221,97 @@ pub async fn upload(
     let mut tx = app.db.begin_write().await?;
     let id = repo::insert_photo(
         &mut tx,
-        project_id,
-        &month.to_string(),
-        &key,
-        &thumb_key,
-        w as i64,
-        h as i64,
-        size,
-        &ctx.actor.username,
+        &repo::NewPhoto {
+            project_id,
+            month: &month.to_string(),
+            object_key: &key,
+            thumb_key: &thumb_key,
+            width: w as i64,
+            height: h as i64,
+            size_bytes: size,
+            uploaded_by: &ctx.actor.username,
+            content_hash: &hash,
+        },
         app.now(),
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        keyproj_db::DbError::Duplicate(m) => field_error("photo", "duplicate", m),
+        e => e.into(),
+    })?;
     audit(app, &mut tx, ctx, "upload", "photo", Some(id.to_string()), None::<&()>, Some(&serde_json::json!({ "project_id": project_id, "month": month, "width": w, "height": h, "bytes": size }))).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Checks what can be checked of a photo without decoding it: size, kind and declared pixels.
+pub fn precheck(bytes: &[u8]) -> Result<()> {
+    if bytes.len() > MAX_UPLOAD {
+        return Err(field_error("photo", "too_large", "照片不能超过10 MB"));
+    }
+    let format = sniff(bytes).ok_or_else(|| {
+        field_error(
+            "photo",
+            "not_an_image",
+            "只能上传 JPEG、PNG 或 WebP 格式的照片",
+        )
+    })?;
+    let reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let (w, h) = reader.into_dimensions().map_err(|_| {
+        field_error(
+            "photo",
+            "unreadable",
+            "照片无法读取（文件可能已损坏或尺寸过大）",
+        )
+    })?;
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(field_error(
+            "photo",
+            "too_many_pixels",
+            format!(
+                "照片像素过多（{w}×{h}），最多{}万像素，请缩小后再上传",
+                MAX_PIXELS / 10_000
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Several photos from one form: all are checked before any is stored, and a refusal names the
+/// file. Returns how many were stored.
+pub async fn upload_all(
+    app: &App,
+    ctx: &Ctx,
+    project_id: i64,
+    month: ReportMonth,
+    files: &[(String, Vec<u8>)],
+) -> Result<usize> {
+    const MAX_FILES: usize = 3;
+    if files.len() > MAX_FILES {
+        return Err(field_error(
+            "photo",
+            "too_many",
+            format!("一次最多上传{MAX_FILES}张照片"),
+        ));
+    }
+    let named = |name: &str, e: ServiceError| match e {
+        ServiceError::Validation(mut v) => {
+            for f in v.0.iter_mut() {
+                f.message = format!("“{name}”：{}", f.message);
+            }
+            ServiceError::Validation(v)
+        }
+        e => e,
+    };
+    for (name, bytes) in files {
+        precheck(bytes).map_err(|e| named(name, e))?;
+    }
+    for (name, bytes) in files {
+        upload(app, ctx, project_id, month, bytes)
+            .await
+            .map_err(|e| named(name, e))?;
+    }
+    Ok(files.len())
 }
 
 pub async fn list(
@@ -307,6 +420,19 @@ mod tests {
         assert!(
             matches!(&e, ServiceError::Validation(v) if v.0[0].code == "too_many_pixels" && v.0[0].message.contains("12000×12000")),
             "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_jpeg_cut_short_is_refused() {
+        let img = image::DynamicImage::ImageRgb8(image::RgbImage::new(64, 64));
+        let mut out = Cursor::new(vec![]);
+        img.write_to(&mut out, ImageFormat::Jpeg).unwrap();
+        let full = out.into_inner();
+        assert!(process(&full).is_ok());
+        let cut = &full[..full.len() - 40];
+        assert!(
+            matches!(process(cut), Err(ServiceError::Validation(v)) if v.0[0].code == "truncated")
         );
     }
 

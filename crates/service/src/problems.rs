@@ -9,6 +9,7 @@ use keyproj_db::repo::org;
 use keyproj_db::repo::problems::{self as repo, DocumentRow, EventRow, ItemRow, NewItem};
 use keyproj_domain::ValidationErrors;
 use keyproj_domain::authz::{Action, ItemScope as AuthScope, Role, authorize_item, can_see_item};
+use keyproj_domain::error::check_text;
 use keyproj_domain::problem::{
     Calendar, Category, DayCount, ItemKind, Level, Performer, Source, State, Status, Step,
     SupervisionRules,
@@ -17,9 +18,26 @@ use serde::Serialize;
 
 pub const DATE: &str = "%Y-%m-%d";
 
+/// A date typed in a form: a missing one is asked for by its label, a malformed one shown how.
 pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), DATE)
-        .map_err(|_| field_error(field, "date", "日期格式应为 2022-03-15"))
+    let label = match field {
+        "new_deadline" => "延期后的办理时限",
+        "deadline" => "办理时限",
+        "held_on" => "会议日期",
+        "patrol_on" => "巡查日期",
+        "raised_on" => "提出日期",
+        _ => "日期",
+    };
+    if s.trim().is_empty() {
+        return Err(field_error(field, "required", format!("请填写{label}")));
+    }
+    NaiveDate::parse_from_str(s.trim(), DATE).map_err(|_| {
+        field_error(
+            field,
+            "date",
+            format!("{label}格式应为 2022-03-15（年-月-日）"),
+        )
+    })
 }
 
 fn assisting_ids(s: &str) -> Vec<i64> {
@@ -102,7 +120,16 @@ pub async fn rules_tx(
         }
         r = code.parent();
     }
-    Ok((SupervisionRules::default(), 0))
+    // nothing configured: the defaults, numbered in the region's own name
+    let name = org::get_region(tx, region.as_str())
+        .await?
+        .map(|r| r.name)
+        .filter(|n| !n.starts_with("地区"));
+    Ok((
+        name.map(|n| SupervisionRules::for_region_named(&n))
+            .unwrap_or_default(),
+        0,
+    ))
 }
 
 pub async fn rules(app: &App, ctx: &Ctx, year: i32) -> Result<(SupervisionRules, i64)> {
@@ -328,15 +355,15 @@ fn check_input(app: &App, input: &ItemInput) -> Result<Checked> {
     if level.is_none() {
         e.add("level", "choice", "请选择协调层级（1–4级）");
     }
-    let title = input.title.trim();
-    if title.is_empty() {
-        e.add("title", "required", "请填写事项标题");
-    } else if title.chars().count() > 100 {
-        e.add("title", "length", "标题不能超过100个字");
-    }
-    if input.description.chars().count() > 4000 {
-        e.add("description", "length", "具体情况不能超过4000个字");
-    }
+    // lengths and control characters (a \x0b in a title once froze an unreadable 交办单)
+    e.check(check_text("title", "事项标题", &input.title, true, 100));
+    e.check(check_text(
+        "description",
+        "具体情况",
+        &input.description,
+        false,
+        4000,
+    ));
     let raised_on = if input.raised_on.trim().is_empty() {
         Some(app.local_today())
     } else {
@@ -568,9 +595,7 @@ async fn apply(
         };
         return Err(field_error("note", "required", msg));
     }
-    if note.chars().count() > 4000 {
-        return Err(field_error("note", "length", "说明不能超过4000个字"));
-    }
+    check_text("note", "说明", note, false, 4000)?;
     let today = app.local_today();
     let region = keyproj_domain::RegionCode::parse(&row.region_code)
         .map_err(|_| ServiceError::Internal("bad region".into()))?;
@@ -1297,12 +1322,15 @@ pub async fn create_meeting(app: &App, ctx: &Ctx, m: &MeetingInput) -> Result<i6
             None
         }
     };
-    if m.place.trim().chars().count() > 100 {
-        e.add("place", "length", "地点不能超过100个字");
-    }
-    if m.minutes.chars().count() > 20000 {
-        e.add("minutes", "length", "会议纪要不能超过20000个字");
-    }
+    e.check(check_text("place", "地点", &m.place, false, 100));
+    e.check(check_text(
+        "attending_units",
+        "参会单位",
+        &m.attending_units,
+        false,
+        500,
+    ));
+    e.check(check_text("minutes", "会议纪要", &m.minutes, false, 20000));
     e.into_result()?;
     let mut tx = app.db.begin_write().await?;
     if let Some(l) = m.chair_leader_id
@@ -1527,12 +1555,8 @@ pub async fn create_patrol(app: &App, ctx: &Ctx, p: &PatrolInput) -> Result<i64>
             None
         }
     };
-    if p.inspector.trim().is_empty() || p.inspector.chars().count() > 50 {
-        e.add("inspector", "required", "请填写巡查人（50字以内）");
-    }
-    if p.findings.trim().is_empty() || p.findings.chars().count() > 4000 {
-        e.add("findings", "required", "请填写巡查发现（4000字以内）");
-    }
+    e.check(check_text("inspector", "巡查人", &p.inspector, true, 50));
+    e.check(check_text("findings", "巡查发现", &p.findings, true, 4000));
     e.into_result()?;
     let mut tx = app.db.begin_write().await?;
     for id in &p.project_ids {
@@ -1625,6 +1649,16 @@ pub async fn raise_from_report(
     let text = {
         let mut tx = app.db.begin_read().await?;
         crate::projects::visible(&mut tx, ctx, project_id, Action::ViewProject).await?;
+        // once is enough: a second click must not register the same problem again
+        if let Some((_, number)) =
+            repo::raised_from_report(&mut tx, project_id, &month.to_string()).await?
+        {
+            return Err(field_error(
+                "problems",
+                "already_raised",
+                format!("该月报的“存在问题”已提交为{number}，不能重复提交"),
+            ));
+        }
         keyproj_db::repo::dispatch::get_report(&mut tx, project_id, &month.to_string())
             .await?
             .map(|r| r.problems)
@@ -1720,6 +1754,10 @@ fn pct(n: i64, d: i64) -> f64 {
 /// Per unit, leader, source and category for a year (or one month of it).
 pub async fn stats(app: &App, ctx: &Ctx, year: i32, month: Option<u32>) -> Result<ProblemStats> {
     require(ctx, Action::ViewProblems)?;
+    keyproj_domain::plan::check_year("year", &year.to_string())?;
+    if month.is_some_and(|m| !(1..=12).contains(&m)) {
+        return Err(field_error("month", "invalid", "月份应为1–12"));
+    }
     let region = ctx.actor.region.clone();
     let (from, to) = match month.filter(|m| (1..=12).contains(m)) {
         Some(m) => (

@@ -437,6 +437,9 @@ pub fn spawn_background(app: App) {
             if let Err(e) = crate::auth::forget_old_failures(&app).await {
                 tracing::error!(error = %e, "purging login failure counts");
             }
+            if let Err(e) = crate::audit_log::record_anchor(&app).await {
+                tracing::error!(error = %e, "recording the audit anchor");
+            }
         }
     });
 }

@@ -149,3 +149,83 @@ async fn anchors_cannot_be_moved_back_without_the_key() {
         assert_eq!(r.head.unwrap().audit_id, before.audit_id);
     }
 }
+
+/// Found in review: saving the signed head, cutting the rows written since and putting the old
+/// head back passed `verify`. The anchor file outside the database (appended by the background
+/// loop) and the checkpoints catch it.
+#[tokio::test]
+async fn a_replayed_old_head_is_caught_by_the_anchor_file() {
+    for t in TestDb::all().await {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = Config {
+            audit_anchor_file: Some(dir.path().join("keyproj-audit.anchors")),
+            ..Config::default()
+        };
+        let app = App::new(t.db.clone(), cfg);
+        keyproj_service::users::bootstrap_admin(&app).await.unwrap();
+        let sys = Ctx::system(RegionCode::parse("430922").unwrap());
+        let unit = |name: &'static str| {
+            let (app, sys) = (app.clone(), sys.clone());
+            async move {
+                org::create_unit(
+                    &app,
+                    &sys,
+                    &org::UnitInput {
+                        name,
+                        kind: "department",
+                        contact: "",
+                        phone: "",
+                        sort_order: 0,
+                    },
+                )
+                .await
+                .unwrap();
+            }
+        };
+        unit("县住建局").await;
+        assert!(audit_log::record_anchor(&app).await.unwrap());
+        let old_head = audit_log::verify(&app).await.unwrap().head.unwrap();
+        // an insider adds an account, then hides it: rows cut, the old head put back
+        unit("内鬼单位").await;
+        assert!(
+            audit_log::record_anchor(&app).await.unwrap(),
+            "the head moved"
+        );
+        let mut tx = app.db.begin_write().await.unwrap();
+        drop_triggers(&mut tx).await;
+        let cut = format!("DELETE FROM audit_log WHERE id > {}", old_head.audit_id);
+        let put_back = format!(
+            "UPDATE audit_head SET last_id = {}, last_hash = '{}', row_count = {}, signature = '{}'",
+            old_head.audit_id, old_head.hash, old_head.row_count, old_head.signature
+        );
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        exec_raw(&mut tx, leak(cut)).await.unwrap();
+        exec_raw(&mut tx, leak(put_back)).await.unwrap();
+        tx.commit().await.unwrap();
+        let r = audit_log::verify(&app).await.unwrap();
+        assert!(!r.ok(), "the replay is caught");
+        assert!(
+            r.problems.iter().any(|p| p.contains("锚点文件记载到第")),
+            "{:?}",
+            r.problems
+        );
+        // without the file, an anchor noted from the server log does the same
+        let noted = audit_log::verify(&App::new(t.db.clone(), Config::default()))
+            .await
+            .unwrap();
+        assert!(
+            noted.ok(),
+            "the database alone cannot tell: {:?}",
+            noted.problems
+        );
+        let given = [(old_head.audit_id + 1, "x".to_string())];
+        let r = audit_log::verify_with(&App::new(t.db.clone(), Config::default()), &given)
+            .await
+            .unwrap();
+        assert!(
+            r.problems.iter().any(|p| p.contains("命令行给出的锚点")),
+            "{:?}",
+            r.problems
+        );
+    }
+}

@@ -582,7 +582,7 @@ async fn audit(
             vec![],
         ));
     }
-    let page = qp.get("page").parse::<i64>().unwrap_or(1).max(1);
+    let page = qp.get("page").parse::<i64>().unwrap_or(1).clamp(1, 100_000);
     f.offset = (page - 1) * f.limit;
     let (rows, _) = audit_log::list(&s.app, &c.ctx, &f).await?;
     Ok(Json(

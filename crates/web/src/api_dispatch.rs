@@ -616,20 +616,19 @@ async fn upload_photo(
     State(s): State<AppState>,
     c: ApiCaller,
     Path((project_id, month)): Path<(i64, String)>,
-    mut multipart: axum::extract::Multipart,
+    mut multipart: crate::params::Multipart,
 ) -> Result<Response, ApiError> {
     let month = month_param(&month)?;
-    let mut file = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("photo") {
-            file = field.bytes().await.ok().map(|b| b.to_vec());
-        }
-    }
-    let bytes = file.filter(|f| !f.is_empty()).ok_or_else(|| {
-        ApiError(
-            keyproj_domain::FieldError::new("photo", "required", "请上传照片（字段 photo）").into(),
-        )
-    })?;
+    let (_, bytes) = multipart
+        .file("photo", "照片不能超过10 MB")
+        .await
+        .map_err(|e| ApiError(e.into()))?
+        .ok_or_else(|| {
+            ApiError(
+                keyproj_domain::FieldError::new("photo", "required", "请上传照片（字段 photo）")
+                    .into(),
+            )
+        })?;
     let id = keyproj_service::photos::upload(&s.app, &c.ctx, project_id, month, &bytes).await?;
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
@@ -654,21 +653,22 @@ struct ImportStarted {
 async fn start_import(
     State(s): State<AppState>,
     c: ApiCaller,
-    mut multipart: axum::extract::Multipart,
+    mut multipart: crate::params::Multipart,
 ) -> Result<Response, ApiError> {
-    let mut file = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("").to_string();
-            file = field.bytes().await.ok().map(|b| (name, b.to_vec()));
-        }
-    }
-    let (name, bytes) = file.filter(|(_, f)| !f.is_empty()).ok_or_else(|| {
-        ApiError(
-            keyproj_domain::FieldError::new("file", "required", "请上传 .xlsx 文件（字段 file）")
+    let (name, bytes) = multipart
+        .file("file", "工作簿不能超过20 MB")
+        .await
+        .map_err(|e| ApiError(e.into()))?
+        .ok_or_else(|| {
+            ApiError(
+                keyproj_domain::FieldError::new(
+                    "file",
+                    "required",
+                    "请上传 .xlsx 文件（字段 file）",
+                )
                 .into(),
-        )
-    })?;
+            )
+        })?;
     let id = keyproj_service::import::start_job(&s.app, &c.ctx, &name, bytes).await?;
     Ok((
         StatusCode::ACCEPTED,

@@ -326,7 +326,7 @@ async fn stats(
         .id("year")
         .map(|y| y as i32)
         .unwrap_or(s.app.local_today().year());
-    let month = q.id("month").map(|m| m as u32);
+    let month = q.id("month").map(|m| u32::try_from(m).unwrap_or(u32::MAX));
     let st = svc::stats(&s.app, &c.ctx, year, month).await?;
     Ok(Json(st).into_response())
 }

@@ -352,11 +352,15 @@ impl FormData {
             .map(|(_, v)| v.clone())
             .collect()
     }
-    /// Lenient parsing (query strings): undecodable bytes become U+FFFD.
+    /// Lenient parsing (query strings): undecodable bytes become U+FFFD and control characters
+    /// are dropped, so a filter never carries a NUL into a query.
     pub fn parse(bytes: &[u8]) -> FormData {
+        let clean = |s: std::borrow::Cow<'_, str>| -> String {
+            s.chars().filter(|c| !c.is_control()).collect()
+        };
         FormData(
             form_urlencoded::parse(bytes)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .map(|(k, v)| (clean(k), clean(v)))
                 .collect(),
         )
     }
@@ -383,7 +387,12 @@ impl FormData {
                 }
                 i += 1;
             }
-            String::from_utf8(out).ok()
+            // control characters (NUL, vertical tab…) never belong in a form; tabs and line
+            // breaks do
+            String::from_utf8(out).ok().filter(|t| {
+                !t.chars()
+                    .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            })
         }
         let mut pairs = vec![];
         for pair in bytes.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
@@ -420,7 +429,7 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
         FormData::parse_strict(&bytes).ok_or_else(|| {
             page_error(
                 StatusCode::BAD_REQUEST,
-                "提交的内容含有无效字符（不是 UTF-8 编码），未保存任何内容，请返回检查后重新提交",
+                "提交的内容含有无效字符（不是 UTF-8 编码，或含有不可见的控制字符），未保存任何内容，请返回检查后重新提交",
             )
         })
     }
@@ -461,10 +470,66 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody
                     vec![],
                 )
             })?;
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(&mut de)
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            api_error(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                &format!(
+                    "请求体不是有效的 JSON（第{}行第{}列）",
+                    e.line(),
+                    e.column()
+                ),
+                vec![],
+            )
+        })?;
+        if let Some(path) = control_char_at(&value, String::new()) {
+            let message = format!("字段“{path}”含有不可见的控制字符");
+            return Err(api_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_chars",
+                &message,
+                vec![keyproj_domain::FieldError::new(
+                    path,
+                    "invalid_chars",
+                    message.clone(),
+                )],
+            ));
+        }
+        serde_path_to_error::deserialize(value)
             .map(JsonBody)
             .map_err(|e| json_error(&e))
+    }
+}
+
+/// The path of the first string holding a control character other than tab and line breaks.
+fn control_char_at(v: &serde_json::Value, path: String) -> Option<String> {
+    let bad = |s: &str| {
+        s.chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    };
+    let join = |p: &str, k: &str| {
+        if p.is_empty() {
+            k.to_string()
+        } else {
+            format!("{p}.{k}")
+        }
+    };
+    match v {
+        serde_json::Value::String(s) if bad(s) => {
+            Some(if path.is_empty() { ".".into() } else { path })
+        }
+        serde_json::Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| control_char_at(x, format!("{path}[{i}]"))),
+        serde_json::Value::Object(m) => m.iter().find_map(|(k, x)| {
+            if bad(k) {
+                Some(join(&path, "?"))
+            } else {
+                control_char_at(x, join(&path, k))
+            }
+        }),
+        _ => None,
     }
 }
 
@@ -472,7 +537,11 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody
 fn json_error(e: &serde_path_to_error::Error<serde_json::Error>) -> Response {
     use serde_json::error::Category;
     let inner = e.inner();
-    let at = format!("（第{}行第{}列）", inner.line(), inner.column());
+    let at = if inner.line() > 0 {
+        format!("（第{}行第{}列）", inner.line(), inner.column())
+    } else {
+        String::new()
+    };
     if matches!(
         inner.classify(),
         Category::Syntax | Category::Eof | Category::Io

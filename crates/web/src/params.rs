@@ -104,3 +104,72 @@ where
         }
     }
 }
+
+/// A multipart body. A request that is not `multipart/form-data` gets a Chinese answer instead
+/// of axum's English text.
+pub struct Multipart(pub axum::extract::Multipart);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Multipart {
+    type Rejection = axum::response::Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let api = req
+            .extensions()
+            .get::<axum::extract::OriginalUri>()
+            .map(|u| u.0.path().starts_with("/api/"))
+            .unwrap_or_else(|| req.uri().path().starts_with("/api/"));
+        axum::extract::Multipart::from_request(req, state)
+            .await
+            .map(Multipart)
+            .map_err(|_| {
+                let msg = "请求须为 multipart/form-data 格式的文件上传";
+                if api {
+                    crate::error::api_error(
+                        axum::http::StatusCode::BAD_REQUEST,
+                        "not_multipart",
+                        msg,
+                        vec![],
+                    )
+                } else {
+                    crate::error::page_error(axum::http::StatusCode::BAD_REQUEST, msg)
+                }
+            })
+    }
+}
+
+impl Multipart {
+    /// The named file field: Ok(None) when it is absent or empty, and a Chinese field error when
+    /// the body was cut off by the size limit (so "too large" is never reported as "missing").
+    pub async fn file(
+        &mut self,
+        field_name: &str,
+        too_large: &str,
+    ) -> Result<Option<(String, Vec<u8>)>, keyproj_domain::FieldError> {
+        let mut found = None;
+        loop {
+            let field = match self.0.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(_) => {
+                    return Err(keyproj_domain::FieldError::new(
+                        field_name,
+                        "too_large",
+                        too_large,
+                    ));
+                }
+            };
+            if field.name() != Some(field_name) {
+                continue;
+            }
+            let name = field.file_name().unwrap_or("").to_string();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| keyproj_domain::FieldError::new(field_name, "too_large", too_large))?;
+            if !bytes.is_empty() {
+                found = Some((name, bytes.to_vec()));
+            }
+        }
+        Ok(found)
+    }
+}

@@ -14,6 +14,10 @@
       if (b) { b.disabled = true; }
     });
   });
+  // Print buttons (inline handlers are not allowed by the CSP).
+  document.querySelectorAll('[data-print]').forEach(function (b) {
+    b.addEventListener('click', function () { window.print(); });
+  });
   // Filters: submit on change of a select, so the URL always reflects the filter. Only GET
   // forms: a form that changes something (issues, publishes, saves) is never sent by a select.
   document.querySelectorAll('form.filters select').forEach(function (s) {

@@ -348,7 +348,10 @@ async fn plan_report_approve_publish_board() {
     type_into(&c, "f-progress", "主体结构施工至5层").await;
     type_into(&c, "f-problems", "施工便道需协调").await;
     // a photo uploaded after typing: nothing typed is lost, and the report is not sent yet
-    let photo = screenshots_dir().canonicalize().unwrap().join("site-photo.png");
+    let photo = screenshots_dir()
+        .canonicalize()
+        .unwrap()
+        .join("site-photo.png");
     std::fs::write(&photo, png_of_zeros(64, 48)).unwrap();
     c.find(Locator::Id("photo-file"))
         .await

@@ -56,3 +56,8 @@ ALTER TABLE import_jobs ADD COLUMN heartbeat_at TIMESTAMPTZ;
 ALTER TABLE documents ADD COLUMN for_deadline TEXT NOT NULL DEFAULT '';
 DROP INDEX documents_item_kind;
 CREATE UNIQUE INDEX documents_item_kind ON documents(item_id, kind, for_deadline) WHERE item_id IS NOT NULL;
+
+-- A photo is stored once per project and month: reloading the page after an upload, or choosing
+-- the same picture twice, does not add it again.
+ALTER TABLE report_photos ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX report_photos_content ON report_photos(project_id, month, content_hash) WHERE content_hash <> '';

@@ -910,32 +910,57 @@ const PHOTO_COLS: &str =
     "id, project_id, month, object_key, thumb_key, width, height, size_bytes, uploaded_by, at";
 
 #[allow(clippy::too_many_arguments)]
+/// A photo as stored: generated object keys, its size, and the SHA-256 of the uploaded bytes.
+pub struct NewPhoto<'a> {
+    pub project_id: i64,
+    pub month: &'a str,
+    pub object_key: &'a str,
+    pub thumb_key: &'a str,
+    pub width: i64,
+    pub height: i64,
+    pub size_bytes: i64,
+    pub uploaded_by: &'a str,
+    pub content_hash: &'a str,
+}
+
 pub async fn insert_photo(
+    tx: &mut Tx,
+    p: &NewPhoto<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    const SQL: &str = "INSERT INTO report_photos (project_id, month, object_key, thumb_key, width, height, size_bytes, uploaded_by, at, content_hash)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
+    run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(p.project_id)
+        .bind(p.month)
+        .bind(p.object_key)
+        .bind(p.thumb_key)
+        .bind(p.width)
+        .bind(p.height)
+        .bind(p.size_bytes)
+        .bind(p.uploaded_by)
+        .bind(now)
+        .bind(p.content_hash)
+        .fetch_one(c)
+        .await)
+    .map_err(|e| DbError::from(e).on_duplicate("这张照片已经上传过了"))
+}
+
+/// Whether the same picture (by the hash of its uploaded bytes) is already on the month.
+pub async fn photo_exists(
     tx: &mut Tx,
     project_id: i64,
     month: &str,
-    key: &str,
-    thumb: &str,
-    width: i64,
-    height: i64,
-    size: i64,
-    by: &str,
-    now: DateTime<Utc>,
-) -> Result<i64, DbError> {
-    const SQL: &str = "INSERT INTO report_photos (project_id, month, object_key, thumb_key, width, height, size_bytes, uploaded_by, at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+    content_hash: &str,
+) -> Result<bool, DbError> {
+    const SQL: &str = "SELECT COUNT(*) FROM report_photos WHERE project_id = $1 AND month = $2 AND content_hash = $3";
     Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
         .bind(project_id)
         .bind(month)
-        .bind(key)
-        .bind(thumb)
-        .bind(width)
-        .bind(height)
-        .bind(size)
-        .bind(by)
-        .bind(now)
+        .bind(content_hash)
         .fetch_one(c)
-        .await)?)
+        .await)?
+        > 0)
 }
 
 pub async fn photos_of(

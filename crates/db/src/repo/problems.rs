@@ -205,6 +205,20 @@ pub async fn set_alert(
     Ok(())
 }
 
+/// The item already raised from a project's monthly report, if any: (id, number).
+pub async fn raised_from_report(
+    tx: &mut Tx,
+    project_id: i64,
+    month: &str,
+) -> Result<Option<(i64, String)>, DbError> {
+    const SQL: &str = "SELECT id, number FROM problem_items WHERE project_id = $1 AND report_month = $2 ORDER BY id LIMIT 1";
+    Ok(run!(tx, |c| sqlx::query_as::<_, (i64, String)>(SQL)
+        .bind(project_id)
+        .bind(month)
+        .fetch_optional(c)
+        .await)?)
+}
+
 /// A granted extension starts the ladder again: no alert and no 黄 reply date (the 约谈 flag,
 /// a fact about what happened, stays).
 pub async fn clear_alert(tx: &mut Tx, id: i64) -> Result<(), DbError> {

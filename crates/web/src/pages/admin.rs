@@ -276,7 +276,7 @@ pub(super) async fn audit_page(
 ) -> Result<Response, PageError> {
     let qp = query_pairs(q.as_deref());
     let (mut f, error) = audit_filter_of(&qp);
-    let page = qp.get("page").parse::<i64>().unwrap_or(1).max(1);
+    let page = qp.get("page").parse::<i64>().unwrap_or(1).clamp(1, 100_000);
     f.offset = (page - 1) * f.limit;
     let (rows, total) = audit_log::list(&s.app, &signed.ctx, &f).await?;
     let mut base = form_urlencoded::Serializer::new(String::new());

@@ -469,7 +469,7 @@ pub(super) struct ReportPage {
     photos: Vec<(i64, String)>,
 }
 
-async fn report_page(
+pub(super) async fn report_page(
     s: &AppState,
     signed: &Signed,
     project_id: i64,
@@ -620,21 +620,22 @@ pub(super) async fn report_submit(
             )
         }
     };
-    let mut uploaded = 0;
-    if files.len() > 3 {
-        return again(
-            ValidationErrors::single("photo", "too_many", "一次最多上传3张照片"),
-            None,
-        )
-        .await;
-    }
-    for (_, _, bytes) in files.iter().filter(|f| f.0 == "photo") {
-        match keyproj_service::photos::upload(&s.app, &signed.ctx, project_id, month, bytes).await {
-            Ok(_) => uploaded += 1,
+    let photos: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .filter(|f| f.0 == "photo")
+        .map(|f| (f.1, f.2))
+        .collect();
+    let uploaded = if photos.is_empty() {
+        0
+    } else {
+        match keyproj_service::photos::upload_all(&s.app, &signed.ctx, project_id, month, &photos)
+            .await
+        {
+            Ok(n) => n,
             Err(ServiceError::Validation(v)) => return again(v, None).await,
             Err(e) => return Err(e.into()),
         }
-    }
+    };
     if form.get("op") == "photo" {
         if uploaded == 0 {
             return again(
@@ -648,6 +649,34 @@ pub(super) async fn report_submit(
             Some("照片已上传。上方填写的内容尚未报送，请核对后点击“报送”".into()),
         )
         .await;
+    }
+    // 审核通过 confirms what the owner reported: figures changed on the page would be ignored
+    // silently, so say so instead (to change them: return, or revise after approval)
+    if form.get("op") == "approve" {
+        let stored = dispatch::report(&s.app, &signed.ctx, project_id, month).await?;
+        if let Some(r) = stored.report.as_ref() {
+            let typed = keyproj_domain::Money::parse_wan(
+                "month_investment_wan",
+                "本月完成投资",
+                &draft.month_investment_wan,
+            )
+            .ok();
+            let same = typed.map(|m| m.fen()) == Some(r.month_investment_fen)
+                && draft.progress.trim() == r.progress.trim()
+                && draft.next_plan.trim() == r.next_plan.trim()
+                && draft.problems.trim() == r.problems.trim();
+            if !same {
+                return again(
+                    ValidationErrors::single(
+                        "month_investment_wan",
+                        "changed_on_approval",
+                        "您改动了填报内容，但“审核通过”只确认报送的原数据：要改数据，请先退回，或审核通过后用“按上方数据修订”并填写原因",
+                    ),
+                    None,
+                )
+                .await;
+            }
+        }
     }
     let version = form.get("version").trim().parse().ok();
     let back = |done: &str| {
@@ -786,6 +815,11 @@ pub(super) struct ColourPreviewPage {
     rules_note: String,
     /// (id, title-ish, month, published)
     issues: Vec<(i64, String, String, String)>,
+    /// Issues of this month, which a new issue may correct: (id, label, chosen).
+    corrigible: Vec<(i64, String, bool)>,
+    /// "2026年第1期" when this month is already published.
+    published_as: Option<String>,
+    note: String,
     errors: ValidationErrors,
     can_publish: bool,
 }
@@ -795,6 +829,7 @@ async fn colour_preview_render(
     signed: &Signed,
     month: ReportMonth,
     errors: ValidationErrors,
+    typed: &FormData,
 ) -> Result<ColourPreviewPage, PageError> {
     if !allowed(signed, Action::ViewProject) {
         return Err(ServiceError::Forbidden.into());
@@ -808,7 +843,26 @@ async fn colour_preview_render(
     };
     let rows = t.as_ref().map(|t| t.rows.clone()).unwrap_or_default();
     let issues = colour::issues(&s.app, &signed.info.actor.region).await?;
+    let of_month: Vec<_> = issues
+        .iter()
+        .filter(|i| i.as_of_month == month.to_string())
+        .collect();
+    let chosen = typed.id("corrects");
     Ok(ColourPreviewPage {
+        corrigible: of_month
+            .iter()
+            .map(|i| {
+                (
+                    i.id,
+                    format!("{}年第{}期", i.year, i.number),
+                    chosen == Some(i.id),
+                )
+            })
+            .collect(),
+        published_as: of_month
+            .first()
+            .map(|i| format!("{}年第{}期", i.year, i.number)),
+        note: typed.get("note"),
         chrome: Chrome::new(signed, "colour"),
         month: month.to_string(),
         month_cn: month.chinese(),
@@ -834,11 +888,15 @@ pub(super) async fn colour_preview(
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
     let q = query_pairs(q.as_deref());
-    Ok(
-        colour_preview_render(&s, &signed, month_of(&q, &s), ValidationErrors::new())
-            .await?
-            .into_response(),
+    Ok(colour_preview_render(
+        &s,
+        &signed,
+        month_of(&q, &s),
+        ValidationErrors::new(),
+        &FormData::default(),
     )
+    .await?
+    .into_response())
 }
 
 pub(super) async fn colour_publish(
@@ -847,12 +905,31 @@ pub(super) async fn colour_publish(
 ) -> Result<Response, PageError> {
     let month = month_of(&form, &s);
     let corrects = form.id("corrects");
+    if ConfirmPage::going_back(&form) {
+        return Ok(
+            colour_preview_render(&s, &signed, month, ValidationErrors::new(), &form)
+                .await?
+                .into_response(),
+        );
+    }
+    let region = &signed.info.actor.region;
+    let next = colour::next_number(&s.app, region, month.year()).await?;
     let mut lines = vec![format!(
-        "截至{}的进度分色表将作为新的一期发布。",
-        month.chinese()
+        "截至{}的进度分色表将发布为{}年第{next}期。",
+        month.chinese(),
+        month.year()
     )];
-    if corrects.is_some() {
-        lines.push("本期为更正期次：原期次保留不变，新一期注明所更正的期次。".into());
+    if let Some(c) = corrects {
+        let old = colour::issues(&s.app, region)
+            .await?
+            .into_iter()
+            .find(|i| i.id == c)
+            .map(|i| format!("{}年第{}期", i.year, i.number))
+            .unwrap_or_else(|| "所选期次".into());
+        lines.push(format!(
+            "本期更正{old}：原期次保留不变，新一期注明所更正的期次。说明：{}",
+            form.get("note").trim()
+        ));
     }
     lines.push("发布后本期冻结，不能修改；公众挂图展示将显示本期。".into());
     if let Some(ask) = ConfirmPage::unless_confirmed(
@@ -870,7 +947,7 @@ pub(super) async fn colour_publish(
         Ok((id, _)) => Ok(Redirect::to(&format!("/colour/issues/{id}")).into_response()),
         Err(ServiceError::Validation(v)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            colour_preview_render(&s, &signed, month, v).await?,
+            colour_preview_render(&s, &signed, month, v, &form).await?,
         )
             .into_response()),
         Err(e) => Err(e.into()),

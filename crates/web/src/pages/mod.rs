@@ -79,7 +79,7 @@ pub fn routes() -> Router<AppState> {
             // the report form carries up to three photos with the figures
             get(report_form)
                 .post(report_submit)
-                .layer(axum::extract::DefaultBodyLimit::max(31 * 1024 * 1024)),
+                .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_FORM_LIMIT)),
         )
         .route("/photos/{id}", get(photo))
         .route("/colour", get(colour_preview))
@@ -106,7 +106,11 @@ pub fn routes() -> Router<AppState> {
             get(problem_settings).post(problem_settings_save),
         )
         .route("/problems/{id}", get(problem_detail))
-        .route("/problems/{id}/step", post(problem_step))
+        .route(
+            "/problems/{id}/step",
+            // the step form carries up to three attachments of 20 MB with the note
+            post(problem_step).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_FORM_LIMIT)),
+        )
         .route(
             "/problems/{id}/attachments",
             post(item_attach).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
@@ -137,6 +141,10 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens", get(tokens_page).post(token_create))
         .route("/tokens/{id}/revoke", post(token_revoke))
 }
+
+/// Forms that carry files with typed text: large enough that an oversized file is refused at its
+/// field (with the typed text kept) rather than by the body limit.
+const UPLOAD_FORM_LIMIT: usize = 64 * 1024 * 1024;
 
 fn allowed(s: &Signed, a: Action) -> bool {
     keyproj_domain::authz::authorize(&s.info.actor, a) == Decision::Allow
@@ -196,9 +204,15 @@ pub(super) struct ConfirmPage {
     fields: Vec<(String, String)>,
     button: &'static str,
     back: String,
+    /// 返回修改 posts the fields back (with `confirmed=back`) so the form shows them again.
+    back_posts: bool,
 }
 
 impl ConfirmPage {
+    /// The person pressed 返回修改 on the confirmation page: show the form again, filled in.
+    pub(super) fn going_back(form: &FormData) -> bool {
+        form.get("confirmed") == "back"
+    }
     /// Asks for `action` unless the form already says `confirmed=1`.
     pub(super) fn unless_confirmed(
         signed: &Signed,
@@ -212,6 +226,10 @@ impl ConfirmPage {
         if form.get("confirmed") == "1" {
             return None;
         }
+        // forms with typed input take their values back; the others are plain links
+        let back_posts = form.0.iter().any(|(k, v)| {
+            !matches!(k.as_str(), "csrf" | "year" | "what" | "month") && !v.is_empty()
+        });
         Some(
             ConfirmPage {
                 chrome: Chrome::new(signed, ""),
@@ -227,6 +245,7 @@ impl ConfirmPage {
                     .collect(),
                 button,
                 back: back.to_string(),
+                back_posts,
             }
             .into_response(),
         )

@@ -15,6 +15,38 @@ pub(super) struct OrgPage {
     can_manage: bool,
     errors: ValidationErrors,
     flash: Option<String>,
+    /// What was typed into the add-a-unit and add-a-leader forms (kept after an error).
+    new_unit: OrgTyped,
+    new_leader: OrgTyped,
+}
+
+#[derive(Default)]
+pub(super) struct OrgTyped {
+    name: String,
+    title: String,
+    kind: String,
+    contact: String,
+    phone: String,
+    sort_order: String,
+}
+
+impl OrgTyped {
+    fn of(form: &FormData) -> OrgTyped {
+        OrgTyped {
+            name: form.get("name"),
+            title: form.get("title"),
+            kind: form.get("kind"),
+            contact: form.get("contact"),
+            phone: form.get("phone"),
+            sort_order: form.get("sort_order"),
+        }
+    }
+    fn blank() -> OrgTyped {
+        OrgTyped {
+            sort_order: "50".into(),
+            ..OrgTyped::default()
+        }
+    }
 }
 
 async fn org_render(
@@ -22,6 +54,25 @@ async fn org_render(
     signed: &Signed,
     errors: ValidationErrors,
     flash: Option<String>,
+) -> Result<OrgPage, PageError> {
+    org_render_typed(
+        s,
+        signed,
+        errors,
+        flash,
+        OrgTyped::blank(),
+        OrgTyped::blank(),
+    )
+    .await
+}
+
+async fn org_render_typed(
+    s: &AppState,
+    signed: &Signed,
+    errors: ValidationErrors,
+    flash: Option<String>,
+    new_unit: OrgTyped,
+    new_leader: OrgTyped,
 ) -> Result<OrgPage, PageError> {
     if !allowed(signed, Action::ViewOrg) {
         return Err(ServiceError::Forbidden.into());
@@ -47,6 +98,8 @@ async fn org_render(
         can_manage: allowed(signed, Action::ManageOrg),
         errors,
         flash,
+        new_unit,
+        new_leader,
     })
 }
 
@@ -65,18 +118,35 @@ pub(super) async fn org_page(
         .into_response())
 }
 
+/// Which add-form was posted, so that it comes back with what was typed.
+#[derive(Clone, Copy)]
+enum OrgForm {
+    Unit,
+    Leader,
+    Threshold,
+}
+
 async fn org_result(
     s: &AppState,
     signed: &Signed,
     r: keyproj_service::Result<()>,
+    which: OrgForm,
+    form: &FormData,
 ) -> Result<Response, PageError> {
     match r {
         Ok(()) => Ok(Redirect::to("/org?saved=1").into_response()),
-        Err(ServiceError::Validation(v)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            org_render(s, signed, v, None).await?,
-        )
-            .into_response()),
+        Err(ServiceError::Validation(v)) => {
+            let (unit, leader) = match which {
+                OrgForm::Unit => (OrgTyped::of(form), OrgTyped::blank()),
+                OrgForm::Leader => (OrgTyped::blank(), OrgTyped::of(form)),
+                OrgForm::Threshold => (OrgTyped::blank(), OrgTyped::blank()),
+            };
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                org_render_typed(s, signed, v, None, unit, leader).await?,
+            )
+                .into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -110,7 +180,7 @@ pub(super) async fn org_unit_create(
             .map(|_| ()),
         Err(e) => Err(e),
     };
-    org_result(&s, &signed, r).await
+    org_result(&s, &signed, r, OrgForm::Unit, &form).await
 }
 
 fn unit_input(form: &FormData, sort_order: i64) -> org::UnitInput<'_> {
@@ -142,7 +212,7 @@ pub(super) async fn org_leader_create(
             .map(|_| ()),
         Err(e) => Err(e),
     };
-    org_result(&s, &signed, r).await
+    org_result(&s, &signed, r, OrgForm::Leader, &form).await
 }
 
 pub(super) async fn org_threshold(
@@ -156,7 +226,7 @@ pub(super) async fn org_threshold(
         &form.get("min_wan"),
     )
     .await;
-    org_result(&s, &signed, r).await
+    org_result(&s, &signed, r, OrgForm::Threshold, &form).await
 }
 
 #[derive(Template, WebTemplate)]

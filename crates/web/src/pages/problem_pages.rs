@@ -406,6 +406,11 @@ async fn assign_lines(s: &AppState, signed: &Signed, form: &FormData) -> Vec<Str
         }
         lines.push(format!("协办单位：{}", names.join("、")));
     }
+    if let Some(id) = form.id("leader")
+        && let Ok(l) = org::leader(&s.app, &signed.ctx, id).await
+    {
+        lines.push(format!("交办领导：{}", l.name));
+    }
     let deadline = form.get("deadline");
     lines.push(format!(
         "办理时限：{}",
@@ -424,6 +429,44 @@ pub(super) async fn problem_create(
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
     let assign = assign_input(&form);
+    if ConfirmPage::going_back(&form) {
+        return Ok(new_page(
+            &s,
+            &signed,
+            &form,
+            ValidationErrors::new(),
+            "/problems".into(),
+            "登记问题或任务".into(),
+            true,
+        )
+        .await?
+        .into_response());
+    }
+    // a deadline or 协办 without a 承办单位 would be dropped: ask for the unit instead
+    if assign.is_none()
+        && (!form.get("deadline").trim().is_empty()
+            || !form.all("assisting").is_empty()
+            || form.id("leader").is_some())
+    {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            new_page(
+                &s,
+                &signed,
+                &form,
+                ValidationErrors::single(
+                    "handler",
+                    "required",
+                    "已填写办理时限、协办单位或交办领导，请同时选择承办单位（只登记不交办请清空这几项）",
+                ),
+                "/problems".into(),
+                "登记问题或任务".into(),
+                true,
+            )
+            .await?,
+        )
+            .into_response());
+    }
     if assign.is_some()
         && let Some(ask) = ConfirmPage::unless_confirmed(
             &signed,
@@ -543,8 +586,48 @@ pub(super) struct DetailPage {
     units: Vec<(i64, String)>,
     leaders: Vec<(i64, String)>,
     error: Option<String>,
+    flash: Option<String>,
     attachments: Vec<(i64, String, String, String)>,
     can_attach: bool,
+    /// What was typed, shown again after an error, an upload or 返回修改.
+    typed: Typed,
+}
+
+/// The detail page's forms as they were submitted.
+#[derive(Default)]
+pub(super) struct Typed {
+    note: String,
+    new_deadline: String,
+    handler: Option<i64>,
+    assisting: Vec<i64>,
+    leader: Option<i64>,
+    deadline: String,
+}
+
+impl Typed {
+    fn handler_is(&self, id: &i64) -> bool {
+        self.handler == Some(*id)
+    }
+    fn assisting_has(&self, id: &i64) -> bool {
+        self.assisting.contains(id)
+    }
+    fn leader_is(&self, id: &i64) -> bool {
+        self.leader == Some(*id)
+    }
+    fn of(form: &FormData) -> Typed {
+        Typed {
+            note: form.get("note"),
+            new_deadline: form.get("new_deadline"),
+            handler: form.id("handler"),
+            assisting: form
+                .all("assisting")
+                .iter()
+                .filter_map(|x| x.parse().ok())
+                .collect(),
+            leader: form.id("leader"),
+            deadline: form.get("deadline"),
+        }
+    }
 }
 
 async fn detail_page(
@@ -552,6 +635,17 @@ async fn detail_page(
     signed: &Signed,
     id: i64,
     error: Option<String>,
+) -> Result<DetailPage, PageError> {
+    detail_page_with(s, signed, id, error, None, Typed::default()).await
+}
+
+async fn detail_page_with(
+    s: &AppState,
+    signed: &Signed,
+    id: i64,
+    error: Option<String>,
+    flash: Option<String>,
+    typed: Typed,
 ) -> Result<DetailPage, PageError> {
     let d = svc::get(&s.app, &signed.ctx, id).await?;
     let today = s.app.local_today().format(svc::DATE).to_string();
@@ -617,6 +711,8 @@ async fn detail_page(
         units,
         leaders,
         error,
+        flash,
+        typed,
         item: d.item,
     })
 }
@@ -625,17 +721,48 @@ pub(super) async fn problem_detail(
     State(s): State<AppState>,
     signed: Signed,
     Path(id): Path<i64>,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
-    Ok(detail_page(&s, &signed, id, None).await?.into_response())
+    // after a step: say what was done (Post/Redirect/Get)
+    let flash =
+        Step::parse(&query_pairs(q.as_deref()).get("done")).map(|st| format!("已{}", st.label()));
+    Ok(
+        detail_page_with(&s, &signed, id, None, flash, Typed::default())
+            .await?
+            .into_response(),
+    )
 }
 
+/// The step form carries the note, the new deadline and attachments together: an attachment
+/// is uploaded first whatever button was pressed, and "上传附件" only uploads and shows the form
+/// again with the note still in it, so nothing typed is lost.
 pub(super) async fn problem_step(
     State(s): State<AppState>,
     Path(id): Path<i64>,
-    Posted { signed, form }: Posted,
+    PostedWithFiles {
+        signed,
+        form,
+        files,
+    }: PostedWithFiles,
 ) -> Result<Response, PageError> {
-    if form.get("step") == "assign"
-        && let Some(ask) = ConfirmPage::unless_confirmed(
+    let step = form.get("step");
+    let again = |error: Option<String>, flash: Option<String>, status: StatusCode| {
+        let (s, signed, form) = (&s, &signed, &form);
+        async move {
+            Ok::<Response, PageError>(
+                (
+                    status,
+                    detail_page_with(s, signed, id, error, flash, Typed::of(form)).await?,
+                )
+                    .into_response(),
+            )
+        }
+    };
+    if step == "assign" {
+        if ConfirmPage::going_back(&form) {
+            return again(None, None, StatusCode::OK).await;
+        }
+        if let Some(ask) = ConfirmPage::unless_confirmed(
             &signed,
             &form,
             &format!("/problems/{id}/step"),
@@ -643,12 +770,47 @@ pub(super) async fn problem_step(
             assign_lines(&s, &signed, &form).await,
             "确认交办并签发交办单",
             &format!("/problems/{id}"),
-        )
-    {
-        return Ok(ask);
+        ) {
+            return Ok(ask);
+        }
+    }
+    let uploads: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .filter(|f| f.0 == "file")
+        .map(|f| (f.1, f.2))
+        .collect();
+    let uploaded = uploads.len();
+    if uploaded > 0 {
+        use keyproj_service::attachments::{Owner, attach_all};
+        match attach_all(&s.app, &signed.ctx, Owner::Item(id), uploads).await {
+            Ok(_) => {}
+            Err(ServiceError::Validation(v)) => {
+                return again(Some(v.to_string()), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if step == "attach" {
+        return if uploaded == 0 {
+            again(
+                Some("请先选择要上传的文件".into()),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        } else {
+            again(
+                None,
+                Some(format!(
+                    "已上传{uploaded}个附件。上方填写的说明尚未提交，请选择要办理的操作"
+                )),
+                StatusCode::OK,
+            )
+            .await
+        };
     }
     let input = StepInput {
-        step: form.get("step"),
+        step,
         version: form.id("version").unwrap_or(0),
         note: form.get("note"),
         new_deadline: form.get("new_deadline"),
@@ -659,15 +821,13 @@ pub(super) async fn problem_step(
         Ok(out) => {
             let to = match out.child {
                 Some((child, _)) => format!("/problems/{child}"),
-                None => format!("/problems/{id}"),
+                None => format!("/problems/{id}?done={}", form.get("step")),
             };
             Ok(Redirect::to(&to).into_response())
         }
-        Err(ServiceError::Validation(v)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            detail_page(&s, &signed, id, Some(v.to_string())).await?,
-        )
-            .into_response()),
+        Err(ServiceError::Validation(v)) => {
+            again(Some(v.to_string()), None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -680,8 +840,15 @@ pub(super) async fn raise_from_report(
 ) -> Result<Response, PageError> {
     let month =
         keyproj_domain::ReportMonth::parse("month", "月份", &month).map_err(ServiceError::from)?;
-    let (id, _) = svc::raise_from_report(&s.app, &signed.ctx, project, month).await?;
-    Ok(Redirect::to(&format!("/problems/{id}")).into_response())
+    match svc::raise_from_report(&s.app, &signed.ctx, project, month).await {
+        Ok((id, _)) => Ok(Redirect::to(&format!("/problems/{id}")).into_response()),
+        Err(ServiceError::Validation(v)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            super::dispatch_pages::report_page(&s, &signed, project, month, None, v, None).await?,
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 // --- documents ---------------------------------------------------------------------------
@@ -820,6 +987,19 @@ pub(super) struct SettingsPage {
     flash: Option<String>,
     deliveries: Vec<(String, String, String, String)>,
     webhook: bool,
+    /// The rules or holidays form as posted (kept after an error).
+    typed: FormData,
+}
+
+impl SettingsPage {
+    /// What was typed in `name` of the form `what`, or the stored value.
+    fn typed_or(&self, what: &str, name: &str, stored: String) -> String {
+        if self.typed.get("what") == what {
+            self.typed.get(name)
+        } else {
+            stored
+        }
+    }
 }
 
 async fn settings_page(
@@ -828,6 +1008,17 @@ async fn settings_page(
     year: i32,
     errors: ValidationErrors,
     flash: Option<String>,
+) -> Result<SettingsPage, PageError> {
+    settings_page_typed(s, signed, year, errors, flash, FormData::default()).await
+}
+
+async fn settings_page_typed(
+    s: &AppState,
+    signed: &Signed,
+    year: i32,
+    errors: ValidationErrors,
+    flash: Option<String>,
+    typed: FormData,
 ) -> Result<SettingsPage, PageError> {
     if !allowed(signed, Action::ManageProblems) {
         return Err(ServiceError::Forbidden.into());
@@ -877,6 +1068,7 @@ async fn settings_page(
             })
             .collect(),
         webhook: s.app.cfg.webhook.is_some(),
+        typed,
     })
 }
 
@@ -970,7 +1162,7 @@ pub(super) async fn problem_settings_save(
         ),
         Err(ServiceError::Validation(v)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            settings_page(&s, &signed, year, v, None).await?,
+            settings_page_typed(&s, &signed, year, v, None, form).await?,
         )
             .into_response()),
         Err(e) => Err(e.into()),
@@ -992,12 +1184,37 @@ pub(super) struct MeetingsPage {
     errors: ValidationErrors,
     can_manage: bool,
     today: String,
+    /// The meeting or patrol form as posted (kept after an error).
+    typed: FormData,
+}
+
+impl MeetingsPage {
+    /// What was typed in `name`, or `default` on a fresh page.
+    fn typed_or(&self, name: &str, default: &str) -> String {
+        if self.typed.0.iter().any(|(k, _)| k == name) {
+            self.typed.get(name)
+        } else {
+            default.to_string()
+        }
+    }
+    fn chosen(&self, name: &str, id: &i64) -> bool {
+        self.typed.all(name).contains(&id.to_string())
+    }
 }
 
 async fn meetings_page(
     s: &AppState,
     signed: &Signed,
     errors: ValidationErrors,
+) -> Result<MeetingsPage, PageError> {
+    meetings_page_typed(s, signed, errors, FormData::default()).await
+}
+
+async fn meetings_page_typed(
+    s: &AppState,
+    signed: &Signed,
+    errors: ValidationErrors,
+    typed: FormData,
 ) -> Result<MeetingsPage, PageError> {
     let (rows, total) = svc::meetings(&s.app, &signed.ctx, None, 200, 0).await?;
     let can_manage = allowed(signed, Action::ManageProblems);
@@ -1035,6 +1252,7 @@ async fn meetings_page(
         projects: projects::choices(&s.app, &signed.ctx).await?,
         errors,
         can_manage,
+        typed,
         today: s.app.local_today().format(svc::DATE).to_string(),
     })
 }
@@ -1069,7 +1287,7 @@ pub(super) async fn meeting_create(
         Ok(id) => Ok(Redirect::to(&format!("/meetings/{id}")).into_response()),
         Err(ServiceError::Validation(v)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            meetings_page(&s, &signed, v).await?,
+            meetings_page_typed(&s, &signed, v, form).await?,
         )
             .into_response()),
         Err(e) => Err(e.into()),
@@ -1094,7 +1312,7 @@ pub(super) async fn patrol_create(
         Ok(id) => Ok(Redirect::to(&format!("/patrols/{id}/finding")).into_response()),
         Err(ServiceError::Validation(v)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            meetings_page(&s, &signed, v).await?,
+            meetings_page_typed(&s, &signed, v, form).await?,
         )
             .into_response()),
         Err(e) => Err(e.into()),
@@ -1169,6 +1387,13 @@ pub(super) async fn meeting_item(
     Path(id): Path<i64>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
+    if ConfirmPage::going_back(&form) {
+        return Ok(
+            meeting_page(&s, &signed, id, &form, ValidationErrors::new())
+                .await?
+                .into_response(),
+        );
+    }
     if let Some(ask) = ConfirmPage::unless_confirmed(
         &signed,
         &form,
@@ -1238,6 +1463,19 @@ pub(super) async fn patrol_finding(
     Path(id): Path<i64>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
+    if ConfirmPage::going_back(&form) {
+        return Ok(new_page(
+            &s,
+            &signed,
+            &form,
+            ValidationErrors::new(),
+            format!("/patrols/{id}/finding"),
+            "巡查发现（登记为问题，可同时交办）".into(),
+            false,
+        )
+        .await?
+        .into_response());
+    }
     if assign_input(&form).is_some()
         && let Some(ask) = ConfirmPage::unless_confirmed(
             &signed,

@@ -579,9 +579,18 @@ pub(super) struct ProjectDetailPage {
     last_month: String,
     errors: ValidationErrors,
     flash: Option<String>,
+    /// The stage form as posted (kept after an error).
+    typed: FormData,
 }
 
 impl ProjectDetailPage {
+    fn typed_or(&self, name: &str, stored: &str) -> String {
+        if self.typed.0.iter().any(|(k, _)| k == name) {
+            self.typed.get(name)
+        } else {
+            stored.to_string()
+        }
+    }
     fn o<'a>(&self, s: &'a Option<String>) -> &'a str {
         views::opt(s)
     }
@@ -656,6 +665,7 @@ pub(super) async fn detail_page(
             .to_string(),
         errors,
         flash,
+        typed: FormData::default(),
         p,
     })
 }
@@ -696,7 +706,12 @@ pub(super) async fn project_stage(
         Ok(()) => Ok(Redirect::to(&format!("/projects/{id}?staged=1")).into_response()),
         Err(ServiceError::Validation(errors)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            detail_page(&s, &signed, id, errors, None).await?,
+            detail_page(&s, &signed, id, errors, None)
+                .await
+                .map(|mut p| {
+                    p.typed = form;
+                    p
+                })?,
         )
             .into_response()),
         Err(e) => Err(e.into()),

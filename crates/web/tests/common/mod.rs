@@ -22,7 +22,7 @@ pub struct Harness {
     pub projects: [i64; 2],
 }
 
-pub const PW: &str = "Taojiang-Test-2022";
+pub const PW: &str = "Zishui-Bridge-7391";
 
 pub async fn harness(t: TestDb) -> Harness {
     harness_with(t, |_| {}).await
