@@ -82,6 +82,21 @@ fn jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// A picture larger than [`MAX_PIXELS`], by its declared size.
+fn refuse_pixels(w: u32, h: u32) -> Result<()> {
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(field_error(
+            "photo",
+            "too_many_pixels",
+            format!(
+                "照片像素过多（{w}×{h}），最多{}万像素，请缩小后再上传",
+                MAX_PIXELS / 10_000
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks, decodes and re-encodes an upload: (photo, thumbnail, width, height).
 pub fn process(bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>, u32, u32)> {
     if bytes.len() > MAX_UPLOAD {
@@ -121,16 +136,7 @@ pub fn process(bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>, u32, u32)> {
     let mut decoder = reader.into_decoder().map_err(|_| bad())?;
     // Refuse by what the header declares, before any pixel is decoded.
     let (w, h) = decoder.dimensions();
-    if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(field_error(
-            "photo",
-            "too_many_pixels",
-            format!(
-                "照片像素过多（{w}×{h}），最多{}万像素，请缩小后再上传",
-                MAX_PIXELS / 10_000
-            ),
-        ));
-    }
+    refuse_pixels(w, h)?;
     if decoder.total_bytes() > MAX_DECODED_BYTES {
         // within the pixels, but 16 bits per channel: too much once decoded
         return Err(field_error(
@@ -264,16 +270,7 @@ pub fn precheck(bytes: &[u8]) -> Result<()> {
             "照片无法读取（文件可能已损坏或尺寸过大）",
         )
     })?;
-    if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(field_error(
-            "photo",
-            "too_many_pixels",
-            format!(
-                "照片像素过多（{w}×{h}），最多{}万像素，请缩小后再上传",
-                MAX_PIXELS / 10_000
-            ),
-        ));
-    }
+    refuse_pixels(w, h)?;
     Ok(())
 }
 
