@@ -5,6 +5,7 @@ pub mod audit;
 pub mod authz;
 pub mod colour;
 pub mod error;
+pub mod keyed;
 pub mod money;
 pub mod month;
 pub mod org;

@@ -6,54 +6,14 @@ use crate::money::Money;
 use crate::month::ReportMonth;
 use serde::{Deserialize, Serialize};
 
-/// 年度类别: how the project counts in this year's plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum YearCategory {
-    UnderConstruction,
-    Preliminary,
-    PostSupport,
-}
-
-impl YearCategory {
-    pub const ALL: [YearCategory; 3] = [
-        YearCategory::UnderConstruction,
-        YearCategory::Preliminary,
-        YearCategory::PostSupport,
-    ];
-    pub fn key(self) -> &'static str {
-        match self {
-            YearCategory::UnderConstruction => "under_construction",
-            YearCategory::Preliminary => "preliminary",
-            YearCategory::PostSupport => "post_support",
-        }
+crate::keyed_enum!(
+    /// 年度类别: how the project counts in this year's plan.
+    pub enum YearCategory, "年度类别" {
+        UnderConstruction => "under_construction", "在建" | "在建项目";
+        Preliminary => "preliminary", "前期" | "前期项目";
+        PostSupport => "post_support", "后扶" | "后扶项目";
     }
-    pub fn label(self) -> &'static str {
-        match self {
-            YearCategory::UnderConstruction => "在建",
-            YearCategory::Preliminary => "前期",
-            YearCategory::PostSupport => "后扶",
-        }
-    }
-    pub fn from_key(s: &str) -> Option<YearCategory> {
-        let s = s.trim();
-        Self::ALL
-            .into_iter()
-            .find(|c| c.key() == s || c.label() == s || format!("{}项目", c.label()) == s)
-    }
-    pub fn parse(field: &str, s: &str) -> Result<YearCategory, FieldError> {
-        if s.trim().is_empty() {
-            return Err(FieldError::new(field, "required", "请选择年度类别"));
-        }
-        Self::from_key(s).ok_or_else(|| {
-            FieldError::new(
-                field,
-                "unknown_value",
-                format!("年度类别“{}”无效，可选：在建、前期、后扶", s.trim()),
-            )
-        })
-    }
-}
+);
 
 pub const MIN_PLAN_YEAR: i32 = 2000;
 pub const MAX_PLAN_YEAR: i32 = 2100;
@@ -276,7 +236,7 @@ mod tests {
     #[test]
     fn categories_and_years() {
         assert_eq!(
-            YearCategory::from_key("前期项目"),
+            YearCategory::from_input("前期项目"),
             Some(YearCategory::Preliminary)
         );
         assert_eq!(

@@ -6,80 +6,61 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-macro_rules! vocabulary {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => ($key:literal, $label:literal)),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn key(self) -> &'static str { match self { $($name::$variant => $key),+ } }
-            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
-            /// By key or by Chinese label (imports and forms use either).
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                Self::ALL.iter().copied().find(|v| v.key() == s || v.label() == s)
-            }
-        }
-    };
-}
-
-vocabulary!(
+crate::keyed_enum!(
     /// Problems and assigned tasks share one workflow.
-    ItemKind {
-        Problem => ("problem", "问题"),
-        Task => ("task", "任务"),
+    pub enum ItemKind, "类型" {
+        Problem => "problem", "问题";
+        Task => "task", "任务";
     }
 );
 
-vocabulary!(
+crate::keyed_enum!(
     /// Where an item came from (来源).
-    Source {
-        DailyPatrol => ("daily_patrol", "日巡查"),
-        WeeklyHuddle => ("weekly_huddle", "周碰头"),
-        MonthlyDispatch => ("monthly_dispatch", "月调度"),
-        TopicMeeting => ("topic_meeting", "专题调度会"),
-        SiteMeeting => ("site_meeting", "现场办公会"),
-        Briefing => ("briefing", "简报"),
-        LeaderInstruction => ("leader_instruction", "领导批示"),
-        OwnerReport => ("owner_report", "业主反映"),
-        MonthlyReport => ("monthly_report", "月报存在问题"),
+    pub enum Source, "来源" {
+        DailyPatrol => "daily_patrol", "日巡查";
+        WeeklyHuddle => "weekly_huddle", "周碰头";
+        MonthlyDispatch => "monthly_dispatch", "月调度";
+        TopicMeeting => "topic_meeting", "专题调度会";
+        SiteMeeting => "site_meeting", "现场办公会";
+        Briefing => "briefing", "简报";
+        LeaderInstruction => "leader_instruction", "领导批示";
+        OwnerReport => "owner_report", "业主反映";
+        MonthlyReport => "monthly_report", "月报存在问题";
     }
 );
 
-vocabulary!(
+crate::keyed_enum!(
     /// What kind of obstacle it is.
-    Category {
-        Land => ("land", "用地"),
-        Demolition => ("demolition", "征拆"),
-        Approval => ("approval", "审批手续"),
-        Funding => ("funding", "资金"),
-        Utilities => ("utilities", "水电路气讯"),
-        Environment => ("environment", "施工环境"),
-        Other => ("other", "其他"),
+    pub enum Category, "问题类别" {
+        Land => "land", "用地";
+        Demolition => "demolition", "征拆";
+        Approval => "approval", "审批手续";
+        Funding => "funding", "资金";
+        Utilities => "utilities", "水电路气讯";
+        Environment => "environment", "施工环境";
+        Other => "other", "其他";
     }
 );
 
-vocabulary!(
+crate::keyed_enum!(
     /// Who must handle it (四级协调).
-    Level {
-        Unit => ("1", "一级（责任单位）"),
-        LeadUnit => ("2", "二级（牵头单位）"),
-        CountyLeader => ("3", "三级（县级联系领导）"),
-        CountyGovernment => ("4", "四级（县政府）"),
+    pub enum Level, "协调层级" {
+        Unit => "1", "一级（责任单位）";
+        LeadUnit => "2", "二级（牵头单位）";
+        CountyLeader => "3", "三级（县级联系领导）";
+        CountyGovernment => "4", "四级（县政府）";
     }
 );
 
-vocabulary!(
+crate::keyed_enum!(
     /// Where an item stands.
-    State {
-        Registered => ("registered", "登记"),
-        Assigned => ("assigned", "已交办"),
-        InProgress => ("in_progress", "办理中"),
-        ClosureRequested => ("closure_requested", "申请销号"),
-        Closed => ("closed", "已销号"),
-        Withdrawn => ("withdrawn", "已撤销"),
+    pub enum State, "办理状态" {
+        Registered => "registered", "登记";
+        Assigned => "assigned", "已交办";
+        InProgress => "in_progress", "办理中";
+        ClosureRequested => "closure_requested", "申请销号";
+        Closed => "closed", "已销号";
+        Withdrawn => "withdrawn", "已撤销";
     }
 );
 
@@ -94,19 +75,19 @@ impl State {
     }
 }
 
-vocabulary!(
+crate::keyed_enum!(
     /// What can happen to an item.
-    Step {
-        Assign => ("assign", "交办"),
-        Reply => ("reply", "反馈进展"),
-        RequestClosure => ("request_closure", "申请销号"),
-        Close => ("close", "销号"),
-        Return => ("return", "退回"),
-        RequestExtension => ("request_extension", "申请延期"),
-        GrantExtension => ("grant_extension", "同意延期"),
-        RefuseExtension => ("refuse_extension", "不同意延期"),
-        Withdraw => ("withdraw", "撤销"),
-        Reopen => ("reopen", "重开"),
+    pub enum Step, "操作" {
+        Assign => "assign", "交办";
+        Reply => "reply", "反馈进展";
+        RequestClosure => "request_closure", "申请销号";
+        Close => "close", "销号";
+        Return => "return", "退回";
+        RequestExtension => "request_extension", "申请延期";
+        GrantExtension => "grant_extension", "同意延期";
+        RefuseExtension => "refuse_extension", "不同意延期";
+        Withdraw => "withdraw", "撤销";
+        Reopen => "reopen", "重开";
     }
 );
 
@@ -221,33 +202,14 @@ pub fn document_number(prefix: &str, year: i32, seq: i64) -> String {
 
 // --- calendar ----------------------------------------------------------------------------
 
-/// Counting deadlines: working days skip weekends and holidays, except makeup working days.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DayCount {
-    Working,
-    Calendar,
-}
-
-impl DayCount {
-    pub fn key(self) -> &'static str {
-        match self {
-            DayCount::Working => "working",
-            DayCount::Calendar => "calendar",
-        }
+crate::keyed_enum!(
+    /// How a time limit is counted: working days skip weekends and holidays, except makeup
+    /// working days.
+    pub enum DayCount, "时限计算方式" {
+        Working => "working", "工作日";
+        Calendar => "calendar", "自然日";
     }
-    pub fn label(self) -> &'static str {
-        match self {
-            DayCount::Working => "工作日",
-            DayCount::Calendar => "自然日",
-        }
-    }
-    pub fn parse(s: &str) -> Option<DayCount> {
-        [DayCount::Working, DayCount::Calendar]
-            .into_iter()
-            .find(|d| d.key() == s.trim() || d.label() == s.trim())
-    }
-}
+);
 
 /// A year's official holidays and the weekend days made working days (调休).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -347,12 +309,12 @@ pub fn default_holidays(year: i32) -> (Vec<(NaiveDate, &'static str)>, Vec<Naive
 
 // --- supervision -------------------------------------------------------------------------
 
-vocabulary!(
+crate::keyed_enum!(
     /// The supervision ladder: a reminder before the deadline, then letters.
-    Alert {
-        Blue => ("blue", "蓝色提醒"),
-        Yellow => ("yellow", "黄色督办函"),
-        Red => ("red", "红色督办函"),
+    pub enum Alert, "督办等级" {
+        Blue => "blue", "蓝色提醒";
+        Yellow => "yellow", "黄色督办函";
+        Red => "red", "红色督办函";
     }
 );
 
@@ -530,11 +492,11 @@ mod tests {
 
     #[test]
     fn vocabularies_parse_by_key_and_label() {
-        assert_eq!(Source::parse("专题调度会"), Some(Source::TopicMeeting));
-        assert_eq!(Category::parse("funding"), Some(Category::Funding));
-        assert_eq!(Level::parse("3"), Some(Level::CountyLeader));
-        assert_eq!(State::parse("已销号"), Some(State::Closed));
-        assert_eq!(Source::parse("微信群"), None);
+        assert_eq!(Source::from_input("专题调度会"), Some(Source::TopicMeeting));
+        assert_eq!(Category::from_input("funding"), Some(Category::Funding));
+        assert_eq!(Level::from_input("3"), Some(Level::CountyLeader));
+        assert_eq!(State::from_input("已销号"), Some(State::Closed));
+        assert_eq!(Source::from_input("微信群"), None);
         assert_eq!(
             document_number("桃重项交", 2022, 17),
             "桃重项交〔2022〕17号"

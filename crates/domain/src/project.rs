@@ -6,47 +6,18 @@ use crate::money::Money;
 use crate::month::ReportMonth;
 use serde::{Deserialize, Serialize};
 
-macro_rules! labelled_enum {
-    ($(#[$m:meta])* $name:ident, $what:literal { $($variant:ident => $key:literal, $label:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn key(self) -> &'static str { match self { $($name::$variant => $key),+ } }
-            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
-            /// Accepts the English key or the Chinese label.
-            pub fn from_key(s: &str) -> Option<$name> {
-                let s = s.trim();
-                Self::ALL.iter().copied().find(|v| v.key() == s || v.label() == s)
-            }
-            pub fn parse(field: &str, s: &str) -> Result<$name, FieldError> {
-                if s.trim().is_empty() {
-                    return Err(FieldError::new(field, "required", concat!("请选择", $what)));
-                }
-                Self::from_key(s).ok_or_else(|| {
-                    let allowed: Vec<&str> = Self::ALL.iter().map(|v| v.label()).collect();
-                    FieldError::new(field, "unknown_value", format!(concat!($what, "“{}”无效，可选：{}"), s.trim(), allowed.join("、")))
-                })
-            }
-        }
-    };
-}
-
-labelled_enum!(
+crate::keyed_enum!(
     /// 项目级别
-    Level, "项目级别" {
+    pub enum Level, "项目级别" {
         Provincial => "provincial", "省重点";
         City => "city", "市重点";
         County => "county", "县重点";
     }
 );
 
-labelled_enum!(
+crate::keyed_enum!(
     /// 建设阶段: 签约 → 前期 → 在建 → 竣工 → 后扶
-    Stage, "建设阶段" {
+    pub enum Stage, "建设阶段" {
         Signed => "signed", "签约";
         Preliminary => "preliminary", "前期";
         UnderConstruction => "under_construction", "在建";
@@ -55,9 +26,9 @@ labelled_enum!(
     }
 );
 
-labelled_enum!(
+crate::keyed_enum!(
     /// 行业类别
-    Industry, "行业类别" {
+    pub enum Industry, "行业类别" {
         Manufacturing => "manufacturing", "工业制造";
         Mining => "mining", "矿产资源";
         Energy => "energy", "能源";
@@ -84,9 +55,9 @@ impl Industry {
     }
 }
 
-labelled_enum!(
+crate::keyed_enum!(
     /// Classes of the inclusion threshold (调度门槛).
-    ThresholdClass, "门槛类别" {
+    pub enum ThresholdClass, "门槛类别" {
         Industrial => "industrial", "工业项目";
         Other => "other", "基础设施及其他项目";
     }
@@ -412,7 +383,8 @@ mod tests {
 
     #[test]
     fn enums_parse_key_and_label() {
-        assert_eq!(Stage::from_key("在建"), Some(Stage::UnderConstruction));
+        assert_eq!(Stage::from_input("在建"), Some(Stage::UnderConstruction));
+        assert_eq!(Stage::from_key("在建"), None, "rows hold keys");
         assert_eq!(
             Stage::from_key("under_construction"),
             Some(Stage::UnderConstruction)

@@ -7,42 +7,15 @@ use crate::month::ReportMonth;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportStatus {
-    /// 已报送, waiting for review
-    Submitted,
-    /// 审核通过: the figures count
-    Approved,
-    /// 已退回 with a reason: the reporter corrects and submits again
-    Returned,
-}
-
-impl ReportStatus {
-    pub fn key(self) -> &'static str {
-        match self {
-            ReportStatus::Submitted => "submitted",
-            ReportStatus::Approved => "approved",
-            ReportStatus::Returned => "returned",
-        }
+crate::keyed_enum!(
+    /// Where a monthly report stands: 已报送 waiting for review, 审核通过 (the figures count),
+    /// or 已退回 with a reason (the reporter corrects and submits again).
+    pub enum ReportStatus, "月报状态" {
+        Submitted => "submitted", "待审核";
+        Approved => "approved", "审核通过";
+        Returned => "returned", "已退回";
     }
-    pub fn label(self) -> &'static str {
-        match self {
-            ReportStatus::Submitted => "待审核",
-            ReportStatus::Approved => "审核通过",
-            ReportStatus::Returned => "已退回",
-        }
-    }
-    pub fn from_key(s: &str) -> Option<ReportStatus> {
-        [
-            ReportStatus::Submitted,
-            ReportStatus::Approved,
-            ReportStatus::Returned,
-        ]
-        .into_iter()
-        .find(|r| r.key() == s)
-    }
-}
+);
 
 /// What can happen to a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

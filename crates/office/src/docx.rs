@@ -73,7 +73,7 @@ pub fn chinese_date(d: &str) -> String {
     }
 }
 
-pub fn official(o: &Official) -> Result<Vec<u8>, String> {
+pub fn official(o: &Official) -> Result<Vec<u8>, std::io::Error> {
     let center = |r: Run| Paragraph::new().add_run(r).align(AlignmentType::Center);
     let mut doc = Docx::new()
         .page_size(11906, 16838)
@@ -142,7 +142,7 @@ pub fn official(o: &Official) -> Result<Vec<u8>, String> {
             )));
     }
     let mut out = std::io::Cursor::new(Vec::new());
-    doc.build().pack(&mut out).map_err(|e| e.to_string())?;
+    doc.build().pack(&mut out).map_err(std::io::Error::other)?;
     Ok(out.into_inner())
 }
 

@@ -162,7 +162,7 @@ pub async fn attach(
             PutPayload::from(Bytes::from(data)),
         )
         .await
-        .map_err(|e| ServiceError::Internal(format!("保存附件：{e}")))?;
+        .map_err(|e| ServiceError::internal("保存附件", e))?;
     // the shown name: the uploaded name without any path, with the real extension
     let base: String = file_name
         .rsplit(['/', '\\'])
@@ -251,7 +251,7 @@ pub async fn read(app: &App, ctx: &Ctx, id: i64) -> Result<(AttachmentRow, Vec<u
     let bytes = got
         .bytes()
         .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .map_err(|e| ServiceError::internal("内部处理", e))?
         .to_vec();
     Ok((row, bytes))
 }

@@ -110,10 +110,10 @@ pub async fn record_anchor(app: &App) -> Result<bool> {
         .create(true)
         .append(true)
         .open(path)
-        .map_err(|e| ServiceError::Internal(format!("审计锚点文件 {}：{e}", path.display())))?;
+        .map_err(|e| ServiceError::internal("写审计锚点文件", e))?;
     f.write_all(line.as_bytes())
         .and_then(|_| f.sync_data())
-        .map_err(|e| ServiceError::Internal(format!("审计锚点文件 {}：{e}", path.display())))?;
+        .map_err(|e| ServiceError::internal("写审计锚点文件", e))?;
     Ok(true)
 }
 

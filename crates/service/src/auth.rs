@@ -32,10 +32,10 @@ async fn hashing<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> R
     let _permit = HASHING
         .acquire()
         .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        .map_err(|e| ServiceError::internal("内部处理", e))?;
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))
+        .map_err(|e| ServiceError::internal("内部处理", e))
 }
 
 pub async fn hash_password(password: &str) -> Result<String> {
@@ -47,7 +47,7 @@ pub async fn hash_password(password: &str) -> Result<String> {
             .map(|h| h.to_string())
     })
     .await?
-    .map_err(|e| ServiceError::Internal(e.to_string()))
+    .map_err(|e| ServiceError::internal("内部处理", e))
 }
 
 pub async fn verify_password(password: &str, hash: &str) -> bool {
@@ -145,7 +145,7 @@ pub async fn actor_of(tx: &mut keyproj_db::Tx, user: &UserRow) -> Result<Actor> 
         roles,
         unit_id: user.unit_id,
         region: RegionCode::parse(&user.region_code)
-            .map_err(|e| ServiceError::Internal(e.message))?,
+            .map_err(|e| ServiceError::invariant(e.message))?,
     })
 }
 

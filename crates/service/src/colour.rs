@@ -28,7 +28,7 @@ pub async fn rules_for_tx(
     while let Some(code) = r {
         if let Some(row) = repo::latest_rules(tx, code.as_str(), year as i64).await? {
             let rules: ColourRules = serde_json::from_str(&row.rules_json)
-                .map_err(|e| ServiceError::Internal(format!("colour rules: {e}")))?;
+                .map_err(|e| ServiceError::internal("colour rules", e))?;
             return Ok((Some(row.id), rules, row.deadline_day as u32));
         }
         r = code.parent();
@@ -82,7 +82,7 @@ pub async fn save_rules(
     let reason = keyproj_domain::error::check_text("reason", "修改原因", reason, true, 500)?;
     let mut tx = app.db.begin_write().await?;
     let before = rules_for_tx(&mut tx, &ctx.actor.region, year).await?;
-    let json = serde_json::to_string(&rules).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let json = serde_json::to_string(&rules).map_err(|e| ServiceError::internal("内部处理", e))?;
     let id = repo::insert_rules(
         &mut tx,
         ctx.actor.region.as_str(),
@@ -384,7 +384,7 @@ pub async fn publish(
         // Record the defaults as version 1, so the issue names the rules it used.
         None => {
             let json = serde_json::to_string(&table.rules)
-                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                .map_err(|e| ServiceError::internal("内部处理", e))?;
             repo::insert_rules(
                 &mut tx,
                 region.as_str(),

@@ -156,8 +156,8 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
     {
         let mut tx = app.db.begin_read().await?;
         if keyproj_db::repo::projects::count_all(&mut tx).await? > 0 {
-            return Err(ServiceError::Internal(
-                "数据库中已有项目，演示数据只能载入空库".into(),
+            return Err(ServiceError::invariant(
+                "数据库中已有项目，演示数据只能载入空库",
             ));
         }
     }
@@ -492,8 +492,8 @@ async fn load_year_2022(app: &App, ctx: &Ctx, projects: &[DemoProject]) -> Resul
     pre.extend(preliminary.iter().take(23 - pre.len()).copied());
     let ps: Vec<&DemoProject> = post.iter().take(5).copied().collect();
     if uc.len() != 45 || pre.len() != 23 || ps.len() != 5 {
-        return Err(ServiceError::Internal(
-            "演示数据的项目数不足以组成2022年度计划".into(),
+        return Err(ServiceError::invariant(
+            "演示数据的项目数不足以组成2022年度计划",
         ));
     }
     let now = app.now();
@@ -672,8 +672,8 @@ pub async fn generate_province(app: &App, projects: usize, months: u32) -> Resul
     {
         let mut tx = app.db.begin_read().await?;
         if repo::count_all(&mut tx).await? > 0 {
-            return Err(ServiceError::Internal(
-                "数据库中已有项目，测试数据只能生成到空库".into(),
+            return Err(ServiceError::invariant(
+                "数据库中已有项目，测试数据只能生成到空库",
             ));
         }
     }
@@ -713,7 +713,7 @@ pub async fn generate_province(app: &App, projects: usize, months: u32) -> Resul
     let mut rng = Lcg(43);
     let per_county = projects.div_ceil(counties.len());
     let mut made = 0usize;
-    let province = RegionCode::parse("43").map_err(|e| ServiceError::Internal(e.message))?;
+    let province = RegionCode::parse("43").map_err(|e| ServiceError::invariant(e.message))?;
     let ctx = Ctx::system(province.clone());
     {
         // The provincial office, so that province-level accounts have a unit.
@@ -736,7 +736,7 @@ pub async fn generate_province(app: &App, projects: usize, months: u32) -> Resul
         tx.commit().await?;
     }
     for (ci, county) in counties.iter().enumerate() {
-        let code = RegionCode::parse(county).map_err(|e| ServiceError::Internal(e.message))?;
+        let code = RegionCode::parse(county).map_err(|e| ServiceError::invariant(e.message))?;
         let now = app.now();
         let mut tx = app.db.begin_write().await?;
         org_svc::ensure_regions(app, &mut tx, &code).await?;

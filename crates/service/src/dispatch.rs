@@ -35,7 +35,7 @@ pub fn monthly_from_text(s: &str) -> Vec<Money> {
 pub fn plan_fields(p: &PlanRow) -> Result<PlanFields> {
     Ok(PlanFields {
         category: YearCategory::from_key(&p.category)
-            .ok_or_else(|| ServiceError::Internal("bad category".into()))?,
+            .ok_or_else(|| ServiceError::invariant("bad category"))?,
         annual_plan: Money::from_fen(p.annual_plan_fen),
         targets: p.targets.clone(),
         monthly: monthly_from_text(&p.monthly_fen),
@@ -376,7 +376,7 @@ pub async fn report(
     let previous = repo::get_report(&mut tx, project_id, &prev_month.to_string()).await?;
     let plan = repo::get_plan(&mut tx, project_id, month.year() as i64).await?;
     let region =
-        RegionCode::parse(&p.region_code).map_err(|e| ServiceError::Internal(e.message))?;
+        RegionCode::parse(&p.region_code).map_err(|e| ServiceError::invariant(e.message))?;
     let amounts: Vec<(ReportMonth, Money)> =
         repo::approved_amounts(&mut tx, &region, "1990-01", &m)
             .await?

@@ -796,7 +796,7 @@ pub async fn import_tracked(
     .await?;
     if let Some(job) = job {
         let result =
-            serde_json::to_string(&sum).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            serde_json::to_string(&sum).map_err(|e| ServiceError::internal("内部处理", e))?;
         keyproj_db::repo::jobs::finish(&mut tx, job, OUTCOME_OK, &result, rows as i64, app.now())
             .await?;
     }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod colour;
 pub mod demo;
 pub mod dispatch;
+mod error;
 pub mod import;
 pub mod org;
 pub mod photos;
@@ -16,9 +17,10 @@ pub mod projects;
 pub mod stats;
 pub mod supervision;
 pub mod users;
+pub mod work;
 
 use chrono::{DateTime, Utc};
-use keyproj_db::{Db, DbError, Tx};
+use keyproj_db::{Db, Tx};
 use keyproj_domain::audit::{AuditFields, storable_time};
 use keyproj_domain::authz::{Action, Actor, Decision};
 use keyproj_domain::password::PasswordPolicy;
@@ -26,7 +28,6 @@ use keyproj_domain::session::SessionPolicy;
 use keyproj_domain::{RegionCode, ValidationErrors};
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
-use thiserror::Error;
 
 pub use keyproj_db as db;
 pub use keyproj_domain as domain;
@@ -172,47 +173,7 @@ impl Ctx {
     }
 }
 
-#[derive(Debug, Error)]
-pub enum ServiceError {
-    #[error("输入有误：{0}")]
-    Validation(ValidationErrors),
-    #[error("记录不存在")]
-    NotFound,
-    #[error("没有权限执行此操作")]
-    Forbidden,
-    #[error("该记录已被他人修改，请刷新后重试")]
-    Stale,
-    #[error("{0}")]
-    Unauthorized(String),
-    #[error("{0}")]
-    Db(DbError),
-    #[error("{0}")]
-    Internal(String),
-}
-
-impl From<DbError> for ServiceError {
-    fn from(e: DbError) -> Self {
-        match e {
-            DbError::NotFound => ServiceError::NotFound,
-            DbError::Stale => ServiceError::Stale,
-            other => ServiceError::Db(other),
-        }
-    }
-}
-
-impl From<keyproj_domain::FieldError> for ServiceError {
-    fn from(e: keyproj_domain::FieldError) -> Self {
-        ServiceError::Validation(ValidationErrors(vec![e]))
-    }
-}
-
-impl From<ValidationErrors> for ServiceError {
-    fn from(e: ValidationErrors) -> Self {
-        ServiceError::Validation(e)
-    }
-}
-
-pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+pub use error::{Result, ServiceError};
 
 pub(crate) fn field_error(field: &str, code: &'static str, msg: impl Into<String>) -> ServiceError {
     ServiceError::Validation(ValidationErrors::single(field, code, msg))

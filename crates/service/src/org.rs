@@ -77,7 +77,7 @@ fn check_phone(phone: &str) -> Result<String, keyproj_domain::FieldError> {
 fn check_unit(u: &UnitInput) -> Result<(String, UnitKind, String, String)> {
     let mut errs = ValidationErrors::new();
     let name = errs.check(check_text("name", "单位名称", u.name, true, 60));
-    let kind = UnitKind::from_key(u.kind);
+    let kind = UnitKind::from_input(u.kind);
     if kind.is_none() {
         errs.add("kind", "unknown_value", format!("单位类型“{}”无效", u.kind));
     }

@@ -40,7 +40,7 @@ pub fn store(app: &App) -> Result<Arc<dyn ObjectStore>> {
 }
 
 fn build_store(cfg: &crate::Config) -> Result<Arc<dyn ObjectStore>> {
-    let err = |e: &dyn std::fmt::Display| ServiceError::Internal(format!("文件存储：{e}"));
+    let err = |e: object_store::Error| ServiceError::internal("打开文件存储", e);
     if let Some(s3) = &cfg.s3 {
         crate::install_tls_provider();
         let store = object_store::aws::AmazonS3Builder::new()
@@ -52,11 +52,12 @@ fn build_store(cfg: &crate::Config) -> Result<Arc<dyn ObjectStore>> {
             .with_allow_http(s3.endpoint.starts_with("http://"))
             .with_virtual_hosted_style_request(false)
             .build()
-            .map_err(|e| err(&e))?;
+            .map_err(err)?;
         return Ok(Arc::new(store));
     }
-    std::fs::create_dir_all(&cfg.files_dir).map_err(|e| err(&e))?;
-    let fs = LocalFileSystem::new_with_prefix(&cfg.files_dir).map_err(|e| err(&e))?;
+    std::fs::create_dir_all(&cfg.files_dir)
+        .map_err(|e| ServiceError::internal("创建文件目录", e))?;
+    let fs = LocalFileSystem::new_with_prefix(&cfg.files_dir).map_err(err)?;
     Ok(Arc::new(fs))
 }
 
@@ -78,7 +79,7 @@ fn jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>> {
     let rgb = img.to_rgb8();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
         .encode_image(&rgb)
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        .map_err(|e| ServiceError::internal("内部处理", e))?;
     Ok(out)
 }
 
@@ -169,10 +170,10 @@ pub async fn process_bounded(bytes: Vec<u8>) -> Result<(Vec<u8>, Vec<u8>, u32, u
     let _permit = DECODES
         .acquire()
         .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        .map_err(|e| ServiceError::internal("内部处理", e))?;
     tokio::task::spawn_blocking(move || process(&bytes))
         .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .map_err(|e| ServiceError::internal("内部处理", e))?
 }
 
 /// Adds a photo to a project's month (the reporter or center staff). The same picture twice is
@@ -218,7 +219,7 @@ pub async fn upload(
             store
                 .put(&ObjectPath::from(k), PutPayload::from(Bytes::from(b)))
                 .await
-                .map_err(|e| ServiceError::Internal(format!("保存照片：{e}")))
+                .map_err(|e| ServiceError::internal("保存照片", e))
         }
     };
     let size = photo.len() as i64;
@@ -340,7 +341,7 @@ pub async fn read(app: &App, ctx: &Ctx, id: i64, thumb: bool) -> Result<Vec<u8>>
     Ok(got
         .bytes()
         .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .map_err(|e| ServiceError::internal("内部处理", e))?
         .to_vec())
 }
 

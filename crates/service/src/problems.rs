@@ -55,8 +55,7 @@ fn assisting_text(ids: &[i64]) -> String {
 
 pub fn status_of(row: &ItemRow) -> Result<Status> {
     Ok(Status {
-        state: State::parse(&row.state)
-            .ok_or_else(|| ServiceError::Internal("bad state".into()))?,
+        state: State::from_input(&row.state).ok_or_else(|| ServiceError::invariant("bad state"))?,
         extension_pending: row.extension_pending,
         verified: row.verified,
     })
@@ -72,7 +71,7 @@ pub(crate) async fn visible_item(tx: &mut Tx, ctx: &Ctx, id: i64) -> Result<Item
         .await?
         .ok_or(ServiceError::NotFound)?;
     let region = keyproj_domain::RegionCode::parse(&row.region_code)
-        .map_err(|_| ServiceError::Internal("bad region".into()))?;
+        .map_err(|_| ServiceError::invariant("bad region"))?;
     let ids = scope_ids(&row);
     let scope = AuthScope {
         region: &region,
@@ -88,7 +87,7 @@ pub(crate) async fn visible_item(tx: &mut Tx, ctx: &Ctx, id: i64) -> Result<Item
 
 fn authorize_step(ctx: &Ctx, row: &ItemRow, performer: Performer) -> Result<()> {
     let region = keyproj_domain::RegionCode::parse(&row.region_code)
-        .map_err(|_| ServiceError::Internal("bad region".into()))?;
+        .map_err(|_| ServiceError::invariant("bad region"))?;
     let ids = scope_ids(row);
     check(authorize_item(
         &ctx.actor,
@@ -114,7 +113,7 @@ pub async fn rules_tx(
     while let Some(code) = r {
         if let Some((json, version)) = repo::rules(tx, code.as_str(), year).await? {
             let rules = serde_json::from_str(&json)
-                .map_err(|e| ServiceError::Internal(format!("supervision rules: {e}")))?;
+                .map_err(|e| ServiceError::internal("supervision rules", e))?;
             let own = if &code == region { version } else { 0 };
             return Ok((rules, own));
         }
@@ -149,7 +148,7 @@ pub async fn save_rules(
     rules.validate()?;
     let mut tx = app.db.begin_write().await?;
     let (before, _) = rules_tx(&mut tx, &ctx.actor.region, year).await?;
-    let json = serde_json::to_string(rules).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let json = serde_json::to_string(rules).map_err(|e| ServiceError::internal("内部处理", e))?;
     let region = ctx.actor.region.as_str();
     if !repo::save_rules(
         &mut tx,
@@ -339,19 +338,19 @@ struct Checked {
 
 fn check_input(app: &App, input: &ItemInput) -> Result<Checked> {
     let mut e = ValidationErrors::new();
-    let kind = ItemKind::parse(&input.kind);
+    let kind = ItemKind::from_input(&input.kind);
     if kind.is_none() {
         e.add("kind", "choice", "请选择类型（问题或任务）");
     }
-    let source = Source::parse(&input.source);
+    let source = Source::from_input(&input.source);
     if source.is_none() {
         e.add("source", "choice", "请选择来源");
     }
-    let category = Category::parse(&input.category);
+    let category = Category::from_input(&input.category);
     if category.is_none() {
         e.add("category", "choice", "请选择问题类别");
     }
-    let level = Level::parse(&input.level);
+    let level = Level::from_input(&input.level);
     if level.is_none() {
         e.add("level", "choice", "请选择协调层级（1–4级）");
     }
@@ -519,8 +518,8 @@ pub(crate) async fn center_unit(tx: &mut Tx, region: &keyproj_domain::RegionCode
         }
         r = code.parent();
     }
-    Err(ServiceError::Internal(
-        "本地区没有重点项目建设事务中心单位".into(),
+    Err(ServiceError::invariant(
+        "本地区没有重点项目建设事务中心单位",
     ))
 }
 
@@ -545,7 +544,8 @@ pub struct StepOutcome {
 }
 
 pub async fn act(app: &App, ctx: &Ctx, id: i64, input: &StepInput) -> Result<StepOutcome> {
-    let step = Step::parse(&input.step).ok_or_else(|| field_error("step", "choice", "未知操作"))?;
+    let step =
+        Step::from_input(&input.step).ok_or_else(|| field_error("step", "choice", "未知操作"))?;
     let mut tx = app.db.begin_write().await?;
     let row = visible_item(&mut tx, ctx, id).await?;
     if row.version != input.version {
@@ -598,13 +598,13 @@ async fn apply(
     check_text("note", "说明", note, false, 4000)?;
     let today = app.local_today();
     let region = keyproj_domain::RegionCode::parse(&row.region_code)
-        .map_err(|_| ServiceError::Internal("bad region".into()))?;
+        .map_err(|_| ServiceError::invariant("bad region"))?;
     let before = row.clone();
     let mut new = row.clone();
     new.state = after.state.key().into();
     new.extension_pending = after.extension_pending;
     new.verified = after.verified;
-    let day_count = DayCount::parse(&row.day_count).unwrap_or(DayCount::Working);
+    let day_count = DayCount::from_input(&row.day_count).unwrap_or(DayCount::Working);
     let mut event_deadline: Option<String> = None;
     let mut child = None;
     let mut reset_alert = false;
@@ -892,7 +892,7 @@ async fn issue_assign_notice(app: &App, tx: &mut Tx, ctx: &Ctx, row: &ItemRow) -
             .into(),
     };
     let json =
-        serde_json::to_string(&content).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        serde_json::to_string(&content).map_err(|e| ServiceError::internal("内部处理", e))?;
     let today = app.local_today().format(DATE).to_string();
     let (id, _) = repo::insert_document(
         tx,
@@ -1093,11 +1093,11 @@ pub fn filter_from_query(
     let text = |k: &str| Some(get(k)).filter(|v| !v.trim().is_empty());
     let id = |k: &str| get(k).trim().parse::<i64>().ok();
     f.q = text("q");
-    f.state = text("state").filter(|s| State::parse(s).is_some());
-    f.source = text("source").filter(|s| Source::parse(s).is_some());
-    f.category = text("category").filter(|s| Category::parse(s).is_some());
-    f.kind = text("kind").filter(|s| ItemKind::parse(s).is_some());
-    f.alert = text("alert").filter(|s| keyproj_domain::problem::Alert::parse(s).is_some());
+    f.state = text("state").filter(|s| State::from_input(s).is_some());
+    f.source = text("source").filter(|s| Source::from_input(s).is_some());
+    f.category = text("category").filter(|s| Category::from_input(s).is_some());
+    f.kind = text("kind").filter(|s| ItemKind::from_input(s).is_some());
+    f.alert = text("alert").filter(|s| keyproj_domain::problem::Alert::from_input(s).is_some());
     f.open_only = get("open") == "1";
     if get("overdue") == "1" {
         f.overdue_on = Some(app.local_today().format(DATE).to_string());
@@ -1156,7 +1156,7 @@ pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<ItemDetail> {
         .filter(|s| authorize_step(ctx, &item, s.performer()).is_ok())
         .collect();
     let today = app.local_today().format(DATE).to_string();
-    let overdue = State::parse(&item.state).is_some_and(|s| s.with_unit())
+    let overdue = State::from_input(&item.state).is_some_and(|s| s.with_unit())
         && item.deadline.as_deref().is_some_and(|d| d < today.as_str());
     Ok(ItemDetail {
         item,
@@ -1180,7 +1180,7 @@ pub async fn document(app: &App, ctx: &Ctx, id: i64) -> Result<DocumentRow> {
         visible_item(&mut tx, ctx, item).await?;
     } else if d.meeting_id.is_some() {
         let region = keyproj_domain::RegionCode::parse(&d.region_code)
-            .map_err(|_| ServiceError::Internal("bad region".into()))?;
+            .map_err(|_| ServiceError::invariant("bad region"))?;
         let staff = ctx.actor.has(Role::CenterStaff) || ctx.actor.has(Role::CountyLeader);
         let recipient = d.recipient_unit_id == Some(ctx.actor.unit_id);
         if !ctx.actor.region.contains(&region) || !(staff || recipient) {
@@ -1307,7 +1307,7 @@ pub struct MeetingInput {
 pub async fn create_meeting(app: &App, ctx: &Ctx, m: &MeetingInput) -> Result<i64> {
     require(ctx, Action::ManageProblems)?;
     let mut e = ValidationErrors::new();
-    let kind = Source::parse(&m.kind).filter(|k| MEETING_KINDS.contains(k));
+    let kind = Source::from_input(&m.kind).filter(|k| MEETING_KINDS.contains(k));
     if kind.is_none() {
         e.add("kind", "choice", "请选择会议类型");
     }
@@ -1391,7 +1391,7 @@ pub async fn meeting(app: &App, ctx: &Ctx, id: i64) -> Result<MeetingDetail> {
         .await?
         .ok_or(ServiceError::NotFound)?;
     let region = keyproj_domain::RegionCode::parse(&meeting.region_code)
-        .map_err(|_| ServiceError::Internal("bad region".into()))?;
+        .map_err(|_| ServiceError::invariant("bad region"))?;
     if !ctx.actor.region.contains(&region) {
         return Err(ServiceError::NotFound);
     }
@@ -1471,7 +1471,7 @@ pub async fn issue_minutes(app: &App, ctx: &Ctx, meeting_id: i64) -> Result<i64>
             "该会议的纪要已印发，不能重复印发",
         ));
     }
-    let kind = Source::parse(&d.meeting.kind)
+    let kind = Source::from_input(&d.meeting.kind)
         .map(|k| k.label())
         .unwrap_or("会议");
     let content = DocContent {
@@ -1490,7 +1490,7 @@ pub async fn issue_minutes(app: &App, ctx: &Ctx, meeting_id: i64) -> Result<i64>
         closing: "以上事项请各责任单位按时限办结，并将办理结果反馈县重点项目建设事务中心。".into(),
     };
     let json =
-        serde_json::to_string(&content).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        serde_json::to_string(&content).map_err(|e| ServiceError::internal("内部处理", e))?;
     use chrono::Datelike;
     let held = parse_date("held_on", &d.meeting.held_on)?;
     let mut tx = app.db.begin_write().await?;
@@ -1885,7 +1885,7 @@ pub async fn stats(app: &App, ctx: &Ctx, year: i32, month: Option<u32>) -> Resul
         .into_iter()
         .map(|g| {
             (
-                Source::parse(&g.key)
+                Source::from_input(&g.key)
                     .map(|s| s.label())
                     .unwrap_or("其他")
                     .to_string(),
@@ -1897,7 +1897,7 @@ pub async fn stats(app: &App, ctx: &Ctx, year: i32, month: Option<u32>) -> Resul
         .into_iter()
         .map(|g| {
             (
-                Category::parse(&g.key)
+                Category::from_input(&g.key)
                     .map(|s| s.label())
                     .unwrap_or("其他")
                     .to_string(),

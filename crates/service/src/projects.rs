@@ -55,7 +55,7 @@ struct Snapshot<'a> {
 }
 
 fn region_of(row: &ProjectRow) -> Result<RegionCode> {
-    RegionCode::parse(&row.region_code).map_err(|e| ServiceError::Internal(e.message))
+    RegionCode::parse(&row.region_code).map_err(|e| ServiceError::invariant(e.message))
 }
 
 async fn scope_check(
@@ -106,7 +106,7 @@ pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<ProjectDetail> {
         vec![]
     };
     let industry = keyproj_domain::project::Industry::from_key(&project.industry)
-        .ok_or_else(|| ServiceError::Internal("bad industry".into()))?;
+        .ok_or_else(|| ServiceError::invariant("bad industry"))?;
     let threshold = crate::org::thresholds_in(&mut tx, &region_of(&project)?)
         .await?
         .into_iter()
@@ -480,8 +480,8 @@ pub async fn update(
     let (before, before_units) = visible(&mut tx, ctx, id, Action::EditProject).await?;
     let mut draft = input.draft.clone();
     let stage =
-        Stage::from_key(&before.stage).ok_or_else(|| ServiceError::Internal("bad stage".into()))?;
-    if !draft.stage.trim().is_empty() && Stage::from_key(&draft.stage) != Some(stage) {
+        Stage::from_key(&before.stage).ok_or_else(|| ServiceError::invariant("bad stage"))?;
+    if !draft.stage.trim().is_empty() && Stage::from_input(&draft.stage) != Some(stage) {
         return Err(field_error(
             "stage",
             "use_stage_change",
@@ -573,7 +573,7 @@ pub async fn change_stage(
         reason.unwrap_or_default(),
     );
     let from =
-        Stage::from_key(&before.stage).ok_or_else(|| ServiceError::Internal("bad stage".into()))?;
+        Stage::from_key(&before.stage).ok_or_else(|| ServiceError::invariant("bad stage"))?;
     let parse_stored = |s: &Option<String>| {
         s.as_deref()
             .and_then(|m| ReportMonth::parse("m", "月份", m).ok())

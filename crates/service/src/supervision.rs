@@ -96,7 +96,7 @@ async fn evaluate_claimed(app: &App, region: &RegionCode, today: NaiveDate) -> R
             continue;
         };
         let w = Watched {
-            state: State::parse(&r.state).unwrap_or(State::Assigned),
+            state: State::from_input(&r.state).unwrap_or(State::Assigned),
             deadline,
             blue_sent: !r.alert.is_empty(),
             yellow_reply_by: r
@@ -202,7 +202,7 @@ async fn issue_notice(
         .into(),
     };
     let json =
-        serde_json::to_string(&content).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        serde_json::to_string(&content).map_err(|e| ServiceError::internal("内部处理", e))?;
     let year = NaiveDate::parse_from_str(day, DATE)
         .map(|d| d.year())
         .unwrap_or(2000);
@@ -333,7 +333,7 @@ pub async fn deliver_due(app: &App) -> Result<Delivery> {
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .build()
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        .map_err(|e| ServiceError::internal("内部处理", e))?;
     let due = {
         let mut tx = app.db.begin_read().await?;
         repo::outbox_due(&mut tx, app.now(), 100).await?

@@ -67,7 +67,7 @@ pub async fn create(app: &App, ctx: &Ctx, a: &NewAccount<'_>) -> Result<(i64, St
         .ok_or_else(|| field_error("unit_id", "unknown_unit", "所选单位不存在"))?;
     if !ctx.actor.region.contains(
         &keyproj_domain::RegionCode::parse(&unit.region_code)
-            .map_err(|e| ServiceError::Internal(e.message))?,
+            .map_err(|e| ServiceError::invariant(e.message))?,
     ) && ctx.actor.user_id != 0
     {
         return Err(field_error("unit_id", "unknown_unit", "所选单位不存在"));

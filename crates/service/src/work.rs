@@ -152,7 +152,10 @@ mod tests {
         let a = Audit::update("project", 7)
             .before(&serde_json::json!({"name": "甲"}))
             .after(&serde_json::json!({"name": "乙"}));
-        assert_eq!((a.action, a.entity, a.id.as_deref()), ("update", "project", Some("7")));
+        assert_eq!(
+            (a.action, a.entity, a.id.as_deref()),
+            ("update", "project", Some("7"))
+        );
         assert_eq!(a.before.as_deref(), Some(r#"{"name":"甲"}"#));
         assert_eq!(a.after.as_deref(), Some(r#"{"name":"乙"}"#));
     }

@@ -237,7 +237,7 @@ async fn detail(
         .map(|x| serde_json::json!({"id": x.id, "kind": x.kind, "number": x.number, "title": x.title, "issued_on": x.issued_on, "docx": format!("/documents/{}.docx", x.id)}))
         .collect();
     let mut v = serde_json::to_value(out(d.item))
-        .map_err(|e| ApiError(keyproj_service::ServiceError::Internal(e.to_string())))?;
+        .map_err(|e| ApiError(keyproj_service::ServiceError::internal("内部处理", e)))?;
     v["steps"] = serde_json::json!(steps);
     v["events"] = serde_json::json!(events);
     v["documents"] = serde_json::json!(documents);

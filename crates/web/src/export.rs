@@ -172,7 +172,7 @@ pub async fn projects_xlsx(
         rows,
         totals: Some(total_row),
     })
-    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    .map_err(|e| ServiceError::internal("内部处理", e))?;
     let rows = items.len();
     Ok((title, bytes, rows))
 }

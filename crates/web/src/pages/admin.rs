@@ -363,7 +363,7 @@ pub(super) async fn audit_export(
         rows: cells,
         totals: None,
     })
-    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    .map_err(|e| ServiceError::internal("内部处理", e))?;
     audit_log::record_export(&s.app, &signed.ctx, rows.len()).await?;
     Ok(xlsx_response("审计日志.xlsx", bytes))
 }

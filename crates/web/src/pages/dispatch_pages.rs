@@ -1003,7 +1003,7 @@ pub(super) async fn colour_issue_xlsx(
     }
     let i = colour::issue(&s.app, &signed.info.actor.region, id).await?;
     let bytes =
-        crate::export::colour_issue_xlsx(&i).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        crate::export::colour_issue_xlsx(&i).map_err(|e| ServiceError::internal("内部处理", e))?;
     projects::record_export(&s.app, &signed.ctx, "colour_issue", i.rows.len()).await?;
     Ok(xlsx_response(&format!("{}.xlsx", i.title), bytes))
 }
@@ -1240,7 +1240,7 @@ pub(super) async fn plan_list_xlsx(
         rows,
         totals: Some(totals),
     })
-    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    .map_err(|e| ServiceError::internal("内部处理", e))?;
     projects::record_export(&s.app, &signed.ctx, "plan_year", y.lines.len()).await?;
     Ok(xlsx_response(&format!("{title}.xlsx"), bytes))
 }
@@ -1304,7 +1304,7 @@ pub(super) async fn report_month_xlsx(
         rows,
         totals: None,
     })
-    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    .map_err(|e| ServiceError::internal("内部处理", e))?;
     projects::record_export(&s.app, &signed.ctx, "monthly_reports", o.lines.len()).await?;
     Ok(xlsx_response(&format!("{title}.xlsx"), bytes))
 }

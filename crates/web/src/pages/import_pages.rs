@@ -41,7 +41,7 @@ pub(super) async fn import_template(signed: Signed) -> Result<Response, PageErro
         return Err(ServiceError::Forbidden.into());
     }
     let bytes =
-        keyproj_office::workbook::template().map_err(|e| ServiceError::Internal(e.to_string()))?;
+        keyproj_office::workbook::template().map_err(|e| ServiceError::internal("内部处理", e))?;
     Ok(xlsx_response("重点项目导入模板.xlsx", bytes))
 }
 

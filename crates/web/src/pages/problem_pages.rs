@@ -41,13 +41,15 @@ fn states() -> Vec<(&'static str, &'static str)> {
 }
 
 pub(crate) fn state_label(k: &str) -> &'static str {
-    ItemState::parse(k).map(|s| s.label()).unwrap_or("未知")
+    ItemState::from_input(k)
+        .map(|s| s.label())
+        .unwrap_or("未知")
 }
 fn source_label(k: &str) -> &'static str {
-    Source::parse(k).map(|s| s.label()).unwrap_or("其他")
+    Source::from_input(k).map(|s| s.label()).unwrap_or("其他")
 }
 fn category_label(k: &str) -> &'static str {
-    Category::parse(k).map(|s| s.label()).unwrap_or("其他")
+    Category::from_input(k).map(|s| s.label()).unwrap_or("其他")
 }
 fn alert_chip(k: &str) -> (&'static str, &'static str) {
     match k {
@@ -82,7 +84,9 @@ fn line(r: &ItemRow, today: &str) -> ItemLine {
         id: r.id,
         number: r.number.clone(),
         title: r.title.clone(),
-        kind: ItemKind::parse(&r.kind).map(|k| k.label()).unwrap_or(""),
+        kind: ItemKind::from_input(&r.kind)
+            .map(|k| k.label())
+            .unwrap_or(""),
         source: source_label(&r.source),
         category: category_label(&r.category),
         project: r.project_name.clone().unwrap_or_default(),
@@ -236,7 +240,7 @@ pub(super) async fn problem_export(
         rows,
         totals: None,
     })
-    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    .map_err(|e| ServiceError::internal("内部处理", e))?;
     Ok(xlsx_response("重点项目问题清单.xlsx", bytes))
 }
 
@@ -548,7 +552,7 @@ fn event_line(e: &EventRow) -> EventLine {
         "alert_blue" => "蓝色提醒".into(),
         "alert_yellow" => "黄色督办".into(),
         "alert_red" => "红色督办".into(),
-        k => Step::parse(k)
+        k => Step::from_input(k)
             .map(|s| s.label().to_string())
             .unwrap_or_else(|| k.into()),
     };
@@ -694,7 +698,7 @@ async fn detail_page_with(
         can_attach,
         chrome: Chrome::new(signed, "problems"),
         l: line(&d.item, &today),
-        level: ItemLevel::parse(&d.item.level)
+        level: ItemLevel::from_input(&d.item.level)
             .map(|l| l.label())
             .unwrap_or(""),
         assisting: d.assisting_units.join("、"),
@@ -724,8 +728,8 @@ pub(super) async fn problem_detail(
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
     // after a step: say what was done (Post/Redirect/Get)
-    let flash =
-        Step::parse(&query_pairs(q.as_deref()).get("done")).map(|st| format!("已{}", st.label()));
+    let flash = Step::from_key(&query_pairs(q.as_deref()).get("done"))
+        .map(|st| format!("已{}", st.label()));
     Ok(
         detail_page_with(&s, &signed, id, None, flash, Typed::default())
             .await?
@@ -872,7 +876,7 @@ pub(super) async fn document_page(
         let doc = svc::document(&s.app, &signed.ctx, id).await?;
         let content: DocContent = serde_json::from_str(&doc.content).unwrap_or_default();
         let bytes = keyproj_office::docx::official(&svc::docx_of(&doc, &content))
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            .map_err(|e| ServiceError::internal("内部处理", e))?;
         let name = format!("{}.docx", doc.number);
         let encoded: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
         return Ok((
@@ -1103,7 +1107,7 @@ pub(super) async fn problem_settings_save(
     let result = match form.get("what").as_str() {
         "rules" => {
             let rules = keyproj_domain::problem::SupervisionRules {
-                day_count: keyproj_domain::problem::DayCount::parse(&form.get("day_count"))
+                day_count: keyproj_domain::problem::DayCount::from_input(&form.get("day_count"))
                     .unwrap_or(keyproj_domain::problem::DayCount::Working),
                 default_limit_days: num("default_limit_days"),
                 remind_days_before: num("remind_days_before"),
@@ -1612,7 +1616,7 @@ pub(super) async fn problem_stats_xlsx(
         rows,
         totals: None,
     })
-    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    .map_err(|e| ServiceError::internal("内部处理", e))?;
     Ok(xlsx_response(&format!("{title}.xlsx"), bytes))
 }
 
