@@ -118,5 +118,6 @@ mod tests {
         assert_eq!(serde_json::to_string(&Fruit::Pear).unwrap(), "\"pear\"");
         assert_eq!(Fruit::Pear.to_string(), "梨");
         assert_eq!(Fruit::ALL.len(), 2);
+        assert_eq!(Fruit::WHAT, "水果");
     }
 }
