@@ -41,7 +41,7 @@ impl ServiceError {
         let mut out = self.to_string();
         let mut cur = std::error::Error::source(self);
         while let Some(c) = cur {
-            out.push_str("：");
+            out.push('：');
             out.push_str(&c.to_string());
             cur = c.source();
         }
