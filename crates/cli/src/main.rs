@@ -346,12 +346,24 @@ async fn open(s: &Settings) -> Result<App> {
     Ok(App::new(db, s.cfg.clone()))
 }
 
-fn print_accounts(accounts: &[(String, Role, String)]) {
+fn print_accounts(accounts: &[keyproj_demo::DemoAccount]) {
     println!("\n演示账号（一次性密码只显示这一次）：");
-    for (u, r, p) in accounts {
-        println!("  {:<10} {:<8} {}", u, r.label(), p);
+    for a in accounts {
+        println!("  {:<10} {:<8} {}", a.username, a.role.label(), a.password);
     }
     println!();
+}
+
+/// A service error as the operator reads it (the message, with its cause chain).
+fn failed(e: keyproj_service::ServiceError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+fn region_or_default(app: &App, region: &Option<String>) -> Result<RegionCode> {
+    match region {
+        Some(r) => RegionCode::parse(r).map_err(|e| anyhow::anyhow!(e.message)),
+        None => Ok(app.cfg.default_region.clone()),
+    }
 }
 
 #[tokio::main]
@@ -367,21 +379,18 @@ async fn main() -> Result<()> {
         Cmd::Serve { bind, demo } => {
             let s = settings(&cli, bind.as_ref())?;
             let app = open(&s).await?;
-            if *demo {
-                let mut tx = app.db.begin_read().await?;
-                let empty = keyproj_db::repo::projects::count_all(&mut tx).await? == 0;
-                tx.rollback().await?;
-                if empty {
-                    println!("正在载入演示县（桃江县）数据……");
-                    let accounts = keyproj_service::demo::load(&app)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    print_accounts(&accounts.0);
-                }
+            if *demo
+                && keyproj_service::projects::library_is_empty(&app)
+                    .await
+                    .map_err(failed)?
+            {
+                println!("正在载入演示县（桃江县）数据……");
+                let accounts = keyproj_demo::load(&app).await.map_err(failed)?;
+                print_accounts(&accounts.0);
             }
-            if let Some(pw) = keyproj_service::users::bootstrap_admin(&app)
+            if let Some(pw) = keyproj_service::admin::users::bootstrap_admin(&app)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .map_err(failed)?
             {
                 println!(
                     "\n已创建系统管理员 admin，一次性密码：{pw}\n（只显示这一次；首次登录须修改）\n"
@@ -398,8 +407,8 @@ async fn main() -> Result<()> {
             // jobs left running by a process that stopped (kill -9, power cut) are failed now
             keyproj_service::import::fail_abandoned(&app, true)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            keyproj_service::supervision::spawn_background(app.clone());
+                .map_err(failed)?;
+            keyproj_service::background::spawn(app.clone());
             keyproj_web::serve(
                 keyproj_web::AppState {
                     app,
@@ -413,25 +422,22 @@ async fn main() -> Result<()> {
         Cmd::Supervise { region, date } => {
             let s = settings(&cli, None)?;
             let app = open(&s).await?;
-            let region = match region {
-                Some(r) => RegionCode::parse(r).map_err(|e| anyhow::anyhow!(e.message))?,
-                None => app.cfg.default_region.clone(),
-            };
+            let region = region_or_default(&app, region)?;
             let day = match date {
                 Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
                     .with_context(|| format!("日期 {d} 格式应为 2022-03-15"))?,
                 None => app.local_today(),
             };
-            let run = keyproj_service::supervision::evaluate(&app, &region, day, false)
+            let run = keyproj_service::problems::supervision::evaluate(&app, &region, day, false)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .map_err(failed)?;
             println!(
                 "督办评估（{day}）：检查{}项，蓝色提醒{}，黄色督办函{}，红色督办函{}",
                 run.examined, run.blue, run.yellow, run.red
             );
-            let d = keyproj_service::supervision::deliver_due(&app)
+            let d = keyproj_service::notifications::deliver_due(&app)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .map_err(failed)?;
             if app.cfg.webhook.is_some() {
                 println!("webhook：送达{}，失败待重试{}", d.delivered, d.failed);
             }
@@ -444,9 +450,7 @@ async fn main() -> Result<()> {
         Cmd::Demo => {
             let s = settings(&cli, None)?;
             let app = open(&s).await?;
-            let accounts = keyproj_service::demo::load(&app)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let accounts = keyproj_demo::load(&app).await.map_err(failed)?;
             println!("演示县数据已载入");
             print_accounts(&accounts.0);
         }
@@ -455,13 +459,10 @@ async fn main() -> Result<()> {
         } => {
             let s = settings(&cli, None)?;
             let app = open(&s).await?;
-            let region = match region {
-                Some(r) => RegionCode::parse(r).map_err(|e| anyhow::anyhow!(e.message))?,
-                None => app.cfg.default_region.clone(),
-            };
+            let region = region_or_default(&app, region)?;
             let st = keyproj_service::stats::annual(&app, &region, *year)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .map_err(failed)?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&st)?);
             } else {
@@ -479,10 +480,7 @@ async fn main() -> Result<()> {
             let s = settings(&cli, None)?;
             let app = open(&s).await?;
             let bytes = std::fs::read(file).with_context(|| format!("读取 {}", file.display()))?;
-            let region = match region {
-                Some(r) => RegionCode::parse(r).map_err(|e| anyhow::anyhow!(e.message))?,
-                None => app.cfg.default_region.clone(),
-            };
+            let region = region_or_default(&app, region)?;
             let mut ctx = keyproj_service::Ctx::system(region);
             ctx.actor.username = "命令行导入".into();
             let started = std::time::Instant::now();
@@ -528,7 +526,19 @@ async fn main() -> Result<()> {
         Cmd::Bench { county, month } => {
             let s = settings(&cli, None)?;
             let app = open(&s).await?;
-            bench(&app, county, month.as_deref()).await?;
+            let county = RegionCode::parse(county).map_err(|e| anyhow::anyhow!(e.message))?;
+            let month = match month {
+                Some(m) => keyproj_domain::ReportMonth::parse("month", "月份", m)
+                    .map_err(|e| anyhow::anyhow!(e.message))?,
+                None => keyproj_domain::ReportMonth::of(app.local_today()).prev(),
+            };
+            for line in keyproj_demo::bench::dispatch(&app, &county, month)
+                .await
+                .map_err(failed)?
+            {
+                println!("{line}");
+            }
+            println!("进程内存峰值：{}", peak_rss_mb());
         }
         Cmd::BenchProblems {
             items,
@@ -536,22 +546,18 @@ async fn main() -> Result<()> {
         } => {
             let s = settings(&cli, None)?;
             let app = open(&s).await?;
-            let b = keyproj_service::supervision::bench_problems(
-                &app,
-                *items,
-                (*open_items).min(*items),
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let b = keyproj_demo::bench::problems(&app, *items, (*open_items).min(*items))
+                .await
+                .map_err(failed)?;
             println!("{}", serde_json::to_string_pretty(&b)?);
         }
         Cmd::Generate { projects, months } => {
             let s = settings(&cli, None)?;
             let app = open(&s).await?;
             let started = std::time::Instant::now();
-            let g = keyproj_service::demo::generate_province(&app, *projects, *months)
+            let g = keyproj_demo::province::generate(&app, *projects, *months)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .map_err(failed)?;
             app.db.optimize().await?;
             println!(
                 "已生成 {} 个县的 {} 个项目（用时 {:.1} 秒）",
@@ -573,23 +579,22 @@ async fn main() -> Result<()> {
                 } => {
                     let roles: Vec<Role> = roles
                         .split(',')
-                        .map(|r| Role::from_key(r).ok_or_else(|| anyhow::anyhow!("未知角色：{r}")))
+                        .map(|r| {
+                            Role::from_input(r.trim())
+                                .ok_or_else(|| anyhow::anyhow!("未知角色：{r}"))
+                        })
                         .collect::<Result<_>>()?;
-                    let mut tx = app.db.begin_read().await?;
-                    let u = keyproj_db::repo::org::find_unit_by_name(
-                        &mut tx,
-                        region.as_deref().unwrap_or(app.cfg.default_region.as_str()),
-                        unit,
-                    )
-                    .await?
-                    .ok_or_else(|| anyhow::anyhow!("单位不存在：{unit}"))?;
-                    tx.rollback().await?;
+                    let region = region_or_default(&app, region)?;
+                    let u = keyproj_service::org::unit_by_name(&app, &region, unit)
+                        .await
+                        .map_err(failed)?
+                        .ok_or_else(|| anyhow::anyhow!("单位不存在：{unit}"))?;
                     let mut ctx = keyproj_service::Ctx::system(app.cfg.default_region.clone());
                     ctx.actor.roles = vec![Role::SystemAdmin];
-                    let (_, pw) = keyproj_service::users::create(
+                    let created = keyproj_service::admin::users::create(
                         &app,
                         &ctx,
-                        &keyproj_service::users::NewAccount {
+                        &keyproj_service::admin::users::NewAccount {
                             username,
                             display_name: name,
                             unit_id: u.id,
@@ -597,17 +602,20 @@ async fn main() -> Result<()> {
                         },
                     )
                     .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    println!("已创建 {username}，一次性密码：{pw}（首次登录须修改）");
+                    .map_err(failed)?;
+                    println!(
+                        "已创建 {username}，一次性密码：{}（首次登录须修改）",
+                        created.password
+                    );
                 }
                 UserCmd::Passwd { username, password } => {
-                    let pw = keyproj_service::users::set_password_cli(
+                    let pw = keyproj_service::admin::users::set_password_cli(
                         &app,
                         username,
                         password.as_deref(),
                     )
                     .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    .map_err(failed)?;
                     if password.is_none() {
                         println!("{username} 的一次性密码：{pw}（首次登录须修改）");
                     } else {
@@ -615,39 +623,31 @@ async fn main() -> Result<()> {
                     }
                 }
                 UserCmd::Token { username, name } => {
-                    let mut tx = app.db.begin_read().await?;
-                    let u = keyproj_db::repo::users::find_user(&mut tx, username)
-                        .await?
-                        .ok_or_else(|| anyhow::anyhow!("用户不存在：{username}"))?;
-                    let actor = keyproj_service::auth::actor_of(&mut tx, &u)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    tx.rollback().await?;
-                    let ctx = keyproj_service::Ctx {
-                        actor,
-                        ip: "cli".into(),
-                    };
-                    let (_, token) = keyproj_service::auth::create_token(&app, &ctx, name)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    println!("{token}");
+                    let token =
+                        keyproj_service::account::tokens::create_token_for(&app, username, name)
+                            .await
+                            .map_err(failed)?;
+                    println!("{}", token.secret);
                 }
                 UserCmd::List => {
-                    let mut tx = app.db.begin_read().await?;
-                    for u in keyproj_db::repo::users::list_users(&mut tx).await? {
-                        let roles = keyproj_db::repo::users::roles_of(&mut tx, u.id).await?;
-                        let labels: Vec<&str> = roles
-                            .iter()
-                            .filter_map(|r| Role::from_key(r))
-                            .map(|r| r.label())
-                            .collect();
+                    let mut ctx = keyproj_service::Ctx::system(app.cfg.default_region.clone());
+                    ctx.actor.roles = vec![Role::SystemAdmin];
+                    for v in keyproj_service::admin::users::list(&app, &ctx)
+                        .await
+                        .map_err(failed)?
+                    {
+                        let labels: Vec<&str> = v.roles.iter().map(|r| r.label()).collect();
                         println!(
                             "{:<16} {:<12} {:<24} {}{}",
-                            u.username,
-                            u.display_name,
-                            u.unit_name,
+                            v.user.username,
+                            v.user.display_name,
+                            v.user.unit_name,
                             labels.join("、"),
-                            if u.disabled { "（已停用）" } else { "" }
+                            if v.user.disabled {
+                                "（已停用）"
+                            } else {
+                                ""
+                            }
                         );
                     }
                 }
@@ -682,9 +682,9 @@ async fn main() -> Result<()> {
                     .ok_or_else(|| anyhow::anyhow!("锚点格式应为 编号:校验值（如 1024:ab12…）"))?;
                 given.push((id, hash));
             }
-            let r = keyproj_service::audit_log::verify_with(&app, &given)
+            let r = keyproj_service::admin::audit::verify_with(&app, &given)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .map_err(failed)?;
             if let Some(b) = &r.broken {
                 println!(
                     "审计链断裂：第 {} 号记录 —— {}（此前 {} 条校验通过）",
@@ -744,143 +744,4 @@ fn peak_rss_mb() -> String {
         })
         .map(|mb| format!("{mb:.0} MB"))
         .unwrap_or_else(|| "?".into())
-}
-
-/// Median of `runs` timings of an async step, in milliseconds.
-async fn time<F, Fut, T>(runs: usize, mut f: F) -> Result<(f64, T)>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T>>,
-{
-    let mut ms = vec![];
-    let mut last = None;
-    for _ in 0..runs {
-        let t = std::time::Instant::now();
-        last = Some(f().await?);
-        ms.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    ms.sort_by(|a, b| a.total_cmp(b));
-    Ok((ms[ms.len() / 2], last.expect("at least one run")))
-}
-
-async fn bench(app: &App, county: &str, month: Option<&str>) -> Result<()> {
-    use keyproj_domain::ReportMonth;
-    let county = RegionCode::parse(county).map_err(|e| anyhow::anyhow!(e.message))?;
-    let province =
-        RegionCode::parse(&county.as_str()[..2]).map_err(|e| anyhow::anyhow!(e.message))?;
-    let today = ReportMonth::of(app.local_today());
-    let last = today.prev();
-    let month = match month {
-        Some(m) => {
-            ReportMonth::parse("month", "月份", m).map_err(|e| anyhow::anyhow!(e.message))?
-        }
-        None => last,
-    };
-    let mut tx = app.db.begin_read().await?;
-    let reports = keyproj_db::schema::row_count(&mut tx, "monthly_reports").await?;
-    let projects = keyproj_db::repo::projects::count_all(&mut tx).await?;
-    tx.rollback().await?;
-    println!(
-        "数据：{projects} 个项目，{reports} 条月报（{}）",
-        app.db.backend()
-    );
-    let (ms, t) = time(5, || async {
-        let mut tx = app.db.begin_read().await?;
-        keyproj_service::colour::compute(&mut tx, &county, month, app.local_today())
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))
-    })
-    .await?;
-    println!(
-        "一个县的进度分色表（{county}，{month}，{} 个项目）：中位数 {ms:.1} ms",
-        t.rows.len()
-    );
-    let (ms, st) = time(3, || async {
-        keyproj_service::stats::annual(app, &province, month.year())
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))
-    })
-    .await?;
-    println!(
-        "全省年度统计（{province}，{} 年，在建 {} 个）：中位数 {ms:.1} ms",
-        month.year(),
-        st.under_construction.count
-    );
-    let staff = keyproj_service::Ctx {
-        actor: keyproj_domain::authz::Actor {
-            user_id: 0,
-            username: "bench".into(),
-            roles: vec![keyproj_domain::authz::Role::CenterStaff],
-            unit_id: 0,
-            region: province.clone(),
-        },
-        ip: "bench".into(),
-    };
-    let (ms, (_, bytes, rows)) = time(3, || async {
-        keyproj_web::export::projects_xlsx(app, &staff, Default::default())
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))
-    })
-    .await?;
-    println!(
-        "导出项目库（{rows} 行，{:.1} MB）：中位数 {ms:.1} ms",
-        bytes.len() as f64 / 1024.0 / 1024.0
-    );
-    let (ms, _) = time(3, || async {
-        keyproj_service::stats::dashboard(app, &staff, Some(month.year()))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))
-    })
-    .await?;
-    println!("全省首页（仪表盘）：中位数 {ms:.1} ms");
-    // Import: 10,000 rows of 月度调度 for the county's projects, months before any stored report.
-    let mut tx = app.db.begin_read().await?;
-    let f = keyproj_db::repo::projects::ProjectFilter {
-        limit: 100_000,
-        ..keyproj_db::repo::projects::ProjectFilter::new(keyproj_domain::authz::ListScope::Region(
-            county.clone(),
-        ))
-    };
-    let (list, _) = keyproj_db::repo::projects::list(&mut tx, &f).await?;
-    tx.rollback().await?;
-    let codes: Vec<String> = list.iter().filter_map(|p| p.code.clone()).collect();
-    anyhow::ensure!(
-        !codes.is_empty(),
-        "{county} 没有项目，请先运行 keyproj generate --months 60"
-    );
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("月度调度")?;
-    for (c, h) in keyproj_office::workbook::REPORT_HEADERS.iter().enumerate() {
-        ws.write_string(0, c as u16, *h)?;
-    }
-    let mut row = 1u32;
-    let mut m = ReportMonth::new(2000, 1).expect("month");
-    'outer: loop {
-        for code in &codes {
-            ws.write_string(row, 0, code)?;
-            ws.write_string(row, 1, m.to_string())?;
-            ws.write_number(row, 2, 12.5)?;
-            ws.write_string(row, 3, "主体施工")?;
-            row += 1;
-            if row > 10_000 {
-                break 'outer;
-            }
-        }
-        m = m.next();
-    }
-    let file = wb.save_to_buffer()?;
-    let mut ctx = keyproj_service::Ctx::system(county.clone());
-    ctx.actor.username = "bench".into();
-    let t = std::time::Instant::now();
-    let sum = keyproj_service::import::import_bytes(app, &ctx, &file, &Default::default())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    println!(
-        "导入 10000 行月度调度（新增 {}）：{:.0} ms",
-        sum.reports_created,
-        t.elapsed().as_secs_f64() * 1000.0
-    );
-    println!("进程内存峰值：{}", peak_rss_mb());
-    Ok(())
 }

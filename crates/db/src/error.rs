@@ -16,6 +16,9 @@ pub enum DbError {
     Sqlx(#[from] sqlx::Error),
     #[error("数据库迁移失败：{0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value that does not read back as its type: the column and the value.
+    #[error("数据库中的值无法读取：{0} = {1:?}")]
+    Decode(&'static str, String),
 }
 
 impl DbError {

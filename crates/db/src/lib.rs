@@ -7,6 +7,7 @@
 //! two writers never deadlock on a lock upgrade.
 
 pub mod copy;
+pub mod decode;
 mod error;
 pub mod repo;
 pub mod schema;

@@ -1,34 +1,42 @@
 //! Repository tests, each on SQLite and (when configured) PostgreSQL.
 
 use chrono::Utc;
-use keyproj_db::repo::{audit, org, projects};
+use keyproj_db::repo::admin::audit;
+use keyproj_db::repo::{org, projects};
 use keyproj_db::testing::TestDb;
 use keyproj_db::{Db, DbError};
-use keyproj_domain::RegionCode;
 use keyproj_domain::audit::{AuditFields, storable_time};
 use keyproj_domain::authz::ListScope;
+use keyproj_domain::ids::UnitId;
+use keyproj_domain::org::UnitKind;
+use keyproj_domain::project::{Industry, Level, Stage};
+use keyproj_domain::{Money, RegionCode, ReportMonth};
 
-async fn seed(db: &Db) -> (i64, i64, i64) {
+fn region(c: &str) -> RegionCode {
+    RegionCode::parse(c).unwrap()
+}
+
+async fn seed(db: &Db) -> (UnitId, UnitId, UnitId) {
     let now = storable_time(Utc::now());
     let mut tx = db.begin_write().await.unwrap();
-    org::upsert_region(&mut tx, "43", "湖南省", None)
+    org::upsert_region(&mut tx, &region("43"), "湖南省", None)
         .await
         .unwrap();
-    org::upsert_region(&mut tx, "4309", "益阳市", Some("43"))
+    org::upsert_region(&mut tx, &region("4309"), "益阳市", Some(&region("43")))
         .await
         .unwrap();
-    org::upsert_region(&mut tx, "430922", "桃江县", Some("4309"))
+    org::upsert_region(&mut tx, &region("430922"), "桃江县", Some(&region("4309")))
         .await
         .unwrap();
-    org::upsert_region(&mut tx, "430921", "南县", Some("4309"))
+    org::upsert_region(&mut tx, &region("430921"), "南县", Some(&region("4309")))
         .await
         .unwrap();
     let u1 = org::insert_unit(
         &mut tx,
         &org::NewUnit {
-            region_code: "430922",
+            region_code: &region("430922"),
             name: "县住建局",
-            kind: "department",
+            kind: UnitKind::Department,
             contact: "",
             phone: "",
             sort_order: 0,
@@ -40,9 +48,9 @@ async fn seed(db: &Db) -> (i64, i64, i64) {
     let u2 = org::insert_unit(
         &mut tx,
         &org::NewUnit {
-            region_code: "430922",
+            region_code: &region("430922"),
             name: "桃花江镇",
-            kind: "township",
+            kind: UnitKind::Township,
             contact: "",
             phone: "",
             sort_order: 0,
@@ -54,9 +62,9 @@ async fn seed(db: &Db) -> (i64, i64, i64) {
     let u3 = org::insert_unit(
         &mut tx,
         &org::NewUnit {
-            region_code: "430921",
+            region_code: &region("430921"),
             name: "南县住建局",
-            kind: "department",
+            kind: UnitKind::Department,
             contact: "",
             phone: "",
             sort_order: 0,
@@ -70,28 +78,28 @@ async fn seed(db: &Db) -> (i64, i64, i64) {
 }
 
 fn project(
-    region: &str,
+    region_code: &str,
     name: &str,
     code: &str,
     fen: i64,
-    lead: Option<i64>,
+    lead: Option<UnitId>,
 ) -> projects::ProjectValues {
     projects::ProjectValues {
-        region_code: region.into(),
+        region_code: self::region(region_code),
         code: Some(code.into()),
         name: name.into(),
         national_code: None,
-        level: "county".into(),
-        stage: "under_construction".into(),
-        industry: "transport".into(),
+        level: Level::County,
+        stage: Stage::UnderConstruction,
+        industry: Industry::Transport,
         township_unit_id: None,
         owner_unit_id: None,
         content_scale: String::new(),
-        total_investment_fen: fen,
+        total_investment: Money::from_fen(fen),
         funding_sources: String::new(),
         planned_start: None,
         planned_completion: None,
-        actual_start: Some("2022-03".into()),
+        actual_start: Some(ReportMonth::new(2022, 3).unwrap()),
         actual_completion: None,
         leader_id: None,
         lead_unit_id: lead,
@@ -173,7 +181,7 @@ async fn list_filters_scopes_and_totals() {
         let (rows, totals) = projects::list(&mut tx, &f).await.unwrap();
         assert_eq!(rows.len(), 2, "{}", db.backend());
         assert_eq!(totals.count, 2);
-        assert_eq!(totals.total_investment_fen, 20_000_000_000);
+        assert_eq!(totals.total_investment, Money::from_fen(20_000_000_000));
 
         let city =
             projects::ProjectFilter::new(ListScope::Region(RegionCode::parse("4309").unwrap()));

@@ -8,58 +8,24 @@
 //! - What an actor may not see does not exist for them (404); what they may see but not do is
 //!   forbidden (403).
 
+use crate::ids::{UnitId, UserId};
 use crate::region::RegionCode;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    SystemAdmin,
-    SecurityAdmin,
-    AuditAdmin,
-    CenterStaff,
-    CountyLeader,
-    UnitUser,
-    Owner,
-}
+crate::keyed_enum!(
+    /// What an account may do (三员分立: the three administrator roles stand alone).
+    pub enum Role, "角色" {
+        SystemAdmin => "system_admin", "系统管理员";
+        SecurityAdmin => "security_admin", "安全管理员";
+        AuditAdmin => "audit_admin", "审计管理员";
+        CenterStaff => "center_staff", "中心工作人员";
+        CountyLeader => "county_leader", "县领导";
+        UnitUser => "unit_user", "单位用户";
+        Owner => "owner", "业主";
+    }
+);
 
 impl Role {
-    pub const ALL: [Role; 7] = [
-        Role::SystemAdmin,
-        Role::SecurityAdmin,
-        Role::AuditAdmin,
-        Role::CenterStaff,
-        Role::CountyLeader,
-        Role::UnitUser,
-        Role::Owner,
-    ];
-    pub fn key(self) -> &'static str {
-        match self {
-            Role::SystemAdmin => "system_admin",
-            Role::SecurityAdmin => "security_admin",
-            Role::AuditAdmin => "audit_admin",
-            Role::CenterStaff => "center_staff",
-            Role::CountyLeader => "county_leader",
-            Role::UnitUser => "unit_user",
-            Role::Owner => "owner",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::SystemAdmin => "系统管理员",
-            Role::SecurityAdmin => "安全管理员",
-            Role::AuditAdmin => "审计管理员",
-            Role::CenterStaff => "中心工作人员",
-            Role::CountyLeader => "县领导",
-            Role::UnitUser => "单位用户",
-            Role::Owner => "业主",
-        }
-    }
-    pub fn from_key(s: &str) -> Option<Role> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.key() == s.trim() || r.label() == s.trim())
-    }
     /// The three administrator roles of 三员分立.
     pub fn is_admin(self) -> bool {
         matches!(
@@ -137,10 +103,12 @@ impl Action {
 /// Who is acting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Actor {
-    pub user_id: i64,
+    /// None for the system itself.
+    pub user_id: Option<UserId>,
     pub username: String,
     pub roles: Vec<Role>,
-    pub unit_id: i64,
+    /// None for administrators and the system, who belong to no unit.
+    pub unit_id: Option<UnitId>,
     pub region: RegionCode,
 }
 
@@ -151,12 +119,20 @@ impl Actor {
     /// The system itself (CLI imports, demo loading): full rights in its region.
     pub fn system(region: RegionCode) -> Actor {
         Actor {
-            user_id: 0,
+            user_id: None,
             username: "system".into(),
             roles: vec![Role::CenterStaff],
-            unit_id: 0,
+            unit_id: None,
             region,
         }
+    }
+    /// Whether `unit` is the actor's own unit (never true for an actor without one).
+    pub fn is_unit(&self, unit: Option<UnitId>) -> bool {
+        self.unit_id.is_some() && self.unit_id == unit
+    }
+    /// Whether the actor's unit is among `units`.
+    pub fn unit_among(&self, units: &[UnitId]) -> bool {
+        self.unit_id.is_some_and(|u| units.contains(&u))
     }
 }
 
@@ -164,9 +140,9 @@ impl Actor {
 #[derive(Debug, Clone, Copy)]
 pub struct ProjectScope<'a> {
     pub region: &'a RegionCode,
-    pub owner_unit_id: Option<i64>,
-    pub lead_unit_id: Option<i64>,
-    pub responsible_unit_ids: &'a [i64],
+    pub owner_unit_id: Option<UnitId>,
+    pub lead_unit_id: Option<UnitId>,
+    pub responsible_unit_ids: &'a [UnitId],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -185,11 +161,11 @@ pub fn can_see_project(actor: &Actor, p: &ProjectScope) -> bool {
     actor.roles.iter().any(|r| match r {
         Role::CenterStaff | Role::CountyLeader => true,
         Role::UnitUser => {
-            p.lead_unit_id == Some(actor.unit_id)
-                || p.owner_unit_id == Some(actor.unit_id)
-                || p.responsible_unit_ids.contains(&actor.unit_id)
+            actor.is_unit(p.lead_unit_id)
+                || actor.is_unit(p.owner_unit_id)
+                || actor.unit_among(p.responsible_unit_ids)
         }
-        Role::Owner => p.owner_unit_id == Some(actor.unit_id),
+        Role::Owner => actor.is_unit(p.owner_unit_id),
         _ => false,
     })
 }
@@ -199,11 +175,11 @@ pub fn can_see_project(actor: &Actor, p: &ProjectScope) -> bool {
 pub struct ItemScope<'a> {
     pub region: &'a RegionCode,
     /// 承办单位 (none until assigned).
-    pub handler_unit_id: Option<i64>,
+    pub handler_unit_id: Option<UnitId>,
     /// 协办单位.
-    pub assisting_unit_ids: &'a [i64],
+    pub assisting_unit_ids: &'a [UnitId],
     /// The unit that raised it.
-    pub raised_unit_id: i64,
+    pub raised_unit_id: UnitId,
 }
 
 /// Staff and county leaders see every item of their region; a unit sees what it handles,
@@ -215,13 +191,11 @@ pub fn can_see_item(actor: &Actor, i: &ItemScope) -> bool {
     actor.roles.iter().any(|r| match r {
         Role::CenterStaff | Role::CountyLeader => true,
         Role::UnitUser => {
-            i.handler_unit_id == Some(actor.unit_id)
-                || i.assisting_unit_ids.contains(&actor.unit_id)
-                || i.raised_unit_id == actor.unit_id
+            actor.is_unit(i.handler_unit_id)
+                || actor.unit_among(i.assisting_unit_ids)
+                || actor.is_unit(Some(i.raised_unit_id))
         }
-        Role::Owner => {
-            i.handler_unit_id == Some(actor.unit_id) || i.raised_unit_id == actor.unit_id
-        }
+        Role::Owner => actor.is_unit(i.handler_unit_id) || actor.is_unit(Some(i.raised_unit_id)),
         _ => false,
     })
 }
@@ -240,7 +214,7 @@ pub fn authorize_item(
         crate::problem::Performer::Center => authorize(actor, Action::ManageProblems),
         crate::problem::Performer::Handler => {
             let unit_role = actor.has(Role::UnitUser) || actor.has(Role::Owner);
-            if unit_role && i.handler_unit_id == Some(actor.unit_id) {
+            if unit_role && actor.is_unit(i.handler_unit_id) {
                 Decision::Allow
             } else {
                 Decision::Forbidden
@@ -266,9 +240,9 @@ pub fn authorize_project(actor: &Actor, action: Action, p: &ProjectScope) -> Dec
     }
     if action == Action::SubmitReport && !actor.has(Role::CenterStaff) {
         // A month is reported by the owner or the lead unit, not by every responsible unit.
-        let own = actor.has(Role::Owner) && p.owner_unit_id == Some(actor.unit_id);
+        let own = actor.has(Role::Owner) && actor.is_unit(p.owner_unit_id);
         let lead = actor.has(Role::UnitUser)
-            && (p.lead_unit_id == Some(actor.unit_id) || p.owner_unit_id == Some(actor.unit_id));
+            && (actor.is_unit(p.lead_unit_id) || actor.is_unit(p.owner_unit_id));
         return if own || lead {
             Decision::Allow
         } else {
@@ -322,12 +296,12 @@ pub enum ListScope {
     /// Projects in the region that the unit leads, is responsible for or owns.
     Unit {
         region: RegionCode,
-        unit_id: i64,
+        unit_id: UnitId,
     },
     /// Projects the unit owns.
     Owner {
         region: RegionCode,
-        unit_id: i64,
+        unit_id: UnitId,
     },
     Nothing,
 }
@@ -335,15 +309,15 @@ pub enum ListScope {
 pub fn project_list_scope(actor: &Actor) -> ListScope {
     if actor.has(Role::CenterStaff) || actor.has(Role::CountyLeader) {
         ListScope::Region(actor.region.clone())
-    } else if actor.has(Role::UnitUser) {
+    } else if let (true, Some(unit_id)) = (actor.has(Role::UnitUser), actor.unit_id) {
         ListScope::Unit {
             region: actor.region.clone(),
-            unit_id: actor.unit_id,
+            unit_id,
         }
-    } else if actor.has(Role::Owner) {
+    } else if let (true, Some(unit_id)) = (actor.has(Role::Owner), actor.unit_id) {
         ListScope::Owner {
             region: actor.region.clone(),
-            unit_id: actor.unit_id,
+            unit_id,
         }
     } else {
         ListScope::Nothing
@@ -357,10 +331,10 @@ mod tests {
 
     fn actor(role: Role, unit: i64, region: &str) -> Actor {
         Actor {
-            user_id: 1,
+            user_id: Some(UserId(1)),
             username: "u".into(),
             roles: vec![role],
-            unit_id: unit,
+            unit_id: (unit != 0).then_some(UnitId(unit)),
             region: RegionCode::parse(region).unwrap(),
         }
     }
@@ -374,9 +348,9 @@ mod tests {
         let region = RegionCode::parse("430922").unwrap();
         let p = ProjectScope {
             region: &region,
-            owner_unit_id: Some(30),
-            lead_unit_id: Some(10),
-            responsible_unit_ids: &[20],
+            owner_unit_id: Some(UnitId(30)),
+            lead_unit_id: Some(UnitId(10)),
+            responsible_unit_ids: &[UnitId(20)],
         };
         let rows: Vec<(Role, i64, &str, [Decision; 10])> = vec![
             (
@@ -486,9 +460,9 @@ mod tests {
         let region = RegionCode::parse("430922").unwrap();
         let p = ProjectScope {
             region: &region,
-            owner_unit_id: Some(30),
-            lead_unit_id: Some(10),
-            responsible_unit_ids: &[20],
+            owner_unit_id: Some(UnitId(30)),
+            lead_unit_id: Some(UnitId(10)),
+            responsible_unit_ids: &[UnitId(20)],
         };
         // (role, unit) → [ManagePlans, SubmitReport, ReviewReports, PublishColour]
         let rows = [
@@ -520,11 +494,17 @@ mod tests {
         );
         assert!(matches!(
             project_list_scope(&actor(Role::UnitUser, 10, "430922")),
-            ListScope::Unit { unit_id: 10, .. }
+            ListScope::Unit {
+                unit_id: UnitId(10),
+                ..
+            }
         ));
         assert!(matches!(
             project_list_scope(&actor(Role::Owner, 30, "430922")),
-            ListScope::Owner { unit_id: 30, .. }
+            ListScope::Owner {
+                unit_id: UnitId(30),
+                ..
+            }
         ));
         assert_eq!(
             project_list_scope(&actor(Role::AuditAdmin, 1, "430922")),
@@ -547,9 +527,9 @@ mod tests {
         #[test]
         fn acting_implies_seeing(role_ix in proptest::collection::vec(0usize..7, 1..3), unit in 0i64..40, owner in 0i64..40, lead in 0i64..40) {
             let roles: Vec<Role> = role_ix.into_iter().map(|i| Role::ALL[i]).collect();
-            let a = Actor { user_id: 1, username: "u".into(), roles: roles.clone(), unit_id: unit, region: RegionCode::parse("430922").unwrap() };
+            let a = Actor { user_id: Some(UserId(1)), username: "u".into(), roles: roles.clone(), unit_id: Some(UnitId(unit)), region: RegionCode::parse("430922").unwrap() };
             let region = RegionCode::parse("430922").unwrap();
-            let p = ProjectScope { region: &region, owner_unit_id: Some(owner), lead_unit_id: Some(lead), responsible_unit_ids: &[] };
+            let p = ProjectScope { region: &region, owner_unit_id: Some(UnitId(owner)), lead_unit_id: Some(UnitId(lead)), responsible_unit_ids: &[] };
             for action in Action::ALL {
                 let d = authorize_project(&a, action, &p);
                 if d == Decision::Allow { prop_assert!(can_see_project(&a, &p)); }

@@ -8,49 +8,20 @@ use crate::month::ReportMonth;
 use crate::plan::YearCategory;
 use serde::{Deserialize, Serialize};
 
-/// The colour of one project in one month. Exactly one per project-month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Colour {
-    /// 蓝: ahead of schedule (four-colour rules only)
-    Blue,
-    Green,
-    Yellow,
-    Red,
-    /// 免评: suspended for a recorded justified reason (正当理由)
-    Exempt,
-}
+crate::keyed_enum!(
+    /// The colour of one project in one month. Exactly one per project-month: 蓝 ahead of
+    /// schedule (four-colour rules only), 绿, 黄, 红, or 免评 (suspended for a recorded
+    /// justified reason, 正当理由).
+    pub enum Colour, "颜色" {
+        Blue => "blue", "蓝";
+        Green => "green", "绿";
+        Yellow => "yellow", "黄";
+        Red => "red", "红";
+        Exempt => "exempt", "免评";
+    }
+);
 
 impl Colour {
-    pub fn key(self) -> &'static str {
-        match self {
-            Colour::Blue => "blue",
-            Colour::Green => "green",
-            Colour::Yellow => "yellow",
-            Colour::Red => "red",
-            Colour::Exempt => "exempt",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Colour::Blue => "蓝",
-            Colour::Green => "绿",
-            Colour::Yellow => "黄",
-            Colour::Red => "红",
-            Colour::Exempt => "免评",
-        }
-    }
-    pub fn from_key(s: &str) -> Option<Colour> {
-        [
-            Colour::Blue,
-            Colour::Green,
-            Colour::Yellow,
-            Colour::Red,
-            Colour::Exempt,
-        ]
-        .into_iter()
-        .find(|c| c.key() == s || c.label() == s)
-    }
     /// Worse is larger. Exempt stands outside the scale.
     pub fn severity(self) -> u8 {
         match self {
@@ -73,32 +44,18 @@ impl Colour {
     }
 }
 
-/// Why a project-month has its colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    InvestmentLag,
-    StartLag,
-    MilestoneLag,
-    NotReported,
-    LateReport,
-    Escalated,
-    Ahead,
-}
-
-impl Reason {
-    pub fn label(self) -> &'static str {
-        match self {
-            Reason::InvestmentLag => "投资滞后",
-            Reason::StartLag => "开工滞后",
-            Reason::MilestoneLag => "节点滞后",
-            Reason::NotReported => "未报送",
-            Reason::LateReport => "逾期报送",
-            Reason::Escalated => "连续黄灯升级",
-            Reason::Ahead => "超序时",
-        }
+crate::keyed_enum!(
+    /// Why a project-month has its colour.
+    pub enum Reason, "分色原因" {
+        InvestmentLag => "investment_lag", "投资滞后";
+        StartLag => "start_lag", "开工滞后";
+        MilestoneLag => "milestone_lag", "节点滞后";
+        NotReported => "not_reported", "未报送";
+        LateReport => "late_report", "逾期报送";
+        Escalated => "escalated", "连续黄灯升级";
+        Ahead => "ahead", "超序时";
     }
-}
+);
 
 /// 序时进度: what share of the annual plan should be done by the month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,6 +23,13 @@ impl FieldError {
 pub struct ValidationErrors(pub Vec<FieldError>);
 
 impl ValidationErrors {
+    /// Every problem, in the order found.
+    pub fn all(&self) -> &[FieldError] {
+        &self.0
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
     pub fn new() -> Self {
         Self::default()
     }

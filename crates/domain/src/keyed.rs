@@ -94,7 +94,26 @@ macro_rules! keyed_enum {
                 f.write_str(self.label())
             }
         }
+
+        impl $crate::keyed::Keyed for $name {
+            fn all() -> &'static [Self] {
+                Self::ALL
+            }
+            fn key(self) -> &'static str {
+                $name::key(self)
+            }
+            fn label(self) -> &'static str {
+                $name::label(self)
+            }
+        }
     };
+}
+
+/// What every vocabulary offers, for code that works on any of them (a form's options).
+pub trait Keyed: Copy + PartialEq + 'static {
+    fn all() -> &'static [Self];
+    fn key(self) -> &'static str;
+    fn label(self) -> &'static str;
 }
 
 #[cfg(test)]

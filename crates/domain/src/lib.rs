@@ -1,13 +1,16 @@
 //! Pure types and rules of keyproj. No I/O lives here: everything is a value or a
 //! function of values, so it can be unit- and property-tested in isolation.
 
+pub mod attachment;
 pub mod audit;
 pub mod authz;
 pub mod colour;
 pub mod error;
+pub mod ids;
 pub mod keyed;
 pub mod money;
 pub mod month;
+pub mod notification;
 pub mod org;
 pub mod password;
 pub mod plan;

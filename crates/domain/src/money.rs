@@ -16,6 +16,26 @@ pub const FEN_PER_YI: i64 = 10_000_000_000;
 /// The largest amount keyproj accepts for one figure: 1e12 元 (一万亿元).
 pub const MAX_FEN: i64 = 1_000_000_000_000 * FEN_PER_YUAN;
 
+impl std::ops::Add for Money {
+    type Output = Money;
+    /// Sums of real figures stay far below i64 fen (9.2 × 10¹⁶ 元).
+    fn add(self, rhs: Money) -> Money {
+        Money(self.0 + rhs.0)
+    }
+}
+
+impl std::ops::AddAssign for Money {
+    fn add_assign(&mut self, rhs: Money) {
+        self.0 += rhs.0;
+    }
+}
+
+impl std::iter::Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        iter.fold(Money::ZERO, |a, b| a + b)
+    }
+}
+
 impl Money {
     pub const ZERO: Money = Money(0);
 

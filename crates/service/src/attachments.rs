@@ -3,30 +3,16 @@
 //! dropped) and Word/Excel (OOXML) files, at most 20 MB; stored under generated names in the
 //! deployment's object store and served only to those who may see the item.
 
-use crate::problems::visible_item;
-use crate::{App, Ctx, Result, ServiceError, audit, field_error, require};
-use bytes::Bytes;
-use keyproj_db::repo::problems::{self as repo, AttachmentRow};
+use crate::problems::items::visible_item;
+use crate::problems::meetings::visible_patrol;
+use crate::work::{Audit, Work};
+use crate::{App, Ctx, Result, ServiceError, field_error, require};
+use keyproj_db::repo::attachments::{self as repo, AttachmentRow, NewAttachment};
+pub use keyproj_domain::attachment::Owner;
 use keyproj_domain::authz::{Action, Role};
-use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStoreExt, PutPayload};
+use keyproj_domain::ids::AttachmentId;
 
 pub const MAX_ATTACHMENT: usize = 20 * 1024 * 1024;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Owner {
-    Item(i64),
-    Patrol(i64),
-}
-
-impl Owner {
-    fn parts(self) -> (&'static str, i64) {
-        match self {
-            Owner::Item(i) => ("item", i),
-            Owner::Patrol(i) => ("patrol", i),
-        }
-    }
-}
 
 /// What the bytes are: (content type, extension). PDFs and images by their signature; a ZIP
 /// only when it is a real Word or Excel package without macros, ActiveX, OLE programs or
@@ -35,7 +21,7 @@ pub fn kind_of(b: &[u8]) -> Result<(&'static str, &'static str)> {
     if b.starts_with(b"%PDF-") {
         return Ok(("application/pdf", "pdf"));
     }
-    if crate::photos::sniff(b).is_some() {
+    if crate::files::sniff(b).is_some() {
         return Ok(("image/jpeg", "jpg"));
     }
     if b.starts_with(b"PK\x03\x04") {
@@ -56,12 +42,12 @@ async fn may_attach(app: &App, ctx: &Ctx, owner: Owner) -> Result<()> {
             let mut tx = app.db.begin_read().await?;
             let row = visible_item(&mut tx, ctx, id).await?;
             let staff = ctx.actor.has(Role::CenterStaff);
-            let party = row.handler_unit_id == Some(ctx.actor.unit_id)
-                || row.raised_unit_id == ctx.actor.unit_id;
+            let party = ctx.actor.is_unit(row.handler_unit_id)
+                || ctx.actor.is_unit(Some(row.raised_unit_id));
             if !(staff || party) {
                 return Err(ServiceError::Forbidden);
             }
-            if matches!(row.state.as_str(), "closed" | "withdrawn") {
+            if !row.state.is_open() {
                 return Err(field_error(
                     "file",
                     "closed",
@@ -73,7 +59,7 @@ async fn may_attach(app: &App, ctx: &Ctx, owner: Owner) -> Result<()> {
         Owner::Patrol(id) => {
             require(ctx, Action::ManageProblems)?;
             let mut tx = app.db.begin_read().await?;
-            crate::problems::visible_patrol(&mut tx, ctx, id).await?;
+            visible_patrol(&mut tx, ctx, id).await?;
             Ok(())
         }
     }
@@ -87,7 +73,7 @@ pub async fn attach_all(
     ctx: &Ctx,
     owner: Owner,
     files: Vec<(String, Vec<u8>)>,
-) -> Result<Vec<i64>> {
+) -> Result<Vec<AttachmentId>> {
     const MAX_FILES: usize = 3;
     if files.len() > MAX_FILES {
         return Err(field_error(
@@ -125,7 +111,7 @@ pub async fn attach(
     owner: Owner,
     file_name: &str,
     data: Vec<u8>,
-) -> Result<i64> {
+) -> Result<AttachmentId> {
     may_attach(app, ctx, owner).await?;
     if data.is_empty() {
         return Err(field_error("file", "required", "请选择要上传的文件"));
@@ -136,7 +122,7 @@ pub async fn attach(
     let (content_type, ext) = kind_of(&data)?;
     let data = if content_type == "image/jpeg" {
         // images are decoded and re-encoded: no EXIF, no GPS position
-        crate::photos::process_bounded(data)
+        crate::files::process_bounded(data)
             .await
             .map_err(|e| match e {
                 // the form's field here is `file`
@@ -156,13 +142,7 @@ pub async fn attach(
         crate::random_token()
     );
     let size = data.len() as i64;
-    crate::photos::store(app)?
-        .put(
-            &ObjectPath::from(key.clone()),
-            PutPayload::from(Bytes::from(data)),
-        )
-        .await
-        .map_err(|e| ServiceError::internal("保存附件", e))?;
+    crate::files::put(app, &key, data).await?;
     // the shown name: the uploaded name without any path, with the real extension
     let base: String = file_name
         .rsplit(['/', '\\'])
@@ -181,31 +161,27 @@ pub async fn attach(
             stem.trim()
         }
     );
-    let mut tx = app.db.begin_write().await?;
+    let mut w = Work::begin(app, ctx).await?;
     let id = repo::insert_attachment(
-        &mut tx,
-        owner_type,
-        owner_id,
-        &shown,
-        content_type,
-        &key,
-        size,
-        &ctx.actor.username,
-        app.now(),
+        &mut w.tx,
+        &NewAttachment {
+            owner,
+            file_name: &shown,
+            content_type,
+            object_key: &key,
+            size_bytes: size,
+            uploaded_by: &ctx.actor.username,
+        },
+        w.now,
     )
     .await?;
-    audit(
-        app,
-        &mut tx,
-        ctx,
-        "attach",
-        owner_type,
-        Some(owner_id.to_string()),
-        None::<&()>,
-        Some(&serde_json::json!({ "attachment": id, "name": shown, "bytes": size })),
+    w.audit(
+        Audit::new("attach", owner_type)
+            .id(owner_id)
+            .after(&serde_json::json!({ "attachment": id, "name": shown, "bytes": size })),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(id)
 }
 
@@ -217,41 +193,32 @@ pub async fn list(app: &App, ctx: &Ctx, owner: Owner) -> Result<Vec<AttachmentRo
         }
         Owner::Patrol(id) => {
             require(ctx, Action::ManageProblems)?;
-            crate::problems::visible_patrol(&mut tx, ctx, id).await?;
+            visible_patrol(&mut tx, ctx, id).await?;
         }
     }
-    let (t, id) = owner.parts();
-    Ok(repo::attachments_of(&mut tx, t, id).await?)
+    Ok(repo::attachments_of(&mut tx, owner).await?)
 }
 
 /// An attachment the actor may see, with its bytes.
-pub async fn read(app: &App, ctx: &Ctx, id: i64) -> Result<(AttachmentRow, Vec<u8>)> {
+pub async fn read(app: &App, ctx: &Ctx, id: AttachmentId) -> Result<(AttachmentRow, Vec<u8>)> {
     let row = {
         let mut tx = app.db.begin_read().await?;
         let row = repo::get_attachment(&mut tx, id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        match row.owner_type.as_str() {
-            "item" => {
-                visible_item(&mut tx, ctx, row.owner_id).await?;
+        match row.owner {
+            Owner::Item(item) => {
+                visible_item(&mut tx, ctx, item).await?;
             }
-            _ => {
+            Owner::Patrol(patrol) => {
                 if !ctx.actor.has(Role::CenterStaff) {
                     return Err(ServiceError::NotFound);
                 }
-                crate::problems::visible_patrol(&mut tx, ctx, row.owner_id).await?;
+                visible_patrol(&mut tx, ctx, patrol).await?;
             }
         }
         row
     };
-    let got = crate::photos::store(app)?
-        .get(&ObjectPath::from(row.object_key.clone()))
-        .await
-        .map_err(|_| ServiceError::NotFound)?;
-    let bytes = got
-        .bytes()
-        .await
-        .map_err(|e| ServiceError::internal("内部处理", e))?
-        .to_vec();
+    let bytes = crate::files::get(app, &row.object_key).await?;
     Ok((row, bytes))
 }

@@ -2,31 +2,31 @@
 //! validate → repositories → an audit row in the same transaction → commit. If any step fails,
 //! nothing is written.
 
+pub mod account;
+pub mod admin;
 pub mod attachments;
-pub mod audit_log;
-pub mod auth;
-pub mod colour;
-pub mod demo;
+pub mod background;
 pub mod dispatch;
 mod error;
+pub mod exports;
+pub mod files;
 pub mod import;
+pub mod notifications;
 pub mod org;
-pub mod photos;
 pub mod problems;
 pub mod projects;
+pub mod rules;
+pub mod seed;
 pub mod stats;
-pub mod supervision;
-pub mod users;
 pub mod work;
 
 use chrono::{DateTime, Utc};
-use keyproj_db::{Db, Tx};
-use keyproj_domain::audit::{AuditFields, storable_time};
+use keyproj_db::Db;
+use keyproj_domain::audit::storable_time;
 use keyproj_domain::authz::{Action, Actor, Decision};
 use keyproj_domain::password::PasswordPolicy;
 use keyproj_domain::session::SessionPolicy;
 use keyproj_domain::{RegionCode, ValidationErrors};
-use serde::Serialize;
 use std::sync::{Arc, Mutex};
 
 pub use keyproj_db as db;
@@ -41,6 +41,14 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
+    }
+}
+
+/// A clock that stands still: history written as of when it happened, fixed test times.
+pub struct FixedClock(pub DateTime<Utc>);
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
     }
 }
 
@@ -151,6 +159,14 @@ impl App {
     pub fn now(&self) -> DateTime<Utc> {
         storable_time(self.clock.now())
     }
+    /// The same application on a clock standing at `at`: the demo's history goes through the
+    /// use cases as of the day it happened.
+    pub fn at(&self, at: DateTime<Utc>) -> App {
+        App {
+            clock: Arc::new(FixedClock(at)),
+            ..self.clone()
+        }
+    }
     /// Today's date where the county is (China Standard Time, UTC+8, no daylight saving).
     pub fn local_today(&self) -> chrono::NaiveDate {
         (self.clock.now() + chrono::Duration::hours(8)).date_naive()
@@ -191,32 +207,11 @@ pub(crate) fn require(ctx: &Ctx, action: Action) -> Result<()> {
     check(keyproj_domain::authz::authorize(&ctx.actor, action))
 }
 
-/// Appends an audit row inside `tx`.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn audit<B: Serialize, A: Serialize>(
-    app: &App,
-    tx: &mut Tx,
-    ctx: &Ctx,
-    action: &str,
-    entity_type: &str,
-    entity_id: Option<String>,
-    before: Option<&B>,
-    after: Option<&A>,
-) -> Result<()> {
-    let f = AuditFields {
-        at: app.now(),
-        user_id: (ctx.actor.user_id != 0).then_some(ctx.actor.user_id),
-        username: ctx.actor.username.clone(),
-        unit_id: (ctx.actor.unit_id != 0).then_some(ctx.actor.unit_id),
-        ip: ctx.ip.clone(),
-        action: action.to_string(),
-        entity_type: entity_type.to_string(),
-        entity_id,
-        before_json: before.map(|b| serde_json::to_string(b).unwrap_or_default()),
-        after_json: after.map(|a| serde_json::to_string(a).unwrap_or_default()),
-    };
-    keyproj_db::repo::audit::append(tx, &app.cfg.audit_key, &f).await?;
-    Ok(())
+/// Beijing time for people (the database keeps UTC).
+pub fn local_time(t: &DateTime<Utc>) -> String {
+    (*t + chrono::Duration::hours(8))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 /// A random secret of 32 bytes, URL-safe base64 (256 bits, from the OS generator).

@@ -1,13 +1,15 @@
 //! Regions, units, county leaders and the inclusion threshold.
 
-use crate::{App, Ctx, Result, ServiceError, audit, field_error, require};
+use crate::work::{Audit, Work};
+use crate::{App, Ctx, Result, ServiceError, field_error, require};
 use keyproj_db::Tx;
-use keyproj_db::repo::org::{self, LeaderRow, NewUnit, ThresholdRow, UnitRow};
+use keyproj_db::repo::org::{self, LeaderRow, NewLeader, NewUnit, UnitRow};
 use keyproj_domain::authz::Action;
-use keyproj_domain::error::check_text;
-use keyproj_domain::org::UnitKind;
+use keyproj_domain::ids::{LeaderId, UnitId};
+use keyproj_domain::org::{LeaderDraft, UnitDraft, UnitKind};
 use keyproj_domain::project::{ThresholdClass, default_threshold};
-use keyproj_domain::{Money, RegionCode, ValidationErrors};
+use keyproj_domain::{Money, RegionCode};
+use serde::Serialize;
 
 /// Names of the regions of the reference deployment; other codes are named by their code
 /// until staff rename them.
@@ -21,23 +23,30 @@ pub fn region_name(code: &RegionCode) -> String {
 }
 
 /// Makes sure a region and every region above it exist.
-pub async fn ensure_regions(_app: &App, tx: &mut Tx, code: &RegionCode) -> Result<()> {
-    let mut chain = vec![code.clone()];
-    while let Some(p) = chain.last().and_then(|c| c.parent()) {
-        chain.push(p);
-    }
+pub async fn ensure_regions(tx: &mut Tx, code: &RegionCode) -> Result<()> {
+    let chain: Vec<RegionCode> = crate::rules::lineage(code).collect();
     for c in chain.iter().rev() {
-        if org::get_region(tx, c.as_str()).await?.is_none() {
-            org::upsert_region(
-                tx,
-                c.as_str(),
-                &region_name(c),
-                c.parent().as_ref().map(|p| p.as_str()),
-            )
-            .await?;
+        if org::get_region(tx, c).await?.is_none() {
+            org::upsert_region(tx, c, &region_name(c), c.parent().as_ref()).await?;
         }
     }
     Ok(())
+}
+
+/// The center unit of a region (where staff notifications go): its own, else the nearest above.
+pub(crate) async fn center_unit_in(tx: &mut Tx, region: &RegionCode) -> Result<UnitId> {
+    for code in crate::rules::lineage(region) {
+        let units = org::list_units(tx, &code).await?;
+        if let Some(u) = units
+            .iter()
+            .find(|u| u.kind == UnitKind::Center && u.region_code == code)
+        {
+            return Ok(u.id);
+        }
+    }
+    Err(ServiceError::invariant(
+        "本地区没有重点项目建设事务中心单位",
+    ))
 }
 
 pub async fn units(app: &App, ctx: &Ctx) -> Result<Vec<UnitRow>> {
@@ -46,151 +55,15 @@ pub async fn units(app: &App, ctx: &Ctx) -> Result<Vec<UnitRow>> {
     Ok(org::list_units(&mut tx, &ctx.actor.region).await?)
 }
 
+/// A unit of a region by its exact name (the command line names units this way).
+pub async fn unit_by_name(app: &App, region: &RegionCode, name: &str) -> Result<Option<UnitRow>> {
+    let mut tx = app.db.begin_read().await?;
+    Ok(org::find_unit_by_name(&mut tx, region, name.trim()).await?)
+}
+
 pub async fn leaders(app: &App, ctx: &Ctx) -> Result<Vec<LeaderRow>> {
     let mut tx = app.db.begin_read().await?;
     Ok(org::list_leaders(&mut tx, &ctx.actor.region).await?)
-}
-
-pub struct UnitInput<'a> {
-    pub name: &'a str,
-    pub kind: &'a str,
-    pub contact: &'a str,
-    pub phone: &'a str,
-    pub sort_order: i64,
-}
-
-fn check_phone(phone: &str) -> Result<String, keyproj_domain::FieldError> {
-    let p = check_text("phone", "联系电话", phone, false, 30)?;
-    if !p
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == '-' || c == ' ' || c == '+')
-    {
-        return Err(keyproj_domain::FieldError::new(
-            "phone",
-            "invalid_phone",
-            "联系电话只能包含数字、空格、+ 和 -",
-        ));
-    }
-    Ok(p)
-}
-
-fn check_unit(u: &UnitInput) -> Result<(String, UnitKind, String, String)> {
-    let mut errs = ValidationErrors::new();
-    let name = errs.check(check_text("name", "单位名称", u.name, true, 60));
-    let kind = UnitKind::from_input(u.kind);
-    if kind.is_none() {
-        errs.add("kind", "unknown_value", format!("单位类型“{}”无效", u.kind));
-    }
-    let contact = errs.check(check_text("contact", "联系人", u.contact, false, 30));
-    let phone = errs.check(check_phone(u.phone));
-    errs.into_result()?;
-    Ok((
-        name.unwrap_or_default(),
-        kind.expect("checked"),
-        contact.unwrap_or_default(),
-        phone.unwrap_or_default(),
-    ))
-}
-
-pub async fn create_unit(app: &App, ctx: &Ctx, u: &UnitInput<'_>) -> Result<i64> {
-    require(ctx, Action::ManageOrg)?;
-    let (name, kind, contact, phone) = check_unit(u)?;
-    let mut tx = app.db.begin_write().await?;
-    let region = ctx.actor.region.as_str();
-    let id = org::insert_unit(
-        &mut tx,
-        &NewUnit {
-            region_code: region,
-            name: &name,
-            kind: kind.key(),
-            contact: &contact,
-            phone: &phone,
-            sort_order: u.sort_order,
-        },
-        app.now(),
-    )
-    .await
-    .map_err(duplicate_name)?;
-    let after = org::get_unit(&mut tx, id).await?;
-    audit(
-        app,
-        &mut tx,
-        ctx,
-        "create",
-        "unit",
-        Some(id.to_string()),
-        None::<&()>,
-        after.as_ref(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-pub async fn update_unit(
-    app: &App,
-    ctx: &Ctx,
-    id: i64,
-    version: i64,
-    u: &UnitInput<'_>,
-) -> Result<()> {
-    require(ctx, Action::ManageOrg)?;
-    let (name, kind, contact, phone) = check_unit(u)?;
-    let mut tx = app.db.begin_write().await?;
-    let before = org::get_unit(&mut tx, id)
-        .await?
-        .filter(|b| b.region_code.starts_with(ctx.actor.region.as_str()))
-        .ok_or(ServiceError::NotFound)?;
-    org::update_unit(
-        &mut tx,
-        id,
-        version,
-        &NewUnit {
-            region_code: &before.region_code,
-            name: &name,
-            kind: kind.key(),
-            contact: &contact,
-            phone: &phone,
-            sort_order: u.sort_order,
-        },
-        app.now(),
-    )
-    .await
-    .map_err(duplicate_name)?;
-    let after = org::get_unit(&mut tx, id).await?;
-    audit(
-        app,
-        &mut tx,
-        ctx,
-        "update",
-        "unit",
-        Some(id.to_string()),
-        Some(&before),
-        after.as_ref(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub struct LeaderInput<'a> {
-    pub name: &'a str,
-    pub title: &'a str,
-    pub phone: &'a str,
-    pub sort_order: i64,
-}
-
-fn check_leader(l: &LeaderInput) -> Result<(String, String, String)> {
-    let mut errs = ValidationErrors::new();
-    let name = errs.check(check_text("name", "姓名", l.name, true, 30));
-    let title = errs.check(check_text("title", "职务", l.title, false, 60));
-    let phone = errs.check(check_phone(l.phone));
-    errs.into_result()?;
-    Ok((
-        name.unwrap_or_default(),
-        title.unwrap_or_default(),
-        phone.unwrap_or_default(),
-    ))
 }
 
 /// A unique-name violation becomes an error at the name field.
@@ -201,143 +74,271 @@ fn duplicate_name(e: keyproj_db::DbError) -> ServiceError {
     }
 }
 
-pub async fn create_leader(app: &App, ctx: &Ctx, l: &LeaderInput<'_>) -> Result<i64> {
+pub async fn create_unit(app: &App, ctx: &Ctx, u: &UnitDraft) -> Result<UnitId> {
     require(ctx, Action::ManageOrg)?;
-    let (name, title, phone) = check_leader(l)?;
-    let mut tx = app.db.begin_write().await?;
-    let id = org::insert_leader(
-        &mut tx,
-        ctx.actor.region.as_str(),
-        &name,
-        &title,
-        &phone,
-        l.sort_order,
-        app.now(),
+    let f = u.validate()?;
+    let mut w = Work::begin(app, ctx).await?;
+    let id = org::insert_unit(
+        &mut w.tx,
+        &NewUnit {
+            region_code: &ctx.actor.region,
+            name: &f.name,
+            kind: f.kind,
+            contact: &f.contact,
+            phone: &f.phone,
+            sort_order: f.sort_order,
+        },
+        w.now,
     )
     .await
     .map_err(duplicate_name)?;
-    let after = org::get_leader(&mut tx, id).await?;
-    audit(
-        app,
-        &mut tx,
-        ctx,
-        "create",
-        "leader",
-        Some(id.to_string()),
-        None::<&()>,
-        after.as_ref(),
+    let after = org::get_unit(&mut w.tx, id).await?;
+    w.audit(Audit::create("unit", id).after(&after)).await?;
+    w.commit().await?;
+    Ok(id)
+}
+
+pub async fn update_unit(
+    app: &App,
+    ctx: &Ctx,
+    id: UnitId,
+    version: i64,
+    u: &UnitDraft,
+) -> Result<()> {
+    require(ctx, Action::ManageOrg)?;
+    let f = u.validate()?;
+    let mut w = Work::begin(app, ctx).await?;
+    let before = unit_in(&mut w.tx, &ctx.actor.region, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    org::update_unit(
+        &mut w.tx,
+        id,
+        version,
+        &NewUnit {
+            region_code: &before.region_code,
+            name: &f.name,
+            kind: f.kind,
+            contact: &f.contact,
+            phone: &f.phone,
+            sort_order: f.sort_order,
+        },
+        w.now,
     )
-    .await?;
-    tx.commit().await?;
+    .await
+    .map_err(duplicate_name)?;
+    let after = org::get_unit(&mut w.tx, id).await?;
+    w.audit(Audit::update("unit", id).before(&before).after(&after))
+        .await?;
+    w.commit().await?;
+    Ok(())
+}
+
+pub async fn create_leader(app: &App, ctx: &Ctx, l: &LeaderDraft) -> Result<LeaderId> {
+    require(ctx, Action::ManageOrg)?;
+    let f = l.validate()?;
+    let mut w = Work::begin(app, ctx).await?;
+    let id = org::insert_leader(
+        &mut w.tx,
+        &NewLeader {
+            region_code: &ctx.actor.region,
+            name: &f.name,
+            title: &f.title,
+            phone: &f.phone,
+            sort_order: f.sort_order,
+        },
+        w.now,
+    )
+    .await
+    .map_err(duplicate_name)?;
+    let after = org::get_leader(&mut w.tx, id).await?;
+    w.audit(Audit::create("leader", id).after(&after)).await?;
+    w.commit().await?;
     Ok(id)
 }
 
 pub async fn update_leader(
     app: &App,
     ctx: &Ctx,
-    id: i64,
+    id: LeaderId,
     version: i64,
-    l: &LeaderInput<'_>,
+    l: &LeaderDraft,
 ) -> Result<()> {
     require(ctx, Action::ManageOrg)?;
-    let (name, title, phone) = check_leader(l)?;
-    let mut tx = app.db.begin_write().await?;
-    let before = org::get_leader(&mut tx, id)
+    let f = l.validate()?;
+    let mut w = Work::begin(app, ctx).await?;
+    let before = leader_in(&mut w.tx, &ctx.actor.region, id)
         .await?
-        .filter(|b| b.region_code.starts_with(ctx.actor.region.as_str()))
         .ok_or(ServiceError::NotFound)?;
     org::update_leader(
-        &mut tx,
+        &mut w.tx,
         id,
         version,
-        &name,
-        &title,
-        &phone,
-        l.sort_order,
-        app.now(),
+        &NewLeader {
+            region_code: &before.region_code,
+            name: &f.name,
+            title: &f.title,
+            phone: &f.phone,
+            sort_order: f.sort_order,
+        },
+        w.now,
     )
     .await
     .map_err(duplicate_name)?;
-    let after = org::get_leader(&mut tx, id).await?;
-    audit(
-        app,
-        &mut tx,
-        ctx,
-        "update",
-        "leader",
-        Some(id.to_string()),
-        Some(&before),
-        after.as_ref(),
-    )
-    .await?;
-    tx.commit().await?;
+    let after = org::get_leader(&mut w.tx, id).await?;
+    w.audit(Audit::update("leader", id).before(&before).after(&after))
+        .await?;
+    w.commit().await?;
     Ok(())
+}
+
+/// A unit or leader found by name, or created for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Named<I> {
+    pub id: I,
+    pub created: bool,
+}
+
+/// The actor's region's unit of this name, created (of `kind`) when there is none: an import
+/// names units by name.
+pub(crate) async fn unit_named_in(
+    w: &mut Work<'_>,
+    name: &str,
+    kind: UnitKind,
+) -> Result<Named<UnitId>> {
+    let region = w.ctx.actor.region.clone();
+    if let Some(u) = org::find_unit_by_name(&mut w.tx, &region, name).await? {
+        return Ok(Named {
+            id: u.id,
+            created: false,
+        });
+    }
+    require(w.ctx, Action::ManageOrg)?;
+    let f = UnitDraft {
+        name: name.into(),
+        kind: kind.key().into(),
+        sort_order: 100,
+        ..Default::default()
+    }
+    .validate()?;
+    let id = org::insert_unit(
+        &mut w.tx,
+        &NewUnit {
+            region_code: &region,
+            name: &f.name,
+            kind: f.kind,
+            contact: "",
+            phone: "",
+            sort_order: f.sort_order,
+        },
+        w.now,
+    )
+    .await
+    .map_err(duplicate_name)?;
+    w.audit(Audit::create("unit", id).after(&f)).await?;
+    Ok(Named { id, created: true })
+}
+
+/// The actor's region's county leader of this name, created when there is none.
+pub(crate) async fn leader_named_in(w: &mut Work<'_>, name: &str) -> Result<Named<LeaderId>> {
+    let region = w.ctx.actor.region.clone();
+    if let Some(l) = org::find_leader_by_name(&mut w.tx, &region, name).await? {
+        return Ok(Named {
+            id: l.id,
+            created: false,
+        });
+    }
+    require(w.ctx, Action::ManageOrg)?;
+    let f = LeaderDraft {
+        name: name.into(),
+        sort_order: 100,
+        ..Default::default()
+    }
+    .validate()?;
+    let id = org::insert_leader(
+        &mut w.tx,
+        &NewLeader {
+            region_code: &region,
+            name: &f.name,
+            title: "",
+            phone: "",
+            sort_order: f.sort_order,
+        },
+        w.now,
+    )
+    .await
+    .map_err(duplicate_name)?;
+    w.audit(Audit::create("leader", id).after(&f)).await?;
+    Ok(Named { id, created: true })
 }
 
 /// A unit by id if it belongs to `region` or a region below it; None for an unknown id and for
 /// another county's unit alike, so that every id in every input is scope-checked the same way.
 pub(crate) async fn unit_in(
-    tx: &mut keyproj_db::Tx,
+    tx: &mut Tx,
     region: &RegionCode,
-    id: i64,
+    id: UnitId,
 ) -> Result<Option<UnitRow>> {
     Ok(org::get_unit(tx, id)
         .await?
-        .filter(|u| u.region_code.starts_with(region.as_str())))
+        .filter(|u| region.contains(&u.region_code)))
 }
 
 /// A county leader by id within `region` (see [`unit_in`]).
 pub(crate) async fn leader_in(
-    tx: &mut keyproj_db::Tx,
+    tx: &mut Tx,
     region: &RegionCode,
-    id: i64,
+    id: LeaderId,
 ) -> Result<Option<LeaderRow>> {
     Ok(org::get_leader(tx, id)
         .await?
-        .filter(|l| l.region_code.starts_with(region.as_str())))
+        .filter(|l| region.contains(&l.region_code)))
 }
 
-pub async fn unit(app: &App, ctx: &Ctx, id: i64) -> Result<UnitRow> {
+pub async fn unit(app: &App, ctx: &Ctx, id: UnitId) -> Result<UnitRow> {
     let mut tx = app.db.begin_read().await?;
-    org::get_unit(&mut tx, id)
+    unit_in(&mut tx, &ctx.actor.region, id)
         .await?
-        .filter(|u| u.region_code.starts_with(ctx.actor.region.as_str()))
         .ok_or(ServiceError::NotFound)
 }
 
-pub async fn leader(app: &App, ctx: &Ctx, id: i64) -> Result<LeaderRow> {
+pub async fn leader(app: &App, ctx: &Ctx, id: LeaderId) -> Result<LeaderRow> {
     let mut tx = app.db.begin_read().await?;
-    org::get_leader(&mut tx, id)
+    leader_in(&mut tx, &ctx.actor.region, id)
         .await?
-        .filter(|u| u.region_code.starts_with(ctx.actor.region.as_str()))
         .ok_or(ServiceError::NotFound)
 }
 
-/// The thresholds in force for the actor's region (configured rows or the defaults).
-pub async fn thresholds(app: &App, region: &RegionCode) -> Result<Vec<(ThresholdClass, Money)>> {
+/// An inclusion threshold in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Threshold {
+    pub class: ThresholdClass,
+    pub min: Money,
+}
+
+/// The thresholds in force for a region (its own, inherited, or the defaults).
+pub async fn thresholds(app: &App, region: &RegionCode) -> Result<Vec<Threshold>> {
     let mut tx = app.db.begin_read().await?;
     thresholds_in(&mut tx, region).await
 }
 
-pub(crate) async fn thresholds_in(
-    tx: &mut Tx,
-    region: &RegionCode,
-) -> Result<Vec<(ThresholdClass, Money)>> {
-    let mut chain = vec![region.as_str().to_string()];
-    let mut r = region.clone();
-    while let Some(p) = r.parent() {
-        chain.push(p.as_str().to_string());
-        r = p;
+pub(crate) async fn thresholds_in(tx: &mut Tx, region: &RegionCode) -> Result<Vec<Threshold>> {
+    let mut rows = vec![];
+    for code in crate::rules::lineage(region) {
+        rows = org::thresholds_of(tx, &code).await?;
+        if !rows.is_empty() {
+            break;
+        }
     }
-    let rows: Vec<ThresholdRow> = org::thresholds_for(tx, &chain).await?;
     Ok(ThresholdClass::ALL
         .iter()
-        .map(|c| {
-            let configured = rows
+        .map(|c| Threshold {
+            class: *c,
+            min: rows
                 .iter()
-                .find(|r| r.class == c.key())
-                .map(|r| Money::from_fen(r.min_fen));
-            (*c, configured.unwrap_or_else(|| default_threshold(*c)))
+                .find(|r| r.class == *c)
+                .map(|r| r.min)
+                .unwrap_or_else(|| default_threshold(*c)),
         })
         .collect())
 }
@@ -346,31 +347,20 @@ pub async fn set_threshold(app: &App, ctx: &Ctx, class: &str, amount_wan: &str) 
     require(ctx, Action::ManageOrg)?;
     let class = ThresholdClass::parse("class", class)?;
     let amount = Money::parse_wan("min_wan", "门槛金额", amount_wan)?;
-    let mut tx = app.db.begin_write().await?;
-    let before = thresholds_in(&mut tx, &ctx.actor.region)
+    let region = &ctx.actor.region;
+    let mut w = Work::begin(app, ctx).await?;
+    let before = thresholds_in(&mut w.tx, region)
         .await?
         .into_iter()
-        .find(|(c, _)| *c == class)
-        .map(|(_, m)| m);
-    org::upsert_threshold(
-        &mut tx,
-        ctx.actor.region.as_str(),
-        class.key(),
-        amount.fen(),
-        app.now(),
+        .find(|t| t.class == class)
+        .map(|t| t.min);
+    org::upsert_threshold(&mut w.tx, region, class, amount, w.now).await?;
+    w.audit(
+        Audit::update("threshold", format!("{region}:{}", class.key()))
+            .before(&before)
+            .after(&amount),
     )
     .await?;
-    audit(
-        app,
-        &mut tx,
-        ctx,
-        "update",
-        "threshold",
-        Some(format!("{}:{}", ctx.actor.region, class.key())),
-        before.as_ref(),
-        Some(&amount),
-    )
-    .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }

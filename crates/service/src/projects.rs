@@ -1,19 +1,22 @@
 //! The project library: list, detail, create, edit and stage changes.
 
-use crate::{App, Ctx, Result, ServiceError, audit, check, field_error, require};
-use keyproj_db::repo::audit::AuditRow;
+use crate::work::{Audit, Work};
+use crate::{App, Ctx, Result, ServiceError, check, field_error, require};
+use keyproj_db::repo::admin::audit as audit_repo;
+use keyproj_db::repo::admin::audit::AuditRow;
+use keyproj_db::repo::org;
 use keyproj_db::repo::projects::{
-    self, NewStageChange, ProjectFilter, ProjectRow, ProjectTotals, ProjectValues, StageChangeRow,
+    self, NameRef, NewStageChange, ProjectFilter, ProjectRow, ProjectTotals, ProjectValues,
+    StageChangeRow, StageCount, StageValues,
 };
-use keyproj_db::repo::{audit as audit_repo, org};
 use keyproj_db::{DbError, Tx};
 use keyproj_domain::authz::{
     Action, ProjectScope, authorize_project, can_see_project, project_list_scope,
 };
 use keyproj_domain::error::check_text;
-use keyproj_domain::org::UnitKind;
+use keyproj_domain::ids::{LeaderId, ProjectId, UnitId};
 use keyproj_domain::project::{
-    ProjectDraft, ProjectFields, Stage, below_threshold, check_stage_change,
+    Industry, Level, ProjectDraft, ProjectFields, Stage, below_threshold, check_stage_change,
 };
 use keyproj_domain::{Money, RegionCode, ReportMonth, ValidationErrors};
 use serde::{Deserialize, Serialize};
@@ -24,20 +27,20 @@ use serde::{Deserialize, Serialize};
 pub struct ProjectInput {
     #[serde(flatten)]
     pub draft: ProjectDraft,
-    pub township_unit_id: Option<i64>,
-    pub owner_unit_id: Option<i64>,
-    pub leader_id: Option<i64>,
-    pub lead_unit_id: Option<i64>,
-    pub responsible_unit_ids: Vec<i64>,
-    pub parent_id: Option<i64>,
+    pub township_unit_id: Option<UnitId>,
+    pub owner_unit_id: Option<UnitId>,
+    pub leader_id: Option<LeaderId>,
+    pub lead_unit_id: Option<UnitId>,
+    pub responsible_unit_ids: Vec<UnitId>,
+    pub parent_id: Option<ProjectId>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ProjectDetail {
     #[serde(flatten)]
     pub project: ProjectRow,
-    pub responsible_units: Vec<(i64, String)>,
-    pub children: Vec<(i64, String)>,
+    pub responsible_units: Vec<NameRef<UnitId>>,
+    pub children: Vec<NameRef<ProjectId>>,
     pub parent_name: Option<String>,
     pub stage_history: Vec<StageChangeRow>,
     /// The project's own audit rows (staff only; empty for others).
@@ -51,11 +54,7 @@ pub struct ProjectDetail {
 struct Snapshot<'a> {
     #[serde(flatten)]
     row: &'a ProjectRow,
-    responsible_unit_ids: Vec<i64>,
-}
-
-fn region_of(row: &ProjectRow) -> Result<RegionCode> {
-    RegionCode::parse(&row.region_code).map_err(|e| ServiceError::invariant(e.message))
+    responsible_unit_ids: Vec<UnitId>,
 }
 
 async fn scope_check(
@@ -63,12 +62,11 @@ async fn scope_check(
     ctx: &Ctx,
     row: &ProjectRow,
     action: Action,
-) -> Result<Vec<(i64, String)>> {
+) -> Result<Vec<NameRef<UnitId>>> {
     let units = projects::responsible_units(tx, row.id).await?;
-    let ids: Vec<i64> = units.iter().map(|u| u.0).collect();
-    let region = region_of(row)?;
+    let ids: Vec<UnitId> = units.iter().map(|u| u.id).collect();
     let scope = ProjectScope {
-        region: &region,
+        region: &row.region_code,
         owner_unit_id: row.owner_unit_id,
         lead_unit_id: row.lead_unit_id,
         responsible_unit_ids: &ids,
@@ -81,15 +79,15 @@ async fn scope_check(
 pub(crate) async fn visible(
     tx: &mut Tx,
     ctx: &Ctx,
-    id: i64,
+    id: ProjectId,
     action: Action,
-) -> Result<(ProjectRow, Vec<(i64, String)>)> {
+) -> Result<(ProjectRow, Vec<NameRef<UnitId>>)> {
     let row = projects::get(tx, id).await?.ok_or(ServiceError::NotFound)?;
     let units = scope_check(tx, ctx, &row, action).await?;
     Ok((row, units))
 }
 
-pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<ProjectDetail> {
+pub async fn get(app: &App, ctx: &Ctx, id: ProjectId) -> Result<ProjectDetail> {
     let mut tx = app.db.begin_read().await?;
     let (project, responsible_units) = visible(&mut tx, ctx, id, Action::ViewProject).await?;
     let children = projects::children(&mut tx, id).await?;
@@ -105,14 +103,7 @@ pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<ProjectDetail> {
     } else {
         vec![]
     };
-    let industry = keyproj_domain::project::Industry::from_key(&project.industry)
-        .ok_or_else(|| ServiceError::invariant("bad industry"))?;
-    let threshold = crate::org::thresholds_in(&mut tx, &region_of(&project)?)
-        .await?
-        .into_iter()
-        .find(|(c, _)| *c == industry.threshold_class())
-        .map(|(_, m)| m)
-        .unwrap_or_default();
+    let threshold = threshold_of(&mut tx, &project.region_code, project.industry).await?;
     Ok(ProjectDetail {
         project,
         responsible_units,
@@ -124,21 +115,34 @@ pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<ProjectDetail> {
     })
 }
 
+/// The inclusion threshold of an industry in a region.
+async fn threshold_of(tx: &mut Tx, region: &RegionCode, industry: Industry) -> Result<Money> {
+    Ok(crate::org::thresholds_in(tx, region)
+        .await?
+        .into_iter()
+        .find(|t| t.class == industry.threshold_class())
+        .map(|t| t.min)
+        .unwrap_or_default())
+}
+
 /// Count and total investment per stage, over the projects the actor may see (dashboard).
 /// Every stage is listed, with zeros where there are no projects.
-pub async fn stage_summary(app: &App, ctx: &Ctx) -> Result<Vec<(Stage, i64, Money)>> {
+pub async fn stage_summary(app: &App, ctx: &Ctx) -> Result<Vec<StageCount>> {
     require(ctx, Action::ViewProject)?;
     let mut tx = app.db.begin_read().await?;
     let counts = projects::count_by_stage(&mut tx, &project_list_scope(&ctx.actor)).await?;
     Ok(Stage::ALL
         .iter()
         .map(|st| {
-            let (c, f) = counts
+            counts
                 .iter()
-                .find(|(k, _, _)| k == st.key())
-                .map(|(_, c, f)| (*c, *f))
-                .unwrap_or((0, 0));
-            (*st, c, Money::from_fen(f))
+                .find(|c| c.stage == *st)
+                .cloned()
+                .unwrap_or(StageCount {
+                    stage: *st,
+                    count: 0,
+                    total_investment: Money::ZERO,
+                })
         })
         .collect())
 }
@@ -151,9 +155,9 @@ pub struct ListQuery {
     pub stage: String,
     pub level: String,
     pub industry: String,
-    pub township: Option<i64>,
-    pub lead_unit: Option<i64>,
-    pub leader: Option<i64>,
+    pub township: Option<UnitId>,
+    pub lead_unit: Option<UnitId>,
+    pub leader: Option<LeaderId>,
     pub below_threshold: Option<bool>,
     pub sort: String,
     pub desc: bool,
@@ -179,22 +183,13 @@ pub fn filter_of(ctx: &Ctx, q: &ListQuery) -> Result<ProjectFilter> {
     let mut errs = ValidationErrors::new();
     f.q = Some(q.q.chars().take(100).collect());
     if !q.stage.is_empty() {
-        f.stage = errs
-            .check(Stage::parse("stage", &q.stage))
-            .map(|s| s.key().to_string());
+        f.stage = errs.check(Stage::parse("stage", &q.stage));
     }
     if !q.level.is_empty() {
-        f.level = errs
-            .check(keyproj_domain::project::Level::parse("level", &q.level))
-            .map(|s| s.key().to_string());
+        f.level = errs.check(Level::parse("level", &q.level));
     }
     if !q.industry.is_empty() {
-        f.industry = errs
-            .check(keyproj_domain::project::Industry::parse(
-                "industry",
-                &q.industry,
-            ))
-            .map(|s| s.key().to_string());
+        f.industry = errs.check(Industry::parse("industry", &q.industry));
     }
     errs.into_result()?;
     f.township_unit_id = q.township;
@@ -215,15 +210,15 @@ pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
     let f = filter_of(ctx, q)?;
     let mut tx = app.db.begin_read().await?;
     let (items, totals) = projects::list(&mut tx, &f).await?;
-    let ids: Vec<i64> = items.iter().map(|p| p.id).collect();
+    let ids: Vec<ProjectId> = items.iter().map(|p| p.id).collect();
     let pairs = projects::responsible_units_of(&mut tx, &ids).await?;
     let responsible = ids
         .iter()
         .map(|id| {
             pairs
                 .iter()
-                .filter(|(p, _)| p == id)
-                .map(|(_, n)| n.clone())
+                .filter(|u| u.project_id == *id)
+                .map(|u| u.unit_name.clone())
                 .collect()
         })
         .collect();
@@ -238,18 +233,33 @@ pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
     })
 }
 
+/// Every page of a filter (exports).
+pub async fn list_all(app: &App, ctx: &Ctx, query: ListQuery) -> Result<Vec<ProjectPage>> {
+    let mut query = query;
+    query.page = Some(1);
+    query.per_page = Some(MAX_PER_PAGE);
+    let mut pages = vec![];
+    loop {
+        let page = list(app, ctx, &query).await?;
+        let done = page.page >= page.pages;
+        query.page = Some(page.page + 1);
+        pages.push(page);
+        if done {
+            return Ok(pages);
+        }
+    }
+}
+
 /// Checks the references of an input against the database and the actor's region.
 async fn check_refs(
     tx: &mut Tx,
     region: &RegionCode,
     input: &ProjectInput,
-    self_id: Option<i64>,
+    self_id: Option<ProjectId>,
 ) -> Result<()> {
     let mut errs = ValidationErrors::new();
-    let unit_ok = |u: &Option<org::UnitRow>| {
-        u.as_ref()
-            .is_some_and(|u| u.region_code.starts_with(region.as_str()))
-    };
+    let unit_ok =
+        |u: &Option<org::UnitRow>| u.as_ref().is_some_and(|u| region.contains(&u.region_code));
     for (field, label, id) in [
         ("township_unit_id", "所属乡镇/园区", input.township_unit_id),
         ("owner_unit_id", "业主单位", input.owner_unit_id),
@@ -259,9 +269,7 @@ async fn check_refs(
             let u = org::get_unit(tx, id).await?;
             if !unit_ok(&u) {
                 errs.add(field, "unknown_unit", format!("{label}不存在"));
-            } else if field == "township_unit_id"
-                && !UnitKind::from_key(&u.as_ref().expect("checked").kind)
-                    .is_some_and(|k| k.is_place())
+            } else if field == "township_unit_id" && !u.as_ref().is_some_and(|u| u.kind.is_place())
             {
                 errs.add(
                     field,
@@ -288,7 +296,7 @@ async fn check_refs(
     if let Some(l) = input.leader_id
         && !org::get_leader(tx, l)
             .await?
-            .is_some_and(|l| l.region_code.starts_with(region.as_str()))
+            .is_some_and(|l| region.contains(&l.region_code))
     {
         errs.add("leader_id", "unknown_leader", "县级联系领导不存在");
     }
@@ -302,7 +310,7 @@ async fn check_refs(
                 break;
             }
             match projects::get(tx, c).await? {
-                Some(r) if r.region_code.starts_with(region.as_str()) => cur = r.parent_id,
+                Some(r) if region.contains(&r.region_code) => cur = r.parent_id,
                 _ => {
                     errs.add("parent_id", "unknown_project", "上级项目不存在");
                     break;
@@ -325,29 +333,24 @@ async fn values_of(
     f: &ProjectFields,
     input: &ProjectInput,
 ) -> Result<ProjectValues> {
-    let threshold = crate::org::thresholds_in(tx, region)
-        .await?
-        .into_iter()
-        .find(|(c, _)| *c == f.industry.threshold_class())
-        .map(|(_, m)| m)
-        .unwrap_or_default();
+    let threshold = threshold_of(tx, region, f.industry).await?;
     Ok(ProjectValues {
-        region_code: region.to_string(),
+        region_code: region.clone(),
         code: f.code.clone(),
         name: f.name.clone(),
         national_code: f.national_code.clone(),
-        level: f.level.key().into(),
-        stage: f.stage.key().into(),
-        industry: f.industry.key().into(),
+        level: f.level,
+        stage: f.stage,
+        industry: f.industry,
         township_unit_id: input.township_unit_id,
         owner_unit_id: input.owner_unit_id,
         content_scale: f.content_scale.clone(),
-        total_investment_fen: f.total_investment.fen(),
+        total_investment: f.total_investment,
         funding_sources: f.funding_sources.clone(),
-        planned_start: f.planned_start.map(|m| m.to_string()),
-        planned_completion: f.planned_completion.map(|m| m.to_string()),
-        actual_start: f.actual_start.map(|m| m.to_string()),
-        actual_completion: f.actual_completion.map(|m| m.to_string()),
+        planned_start: f.planned_start,
+        planned_completion: f.planned_completion,
+        actual_start: f.actual_start,
+        actual_completion: f.actual_completion,
         leader_id: input.leader_id,
         lead_unit_id: input.lead_unit_id,
         parent_id: input.parent_id,
@@ -355,34 +358,6 @@ async fn values_of(
         tags: f.tags.join("、"),
         below_threshold: below_threshold(f.total_investment, threshold),
     })
-}
-
-/// The stored values of a project row, for an update that changes one figure.
-pub(crate) fn values_of_row(p: &ProjectRow) -> ProjectValues {
-    ProjectValues {
-        region_code: p.region_code.clone(),
-        code: p.code.clone(),
-        name: p.name.clone(),
-        national_code: p.national_code.clone(),
-        level: p.level.clone(),
-        stage: p.stage.clone(),
-        industry: p.industry.clone(),
-        township_unit_id: p.township_unit_id,
-        owner_unit_id: p.owner_unit_id,
-        content_scale: p.content_scale.clone(),
-        total_investment_fen: p.total_investment_fen,
-        funding_sources: p.funding_sources.clone(),
-        planned_start: p.planned_start.clone(),
-        planned_completion: p.planned_completion.clone(),
-        actual_start: p.actual_start.clone(),
-        actual_completion: p.actual_completion.clone(),
-        leader_id: p.leader_id,
-        lead_unit_id: p.lead_unit_id,
-        parent_id: p.parent_id,
-        location: p.location.clone(),
-        tags: p.tags.clone(),
-        below_threshold: p.below_threshold,
-    }
 }
 
 fn duplicate_to_field(e: DbError) -> ServiceError {
@@ -399,7 +374,7 @@ async fn check_unique(
     tx: &mut Tx,
     region: &RegionCode,
     f: &ProjectFields,
-    self_id: Option<i64>,
+    self_id: Option<ProjectId>,
 ) -> Result<()> {
     let mut errs = ValidationErrors::new();
     if let Some(nc) = &f.national_code
@@ -410,7 +385,7 @@ async fn check_unique(
         errs.add("national_code", "duplicate", "项目代码已被其他项目使用");
     }
     if let Some(code) = &f.code
-        && projects::find_by_code(tx, region.as_str(), code)
+        && projects::find_by_code(tx, region, code)
             .await?
             .is_some_and(|p| Some(p.id) != self_id)
     {
@@ -420,106 +395,124 @@ async fn check_unique(
     Ok(())
 }
 
-pub async fn create(app: &App, ctx: &Ctx, input: &ProjectInput) -> Result<i64> {
+pub async fn create(app: &App, ctx: &Ctx, input: &ProjectInput) -> Result<ProjectId> {
+    let mut w = Work::begin(app, ctx).await?;
+    let id = create_in(&mut w, input).await?;
+    w.commit().await?;
+    Ok(id)
+}
+
+/// [`create`] inside a caller's work (the import creates projects this way).
+pub(crate) async fn create_in(w: &mut Work<'_>, input: &ProjectInput) -> Result<ProjectId> {
+    let ctx = w.ctx;
     require(ctx, Action::CreateProject)?;
     let fields = input.draft.validate()?;
     let region = ctx.actor.region.clone();
-    let mut tx = app.db.begin_write().await?;
-    check_refs(&mut tx, &region, input, None).await?;
-    check_unique(&mut tx, &region, &fields, None).await?;
-    let values = values_of(&mut tx, &region, &fields, input).await?;
-    let now = app.now();
-    let id = projects::insert(&mut tx, &values, now)
+    check_refs(&mut w.tx, &region, input, None).await?;
+    check_unique(&mut w.tx, &region, &fields, None).await?;
+    let values = values_of(&mut w.tx, &region, &fields, input).await?;
+    let today = w.today();
+    let id = projects::insert(&mut w.tx, &values, w.now)
         .await
         .map_err(duplicate_to_field)?;
-    projects::set_responsible_units(&mut tx, id, &input.responsible_unit_ids).await?;
+    projects::set_responsible_units(&mut w.tx, id, &input.responsible_unit_ids).await?;
     projects::insert_stage_change(
-        &mut tx,
+        &mut w.tx,
         &NewStageChange {
             project_id: id,
             from_stage: None,
-            to_stage: fields.stage.key(),
-            changed_on: &now.date_naive().to_string(),
+            to_stage: fields.stage,
+            changed_on: today,
             reason: "入库",
-            user_id: Some(ctx.actor.user_id).filter(|u| *u != 0),
+            user_id: ctx.actor.user_id,
             username: &ctx.actor.username,
         },
-        now,
+        w.now,
     )
     .await?;
-    let row = projects::get(&mut tx, id)
+    let row = projects::get(&mut w.tx, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    audit(
-        app,
-        &mut tx,
-        ctx,
-        "create",
-        "project",
-        Some(id.to_string()),
-        None::<&()>,
-        Some(&Snapshot {
-            row: &row,
-            responsible_unit_ids: input.responsible_unit_ids.clone(),
-        }),
-    )
+    w.audit(Audit::create("project", id).after(&Snapshot {
+        row: &row,
+        responsible_unit_ids: input.responsible_unit_ids.clone(),
+    }))
     .await?;
-    tx.commit().await?;
     Ok(id)
+}
+
+/// Whether saving `input` would leave the project as it is (the import skips such rows).
+pub(crate) async fn unchanged_in(
+    w: &mut Work<'_>,
+    id: ProjectId,
+    input: &ProjectInput,
+) -> Result<bool> {
+    let (row, units) = visible(&mut w.tx, w.ctx, id, Action::EditProject).await?;
+    let mut draft = input.draft.clone();
+    draft.stage = row.stage.key().into();
+    let fields = draft.validate()?;
+    let values = values_of(&mut w.tx, &row.region_code, &fields, input).await?;
+    let mut before: Vec<UnitId> = units.iter().map(|u| u.id).collect();
+    let mut after = input.responsible_unit_ids.clone();
+    before.sort_unstable();
+    after.sort_unstable();
+    Ok(ProjectValues::of(&row) == values && before == after)
 }
 
 /// Edits every field but the stage. `version` is the version the editor loaded.
 pub async fn update(
     app: &App,
     ctx: &Ctx,
-    id: i64,
+    id: ProjectId,
     version: i64,
     input: &ProjectInput,
 ) -> Result<()> {
-    let mut tx = app.db.begin_write().await?;
-    let (before, before_units) = visible(&mut tx, ctx, id, Action::EditProject).await?;
+    let mut w = Work::begin(app, ctx).await?;
+    update_in(&mut w, id, version, input).await?;
+    w.commit().await
+}
+
+/// [`update`] inside a caller's work.
+pub(crate) async fn update_in(
+    w: &mut Work<'_>,
+    id: ProjectId,
+    version: i64,
+    input: &ProjectInput,
+) -> Result<()> {
+    let (before, before_units) = visible(&mut w.tx, w.ctx, id, Action::EditProject).await?;
     let mut draft = input.draft.clone();
-    let stage =
-        Stage::from_key(&before.stage).ok_or_else(|| ServiceError::invariant("bad stage"))?;
-    if !draft.stage.trim().is_empty() && Stage::from_input(&draft.stage) != Some(stage) {
+    if !draft.stage.trim().is_empty() && Stage::from_input(&draft.stage) != Some(before.stage) {
         return Err(field_error(
             "stage",
             "use_stage_change",
             "建设阶段请通过「变更阶段」办理",
         ));
     }
-    draft.stage = stage.key().into();
+    draft.stage = before.stage.key().into();
     let fields = draft.validate()?;
-    let region = region_of(&before)?;
-    check_refs(&mut tx, &region, input, Some(id)).await?;
-    check_unique(&mut tx, &region, &fields, Some(id)).await?;
-    let values = values_of(&mut tx, &region, &fields, input).await?;
-    projects::update(&mut tx, id, version, &values, app.now())
+    let region = before.region_code.clone();
+    check_refs(&mut w.tx, &region, input, Some(id)).await?;
+    check_unique(&mut w.tx, &region, &fields, Some(id)).await?;
+    let values = values_of(&mut w.tx, &region, &fields, input).await?;
+    projects::update(&mut w.tx, id, version, &values, w.now)
         .await
         .map_err(duplicate_to_field)?;
-    projects::set_responsible_units(&mut tx, id, &input.responsible_unit_ids).await?;
-    let after = projects::get(&mut tx, id)
+    projects::set_responsible_units(&mut w.tx, id, &input.responsible_unit_ids).await?;
+    let after = projects::get(&mut w.tx, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    audit(
-        app,
-        &mut tx,
-        ctx,
-        "update",
-        "project",
-        Some(id.to_string()),
-        Some(&Snapshot {
-            row: &before,
-            responsible_unit_ids: before_units.iter().map(|u| u.0).collect(),
-        }),
-        Some(&Snapshot {
-            row: &after,
-            responsible_unit_ids: input.responsible_unit_ids.clone(),
-        }),
+    w.audit(
+        Audit::update("project", id)
+            .before(&Snapshot {
+                row: &before,
+                responsible_unit_ids: before_units.iter().map(|u| u.id).collect(),
+            })
+            .after(&Snapshot {
+                row: &after,
+                responsible_unit_ids: input.responsible_unit_ids.clone(),
+            }),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -536,25 +529,31 @@ pub struct StageChangeInput {
 pub async fn change_stage(
     app: &App,
     ctx: &Ctx,
-    id: i64,
+    id: ProjectId,
     version: i64,
     input: &StageChangeInput,
 ) -> Result<()> {
-    let mut tx = app.db.begin_write().await?;
-    let (before, _) = visible(&mut tx, ctx, id, Action::ChangeStage).await?;
+    let mut w = Work::begin(app, ctx).await?;
+    change_stage_in(&mut w, id, version, input).await?;
+    w.commit().await
+}
+
+/// [`change_stage`] inside a caller's work (the import changes stages this way).
+pub(crate) async fn change_stage_in(
+    w: &mut Work<'_>,
+    id: ProjectId,
+    version: i64,
+    input: &StageChangeInput,
+) -> Result<()> {
+    let ctx = w.ctx;
+    let (before, _) = visible(&mut w.tx, ctx, id, Action::ChangeStage).await?;
     let mut errs = ValidationErrors::new();
     let to = errs.check(Stage::parse("to_stage", &input.to_stage));
-    let on = match chrono::NaiveDate::parse_from_str(input.changed_on.trim(), "%Y-%m-%d") {
-        Ok(d) => Some(d),
-        Err(_) => {
-            errs.add(
-                "changed_on",
-                "invalid_date",
-                "变更日期格式应为 年-月-日，如 2022-03-15",
-            );
-            None
-        }
-    };
+    let on = errs.check(keyproj_domain::problem::draft::parse_date(
+        "changed_on",
+        "变更日期",
+        &input.changed_on,
+    ));
     let reason = errs.check(check_text("reason", "变更原因", &input.reason, true, 500));
     let given_start = errs.check(ReportMonth::parse_opt(
         "actual_start",
@@ -566,22 +565,15 @@ pub async fn change_stage(
         "实际竣工",
         &input.actual_completion,
     ));
-    errs.into_result()?;
-    let (to, on, reason) = (
-        to.expect("checked"),
-        on.expect("checked"),
-        reason.unwrap_or_default(),
-    );
-    let from =
-        Stage::from_key(&before.stage).ok_or_else(|| ServiceError::invariant("bad stage"))?;
-    let parse_stored = |s: &Option<String>| {
-        s.as_deref()
-            .and_then(|m| ReportMonth::parse("m", "月份", m).ok())
+    let (Some(to), Some(on), Some(reason), Some(given_start), Some(given_completion)) =
+        (to, on, reason, given_start, given_completion)
+    else {
+        return Err(errs.into());
     };
-    let start = given_start.flatten().or(parse_stored(&before.actual_start));
-    let completion = given_completion
-        .flatten()
-        .or(parse_stored(&before.actual_completion));
+    errs.into_result()?;
+    let from = before.stage;
+    let start = given_start.or(before.actual_start);
+    let completion = given_completion.or(before.actual_completion);
     check_stage_change(from, to, start, completion)
         .map_err(|e| ServiceError::Validation(ValidationErrors(vec![e.to_field_error()])))?;
     if let (Some(s), Some(c)) = (start, completion)
@@ -593,68 +585,65 @@ pub async fn change_stage(
             "实际竣工不能早于实际开工",
         ));
     }
-    if on > app.local_today() {
+    if on > w.today() {
         return Err(field_error("changed_on", "future", "变更日期不能晚于今天"));
     }
-    let now = app.now();
-    let s = start.map(|m| m.to_string());
-    let c = completion.map(|m| m.to_string());
     projects::change_stage(
-        &mut tx,
+        &mut w.tx,
         id,
         version,
-        to.key(),
-        s.as_deref(),
-        c.as_deref(),
-        now,
+        &StageValues {
+            stage: to,
+            actual_start: start,
+            actual_completion: completion,
+        },
+        w.now,
     )
     .await?;
-    let user_id = Some(ctx.actor.user_id).filter(|u| *u != 0);
     projects::insert_stage_change(
-        &mut tx,
+        &mut w.tx,
         &NewStageChange {
             project_id: id,
-            from_stage: Some(from.key()),
-            to_stage: to.key(),
-            changed_on: &on.to_string(),
+            from_stage: Some(from),
+            to_stage: to,
+            changed_on: on,
             reason: &reason,
-            user_id,
+            user_id: ctx.actor.user_id,
             username: &ctx.actor.username,
         },
-        now,
+        w.now,
     )
     .await?;
-    audit(
-        app,
-        &mut tx,
-        ctx,
-        "stage_change",
-        "project",
-        Some(id.to_string()),
-        Some(&serde_json::json!({ "stage": from.key(), "actual_start": before.actual_start, "actual_completion": before.actual_completion })),
-        Some(&serde_json::json!({ "stage": to.key(), "actual_start": s, "actual_completion": c, "changed_on": on.to_string(), "reason": reason })),
+    w.audit(
+        Audit::new("stage_change", "project")
+            .id(id)
+            .before(&serde_json::json!({ "stage": from.key(), "actual_start": before.actual_start, "actual_completion": before.actual_completion }))
+            .after(&serde_json::json!({ "stage": to.key(), "actual_start": start, "actual_completion": completion, "changed_on": on, "reason": reason })),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
+}
+
+/// Whether the library holds no project at all (the demo loads only into an empty one).
+pub async fn library_is_empty(app: &App) -> Result<bool> {
+    let mut tx = app.db.begin_read().await?;
+    Ok(projects::count_all(&mut tx).await? == 0)
 }
 
 /// Whether the actor may see a project (used by other modules' permission checks).
-pub async fn can_see(app: &App, ctx: &Ctx, id: i64) -> Result<bool> {
+pub async fn can_see(app: &App, ctx: &Ctx, id: ProjectId) -> Result<bool> {
     let mut tx = app.db.begin_read().await?;
     let Some(row) = projects::get(&mut tx, id).await? else {
         return Ok(false);
     };
-    let ids: Vec<i64> = projects::responsible_units(&mut tx, id)
+    let ids: Vec<UnitId> = projects::responsible_units(&mut tx, id)
         .await?
         .iter()
-        .map(|u| u.0)
+        .map(|u| u.id)
         .collect();
-    let region = region_of(&row)?;
     Ok(can_see_project(
         &ctx.actor,
         &ProjectScope {
-            region: &region,
+            region: &row.region_code,
             owner_unit_id: row.owner_unit_id,
             lead_unit_id: row.lead_unit_id,
             responsible_unit_ids: &ids,
@@ -664,7 +653,7 @@ pub async fn can_see(app: &App, ctx: &Ctx, id: i64) -> Result<bool> {
 
 /// Whether the actor may do `action` on a project (to show or hide buttons; the use case checks
 /// again).
-pub async fn can_act(app: &App, ctx: &Ctx, id: i64, action: Action) -> Result<bool> {
+pub async fn can_act(app: &App, ctx: &Ctx, id: ProjectId, action: Action) -> Result<bool> {
     let mut tx = app.db.begin_read().await?;
     match visible(&mut tx, ctx, id, action).await {
         Ok(_) => Ok(true),
@@ -674,26 +663,16 @@ pub async fn can_act(app: &App, ctx: &Ctx, id: i64, action: Action) -> Result<bo
 }
 
 /// Records that a list was exported (exports are audited like writes).
-pub async fn record_export(app: &App, ctx: &Ctx, what: &str, rows: usize) -> Result<()> {
+pub async fn record_export(app: &App, ctx: &Ctx, what: &'static str, rows: usize) -> Result<()> {
     require(ctx, Action::ExportProjects)?;
-    let mut tx = app.db.begin_write().await?;
-    audit(
-        app,
-        &mut tx,
-        ctx,
-        "export",
-        what,
-        None,
-        None::<&()>,
-        Some(&serde_json::json!({ "rows": rows })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let mut w = Work::begin(app, ctx).await?;
+    w.audit(Audit::new("export", what).after(&serde_json::json!({ "rows": rows })))
+        .await?;
+    w.commit().await
 }
 
-/// (id, name) of the projects the actor may see, for choosing one in a form (by code).
-pub async fn choices(app: &App, ctx: &Ctx) -> Result<Vec<(i64, String)>> {
+/// The projects the actor may see, for choosing one in a form (by code).
+pub async fn choices(app: &App, ctx: &Ctx) -> Result<Vec<NameRef<ProjectId>>> {
     require(ctx, Action::ViewProject)?;
     let mut f = filter_of(
         ctx,
@@ -706,5 +685,11 @@ pub async fn choices(app: &App, ctx: &Ctx) -> Result<Vec<(i64, String)>> {
     f.offset = 0;
     let mut tx = app.db.begin_read().await?;
     let (items, _) = projects::list(&mut tx, &f).await?;
-    Ok(items.into_iter().map(|p| (p.id, p.name)).collect())
+    Ok(items
+        .into_iter()
+        .map(|p| NameRef {
+            id: p.id,
+            name: p.name,
+        })
+        .collect())
 }

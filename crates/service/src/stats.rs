@@ -1,11 +1,22 @@
-//! The year's figures the way the center states them (年度统计).
+//! The year's figures the way the center states them (年度统计), and the dashboard: what the
+//! home page shows for a year over the projects the actor may see. Both read monthly dispatch
+//! and the problem list; neither writes.
 
+use crate::dispatch::reports::{approved_by_month, approved_sum};
+use crate::dispatch::{line_scope, reports};
 use crate::{App, Ctx, Result, require};
-use keyproj_db::repo::dispatch as repo;
-use keyproj_domain::authz::Action;
+use keyproj_db::repo::dispatch::colour as colour_repo;
+use keyproj_db::repo::dispatch::plans::{self as plan_repo, LineScope, PlanLine};
+use keyproj_db::repo::dispatch::reports as report_repo;
+use keyproj_db::repo::projects::{self as project_repo, ProjectFilter, ProjectRow};
+use keyproj_domain::authz::{Action, project_list_scope};
+use keyproj_domain::ids::ProjectId;
 use keyproj_domain::money::percent_1dp;
-use keyproj_domain::{Money, RegionCode};
+use keyproj_domain::plan::YearCategory;
+use keyproj_domain::project::Level;
+use keyproj_domain::{Money, RegionCode, ReportMonth};
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct UnderConstruction {
@@ -49,7 +60,7 @@ pub struct Meetings {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AnnualStats {
     pub year: i32,
-    pub region_code: String,
+    pub region_code: RegionCode,
     pub under_construction: UnderConstruction,
     pub preliminary: Preliminary,
     pub post_support: PostSupport,
@@ -59,61 +70,52 @@ pub struct AnnualStats {
     pub text: Vec<String>,
 }
 
+/// A percentage as the report writes it (98, 33.3; — without a base).
+fn pct_prose(r: &Option<String>) -> String {
+    r.as_deref()
+        .map(|r| r.strip_suffix(".0").unwrap_or(r).to_string())
+        .unwrap_or_else(|| "—".into())
+}
+
 /// Figures from plan entries and approved reports only.
 pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualStats> {
     let mut tx = app.db.begin_read().await?;
-    let lines = repo::plan_lines(&mut tx, region, year as i64, None, false).await?;
-    let amounts = repo::approved_amounts(
-        &mut tx,
-        region,
-        &format!("{year}-01"),
-        &format!("{year}-12"),
-    )
-    .await?;
-    let by_month = approved_by_month(&amounts);
-    let in_year = |m: &Option<String>| {
-        m.as_deref()
-            .is_some_and(|m| m.starts_with(&format!("{year}-")))
+    let lines = plan_repo::plan_lines(&mut tx, region, year, LineScope::Region).await?;
+    let (Some(jan), Some(dec)) = (ReportMonth::new(year, 1), ReportMonth::new(year, 12)) else {
+        return Err(crate::field_error("year", "invalid_year", "年度无效"));
     };
-    let (mut uc_n, mut uc_plan, mut uc_done, mut uc_completed) = (0i64, 0i64, 0i64, 0i64);
-    let (mut pre_n, mut pre_total, mut pre_started) = (0i64, 0i64, 0i64);
-    let mut ps_n = 0i64;
-    let mut ps_projects = vec![];
+    let amounts = report_repo::approved_amounts(&mut tx, region, jan, dec).await?;
+    let by_month = approved_by_month(&amounts);
+    let in_year = |m: Option<ReportMonth>| m.is_some_and(|m| m.year() == year);
+    let (mut uc_n, mut uc_plan, mut uc_done, mut uc_completed) =
+        (0i64, Money::ZERO, Money::ZERO, 0i64);
+    let (mut pre_n, mut pre_total, mut pre_started) = (0i64, Money::ZERO, 0i64);
+    let mut post_support: Vec<ProjectId> = vec![];
     for l in &lines {
-        match l.category.as_str() {
-            "under_construction" => {
+        match l.plan.category {
+            YearCategory::UnderConstruction => {
                 uc_n += 1;
-                uc_plan += l.annual_plan_fen;
-                uc_done += by_month
-                    .get(&l.project_id)
-                    .map(|m| m.iter().sum::<i64>())
-                    .unwrap_or(0);
-                if in_year(&l.actual_completion) {
+                uc_plan += l.plan.annual_plan;
+                uc_done += approved_sum(&by_month, l.project_id);
+                if in_year(l.actual_completion) {
                     uc_completed += 1;
                 }
             }
-            "preliminary" => {
+            YearCategory::Preliminary => {
                 pre_n += 1;
-                pre_total += l.total_investment_fen;
-                if in_year(&l.actual_start) {
+                pre_total += l.total_investment;
+                if in_year(l.actual_start) {
                     pre_started += 1;
                 }
             }
-            _ => {
-                ps_n += 1;
-                ps_projects.push(l.project_id);
-            }
+            YearCategory::PostSupport => post_support.push(l.project_id),
         }
     }
-    let rate = percent_1dp(uc_done, uc_plan);
-    let pct_prose = |r: &Option<String>| {
-        r.as_deref()
-            .map(|r| r.strip_suffix(".0").unwrap_or(r).to_string())
-            .unwrap_or_else(|| "—".into())
-    };
+    let ps_n = post_support.len() as i64;
+    let rate = percent_1dp(uc_done.fen(), uc_plan.fen());
     let mut text = vec![format!(
         "{uc_n}个在建重点项目完成投资{}亿元，占年投资计划{}%",
-        trim_yi(Money::from_fen(uc_done)),
+        trim_yi(uc_done),
         pct_prose(&rate)
     )];
     if uc_completed > 0 {
@@ -121,82 +123,73 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
     }
     text.push(format!(
         "{pre_n}个在库前期项目预计总投资{}亿元，{pre_started}个项目落地开工建设",
-        trim_yi(Money::from_fen(pre_total))
+        trim_yi(pre_total)
     ));
-    use keyproj_db::repo::problems as pr;
-    let today = app.local_today().format("%Y-%m-%d").to_string();
-    let (raised, assigned, closed, overdue) =
-        pr::year_totals(&mut tx, region, year, &today).await?;
-    let meetings = pr::meetings_in_year(&mut tx, region, year).await?;
-    let by_meetings = pr::assigned_from_meetings(&mut tx, region, year).await?;
-    let ps_closed = pr::closed_for_projects_in_year(&mut tx, &ps_projects, year).await?;
-    if meetings > 0 || by_meetings > 0 {
+    let p = crate::problems::stats::year_figures_in(
+        &mut tx,
+        region,
+        year,
+        app.local_today(),
+        &post_support,
+    )
+    .await?;
+    if p.meetings > 0 || p.assigned_by_meetings > 0 {
         text.push(format!(
-            "召开各类调度会议{meetings}次，交办会议和简报确定事项{by_meetings}项"
+            "召开各类调度会议{}次，交办会议和简报确定事项{}项",
+            p.meetings, p.assigned_by_meetings
         ));
     }
     if ps_n > 0 {
-        text.push(if ps_closed > 0 {
-            format!("对{ps_n}个已建成项目落实帮扶措施，帮助解决问题{ps_closed}个")
+        text.push(if p.closed_for_projects > 0 {
+            format!(
+                "对{ps_n}个已建成项目落实帮扶措施，帮助解决问题{}个",
+                p.closed_for_projects
+            )
         } else {
             format!("对{ps_n}个已建成项目落实帮扶措施")
         });
     }
-    if raised > 0 {
+    let t = p.totals;
+    if t.raised > 0 {
         // The rate is over the items assigned, so the sentence names that denominator.
         text.push(format!(
-            "全年收集项目建设问题{raised}个，交办{assigned}个，办结{closed}个，交办事项办结率{}%",
-            pct_prose(&percent_1dp(closed, assigned.max(1)))
+            "全年收集项目建设问题{}个，交办{}个，办结{}个，交办事项办结率{}%",
+            t.raised,
+            t.assigned,
+            t.closed,
+            pct_prose(&percent_1dp(t.closed, t.assigned.max(1)))
         ));
     }
     Ok(AnnualStats {
         year,
-        region_code: region.to_string(),
+        region_code: region.clone(),
         under_construction: UnderConstruction {
             count: uc_n,
-            annual_plan_wan: Money::from_fen(uc_plan).wan_2dp(),
-            completed_wan: Money::from_fen(uc_done).wan_2dp(),
+            annual_plan_wan: uc_plan.wan_2dp(),
+            completed_wan: uc_done.wan_2dp(),
             completion_rate_pct: rate,
             completed_projects: uc_completed,
         },
         preliminary: Preliminary {
             count: pre_n,
-            total_investment_wan: Money::from_fen(pre_total).wan_2dp(),
+            total_investment_wan: pre_total.wan_2dp(),
             started: pre_started,
         },
         post_support: PostSupport {
             count: ps_n,
-            problems_closed: ps_closed,
+            problems_closed: p.closed_for_projects,
         },
         problems: Problems {
-            raised,
-            assigned,
-            closed,
-            closure_rate_pct: percent_1dp(closed, assigned),
-            overdue,
-            assigned_by_meetings: by_meetings,
+            raised: t.raised,
+            assigned: t.assigned,
+            closed: t.closed,
+            closure_rate_pct: percent_1dp(t.closed, t.assigned),
+            overdue: t.overdue,
+            assigned_by_meetings: p.assigned_by_meetings,
         },
-        meetings: Meetings { count: meetings },
+        meetings: Meetings { count: p.meetings },
         text,
     })
-}
-
-/// Approved amounts of one year per project and month (index 0 = January): one pass over the
-/// rows instead of a scan per project.
-pub(crate) fn approved_by_month(
-    amounts: &[(i64, String, i64)],
-) -> std::collections::HashMap<i64, [i64; 12]> {
-    let mut out: std::collections::HashMap<i64, [i64; 12]> = std::collections::HashMap::new();
-    for (p, m, f) in amounts {
-        if let Some(mo) = m
-            .get(5..7)
-            .and_then(|x| x.parse::<usize>().ok())
-            .filter(|x| (1..=12).contains(x))
-        {
-            out.entry(*p).or_insert([0; 12])[mo - 1] += f;
-        }
-    }
-    out
 }
 
 /// 亿元 as the report writes it: up to four decimals, trailing zeros dropped (38.2, 194.2778).
@@ -211,197 +204,189 @@ pub async fn annual_for(app: &App, ctx: &Ctx, year: i32) -> Result<AnnualStats> 
     annual(app, &ctx.actor.region, year).await
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn yi_as_in_the_report() {
-        use keyproj_domain::Money;
-        assert_eq!(super::trim_yi(Money::from_wan_int(382_000)), "38.2");
-        assert_eq!(super::trim_yi(Money::from_wan_int(1_942_778)), "194.2778");
-        assert_eq!(super::trim_yi(Money::from_wan_int(10_000)), "1");
-    }
+/// One group of plan entries: how many, their annual plan and what was approved so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanGroup {
+    pub label: String,
+    pub projects: usize,
+    pub annual_plan: Money,
+    pub approved: Money,
+}
+
+/// One month of the year's curve (在建 entries): cumulative plan and approved, the latter
+/// only for months already reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MonthPoint {
+    pub plan: Money,
+    pub approved: Option<Money>,
+}
+
+/// Approved investment of one industry (在建).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndustryAmount {
+    pub industry: String,
+    pub approved: Money,
+}
+
+/// Planned projects of one township.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TownshipCount {
+    pub township: String,
+    pub projects: usize,
+}
+
+/// A red project of the latest published issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RedProject {
+    pub name: String,
+    pub reasons: String,
 }
 
 /// What the dashboard shows for a year, over the projects the actor may see.
 #[derive(Debug, Clone, Serialize)]
 pub struct Dashboard {
     pub year: i32,
-    /// (label, projects, annual plan, approved so far)
-    pub by_category: Vec<(String, usize, Money, Money)>,
-    pub by_level: Vec<(String, usize, Money, Money)>,
-    /// Month 1..=12: (cumulative plan, cumulative approved) of 在建 entries; approved is None
-    /// for months not yet reported.
-    pub monthly: Vec<(Money, Option<Money>)>,
-    /// Approved investment by industry (在建).
-    pub by_industry: Vec<(String, Money)>,
-    /// Planned projects by township.
-    pub by_township: Vec<(String, usize)>,
-    /// Red projects of the latest published issue of the year: (name, reasons).
-    pub red_list: Vec<(String, String)>,
+    pub by_category: Vec<PlanGroup>,
+    pub by_level: Vec<PlanGroup>,
+    /// Months 1..=12.
+    pub monthly: Vec<MonthPoint>,
+    pub by_industry: Vec<IndustryAmount>,
+    /// The twelve townships with most planned projects.
+    pub by_township: Vec<TownshipCount>,
+    /// Red projects of the latest published issue of the year.
+    pub red_list: Vec<RedProject>,
     pub red_issue: Option<String>,
-    /// The month whose reports are due now, and who has not reported it.
-    pub missing_month: ReportMonthLabel,
-    pub missing: Vec<(String, usize)>,
+    /// The month whose reports are due now (in Chinese), and who has not reported it.
+    pub missing_month: String,
+    pub missing: Vec<reports::Missing>,
     pub last_approved_month: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct ReportMonthLabel(pub String);
+fn groups<K: PartialEq + Copy>(
+    lines: &[PlanLine],
+    keys: &[(K, &str)],
+    key_of: impl Fn(&PlanLine) -> K,
+    approved: impl Fn(ProjectId) -> Money,
+) -> Vec<PlanGroup> {
+    keys.iter()
+        .map(|(k, label)| {
+            let ls: Vec<&PlanLine> = lines.iter().filter(|l| key_of(l) == *k).collect();
+            PlanGroup {
+                label: label.to_string(),
+                projects: ls.len(),
+                annual_plan: ls.iter().map(|l| l.plan.annual_plan).sum(),
+                approved: ls.iter().map(|l| approved(l.project_id)).sum(),
+            }
+        })
+        .filter(|g| g.projects > 0)
+        .collect()
+}
 
 pub async fn dashboard(app: &App, ctx: &Ctx, year: Option<i32>) -> Result<Dashboard> {
     require(ctx, Action::ViewProject)?;
-    use keyproj_domain::ReportMonth;
-    use keyproj_domain::authz::{ListScope, project_list_scope};
     let today = ReportMonth::of(app.local_today());
-    let (region, unit, owner) = match project_list_scope(&ctx.actor) {
-        ListScope::Region(r) => (r, None, false),
-        ListScope::Unit { region, unit_id } => (region, Some(unit_id), false),
-        ListScope::Owner { region, unit_id } => (region, Some(unit_id), true),
-        ListScope::Nothing => return Err(crate::ServiceError::Forbidden),
-    };
+    let (region, scope) = line_scope(ctx)?;
     let mut tx = app.db.begin_read().await?;
     let year = match year {
         Some(y) => y,
-        None => repo::latest_plan_year(&mut tx, &region, today.year() as i64)
+        None => plan_repo::latest_plan_year(&mut tx, &region, today.year())
             .await?
-            .map(|y| y as i32)
             .unwrap_or(today.year()),
     };
-    let lines = repo::plan_lines(&mut tx, &region, year as i64, unit, owner).await?;
-    let amounts = repo::approved_amounts(
-        &mut tx,
-        &region,
-        &format!("{year}-01"),
-        &format!("{year}-12"),
-    )
-    .await?;
-    let ids: std::collections::HashSet<i64> = lines.iter().map(|l| l.project_id).collect();
+    let lines = plan_repo::plan_lines(&mut tx, &region, year, scope).await?;
+    let (Some(jan), Some(dec)) = (ReportMonth::new(year, 1), ReportMonth::new(year, 12)) else {
+        return Err(crate::field_error("year", "invalid_year", "年度无效"));
+    };
+    let amounts = report_repo::approved_amounts(&mut tx, &region, jan, dec).await?;
+    let ids: HashSet<ProjectId> = lines.iter().map(|l| l.project_id).collect();
     let by_month = approved_by_month(&amounts);
-    let done_of = |pid: i64| {
-        by_month
-            .get(&pid)
-            .map(|m| m.iter().sum::<i64>())
-            .unwrap_or(0)
-    };
-    let group = |key: &dyn Fn(&repo::PlanLine) -> String,
-                 order: &[String]|
-     -> Vec<(String, usize, Money, Money)> {
-        order
-            .iter()
-            .map(|k| {
-                let ls: Vec<_> = lines.iter().filter(|l| &key(l) == k).collect();
-                (
-                    k.clone(),
-                    ls.len(),
-                    Money::from_fen(ls.iter().map(|l| l.annual_plan_fen).sum()),
-                    Money::from_fen(ls.iter().map(|l| done_of(l.project_id)).sum()),
-                )
-            })
-            .filter(|g| g.1 > 0)
-            .collect()
-    };
-    use keyproj_domain::plan::YearCategory;
-    use keyproj_domain::project::Level;
-    let cat_label = |l: &repo::PlanLine| {
-        YearCategory::from_key(&l.category)
-            .map(|c| c.label().to_string())
-            .unwrap_or_default()
-    };
-    let by_category = group(
-        &cat_label,
-        &YearCategory::ALL
-            .iter()
-            .map(|c| c.label().to_string())
-            .collect::<Vec<_>>(),
-    );
-    let lvl_label = |l: &repo::PlanLine| {
-        Level::from_key(&l.level)
-            .map(|c| c.label().to_string())
-            .unwrap_or_default()
-    };
-    let by_level = group(
-        &lvl_label,
-        &Level::ALL
-            .iter()
-            .map(|c| c.label().to_string())
-            .collect::<Vec<_>>(),
-    );
-
-    let uc: Vec<_> = lines
+    let done = |p: ProjectId| approved_sum(&by_month, p);
+    let categories: Vec<(YearCategory, &str)> =
+        YearCategory::ALL.iter().map(|c| (*c, c.label())).collect();
+    let by_category = groups(&lines, &categories, |l| l.plan.category, done);
+    let levels: Vec<(Level, &str)> = Level::ALL.iter().map(|c| (*c, c.label())).collect();
+    let by_level = groups(&lines, &levels, |l| l.level, done);
+    let uc: Vec<&PlanLine> = lines
         .iter()
-        .filter(|l| l.category == "under_construction")
+        .filter(|l| l.plan.category == YearCategory::UnderConstruction)
         .collect();
     let last_approved_month = amounts
         .iter()
-        .filter(|(p, _, _)| ids.contains(p))
-        .filter_map(|(_, m, _)| ReportMonth::parse("m", "m", m).ok())
-        .map(|m| m.month())
+        .filter(|a| ids.contains(&a.project_id))
+        .map(|a| a.month.month())
         .max();
-    let mut monthly = vec![];
-    for m in 1..=12u32 {
-        let plan: i64 = uc
-            .iter()
-            .map(|l| {
-                let split = crate::dispatch::monthly_from_text(&l.monthly_fen);
-                if split.len() == 12 {
-                    split.iter().take(m as usize).map(|x| x.fen()).sum()
-                } else {
-                    (l.annual_plan_fen as i128 * m as i128 / 12) as i64
-                }
-            })
-            .sum();
-        let actual = last_approved_month.filter(|last| m <= *last).map(|_| {
-            Money::from_fen(
+    let monthly = (1..=12u32)
+        .map(|m| MonthPoint {
+            plan: uc
+                .iter()
+                .map(|l| {
+                    l.plan.cumulative_to(m).unwrap_or_else(|| {
+                        Money::from_fen((l.plan.annual_plan.fen() as i128 * m as i128 / 12) as i64)
+                    })
+                })
+                .sum(),
+            approved: last_approved_month.filter(|last| m <= *last).map(|_| {
                 uc.iter()
                     .filter_map(|l| by_month.get(&l.project_id))
-                    .map(|a| a[..m as usize].iter().sum::<i64>())
-                    .sum(),
-            )
-        });
-        monthly.push((Money::from_fen(plan), actual));
-    }
-    // Industry and township come from the project records.
-    let mut by_industry: Vec<(String, Money)> = vec![];
-    let mut by_township: Vec<(String, usize)> = vec![];
-    // One query for all the projects in scope, not one per plan line.
-    let mut all = keyproj_db::repo::projects::ProjectFilter::new(project_list_scope(&ctx.actor));
+                    .map(|a| a[..m as usize].iter().copied().sum::<Money>())
+                    .sum()
+            }),
+        })
+        .collect();
+    // Industry and township come from the project records: one query for all in scope.
+    let mut all = ProjectFilter::new(project_list_scope(&ctx.actor));
     all.limit = i64::MAX / 2;
-    let (rows, _) = keyproj_db::repo::projects::list(&mut tx, &all).await?;
-    let by_id: std::collections::HashMap<i64, &keyproj_db::repo::projects::ProjectRow> =
-        rows.iter().map(|p| (p.id, p)).collect();
+    let (rows, _) = project_repo::list(&mut tx, &all).await?;
+    let by_id: HashMap<ProjectId, &ProjectRow> = rows.iter().map(|p| (p.id, p)).collect();
+    let mut by_industry: Vec<IndustryAmount> = vec![];
+    let mut by_township: Vec<TownshipCount> = vec![];
     for l in &lines {
         let Some(p) = by_id.get(&l.project_id) else {
             continue;
         };
-        let ind = keyproj_domain::project::Industry::from_key(&p.industry)
-            .map(|i| i.label().to_string())
-            .unwrap_or_default();
-        if l.category == "under_construction" {
-            match by_industry.iter_mut().find(|x| x.0 == ind) {
-                Some(x) => x.1 = Money::from_fen(x.1.fen() + done_of(l.project_id)),
-                None => by_industry.push((ind, Money::from_fen(done_of(l.project_id)))),
+        if l.plan.category == YearCategory::UnderConstruction {
+            let industry = p.industry.label();
+            match by_industry.iter_mut().find(|x| x.industry == industry) {
+                Some(x) => x.approved += done(l.project_id),
+                None => by_industry.push(IndustryAmount {
+                    industry: industry.to_string(),
+                    approved: done(l.project_id),
+                }),
             }
         }
         let town = p.township_name.clone().unwrap_or_else(|| "（未填）".into());
-        match by_township.iter_mut().find(|x| x.0 == town) {
-            Some(x) => x.1 += 1,
-            None => by_township.push((town, 1)),
+        match by_township.iter_mut().find(|x| x.township == town) {
+            Some(x) => x.projects += 1,
+            None => by_township.push(TownshipCount {
+                township: town,
+                projects: 1,
+            }),
         }
     }
-    by_industry.sort_by_key(|x| std::cmp::Reverse(x.1));
-    by_township.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    by_industry.sort_by_key(|x| std::cmp::Reverse(x.approved));
+    by_township.sort_by(|a, b| {
+        b.projects
+            .cmp(&a.projects)
+            .then(a.township.cmp(&b.township))
+    });
     by_township.truncate(12);
-    let (red_list, red_issue) = match repo::list_issues(&mut tx, &region)
+    let (red_list, red_issue) = match colour_repo::list_issues(&mut tx, &region)
         .await?
         .into_iter()
-        .find(|i| i.year == year as i64)
+        .find(|i| i.year == year)
     {
         Some(i) => {
-            let rows = repo::issue_lines(&mut tx, i.id).await?;
+            let rows = colour_repo::issue_lines(&mut tx, i.id).await?;
             (
                 rows.into_iter()
-                    .filter(|r| r.colour == "red" && ids.contains(&r.project_id))
-                    .map(|r| (r.name, r.reasons))
+                    .filter(|r| {
+                        r.colour == keyproj_domain::colour::Colour::Red
+                            && ids.contains(&r.project_id)
+                    })
+                    .map(|r| RedProject {
+                        name: r.name,
+                        reasons: r.reasons,
+                    })
                     .collect(),
                 Some(format!("{}年第{}期", i.year, i.number)),
             )
@@ -410,7 +395,7 @@ pub async fn dashboard(app: &App, ctx: &Ctx, year: Option<i32>) -> Result<Dashbo
     };
     drop(tx);
     let due_month = today.prev();
-    let overview = crate::dispatch::month_overview(app, ctx, due_month).await?;
+    let overview = reports::month_overview(app, ctx, due_month).await?;
     Ok(Dashboard {
         year,
         by_category,
@@ -420,8 +405,19 @@ pub async fn dashboard(app: &App, ctx: &Ctx, year: Option<i32>) -> Result<Dashbo
         by_township,
         red_list,
         red_issue,
-        missing_month: ReportMonthLabel(due_month.chinese()),
+        missing_month: due_month.chinese(),
         missing: overview.missing_by_unit,
         last_approved_month,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn yi_as_in_the_report() {
+        use keyproj_domain::Money;
+        assert_eq!(super::trim_yi(Money::from_wan_int(382_000)), "38.2");
+        assert_eq!(super::trim_yi(Money::from_wan_int(1_942_778)), "194.2778");
+        assert_eq!(super::trim_yi(Money::from_wan_int(10_000)), "1");
+    }
 }

@@ -12,8 +12,11 @@
 //! ```
 //!
 //! `x_in` can be reused inside another use case's transaction (an import, a meeting assigning its
-//! decisions), so there are no `_tx` twins. Audit rows are built with [`Audit`] and appended with
-//! [`Work::audit`], in the same transaction as the change they record.
+//! decisions), so there are no `_tx` twins. Audit rows are built with [`Audit`] and recorded with
+//! [`Work::audit`]; they are appended to the chain when the work commits, in the same transaction
+//! as the changes they record (an import of 10,000 rows writes 10,000 rows and moves the chain's
+//! signed head once). Savepoints go through [`Work::savepoint`], so that the audit rows of work
+//! rolled back to a savepoint are dropped with it.
 
 use crate::{App, Ctx, Result, ServiceError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -30,6 +33,10 @@ pub struct Work<'a> {
     /// Marks audit rows written inside an import job (`import:<job>`), so that the trail says
     /// which file changed a record.
     pub via: Option<String>,
+    /// Audit rows of this work, appended at commit.
+    audit: Vec<AuditFields>,
+    /// Open savepoints: their names and how many audit rows there were when each was set.
+    savepoints: Vec<(&'static str, usize)>,
 }
 
 impl<'a> Work<'a> {
@@ -41,12 +48,52 @@ impl<'a> Work<'a> {
             ctx,
             now: app.now(),
             via: None,
+            audit: vec![],
+            savepoints: vec![],
         })
     }
 
-    pub async fn commit(self) -> Result<()> {
+    /// Appends the audit rows and commits: both or neither.
+    pub async fn commit(mut self) -> Result<()> {
+        keyproj_db::repo::admin::audit::append_all(
+            &mut self.tx,
+            &self.app.cfg.audit_key,
+            &self.audit,
+        )
+        .await?;
         self.tx.commit().await?;
         Ok(())
+    }
+
+    /// Sets a savepoint (one item of a batch that must not fail the others).
+    pub async fn savepoint(&mut self, name: &'static str) -> Result<()> {
+        self.tx.savepoint(name).await?;
+        self.savepoints.push((name, self.audit.len()));
+        Ok(())
+    }
+
+    /// Keeps what was done since the savepoint.
+    pub async fn release(&mut self, name: &'static str) -> Result<()> {
+        self.tx.release(name).await?;
+        self.pop_savepoint(name);
+        Ok(())
+    }
+
+    /// Undoes what was done since the savepoint, its audit rows included, and releases it.
+    pub async fn roll_back_to(&mut self, name: &'static str) -> Result<()> {
+        self.tx.rollback_to(name).await?;
+        self.tx.release(name).await?;
+        if let Some(n) = self.pop_savepoint(name) {
+            self.audit.truncate(n);
+        }
+        Ok(())
+    }
+
+    fn pop_savepoint(&mut self, name: &'static str) -> Option<usize> {
+        let at = self.savepoints.iter().rposition(|(n, _)| *n == name)?;
+        let (_, len) = self.savepoints.remove(at);
+        self.savepoints.truncate(at);
+        Some(len)
     }
 
     /// Today where the county is.
@@ -54,7 +101,7 @@ impl<'a> Work<'a> {
         self.app.local_today()
     }
 
-    /// Appends an audit row in this transaction: if it fails, the change fails.
+    /// Records an audit row of this work (appended at commit, in the same transaction).
     pub async fn audit(&mut self, a: Audit) -> Result<()> {
         let actor = &self.ctx.actor;
         let mut after = a.after;
@@ -74,9 +121,9 @@ impl<'a> Work<'a> {
         }
         let f = AuditFields {
             at: self.now,
-            user_id: (actor.user_id != 0).then_some(actor.user_id),
+            user_id: actor.user_id.map(|u| u.get()),
             username: actor.username.clone(),
-            unit_id: (actor.unit_id != 0).then_some(actor.unit_id),
+            unit_id: actor.unit_id.map(|u| u.get()),
             ip: self.ctx.ip.clone(),
             action: a.action.to_string(),
             entity_type: a.entity.to_string(),
@@ -84,7 +131,7 @@ impl<'a> Work<'a> {
             before_json: a.before,
             after_json: after,
         };
-        keyproj_db::repo::audit::append(&mut self.tx, &self.app.cfg.audit_key, &f).await?;
+        self.audit.push(f);
         Ok(())
     }
 }

@@ -6,23 +6,25 @@ use keyproj_db::Tx;
 use keyproj_db::schema::exec_raw;
 use keyproj_db::testing::TestDb;
 use keyproj_domain::RegionCode;
-use keyproj_service::{App, Config, Ctx, audit_log, org};
+use keyproj_domain::org::UnitDraft;
+use keyproj_service::admin::audit as audit_log;
+use keyproj_service::{App, Config, Ctx, org};
 
 async fn app_with_rows(t: &TestDb, rows: usize) -> App {
     let app = App::new(t.db.clone(), Config::default());
-    keyproj_service::users::bootstrap_admin(&app).await.unwrap();
+    keyproj_service::admin::users::bootstrap_admin(&app)
+        .await
+        .unwrap();
     let sys = Ctx::system(RegionCode::parse("430922").unwrap());
     for i in 0..rows {
         let name = format!("单位{i:03}");
         org::create_unit(
             &app,
             &sys,
-            &org::UnitInput {
-                name: &name,
-                kind: "department",
-                contact: "",
-                phone: "",
-                sort_order: 0,
+            &UnitDraft {
+                name: name.clone(),
+                kind: "department".into(),
+                ..Default::default()
             },
         )
         .await
@@ -162,7 +164,9 @@ async fn a_replayed_old_head_is_caught_by_the_anchor_file() {
             ..Config::default()
         };
         let app = App::new(t.db.clone(), cfg);
-        keyproj_service::users::bootstrap_admin(&app).await.unwrap();
+        keyproj_service::admin::users::bootstrap_admin(&app)
+            .await
+            .unwrap();
         let sys = Ctx::system(RegionCode::parse("430922").unwrap());
         let unit = |name: &'static str| {
             let (app, sys) = (app.clone(), sys.clone());
@@ -170,12 +174,10 @@ async fn a_replayed_old_head_is_caught_by_the_anchor_file() {
                 org::create_unit(
                     &app,
                     &sys,
-                    &org::UnitInput {
-                        name,
-                        kind: "department",
-                        contact: "",
-                        phone: "",
-                        sort_order: 0,
+                    &UnitDraft {
+                        name: name.into(),
+                        kind: "department".into(),
+                        ..Default::default()
                     },
                 )
                 .await

@@ -4,11 +4,14 @@
 use chrono::{TimeZone, Utc};
 use keyproj_db::testing::TestDb;
 use keyproj_domain::authz::{Actor, Role};
+use keyproj_domain::ids::{ProjectId, UnitId};
+use keyproj_domain::org::UnitDraft;
 use keyproj_domain::plan::{MilestoneDraft, PlanDraft};
 use keyproj_domain::report::ReportDraft;
 use keyproj_domain::{RegionCode, ReportMonth};
+use keyproj_service::dispatch::{colour, plans, reports};
 use keyproj_service::projects::ProjectInput;
-use keyproj_service::{App, Config, Ctx, ServiceError, TestClock, colour, dispatch, stats};
+use keyproj_service::{App, Config, Ctx, ServiceError, TestClock, stats};
 use std::sync::{Arc, Mutex};
 
 struct World {
@@ -17,7 +20,7 @@ struct World {
     owner: Ctx,
     other_owner: Ctx,
     /// 3 在建 (A, B, C), 2 前期 (D, E), 1 后扶 (F)
-    p: Vec<i64>,
+    p: Vec<ProjectId>,
 }
 
 fn m(y: i32, mo: u32) -> ReportMonth {
@@ -30,7 +33,9 @@ async fn world(t: &TestDb) -> World {
         Utc.with_ymd_and_hms(2023, 1, 20, 2, 0, 0).unwrap(),
     )));
     let app = App::with_clock(t.db.clone(), Config::default(), clock);
-    keyproj_service::users::bootstrap_admin(&app).await.unwrap();
+    keyproj_service::admin::users::bootstrap_admin(&app)
+        .await
+        .unwrap();
     let sys = Ctx::system(RegionCode::parse("430922").unwrap());
     let unit = |name: &'static str, kind: &'static str| {
         let (app, sys) = (app.clone(), sys.clone());
@@ -38,12 +43,10 @@ async fn world(t: &TestDb) -> World {
             keyproj_service::org::create_unit(
                 &app,
                 &sys,
-                &keyproj_service::org::UnitInput {
-                    name,
-                    kind,
-                    contact: "",
-                    phone: "",
-                    sort_order: 0,
+                &UnitDraft {
+                    name: name.into(),
+                    kind: kind.into(),
+                    ..Default::default()
                 },
             )
             .await
@@ -87,9 +90,9 @@ async fn world(t: &TestDb) -> World {
                 .unwrap(),
         );
     }
-    let actor = |role: Role, unit: i64, name: &str| Ctx {
+    let actor = |role: Role, unit: Option<UnitId>, name: &str| Ctx {
         actor: Actor {
-            user_id: 0,
+            user_id: None,
             username: name.into(),
             roles: vec![role],
             unit_id: unit,
@@ -98,9 +101,9 @@ async fn world(t: &TestDb) -> World {
         ip: "t".into(),
     };
     World {
-        staff: actor(Role::CenterStaff, 0, "staff"),
-        owner: actor(Role::Owner, owner_a, "ownerA"),
-        other_owner: actor(Role::Owner, 999_999, "nobody"),
+        staff: actor(Role::CenterStaff, None, "staff"),
+        owner: actor(Role::Owner, Some(owner_a), "ownerA"),
+        other_owner: actor(Role::Owner, Some(UnitId(999_999)), "nobody"),
         app,
         p,
     }
@@ -120,11 +123,11 @@ fn sub(
     draft: PlanDraft,
     milestones: &[MilestoneDraft],
     reason: &str,
-) -> dispatch::PlanSubmission {
-    dispatch::PlanSubmission {
+) -> plans::PlanSubmission {
+    plans::PlanSubmission {
         version,
         draft,
-        milestones: milestones.to_vec(),
+        milestones: Some(milestones.to_vec()),
         reason: reason.into(),
     }
 }
@@ -154,7 +157,7 @@ async fn plans_reports_colours_issues_and_annual_figures() {
         .iter()
         .enumerate()
         {
-            dispatch::save_plan(
+            plans::save_plan(
                 app,
                 staff,
                 w.p[i],
@@ -165,7 +168,7 @@ async fn plans_reports_colours_issues_and_annual_figures() {
             .unwrap();
         }
         // a milestone of C, planned for May and not done
-        let c_plan = dispatch::plan(app, staff, w.p[2], 2022)
+        let c_plan = plans::plan(app, staff, w.p[2], 2022)
             .await
             .unwrap()
             .plan
@@ -175,7 +178,7 @@ async fn plans_reports_colours_issues_and_annual_figures() {
             planned_month: "2022-05".into(),
             actual_month: "".into(),
         }];
-        dispatch::save_plan(
+        plans::save_plan(
             app,
             staff,
             w.p[2],
@@ -187,7 +190,7 @@ async fn plans_reports_colours_issues_and_annual_figures() {
 
         // Owners may not compose plans.
         assert!(matches!(
-            dispatch::save_plan(
+            plans::save_plan(
                 app,
                 &w.owner,
                 w.p[0],
@@ -200,23 +203,23 @@ async fn plans_reports_colours_issues_and_annual_figures() {
 
         // Reports. A: 12 × 800 = 9600 approved. B: June 5000 approved. C: nothing in June.
         for mo in 1..=12 {
-            let id = dispatch::submit(app, &w.owner, w.p[0], m(2022, mo), None, &report("800"))
+            let id = reports::submit(app, &w.owner, w.p[0], m(2022, mo), None, &report("800"))
                 .await
                 .unwrap();
-            let r = dispatch::report(app, staff, w.p[0], m(2022, mo))
+            let r = reports::report(app, staff, w.p[0], m(2022, mo))
                 .await
                 .unwrap()
                 .report
                 .unwrap();
-            dispatch::review(app, staff, id, r.version, true, "")
+            reports::review(app, staff, id, r.version, true, "")
                 .await
                 .unwrap();
         }
-        let b = dispatch::submit(app, staff, w.p[1], m(2022, 6), None, &report("5000"))
+        let b = reports::submit(app, staff, w.p[1], m(2022, 6), None, &report("5000"))
             .await
             .unwrap();
         // returned first, then corrected and approved
-        let v = dispatch::report(app, staff, w.p[1], m(2022, 6))
+        let v = reports::report(app, staff, w.p[1], m(2022, 6))
             .await
             .unwrap()
             .report
@@ -224,52 +227,52 @@ async fn plans_reports_colours_issues_and_annual_figures() {
             .version;
         assert!(
             matches!(
-                dispatch::review(app, staff, b, v, false, "").await,
+                reports::review(app, staff, b, v, false, "").await,
                 Err(ServiceError::Validation(_))
             ),
             "a return needs a reason"
         );
-        dispatch::review(app, staff, b, v, false, "请核实投资额")
+        reports::review(app, staff, b, v, false, "请核实投资额")
             .await
             .unwrap();
-        let v = dispatch::report(app, staff, w.p[1], m(2022, 6))
+        let v = reports::report(app, staff, w.p[1], m(2022, 6))
             .await
             .unwrap()
             .report
             .unwrap()
             .version;
-        dispatch::submit(app, staff, w.p[1], m(2022, 6), Some(v), &report("4000"))
+        reports::submit(app, staff, w.p[1], m(2022, 6), Some(v), &report("4000"))
             .await
             .unwrap();
-        let v = dispatch::report(app, staff, w.p[1], m(2022, 6))
+        let v = reports::report(app, staff, w.p[1], m(2022, 6))
             .await
             .unwrap()
             .report
             .unwrap()
             .version;
-        dispatch::review(app, staff, b, v, true, "").await.unwrap();
+        reports::review(app, staff, b, v, true, "").await.unwrap();
         // an unapproved report does not count
-        dispatch::submit(app, staff, w.p[2], m(2022, 7), None, &report("999"))
+        reports::submit(app, staff, w.p[2], m(2022, 7), None, &report("999"))
             .await
             .unwrap();
 
         // Owner of A cannot report B; an unknown owner cannot see A at all.
         assert!(matches!(
-            dispatch::submit(app, &w.owner, w.p[1], m(2022, 7), None, &report("1")).await,
+            reports::submit(app, &w.owner, w.p[1], m(2022, 7), None, &report("1")).await,
             Err(ServiceError::NotFound)
         ));
         assert!(matches!(
-            dispatch::report(app, &w.other_owner, w.p[0], m(2022, 7)).await,
+            reports::report(app, &w.other_owner, w.p[0], m(2022, 7)).await,
             Err(ServiceError::NotFound)
         ));
         // approved figures change only through a revision with a reason
-        let a6 = dispatch::report(app, staff, w.p[0], m(2022, 6))
+        let a6 = reports::report(app, staff, w.p[0], m(2022, 6))
             .await
             .unwrap()
             .report
             .unwrap();
         assert!(
-            dispatch::submit(
+            reports::submit(
                 app,
                 &w.owner,
                 w.p[0],
@@ -281,11 +284,11 @@ async fn plans_reports_colours_issues_and_annual_figures() {
             .is_err()
         );
         assert!(
-            dispatch::revise(app, staff, a6.id, a6.version, &report("900"), "")
+            reports::revise(app, staff, a6.id, a6.version, &report("900"), "")
                 .await
                 .is_err()
         );
-        dispatch::revise(
+        reports::revise(
             app,
             staff,
             a6.id,
@@ -295,19 +298,19 @@ async fn plans_reports_colours_issues_and_annual_figures() {
         )
         .await
         .unwrap();
-        let view = dispatch::report(app, staff, w.p[0], m(2022, 6))
+        let view = reports::report(app, staff, w.p[0], m(2022, 6))
             .await
             .unwrap();
         assert_eq!(
-            view.report.as_ref().unwrap().month_investment_fen,
+            view.report.as_ref().unwrap().fields.month_investment.fen(),
             900 * 1_000_000
         );
         assert_eq!(view.revisions.len(), 1);
-        assert_eq!(view.revisions[0].month_investment_fen, 800 * 1_000_000);
+        assert_eq!(view.revisions[0].month_investment.fen(), 800 * 1_000_000);
         assert_eq!(view.ytd.wan_2dp(), "4900.00"); // 5×800 + 900
         // a stale revision writes nothing
         assert!(matches!(
-            dispatch::revise(app, staff, a6.id, a6.version, &report("1"), "x").await,
+            reports::revise(app, staff, a6.id, a6.version, &report("1"), "x").await,
             Err(ServiceError::Stale)
         ));
 
@@ -342,11 +345,11 @@ async fn plans_reports_colours_issues_and_annual_figures() {
                 .clone()
         };
         assert_eq!(
-            (row("A").colour.as_str(), row("A").completion_bp),
+            (row("A").colour.key(), row("A").completion_bp),
             ("yellow", Some(4900))
         );
-        assert_eq!(row("B").colour, "green");
-        assert_eq!(row("C").colour, "red");
+        assert_eq!(row("B").colour.key(), "green");
+        assert_eq!(row("C").colour.key(), "red");
         assert!(
             row("C").reasons.contains("投资滞后")
                 && row("C").reasons.contains("未报送")
@@ -358,7 +361,8 @@ async fn plans_reports_colours_issues_and_annual_figures() {
             "every planned project has exactly one colour"
         );
         assert_eq!(
-            table.rows[0].category, "under_construction",
+            table.rows[0].category.key(),
+            "under_construction",
             "grouped by category first"
         );
 
@@ -373,9 +377,10 @@ async fn plans_reports_colours_issues_and_annual_figures() {
         );
 
         // Publish: 第1期, frozen; a later change of figures does not change it; a correction is 第2期.
-        let (issue, number) = colour::publish(app, staff, m(2022, 6), None, "")
-            .await
-            .unwrap();
+        let keyproj_db::repo::dispatch::colour::Published { id: issue, number } =
+            colour::publish(app, staff, m(2022, 6), None, "")
+                .await
+                .unwrap();
         assert_eq!(number, 1);
         let published = colour::issue(app, &RegionCode::parse("430922").unwrap(), issue)
             .await
@@ -390,15 +395,16 @@ async fn plans_reports_colours_issues_and_annual_figures() {
                 .iter()
                 .find(|r| r.name == "项目C")
                 .unwrap()
-                .colour,
+                .colour
+                .key(),
             "exempt"
         );
-        let a6 = dispatch::report(app, staff, w.p[0], m(2022, 6))
+        let a6 = reports::report(app, staff, w.p[0], m(2022, 6))
             .await
             .unwrap()
             .report
             .unwrap();
-        dispatch::revise(app, staff, a6.id, a6.version, &report("2000"), "再次更正")
+        reports::revise(app, staff, a6.id, a6.version, &report("2000"), "再次更正")
             .await
             .unwrap();
         let again = colour::issue(app, &RegionCode::parse("430922").unwrap(), issue)
@@ -410,7 +416,8 @@ async fn plans_reports_colours_issues_and_annual_figures() {
                 .iter()
                 .find(|r| r.name == "项目A")
                 .unwrap()
-                .completed_ytd_fen,
+                .completed_ytd
+                .fen(),
             4900 * 1_000_000,
             "published figures never change"
         );
@@ -421,7 +428,10 @@ async fn plans_reports_colours_issues_and_annual_figures() {
             ),
             "a correction says what it corrects"
         );
-        let (fix, n2) = colour::publish(app, staff, m(2022, 6), Some(issue), "更正项目A的6月投资")
+        let keyproj_db::repo::dispatch::colour::Published {
+            id: fix,
+            number: n2,
+        } = colour::publish(app, staff, m(2022, 6), Some(issue), "更正项目A的6月投资")
             .await
             .unwrap();
         assert_eq!(n2, 2);
@@ -435,7 +445,8 @@ async fn plans_reports_colours_issues_and_annual_figures() {
                 .iter()
                 .find(|r| r.name == "项目A")
                 .unwrap()
-                .colour,
+                .colour
+                .key(),
             "green"
         ); // 6000/10000 = 60% ≥ 50%
         // the database itself refuses to change a published row
@@ -455,12 +466,12 @@ async fn plans_reports_colours_issues_and_annual_figures() {
         ));
 
         // Freezing the plan: later changes need a reason and are kept.
-        dispatch::freeze(app, staff, 2022).await.unwrap();
-        let a_plan = dispatch::plan(app, staff, w.p[0], 2022).await.unwrap();
+        plans::freeze(app, staff, 2022).await.unwrap();
+        let a_plan = plans::plan(app, staff, w.p[0], 2022).await.unwrap();
         assert!(a_plan.frozen);
         let v = a_plan.plan.unwrap().version;
         assert!(matches!(
-            dispatch::save_plan(
+            plans::save_plan(
                 app,
                 staff,
                 w.p[0],
@@ -470,7 +481,7 @@ async fn plans_reports_colours_issues_and_annual_figures() {
             .await,
             Err(ServiceError::Validation(_))
         ));
-        dispatch::save_plan(
+        plans::save_plan(
             app,
             staff,
             w.p[0],
@@ -480,7 +491,7 @@ async fn plans_reports_colours_issues_and_annual_figures() {
         .await
         .unwrap();
         assert_eq!(
-            dispatch::plan(app, staff, w.p[0], 2022)
+            plans::plan(app, staff, w.p[0], 2022)
                 .await
                 .unwrap()
                 .revisions
@@ -489,25 +500,27 @@ async fn plans_reports_colours_issues_and_annual_figures() {
         );
         // copy forward to 2023: six entries, categories from each project's stage now
         assert_eq!(
-            dispatch::copy_forward(app, staff, 2022, 2023)
-                .await
-                .unwrap(),
+            plans::copy_forward(app, staff, 2022, 2023).await.unwrap(),
             6
         );
         assert_eq!(
-            dispatch::copy_forward(app, staff, 2022, 2023)
-                .await
-                .unwrap(),
+            plans::copy_forward(app, staff, 2022, 2023).await.unwrap(),
             0,
             "idempotent"
         );
-        let y = dispatch::year_plan(app, staff, 2023).await.unwrap();
+        let y = plans::year_plan(app, staff, 2023).await.unwrap();
         assert_eq!(
-            y.lines.iter().find(|l| l.name == "项目B").unwrap().category,
+            y.lines
+                .iter()
+                .find(|l| l.name == "项目B")
+                .unwrap()
+                .plan
+                .category
+                .key(),
             "post_support"
         );
         // the owner's view of the month lists only its project
-        let o = dispatch::month_overview(app, &w.owner, m(2022, 7))
+        let o = reports::month_overview(app, &w.owner, m(2022, 7))
             .await
             .unwrap();
         assert_eq!(o.lines.len(), 1);
@@ -515,10 +528,16 @@ async fn plans_reports_colours_issues_and_annual_figures() {
         let jan = colour::preview(app, staff, m(2023, 1)).await.unwrap();
         assert_eq!(jan.rows.len(), 6);
         assert!(jan.rows.iter().all(|r| !r.reasons.contains("未报送")));
-        let all = dispatch::month_overview(app, staff, m(2022, 7))
+        let all = reports::month_overview(app, staff, m(2022, 7))
             .await
             .unwrap();
-        assert_eq!(all.missing_by_unit, vec![("县发改局".to_string(), 4)]); // B, D, E, F did not report July
+        assert_eq!(
+            all.missing_by_unit,
+            vec![reports::Missing {
+                unit_name: "县发改局".to_string(),
+                count: 4
+            }]
+        ); // B, D, E, F did not report July
     }
 }
 
@@ -527,7 +546,11 @@ async fn rules_are_versioned_data() {
     for t in TestDb::all().await {
         let w = world(&t).await;
         let region = RegionCode::parse("430922").unwrap();
-        let (id, rules, day) = colour::rules_for(&w.app, &region, 2022).await.unwrap();
+        let keyproj_service::rules::ColourRulesInForce {
+            id,
+            rules,
+            deadline_day: day,
+        } = colour::rules_for(&w.app, &region, 2022).await.unwrap();
         assert_eq!((id, day), (None, 5));
         assert_eq!(rules, keyproj_domain::colour::ColourRules::default());
         let mut d = keyproj_domain::colour::RulesDraft::from_rules(&rules);
@@ -552,11 +575,15 @@ async fn rules_are_versioned_data() {
         let id = colour::save_rules(&w.app, &w.staff, 2022, &d, "10", "按2022年考核办法调整")
             .await
             .unwrap();
-        let (id2, r2, day2) = colour::rules_for(&w.app, &region, 2022).await.unwrap();
+        let keyproj_service::rules::ColourRulesInForce {
+            id: id2,
+            rules: r2,
+            deadline_day: day2,
+        } = colour::rules_for(&w.app, &region, 2022).await.unwrap();
         assert_eq!((id2, r2.yellow_within_bp, day2), (Some(id), 3000, 10));
         // another year keeps the defaults
         assert_eq!(
-            colour::rules_for(&w.app, &region, 2023).await.unwrap().0,
+            colour::rules_for(&w.app, &region, 2023).await.unwrap().id,
             None
         );
         assert_eq!(
@@ -594,7 +621,7 @@ async fn a_month_table_does_not_depend_on_later_facts() {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         for scenario in 0..3 {
             let as_of = 2 + rng.below(9) as u32; // March..October
-            let mut later: Vec<(i64, u32)> = vec![]; // (project, start month after as_of)
+            let mut later: Vec<(ProjectId, u32)> = vec![]; // (project, start month after as_of)
             let mut projects = vec![];
             for k in 0..5 {
                 let planned = if k == 0 {
@@ -626,7 +653,7 @@ async fn a_month_table_does_not_depend_on_later_facts() {
                     planned_month: format!("2022-{:02}", 1 + rng.below(as_of as u64)),
                     actual_month: "".into(),
                 }];
-                dispatch::save_plan(
+                plans::save_plan(
                     app,
                     staff,
                     id,
@@ -641,18 +668,16 @@ async fn a_month_table_does_not_depend_on_later_facts() {
                         continue;
                     }
                     let wan = (100 + rng.below(900)).to_string();
-                    let rid = dispatch::submit(app, staff, id, m(2022, mo), None, &report(&wan))
+                    let rid = reports::submit(app, staff, id, m(2022, mo), None, &report(&wan))
                         .await
                         .unwrap();
-                    let v = dispatch::report(app, staff, id, m(2022, mo))
+                    let v = reports::report(app, staff, id, m(2022, mo))
                         .await
                         .unwrap()
                         .report
                         .unwrap()
                         .version;
-                    dispatch::review(app, staff, rid, v, true, "")
-                        .await
-                        .unwrap();
+                    reports::review(app, staff, rid, v, true, "").await.unwrap();
                 }
                 let start = as_of + 1 + rng.below((12 - as_of) as u64) as u32;
                 later.push((id, start));
@@ -686,19 +711,19 @@ async fn a_month_table_does_not_depend_on_later_facts() {
                 )
                 .await
                 .unwrap();
-                let p = dispatch::plan(app, staff, *id, 2022).await.unwrap();
+                let p = plans::plan(app, staff, *id, 2022).await.unwrap();
                 let version = p.plan.as_ref().unwrap().version;
                 let mut ms: Vec<MilestoneDraft> = p
                     .milestones
                     .iter()
                     .map(|x| MilestoneDraft {
                         name: x.name.clone(),
-                        planned_month: x.planned_month.clone(),
+                        planned_month: x.planned_month.to_string(),
                         actual_month: format!("2022-{:02}", (as_of + 1).min(12)),
                     })
                     .collect();
                 ms.truncate(1);
-                dispatch::save_plan(
+                plans::save_plan(
                     app,
                     staff,
                     *id,
@@ -708,18 +733,16 @@ async fn a_month_table_does_not_depend_on_later_facts() {
                 .await
                 .unwrap();
                 for mo in as_of + 1..=12 {
-                    let rid = dispatch::submit(app, staff, *id, m(2022, mo), None, &report("500"))
+                    let rid = reports::submit(app, staff, *id, m(2022, mo), None, &report("500"))
                         .await
                         .unwrap();
-                    let v = dispatch::report(app, staff, *id, m(2022, mo))
+                    let v = reports::report(app, staff, *id, m(2022, mo))
                         .await
                         .unwrap()
                         .report
                         .unwrap()
                         .version;
-                    dispatch::review(app, staff, rid, v, true, "")
-                        .await
-                        .unwrap();
+                    reports::review(app, staff, rid, v, true, "").await.unwrap();
                 }
                 if as_of < 12 {
                     colour::exempt(app, staff, *id, m(2022, as_of + 1), "停工整改")
@@ -750,7 +773,7 @@ async fn a_month_table_does_not_depend_on_later_facts() {
                 .iter()
                 .find(|r| r.project_id == projects[0])
                 .unwrap();
-            assert_eq!(first.colour, "red", "{first:?}");
+            assert_eq!(first.colour.key(), "red", "{first:?}");
             assert!(first.reasons.contains("开工滞后"), "{first:?}");
         }
         // the review's case (planned 2021-06, started later in 2022), January's table: 红 with
@@ -760,7 +783,7 @@ async fn a_month_table_does_not_depend_on_later_facts() {
             .await
             .unwrap();
         let row = jan.rows.iter().find(|r| r.name == "随机项目0-0").unwrap();
-        assert_eq!(row.colour, "red", "{row:?}");
+        assert_eq!(row.colour.key(), "red", "{row:?}");
         assert!(row.reasons.contains("开工滞后"), "{row:?}");
     }
 }
@@ -773,7 +796,7 @@ async fn imported_history_is_not_stamped_with_the_import_date() {
     for t in TestDb::all().await {
         let w = world(&t).await;
         let (app, staff) = (&w.app, &w.staff);
-        dispatch::save_plan(
+        plans::save_plan(
             app,
             staff,
             w.p[0],
@@ -815,15 +838,20 @@ async fn imported_history_is_not_stamped_with_the_import_date() {
         keyproj_service::import::import(app, staff, &sheets)
             .await
             .unwrap();
-        let march = dispatch::report(app, staff, w.p[0], m(2022, 3))
+        let march = reports::report(app, staff, w.p[0], m(2022, 3))
             .await
             .unwrap();
         assert_eq!(
-            march.report.as_ref().unwrap().first_submitted_on,
+            march
+                .report
+                .as_ref()
+                .unwrap()
+                .first_submitted_on
+                .to_string(),
             "2022-04-05"
         );
         assert!(!march.late, "no date given: on time");
-        let april = dispatch::report(app, staff, w.p[0], m(2022, 4))
+        let april = reports::report(app, staff, w.p[0], m(2022, 4))
             .await
             .unwrap();
         assert!(april.late, "reported on 2022-05-20, after the 5th");

@@ -69,7 +69,9 @@ async fn app(t: &TestDb) -> (App, Ctx) {
         Utc.with_ymd_and_hms(2023, 1, 20, 2, 0, 0).unwrap(),
     )));
     let app = App::with_clock(t.db.clone(), Config::default(), clock);
-    keyproj_service::users::bootstrap_admin(&app).await.unwrap();
+    keyproj_service::admin::users::bootstrap_admin(&app)
+        .await
+        .unwrap();
     (app, Ctx::system(RegionCode::parse("430922").unwrap()))
 }
 
@@ -267,10 +269,10 @@ async fn import_is_all_or_nothing_and_idempotent() {
         // an owner may not import
         let owner = Ctx {
             actor: keyproj_domain::authz::Actor {
-                user_id: 9,
+                user_id: Some(9.into()),
                 username: "o".into(),
                 roles: vec![keyproj_domain::authz::Role::Owner],
-                unit_id: 1,
+                unit_id: Some(1.into()),
                 region: RegionCode::parse("430922").unwrap(),
             },
             ip: "t".into(),

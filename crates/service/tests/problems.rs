@@ -6,8 +6,14 @@ use chrono::{TimeZone, Utc};
 use keyproj_db::testing::TestDb;
 use keyproj_domain::RegionCode;
 use keyproj_domain::authz::{Actor, Role};
-use keyproj_service::problems::{self, AssignInput, ItemInput, Origin, StepInput};
-use keyproj_service::{App, Config, Ctx, ServiceError, TestClock, WebhookConfig, supervision};
+use keyproj_domain::ids::{ItemId, LeaderId, UnitId, UserId};
+use keyproj_domain::org::{LeaderDraft, UnitDraft};
+use keyproj_domain::problem::{AssignDraft as AssignInput, ItemDraft as ItemInput};
+use keyproj_service::notifications;
+use keyproj_service::problems::items::{self, Origin};
+use keyproj_service::problems::workflow::{self, StepInput};
+use keyproj_service::problems::{stats, supervision, todo};
+use keyproj_service::{App, Config, Ctx, ServiceError, TestClock, WebhookConfig};
 use std::sync::{Arc, Mutex};
 
 struct World {
@@ -16,18 +22,19 @@ struct World {
     staff: Ctx,
     zj: Ctx,
     jt: Ctx,
-    zj_unit: i64,
-    jt_unit: i64,
-    leader: i64,
+    zj_unit: UnitId,
+    jt_unit: UnitId,
+    leader: LeaderId,
 }
 
-fn ctx(unit: i64, role: Role, name: &str) -> Ctx {
+fn ctx(unit: UnitId, role: Role, name: &str) -> Ctx {
     Ctx {
         actor: Actor {
-            user_id: 0,
+            // a user of its own, so that it reads its unit's notifications
+            user_id: Some(UserId(unit.0 + 1000)),
             username: name.into(),
             roles: vec![role],
-            unit_id: unit,
+            unit_id: Some(unit),
             region: RegionCode::parse("430922").unwrap(),
         },
         ip: "test".into(),
@@ -44,7 +51,9 @@ async fn world(t: &TestDb, webhook: Option<WebhookConfig>) -> World {
         ..Config::default()
     };
     let app = App::with_clock(t.db.clone(), cfg, clock.clone());
-    keyproj_service::users::bootstrap_admin(&app).await.unwrap();
+    keyproj_service::admin::users::bootstrap_admin(&app)
+        .await
+        .unwrap();
     let sys = Ctx::system(RegionCode::parse("430922").unwrap());
     let mut ids = vec![];
     for name in ["县住建局", "县交通运输局"] {
@@ -52,12 +61,10 @@ async fn world(t: &TestDb, webhook: Option<WebhookConfig>) -> World {
             keyproj_service::org::create_unit(
                 &app,
                 &sys,
-                &keyproj_service::org::UnitInput {
-                    name,
-                    kind: "department",
-                    contact: "",
-                    phone: "",
-                    sort_order: 0,
+                &UnitDraft {
+                    name: name.into(),
+                    kind: "department".into(),
+                    ..Default::default()
                 },
             )
             .await
@@ -67,23 +74,20 @@ async fn world(t: &TestDb, webhook: Option<WebhookConfig>) -> World {
     let leader = keyproj_service::org::create_leader(
         &app,
         &sys,
-        &keyproj_service::org::LeaderInput {
-            name: "张副县长",
-            title: "副县长",
-            phone: "",
-            sort_order: 0,
+        &LeaderDraft {
+            name: "张副县长".into(),
+            title: "副县长".into(),
+            ..Default::default()
         },
     )
     .await
     .unwrap();
-    let mut tx = app.db.begin_read().await.unwrap();
     let center =
-        keyproj_db::repo::org::find_unit_by_name(&mut tx, "430922", "桃江县重点项目建设事务中心")
+        keyproj_service::org::unit_by_name(&app, &sys.actor.region, "桃江县重点项目建设事务中心")
             .await
             .unwrap()
             .unwrap()
             .id;
-    drop(tx);
     World {
         staff: ctx(center, Role::CenterStaff, "staff"),
         zj: ctx(ids[0], Role::UnitUser, "zjju"),
@@ -109,13 +113,15 @@ fn input(title: &str) -> ItemInput {
     }
 }
 
-async fn step(w: &World, who: &Ctx, id: i64, step: &str, note: &str) -> Result<(), ServiceError> {
-    let version = problems::get(&w.app, &w.staff, id)
-        .await
-        .unwrap()
-        .item
-        .version;
-    problems::act(
+async fn step(
+    w: &World,
+    who: &Ctx,
+    id: ItemId,
+    step: &str,
+    note: &str,
+) -> Result<(), ServiceError> {
+    let version = items::get(&w.app, &w.staff, id).await.unwrap().item.version;
+    workflow::act(
         &w.app,
         who,
         id,
@@ -130,8 +136,8 @@ async fn step(w: &World, who: &Ctx, id: i64, step: &str, note: &str) -> Result<(
     .map(|_| ())
 }
 
-async fn assigned(w: &World, title: &str, deadline: &str) -> i64 {
-    problems::register(
+async fn assigned(w: &World, title: &str, deadline: &str) -> ItemId {
+    items::register(
         &w.app,
         &w.staff,
         &input(title),
@@ -145,14 +151,14 @@ async fn assigned(w: &World, title: &str, deadline: &str) -> i64 {
     )
     .await
     .unwrap()
-    .0
+    .id
 }
 
 #[tokio::test]
 async fn an_item_goes_from_assignment_through_a_return_to_closure() {
     for t in TestDb::all().await {
         let w = world(&t, None).await;
-        let (id, number) = problems::register(
+        let items::ItemRef { id, number } = items::register(
             &w.app,
             &w.staff,
             &input("城南路征拆"),
@@ -167,17 +173,20 @@ async fn an_item_goes_from_assignment_through_a_return_to_closure() {
         .await
         .unwrap();
         assert_eq!(number, "桃重项交〔2022〕1号");
-        let d = problems::get(&w.app, &w.staff, id).await.unwrap();
-        assert_eq!(d.item.state, "assigned");
+        let d = items::get(&w.app, &w.staff, id).await.unwrap();
+        assert_eq!(d.item.state.key(), "assigned");
         // 10 working days from Monday 2022-11-14
-        assert_eq!(d.item.deadline.as_deref(), Some("2022-11-28"));
+        assert_eq!(
+            d.item.deadline.map(|d| d.to_string()).as_deref(),
+            Some("2022-11-28")
+        );
         assert_eq!(d.documents.len(), 1);
-        assert_eq!(d.documents[0].kind, "assign");
+        assert_eq!(d.documents[0].kind.key(), "assign");
         assert_eq!(d.documents[0].number, number);
 
         // a unit that has nothing to do with it does not see it
         assert!(matches!(
-            problems::get(&w.app, &w.jt, id).await,
+            items::get(&w.app, &w.jt, id).await,
             Err(ServiceError::NotFound)
         ));
         assert!(matches!(
@@ -213,7 +222,12 @@ async fn an_item_goes_from_assignment_through_a_return_to_closure() {
             .await
             .unwrap();
         assert_eq!(
-            problems::get(&w.app, &w.zj, id).await.unwrap().item.state,
+            items::get(&w.app, &w.zj, id)
+                .await
+                .unwrap()
+                .item
+                .state
+                .key(),
             "in_progress"
         );
         w.clock.advance(chrono::Duration::days(2));
@@ -221,13 +235,16 @@ async fn an_item_goes_from_assignment_through_a_return_to_closure() {
             .await
             .unwrap();
         step(&w, &w.staff, id, "close", "").await.unwrap();
-        let d = problems::get(&w.app, &w.zj, id).await.unwrap();
-        assert_eq!(d.item.state, "closed");
+        let d = items::get(&w.app, &w.zj, id).await.unwrap();
+        assert_eq!(d.item.state.key(), "closed");
         assert!(d.item.verified);
-        assert_eq!(d.item.closed_on.as_deref(), Some("2022-11-16"));
+        assert_eq!(
+            d.item.closed_on.map(|d| d.to_string()).as_deref(),
+            Some("2022-11-16")
+        );
         assert_eq!(d.item.close_days, Some(2));
         assert_eq!(d.item.resolution, "补充腾地照片");
-        let steps: Vec<&str> = d.events.iter().map(|e| e.step.as_str()).collect();
+        let steps: Vec<String> = d.events.iter().map(|e| e.kind.key()).collect();
         assert_eq!(
             steps,
             [
@@ -243,7 +260,7 @@ async fn an_item_goes_from_assignment_through_a_return_to_closure() {
         // a closed item cannot be handled again; a stale form changes nothing
         let err = step(&w, &w.staff, id, "close", "").await.unwrap_err();
         assert!(err.to_string().contains("已办结"), "{err}");
-        let stale = problems::act(
+        let stale = workflow::act(
             &w.app,
             &w.staff,
             id,
@@ -257,7 +274,7 @@ async fn an_item_goes_from_assignment_through_a_return_to_closure() {
         .await;
         assert!(matches!(stale, Err(ServiceError::Stale)));
         // re-opened by a new instruction: a linked child item
-        let out = problems::act(
+        let out = workflow::act(
             &w.app,
             &w.staff,
             id,
@@ -270,12 +287,15 @@ async fn an_item_goes_from_assignment_through_a_return_to_closure() {
         )
         .await
         .unwrap();
-        let (child, child_number) = out.child.unwrap();
+        let items::ItemRef {
+            id: child,
+            number: child_number,
+        } = out.child.unwrap();
         assert_eq!(child_number, "桃重项交〔2022〕2号");
-        let c = problems::get(&w.app, &w.staff, child).await.unwrap();
+        let c = items::get(&w.app, &w.staff, child).await.unwrap();
         assert_eq!(c.item.parent_id, Some(id));
-        assert_eq!(c.item.state, "registered");
-        assert_eq!(c.item.source, "leader_instruction");
+        assert_eq!(c.item.state.key(), "registered");
+        assert_eq!(c.item.source.key(), "leader_instruction");
         // an issued document never changes
         let mut tx = w.app.db.begin_write().await.unwrap();
         let changed =
@@ -283,8 +303,8 @@ async fn an_item_goes_from_assignment_through_a_return_to_closure() {
         assert!(changed.is_err(), "documents are frozen");
         drop(tx);
         // the unit has notifications: assigned, returned, closed
-        let todo = problems::todo(&w.app, &w.zj).await.unwrap();
-        let kinds: Vec<&str> = todo.notifications.iter().map(|n| n.kind.as_str()).collect();
+        let todo = todo::todo(&w.app, &w.zj).await.unwrap();
+        let kinds: Vec<&str> = todo.notifications.iter().map(|n| n.kind.key()).collect();
         assert_eq!(kinds, ["closed", "returned", "assigned"]);
     }
 }
@@ -294,11 +314,7 @@ async fn extensions_are_asked_before_the_deadline_and_decided_by_the_center() {
     for t in TestDb::all().await {
         let w = world(&t, None).await;
         let id = assigned(&w, "用地报批", "2022-11-18").await;
-        let version = problems::get(&w.app, &w.staff, id)
-            .await
-            .unwrap()
-            .item
-            .version;
+        let version = items::get(&w.app, &w.staff, id).await.unwrap().item.version;
         let ask = |d: &str, v: i64| StepInput {
             step: "request_extension".into(),
             version: v,
@@ -306,32 +322,36 @@ async fn extensions_are_asked_before_the_deadline_and_decided_by_the_center() {
             new_deadline: d.into(),
             assign: None,
         };
-        let early = problems::act(&w.app, &w.zj, id, &ask("2022-11-17", version)).await;
+        let early = workflow::act(&w.app, &w.zj, id, &ask("2022-11-17", version)).await;
         assert!(early.is_err(), "an extension must move the deadline later");
-        problems::act(&w.app, &w.zj, id, &ask("2022-12-09", version))
+        workflow::act(&w.app, &w.zj, id, &ask("2022-12-09", version))
             .await
             .unwrap();
-        let d = problems::get(&w.app, &w.staff, id).await.unwrap();
+        let d = items::get(&w.app, &w.staff, id).await.unwrap();
         assert!(d.item.extension_pending);
         assert!(d.steps.iter().any(|s| s.key() == "grant_extension"));
         step(&w, &w.staff, id, "grant_extension", "").await.unwrap();
-        let d = problems::get(&w.app, &w.staff, id).await.unwrap();
-        assert_eq!(d.item.deadline.as_deref(), Some("2022-12-09"));
+        let d = items::get(&w.app, &w.staff, id).await.unwrap();
+        assert_eq!(
+            d.item.deadline.map(|d| d.to_string()).as_deref(),
+            Some("2022-12-09")
+        );
         assert!(!d.item.extension_pending);
         // after the deadline no extension can be asked
         w.clock.advance(chrono::Duration::days(30));
-        let late = problems::act(&w.app, &w.zj, id, &ask("2023-01-09", d.item.version)).await;
+        let late = workflow::act(&w.app, &w.zj, id, &ask("2023-01-09", d.item.version)).await;
         assert!(late.unwrap_err().to_string().contains("不能再申请延期"));
         // withdrawn with a reason
         step(&w, &w.staff, id, "withdraw", "项目调整，不再实施")
             .await
             .unwrap();
         assert_eq!(
-            problems::get(&w.app, &w.staff, id)
+            items::get(&w.app, &w.staff, id)
                 .await
                 .unwrap()
                 .item
-                .state,
+                .state
+                .key(),
             "withdrawn"
         );
     }
@@ -358,9 +378,12 @@ async fn an_overdue_item_earns_a_yellow_then_a_red_letter() {
         assert_eq!(counts(eval("2022-11-15").await), (0, 0, 0), "nothing twice");
         assert_eq!(counts(eval("2022-11-18").await), (0, 0, 0));
         assert_eq!(counts(eval("2022-11-21").await), (0, 1, 0));
-        let d = problems::get(&w.app, &w.staff, id).await.unwrap();
-        assert_eq!(d.item.alert, "yellow");
-        assert_eq!(d.item.yellow_reply_by.as_deref(), Some("2022-11-28"));
+        let d = items::get(&w.app, &w.staff, id).await.unwrap();
+        assert_eq!(d.item.alert.map(|a| a.key()), Some("yellow"));
+        assert_eq!(
+            d.item.yellow_reply_by.map(|d| d.to_string()).as_deref(),
+            Some("2022-11-28")
+        );
         assert_eq!(counts(eval("2022-11-28").await), (0, 0, 0));
         assert_eq!(counts(eval("2022-11-29").await), (0, 0, 1));
         assert_eq!(
@@ -368,13 +391,13 @@ async fn an_overdue_item_earns_a_yellow_then_a_red_letter() {
             (0, 0, 0),
             "red is the end of the ladder"
         );
-        let d = problems::get(&w.app, &w.zj, id).await.unwrap();
-        assert_eq!(d.item.alert, "red");
+        let d = items::get(&w.app, &w.zj, id).await.unwrap();
+        assert_eq!(d.item.alert.map(|a| a.key()), Some("red"));
         assert!(d.item.interview, "约谈 flag for the assigning leader");
         let letters: Vec<(&str, &str)> = d
             .documents
             .iter()
-            .map(|d| (d.kind.as_str(), d.number.as_str()))
+            .map(|d| (d.kind.key(), d.number.as_str()))
             .collect();
         assert_eq!(
             letters,
@@ -394,29 +417,29 @@ async fn an_overdue_item_earns_a_yellow_then_a_red_letter() {
             .unwrap();
         assert!(a.ran && !b.ran);
         // the handling unit sees the letters; the center got the 约谈 notice
-        let todo = problems::todo(&w.app, &w.zj).await.unwrap();
+        let todo = todo::todo(&w.app, &w.zj).await.unwrap();
         assert!(
             todo.notifications
                 .iter()
-                .any(|n| n.kind == "red" && n.document_id.is_some())
+                .any(|n| n.kind.key() == "red" && n.document_id.is_some())
         );
         // per leader: the same figures as per unit (the app's clock is still 2022-11-14, so the
         // item is not overdue "now"; the letters count the 黄 and the 红)
-        let st = problems::stats(&w.app, &w.staff, 2022, None).await.unwrap();
+        let st = stats::stats(&w.app, &w.staff, 2022, None).await.unwrap();
         let l = st
             .leaders
             .iter()
             .find(|l| l.unit_name == "张副县长")
             .unwrap();
         assert_eq!((l.assigned, l.closed, l.overdue, l.letters), (1, 0, 0, 2));
-        let u = st.units.iter().find(|u| u.unit_id == w.zj_unit).unwrap();
+        let u = st.units.iter().find(|u| u.unit_id == w.zj_unit.0).unwrap();
         assert_eq!((u.assigned, u.overdue, u.letters), (1, 0, 2));
-        let center = problems::todo(&w.app, &w.staff).await.unwrap();
+        let center = todo::todo(&w.app, &w.staff).await.unwrap();
         assert!(
             center
                 .notifications
                 .iter()
-                .any(|n| n.kind == "interview" && n.text.contains("张副县长"))
+                .any(|n| n.kind.key() == "interview" && n.text.contains("张副县长"))
         );
     }
 }
@@ -440,15 +463,11 @@ async fn after_an_extension_the_ladder_starts_again_and_one_bad_item_fails_alone
             }
         };
         let counts = |r: &supervision::Run| (r.blue, r.yellow, r.red, r.failed);
-        let grant = |id: i64, new_deadline: &'static str| {
+        let grant = |id: ItemId, new_deadline: &'static str| {
             let w = &w;
             async move {
-                let v = problems::get(&w.app, &w.staff, id)
-                    .await
-                    .unwrap()
-                    .item
-                    .version;
-                problems::act(
+                let v = items::get(&w.app, &w.staff, id).await.unwrap().item.version;
+                workflow::act(
                     &w.app,
                     &w.staff,
                     id,
@@ -463,15 +482,11 @@ async fn after_an_extension_the_ladder_starts_again_and_one_bad_item_fails_alone
                 .unwrap();
             }
         };
-        let ask = |id: i64, new_deadline: &'static str| {
+        let ask = |id: ItemId, new_deadline: &'static str| {
             let w = &w;
             async move {
-                let v = problems::get(&w.app, &w.staff, id)
-                    .await
-                    .unwrap()
-                    .item
-                    .version;
-                problems::act(
+                let v = items::get(&w.app, &w.staff, id).await.unwrap().item.version;
+                workflow::act(
                     &w.app,
                     &w.zj,
                     id,
@@ -498,11 +513,11 @@ async fn after_an_extension_the_ladder_starts_again_and_one_bad_item_fails_alone
             (1, 0, 0, 0),
             "a new 提醒函 for the new deadline"
         );
-        let d = problems::get(&w.app, &w.staff, a).await.unwrap();
+        let d = items::get(&w.app, &w.staff, a).await.unwrap();
         let blues: Vec<&str> = d
             .documents
             .iter()
-            .filter(|x| x.kind == "letter_blue")
+            .filter(|x| x.kind.key() == "letter_blue")
             .map(|x| x.number.as_str())
             .collect();
         assert_eq!(blues, ["桃重项督〔2022〕1号", "桃重项督〔2022〕2号"]);
@@ -511,19 +526,20 @@ async fn after_an_extension_the_ladder_starts_again_and_one_bad_item_fails_alone
         let b = assigned(&w, "电力迁改", "2022-12-16").await;
         ask(b, "2023-01-20").await;
         eval("2022-12-19").await;
-        let d = problems::get(&w.app, &w.staff, b).await.unwrap();
-        assert_eq!(d.item.alert, "yellow", "黄 while the request was pending");
-        grant(b, "").await;
-        let d = problems::get(&w.app, &w.staff, b).await.unwrap();
+        let d = items::get(&w.app, &w.staff, b).await.unwrap();
         assert_eq!(
-            (d.item.alert.as_str(), d.item.yellow_reply_by.as_deref()),
-            ("", None)
+            d.item.alert.map(|a| a.key()),
+            Some("yellow"),
+            "黄 while the request was pending"
         );
+        grant(b, "").await;
+        let d = items::get(&w.app, &w.staff, b).await.unwrap();
+        assert_eq!((d.item.alert, d.item.yellow_reply_by), (None, None));
         // the old 黄 reply date (2022-12-26) passes: no 红 before the granted deadline
         eval("2022-12-28").await;
-        let d = problems::get(&w.app, &w.staff, b).await.unwrap();
+        let d = items::get(&w.app, &w.staff, b).await.unwrap();
         assert!(
-            !d.documents.iter().any(|x| x.kind == "letter_red") && !d.item.interview,
+            !d.documents.iter().any(|x| x.kind.key() == "letter_red") && !d.item.interview,
             "no 红 督办函 and no 约谈 before the granted deadline"
         );
 
@@ -533,12 +549,11 @@ async fn after_an_extension_the_ladder_starts_again_and_one_bad_item_fails_alone
         let e = assigned(&w, "林地报批", "2022-11-25").await;
         {
             let mut tx = w.app.db.begin_write().await.unwrap();
-            keyproj_db::repo::problems::insert_document(
+            keyproj_db::repo::problems::documents::insert_document(
                 &mut tx,
-                &keyproj_db::repo::problems::NewDocument {
-                    region_code: "430922",
-                    kind: "letter_yellow",
-                    series: "stray",
+                &keyproj_db::repo::problems::documents::NewDocument {
+                    region_code: &region,
+                    kind: keyproj_domain::problem::DocumentKind::LetterYellow,
                     year: 2022,
                     prefix: "x",
                     fixed_number: None,
@@ -548,9 +563,9 @@ async fn after_an_extension_the_ladder_starts_again_and_one_bad_item_fails_alone
                     title: "x",
                     content: "{}",
                     reply_by: None,
-                    issued_on: "2022-11-20",
+                    issued_on: day("2022-11-20"),
                     issued_by: "test",
-                    for_deadline: "2022-11-25",
+                    for_deadline: Some(day("2022-11-25")),
                 },
                 w.app.now(),
             )
@@ -564,11 +579,11 @@ async fn after_an_extension_the_ladder_starts_again_and_one_bad_item_fails_alone
             r.yellow >= 1,
             "the other overdue items got their letters: {r:?}"
         );
-        let d = problems::get(&w.app, &w.staff, e).await.unwrap();
-        assert_eq!(d.item.alert, "yellow");
-        let d = problems::get(&w.app, &w.staff, c).await.unwrap();
+        let d = items::get(&w.app, &w.staff, e).await.unwrap();
+        assert_eq!(d.item.alert.map(|a| a.key()), Some("yellow"));
+        let d = items::get(&w.app, &w.staff, c).await.unwrap();
         assert_eq!(
-            d.item.alert, "",
+            d.item.alert, None,
             "the failed item was rolled back as a whole"
         );
         // a daily run with a failing item still completes its day
@@ -579,17 +594,17 @@ async fn after_an_extension_the_ladder_starts_again_and_one_bad_item_fails_alone
 
         // letters received count the letters issued: A got two 提醒函 (not counted) and no
         // 督办函; B keeps its 黄 督办函 although the grant cleared its alert
-        let st = problems::stats(&w.app, &w.staff, 2022, None).await.unwrap();
-        let u = st.units.iter().find(|u| u.unit_id == w.zj_unit).unwrap();
+        let st = stats::stats(&w.app, &w.staff, 2022, None).await.unwrap();
+        let u = st.units.iter().find(|u| u.unit_id == w.zj_unit.0).unwrap();
         let issued: i64 = {
             let mut n = 0;
             for id in [a, b, c, e] {
-                n += problems::get(&w.app, &w.staff, id)
+                n += items::get(&w.app, &w.staff, id)
                     .await
                     .unwrap()
                     .documents
                     .iter()
-                    .filter(|d| matches!(d.kind.as_str(), "letter_yellow" | "letter_red"))
+                    .filter(|d| matches!(d.kind.key(), "letter_yellow" | "letter_red"))
                     .count() as i64;
             }
             n
@@ -645,22 +660,23 @@ async fn webhook_notifications_are_signed_and_retried_until_delivered() {
         .await;
         assigned(&w, "供水管网接入", "2022-11-30").await;
         // one notification each for the handling and the assisting unit
-        let first = supervision::deliver_due(&w.app).await.unwrap();
+        let first = notifications::deliver_due(&w.app).await.unwrap();
         assert_eq!((first.delivered, first.failed), (1, 1));
         // nothing is due again before the backoff has passed
-        let idle = supervision::deliver_due(&w.app).await.unwrap();
+        let idle = notifications::deliver_due(&w.app).await.unwrap();
         assert_eq!((idle.delivered, idle.failed), (0, 0));
         w.clock.advance(chrono::Duration::seconds(31));
-        let second = supervision::deliver_due(&w.app).await.unwrap();
+        let second = notifications::deliver_due(&w.app).await.unwrap();
         assert_eq!((second.delivered, second.failed), (1, 0));
         let log = log.lock().unwrap().clone();
         assert_eq!(log.len(), 3);
         for (_, sig, body) in &log {
-            assert_eq!(sig, &supervision::signature(&secret, body.as_bytes()));
+            assert_eq!(sig, &notifications::signature(&secret, body.as_bytes()));
             let v: serde_json::Value = serde_json::from_str(body).unwrap();
             assert!(v["text"].as_str().unwrap().contains("供水管网接入"));
         }
-        let (outbox, attempts) = supervision::deliveries(&w.app, &w.staff).await.unwrap();
+        let d = notifications::deliveries(&w.app, &w.staff).await.unwrap();
+        let (outbox, attempts) = (d.outbox, d.attempts);
         assert!(outbox.iter().all(|o| o.delivered_at.is_some()));
         assert_eq!(attempts.len(), 3);
         assert_eq!(attempts.iter().filter(|a| a.status == Some(500)).count(), 1);

@@ -8,7 +8,8 @@ use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use keyproj_service::Ctx;
-use keyproj_service::auth::SessionInfo;
+use keyproj_service::account::sessions::SessionInfo;
+use keyproj_service::account::{sessions, tokens};
 use std::net::SocketAddr;
 
 pub fn session_cookie_name(secure: bool) -> &'static str {
@@ -114,7 +115,7 @@ impl FromRequestParts<AppState> for Signed {
         let Some(token) = cookie(parts, session_cookie_name(state.secure_cookies)) else {
             return Err(to_login());
         };
-        let info = match keyproj_service::auth::session(&state.app, &token).await {
+        let info = match sessions::session(&state.app, &token).await {
             Ok(Some(i)) => i,
             Ok(None) => return Err(to_login()),
             Err(e) => return Err(crate::error::PageError(e).into_response()),
@@ -127,7 +128,7 @@ impl FromRequestParts<AppState> for Signed {
             actor: info.actor.clone(),
             ip: client_ip(parts, state.trust_proxy),
         };
-        let unread = keyproj_service::problems::unread(&state.app, &ctx)
+        let unread = keyproj_service::notifications::unread(&state.app, &ctx)
             .await
             .unwrap_or(0);
         Ok(Signed { info, ctx, unread })
@@ -164,8 +165,17 @@ impl FromRequest<AppState> for Posted {
 pub struct PostedWithFiles {
     pub signed: Signed,
     pub form: FormData,
-    /// (field name, file name, bytes) of every non-empty file.
-    pub files: Vec<(String, String, Vec<u8>)>,
+    /// Every non-empty file.
+    pub files: Vec<Upload>,
+}
+
+/// A file of a multipart form.
+pub struct Upload {
+    /// The form field it came in.
+    pub field: String,
+    /// The name the browser gave it.
+    pub file_name: String,
+    pub bytes: Vec<u8>,
 }
 
 impl FromRequest<AppState> for PostedWithFiles {
@@ -205,7 +215,11 @@ impl FromRequest<AppState> for PostedWithFiles {
                 match file_name {
                     Some(f) => {
                         if !data.is_empty() {
-                            files.push((name, f, data.to_vec()));
+                            files.push(Upload {
+                                field: name,
+                                file_name: f,
+                                bytes: data.to_vec(),
+                            });
                         }
                     }
                     None => {
@@ -266,8 +280,8 @@ impl FromRequestParts<AppState> for ApiCaller {
             let Some(token) = auth.strip_prefix("Bearer ") else {
                 return Err(unauthorized());
             };
-            return match keyproj_service::auth::api_token(&state.app, token.trim()).await {
-                Ok(Some((user, actor))) => {
+            return match tokens::api_token(&state.app, token.trim()).await {
+                Ok(Some(tokens::TokenUser { user, actor })) => {
                     if user.must_change_password {
                         return Err(api_error(
                             StatusCode::FORBIDDEN,
@@ -287,7 +301,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         let Some(token) = cookie(parts, session_cookie_name(state.secure_cookies)) else {
             return Err(unauthorized());
         };
-        let info = match keyproj_service::auth::session(&state.app, &token).await {
+        let info = match sessions::session(&state.app, &token).await {
             Ok(Some(i)) => i,
             Ok(None) => return Err(unauthorized()),
             Err(e) => return Err(crate::error::ApiError(e).into_response()),
@@ -408,6 +422,18 @@ impl FormData {
     /// record has, so the service reports it as unknown at the field.
     pub fn id(&self, key: &str) -> Option<i64> {
         parse_id(&self.get(key))
+    }
+    /// An optional typed id (see [`FormData::id`]).
+    pub fn typed<T: From<i64>>(&self, key: &str) -> Option<T> {
+        self.id(key).map(T::from)
+    }
+    /// Every id of a multi-select (values that are not ids are left out).
+    pub fn typed_all<T: From<i64>>(&self, key: &str) -> Vec<T> {
+        self.all(key)
+            .iter()
+            .filter_map(|x| x.trim().parse::<i64>().ok())
+            .map(T::from)
+            .collect()
     }
 }
 

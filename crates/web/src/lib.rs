@@ -2,14 +2,11 @@
 //! Handlers are thin: they parse the request, call a service use case, and render.
 
 mod api;
-mod api_dispatch;
-mod api_problems;
 mod auth;
-mod board;
 mod error;
-pub mod export;
 mod pages;
 mod params;
+mod state;
 mod views;
 
 use axum::Router;
@@ -18,19 +15,10 @@ use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use keyproj_service::App;
 use std::net::SocketAddr;
 
 pub use error::ApiErrorBody;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub app: App,
-    /// Set cookies `Secure` (and `__Host-`) when served over HTTPS.
-    pub secure_cookies: bool,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
-    pub trust_proxy: bool,
-}
+pub use state::AppState;
 
 /// Largest request body accepted (forms and JSON). Uploads get their own limits.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -38,7 +26,6 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
-        .merge(board::routes())
         .nest("/api/v1", api::routes())
         .route(
             "/static/app.css",

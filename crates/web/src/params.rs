@@ -2,7 +2,7 @@
 //! leniently (an unparsable number is ignored) with Chinese messages for bad dates.
 
 use crate::auth::{FormData, query_pairs};
-use keyproj_db::repo::audit::AuditFilter;
+use keyproj_db::repo::admin::audit::AuditFilter;
 use keyproj_service::projects::ListQuery;
 
 pub fn list_query_of(q: Option<&str>) -> ListQuery {
@@ -13,9 +13,9 @@ pub fn list_query_of(q: Option<&str>) -> ListQuery {
         stage: p.get("stage"),
         level: p.get("level"),
         industry: p.get("industry"),
-        township: num("township"),
-        lead_unit: num("lead_unit"),
-        leader: num("leader"),
+        township: num("township").map(Into::into),
+        lead_unit: num("lead_unit").map(Into::into),
+        leader: num("leader").map(Into::into),
         below_threshold: match p.get("below_threshold").as_str() {
             "1" | "true" => Some(true),
             "0" | "false" => Some(false),

@@ -1,8 +1,55 @@
-//! What templates show: the page chrome and display helpers (labels, 万元).
+//! What templates show: the page chrome, options of selects, and display helpers (万元, local
+//! time).
 
 use keyproj_domain::Money;
 use keyproj_domain::authz::{Action, Actor, Decision, Role};
-use keyproj_domain::project::{Industry, Level, Stage};
+use keyproj_domain::keyed::Keyed;
+
+/// One option of a select.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn new(value: impl ToString, label: impl Into<String>, selected: bool) -> Choice {
+        Choice {
+            value: value.to_string(),
+            label: label.into(),
+            selected,
+        }
+    }
+}
+
+/// Every value of a vocabulary as options; `selected` is the submitted key (or label).
+pub fn choices<T: Keyed>(selected: &str) -> Vec<Choice> {
+    T::all()
+        .iter()
+        .map(|v| {
+            Choice::new(
+                v.key(),
+                v.label(),
+                v.key() == selected || v.label() == selected,
+            )
+        })
+        .collect()
+}
+
+/// Records by id and name as options, those in `selected` marked.
+pub fn named_choices<I: PartialEq + ToString>(
+    items: impl IntoIterator<Item = (I, String)>,
+    selected: &[I],
+) -> Vec<Choice> {
+    items
+        .into_iter()
+        .map(|(id, name)| {
+            let on = selected.contains(&id);
+            Choice::new(id.to_string(), name, on)
+        })
+        .collect()
+}
 
 pub struct Nav {
     pub href: &'static str,
@@ -150,23 +197,15 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
     v
 }
 
-pub fn wan(fen: i64) -> String {
-    Money::from_fen(fen).wan_2dp()
-}
-pub fn stage_label(k: &str) -> &'static str {
-    Stage::from_key(k).map(|s| s.label()).unwrap_or("未知")
-}
-pub fn level_label(k: &str) -> &'static str {
-    Level::from_key(k).map(|s| s.label()).unwrap_or("未知")
-}
-pub fn industry_label(k: &str) -> &'static str {
-    Industry::from_key(k).map(|s| s.label()).unwrap_or("未知")
-}
-pub fn role_label(k: &str) -> &'static str {
-    Role::from_key(k).map(|r| r.label()).unwrap_or("未知角色")
+pub fn wan(m: &Money) -> String {
+    m.wan_2dp()
 }
 pub fn opt(s: &Option<String>) -> &str {
     s.as_deref().unwrap_or("")
+}
+/// An optional value as shown (empty when none).
+pub fn shown<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(|x| x.to_string()).unwrap_or_default()
 }
 /// Beijing time for people (the database keeps UTC).
 pub fn local_time(t: &chrono::DateTime<chrono::Utc>) -> String {

@@ -437,8 +437,8 @@ async fn demo_county_pages() {
     };
     let t = TestDb::sqlite().await;
     let app = keyproj_service::App::new(t.db.clone(), keyproj_service::Config::default());
-    keyproj_service::demo::load(&app).await.unwrap();
-    keyproj_service::users::set_password_cli(&app, "staff", Some(PW))
+    keyproj_demo::load(&app).await.unwrap();
+    keyproj_service::admin::users::set_password_cli(&app, "staff", Some(PW))
         .await
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -466,7 +466,7 @@ async fn demo_county_pages() {
             .contains("45个在建重点项目完成投资38.2亿元，占年投资计划98%")
     );
     shot(&c, "21-annual-2022").await;
-    let issues = keyproj_service::colour::issues(
+    let issues = keyproj_service::dispatch::colour::issues(
         &app,
         &keyproj_domain::RegionCode::parse("430922").unwrap(),
     )
@@ -587,17 +587,17 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
     shot(&c, "25-meeting-with-item").await;
 
     let mut tx = h.app.db.begin_read().await.unwrap();
-    let mut f = keyproj_service::problems::filter_for(&keyproj_service::Ctx::system(
+    let mut f = keyproj_service::problems::items::filter_for(&keyproj_service::Ctx::system(
         h.app.cfg.default_region.clone(),
     ))
     .unwrap();
     f.limit = 10;
-    let (items, _) = keyproj_db::repo::problems::list_items(&mut tx, &f)
+    let (items, _) = keyproj_db::repo::problems::items::list_items(&mut tx, &f)
         .await
         .unwrap();
     drop(tx);
     let id = items[0].id;
-    assert_eq!(items[0].state, "assigned");
+    assert_eq!(items[0].state, keyproj_domain::problem::State::Assigned);
 
     // the unit replies and asks for closure
     c.delete_all_cookies().await.unwrap();
@@ -628,10 +628,10 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
     shot(&c, "27-item-closed").await;
 
     // choosing a 承办单位 in the assign form submits nothing: only GET filters submit themselves
-    let (fresh, _) = keyproj_service::problems::register(
+    let fresh = keyproj_service::problems::items::register(
         &h.app,
         &keyproj_service::Ctx::system(h.app.cfg.default_region.clone()),
-        &keyproj_service::problems::ItemInput {
+        &keyproj_domain::problem::ItemDraft {
             kind: "problem".into(),
             source: "site_meeting".into(),
             category: "land".into(),
@@ -644,7 +644,7 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
     )
     .await
     .unwrap();
-    let url = format!("{}/problems/{fresh}", h.base);
+    let url = format!("{}/problems/{}", h.base, fresh.id);
     c.goto(&url).await.unwrap();
     c.wait()
         .for_element(Locator::Id("a-handler"))
@@ -663,13 +663,17 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
         "the page did not reload"
     );
     let mut tx = h.app.db.begin_read().await.unwrap();
-    let state = keyproj_db::repo::problems::get_item(&mut tx, fresh)
+    let state = keyproj_db::repo::problems::items::get_item(&mut tx, fresh.id)
         .await
         .unwrap()
         .unwrap()
         .state;
     drop(tx);
-    assert_eq!(state, "registered", "nothing was assigned by choosing");
+    assert_eq!(
+        state,
+        keyproj_domain::problem::State::Registered,
+        "nothing was assigned by choosing"
+    );
     // the filter form of the list still submits itself (a GET)
     c.goto(&format!("{}/problems", h.base)).await.unwrap();
     c.wait()
@@ -680,10 +684,10 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
     // an item due today, then overdue: 黄, and past the reply date: 红
     let staff_ctx = keyproj_service::Ctx::system(h.app.cfg.default_region.clone());
     let today = h.app.local_today().format("%Y-%m-%d").to_string();
-    let (late, _) = keyproj_service::problems::register(
+    let late = keyproj_service::problems::items::register(
         &h.app,
         &staff_ctx,
-        &keyproj_service::problems::ItemInput {
+        &keyproj_domain::problem::ItemDraft {
             kind: "problem".into(),
             source: "site_meeting".into(),
             category: "utilities".into(),
@@ -692,8 +696,8 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
             description: "10kV线路影响桩基施工".into(),
             ..Default::default()
         },
-        Some(&keyproj_service::problems::AssignInput {
-            handler_unit_id: Some(zj),
+        Some(&keyproj_domain::problem::AssignDraft {
+            handler_unit_id: Some(zj.into()),
             deadline: today,
             ..Default::default()
         }),
@@ -719,17 +723,20 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
         assert!(flash.contains(expect), "{flash}");
     }
     shot(&c, "28-supervision-settings").await;
-    c.goto(&format!("{}/problems/{late}", h.base))
+    c.goto(&format!("{}/problems/{}", h.base, late.id))
         .await
         .unwrap();
     assert_eq!(text(&c, "item-alert").await, "红");
     shot(&c, "29-item-red").await;
     let mut tx = h.app.db.begin_read().await.unwrap();
-    let docs = keyproj_db::repo::problems::documents_of_item(&mut tx, late)
+    let docs = keyproj_db::repo::problems::documents::documents_of_item(&mut tx, late.id)
         .await
         .unwrap();
     drop(tx);
-    let red = docs.iter().find(|d| d.kind == "letter_red").unwrap();
+    let red = docs
+        .iter()
+        .find(|d| d.kind == keyproj_domain::problem::DocumentKind::LetterRed)
+        .unwrap();
     c.goto(&format!("{}/documents/{}", h.base, red.id))
         .await
         .unwrap();
@@ -742,10 +749,12 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
         .output()
         .is_ok()
     {
-        let content: keyproj_service::problems::DocContent =
-            serde_json::from_str(&red.content).unwrap();
+        let issued = keyproj_service::problems::documents::IssuedDocument {
+            document: red.clone(),
+            content: keyproj_service::problems::documents::DocContent::of(red).unwrap(),
+        };
         let bytes =
-            keyproj_office::docx::official(&keyproj_service::problems::docx_of(red, &content))
+            keyproj_office::docx::official(&keyproj_service::problems::documents::docx_of(&issued))
                 .unwrap();
         let dir = screenshots_dir();
         let docx = dir.join("31-red-letter.docx");

@@ -447,7 +447,7 @@ async fn import_page_reports_every_problem_and_writes_nothing() {
             ws.write_string(0, i as u16, *hd).unwrap();
         }
         let mut tx = h.app.db.begin_read().await.unwrap();
-        let code = keyproj_db::repo::projects::get(&mut tx, h.projects[0])
+        let code = keyproj_db::repo::projects::get(&mut tx, h.projects[0].into())
             .await
             .unwrap()
             .unwrap()

@@ -44,7 +44,7 @@ async fn login_lockout_and_password_change() {
             "lock expires after 15 minutes"
         );
         // a one-time password forces a change first
-        let pw = keyproj_service::users::set_password_cli(&h.app, "leader", None)
+        let pw = keyproj_service::admin::users::set_password_cli(&h.app, "leader", None)
             .await
             .unwrap();
         let c2 = client();
@@ -489,14 +489,14 @@ async fn stage_changes_and_audit_chain_verification() {
         let d = keyproj_service::projects::get(
             &h.app,
             &Ctx::system(h.app.cfg.default_region.clone()),
-            h.projects[0],
+            h.projects[0].into(),
         )
         .await
         .unwrap();
         assert_eq!(d.stage_history.len(), 2);
         assert_eq!(d.stage_history[1].reason, "开工仪式");
 
-        let ok = keyproj_service::audit_log::verify(&h.app).await.unwrap();
+        let ok = keyproj_service::admin::audit::verify(&h.app).await.unwrap();
         assert!(ok.broken.is_none() && ok.rows > 10);
         // tamper with one row behind keyproj's back (dropping the guard first, as an attacker with DB access could)
         let mut tx = h.app.db.begin_write().await.unwrap();
@@ -526,7 +526,7 @@ async fn stage_changes_and_audit_chain_verification() {
             }
         }
         tx.commit().await.unwrap();
-        let bad = keyproj_service::audit_log::verify(&h.app).await.unwrap();
+        let bad = keyproj_service::admin::audit::verify(&h.app).await.unwrap();
         assert_eq!(bad.broken.map(|b| b.id), Some(target));
     }
 }
@@ -586,7 +586,7 @@ async fn accounts_tokens_and_organisation_edits() {
         let admin = h.signed_in("admin").await;
         let jt_id = {
             let mut tx = h.app.db.begin_read().await.unwrap();
-            keyproj_db::repo::users::find_user(&mut tx, "jtju")
+            keyproj_db::repo::admin::users::find_user(&mut tx, "jtju")
                 .await
                 .unwrap()
                 .unwrap()
@@ -632,7 +632,7 @@ async fn accounts_tokens_and_organisation_edits() {
         assert!(page.contains("id=\"all-tokens\""));
         let token_id = {
             let mut tx = h.app.db.begin_read().await.unwrap();
-            keyproj_db::repo::users::list_tokens(&mut tx, None)
+            keyproj_db::repo::account::tokens::list_tokens(&mut tx, None)
                 .await
                 .unwrap()[0]
                 .id

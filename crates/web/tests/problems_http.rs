@@ -26,7 +26,7 @@ fn location_id(r: &reqwest::Response) -> i64 {
 
 async fn version_of(h: &Harness, id: i64) -> String {
     let mut tx = h.app.db.begin_read().await.unwrap();
-    keyproj_db::repo::problems::get_item(&mut tx, id)
+    keyproj_db::repo::problems::items::get_item(&mut tx, id.into())
         .await
         .unwrap()
         .unwrap()
@@ -36,11 +36,13 @@ async fn version_of(h: &Harness, id: i64) -> String {
 
 async fn state_of(h: &Harness, id: i64) -> String {
     let mut tx = h.app.db.begin_read().await.unwrap();
-    keyproj_db::repo::problems::get_item(&mut tx, id)
+    keyproj_db::repo::problems::items::get_item(&mut tx, id.into())
         .await
         .unwrap()
         .unwrap()
         .state
+        .key()
+        .to_string()
 }
 
 async fn step(h: &Harness, c: &reqwest::Client, id: i64, step: &str, note: &str) -> StatusCode {
@@ -204,7 +206,7 @@ async fn register_assign_reply_return_and_close_with_permissions() {
 
         // the 交办单 as Word: the handling unit may read it, another unit not
         let mut tx = h.app.db.begin_read().await.unwrap();
-        let docs = keyproj_db::repo::problems::documents_of_item(&mut tx, id)
+        let docs = keyproj_db::repo::problems::documents::documents_of_item(&mut tx, id.into())
             .await
             .unwrap();
         drop(tx);
@@ -434,16 +436,18 @@ async fn the_api_runs_the_workflow_and_an_owner_raises_from_a_report() {
 
 #[tokio::test]
 async fn statistics_per_unit_on_a_hand_computed_dataset() {
-    use keyproj_service::problems::{self as svc, AssignInput, ItemInput, StepInput};
+    use keyproj_domain::problem::{AssignDraft as AssignInput, ItemDraft as ItemInput};
+    use keyproj_service::problems::items as svc;
+    use keyproj_service::problems::workflow::{StepInput, act};
     for t in TestDb::all().await {
         let h = harness(t).await;
         let [center, zj, jt, _] = h.units;
         let staff = keyproj_service::Ctx {
             actor: keyproj_domain::authz::Actor {
-                user_id: 0,
+                user_id: None,
                 username: "staff".into(),
                 roles: vec![keyproj_domain::authz::Role::CenterStaff],
-                unit_id: center,
+                unit_id: Some(center.into()),
                 region: keyproj_domain::RegionCode::parse("430922").unwrap(),
             },
             ip: "t".into(),
@@ -451,7 +455,7 @@ async fn statistics_per_unit_on_a_hand_computed_dataset() {
         let unit = |u: i64| keyproj_service::Ctx {
             actor: keyproj_domain::authz::Actor {
                 roles: vec![keyproj_domain::authz::Role::UnitUser],
-                unit_id: u,
+                unit_id: Some(u.into()),
                 ..staff.actor.clone()
             },
             ..staff.clone()
@@ -469,7 +473,7 @@ async fn statistics_per_unit_on_a_hand_computed_dataset() {
             ..Default::default()
         };
         let assign = |u: i64| AssignInput {
-            handler_unit_id: Some(u),
+            handler_unit_id: Some(u.into()),
             deadline: far.clone(),
             ..Default::default()
         };
@@ -486,7 +490,7 @@ async fn statistics_per_unit_on_a_hand_computed_dataset() {
                 )
                 .await
                 .unwrap()
-                .0,
+                .id,
             );
         }
         svc::register(
@@ -525,7 +529,7 @@ async fn statistics_per_unit_on_a_hand_computed_dataset() {
                 note: note.into(),
                 ..Default::default()
             };
-            svc::act(
+            act(
                 &h.app,
                 &unit(zj),
                 *id,
@@ -533,12 +537,12 @@ async fn statistics_per_unit_on_a_hand_computed_dataset() {
             )
             .await
             .unwrap();
-            svc::act(&h.app, &staff, *id, &s("close", "", v(&h).await))
+            act(&h.app, &staff, *id, &s("close", "", v(&h).await))
                 .await
                 .unwrap();
         }
         use chrono::Datelike;
-        let st = svc::stats(&h.app, &staff, today.year(), None)
+        let st = keyproj_service::problems::stats::stats(&h.app, &staff, today.year(), None)
             .await
             .unwrap();
         let zj_row = st.units.iter().find(|u| u.unit_id == zj).unwrap();
@@ -551,9 +555,9 @@ async fn statistics_per_unit_on_a_hand_computed_dataset() {
             (jt_row.assigned, jt_row.closed, jt_row.closure_rate_pct),
             (1, 0, 0.0)
         );
-        let land = st.by_category.iter().find(|(l, _)| l == "用地").unwrap();
-        assert_eq!((land.1.raised, land.1.closed), (2, 2));
-        let total_raised: i64 = st.by_source.iter().map(|(_, r)| r.raised).sum();
+        let land = st.by_category.iter().find(|g| g.label == "用地").unwrap();
+        assert_eq!((land.raised, land.closed), (2, 2));
+        let total_raised: i64 = st.by_source.iter().map(|r| r.raised).sum();
         assert_eq!(total_raised, 5);
         // the page and its export show the same
         let c = h.signed_in("staff").await;
@@ -647,9 +651,12 @@ async fn attachments_are_checked_by_content_and_private_to_the_item() {
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().await.unwrap().contains("只能上传 PDF"));
         let mut tx = h.app.db.begin_read().await.unwrap();
-        let files = keyproj_db::repo::problems::attachments_of(&mut tx, "item", id)
-            .await
-            .unwrap();
+        let files = keyproj_db::repo::attachments::attachments_of(
+            &mut tx,
+            keyproj_domain::attachment::Owner::Item(id.into()),
+        )
+        .await
+        .unwrap();
         drop(tx);
         assert_eq!(files.len(), 1);
         assert_eq!(

@@ -260,49 +260,8 @@ async fn every_id_in_an_input_is_scope_checked() {
         let h = harness(t).await;
         // 南县, a neighbouring county, with its own unit, leader and patrol
         let (nx_unit, nx_leader, nx_patrol) = {
-            let mut tx = h.app.db.begin_write().await.unwrap();
-            keyproj_db::repo::org::upsert_region(&mut tx, "430921", "南县", Some("4309"))
-                .await
-                .unwrap();
-            let unit = keyproj_db::repo::org::insert_unit(
-                &mut tx,
-                &keyproj_db::repo::org::NewUnit {
-                    region_code: "430921",
-                    name: "南县住建局",
-                    kind: "department",
-                    contact: "",
-                    phone: "",
-                    sort_order: 0,
-                },
-                h.app.now(),
-            )
-            .await
-            .unwrap();
-            let leader = keyproj_db::repo::org::insert_leader(
-                &mut tx,
-                "430921",
-                "南县副县长",
-                "副县长",
-                "",
-                0,
-                h.app.now(),
-            )
-            .await
-            .unwrap();
-            let patrol = keyproj_db::repo::problems::insert_patrol(
-                &mut tx,
-                "430921",
-                "2026-01-05",
-                "南县巡查员",
-                "",
-                "南县的发现",
-                "x",
-                h.app.now(),
-            )
-            .await
-            .unwrap();
-            tx.commit().await.unwrap();
-            (unit, leader, patrol)
+            let n = neighbour_county(&h).await;
+            (n.unit, n.leader, n.patrol)
         };
         let staff = h.token("staff").await;
         let before = h.audit_count().await;
@@ -335,7 +294,7 @@ async fn every_id_in_an_input_is_scope_checked() {
         assert_eq!(h.audit_count().await, before, "nothing written");
         let mut tx = h.app.db.begin_read().await.unwrap();
         assert_eq!(
-            keyproj_db::repo::problems::unread_count(&mut tx, nx_unit, 0)
+            keyproj_db::repo::notifications::unread_count(&mut tx, nx_unit.into(), 0.into())
                 .await
                 .unwrap(),
             0,
@@ -449,7 +408,7 @@ async fn password_changes_and_resets_revoke_tokens_and_guesses_count() {
         // an administrator's reset
         let token = h.token("jtju").await;
         let mut tx = h.app.db.begin_read().await.unwrap();
-        let jt = keyproj_db::repo::users::find_user(&mut tx, "jtju")
+        let jt = keyproj_db::repo::admin::users::find_user(&mut tx, "jtju")
             .await
             .unwrap()
             .unwrap()
@@ -470,19 +429,13 @@ async fn password_changes_and_resets_revoke_tokens_and_guesses_count() {
             "revoked by the reset"
         );
         // and a token cannot be made for an account that must still change its password
-        let mut tx = h.app.db.begin_read().await.unwrap();
-        let u = keyproj_db::repo::users::find_user(&mut tx, "jtju")
+        let ctx = keyproj_service::account::acting_as(&h.app, "jtju", "cli")
             .await
-            .unwrap()
             .unwrap();
-        let ctx = keyproj_service::Ctx {
-            actor: keyproj_service::auth::actor_of(&mut tx, &u).await.unwrap(),
-            ip: "cli".into(),
+        let Err(e) = keyproj_service::account::tokens::create_token(&h.app, &ctx, "对接").await
+        else {
+            panic!("a token was made for an account that must change its password")
         };
-        drop(tx);
-        let e = keyproj_service::auth::create_token(&h.app, &ctx, "对接")
-            .await
-            .unwrap_err();
         assert!(e.to_string().contains("尚未修改初始密码"), "{e}");
 
         // guessing the current password on /password counts as failed logins
@@ -655,17 +608,9 @@ async fn on_sqlite_a_long_write_makes_others_wait_not_fail() {
 
     // an import that reaches its write phase while another write holds the lock: its page
     // shows "写入数据 0/40" from this process's memory, while its row still says "排队中"
-    let ctx = {
-        let mut tx = h.app.db.begin_read().await.unwrap();
-        let u = keyproj_db::repo::users::find_user(&mut tx, "staff")
-            .await
-            .unwrap()
-            .unwrap();
-        keyproj_service::Ctx {
-            actor: keyproj_service::auth::actor_of(&mut tx, &u).await.unwrap(),
-            ip: "t".into(),
-        }
-    };
+    let ctx = keyproj_service::account::acting_as(&h.app, "staff", "t")
+        .await
+        .unwrap();
     let mut tx = h.app.db.begin_write().await.unwrap();
     keyproj_db::repo::jobs::create(
         &mut tx,
@@ -997,7 +942,7 @@ async fn nothing_typed_is_lost_and_nothing_happens_twice() {
         let csrf = h.csrf_of(&zjju, &format!("/problems/{id}")).await;
         let version = {
             let mut tx = h.app.db.begin_read().await.unwrap();
-            keyproj_db::repo::problems::get_item(&mut tx, id)
+            keyproj_db::repo::problems::items::get_item(&mut tx, id.into())
                 .await
                 .unwrap()
                 .unwrap()
@@ -1210,26 +1155,27 @@ async fn another_county_numbers_its_documents_in_its_own_name() {
     for t in TestDb::all().await {
         let h = harness(t).await;
         let mut tx = h.app.db.begin_write().await.unwrap();
-        keyproj_db::repo::org::upsert_region(&mut tx, "430921", "南县", Some("4309"))
+        let code = |c: &str| keyproj_domain::RegionCode::parse(c).unwrap();
+        keyproj_db::repo::org::upsert_region(&mut tx, &code("430921"), "南县", Some(&code("4309")))
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let (rules, _) = keyproj_service::problems::rules(
+        let rules = keyproj_service::problems::supervision::rules(
             &h.app,
             &keyproj_service::Ctx::system(keyproj_domain::RegionCode::parse("430921").unwrap()),
             2026,
         )
         .await
         .unwrap();
-        assert_eq!(rules.assign_prefix, "南重项交");
-        assert_eq!(rules.letter_prefix, "南重项督");
-        let (ours, _) = keyproj_service::problems::rules(
+        assert_eq!(rules.rules.assign_prefix, "南重项交");
+        assert_eq!(rules.rules.letter_prefix, "南重项督");
+        let ours = keyproj_service::problems::supervision::rules(
             &h.app,
             &keyproj_service::Ctx::system(keyproj_domain::RegionCode::parse("430922").unwrap()),
             2026,
         )
         .await
         .unwrap();
-        assert_eq!(ours.assign_prefix, "桃重项交");
+        assert_eq!(ours.rules.assign_prefix, "桃重项交");
     }
 }

@@ -145,3 +145,37 @@ pub async fn fail_others(
         .await
         .map(|r| r.rows_affected()))?)
 }
+
+// --- daily jobs --------------------------------------------------------------------------
+
+/// Claims `day` for the named job; true for exactly one caller per day, whichever instance.
+pub async fn claim_day(
+    tx: &mut Tx,
+    name: &str,
+    day: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    const SQL: &str = "INSERT INTO job_runs (name, last_day, run_at) VALUES ($1, $2, $3)
+        ON CONFLICT (name) DO UPDATE SET last_day = excluded.last_day, run_at = excluded.run_at
+        WHERE job_runs.last_day < excluded.last_day";
+    let n = run!(tx, |c| sqlx::query(SQL)
+        .bind(name)
+        .bind(crate::decode::day(day))
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Gives back a day claimed by a run that then failed as a whole, so the next try runs it.
+pub async fn unclaim_day(tx: &mut Tx, name: &str, day: chrono::NaiveDate) -> Result<(), DbError> {
+    const SQL: &str = "DELETE FROM job_runs WHERE name = $1 AND last_day = $2";
+    run!(tx, |c| sqlx::query(SQL)
+        .bind(name)
+        .bind(crate::decode::day(day))
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}

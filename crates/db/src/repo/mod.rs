@@ -1,12 +1,14 @@
 //! Repositories: one function per query, the same SQL text for both engines.
 
-pub mod audit;
+pub mod account;
+pub mod admin;
+pub mod attachments;
 pub mod dispatch;
 pub mod jobs;
+pub mod notifications;
 pub mod org;
 pub mod problems;
 pub mod projects;
-pub mod users;
 
 /// Rows affected → `Stale` when an optimistic update touched nothing.
 pub(crate) fn expect_one(affected: u64) -> Result<(), crate::DbError> {

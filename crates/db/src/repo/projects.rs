@@ -1,42 +1,136 @@
 //! The project library.
 
+use crate::decode::{self, day};
 use crate::{DbError, Param, Tx, Where, bind_params, run};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use keyproj_domain::authz::ListScope;
+use keyproj_domain::ids::{LeaderId, ProjectId, UnitId, UserId};
+use keyproj_domain::project::{Industry, Level, Stage};
+use keyproj_domain::{Money, RegionCode, ReportMonth};
 use serde::Serialize;
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+/// Something referred to by its id and shown by its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NameRef<I> {
+    pub id: I,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct ProjectRow {
-    pub id: i64,
-    pub region_code: String,
+    pub id: ProjectId,
+    pub region_code: RegionCode,
     pub code: Option<String>,
     pub name: String,
     pub national_code: Option<String>,
-    pub level: String,
-    pub stage: String,
-    pub industry: String,
-    pub township_unit_id: Option<i64>,
+    pub level: Level,
+    pub stage: Stage,
+    pub industry: Industry,
+    pub township_unit_id: Option<UnitId>,
     pub township_name: Option<String>,
-    pub owner_unit_id: Option<i64>,
+    pub owner_unit_id: Option<UnitId>,
     pub owner_name: Option<String>,
     pub content_scale: String,
-    pub total_investment_fen: i64,
+    pub total_investment: Money,
     pub funding_sources: String,
-    pub planned_start: Option<String>,
-    pub planned_completion: Option<String>,
-    pub actual_start: Option<String>,
-    pub actual_completion: Option<String>,
-    pub leader_id: Option<i64>,
+    pub planned_start: Option<ReportMonth>,
+    pub planned_completion: Option<ReportMonth>,
+    pub actual_start: Option<ReportMonth>,
+    pub actual_completion: Option<ReportMonth>,
+    pub leader_id: Option<LeaderId>,
     pub leader_name: Option<String>,
-    pub lead_unit_id: Option<i64>,
+    pub lead_unit_id: Option<UnitId>,
     pub lead_unit_name: Option<String>,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<ProjectId>,
     pub location: String,
+    /// 标签, joined with 、
     pub tags: String,
     pub below_threshold: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ProjectRaw {
+    id: i64,
+    region_code: String,
+    code: Option<String>,
+    name: String,
+    national_code: Option<String>,
+    level: String,
+    stage: String,
+    industry: String,
+    township_unit_id: Option<i64>,
+    township_name: Option<String>,
+    owner_unit_id: Option<i64>,
+    owner_name: Option<String>,
+    content_scale: String,
+    total_investment_fen: i64,
+    funding_sources: String,
+    planned_start: Option<String>,
+    planned_completion: Option<String>,
+    actual_start: Option<String>,
+    actual_completion: Option<String>,
+    leader_id: Option<i64>,
+    leader_name: Option<String>,
+    lead_unit_id: Option<i64>,
+    lead_unit_name: Option<String>,
+    parent_id: Option<i64>,
+    location: String,
+    tags: String,
+    below_threshold: bool,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<ProjectRaw> for ProjectRow {
+    type Error = DbError;
+    fn try_from(r: ProjectRaw) -> Result<ProjectRow, DbError> {
+        Ok(ProjectRow {
+            id: ProjectId(r.id),
+            region_code: decode::region("projects.region_code", &r.region_code)?,
+            code: r.code,
+            name: r.name,
+            national_code: r.national_code,
+            level: decode::key("projects.level", &r.level, Level::from_key)?,
+            stage: decode::key("projects.stage", &r.stage, Stage::from_key)?,
+            industry: decode::key("projects.industry", &r.industry, Industry::from_key)?,
+            township_unit_id: r.township_unit_id.map(UnitId),
+            township_name: r.township_name,
+            owner_unit_id: r.owner_unit_id.map(UnitId),
+            owner_name: r.owner_name,
+            content_scale: r.content_scale,
+            total_investment: decode::money(r.total_investment_fen),
+            funding_sources: r.funding_sources,
+            planned_start: decode::opt_month("projects.planned_start", r.planned_start)?,
+            planned_completion: decode::opt_month(
+                "projects.planned_completion",
+                r.planned_completion,
+            )?,
+            actual_start: decode::opt_month("projects.actual_start", r.actual_start)?,
+            actual_completion: decode::opt_month(
+                "projects.actual_completion",
+                r.actual_completion,
+            )?,
+            leader_id: r.leader_id.map(LeaderId),
+            leader_name: r.leader_name,
+            lead_unit_id: r.lead_unit_id.map(UnitId),
+            lead_unit_name: r.lead_unit_name,
+            parent_id: r.parent_id.map(ProjectId),
+            location: r.location,
+            tags: r.tags,
+            below_threshold: r.below_threshold,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+fn decode_all(raw: Vec<ProjectRaw>) -> Result<Vec<ProjectRow>, DbError> {
+    raw.into_iter().map(ProjectRow::try_from).collect()
 }
 
 const COLUMNS: &str = "SELECT p.id, p.region_code, p.code, p.name, p.national_code, p.level, p.stage, p.industry,
@@ -59,28 +153,62 @@ fn select() -> String {
 /// The values written for a project (create and update).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectValues {
-    pub region_code: String,
+    pub region_code: RegionCode,
     pub code: Option<String>,
     pub name: String,
     pub national_code: Option<String>,
-    pub level: String,
-    pub stage: String,
-    pub industry: String,
-    pub township_unit_id: Option<i64>,
-    pub owner_unit_id: Option<i64>,
+    pub level: Level,
+    pub stage: Stage,
+    pub industry: Industry,
+    pub township_unit_id: Option<UnitId>,
+    pub owner_unit_id: Option<UnitId>,
     pub content_scale: String,
-    pub total_investment_fen: i64,
+    pub total_investment: Money,
     pub funding_sources: String,
-    pub planned_start: Option<String>,
-    pub planned_completion: Option<String>,
-    pub actual_start: Option<String>,
-    pub actual_completion: Option<String>,
-    pub leader_id: Option<i64>,
-    pub lead_unit_id: Option<i64>,
-    pub parent_id: Option<i64>,
+    pub planned_start: Option<ReportMonth>,
+    pub planned_completion: Option<ReportMonth>,
+    pub actual_start: Option<ReportMonth>,
+    pub actual_completion: Option<ReportMonth>,
+    pub leader_id: Option<LeaderId>,
+    pub lead_unit_id: Option<UnitId>,
+    pub parent_id: Option<ProjectId>,
     pub location: String,
     pub tags: String,
     pub below_threshold: bool,
+}
+
+impl ProjectValues {
+    /// The stored values of a row (to write it back with one figure changed).
+    pub fn of(p: &ProjectRow) -> ProjectValues {
+        ProjectValues {
+            region_code: p.region_code.clone(),
+            code: p.code.clone(),
+            name: p.name.clone(),
+            national_code: p.national_code.clone(),
+            level: p.level,
+            stage: p.stage,
+            industry: p.industry,
+            township_unit_id: p.township_unit_id,
+            owner_unit_id: p.owner_unit_id,
+            content_scale: p.content_scale.clone(),
+            total_investment: p.total_investment,
+            funding_sources: p.funding_sources.clone(),
+            planned_start: p.planned_start,
+            planned_completion: p.planned_completion,
+            actual_start: p.actual_start,
+            actual_completion: p.actual_completion,
+            leader_id: p.leader_id,
+            lead_unit_id: p.lead_unit_id,
+            parent_id: p.parent_id,
+            location: p.location.clone(),
+            tags: p.tags.clone(),
+            below_threshold: p.below_threshold,
+        }
+    }
+}
+
+fn month(m: Option<ReportMonth>) -> Option<String> {
+    m.map(|m| m.to_string())
 }
 
 fn dup_message(e: sqlx::Error) -> DbError {
@@ -96,45 +224,50 @@ fn dup_message(e: sqlx::Error) -> DbError {
     }
 }
 
-pub async fn insert(tx: &mut Tx, v: &ProjectValues, now: DateTime<Utc>) -> Result<i64, DbError> {
+pub async fn insert(
+    tx: &mut Tx,
+    v: &ProjectValues,
+    now: DateTime<Utc>,
+) -> Result<ProjectId, DbError> {
     const SQL: &str = "INSERT INTO projects (region_code, code, name, national_code, level, stage, industry, township_unit_id,
         owner_unit_id, content_scale, total_investment_fen, funding_sources, planned_start, planned_completion, actual_start,
         actual_completion, leader_id, lead_unit_id, parent_id, location, tags, below_threshold, version, created_at, updated_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, 1, $23, $23)
         RETURNING id";
     run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
-        .bind(&v.region_code)
+        .bind(v.region_code.as_str())
         .bind(&v.code)
         .bind(&v.name)
         .bind(&v.national_code)
-        .bind(&v.level)
-        .bind(&v.stage)
-        .bind(&v.industry)
-        .bind(v.township_unit_id)
-        .bind(v.owner_unit_id)
+        .bind(v.level.key())
+        .bind(v.stage.key())
+        .bind(v.industry.key())
+        .bind(v.township_unit_id.map(|u| u.get()))
+        .bind(v.owner_unit_id.map(|u| u.get()))
         .bind(&v.content_scale)
-        .bind(v.total_investment_fen)
+        .bind(v.total_investment.fen())
         .bind(&v.funding_sources)
-        .bind(&v.planned_start)
-        .bind(&v.planned_completion)
-        .bind(&v.actual_start)
-        .bind(&v.actual_completion)
-        .bind(v.leader_id)
-        .bind(v.lead_unit_id)
-        .bind(v.parent_id)
+        .bind(month(v.planned_start))
+        .bind(month(v.planned_completion))
+        .bind(month(v.actual_start))
+        .bind(month(v.actual_completion))
+        .bind(v.leader_id.map(|l| l.get()))
+        .bind(v.lead_unit_id.map(|u| u.get()))
+        .bind(v.parent_id.map(|p| p.get()))
         .bind(&v.location)
         .bind(&v.tags)
         .bind(v.below_threshold)
         .bind(now)
         .fetch_one(c)
         .await)
+    .map(ProjectId)
     .map_err(dup_message)
 }
 
 /// Updates every field but the stage (stages change only through [`change_stage`]).
 pub async fn update(
     tx: &mut Tx,
-    id: i64,
+    id: ProjectId,
     version: i64,
     v: &ProjectValues,
     now: DateTime<Utc>,
@@ -148,25 +281,25 @@ pub async fn update(
         .bind(&v.code)
         .bind(&v.name)
         .bind(&v.national_code)
-        .bind(&v.level)
-        .bind(&v.industry)
-        .bind(v.township_unit_id)
-        .bind(v.owner_unit_id)
+        .bind(v.level.key())
+        .bind(v.industry.key())
+        .bind(v.township_unit_id.map(|u| u.get()))
+        .bind(v.owner_unit_id.map(|u| u.get()))
         .bind(&v.content_scale)
-        .bind(v.total_investment_fen)
+        .bind(v.total_investment.fen())
         .bind(&v.funding_sources)
-        .bind(&v.planned_start)
-        .bind(&v.planned_completion)
-        .bind(&v.actual_start)
-        .bind(&v.actual_completion)
-        .bind(v.leader_id)
-        .bind(v.lead_unit_id)
-        .bind(v.parent_id)
+        .bind(month(v.planned_start))
+        .bind(month(v.planned_completion))
+        .bind(month(v.actual_start))
+        .bind(month(v.actual_completion))
+        .bind(v.leader_id.map(|l| l.get()))
+        .bind(v.lead_unit_id.map(|u| u.get()))
+        .bind(v.parent_id.map(|p| p.get()))
         .bind(&v.location)
         .bind(&v.tags)
         .bind(v.below_threshold)
         .bind(now)
-        .bind(id)
+        .bind(id.get())
         .bind(version)
         .execute(c)
         .await
@@ -175,60 +308,74 @@ pub async fn update(
     super::expect_one(r)
 }
 
-pub async fn get(tx: &mut Tx, id: i64) -> Result<Option<ProjectRow>, DbError> {
+pub async fn get(tx: &mut Tx, id: ProjectId) -> Result<Option<ProjectRow>, DbError> {
     let sql = format!("{} WHERE p.id = $1", select());
-    Ok(run!(tx, |c| sqlx::query_as::<_, ProjectRow>(
-        sqlx::AssertSqlSafe(sql)
+    run!(tx, |c| sqlx::query_as::<_, ProjectRaw>(
+        sqlx::AssertSqlSafe(sql.clone())
     )
-    .bind(id)
+    .bind(id.get())
     .fetch_optional(c)
-    .await)?)
+    .await)?
+    .map(ProjectRow::try_from)
+    .transpose()
 }
 
 pub async fn find_by_code(
     tx: &mut Tx,
-    region: &str,
+    region: &RegionCode,
     code: &str,
 ) -> Result<Option<ProjectRow>, DbError> {
     let sql = format!("{} WHERE p.region_code = $1 AND p.code = $2", select());
-    Ok(run!(tx, |c| sqlx::query_as::<_, ProjectRow>(
-        sqlx::AssertSqlSafe(sql)
+    run!(tx, |c| sqlx::query_as::<_, ProjectRaw>(
+        sqlx::AssertSqlSafe(sql.clone())
     )
-    .bind(region)
+    .bind(region.as_str())
     .bind(code)
     .fetch_optional(c)
-    .await)?)
+    .await)?
+    .map(ProjectRow::try_from)
+    .transpose()
 }
 
 /// The id of the project using this national code, if any.
-pub async fn national_code_owner(tx: &mut Tx, national_code: &str) -> Result<Option<i64>, DbError> {
+pub async fn national_code_owner(
+    tx: &mut Tx,
+    national_code: &str,
+) -> Result<Option<ProjectId>, DbError> {
     const SQL: &str = "SELECT id FROM projects WHERE national_code = $1";
     Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
         .bind(national_code)
         .fetch_optional(c)
-        .await)?)
+        .await)?
+    .map(ProjectId))
 }
 
 pub async fn responsible_units(
     tx: &mut Tx,
-    project_id: i64,
-) -> Result<Vec<(i64, String)>, DbError> {
+    project_id: ProjectId,
+) -> Result<Vec<NameRef<UnitId>>, DbError> {
     const SQL: &str = "SELECT u.id, u.name FROM project_units pu JOIN units u ON u.id = pu.unit_id WHERE pu.project_id = $1 ORDER BY u.sort_order, u.name";
     Ok(run!(tx, |c| sqlx::query_as::<_, (i64, String)>(SQL)
-        .bind(project_id)
+        .bind(project_id.get())
         .fetch_all(c)
-        .await)?)
+        .await)?
+    .into_iter()
+    .map(|(id, name)| NameRef {
+        id: UnitId(id),
+        name,
+    })
+    .collect())
 }
 
 pub async fn set_responsible_units(
     tx: &mut Tx,
-    project_id: i64,
-    unit_ids: &[i64],
+    project_id: ProjectId,
+    unit_ids: &[UnitId],
 ) -> Result<(), DbError> {
     run!(tx, |c| sqlx::query(
         "DELETE FROM project_units WHERE project_id = $1"
     )
-    .bind(project_id)
+    .bind(project_id.get())
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -236,8 +383,8 @@ pub async fn set_responsible_units(
         run!(tx, |c| sqlx::query(
             "INSERT INTO project_units (project_id, unit_id) VALUES ($1, $2)"
         )
-        .bind(project_id)
-        .bind(*u)
+        .bind(project_id.get())
+        .bind(u.get())
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
@@ -245,34 +392,81 @@ pub async fn set_responsible_units(
     Ok(())
 }
 
-pub async fn children(tx: &mut Tx, parent_id: i64) -> Result<Vec<(i64, String)>, DbError> {
+pub async fn children(
+    tx: &mut Tx,
+    parent_id: ProjectId,
+) -> Result<Vec<NameRef<ProjectId>>, DbError> {
     const SQL: &str = "SELECT id, name FROM projects WHERE parent_id = $1 ORDER BY name";
     Ok(run!(tx, |c| sqlx::query_as::<_, (i64, String)>(SQL)
-        .bind(parent_id)
+        .bind(parent_id.get())
         .fetch_all(c)
-        .await)?)
+        .await)?
+    .into_iter()
+    .map(|(id, name)| NameRef {
+        id: ProjectId(id),
+        name,
+    })
+    .collect())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct StageChangeRow {
     pub id: i64,
-    pub project_id: i64,
-    pub from_stage: Option<String>,
-    pub to_stage: String,
-    pub changed_on: String,
+    pub project_id: ProjectId,
+    /// None for the entry into the library.
+    pub from_stage: Option<Stage>,
+    pub to_stage: Stage,
+    pub changed_on: NaiveDate,
     pub reason: String,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub username: String,
     pub at: DateTime<Utc>,
 }
 
+#[derive(sqlx::FromRow)]
+struct StageChangeRaw {
+    id: i64,
+    project_id: i64,
+    from_stage: Option<String>,
+    to_stage: String,
+    changed_on: String,
+    reason: String,
+    user_id: Option<i64>,
+    username: String,
+    at: DateTime<Utc>,
+}
+
+impl TryFrom<StageChangeRaw> for StageChangeRow {
+    type Error = DbError;
+    fn try_from(r: StageChangeRaw) -> Result<StageChangeRow, DbError> {
+        Ok(StageChangeRow {
+            id: r.id,
+            project_id: ProjectId(r.project_id),
+            from_stage: r
+                .from_stage
+                .map(|s| decode::key("project_stage_changes.from_stage", &s, Stage::from_key))
+                .transpose()?,
+            to_stage: decode::key(
+                "project_stage_changes.to_stage",
+                &r.to_stage,
+                Stage::from_key,
+            )?,
+            changed_on: decode::date("project_stage_changes.changed_on", &r.changed_on)?,
+            reason: r.reason,
+            user_id: r.user_id.map(UserId),
+            username: r.username,
+            at: r.at,
+        })
+    }
+}
+
 pub struct NewStageChange<'a> {
-    pub project_id: i64,
-    pub from_stage: Option<&'a str>,
-    pub to_stage: &'a str,
-    pub changed_on: &'a str,
+    pub project_id: ProjectId,
+    pub from_stage: Option<Stage>,
+    pub to_stage: Stage,
+    pub changed_on: NaiveDate,
     pub reason: &'a str,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub username: &'a str,
 }
 
@@ -284,36 +478,41 @@ pub async fn insert_stage_change(
     const SQL: &str = "INSERT INTO project_stage_changes (project_id, from_stage, to_stage, changed_on, reason, user_id, username, at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
     Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
-        .bind(s.project_id)
-        .bind(s.from_stage)
-        .bind(s.to_stage)
-        .bind(s.changed_on)
+        .bind(s.project_id.get())
+        .bind(s.from_stage.map(|s| s.key()))
+        .bind(s.to_stage.key())
+        .bind(day(s.changed_on))
         .bind(s.reason)
-        .bind(s.user_id)
+        .bind(s.user_id.map(|u| u.get()))
         .bind(s.username)
         .bind(now)
         .fetch_one(c)
         .await)?)
 }
 
-/// Moves a project to a new stage, with the actual months the change brings.
+/// A stage with the actual months it brings.
+pub struct StageValues {
+    pub stage: Stage,
+    pub actual_start: Option<ReportMonth>,
+    pub actual_completion: Option<ReportMonth>,
+}
+
+/// Moves a project to a new stage if nobody changed it since `version` was read.
 pub async fn change_stage(
     tx: &mut Tx,
-    id: i64,
+    id: ProjectId,
     version: i64,
-    stage: &str,
-    actual_start: Option<&str>,
-    actual_completion: Option<&str>,
+    v: &StageValues,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     const SQL: &str = "UPDATE projects SET stage = $1, actual_start = $2, actual_completion = $3, version = version + 1,
         updated_at = $4 WHERE id = $5 AND version = $6";
     let r = run!(tx, |c| sqlx::query(SQL)
-        .bind(stage)
-        .bind(actual_start)
-        .bind(actual_completion)
+        .bind(v.stage.key())
+        .bind(month(v.actual_start))
+        .bind(month(v.actual_completion))
         .bind(now)
-        .bind(id)
+        .bind(id.get())
         .bind(version)
         .execute(c)
         .await
@@ -321,14 +520,20 @@ pub async fn change_stage(
     super::expect_one(r)
 }
 
-pub async fn stage_history(tx: &mut Tx, project_id: i64) -> Result<Vec<StageChangeRow>, DbError> {
+pub async fn stage_history(
+    tx: &mut Tx,
+    project_id: ProjectId,
+) -> Result<Vec<StageChangeRow>, DbError> {
     const SQL: &str =
         "SELECT id, project_id, from_stage, to_stage, changed_on, reason, user_id, username, at
         FROM project_stage_changes WHERE project_id = $1 ORDER BY id";
-    Ok(run!(tx, |c| sqlx::query_as::<_, StageChangeRow>(SQL)
-        .bind(project_id)
+    run!(tx, |c| sqlx::query_as::<_, StageChangeRaw>(SQL)
+        .bind(project_id.get())
         .fetch_all(c)
-        .await)?)
+        .await)?
+    .into_iter()
+    .map(StageChangeRow::try_from)
+    .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -379,12 +584,12 @@ impl SortKey {
 pub struct ProjectFilter {
     pub scope: ListScope,
     pub q: Option<String>,
-    pub stage: Option<String>,
-    pub level: Option<String>,
-    pub industry: Option<String>,
-    pub township_unit_id: Option<i64>,
-    pub lead_unit_id: Option<i64>,
-    pub leader_id: Option<i64>,
+    pub stage: Option<Stage>,
+    pub level: Option<Level>,
+    pub industry: Option<Industry>,
+    pub township_unit_id: Option<UnitId>,
+    pub lead_unit_id: Option<UnitId>,
+    pub leader_id: Option<LeaderId>,
     pub below_threshold: Option<bool>,
     pub sort: SortKey,
     pub desc: bool,
@@ -429,12 +634,12 @@ fn filter_where(f: &ProjectFilter) -> Where {
             in_region(&mut w, region);
             w.push(
                 "(p.lead_unit_id = ? OR p.owner_unit_id = ? OR EXISTS (SELECT 1 FROM project_units pu WHERE pu.project_id = p.id AND pu.unit_id = ?))",
-                vec![Param::I64(*unit_id), Param::I64(*unit_id), Param::I64(*unit_id)],
+                vec![Param::I64(unit_id.get()), Param::I64(unit_id.get()), Param::I64(unit_id.get())],
             );
         }
         ListScope::Owner { region, unit_id } => {
             in_region(&mut w, region);
-            w.push("p.owner_unit_id = ?", vec![Param::I64(*unit_id)]);
+            w.push("p.owner_unit_id = ?", vec![Param::I64(unit_id.get())]);
         }
         ListScope::Nothing => w.push("1 = 0", vec![]),
     }
@@ -451,23 +656,23 @@ fn filter_where(f: &ProjectFilter) -> Where {
             vec![Param::Text(pat.clone()), Param::Text(pat.clone()), Param::Text(pat.clone()), Param::Text(pat)],
         );
     }
-    if let Some(s) = &f.stage {
-        w.push("p.stage = ?", vec![Param::Text(s.clone())]);
+    for (col, key) in [
+        ("p.stage", f.stage.map(|s| s.key())),
+        ("p.level", f.level.map(|s| s.key())),
+        ("p.industry", f.industry.map(|s| s.key())),
+    ] {
+        if let Some(k) = key {
+            w.push(&format!("{col} = ?"), vec![Param::Text(k.into())]);
+        }
     }
-    if let Some(s) = &f.level {
-        w.push("p.level = ?", vec![Param::Text(s.clone())]);
-    }
-    if let Some(s) = &f.industry {
-        w.push("p.industry = ?", vec![Param::Text(s.clone())]);
-    }
-    if let Some(id) = f.township_unit_id {
-        w.push("p.township_unit_id = ?", vec![Param::I64(id)]);
-    }
-    if let Some(id) = f.lead_unit_id {
-        w.push("p.lead_unit_id = ?", vec![Param::I64(id)]);
-    }
-    if let Some(id) = f.leader_id {
-        w.push("p.leader_id = ?", vec![Param::I64(id)]);
+    for (col, id) in [
+        ("p.township_unit_id", f.township_unit_id.map(|u| u.get())),
+        ("p.lead_unit_id", f.lead_unit_id.map(|u| u.get())),
+        ("p.leader_id", f.leader_id.map(|l| l.get())),
+    ] {
+        if let Some(id) = id {
+            w.push(&format!("{col} = ?"), vec![Param::I64(id)]);
+        }
     }
     if let Some(b) = f.below_threshold {
         w.push("p.below_threshold = ?", vec![Param::Bool(b)]);
@@ -478,7 +683,7 @@ fn filter_where(f: &ProjectFilter) -> Where {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ProjectTotals {
     pub count: i64,
-    pub total_investment_fen: i64,
+    pub total_investment: Money,
 }
 
 /// One page of projects and the totals over the whole filtered set.
@@ -510,7 +715,7 @@ pub async fn list(
         w.sql()
     );
     let rows = run!(tx, |c| bind_params!(
-        sqlx::query_as::<_, ProjectRow>(sqlx::AssertSqlSafe(sql)),
+        sqlx::query_as::<_, ProjectRaw>(sqlx::AssertSqlSafe(sql.clone())),
         w.params
     )
     .bind(f.limit)
@@ -518,22 +723,32 @@ pub async fn list(
     .fetch_all(c)
     .await)?;
     let (count, sum) = run!(tx, |c| bind_params!(
-        sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(totals_sql)),
+        sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(totals_sql.clone())),
         w.params
     )
     .fetch_one(c)
     .await)?;
     Ok((
-        rows,
+        decode_all(rows)?,
         ProjectTotals {
             count,
-            total_investment_fen: sum,
+            total_investment: Money::from_fen(sum),
         },
     ))
 }
 
+/// A responsible unit of a project, by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProjectUnit {
+    pub project_id: ProjectId,
+    pub unit_name: String,
+}
+
 /// Responsible units of many projects at once (for list pages and exports).
-pub async fn responsible_units_of(tx: &mut Tx, ids: &[i64]) -> Result<Vec<(i64, String)>, DbError> {
+pub async fn responsible_units_of(
+    tx: &mut Tx,
+    ids: &[ProjectId],
+) -> Result<Vec<ProjectUnit>, DbError> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
@@ -542,13 +757,19 @@ pub async fn responsible_units_of(tx: &mut Tx, ids: &[i64]) -> Result<Vec<(i64, 
         "SELECT pu.project_id, u.name FROM project_units pu JOIN units u ON u.id = pu.unit_id WHERE pu.project_id IN ({}) ORDER BY pu.project_id, u.sort_order, u.name",
         placeholders.join(", ")
     );
-    let params: Vec<Param> = ids.iter().map(|i| Param::I64(*i)).collect();
+    let params: Vec<Param> = ids.iter().map(|i| Param::I64(i.get())).collect();
     Ok(run!(tx, |c| bind_params!(
-        sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql)),
+        sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql.clone())),
         params
     )
     .fetch_all(c)
-    .await)?)
+    .await)?
+    .into_iter()
+    .map(|(p, unit_name)| ProjectUnit {
+        project_id: ProjectId(p),
+        unit_name,
+    })
+    .collect())
 }
 
 pub async fn count_all(tx: &mut Tx) -> Result<i64, DbError> {
@@ -559,21 +780,35 @@ pub async fn count_all(tx: &mut Tx) -> Result<i64, DbError> {
     .await)?)
 }
 
+/// How many projects of a stage, and their total investment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageCount {
+    pub stage: Stage,
+    pub count: i64,
+    pub total_investment: Money,
+}
+
 /// Counts by stage in a scope (dashboard).
-pub async fn count_by_stage(
-    tx: &mut Tx,
-    scope: &ListScope,
-) -> Result<Vec<(String, i64, i64)>, DbError> {
+pub async fn count_by_stage(tx: &mut Tx, scope: &ListScope) -> Result<Vec<StageCount>, DbError> {
     let f = ProjectFilter::new(scope.clone());
     let w = filter_where(&f);
     let sql = format!(
         "SELECT p.stage, COUNT(*), CAST(COALESCE(SUM(p.total_investment_fen), 0) AS BIGINT) FROM projects p{} GROUP BY p.stage",
         w.sql()
     );
-    Ok(run!(tx, |c| bind_params!(
-        sqlx::query_as::<_, (String, i64, i64)>(sqlx::AssertSqlSafe(sql)),
+    run!(tx, |c| bind_params!(
+        sqlx::query_as::<_, (String, i64, i64)>(sqlx::AssertSqlSafe(sql.clone())),
         w.params
     )
     .fetch_all(c)
-    .await)?)
+    .await)?
+    .into_iter()
+    .map(|(stage, count, fen)| {
+        Ok(StageCount {
+            stage: decode::key("projects.stage", &stage, Stage::from_key)?,
+            count,
+            total_investment: Money::from_fen(fen),
+        })
+    })
+    .collect()
 }

@@ -1,6 +1,31 @@
-//! Login, logout, password change and the dashboard.
+//! What an account does for itself: signing in and out, changing its password, and its
+//! personal API tokens.
 
-use super::*;
+use crate::AppState;
+use crate::auth::{self, FormData, Posted, Signed, query_pairs, session_cookie_name, set_cookie};
+use crate::error::PageError;
+use crate::params::Path;
+use crate::views::{self, Chrome};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, header, request::Parts};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use keyproj_domain::ValidationErrors;
+use keyproj_domain::ids::TokenId;
+use keyproj_service::ServiceError;
+use keyproj_service::account::{password, sessions, tokens};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/password", get(password_page).post(password_submit))
+        .route("/tokens", get(tokens_page).post(token_create))
+        .route("/tokens/{id}/revoke", post(token_revoke))
+}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "login.html")]
@@ -27,7 +52,7 @@ pub(super) fn safe_next(next: &str) -> String {
     }
 }
 
-pub(super) async fn login_page(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
+async fn login_page(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response {
     let csrf = keyproj_service::random_token();
     let next = safe_next(&query_pairs(q.as_deref()).get("next"));
     let page = LoginPage {
@@ -46,11 +71,7 @@ pub(super) async fn login_page(State(s): State<AppState>, RawQuery(q): RawQuery)
         .into_response()
 }
 
-pub(super) async fn login_submit(
-    State(s): State<AppState>,
-    parts: Parts,
-    form: FormData,
-) -> Response {
+async fn login_submit(State(s): State<AppState>, parts: Parts, form: FormData) -> Response {
     let cookie_csrf = auth::cookie(&parts, auth::LOGIN_CSRF_COOKIE).unwrap_or_default();
     let next = safe_next(&form.get("next"));
     let username = form.get("username");
@@ -76,7 +97,7 @@ pub(super) async fn login_submit(
         return rerender("页面已过期，请重新登录", StatusCode::FORBIDDEN);
     }
     let ip = auth::client_ip(&parts, s.trust_proxy);
-    match auth_svc::login(
+    match sessions::login(
         &s.app,
         &username,
         &form.get("password"),
@@ -117,8 +138,8 @@ pub(super) async fn login_submit(
     }
 }
 
-pub(super) async fn logout(State(s): State<AppState>, Posted { signed, .. }: Posted) -> Response {
-    if let Err(e) = auth_svc::logout(&s.app, &signed.ctx, signed.info.session.id).await {
+async fn logout(State(s): State<AppState>, Posted { signed, .. }: Posted) -> Response {
+    if let Err(e) = sessions::logout(&s.app, &signed.ctx, signed.info.session.id).await {
         return PageError(e).into_response();
     }
     let mut res = Redirect::to("/login").into_response();
@@ -151,7 +172,7 @@ pub(super) struct PasswordPage {
     min_classes: usize,
 }
 
-pub(super) async fn password_page(
+async fn password_page(
     State(s): State<AppState>,
     signed: Signed,
     RawQuery(q): RawQuery,
@@ -167,11 +188,8 @@ pub(super) async fn password_page(
     }
 }
 
-pub(super) async fn password_submit(
-    State(s): State<AppState>,
-    Posted { signed, form }: Posted,
-) -> Response {
-    match auth_svc::change_password(
+async fn password_submit(State(s): State<AppState>, Posted { signed, form }: Posted) -> Response {
+    match password::change_password(
         &s.app,
         &signed.ctx,
         Some(signed.info.session.id),
@@ -198,177 +216,94 @@ pub(super) async fn password_submit(
     }
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "dashboard.html")]
-pub(super) struct DashboardPage {
-    chrome: Chrome,
-    total_count: i64,
-    total_wan: String,
-    /// (key, count, label, 万元)
-    stages: Vec<(&'static str, i64, &'static str, String)>,
-    by_stage_svg: String,
-    year: i32,
-    /// (label, projects, plan 万元, done 万元, rate)
-    by_category: Vec<(String, usize, String, String, String)>,
-    by_level: Vec<(String, usize, String, String, String)>,
-    monthly_svg: String,
-    industry_svg: String,
-    township_svg: String,
-    red_list: Vec<(String, String)>,
-    red_issue: String,
-    missing_month: String,
-    missing: Vec<(String, usize)>,
-    baseline: String,
-    done_rate: String,
-    /// Problem list of the year: (raised, closed, closure rate, overdue now), and the units
-    /// with most items overdue.
-    problems: Option<(i64, i64, String, i64)>,
-    overdue_units: Vec<(String, i64, String)>,
+/// One personal API token (never its secret).
+pub(super) struct TokenView {
+    id: TokenId,
+    name: String,
+    created: String,
+    last_used: String,
+    status: &'static str,
+    revocable: bool,
 }
 
-pub(super) async fn dashboard(
-    State(s): State<AppState>,
-    signed: Signed,
-    RawQuery(q): RawQuery,
-) -> Result<Response, PageError> {
-    if !allowed(&signed, Action::ViewProject) {
-        // Administrators have no business data: send them to their own page.
-        let a = &signed.info.actor;
-        let to = if a.has(Role::AuditAdmin) {
-            "/audit"
-        } else if a.has(Role::SystemAdmin) || a.has(Role::SecurityAdmin) {
-            "/admin/users"
-        } else {
-            "/tokens"
-        };
-        return Ok(Redirect::to(to).into_response());
-    }
-    let year = query_pairs(q.as_deref())
-        .get("year")
-        .parse::<i32>()
-        .ok()
-        .filter(|y| (2000..=2100).contains(y));
-    let summary = projects::stage_summary(&s.app, &signed.ctx).await?;
-    let n: i64 = summary.iter().map(|x| x.1).sum();
-    let fen: i64 = summary.iter().map(|x| x.2.fen()).sum();
-    let stages: Vec<_> = summary
-        .iter()
-        .map(|(st, c, m)| (st.key(), *c, st.label(), m.wan_2dp()))
-        .collect();
-    let bars: Vec<(String, f64)> = stages
-        .iter()
-        .map(|s| (s.2.to_string(), s.1 as f64))
-        .collect();
-    let d = keyproj_service::stats::dashboard(&s.app, &signed.ctx, year).await?;
-    let rate = |plan: keyproj_domain::Money, done: keyproj_domain::Money| {
-        keyproj_domain::money::percent_1dp(done.fen(), plan.fen())
-            .map(|r| format!("{r}%"))
-            .unwrap_or_else(|| "—".into())
-    };
-    let rows = |g: &[(String, usize, keyproj_domain::Money, keyproj_domain::Money)]| {
-        g.iter()
-            .map(|(l, n, p, d)| (l.clone(), *n, p.wan_2dp(), d.wan_2dp(), rate(*p, *d)))
-            .collect()
-    };
-    let labels: Vec<String> = (1..=12).map(|m| format!("{m}月")).collect();
-    let yi = |m: &keyproj_domain::Money| m.fen() as f64 / 10_000_000_000.0;
-    let plan: Vec<Option<f64>> = d.monthly.iter().map(|(p, _)| Some(yi(p))).collect();
-    let actual: Vec<Option<f64>> = d.monthly.iter().map(|(_, a)| a.as_ref().map(yi)).collect();
-    let monthly_svg = keyproj_office::chart::line_svg(
-        &labels,
-        &[
-            ("计划累计", "#9e9e9e", true, plan),
-            ("完成累计（已审核）", "#1f4e8c", false, actual),
-        ],
-        "亿元",
-    );
-    let industry: Vec<(String, f64)> = d
-        .by_industry
-        .iter()
-        .map(|(l, m)| (l.clone(), (m.fen() / 1_000_000) as f64))
-        .collect();
-    let township: Vec<(String, f64)> = d
-        .by_township
-        .iter()
-        .map(|(l, n)| (l.clone(), *n as f64))
-        .collect();
-    let uc = d.by_category.iter().find(|c| c.0 == "在建");
-    let (baseline, done_rate) = match (d.last_approved_month, uc) {
-        (Some(m), Some(c)) => (
-            format!(
-                "{}%",
-                keyproj_domain::colour::bp_percent((m as i64 * 10000 + 6) / 12)
-            ),
-            rate(c.2, c.3),
-        ),
-        _ => ("—".into(), "—".into()),
-    };
-    let (problems, overdue_units) = if allowed(&signed, Action::ViewProblems) {
-        use chrono::Datelike;
-        let y = year.unwrap_or(s.app.local_today().year());
-        let st = keyproj_service::problems::stats(&s.app, &signed.ctx, y, None).await?;
-        let raised: i64 = st.by_source.iter().map(|r| r.1.raised).sum();
-        let assigned: i64 = st.units.iter().map(|u| u.assigned).sum();
-        let closed: i64 = st.units.iter().map(|u| u.closed).sum();
-        let overdue: i64 = st.units.iter().map(|u| u.overdue).sum();
-        let mut worst: Vec<_> = st
-            .units
+#[derive(Template, WebTemplate)]
+#[template(path = "tokens.html")]
+pub(super) struct TokensPage {
+    chrome: Chrome,
+    tokens: Vec<TokenView>,
+    secret: Option<String>,
+    error: Option<String>,
+}
+
+async fn tokens_render(
+    s: &AppState,
+    signed: &Signed,
+    secret: Option<String>,
+    error: Option<String>,
+) -> Result<TokensPage, PageError> {
+    let list = tokens::my_tokens(&s.app, &signed.ctx).await?;
+    Ok(TokensPage {
+        chrome: Chrome::new(signed, "tokens"),
+        tokens: list
             .iter()
-            .filter(|u| u.overdue > 0)
-            .map(|u| {
-                (
-                    u.unit_name.clone(),
-                    u.overdue,
-                    format!("{:.1}%", u.closure_rate_pct),
-                )
+            .map(|t| TokenView {
+                id: t.id,
+                name: t.name.clone(),
+                created: views::local_time(&t.created_at),
+                last_used: t
+                    .last_used_at
+                    .as_ref()
+                    .map(views::local_time)
+                    .unwrap_or_default(),
+                status: if t.revoked_at.is_some() {
+                    "已吊销"
+                } else {
+                    "有效"
+                },
+                revocable: t.revoked_at.is_none(),
             })
-            .collect();
-        worst.sort_by_key(|w| std::cmp::Reverse(w.1));
-        worst.truncate(8);
-        (
-            Some((
-                raised,
-                closed,
-                keyproj_domain::money::percent_1dp(closed, assigned)
-                    .map(|r| format!("{r}%"))
-                    .unwrap_or_else(|| "—".into()),
-                overdue,
-            )),
-            worst,
+            .collect(),
+        secret,
+        error,
+    })
+}
+
+async fn tokens_page(State(s): State<AppState>, signed: Signed) -> Result<Response, PageError> {
+    Ok(tokens_render(&s, &signed, None, None)
+        .await?
+        .into_response())
+}
+
+async fn token_create(
+    State(s): State<AppState>,
+    Posted { signed, form }: Posted,
+) -> Result<Response, PageError> {
+    match tokens::create_token(&s.app, &signed.ctx, &form.get("name")).await {
+        Ok(t) => Ok(tokens_render(&s, &signed, Some(t.secret), None)
+            .await?
+            .into_response()),
+        Err(ServiceError::Validation(v)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            tokens_render(&s, &signed, None, Some(v.to_string())).await?,
         )
-    } else {
-        (None, vec![])
-    };
-    Ok(DashboardPage {
-        problems,
-        overdue_units,
-        chrome: Chrome::new(&signed, "home"),
-        total_count: n,
-        total_wan: views::wan(fen),
-        by_stage_svg: keyproj_office::chart::bar_svg(&bars, "个"),
-        stages,
-        year: d.year,
-        by_category: rows(&d.by_category),
-        by_level: rows(&d.by_level),
-        monthly_svg,
-        industry_svg: if industry.is_empty() {
-            String::new()
-        } else {
-            keyproj_office::chart::bar_svg(&industry, "万元")
-        },
-        township_svg: if township.is_empty() {
-            String::new()
-        } else {
-            keyproj_office::chart::bar_svg(&township, "个")
-        },
-        red_list: d.red_list,
-        red_issue: d.red_issue.unwrap_or_default(),
-        missing_month: d.missing_month.0,
-        missing: d.missing,
-        baseline,
-        done_rate,
+            .into_response()),
+        Err(e) => Err(e.into()),
     }
-    .into_response())
+}
+
+async fn token_revoke(
+    State(s): State<AppState>,
+    Path(id): Path<TokenId>,
+    Posted { signed, form }: Posted,
+) -> Result<Response, PageError> {
+    tokens::revoke_token(&s.app, &signed.ctx, id).await?;
+    // The 安全管理员 revokes from the account page; owners from their token page.
+    let back = if form.get("back") == "users" {
+        "/admin/users?done=1"
+    } else {
+        "/tokens"
+    };
+    Ok(Redirect::to(back).into_response())
 }
 
 #[cfg(test)]

@@ -1,15 +1,43 @@
-//! Accounts (系统/安全管理员), the audit log (审计管理员) and personal API tokens.
+//! What the administrators do (三员分立), in the files the service mirrors: accounts and roles
+//! (系统管理员), account security — sessions, tokens, lifting login limits (安全管理员) — and
+//! reading the audit log (审计管理员).
 
-use super::*;
+use crate::AppState;
+use crate::auth::{FormData, Posted, Signed, query_pairs};
+use crate::error::PageError;
+use crate::pages::xlsx_response;
+use crate::params::{Path, audit_filter_of};
+use crate::views::{self, Choice, Chrome, choices};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use keyproj_domain::ValidationErrors;
+use keyproj_domain::authz::Role;
+use keyproj_domain::ids::{TokenId, UnitId, UserId};
+use keyproj_domain::keyed::Keyed;
+use keyproj_service::admin::{audit, users};
+use keyproj_service::{ServiceError, exports, org};
 
-pub(super) struct UserLine {
-    id: i64,
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(users_page).post(user_create))
+        .route("/admin/users/{id}/{op}", axum::routing::post(user_op))
+        .route("/audit", get(audit_page))
+        .route("/audit.xlsx", get(audit_export))
+}
+
+struct UserLine {
+    id: UserId,
     version: i64,
     username: String,
     display_name: String,
     unit: String,
     roles: String,
-    role_opts: Vec<(&'static str, &'static str, bool)>,
+    role_opts: Vec<Choice>,
     status: String,
     last_login: String,
     disabled: bool,
@@ -17,14 +45,32 @@ pub(super) struct UserLine {
     is_self: bool,
 }
 
+/// A live session as the 安全管理员 sees it.
+struct SessionLine {
+    username: String,
+    created: String,
+    last_seen: String,
+    ip: String,
+}
+
+/// A personal API token as the 安全管理员 sees it (never the secret).
+struct TokenLine {
+    id: TokenId,
+    owner: String,
+    name: String,
+    created: String,
+    last_used: String,
+    revoked: bool,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/users.html")]
-pub(super) struct UsersPage {
+struct UsersPage {
     chrome: Chrome,
     users: Vec<UserLine>,
-    units: Vec<(i64, String)>,
-    roles: Vec<(&'static str, &'static str)>,
-    sessions: Vec<(String, String, String, String)>,
+    units: Vec<Choice>,
+    roles: Vec<Choice>,
+    sessions: Vec<SessionLine>,
     tokens: Vec<TokenLine>,
     is_sysadmin: bool,
     is_secadmin: bool,
@@ -33,7 +79,7 @@ pub(super) struct UsersPage {
     errors: ValidationErrors,
 }
 
-pub(super) async fn users_render(
+async fn users_render(
     s: &AppState,
     signed: &Signed,
     flash: Option<String>,
@@ -42,26 +88,28 @@ pub(super) async fn users_render(
 ) -> Result<UsersPage, PageError> {
     let list = users::list(&s.app, &signed.ctx).await?;
     let is_secadmin = signed.info.actor.has(Role::SecurityAdmin);
-    let name_of = |id: i64| {
+    let name_of = |id: UserId| {
         list.iter()
             .find(|u| u.user.id == id)
             .map(|u| u.user.username.clone())
             .unwrap_or_default()
     };
     let (sessions, tokens) = if is_secadmin {
-        let (ss, ts) = users::sessions_and_tokens(&s.app, &signed.ctx).await?;
+        let access = users::access(&s.app, &signed.ctx).await?;
         (
-            ss.iter()
-                .map(|x| {
-                    (
-                        name_of(x.user_id),
-                        views::local_time(&x.created_at),
-                        views::local_time(&x.last_seen_at),
-                        x.ip.clone(),
-                    )
+            access
+                .sessions
+                .iter()
+                .map(|x| SessionLine {
+                    username: name_of(x.user_id),
+                    created: views::local_time(&x.created_at),
+                    last_seen: views::local_time(&x.last_seen_at),
+                    ip: x.ip.clone(),
                 })
                 .collect(),
-            ts.iter()
+            access
+                .tokens
+                .iter()
                 .map(|t| TokenLine {
                     id: t.id,
                     owner: name_of(t.user_id),
@@ -93,12 +141,12 @@ pub(super) async fn users_render(
                 roles: u
                     .roles
                     .iter()
-                    .map(|r| views::role_label(r))
+                    .map(|r| r.label())
                     .collect::<Vec<_>>()
                     .join("、"),
-                role_opts: Role::ALL
+                role_opts: Role::all()
                     .iter()
-                    .map(|r| (r.key(), r.label(), u.roles.iter().any(|x| x == r.key())))
+                    .map(|r| Choice::new(r.key(), r.label(), u.roles.contains(r)))
                     .collect(),
                 status: if u.user.disabled {
                     "已停用".into()
@@ -121,8 +169,11 @@ pub(super) async fn users_render(
                 is_self: u.user.id == signed.info.user.id,
             })
             .collect(),
-        units: units.iter().map(|u| (u.id, u.name.clone())).collect(),
-        roles: Role::ALL.iter().map(|r| (r.key(), r.label())).collect(),
+        units: units
+            .iter()
+            .map(|u| Choice::new(u.id, u.name.clone(), false))
+            .collect(),
+        roles: choices::<Role>(""),
         sessions,
         tokens,
         is_sysadmin: signed.info.actor.has(Role::SystemAdmin),
@@ -133,7 +184,7 @@ pub(super) async fn users_render(
     })
 }
 
-pub(super) async fn users_page(
+async fn users_page(
     State(s): State<AppState>,
     signed: Signed,
     RawQuery(q): RawQuery,
@@ -149,19 +200,20 @@ pub(super) async fn users_page(
     )
 }
 
-pub(super) fn roles_from(form: &FormData) -> Vec<Role> {
+fn roles_from(form: &FormData) -> Vec<Role> {
     form.all("roles")
         .iter()
         .filter_map(|r| Role::from_key(r))
         .collect()
 }
 
-pub(super) async fn user_create(
+async fn user_create(
     State(s): State<AppState>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
     let roles = roles_from(&form);
-    let unit_id = form.id("unit_id").unwrap_or(-1);
+    // no unit chosen reads as an unknown one: the service answers at the field
+    let unit_id = form.typed::<UnitId>("unit_id").unwrap_or(UnitId::from(0));
     match users::create(
         &s.app,
         &signed.ctx,
@@ -174,11 +226,11 @@ pub(super) async fn user_create(
     )
     .await
     {
-        Ok((_, pw)) => Ok(users_render(
+        Ok(created) => Ok(users_render(
             &s,
             &signed,
             Some(format!("已创建账号 {}", form.get("username").trim())),
-            Some(pw),
+            Some(created.password),
             ValidationErrors::new(),
         )
         .await?
@@ -192,9 +244,9 @@ pub(super) async fn user_create(
     }
 }
 
-pub(super) async fn user_op(
+async fn user_op(
     State(s): State<AppState>,
-    Path((id, op)): Path<(i64, String)>,
+    Path((id, op)): Path<(UserId, String)>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
     let version = form.get("version").parse().unwrap_or(-1);
@@ -207,18 +259,16 @@ pub(super) async fn user_op(
             .await
             .map(|_| ()),
         "reset" => {
-            return match users::reset_password(&s.app, &signed.ctx, id).await {
-                Ok(pw) => Ok(users_render(
-                    &s,
-                    &signed,
-                    Some("密码已重置".into()),
-                    Some(pw),
-                    ValidationErrors::new(),
-                )
-                .await?
-                .into_response()),
-                Err(e) => Err(e.into()),
-            };
+            let password = users::reset_password(&s.app, &signed.ctx, id).await?;
+            return Ok(users_render(
+                &s,
+                &signed,
+                Some("密码已重置".into()),
+                Some(password),
+                ValidationErrors::new(),
+            )
+            .await?
+            .into_response());
         }
         _ => return Err(ServiceError::NotFound.into()),
     };
@@ -233,7 +283,7 @@ pub(super) async fn user_op(
     }
 }
 
-pub(super) struct AuditLine {
+struct AuditLine {
     id: i64,
     at: String,
     user: String,
@@ -246,7 +296,7 @@ pub(super) struct AuditLine {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "audit.html")]
-pub(super) struct AuditPage {
+struct AuditPage {
     chrome: Chrome,
     rows: Vec<AuditLine>,
     total: i64,
@@ -269,7 +319,7 @@ impl AuditPage {
     }
 }
 
-pub(super) async fn audit_page(
+async fn audit_page(
     State(s): State<AppState>,
     signed: Signed,
     RawQuery(q): RawQuery,
@@ -278,7 +328,7 @@ pub(super) async fn audit_page(
     let (mut f, error) = audit_filter_of(&qp);
     let page = qp.get("page").parse::<i64>().unwrap_or(1).clamp(1, 100_000);
     f.offset = (page - 1) * f.limit;
-    let (rows, total) = audit_log::list(&s.app, &signed.ctx, &f).await?;
+    let (rows, total) = audit::list(&s.app, &signed.ctx, &f).await?;
     let mut base = form_urlencoded::Serializer::new(String::new());
     for k in ["user", "entity_type", "entity_id", "action", "from", "to"] {
         let v = qp.get(k);
@@ -318,147 +368,15 @@ pub(super) async fn audit_page(
     .into_response())
 }
 
-pub(super) async fn audit_export(
+async fn audit_export(
     State(s): State<AppState>,
     signed: Signed,
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
     let (mut f, _) = audit_filter_of(&query_pairs(q.as_deref()));
     f.limit = 100_000;
-    let (rows, _) = audit_log::list(&s.app, &signed.ctx, &f).await?;
-    let cells: Vec<Vec<Cell>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                Cell::Int(r.id),
-                views::local_time(&r.at).into(),
-                r.username.clone().into(),
-                r.ip.clone().into(),
-                r.action.clone().into(),
-                r.entity_type.clone().into(),
-                r.entity_id.clone().unwrap_or_default().into(),
-                r.before_json.clone().unwrap_or_default().into(),
-                r.after_json.clone().unwrap_or_default().into(),
-                r.hash.clone().into(),
-            ]
-        })
-        .collect();
-    let headers: &[(&str, f64)] = &[
-        ("编号", 8.0),
-        ("时间（北京时间）", 20.0),
-        ("用户", 12.0),
-        ("IP", 14.0),
-        ("操作", 14.0),
-        ("对象类型", 12.0),
-        ("对象编号", 10.0),
-        ("修改前", 50.0),
-        ("修改后", 50.0),
-        ("校验值", 30.0),
-    ];
-    let bytes = xlsx::write(&xlsx::Sheet {
-        name: "审计日志",
-        title: "审计日志",
-        subtitle: Some(&format!("导出时间：{}", views::local_time(&s.app.now()))),
-        headers,
-        rows: cells,
-        totals: None,
-    })
-    .map_err(|e| ServiceError::internal("内部处理", e))?;
-    audit_log::record_export(&s.app, &signed.ctx, rows.len()).await?;
-    Ok(xlsx_response("审计日志.xlsx", bytes))
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "tokens.html")]
-pub(super) struct TokensPage {
-    chrome: Chrome,
-    /// (id, name, created, last used, status, revocable)
-    tokens: Vec<(i64, String, String, String, &'static str, bool)>,
-    secret: Option<String>,
-    error: Option<String>,
-}
-
-pub(super) async fn tokens_render(
-    s: &AppState,
-    signed: &Signed,
-    secret: Option<String>,
-    error: Option<String>,
-) -> Result<TokensPage, PageError> {
-    let list = auth_svc::my_tokens(&s.app, &signed.ctx).await?;
-    Ok(TokensPage {
-        chrome: Chrome::new(signed, "tokens"),
-        tokens: list
-            .iter()
-            .map(|t| {
-                (
-                    t.id,
-                    t.name.clone(),
-                    views::local_time(&t.created_at),
-                    t.last_used_at
-                        .as_ref()
-                        .map(views::local_time)
-                        .unwrap_or_default(),
-                    if t.revoked_at.is_some() {
-                        "已吊销"
-                    } else {
-                        "有效"
-                    },
-                    t.revoked_at.is_none(),
-                )
-            })
-            .collect(),
-        secret,
-        error,
-    })
-}
-
-pub(super) async fn tokens_page(
-    State(s): State<AppState>,
-    signed: Signed,
-) -> Result<Response, PageError> {
-    Ok(tokens_render(&s, &signed, None, None)
-        .await?
-        .into_response())
-}
-
-pub(super) async fn token_create(
-    State(s): State<AppState>,
-    Posted { signed, form }: Posted,
-) -> Result<Response, PageError> {
-    match auth_svc::create_token(&s.app, &signed.ctx, &form.get("name")).await {
-        Ok((_, t)) => Ok(tokens_render(&s, &signed, Some(t), None)
-            .await?
-            .into_response()),
-        Err(ServiceError::Validation(v)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            tokens_render(&s, &signed, None, Some(v.to_string())).await?,
-        )
-            .into_response()),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// A personal API token as the 安全管理员 sees it (never the secret).
-pub(super) struct TokenLine {
-    id: i64,
-    owner: String,
-    name: String,
-    created: String,
-    last_used: String,
-    revoked: bool,
-}
-
-pub(super) async fn token_revoke(
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    Posted { signed, form }: Posted,
-) -> Result<Response, PageError> {
-    auth_svc::revoke_token(&s.app, &signed.ctx, id).await?;
-    // The 安全管理员 revokes from the account page; owners from their token page.
-    let back = if form.get("back") == "users" {
-        "/admin/users?done=1"
-    } else {
-        "/tokens"
-    };
-    Ok(Redirect::to(back).into_response())
+    let (rows, _) = audit::list(&s.app, &signed.ctx, &f).await?;
+    let file = exports::audit_xlsx(&s.app, &rows)?;
+    audit::record_export(&s.app, &signed.ctx, rows.len()).await?;
+    Ok(xlsx_response(&file.name, file.bytes))
 }

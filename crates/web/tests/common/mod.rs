@@ -5,8 +5,9 @@
 use chrono::Utc;
 use keyproj_db::testing::TestDb;
 use keyproj_domain::authz::Role;
+use keyproj_domain::org::UnitDraft;
+use keyproj_service::admin::users::{self, NewAccount};
 use keyproj_service::projects::ProjectInput;
-use keyproj_service::users::NewAccount;
 use keyproj_service::{App, Config, Ctx, TestClock};
 use reqwest::StatusCode;
 use std::sync::{Arc, Mutex};
@@ -56,7 +57,7 @@ pub async fn harness_full(
     };
     tweak(&mut cfg);
     let app = App::with_clock(t.db.clone(), cfg, clock.clone());
-    keyproj_service::users::bootstrap_admin(&app).await.unwrap();
+    users::bootstrap_admin(&app).await.unwrap();
     let sys = Ctx::system(app.cfg.default_region.clone());
     let unit = |name: &'static str, kind: &'static str| {
         let (app, sys) = (app.clone(), sys.clone());
@@ -64,26 +65,27 @@ pub async fn harness_full(
             keyproj_service::org::create_unit(
                 &app,
                 &sys,
-                &keyproj_service::org::UnitInput {
-                    name,
-                    kind,
-                    contact: "",
-                    phone: "",
-                    sort_order: 0,
+                &UnitDraft {
+                    name: name.into(),
+                    kind: kind.into(),
+                    ..Default::default()
                 },
             )
             .await
             .unwrap()
+            .get()
         }
     };
-    let mut tx = app.db.begin_read().await.unwrap();
-    let center =
-        keyproj_db::repo::org::find_unit_by_name(&mut tx, "430922", "桃江县重点项目建设事务中心")
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
-    drop(tx);
+    let center = keyproj_service::org::unit_by_name(
+        &app,
+        &app.cfg.default_region,
+        "桃江县重点项目建设事务中心",
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .id
+    .get();
     let zj = unit("县住房和城乡建设局", "department").await;
     let jt = unit("县交通运输局", "department").await;
     let owner = unit("桃江城投公司", "enterprise").await;
@@ -96,29 +98,23 @@ pub async fn harness_full(
             total_investment_wan: "12000".into(),
             ..Default::default()
         },
-        lead_unit_id: Some(lead),
-        owner_unit_id: owner,
+        lead_unit_id: Some(lead.into()),
+        owner_unit_id: owner.map(Into::into),
         ..Default::default()
     };
     let p1 =
         keyproj_service::projects::create(&app, &sys, &mk("城区道路提质改造", zj, Some(owner)))
             .await
-            .unwrap();
+            .unwrap()
+            .get();
     let p2 = keyproj_service::projects::create(&app, &sys, &mk("桃花江大桥", jt, None))
         .await
-        .unwrap();
+        .unwrap()
+        .get();
 
-    let admin = {
-        let mut tx = app.db.begin_read().await.unwrap();
-        let u = keyproj_db::repo::users::find_user(&mut tx, "admin")
-            .await
-            .unwrap()
-            .unwrap();
-        Ctx {
-            actor: keyproj_service::auth::actor_of(&mut tx, &u).await.unwrap(),
-            ip: "t".into(),
-        }
-    };
+    let admin = keyproj_service::account::acting_as(&app, "admin", "t")
+        .await
+        .unwrap();
     for (name, unit, role) in [
         ("staff", center, Role::CenterStaff),
         ("leader", center, Role::CountyLeader),
@@ -128,23 +124,21 @@ pub async fn harness_full(
         ("auditor", center, Role::AuditAdmin),
         ("secadmin", center, Role::SecurityAdmin),
     ] {
-        keyproj_service::users::create(
+        users::create(
             &app,
             &admin,
             &NewAccount {
                 username: name,
                 display_name: name,
-                unit_id: unit,
+                unit_id: unit.into(),
                 roles: &[role],
             },
         )
         .await
         .unwrap();
-        keyproj_service::users::set_password_cli(&app, name, Some(PW))
-            .await
-            .unwrap();
+        users::set_password_cli(&app, name, Some(PW)).await.unwrap();
     }
-    keyproj_service::users::set_password_cli(&app, "admin", Some(PW))
+    users::set_password_cli(&app, "admin", Some(PW))
         .await
         .unwrap();
 
@@ -260,24 +254,14 @@ impl Harness {
         hidden(&html, "csrf")
     }
     pub async fn token(&self, user: &str) -> String {
-        let mut tx = self.app.db.begin_read().await.unwrap();
-        let u = keyproj_db::repo::users::find_user(&mut tx, user)
+        keyproj_service::account::tokens::create_token_for(&self.app, user, "test")
             .await
             .unwrap()
-            .unwrap();
-        let ctx = Ctx {
-            actor: keyproj_service::auth::actor_of(&mut tx, &u).await.unwrap(),
-            ip: "t".into(),
-        };
-        drop(tx);
-        keyproj_service::auth::create_token(&self.app, &ctx, "test")
-            .await
-            .unwrap()
-            .1
+            .secret
     }
     pub async fn project_name(&self, id: i64) -> String {
         let mut tx = self.app.db.begin_read().await.unwrap();
-        keyproj_db::repo::projects::get(&mut tx, id)
+        keyproj_db::repo::projects::get(&mut tx, id.into())
             .await
             .unwrap()
             .unwrap()
@@ -318,4 +302,61 @@ pub fn png_of_zeros(w: u32, h: u32) -> Vec<u8> {
     chunk(&mut out, b"IDAT", &z.finish().unwrap());
     chunk(&mut out, b"IEND", &[]);
     out
+}
+
+/// Records of 南县, a neighbouring county (ids as on the wire).
+pub struct Neighbour {
+    pub unit: i64,
+    pub leader: i64,
+    pub patrol: i64,
+}
+
+/// Creates 南县 with a unit, a leader and a patrol, through its own system context.
+pub async fn neighbour_county(h: &Harness) -> Neighbour {
+    let region = keyproj_domain::RegionCode::parse("430921").unwrap();
+    let mut tx = h.app.db.begin_write().await.unwrap();
+    keyproj_service::org::ensure_regions(&mut tx, &region)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let sys = Ctx::system(region);
+    let unit = keyproj_service::org::create_unit(
+        &h.app,
+        &sys,
+        &UnitDraft {
+            name: "南县住建局".into(),
+            kind: "department".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let leader = keyproj_service::org::create_leader(
+        &h.app,
+        &sys,
+        &keyproj_domain::org::LeaderDraft {
+            name: "南县副县长".into(),
+            title: "副县长".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let patrol = keyproj_service::problems::meetings::create_patrol(
+        &h.app,
+        &sys,
+        &keyproj_domain::problem::PatrolDraft {
+            patrol_on: "2026-01-05".into(),
+            inspector: "南县巡查员".into(),
+            project_ids: vec![],
+            findings: "南县的发现".into(),
+        },
+    )
+    .await
+    .unwrap();
+    Neighbour {
+        unit: unit.get(),
+        leader: leader.get(),
+        patrol: patrol.get(),
+    }
 }

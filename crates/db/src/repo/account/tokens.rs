@@ -1,0 +1,114 @@
+//! Personal API tokens (only the hash of a token is kept).
+
+use crate::{DbError, Tx, run};
+use chrono::{DateTime, Utc};
+use keyproj_domain::ids::{TokenId, UserId};
+use serde::Serialize;
+
+#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+pub struct ApiTokenRow {
+    #[sqlx(try_from = "i64")]
+    pub id: TokenId,
+    #[sqlx(try_from = "i64")]
+    pub user_id: UserId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+const TOKEN_COLS: &str = "id, user_id, name, created_at, last_used_at, revoked_at";
+
+pub async fn insert_token(
+    tx: &mut Tx,
+    user_id: UserId,
+    name: &str,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<TokenId, DbError> {
+    const SQL: &str = "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(user_id.get())
+        .bind(name)
+        .bind(token_hash)
+        .bind(now)
+        .fetch_one(c)
+        .await)
+    .map(TokenId)?)
+}
+
+pub async fn find_token(tx: &mut Tx, token_hash: &str) -> Result<Option<ApiTokenRow>, DbError> {
+    let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE token_hash = $1");
+    Ok(run!(tx, |c| sqlx::query_as::<_, ApiTokenRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(token_hash)
+    .fetch_optional(c)
+    .await)?)
+}
+
+pub async fn get_token(tx: &mut Tx, id: TokenId) -> Result<Option<ApiTokenRow>, DbError> {
+    let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1");
+    Ok(run!(tx, |c| sqlx::query_as::<_, ApiTokenRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(id.get())
+    .fetch_optional(c)
+    .await)?)
+}
+
+/// Tokens of one user, or of everyone (none).
+pub async fn list_tokens(
+    tx: &mut Tx,
+    user_id: Option<UserId>,
+) -> Result<Vec<ApiTokenRow>, DbError> {
+    let sql = format!(
+        "SELECT {TOKEN_COLS} FROM api_tokens WHERE ($1 = 0 OR user_id = $1) ORDER BY id DESC"
+    );
+    Ok(run!(tx, |c| sqlx::query_as::<_, ApiTokenRow>(
+        sqlx::AssertSqlSafe(sql)
+    )
+    .bind(user_id.map_or(0, |u| u.get()))
+    .fetch_all(c)
+    .await)?)
+}
+
+pub async fn touch_token(tx: &mut Tx, id: TokenId, now: DateTime<Utc>) -> Result<(), DbError> {
+    run!(tx, |c| sqlx::query(
+        "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2"
+    )
+    .bind(now)
+    .bind(id.get())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn revoke_token(tx: &mut Tx, id: TokenId, now: DateTime<Utc>) -> Result<(), DbError> {
+    run!(tx, |c| sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL"
+    )
+    .bind(now)
+    .bind(id.get())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Revokes every live token of a user (a password change or reset); returns how many.
+pub async fn revoke_user_tokens(
+    tx: &mut Tx,
+    user_id: UserId,
+    now: DateTime<Utc>,
+) -> Result<u64, DbError> {
+    Ok(run!(tx, |c| sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL"
+    )
+    .bind(now)
+    .bind(user_id.get())
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?)
+}

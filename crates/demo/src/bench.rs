@@ -1,0 +1,254 @@
+//! Timed runs on generated datasets (the figures in `BENCHMARKS.md`).
+
+use chrono::{Datelike, NaiveDate};
+use keyproj_db::repo::problems::items::BulkItem;
+use keyproj_domain::ids::UnitId;
+use keyproj_domain::org::{UnitDraft, UnitKind};
+use keyproj_domain::problem::{Category, Source, State};
+use keyproj_domain::{RegionCode, ReportMonth};
+use keyproj_service::problems::{items, stats, supervision};
+use keyproj_service::{App, Ctx, Result};
+use serde::Serialize;
+
+/// What `keyproj bench-problems` measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemBench {
+    pub items: usize,
+    pub open: usize,
+    pub units: usize,
+    pub generate_secs: f64,
+    pub stats_ms: f64,
+    pub first_run: supervision::Run,
+    pub first_run_secs: f64,
+    pub second_run: supervision::Run,
+    pub second_run_ms: f64,
+    pub list_overdue_ms: f64,
+}
+
+/// Generates `items` problem-list items in the home region (`open` of them still with their
+/// units, deadlines from 30 days ago to 60 days ahead; the rest closed, a tenth of them late),
+/// handled by 60 units; then times the per-unit statistics, the first supervision run of the
+/// day (letters for every overdue item), a second run the same day, and the overdue list page.
+pub async fn problems(app: &App, items_n: usize, open: usize) -> Result<ProblemBench> {
+    let region = app.cfg.default_region.clone();
+    let started = std::time::Instant::now();
+    keyproj_service::admin::users::bootstrap_admin(app).await?;
+    let ctx = Ctx::system(region.clone());
+    let today = app.local_today();
+    let year = today.year();
+    let existing = keyproj_service::org::units(app, &ctx).await?;
+    let mut units: Vec<UnitId> = vec![];
+    for i in 0..60 {
+        let name = format!("测试承办单位{i:02}");
+        let id = match existing.iter().find(|u| u.name == name) {
+            Some(u) => u.id,
+            None => {
+                keyproj_service::org::create_unit(
+                    app,
+                    &ctx,
+                    &UnitDraft {
+                        name,
+                        kind: UnitKind::Department.key().into(),
+                        sort_order: 100,
+                        ..Default::default()
+                    },
+                )
+                .await?
+            }
+        };
+        units.push(id);
+    }
+    let sources = [
+        Source::TopicMeeting,
+        Source::SiteMeeting,
+        Source::DailyPatrol,
+        Source::MonthlyReport,
+        Source::OwnerReport,
+    ];
+    let categories = Category::ALL;
+    let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).expect("date");
+    let span = (today - jan1).num_days().max(1);
+    let mut rows = Vec::with_capacity(items_n);
+    for i in 0..items_n {
+        let closed = i >= open;
+        let (raised, deadline) = if closed {
+            let r = jan1 + chrono::Duration::days((i as i64 * 7919) % span);
+            (r, r + chrono::Duration::days(14))
+        } else {
+            let d = today + chrono::Duration::days((i as i64 % 91) - 30);
+            (d - chrono::Duration::days(14), d)
+        };
+        let late = i % 10 == 0;
+        let closed_on = closed.then(|| {
+            let c = raised + chrono::Duration::days(if late { 20 } else { 9 });
+            c.min(today)
+        });
+        rows.push(BulkItem {
+            seq: i as i64 + 1,
+            source: sources[i % sources.len()],
+            category: categories[i % categories.len()],
+            handler_unit_id: units[i % units.len()],
+            raised_on: raised.max(jan1),
+            state: if closed {
+                State::Closed
+            } else if i % 2 == 0 {
+                State::Assigned
+            } else {
+                State::InProgress
+            },
+            deadline,
+            close_days: closed_on.map(|c| (c - raised).num_days()),
+            closed_on,
+        });
+    }
+    for chunk in rows.chunks(20_000) {
+        keyproj_service::seed::items(app, &ctx, &region, year, chunk).await?;
+    }
+    app.db.optimize().await?;
+    let generate_secs = started.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    stats::stats(app, &ctx, year, None).await?;
+    let stats_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = std::time::Instant::now();
+    let first_run = supervision::evaluate(app, &region, today, false).await?;
+    let first_run_secs = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    let second_run = supervision::evaluate(app, &region, today, false).await?;
+    let second_run_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let mut f = items::filter_for(&ctx)?;
+    f.overdue_on = Some(today);
+    let t = std::time::Instant::now();
+    items::list(app, &ctx, &f).await?;
+    let list_overdue_ms = t.elapsed().as_secs_f64() * 1000.0;
+    Ok(ProblemBench {
+        items: items_n,
+        open,
+        units: units.len(),
+        generate_secs,
+        stats_ms,
+        first_run,
+        first_run_secs,
+        second_run,
+        second_run_ms,
+        list_overdue_ms,
+    })
+}
+
+/// Median of `runs` timings of an async step, in milliseconds, with the last result.
+async fn timed<F, Fut, T>(runs: usize, mut f: F) -> Result<(f64, T)>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut ms = vec![];
+    let mut last = None;
+    for _ in 0..runs.max(1) {
+        let t = std::time::Instant::now();
+        last = Some(f().await?);
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(|a, b| a.total_cmp(b));
+    let last = last.ok_or_else(|| keyproj_service::ServiceError::invariant("no timed run"))?;
+    Ok((ms[ms.len() / 2], last))
+}
+
+/// Times the heavy paths of monthly dispatch on the current database (after
+/// `keyproj generate --months 60`): one county's colour table, the province's annual figures,
+/// the province's project export and dashboard, and importing 10,000 rows of 月度调度 into the
+/// county. Returns the lines `keyproj bench` prints.
+pub async fn dispatch(app: &App, county: &RegionCode, month: ReportMonth) -> Result<Vec<String>> {
+    use keyproj_service::{exports, import, projects, seed, stats};
+    let province = RegionCode::parse(&county.as_str()[..2])?;
+    let mut out = vec![];
+    let volume = seed::volume(app).await?;
+    out.push(format!(
+        "数据：{} 个项目，{} 条月报（{}）",
+        volume.projects,
+        volume.reports,
+        app.db.backend()
+    ));
+    let county_staff = Ctx::system(county.clone());
+    let (ms, table) = timed(5, || {
+        keyproj_service::dispatch::colour::preview(app, &county_staff, month)
+    })
+    .await?;
+    out.push(format!(
+        "一个县的进度分色表（{county}，{month}，{} 个项目）：中位数 {ms:.1} ms",
+        table.rows.len()
+    ));
+    let (ms, st) = timed(3, || stats::annual(app, &province, month.year())).await?;
+    out.push(format!(
+        "全省年度统计（{province}，{} 年，在建 {} 个）：中位数 {ms:.1} ms",
+        month.year(),
+        st.under_construction.count
+    ));
+    let staff = Ctx::system(province.clone());
+    let (ms, file) = timed(3, || async {
+        let pages = projects::list_all(app, &staff, Default::default()).await?;
+        exports::projects_xlsx(app, &province, &pages)
+    })
+    .await?;
+    out.push(format!(
+        "导出项目库（{:.1} MB）：中位数 {ms:.1} ms",
+        file.bytes.len() as f64 / 1024.0 / 1024.0
+    ));
+    let (ms, _) = timed(3, || stats::dashboard(app, &staff, Some(month.year()))).await?;
+    out.push(format!("全省首页（仪表盘）：中位数 {ms:.1} ms"));
+
+    // 10,000 rows of 月度调度 for the county's projects, months before any stored report
+    let codes: Vec<String> = projects::list_all(app, &county_staff, Default::default())
+        .await?
+        .into_iter()
+        .flat_map(|p| p.items)
+        .filter_map(|p| p.code)
+        .collect();
+    if codes.is_empty() {
+        return Err(keyproj_service::ServiceError::invariant(
+            "该县没有项目，请先运行 keyproj generate --months 60",
+        ));
+    }
+    let file = report_rows_workbook(&codes, 10_000)?;
+    let mut ctx = Ctx::system(county.clone());
+    ctx.actor.username = "bench".into();
+    let t = std::time::Instant::now();
+    let sum = import::import_bytes(app, &ctx, &file, &Default::default())
+        .await
+        .map_err(|e| keyproj_service::ServiceError::invariant(format!("{e:?}")))?;
+    out.push(format!(
+        "导入 10000 行月度调度（新增 {}）：{:.0} ms",
+        sum.reports_created,
+        t.elapsed().as_secs_f64() * 1000.0
+    ));
+    Ok(out)
+}
+
+/// A workbook of `rows` 月度调度 rows over `codes`, from January 2000 on.
+fn report_rows_workbook(codes: &[String], rows: u32) -> Result<Vec<u8>> {
+    let sheet_error = |e: rust_xlsxwriter::XlsxError| {
+        keyproj_service::ServiceError::internal("writing the bench workbook", e)
+    };
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("月度调度").map_err(sheet_error)?;
+    for (c, h) in keyproj_office::workbook::REPORT_HEADERS.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).map_err(sheet_error)?;
+    }
+    let mut row = 1u32;
+    let mut m = ReportMonth::new(2000, 1)
+        .ok_or_else(|| keyproj_service::ServiceError::invariant("month"))?;
+    'outer: loop {
+        for code in codes {
+            ws.write_string(row, 0, code).map_err(sheet_error)?;
+            ws.write_string(row, 1, m.to_string())
+                .map_err(sheet_error)?;
+            ws.write_number(row, 2, 12.5).map_err(sheet_error)?;
+            ws.write_string(row, 3, "主体施工").map_err(sheet_error)?;
+            row += 1;
+            if row > rows {
+                break 'outer;
+            }
+        }
+        m = m.next();
+    }
+    wb.save_to_buffer().map_err(sheet_error)
+}

@@ -1,0 +1,51 @@
+//! The demo county states the reference year's figures itself, on both engines.
+
+use keyproj_db::testing::TestDb;
+use keyproj_domain::RegionCode;
+use keyproj_service::dispatch::colour;
+use keyproj_service::{App, Config, stats};
+
+#[tokio::test]
+async fn demo_states_the_reference_figures() {
+    for t in TestDb::all().await {
+        let app = App::new(t.db.clone(), Config::default());
+        let accounts = keyproj_demo::load(&app).await.unwrap();
+        assert_eq!(accounts.0.len(), 7, "one account per role");
+        let region = RegionCode::parse("430922").unwrap();
+        let s = stats::annual(&app, &region, 2022).await.unwrap();
+        assert_eq!(
+            s.text,
+            vec![
+                "45个在建重点项目完成投资38.2亿元，占年投资计划98%",
+                "23个项目完成建设",
+                "23个在库前期项目预计总投资194.2778亿元，5个项目落地开工建设",
+                "召开各类调度会议72次，交办会议和简报确定事项52项",
+                "对5个已建成项目落实帮扶措施，帮助解决问题16个",
+                "全年收集项目建设问题78个，交办78个，办结78个，交办事项办结率100%",
+            ]
+        );
+        // the reference: 70+ meetings, 50+ tasks, 16 problems solved for 后扶 projects
+        assert_eq!(s.meetings.count, 72);
+        assert_eq!(s.problems.assigned_by_meetings, 52);
+        assert_eq!(s.post_support.problems_closed, 16);
+        assert_eq!(
+            (s.problems.raised, s.problems.closed, s.problems.overdue),
+            (78, 78, 0)
+        );
+        assert_eq!(
+            s.under_construction.completion_rate_pct.as_deref(),
+            Some("98.0")
+        );
+        // Taojiang published nine colour tables in 2022
+        let issues = colour::issues(&app, &region).await.unwrap();
+        assert_eq!(issues.len(), 9);
+        assert_eq!(issues.iter().map(|i| i.number).max(), Some(9));
+        let last = colour::latest(&app, &region).await.unwrap().unwrap();
+        assert_eq!(last.title, "桃江县2022年重点建设项目进度分色表（第9期）");
+        assert_eq!(last.rows.len(), 73);
+        assert!(
+            keyproj_demo::load(&app).await.is_err(),
+            "the demo loads only into an empty database"
+        );
+    }
+}

@@ -1,0 +1,146 @@
+//! What an account does for itself, in the files the `db` and `web` layers mirror:
+//! [`sessions`] (signing in and out; failed logins counted and slowed), [`password`] (changing
+//! one's own password) and [`tokens`] (personal API tokens). Passwords are hashed with argon2,
+//! two at a time in the process and never inside a write transaction.
+
+pub mod password;
+pub mod sessions;
+pub mod tokens;
+
+use crate::{App, Result, ServiceError};
+use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
+use keyproj_db::repo::account::sessions as session_repo;
+use keyproj_db::repo::admin::users::{self as user_repo, UserRow};
+use keyproj_domain::authz::Actor;
+use keyproj_domain::session::Throttle;
+
+/// Password hashes computed at once in the process. Each argon2 run takes ~40 ms of a core; a
+/// login flood queues here instead of starving every other request, and no hash ever runs
+/// while a database write transaction is open.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+async fn hashing<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| ServiceError::internal("password hashing queue", e))?;
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ServiceError::internal("password hashing task", e))
+}
+
+pub async fn hash_password(password: &str) -> Result<String> {
+    let pw = password.to_string();
+    hashing(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(pw.as_bytes(), &salt)
+            .map(|h| h.to_string())
+    })
+    .await?
+    .map_err(|e| ServiceError::internal("password hashing", e))
+}
+
+pub async fn verify_password(password: &str, hash: &str) -> bool {
+    let pw = password.to_string();
+    let h = hash.to_string();
+    hashing(move || {
+        PasswordHash::new(&h)
+            .map(|ph| {
+                Argon2::default()
+                    .verify_password(pw.as_bytes(), &ph)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash to verify against when the user does not exist, so both paths cost the same.
+pub(crate) async fn dummy_hash() -> String {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DUMMY
+        .get_or_init(|| async {
+            hash_password("keyproj-dummy-password")
+                .await
+                .unwrap_or_default()
+        })
+        .await
+        .clone()
+}
+
+/// The keys failures are counted under: the address; the typed name from that address; the
+/// typed name. Names are compared in lower case, as typed (known or not).
+pub(crate) struct ThrottleKeys {
+    name: String,
+    address: String,
+    pair: String,
+    by_name: String,
+}
+
+impl ThrottleKeys {
+    pub(crate) fn new(typed: &str, ip: &str) -> ThrottleKeys {
+        let name: String = typed.trim().to_lowercase().chars().take(64).collect();
+        ThrottleKeys {
+            address: format!("addr:{ip}"),
+            pair: format!("pair:{ip}|{name}"),
+            by_name: format!("name:{name}"),
+            name,
+        }
+    }
+}
+
+/// Counts one failed attempt of `keys` (in `tx`); true when the address or the name from the
+/// address is now blocked.
+pub(crate) async fn count_failure(
+    app: &App,
+    tx: &mut keyproj_db::Tx,
+    keys: &ThrottleKeys,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool> {
+    let policy = app.cfg.session;
+    let mut blocked = false;
+    for (key, limit, owner) in [
+        (&keys.address, Some(policy.max_failed_per_address), ""),
+        (
+            &keys.pair,
+            Some(policy.max_failed_logins),
+            keys.name.as_str(),
+        ),
+        (&keys.by_name, None, keys.name.as_str()),
+    ] {
+        let before = session_repo::throttle(tx, key).await?;
+        let after = policy.throttle_after_failure(before.as_ref(), limit, now);
+        blocked |= Throttle::blocked(Some(&after), now);
+        session_repo::put_throttle(tx, key, owner, &after, now).await?;
+    }
+    Ok(blocked)
+}
+
+/// Builds the actor of a user.
+pub async fn actor_of(tx: &mut keyproj_db::Tx, user: &UserRow) -> Result<Actor> {
+    Ok(Actor {
+        user_id: Some(user.id),
+        username: user.username.clone(),
+        roles: user_repo::roles_of(tx, user.id).await?,
+        unit_id: Some(user.unit_id),
+        region: user.region_code.clone(),
+    })
+}
+
+/// The context of an account acting from `ip`, by its name: for the operator's command line
+/// (and tests), which act as a named account without signing in.
+pub async fn acting_as(app: &App, username: &str, ip: &str) -> Result<crate::Ctx> {
+    let mut tx = app.db.begin_read().await?;
+    let user = user_repo::find_user(&mut tx, username.trim())
+        .await?
+        .ok_or_else(|| crate::field_error("username", "unknown_user", "用户不存在"))?;
+    Ok(crate::Ctx {
+        actor: actor_of(&mut tx, &user).await?,
+        ip: ip.to_string(),
+    })
+}

@@ -1,0 +1,108 @@
+//! Personal API tokens: the secret is shown once and only its hash is stored.
+
+use super::actor_of;
+use crate::work::{Audit, Work};
+use crate::{App, Ctx, Result, ServiceError, field_error, random_token, token_hash};
+use keyproj_db::repo::account::tokens::{self as repo, ApiTokenRow};
+use keyproj_db::repo::admin::users::{self as user_repo, UserRow};
+use keyproj_domain::authz::{Actor, Role};
+use keyproj_domain::ids::TokenId;
+
+/// The account behind a live token.
+pub struct TokenUser {
+    pub user: UserRow,
+    pub actor: Actor,
+}
+
+/// Resolves `Authorization: Bearer <token>`.
+pub async fn api_token(app: &App, token: &str) -> Result<Option<TokenUser>> {
+    let mut tx = app.db.begin_read().await?;
+    let Some(t) = repo::find_token(&mut tx, &token_hash(token)).await? else {
+        return Ok(None);
+    };
+    if t.revoked_at.is_some() {
+        return Ok(None);
+    }
+    let Some(user) = user_repo::get_user(&mut tx, t.user_id).await? else {
+        return Ok(None);
+    };
+    if user.disabled {
+        return Ok(None);
+    }
+    let actor = actor_of(&mut tx, &user).await?;
+    tx.rollback().await?;
+    let now = app.now();
+    if t.last_used_at
+        .is_none_or(|l| now - l > chrono::Duration::seconds(60))
+    {
+        let mut w = app.db.begin_write().await?;
+        repo::touch_token(&mut w, t.id, now).await?;
+        w.commit().await?;
+    }
+    Ok(Some(TokenUser { user, actor }))
+}
+
+/// A new token: its id and its secret (shown once).
+pub struct NewToken {
+    pub id: TokenId,
+    pub secret: String,
+}
+
+/// Creates a personal token.
+pub async fn create_token(app: &App, ctx: &Ctx, name: &str) -> Result<NewToken> {
+    let name = keyproj_domain::error::check_text("name", "令牌名称", name, true, 60)?;
+    let user_id = ctx.actor.user_id.ok_or(ServiceError::Forbidden)?;
+    let secret = format!("kp_{}", random_token());
+    let mut w = Work::begin(app, ctx).await?;
+    let user = user_repo::get_user(&mut w.tx, user_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if user.must_change_password {
+        // Such a token would be refused at every call: say why now instead.
+        return Err(field_error(
+            "user",
+            "password_change_required",
+            "该账号尚未修改初始密码，不能创建 API 令牌：请先登录网页修改密码",
+        ));
+    }
+    if user.disabled {
+        return Err(field_error(
+            "user",
+            "disabled",
+            "该账号已停用，不能创建 API 令牌",
+        ));
+    }
+    let id = repo::insert_token(&mut w.tx, user_id, &name, &token_hash(&secret), w.now).await?;
+    w.audit(Audit::create("api_token", id).after(&serde_json::json!({ "name": name })))
+        .await?;
+    w.commit().await?;
+    Ok(NewToken { id, secret })
+}
+
+/// Creates a token for an account by name (the operator, on the command line).
+pub async fn create_token_for(app: &App, username: &str, name: &str) -> Result<NewToken> {
+    let ctx = super::acting_as(app, username, "cli").await?;
+    create_token(app, &ctx, name).await
+}
+
+pub async fn my_tokens(app: &App, ctx: &Ctx) -> Result<Vec<ApiTokenRow>> {
+    let Some(user_id) = ctx.actor.user_id else {
+        return Ok(vec![]);
+    };
+    let mut tx = app.db.begin_read().await?;
+    Ok(repo::list_tokens(&mut tx, Some(user_id)).await?)
+}
+
+/// Revokes a token: its owner, or the 安全管理员.
+pub async fn revoke_token(app: &App, ctx: &Ctx, id: TokenId) -> Result<()> {
+    let mut w = Work::begin(app, ctx).await?;
+    let t = repo::get_token(&mut w.tx, id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if ctx.actor.user_id != Some(t.user_id) && !ctx.actor.has(Role::SecurityAdmin) {
+        return Err(ServiceError::NotFound);
+    }
+    repo::revoke_token(&mut w.tx, id, w.now).await?;
+    w.audit(Audit::new("revoke", "api_token").id(id)).await?;
+    w.commit().await
+}

@@ -1,0 +1,149 @@
+//! Site photos of monthly reports, kept with the month's report (see [`crate::files`] for how a
+//! picture is checked, re-encoded and stored).
+
+use crate::files::{self, precheck, process_bounded};
+use crate::work::{Audit, Work};
+use crate::{App, Ctx, Result, ServiceError, field_error};
+use keyproj_db::repo::dispatch::photos::{self as repo, NewPhoto, PhotoRow};
+use keyproj_db::repo::dispatch::reports as report_repo;
+use keyproj_domain::ReportMonth;
+use keyproj_domain::authz::Action;
+use keyproj_domain::ids::{PhotoId, ProjectId};
+use keyproj_domain::report::ReportStatus;
+
+/// Adds a photo to a project's month (the reporter or center staff). The same picture twice is
+/// refused, so a reloaded page does not store it again.
+pub async fn upload(
+    app: &App,
+    ctx: &Ctx,
+    project_id: ProjectId,
+    month: ReportMonth,
+    bytes: &[u8],
+) -> Result<PhotoId> {
+    use sha2::Digest;
+    let hash = hex::encode(sha2::Sha256::digest(bytes));
+    {
+        let mut tx = app.db.begin_read().await?;
+        let may_submit =
+            crate::projects::visible(&mut tx, ctx, project_id, Action::SubmitReport).await;
+        if may_submit.is_err() {
+            crate::projects::visible(&mut tx, ctx, project_id, Action::ReviewReports).await?;
+        }
+        // an approved month is a record: its photos are part of it
+        if report_repo::get_report(&mut tx, project_id, month)
+            .await?
+            .is_some_and(|r| r.status == ReportStatus::Approved)
+        {
+            return Err(field_error(
+                "photo",
+                "approved",
+                "本月月报已审核通过，照片随月报一并存档，不能再添加（如需补充请联系中心修订月报）",
+            ));
+        }
+        if repo::photo_exists(&mut tx, project_id, month, &hash).await? {
+            return Err(field_error("photo", "duplicate", "这张照片已经上传过了"));
+        }
+    }
+    let (photo, thumb, width, height) = process_bounded(bytes.to_vec()).await?;
+    let key = format!("photos/{project_id}/{}.jpg", crate::random_token());
+    let thumb_key = key.replace(".jpg", "_thumb.jpg");
+    let size = photo.len() as i64;
+    files::put(app, &key, photo).await?;
+    files::put(app, &thumb_key, thumb).await?;
+    let mut w = Work::begin(app, ctx).await?;
+    let id = repo::insert_photo(
+        &mut w.tx,
+        &NewPhoto {
+            project_id,
+            month,
+            object_key: &key,
+            thumb_key: &thumb_key,
+            width: i64::from(width),
+            height: i64::from(height),
+            size_bytes: size,
+            uploaded_by: &ctx.actor.username,
+            content_hash: &hash,
+        },
+        w.now,
+    )
+    .await
+    .map_err(|e| match e {
+        keyproj_db::DbError::Duplicate(m) => field_error("photo", "duplicate", m),
+        e => e.into(),
+    })?;
+    w.audit(Audit::new("upload", "photo").id(id).after(
+        &serde_json::json!({ "project_id": project_id, "month": month, "width": width, "height": height, "bytes": size }),
+    ))
+    .await?;
+    w.commit().await?;
+    Ok(id)
+}
+
+/// Several photos from one form: all are checked before any is stored, and a refusal names the
+/// file. Returns how many were stored.
+pub async fn upload_all(
+    app: &App,
+    ctx: &Ctx,
+    project_id: ProjectId,
+    month: ReportMonth,
+    uploads: &[(String, Vec<u8>)],
+) -> Result<usize> {
+    const MAX_FILES: usize = 3;
+    if uploads.len() > MAX_FILES {
+        return Err(field_error(
+            "photo",
+            "too_many",
+            format!("一次最多上传{MAX_FILES}张照片"),
+        ));
+    }
+    let named = |name: &str, e: ServiceError| match e {
+        ServiceError::Validation(mut v) => {
+            for f in v.0.iter_mut() {
+                f.message = format!("“{name}”：{}", f.message);
+            }
+            ServiceError::Validation(v)
+        }
+        e => e,
+    };
+    for (name, bytes) in uploads {
+        precheck(bytes).map_err(|e| named(name, e))?;
+    }
+    for (name, bytes) in uploads {
+        upload(app, ctx, project_id, month, bytes)
+            .await
+            .map_err(|e| named(name, e))?;
+    }
+    Ok(uploads.len())
+}
+
+pub async fn list(
+    app: &App,
+    ctx: &Ctx,
+    project_id: ProjectId,
+    month: ReportMonth,
+) -> Result<Vec<PhotoRow>> {
+    let mut tx = app.db.begin_read().await?;
+    crate::projects::visible(&mut tx, ctx, project_id, Action::ViewProject).await?;
+    Ok(repo::photos_of(&mut tx, project_id, month).await?)
+}
+
+/// The stored JPEG of a photo the actor may see (or its thumbnail).
+pub async fn read(app: &App, ctx: &Ctx, id: PhotoId, thumb: bool) -> Result<Vec<u8>> {
+    let row = {
+        let mut tx = app.db.begin_read().await?;
+        let row = repo::get_photo(&mut tx, id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        crate::projects::visible(&mut tx, ctx, row.project_id, Action::ViewProject).await?;
+        row
+    };
+    files::get(
+        app,
+        if thumb {
+            &row.thumb_key
+        } else {
+            &row.object_key
+        },
+    )
+    .await
+}

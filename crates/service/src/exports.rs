@@ -1,0 +1,431 @@
+//! Spreadsheet layouts: every .xlsx the application hands out (lists, statistics, the official
+//! colour table), built from what the use cases return. No database access here: the pages, the
+//! API and the command line read first, then call these.
+
+use crate::dispatch::colour::Issue;
+use crate::dispatch::plans::YearPlan;
+use crate::dispatch::reports::MonthOverview;
+use crate::problems::stats::ProblemStats;
+use crate::projects::ProjectPage;
+use crate::{App, Result, ServiceError, local_time};
+use keyproj_db::repo::problems::items::ItemRow;
+use keyproj_domain::colour::{Colour, bp_percent};
+use keyproj_domain::{Money, RegionCode};
+use keyproj_office::colour_sheet::{ColourRow, ColourSheet};
+use keyproj_office::xlsx::{self, Cell};
+
+/// A file to hand out: its name and bytes.
+pub struct XlsxFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+fn written(r: std::result::Result<Vec<u8>, keyproj_office::XlsxError>) -> Result<Vec<u8>> {
+    r.map_err(|e| ServiceError::internal("writing a spreadsheet", e))
+}
+
+fn shown<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// The problem list (every row of the filter).
+pub fn items_xlsx(app: &App, items: &[ItemRow]) -> Result<Vec<u8>> {
+    let headers: &[(&str, f64)] = &[
+        ("编号", 22.0),
+        ("类型", 6.0),
+        ("来源", 12.0),
+        ("类别", 10.0),
+        ("事项", 40.0),
+        ("项目", 30.0),
+        ("承办单位", 20.0),
+        ("交办领导", 10.0),
+        ("提出日期", 12.0),
+        ("办理时限", 12.0),
+        ("状态", 10.0),
+        ("督办", 6.0),
+        ("办结日期", 12.0),
+    ];
+    let rows = items
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::from(r.number.clone()),
+                r.kind.label().into(),
+                r.source.label().into(),
+                r.category.label().into(),
+                r.title.clone().into(),
+                r.project_name.clone().unwrap_or_default().into(),
+                r.handler_unit_name.clone().unwrap_or_default().into(),
+                r.leader_name.clone().unwrap_or_default().into(),
+                r.raised_on.to_string().into(),
+                shown(&r.deadline).into(),
+                r.state.label().into(),
+                r.alert
+                    .map(|a| a.label().chars().next().unwrap_or(' ').to_string())
+                    .unwrap_or_default()
+                    .into(),
+                shown(&r.closed_on).into(),
+            ]
+        })
+        .collect();
+    let subtitle = format!("导出时间：{}", local_time(&app.now()));
+    written(xlsx::write(&xlsx::Sheet {
+        name: "问题清单",
+        title: "重点项目问题清单",
+        subtitle: Some(&subtitle),
+        headers,
+        rows,
+        totals: None,
+    }))
+}
+
+/// The problem list's figures per handling unit.
+pub fn problem_stats_xlsx(st: &ProblemStats) -> Result<XlsxFile> {
+    let headers: &[(&str, f64)] = &[
+        ("承办单位", 28.0),
+        ("交办", 8.0),
+        ("办结", 8.0),
+        ("办结率%", 10.0),
+        ("按期办结率%", 12.0),
+        ("逾期未办结", 10.0),
+        ("平均办理天数", 12.0),
+        ("收到督办函", 10.0),
+    ];
+    let rows = st
+        .units
+        .iter()
+        .map(|u| {
+            vec![
+                Cell::from(u.unit_name.clone()),
+                Cell::Int(u.assigned),
+                Cell::Int(u.closed),
+                Cell::from(format!("{:.1}", u.closure_rate_pct)),
+                Cell::from(format!("{:.1}", u.on_time_rate_pct)),
+                Cell::Int(u.overdue),
+                Cell::from(format!("{:.1}", u.avg_days)),
+                Cell::Int(u.letters),
+            ]
+        })
+        .collect();
+    let title = format!(
+        "{}年{}重点项目问题交办办理情况",
+        st.year,
+        st.month.map(|m| format!("{m}月")).unwrap_or_default()
+    );
+    let bytes = written(xlsx::write(&xlsx::Sheet {
+        name: "办理情况",
+        title: &title,
+        subtitle: None,
+        headers,
+        rows,
+        totals: None,
+    }))?;
+    Ok(XlsxFile {
+        name: format!("{title}.xlsx"),
+        bytes,
+    })
+}
+
+/// The project library (every page of a filter, read by the caller).
+pub fn projects_xlsx(app: &App, region: &RegionCode, pages: &[ProjectPage]) -> Result<XlsxFile> {
+    let mut rows: Vec<Vec<Cell>> = vec![];
+    let mut count = 0;
+    let mut total = Money::ZERO;
+    for page in pages {
+        count = page.totals.count;
+        total = page.totals.total_investment;
+        for (p, r) in page.items.iter().zip(page.responsible.iter()) {
+            rows.push(vec![
+                Cell::Int(rows.len() as i64 + 1),
+                p.code.clone().unwrap_or_default().into(),
+                p.name.clone().into(),
+                p.national_code.clone().unwrap_or_default().into(),
+                p.level.label().into(),
+                p.stage.label().into(),
+                p.industry.label().into(),
+                p.township_name.clone().unwrap_or_default().into(),
+                p.owner_name.clone().unwrap_or_default().into(),
+                p.content_scale.clone().into(),
+                Cell::Wan(p.total_investment.wan_for_sheet()),
+                shown(&p.planned_start).into(),
+                shown(&p.planned_completion).into(),
+                shown(&p.actual_start).into(),
+                shown(&p.actual_completion).into(),
+                p.leader_name.clone().unwrap_or_default().into(),
+                p.lead_unit_name.clone().unwrap_or_default().into(),
+                r.join("、").into(),
+            ]);
+        }
+    }
+    let title = format!("{}重点建设项目库", crate::org::region_name(region));
+    let subtitle = format!("导出时间：{}　共{}个项目", local_time(&app.now()), count);
+    let headers: &[(&str, f64)] = &[
+        ("序号", 6.0),
+        ("项目编号", 12.0),
+        ("项目名称", 32.0),
+        ("项目代码", 26.0),
+        ("项目级别", 9.0),
+        ("建设阶段", 9.0),
+        ("行业类别", 11.0),
+        ("所属乡镇", 12.0),
+        ("业主单位", 24.0),
+        ("建设内容及规模", 40.0),
+        ("总投资（万元）", 14.0),
+        ("计划开工", 10.0),
+        ("计划竣工", 10.0),
+        ("实际开工", 10.0),
+        ("实际竣工", 10.0),
+        ("县级联系领导", 12.0),
+        ("牵头单位", 18.0),
+        ("责任单位", 24.0),
+    ];
+    let mut total_row = vec![Cell::Text("合计".into())];
+    total_row.extend((1..10).map(|_| Cell::Empty));
+    total_row.push(Cell::Wan(total.wan_for_sheet()));
+    total_row.extend((11..18).map(|_| Cell::Empty));
+    let bytes = written(xlsx::write(&xlsx::Sheet {
+        name: "项目库",
+        title: &title,
+        subtitle: Some(&subtitle),
+        headers,
+        rows,
+        totals: Some(total_row),
+    }))?;
+    Ok(XlsxFile {
+        name: format!("{title}.xlsx"),
+        bytes,
+    })
+}
+
+/// A published colour table in its official layout.
+pub fn colour_issue_xlsx(i: &Issue) -> Result<XlsxFile> {
+    let month = i.issue.as_of_month;
+    let rows: Vec<ColourRow> = i
+        .rows
+        .iter()
+        .map(|r| ColourRow {
+            group: format!("{}项目（{}）", r.category.label(), r.level.label()),
+            name: r.name.clone(),
+            content: r.content_scale.clone(),
+            total_wan: r.total_investment.wan_for_sheet(),
+            annual_wan: r.annual_plan.wan_for_sheet(),
+            done_wan: r.completed_ytd.wan_for_sheet(),
+            completion: r
+                .completion_bp
+                .map(|b| format!("{}%", bp_percent(b)))
+                .unwrap_or_default(),
+            baseline: format!("{}%", bp_percent(r.baseline_bp)),
+            progress: r.progress.clone(),
+            leader: r.leader_name.clone(),
+            lead_unit: r.lead_unit_name.clone(),
+            responsible: r.responsible_units.clone(),
+            colour_label: r.colour.label().into(),
+            colour_rgb: r.colour.rgb(),
+            reasons: r.reasons.clone(),
+        })
+        .collect();
+    let subtitle = format!(
+        "截至{}　第{}期{}",
+        month.chinese(),
+        i.issue.number,
+        i.corrects_number
+            .map(|n| format!("（更正第{n}期：{}）", i.issue.note))
+            .unwrap_or_default()
+    );
+    let done_header = format!("1–{}月累计完成（万元）", month.month());
+    let legend = [
+        (
+            "红",
+            Colour::Red.rgb(),
+            "严重滞后：落后序时进度超过规定幅度，或开工、节点严重滞后",
+        ),
+        (
+            "黄",
+            Colour::Yellow.rgb(),
+            "滞后：落后序时进度，或开工、节点滞后，或未按时报送",
+        ),
+        ("绿", Colour::Green.rgb(), "正常：达到或超过序时进度"),
+        ("免评", Colour::Exempt.rgb(), "有正当理由，本期不评色"),
+    ];
+    let bytes = written(keyproj_office::colour_sheet::write(&ColourSheet {
+        title: &i.title,
+        subtitle: &subtitle,
+        done_header: &done_header,
+        rows: &rows,
+        legend: &legend,
+    }))?;
+    Ok(XlsxFile {
+        name: format!("{}.xlsx", i.title),
+        bytes,
+    })
+}
+
+/// The year's plan of the actor's region.
+pub fn year_plan_xlsx(region: &RegionCode, y: &YearPlan) -> Result<XlsxFile> {
+    let rows: Vec<Vec<Cell>> = y
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            vec![
+                Cell::Int(i as i64 + 1),
+                l.code.clone().unwrap_or_default().into(),
+                l.name.clone().into(),
+                l.plan.category.label().into(),
+                Cell::Wan(l.total_investment.wan_for_sheet()),
+                Cell::Wan(l.plan.annual_plan.wan_for_sheet()),
+                l.plan.targets.clone().into(),
+                l.leader_name.clone().unwrap_or_default().into(),
+                l.lead_unit_name.clone().unwrap_or_default().into(),
+            ]
+        })
+        .collect();
+    let total: Money = y.lines.iter().map(|l| l.plan.annual_plan).sum();
+    let title = format!(
+        "{}{}年重点建设项目年度计划",
+        crate::org::region_name(region),
+        y.year
+    );
+    let headers: &[(&str, f64)] = &[
+        ("序号", 6.0),
+        ("项目编号", 12.0),
+        ("项目名称", 32.0),
+        ("年度类别", 9.0),
+        ("总投资（万元）", 14.0),
+        ("年度计划投资（万元）", 14.0),
+        ("年度目标", 36.0),
+        ("县级联系领导", 12.0),
+        ("牵头单位", 18.0),
+    ];
+    let totals = vec![
+        Cell::Text(format!("合计（{}个）", y.lines.len())),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Wan(total.wan_for_sheet()),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+    ];
+    let subtitle = if y.frozen { "已下达" } else { "编制中" };
+    let bytes = written(xlsx::write(&xlsx::Sheet {
+        name: "年度计划",
+        title: &title,
+        subtitle: Some(subtitle),
+        headers,
+        rows,
+        totals: Some(totals),
+    }))?;
+    Ok(XlsxFile {
+        name: format!("{title}.xlsx"),
+        bytes,
+    })
+}
+
+/// A month's reports: status, amounts and text of every planned project.
+pub fn month_reports_xlsx(region: &RegionCode, o: &MonthOverview) -> Result<XlsxFile> {
+    let rows: Vec<Vec<Cell>> = o
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let r = l.report.as_ref();
+            vec![
+                Cell::Int(i as i64 + 1),
+                l.line.code.clone().unwrap_or_default().into(),
+                l.line.name.clone().into(),
+                l.line.plan.category.label().into(),
+                l.line.lead_unit_name.clone().unwrap_or_default().into(),
+                r.map(|r| r.status.label()).unwrap_or("未报").into(),
+                if l.late { "逾期".into() } else { Cell::Empty },
+                r.map(|r| Cell::Wan(r.fields.month_investment.wan_for_sheet()))
+                    .unwrap_or(Cell::Empty),
+                r.map(|r| r.fields.progress.clone())
+                    .unwrap_or_default()
+                    .into(),
+                r.map(|r| r.fields.problems.clone())
+                    .unwrap_or_default()
+                    .into(),
+            ]
+        })
+        .collect();
+    let title = format!(
+        "{}{}月报报送情况",
+        crate::org::region_name(region),
+        o.month.chinese()
+    );
+    let headers: &[(&str, f64)] = &[
+        ("序号", 6.0),
+        ("项目编号", 12.0),
+        ("项目名称", 30.0),
+        ("年度类别", 9.0),
+        ("牵头单位", 18.0),
+        ("状态", 10.0),
+        ("逾期", 6.0),
+        ("本月完成投资（万元）", 14.0),
+        ("形象进度", 30.0),
+        ("存在问题", 30.0),
+    ];
+    let subtitle = format!("报送截止：{}", o.due);
+    let bytes = written(xlsx::write(&xlsx::Sheet {
+        name: "月报",
+        title: &title,
+        subtitle: Some(&subtitle),
+        headers,
+        rows,
+        totals: None,
+    }))?;
+    Ok(XlsxFile {
+        name: format!("{title}.xlsx"),
+        bytes,
+    })
+}
+
+/// The audit log rows of a filter, with each row's hash so a reader can check the chain.
+pub fn audit_xlsx(
+    app: &App,
+    rows: &[keyproj_db::repo::admin::audit::AuditRow],
+) -> Result<XlsxFile> {
+    let cells: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::Int(r.id),
+                local_time(&r.at).into(),
+                r.username.clone().into(),
+                r.ip.clone().into(),
+                r.action.clone().into(),
+                r.entity_type.clone().into(),
+                shown(&r.entity_id).into(),
+                shown(&r.before_json).into(),
+                shown(&r.after_json).into(),
+                r.hash.clone().into(),
+            ]
+        })
+        .collect();
+    let headers: &[(&str, f64)] = &[
+        ("编号", 8.0),
+        ("时间（北京时间）", 20.0),
+        ("用户", 12.0),
+        ("IP", 14.0),
+        ("操作", 14.0),
+        ("对象类型", 12.0),
+        ("对象编号", 10.0),
+        ("修改前", 50.0),
+        ("修改后", 50.0),
+        ("校验值", 30.0),
+    ];
+    let bytes = written(xlsx::write(&xlsx::Sheet {
+        name: "审计日志",
+        title: "审计日志",
+        subtitle: Some(&format!("导出时间：{}", local_time(&app.now()))),
+        headers,
+        rows: cells,
+        totals: None,
+    }))?;
+    Ok(XlsxFile {
+        name: "审计日志.xlsx".into(),
+        bytes,
+    })
+}

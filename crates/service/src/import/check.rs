@@ -1,0 +1,364 @@
+//! The pure half of an import: every cell of every sheet read into typed records, or every
+//! problem named (sheet, row, column, value, reason). Owns the column mapping of the canonical
+//! workbook; touches no database.
+
+use super::{Problem, Problems, Progress};
+use chrono::NaiveDate;
+use keyproj_domain::plan::{PlanDraft, PlanFields, check_year};
+use keyproj_domain::project::{ProjectDraft, ProjectFields};
+use keyproj_domain::report::{ReportDraft, ReportFields};
+use keyproj_domain::{FieldError, ReportMonth};
+use keyproj_office::workbook::{
+    PLAN_HEADERS, PROJECT_HEADERS, REPORT_HEADERS, SHEET_PLANS, SHEET_PROJECTS, SHEET_REPORTS,
+    SheetRows,
+};
+use std::collections::HashSet;
+
+/// Which column of the 项目库 sheet a draft's field is read from.
+pub const PROJECT_FIELDS: [(&str, &str); 13] = [
+    ("code", "项目编号"),
+    ("name", "项目名称"),
+    ("national_code", "项目代码"),
+    ("level", "项目级别"),
+    ("stage", "建设阶段"),
+    ("industry", "行业类别"),
+    ("content_scale", "建设内容及规模"),
+    ("total_investment_wan", "总投资（万元）"),
+    ("planned_start", "计划开工"),
+    ("planned_completion", "计划竣工"),
+    ("actual_start", "实际开工"),
+    ("actual_completion", "实际竣工"),
+    ("location", "所属乡镇"),
+];
+/// Which column of the 年度计划 sheet a draft's field is read from.
+pub const PLAN_FIELDS: [(&str, &str); 4] = [
+    ("category", "年度类别"),
+    ("annual_plan_wan", "年度计划投资（万元）"),
+    ("targets", "年度目标"),
+    ("monthly_wan", "1月"),
+];
+/// Which column of the 月度调度 sheet a draft's field is read from.
+pub const REPORT_FIELDS: [(&str, &str); 3] = [
+    ("month_investment_wan", "本月完成投资（万元）"),
+    ("progress", "形象进度"),
+    ("problems", "存在问题"),
+];
+
+/// The sheet's column of a draft's field (monthly plan fields are 1月…12月).
+pub fn column_of(field: &str, headers: &[&str], map: &[(&str, &str)]) -> String {
+    map.iter()
+        .find(|(f, _)| *f == field)
+        .map(|(_, c)| c.to_string())
+        .or_else(|| {
+            field
+                .strip_prefix("month_")
+                .and_then(|m| m.parse::<usize>().ok())
+                .map(|m| format!("{m}月"))
+        })
+        .unwrap_or_else(|| headers[0].to_string())
+}
+
+fn value_of<'a>(values: &'a [String], headers: &[&str], column: &str) -> &'a str {
+    headers
+        .iter()
+        .position(|h| *h == column)
+        .and_then(|i| values.get(i))
+        .map(String::as_str)
+        .unwrap_or("")
+}
+
+/// A 项目库 row: the draft as typed (the use cases check it again), its checked fields, and
+/// the units and leader it names.
+#[derive(Debug, Clone)]
+pub struct ProjectRecord {
+    pub row: usize,
+    pub code: String,
+    pub draft: ProjectDraft,
+    pub fields: ProjectFields,
+    pub township: String,
+    pub owner: String,
+    pub leader: String,
+    pub lead_unit: String,
+    /// 责任单位, in the order written, without repeats.
+    pub responsible: Vec<String>,
+}
+
+/// A 年度计划 row.
+#[derive(Debug, Clone)]
+pub struct PlanRecord {
+    pub row: usize,
+    pub code: String,
+    pub year: i32,
+    pub draft: PlanDraft,
+    pub fields: PlanFields,
+}
+
+/// A 月度调度 row.
+#[derive(Debug, Clone)]
+pub struct ReportRecord {
+    pub row: usize,
+    pub code: String,
+    pub month: ReportMonth,
+    pub fields: ReportFields,
+    /// 报送日期 when given (else the month counts as reported on time).
+    pub reported_on: Option<NaiveDate>,
+}
+
+/// Every record of a workbook, checked.
+#[derive(Debug, Clone, Default)]
+pub struct Records {
+    pub projects: Vec<ProjectRecord>,
+    pub plans: Vec<PlanRecord>,
+    pub reports: Vec<ReportRecord>,
+}
+
+/// Names every problem of a draft at its column.
+fn at_columns(
+    pr: &mut Problems<'_>,
+    row: usize,
+    values: &[String],
+    headers: &[&str],
+    map: &[(&str, &str)],
+    errors: Vec<FieldError>,
+) {
+    for fe in errors {
+        let col = column_of(&fe.field, headers, map);
+        let val = value_of(values, headers, &col).to_string();
+        pr.add(row, &col, &val, fe.message);
+    }
+}
+
+/// Reads every sheet; `today` decides which months have begun.
+pub fn check(
+    sheets: &[SheetRows],
+    today: NaiveDate,
+    progress: &Progress,
+) -> Result<Records, Vec<Problem>> {
+    let mut problems: Vec<Problem> = vec![];
+    let sheet = |name: &str| sheets.iter().find(|s| s.name == name);
+    let mut out = Records::default();
+    if let Some(s) = sheet(SHEET_PROJECTS) {
+        let mut pr = Problems {
+            sheet: SHEET_PROJECTS,
+            list: &mut problems,
+        };
+        out.projects = projects(s, &mut pr, progress);
+    }
+    if let Some(s) = sheet(SHEET_PLANS) {
+        let mut pr = Problems {
+            sheet: SHEET_PLANS,
+            list: &mut problems,
+        };
+        out.plans = plans(s, &mut pr, progress);
+    }
+    if let Some(s) = sheet(SHEET_REPORTS) {
+        let mut pr = Problems {
+            sheet: SHEET_REPORTS,
+            list: &mut problems,
+        };
+        out.reports = reports(s, &mut pr, progress, today);
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+fn projects(s: &SheetRows, pr: &mut Problems<'_>, progress: &Progress) -> Vec<ProjectRecord> {
+    let mut out = vec![];
+    let mut seen = HashSet::new();
+    for (row, v) in &s.rows {
+        progress.tick();
+        let get = |c: &str| value_of(v, &PROJECT_HEADERS, c).to_string();
+        let draft = ProjectDraft {
+            code: get("项目编号"),
+            name: get("项目名称"),
+            national_code: get("项目代码"),
+            level: get("项目级别"),
+            stage: get("建设阶段"),
+            industry: get("行业类别"),
+            content_scale: get("建设内容及规模"),
+            total_investment_wan: get("总投资（万元）"),
+            funding_sources: String::new(),
+            planned_start: get("计划开工"),
+            planned_completion: get("计划竣工"),
+            actual_start: get("实际开工"),
+            actual_completion: get("实际竣工"),
+            location: String::new(),
+            tags: String::new(),
+        };
+        let code = draft.code.trim().to_string();
+        if code.is_empty() {
+            pr.add(
+                *row,
+                "项目编号",
+                "",
+                "导入时须填写项目编号（本地区项目的固定编号，如 TJ2022-001）",
+            );
+            continue;
+        }
+        if !seen.insert(code.clone()) {
+            pr.add(*row, "项目编号", &code, "同一文件中项目编号重复");
+            continue;
+        }
+        let mut responsible: Vec<String> = vec![];
+        for name in get("责任单位")
+            .split(['、', ',', '，', ';', '；'])
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            if !responsible.iter().any(|r| r == name) {
+                responsible.push(name.to_string());
+            }
+        }
+        let units = [get("所属乡镇"), get("业主单位"), get("牵头单位")];
+        if let Some(long) = units
+            .iter()
+            .chain(responsible.iter())
+            .find(|n| n.chars().count() > 60)
+        {
+            pr.add(*row, "单位", long, "单位名称不能超过60个字");
+            continue;
+        }
+        match draft.validate() {
+            Ok(fields) => out.push(ProjectRecord {
+                row: *row,
+                code,
+                fields,
+                township: get("所属乡镇").trim().to_string(),
+                owner: get("业主单位").trim().to_string(),
+                leader: get("县级联系领导").trim().to_string(),
+                lead_unit: get("牵头单位").trim().to_string(),
+                responsible,
+                draft,
+            }),
+            Err(e) => at_columns(pr, *row, v, &PROJECT_HEADERS, &PROJECT_FIELDS, e.0),
+        }
+    }
+    out
+}
+
+fn plans(s: &SheetRows, pr: &mut Problems<'_>, progress: &Progress) -> Vec<PlanRecord> {
+    let mut out = vec![];
+    let mut seen = HashSet::new();
+    for (row, v) in &s.rows {
+        progress.tick();
+        let get = |c: &str| value_of(v, &PLAN_HEADERS, c).to_string();
+        let code = get("项目编号").trim().to_string();
+        let year = match check_year("year", &get("年度")) {
+            Ok(y) => y,
+            Err(e) => {
+                pr.add(*row, "年度", &get("年度"), e.message);
+                continue;
+            }
+        };
+        if code.is_empty() {
+            pr.add(*row, "项目编号", "", "请填写项目编号");
+            continue;
+        }
+        if !seen.insert((code.clone(), year)) {
+            pr.add(
+                *row,
+                "项目编号",
+                &code,
+                format!("同一文件中该项目的{year}年度计划重复"),
+            );
+            continue;
+        }
+        let draft = PlanDraft {
+            category: get("年度类别"),
+            annual_plan_wan: get("年度计划投资（万元）"),
+            targets: get("年度目标"),
+            monthly_wan: (1..=12).map(|m| get(&format!("{m}月"))).collect(),
+        };
+        match draft.validate() {
+            Ok(fields) => out.push(PlanRecord {
+                row: *row,
+                code,
+                year,
+                draft,
+                fields,
+            }),
+            Err(e) => at_columns(pr, *row, v, &PLAN_HEADERS, &PLAN_FIELDS, e.0),
+        }
+    }
+    out
+}
+
+fn reports(
+    s: &SheetRows,
+    pr: &mut Problems<'_>,
+    progress: &Progress,
+    today: NaiveDate,
+) -> Vec<ReportRecord> {
+    let mut out = vec![];
+    let mut seen = HashSet::new();
+    let this_month = ReportMonth::of(today);
+    for (row, v) in &s.rows {
+        progress.tick();
+        let get = |c: &str| value_of(v, &REPORT_HEADERS, c).to_string();
+        let code = get("项目编号").trim().to_string();
+        let month = match ReportMonth::parse("month", "报告月份", &get("报告月份")) {
+            Ok(m) if m <= this_month => m,
+            Ok(_) => {
+                pr.add(*row, "报告月份", &get("报告月份"), "报告月份尚未开始");
+                continue;
+            }
+            Err(e) => {
+                pr.add(*row, "报告月份", &get("报告月份"), e.message);
+                continue;
+            }
+        };
+        if code.is_empty() {
+            pr.add(*row, "项目编号", "", "请填写项目编号");
+            continue;
+        }
+        if !seen.insert((code.clone(), month)) {
+            pr.add(
+                *row,
+                "项目编号",
+                &code,
+                format!("同一文件中该项目{}的月报重复", month.chinese()),
+            );
+            continue;
+        }
+        // When the month was reported: given, or else on time (history entered by staff must
+        // not make every past table say the reports came late).
+        let reported_on = match get("报送日期").trim() {
+            "" => None,
+            text => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                Ok(d) if d < month.first_day() => {
+                    pr.add(*row, "报送日期", text, "报送日期不能早于报告月份");
+                    continue;
+                }
+                Ok(d) if d > today => {
+                    pr.add(*row, "报送日期", text, "报送日期不能晚于今天");
+                    continue;
+                }
+                Ok(d) => Some(d),
+                Err(_) => {
+                    pr.add(*row, "报送日期", text, "日期格式应为 2022-03-05");
+                    continue;
+                }
+            },
+        };
+        let draft = ReportDraft {
+            month_investment_wan: get("本月完成投资（万元）"),
+            progress: get("形象进度"),
+            next_plan: String::new(),
+            problems: get("存在问题"),
+        };
+        match draft.validate() {
+            Ok(fields) => out.push(ReportRecord {
+                row: *row,
+                code,
+                month,
+                fields,
+                reported_on,
+            }),
+            Err(e) => at_columns(pr, *row, v, &REPORT_HEADERS, &REPORT_FIELDS, e.0),
+        }
+    }
+    out
+}

@@ -1,0 +1,45 @@
+//! 待办: what waits for the actor — a unit's items to handle, the center's items to assign,
+//! closures to verify and extensions to decide — and the unit's notifications.
+
+use crate::{App, Ctx, Result};
+use keyproj_db::repo::notifications::{self as note_repo, NotificationRow};
+use keyproj_db::repo::problems::items::ItemRow;
+use keyproj_db::repo::problems::todo::{self as repo, Waiting};
+use keyproj_domain::authz::Role;
+use serde::Serialize;
+
+/// At most this many items per list (the full lists are on the item list page).
+const LIMIT: i64 = 200;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Todo {
+    /// Items waiting for the actor's unit (to reply, to finish), nearest deadline first.
+    pub to_handle: Vec<ItemRow>,
+    /// Center: items to assign, closures to verify, extensions to decide.
+    pub to_assign: Vec<ItemRow>,
+    pub to_verify: Vec<ItemRow>,
+    pub extensions: Vec<ItemRow>,
+    pub notifications: Vec<NotificationRow>,
+    pub unread: i64,
+}
+
+pub async fn todo(app: &App, ctx: &Ctx) -> Result<Todo> {
+    super::items::filter_for(ctx)?;
+    let region = &ctx.actor.region;
+    let mut tx = app.db.begin_read().await?;
+    let mut out = Todo::default();
+    let unit_role = ctx.actor.has(Role::UnitUser) || ctx.actor.has(Role::Owner);
+    if let (true, Some(unit)) = (unit_role, ctx.actor.unit_id) {
+        out.to_handle = repo::waiting(&mut tx, region, Waiting::Unit(unit), LIMIT).await?;
+    }
+    if ctx.actor.has(Role::CenterStaff) {
+        out.to_assign = repo::waiting(&mut tx, region, Waiting::ToAssign, LIMIT).await?;
+        out.to_verify = repo::waiting(&mut tx, region, Waiting::ToVerify, LIMIT).await?;
+        out.extensions = repo::waiting(&mut tx, region, Waiting::Extensions, LIMIT).await?;
+    }
+    if let (Some(unit), Some(user)) = (ctx.actor.unit_id, ctx.actor.user_id) {
+        out.notifications = note_repo::notifications_for(&mut tx, unit, user, 50).await?;
+        out.unread = note_repo::unread_count(&mut tx, unit, user).await?;
+    }
+    Ok(out)
+}

@@ -1,0 +1,59 @@
+//! Monthly dispatch pages, in the files the service mirrors: [`plans`] (the year's plan, one
+//! project's entry, copying forward and adopting), [`reports`] (the month's reports, one
+//! report with its photos, review and revision) and [`colour`] (the colour table: preview,
+//! publish, issues, rules).
+
+pub(crate) mod colour;
+mod plans;
+pub(crate) mod reports;
+
+use crate::AppState;
+use crate::auth::FormData;
+use axum::Router;
+use axum::routing::{get, post};
+use keyproj_domain::ReportMonth;
+
+pub fn routes() -> Router<AppState> {
+    use crate::pages::UPLOAD_FORM_LIMIT;
+    use axum::extract::DefaultBodyLimit;
+    Router::new()
+        .route("/plans", get(plans::list))
+        .route("/plans.xlsx", get(plans::xlsx))
+        .route("/plans/op/{op}", post(plans::year_op))
+        .route(
+            "/plans/{project_id}/{year}",
+            get(plans::edit).post(plans::save),
+        )
+        .route("/reports", get(reports::month))
+        .route("/reports.xlsx", get(reports::month_xlsx))
+        .route(
+            "/reports/{project_id}/{month}",
+            // the report form carries up to three photos with the figures
+            get(reports::form)
+                .post(reports::submit)
+                .layer(DefaultBodyLimit::max(UPLOAD_FORM_LIMIT)),
+        )
+        .route("/photos/{id}", get(reports::photo))
+        .route("/colour", get(colour::preview))
+        .route("/colour/publish", post(colour::publish))
+        .route("/colour/issues/{id}", get(colour::issue))
+        .route("/colour/issues/{id}/xlsx", get(colour::issue_xlsx))
+        .route("/colour/rules", get(colour::rules).post(colour::rules_save))
+}
+
+/// The year in the query, else this year.
+pub(crate) fn year_of(q: &FormData, s: &AppState) -> i32 {
+    use chrono::Datelike;
+    q.get("year")
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or_else(|| s.app.local_today().year())
+}
+
+/// The month in the query, else last month (reports are made for the month just ended).
+fn month_of(q: &FormData, s: &AppState) -> ReportMonth {
+    ReportMonth::parse("month", "月份", &q.get("month"))
+        .unwrap_or_else(|_| ReportMonth::of(s.app.local_today()).prev())
+}

@@ -1,0 +1,284 @@
+//! The problem list pages, in the files the service mirrors: [`items`] (the list, its export,
+//! registering and one item's page), [`workflow`] (the steps, assigning with confirmation),
+//! [`documents`], [`meetings`] (meetings and patrols), [`todo`], [`stats`], [`supervision`]
+//! (rules, calendar, an on-demand run) and [`attachments`].
+
+mod attachments;
+mod documents;
+mod items;
+mod meetings;
+mod stats;
+mod supervision;
+mod todo;
+mod workflow;
+
+use crate::AppState;
+use crate::auth::{FormData, Signed};
+use crate::views::{self, Choice, choices, named_choices};
+use axum::Router;
+use axum::routing::{get, post};
+use keyproj_db::repo::problems::items::ItemRow;
+use keyproj_domain::ValidationErrors;
+use keyproj_domain::authz::Action;
+use keyproj_domain::ids::{ItemId, LeaderId, ProjectId, UnitId};
+use keyproj_domain::problem::{Alert, AssignDraft, Category, ItemDraft, ItemKind, Level, Source};
+use keyproj_service::{org, projects};
+
+pub(crate) use items::raise_from_report;
+
+pub fn routes() -> Router<AppState> {
+    use crate::pages::{UPLOAD_FORM_LIMIT, UPLOAD_LIMIT};
+    use axum::extract::DefaultBodyLimit;
+    Router::new()
+        .route("/problems", get(items::list).post(items::create))
+        .route("/problems.xlsx", get(items::export))
+        .route("/problems/new", get(items::new))
+        .route("/problems/stats", get(stats::page))
+        .route("/problems/stats.xlsx", get(stats::xlsx))
+        .route(
+            "/problems/settings",
+            get(supervision::page).post(supervision::save),
+        )
+        .route("/problems/{id}", get(items::detail))
+        .route(
+            "/problems/{id}/step",
+            // the step form carries up to three attachments of 20 MB with the note
+            post(workflow::step).layer(DefaultBodyLimit::max(UPLOAD_FORM_LIMIT)),
+        )
+        .route(
+            "/problems/{id}/attachments",
+            post(attachments::item).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/patrols/{id}/attachments",
+            post(attachments::patrol).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/attachments/{id}", get(attachments::file))
+        .route(
+            "/reports/{project_id}/{month}/raise",
+            post(raise_from_report),
+        )
+        .route("/documents/{id}", get(documents::page))
+        .route("/todo", get(todo::page))
+        .route("/todo/read", post(todo::read))
+        .route("/meetings", get(meetings::list).post(meetings::create))
+        .route("/meetings/{id}", get(meetings::detail))
+        .route("/meetings/{id}/items", post(meetings::decision))
+        .route("/meetings/{id}/minutes", post(meetings::minutes))
+        .route("/patrols", post(meetings::create_patrol))
+        .route(
+            "/patrols/{id}/finding",
+            get(meetings::finding_page).post(meetings::finding),
+        )
+}
+
+/// Items per list page.
+const PAGE: i64 = 50;
+
+/// The chip of a supervision step: (class, text).
+pub(super) struct AlertChip {
+    pub class: &'static str,
+    pub text: &'static str,
+}
+
+fn alert_chip(a: Option<Alert>) -> AlertChip {
+    let (class, text) = match a {
+        Some(Alert::Blue) => ("blue", "蓝"),
+        Some(Alert::Yellow) => ("yellow", "黄"),
+        Some(Alert::Red) => ("red", "红"),
+        None => ("", ""),
+    };
+    AlertChip { class, text }
+}
+
+/// One row of an item list, ready to show.
+pub(super) struct ItemLine {
+    pub id: ItemId,
+    pub number: String,
+    pub title: String,
+    pub kind: &'static str,
+    pub source: &'static str,
+    pub category: &'static str,
+    pub project: String,
+    pub handler: String,
+    pub deadline: String,
+    pub state: &'static str,
+    pub state_key: &'static str,
+    pub alert: AlertChip,
+    pub overdue: bool,
+    pub pending_extension: bool,
+}
+
+fn line(r: &ItemRow, today: chrono::NaiveDate) -> ItemLine {
+    ItemLine {
+        id: r.id,
+        number: r.number.clone(),
+        title: r.title.clone(),
+        kind: r.kind.label(),
+        source: r.source.label(),
+        category: r.category.label(),
+        project: r.project_name.clone().unwrap_or_default(),
+        handler: r.handler_unit_name.clone().unwrap_or_default(),
+        deadline: views::shown(&r.deadline),
+        state: r.state.label(),
+        state_key: r.state.key(),
+        alert: alert_chip(r.alert),
+        overdue: r.state.with_unit() && r.deadline.is_some_and(|d| d < today),
+        pending_extension: r.extension_pending,
+    }
+}
+
+/// The register-and-assign form (a new item, a meeting decision, a patrol finding).
+pub(super) struct ItemForm {
+    pub errors: ValidationErrors,
+    pub action: String,
+    pub heading: String,
+    pub title: String,
+    pub description: String,
+    pub raised_on: String,
+    pub deadline: String,
+    pub kinds: Vec<Choice>,
+    pub sources: Vec<Choice>,
+    pub categories: Vec<Choice>,
+    pub levels: Vec<Choice>,
+    pub projects: Vec<Choice>,
+    /// 承办单位 options.
+    pub units: Vec<Choice>,
+    /// 协办单位 options.
+    pub assisting: Vec<Choice>,
+    pub leaders: Vec<Choice>,
+    pub can_assign: bool,
+    pub show_source: bool,
+    pub csrf: String,
+}
+
+impl ItemForm {
+    /// The form as submitted (or empty), with `errors` at their fields.
+    pub(super) async fn new(
+        s: &AppState,
+        signed: &Signed,
+        form: &FormData,
+        errors: ValidationErrors,
+        action: String,
+        heading: &str,
+        show_source: bool,
+    ) -> Result<ItemForm, crate::error::PageError> {
+        let can_assign = crate::pages::allowed(signed, Action::ManageProblems);
+        let (units, assisting, leaders) = if can_assign {
+            let all = org::units(&s.app, &signed.ctx).await?;
+            let named = || all.iter().map(|u| (u.id, u.name.clone()));
+            let handler: Vec<UnitId> = form.typed("handler").into_iter().collect();
+            let leader: Vec<LeaderId> = form.typed("leader").into_iter().collect();
+            (
+                named_choices(named(), &handler),
+                named_choices(named(), &form.typed_all::<UnitId>("assisting")),
+                named_choices(
+                    org::leaders(&s.app, &signed.ctx)
+                        .await?
+                        .into_iter()
+                        .map(|l| (l.id, l.name)),
+                    &leader,
+                ),
+            )
+        } else {
+            (vec![], vec![], vec![])
+        };
+        let project: Vec<ProjectId> = form.typed("project").into_iter().collect();
+        let projects = named_choices(
+            projects::choices(&s.app, &signed.ctx)
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p.name)),
+            &project,
+        );
+        let or = |k: &str, d: &str| {
+            let v = form.get(k);
+            if v.is_empty() { d.to_string() } else { v }
+        };
+        Ok(ItemForm {
+            errors,
+            action,
+            heading: heading.to_string(),
+            title: form.get("title"),
+            description: form.get("description"),
+            raised_on: form.get("raised_on"),
+            deadline: form.get("deadline"),
+            kinds: choices::<ItemKind>(&or("kind", ItemKind::Problem.key())),
+            sources: choices::<Source>(&or("source", Source::OwnerReport.key())),
+            categories: choices::<Category>(&form.get("category")),
+            levels: choices::<Level>(&or("level", Level::Unit.key())),
+            projects,
+            units,
+            assisting,
+            leaders,
+            can_assign,
+            show_source,
+            csrf: signed.csrf().to_string(),
+        })
+    }
+}
+
+/// The item fields of a register form.
+fn item_draft(form: &FormData) -> ItemDraft {
+    ItemDraft {
+        kind: form.get("kind"),
+        project_id: form.typed("project"),
+        source: form.get("source"),
+        category: form.get("category"),
+        level: form.get("level"),
+        title: form.get("title"),
+        description: form.get("description"),
+        raised_on: form.get("raised_on"),
+    }
+}
+
+/// The assignment of a form, if a 承办单位 was chosen.
+fn assign_draft(form: &FormData) -> Option<AssignDraft> {
+    form.typed::<UnitId>("handler").map(|h| AssignDraft {
+        handler_unit_id: Some(h),
+        assisting_unit_ids: form.typed_all("assisting"),
+        leader_id: form.typed("leader"),
+        deadline: form.get("deadline"),
+    })
+}
+
+/// What an assignment will do, for the confirmation page.
+async fn assign_lines(s: &AppState, signed: &Signed, form: &FormData) -> Vec<String> {
+    let mut lines = vec![];
+    if !form.get("title").trim().is_empty() {
+        lines.push(format!("事项：{}", form.get("title").trim()));
+    }
+    if let Some(id) = form.typed::<UnitId>("handler") {
+        let name = org::unit(&s.app, &signed.ctx, id)
+            .await
+            .map(|u| u.name)
+            .unwrap_or_else(|_| "（所选单位）".into());
+        lines.push(format!("承办单位：{name}"));
+    }
+    let assisting: Vec<UnitId> = form.typed_all("assisting");
+    if !assisting.is_empty() {
+        let mut names = vec![];
+        for id in assisting {
+            if let Ok(u) = org::unit(&s.app, &signed.ctx, id).await {
+                names.push(u.name);
+            }
+        }
+        lines.push(format!("协办单位：{}", names.join("、")));
+    }
+    if let Some(id) = form.typed::<LeaderId>("leader")
+        && let Ok(l) = org::leader(&s.app, &signed.ctx, id).await
+    {
+        lines.push(format!("交办领导：{}", l.name));
+    }
+    let deadline = form.get("deadline");
+    lines.push(format!(
+        "办理时限：{}",
+        if deadline.trim().is_empty() {
+            "按督办规则的默认时限".to_string()
+        } else {
+            deadline
+        }
+    ));
+    lines.push("确认后将签发编号的交办单并通知承办单位。".into());
+    lines
+}
