@@ -366,14 +366,24 @@ fn region_or_default(app: &App, region: &Option<String>) -> Result<RegionCode> {
     }
 }
 
+/// Logs to stderr: readable lines, or one JSON object per line with `KEYPROJ_LOG_FORMAT=json`
+/// (for a log collector; each line carries the request's span with its id).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KEYPROJ_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("KEYPROJ_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().with_current_span(true).init();
+    } else {
+        builder.init();
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KEYPROJ_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .init();
+    init_logging();
     let cli = Cli::parse();
     match &cli.cmd {
         Cmd::Serve { bind, demo } => {

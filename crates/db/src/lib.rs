@@ -63,7 +63,8 @@ impl Default for DbOptions {
 }
 
 /// Runs the same body against whichever connection the transaction holds. The body is
-/// compiled once per engine, so every query is type-checked for both.
+/// compiled once per engine, so the Rust types bound and decoded must suit both; the SQL text
+/// itself is checked by no compiler — the storage tests, run on both engines, catch it.
 #[macro_export]
 macro_rules! run {
     ($tx:expr, |$c:ident| $body:expr) => {

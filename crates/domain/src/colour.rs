@@ -537,19 +537,37 @@ impl RulesDraft {
                 }
             },
         };
+        let (
+            Some(baseline),
+            Some(gap),
+            Some(yellow),
+            Some(blue),
+            Some(sy),
+            Some(sr),
+            Some(my),
+            Some(mr),
+            Some(missing),
+            Some(late),
+            Some(esc),
+        ) = (
+            baseline, gap, yellow, blue, sy, sr, my, mr, missing, late, esc,
+        )
+        else {
+            return Err(errs.refused());
+        };
         errs.into_result()?;
         Ok(ColourRules {
-            baseline: baseline.expect("checked"),
-            gap: gap.expect("checked"),
-            yellow_within_bp: yellow.expect("checked"),
-            blue_ahead_bp: blue.expect("checked"),
-            start_yellow_months: sy.expect("checked"),
-            start_red_months: sr.expect("checked"),
-            milestone_yellow_months: my.expect("checked"),
-            milestone_red_months: mr.expect("checked"),
-            missing_report: missing.expect("checked"),
-            late_report: late.expect("checked"),
-            escalate_after_yellows: esc.expect("checked"),
+            baseline,
+            gap,
+            yellow_within_bp: yellow,
+            blue_ahead_bp: blue,
+            start_yellow_months: sy,
+            start_red_months: sr,
+            milestone_yellow_months: my,
+            milestone_red_months: mr,
+            missing_report: missing,
+            late_report: late,
+            escalate_after_yellows: esc,
         })
     }
 }

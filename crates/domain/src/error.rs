@@ -68,6 +68,14 @@ impl ValidationErrors {
     pub fn into_result(self) -> Result<(), ValidationErrors> {
         if self.is_empty() { Ok(()) } else { Err(self) }
     }
+    /// The errors found, never empty: a value missing without a recorded reason still refuses
+    /// the input instead of panicking.
+    pub fn refused(mut self) -> ValidationErrors {
+        if self.is_empty() {
+            self.add("", "invalid", "输入有误，请检查后重试");
+        }
+        self
+    }
 }
 
 /// The messages only, joined: what a person reads. Field names are for machines (the API's

@@ -125,10 +125,13 @@ impl PlanDraft {
                 }
             }
         }
+        let (Some(category), Some(annual)) = (category, annual) else {
+            return Err(errs.refused());
+        };
         errs.into_result()?;
         Ok(PlanFields {
-            category: category.expect("checked"),
-            annual_plan: annual.expect("checked"),
+            category,
+            annual_plan: annual,
             targets: targets.unwrap_or_default(),
             monthly,
         })
@@ -165,10 +168,13 @@ impl MilestoneDraft {
             "实际完成月份",
             &self.actual_month,
         ));
+        let Some(planned) = planned else {
+            return Err(errs.refused());
+        };
         errs.into_result()?;
         Ok(MilestoneFields {
             name: name.unwrap_or_default(),
-            planned_month: planned.expect("checked"),
+            planned_month: planned,
             actual_month: actual.flatten(),
         })
     }

@@ -342,6 +342,11 @@ impl ProjectDraft {
                 );
             }
         }
+        let (Some(level), Some(stage), Some(industry), Some(total)) =
+            (level, stage, industry, total)
+        else {
+            return Err(errs.refused());
+        };
         if !errs.is_empty() {
             return Err(errs);
         }
@@ -356,11 +361,11 @@ impl ProjectDraft {
             code: code.filter(|c| !c.is_empty()),
             name: name.unwrap_or_default(),
             national_code: national_code.flatten(),
-            level: level.expect("checked"),
-            stage: stage.expect("checked"),
-            industry: industry.expect("checked"),
+            level,
+            stage,
+            industry,
             content_scale: content_scale.unwrap_or_default(),
-            total_investment: total.expect("checked"),
+            total_investment: total,
             funding_sources: funding.unwrap_or_default(),
             planned_start: ps.flatten(),
             planned_completion: pc.flatten(),

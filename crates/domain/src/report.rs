@@ -98,9 +98,12 @@ impl ReportDraft {
             false,
             2000,
         ));
+        let Some(inv) = inv else {
+            return Err(errs.refused());
+        };
         errs.into_result()?;
         Ok(ReportFields {
-            month_investment: inv.expect("checked"),
+            month_investment: inv,
             progress: progress.unwrap_or_default(),
             next_plan: next_plan.unwrap_or_default(),
             problems: problems.unwrap_or_default(),

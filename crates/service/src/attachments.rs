@@ -68,6 +68,7 @@ async fn may_attach(app: &App, ctx: &Ctx, owner: Owner) -> Result<()> {
 /// Attaches several files at once (a form's file input): every file is checked first — size and
 /// kind — and only then are they stored, so a bad third file does not leave the first two
 /// stored with an error. A refusal names the file.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn attach_all(
     app: &App,
     ctx: &Ctx,
@@ -105,6 +106,7 @@ pub async fn attach_all(
     Ok(ids)
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn attach(
     app: &App,
     ctx: &Ctx,
@@ -185,6 +187,7 @@ pub async fn attach(
     Ok(id)
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn list(app: &App, ctx: &Ctx, owner: Owner) -> Result<Vec<AttachmentRow>> {
     let mut tx = app.db.begin_read().await?;
     match owner {
@@ -200,6 +203,7 @@ pub async fn list(app: &App, ctx: &Ctx, owner: Owner) -> Result<Vec<AttachmentRo
 }
 
 /// An attachment the actor may see, with its bytes.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn read(app: &App, ctx: &Ctx, id: AttachmentId) -> Result<(AttachmentRow, Vec<u8>)> {
     let row = {
         let mut tx = app.db.begin_read().await?;

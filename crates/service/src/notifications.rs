@@ -63,6 +63,7 @@ pub(crate) async fn notify_in(
 }
 
 /// The unread count shown beside 待办 in the navigation.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn unread(app: &App, ctx: &Ctx) -> Result<i64> {
     let (Some(unit), Some(user)) = (ctx.actor.unit_id, ctx.actor.user_id) else {
         return Ok(0);
@@ -75,6 +76,7 @@ pub async fn unread(app: &App, ctx: &Ctx) -> Result<i64> {
 }
 
 /// Marks the actor's unit's notifications up to `up_to` read for the actor.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn mark_read(app: &App, ctx: &Ctx, up_to: NotificationId) -> Result<u64> {
     require(ctx, Action::ViewProblems)?;
     let (Some(unit), Some(user)) = (ctx.actor.unit_id, ctx.actor.user_id) else {
@@ -193,6 +195,7 @@ pub struct Deliveries {
 }
 
 /// The outbox and delivery log for staff.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn deliveries(app: &App, ctx: &Ctx) -> Result<Deliveries> {
     require(ctx, Action::ManageProblems)?;
     let mut tx = app.db.begin_read().await?;

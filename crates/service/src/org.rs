@@ -49,6 +49,7 @@ pub(crate) async fn center_unit_in(tx: &mut Tx, region: &RegionCode) -> Result<U
     ))
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn units(app: &App, ctx: &Ctx) -> Result<Vec<UnitRow>> {
     // Everyone signed in may read the unit names of their region (forms need them).
     let mut tx = app.db.begin_read().await?;
@@ -61,6 +62,7 @@ pub async fn unit_by_name(app: &App, region: &RegionCode, name: &str) -> Result<
     Ok(org::find_unit_by_name(&mut tx, region, name.trim()).await?)
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn leaders(app: &App, ctx: &Ctx) -> Result<Vec<LeaderRow>> {
     let mut tx = app.db.begin_read().await?;
     Ok(org::list_leaders(&mut tx, &ctx.actor.region).await?)
@@ -74,6 +76,7 @@ fn duplicate_name(e: keyproj_db::DbError) -> ServiceError {
     }
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn create_unit(app: &App, ctx: &Ctx, u: &UnitDraft) -> Result<UnitId> {
     require(ctx, Action::ManageOrg)?;
     let f = u.validate()?;
@@ -98,6 +101,7 @@ pub async fn create_unit(app: &App, ctx: &Ctx, u: &UnitDraft) -> Result<UnitId> 
     Ok(id)
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn update_unit(
     app: &App,
     ctx: &Ctx,
@@ -134,6 +138,7 @@ pub async fn update_unit(
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn create_leader(app: &App, ctx: &Ctx, l: &LeaderDraft) -> Result<LeaderId> {
     require(ctx, Action::ManageOrg)?;
     let f = l.validate()?;
@@ -157,6 +162,7 @@ pub async fn create_leader(app: &App, ctx: &Ctx, l: &LeaderDraft) -> Result<Lead
     Ok(id)
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn update_leader(
     app: &App,
     ctx: &Ctx,
@@ -295,6 +301,7 @@ pub(crate) async fn leader_in(
         .filter(|l| region.contains(&l.region_code)))
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn unit(app: &App, ctx: &Ctx, id: UnitId) -> Result<UnitRow> {
     let mut tx = app.db.begin_read().await?;
     unit_in(&mut tx, &ctx.actor.region, id)
@@ -302,6 +309,7 @@ pub async fn unit(app: &App, ctx: &Ctx, id: UnitId) -> Result<UnitRow> {
         .ok_or(ServiceError::NotFound)
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn leader(app: &App, ctx: &Ctx, id: LeaderId) -> Result<LeaderRow> {
     let mut tx = app.db.begin_read().await?;
     leader_in(&mut tx, &ctx.actor.region, id)
@@ -343,6 +351,7 @@ pub(crate) async fn thresholds_in(tx: &mut Tx, region: &RegionCode) -> Result<Ve
         .collect())
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn set_threshold(app: &App, ctx: &Ctx, class: &str, amount_wan: &str) -> Result<()> {
     require(ctx, Action::ManageOrg)?;
     let class = ThresholdClass::parse("class", class)?;

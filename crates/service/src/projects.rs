@@ -87,6 +87,7 @@ pub(crate) async fn visible(
     Ok((row, units))
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn get(app: &App, ctx: &Ctx, id: ProjectId) -> Result<ProjectDetail> {
     let mut tx = app.db.begin_read().await?;
     let (project, responsible_units) = visible(&mut tx, ctx, id, Action::ViewProject).await?;
@@ -127,6 +128,7 @@ async fn threshold_of(tx: &mut Tx, region: &RegionCode, industry: Industry) -> R
 
 /// Count and total investment per stage, over the projects the actor may see (dashboard).
 /// Every stage is listed, with zeros where there are no projects.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn stage_summary(app: &App, ctx: &Ctx) -> Result<Vec<StageCount>> {
     require(ctx, Action::ViewProject)?;
     let mut tx = app.db.begin_read().await?;
@@ -205,6 +207,7 @@ pub fn filter_of(ctx: &Ctx, q: &ListQuery) -> Result<ProjectFilter> {
     Ok(f)
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
     require(ctx, Action::ViewProject)?;
     let f = filter_of(ctx, q)?;
@@ -234,6 +237,7 @@ pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
 }
 
 /// Every page of a filter (exports).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn list_all(app: &App, ctx: &Ctx, query: ListQuery) -> Result<Vec<ProjectPage>> {
     let mut query = query;
     query.page = Some(1);
@@ -395,6 +399,7 @@ async fn check_unique(
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn create(app: &App, ctx: &Ctx, input: &ProjectInput) -> Result<ProjectId> {
     let mut w = Work::begin(app, ctx).await?;
     let id = create_in(&mut w, input).await?;
@@ -460,6 +465,7 @@ pub(crate) async fn unchanged_in(
 }
 
 /// Edits every field but the stage. `version` is the version the editor loaded.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn update(
     app: &App,
     ctx: &Ctx,
@@ -526,6 +532,7 @@ pub struct StageChangeInput {
     pub actual_completion: String,
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn change_stage(
     app: &App,
     ctx: &Ctx,
@@ -630,6 +637,7 @@ pub async fn library_is_empty(app: &App) -> Result<bool> {
 }
 
 /// Whether the actor may see a project (used by other modules' permission checks).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn can_see(app: &App, ctx: &Ctx, id: ProjectId) -> Result<bool> {
     let mut tx = app.db.begin_read().await?;
     let Some(row) = projects::get(&mut tx, id).await? else {
@@ -653,6 +661,7 @@ pub async fn can_see(app: &App, ctx: &Ctx, id: ProjectId) -> Result<bool> {
 
 /// Whether the actor may do `action` on a project (to show or hide buttons; the use case checks
 /// again).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn can_act(app: &App, ctx: &Ctx, id: ProjectId, action: Action) -> Result<bool> {
     let mut tx = app.db.begin_read().await?;
     match visible(&mut tx, ctx, id, action).await {
@@ -663,6 +672,7 @@ pub async fn can_act(app: &App, ctx: &Ctx, id: ProjectId, action: Action) -> Res
 }
 
 /// Records that a list was exported (exports are audited like writes).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn record_export(app: &App, ctx: &Ctx, what: &'static str, rows: usize) -> Result<()> {
     require(ctx, Action::ExportProjects)?;
     let mut w = Work::begin(app, ctx).await?;
@@ -672,6 +682,7 @@ pub async fn record_export(app: &App, ctx: &Ctx, what: &'static str, rows: usize
 }
 
 /// The projects the actor may see, for choosing one in a form (by code).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn choices(app: &App, ctx: &Ctx) -> Result<Vec<NameRef<ProjectId>>> {
     require(ctx, Action::ViewProject)?;
     let mut f = filter_of(

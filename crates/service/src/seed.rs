@@ -39,6 +39,7 @@ fn system_only(ctx: &Ctx) -> Result<()> {
 }
 
 /// Problem-list items of one region and year, all raised by the region's center unit.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn items(
     app: &App,
     ctx: &Ctx,
@@ -138,6 +139,7 @@ async fn unit_named(
 }
 
 /// The provincial office of a province (so that province-level accounts have a unit).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn province_office(
     app: &App,
     ctx: &Ctx,
@@ -155,6 +157,7 @@ pub async fn province_office(
 
 /// One county in one transaction: its regions, units, leader, projects, plans and approved
 /// months. Returns how many projects were written.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn county(app: &App, ctx: &Ctx, c: &GeneratedCounty) -> Result<usize> {
     system_only(ctx)?;
     let mut w = Work::begin(app, ctx).await?;

@@ -199,6 +199,7 @@ pub fn trim_yi(m: Money) -> String {
     s.trim_end_matches('.').to_string()
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn annual_for(app: &App, ctx: &Ctx, year: i32) -> Result<AnnualStats> {
     require(ctx, Action::ViewProject)?;
     annual(app, &ctx.actor.region, year).await
@@ -282,6 +283,7 @@ fn groups<K: PartialEq + Copy>(
         .collect()
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn dashboard(app: &App, ctx: &Ctx, year: Option<i32>) -> Result<Dashboard> {
     require(ctx, Action::ViewProject)?;
     let today = ReportMonth::of(app.local_today());

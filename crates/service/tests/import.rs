@@ -75,6 +75,17 @@ async fn app(t: &TestDb) -> (App, Ctx) {
     (app, Ctx::system(RegionCode::parse("430922").unwrap()))
 }
 
+async fn last_audit_id(app: &App) -> i64 {
+    audit_since(app, 0).await.last().map_or(0, |r| r.id)
+}
+
+async fn audit_since(app: &App, after: i64) -> Vec<keyproj_db::repo::admin::audit::AuditRow> {
+    let mut tx = app.db.begin_read().await.unwrap();
+    keyproj_db::repo::admin::audit::batch(&mut tx, after, 100_000)
+        .await
+        .unwrap()
+}
+
 async fn count(app: &App, table: &str) -> i64 {
     let mut tx = app.db.begin_read().await.unwrap();
     keyproj_db::schema::row_count(&mut tx, table).await.unwrap()
@@ -134,7 +145,43 @@ async fn import_is_all_or_nothing_and_idempotent() {
             vec!["TJ2022-001", "2022-02", "200.5", "路面施工", "征拆未完成"],
         ];
         let file = workbook(&projects, &plans, &reports);
+        let audit_start = last_audit_id(&app).await;
         let s = import_bytes(&app, &ctx, &file, &limits).await.unwrap();
+        // one audit row per record written, each marked with the import that wrote it
+        let rows = audit_since(&app, audit_start).await;
+        let per = |entity: &str| rows.iter().filter(|r| r.entity_type == entity).count();
+        assert_eq!(
+            (per("project"), per("plan"), per("monthly_report")),
+            (2, 2, 2),
+            "{:?}",
+            rows.iter()
+                .map(|r| (r.action.as_str(), r.entity_type.as_str()))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            per("unit"),
+            4,
+            "县交通运输局, 县住建局, 桃花江镇 and the owner"
+        );
+        assert_eq!(per("leader"), 1);
+        assert!(
+            rows.iter().all(|r| r
+                .after_json
+                .as_deref()
+                .is_some_and(|j| j.contains("\"via\":\"import:cli\""))),
+            "every row names the import"
+        );
+        let mut ids: Vec<_> = rows
+            .iter()
+            .filter(|r| r.entity_type == "project")
+            .map(|r| r.entity_id.clone())
+            .collect();
+        ids.dedup();
+        assert_eq!(
+            ids.len(),
+            2,
+            "one row for each project, not one for the file"
+        );
         assert_eq!(
             (s.projects_created, s.plans_created, s.reports_created),
             (2, 2, 2)

@@ -9,7 +9,7 @@ use keyproj_service::ServiceError;
 use serde::Serialize;
 
 #[derive(Template)]
-#[template(path = "error.html")]
+#[template(path = "shared/error.html")]
 struct ErrorPage<'a> {
     status: u16,
     message: &'a str,
@@ -77,6 +77,83 @@ pub fn api_error(
     (status, Json(body)).into_response()
 }
 
+/// How a service error reaches a person: one mapping for the API and the pages.
+struct Shown {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    fields: Vec<FieldError>,
+}
+
+/// The message for a failure inside, with the request's id to quote to the operator.
+pub fn internal_message() -> String {
+    match crate::trace::current_request_id() {
+        Some(id) => format!("系统内部错误，请稍后重试（请求编号 {id}）"),
+        None => "系统内部错误，请稍后重试".into(),
+    }
+}
+
+/// An error and every cause below it, outermost first.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    out
+}
+
+fn shown(e: ServiceError) -> Shown {
+    let (status, code, message, fields) = match e {
+        ServiceError::Validation(v) => {
+            let msg = v.to_string();
+            let msg = if msg.is_empty() {
+                "输入有误".into()
+            } else {
+                msg
+            };
+            (StatusCode::UNPROCESSABLE_ENTITY, "validation", msg, v.0)
+        }
+        ServiceError::NotFound => (
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "记录不存在或您无权查看".into(),
+            vec![],
+        ),
+        ServiceError::Forbidden => (
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "没有权限执行此操作".into(),
+            vec![],
+        ),
+        ServiceError::Stale => (
+            StatusCode::CONFLICT,
+            "stale",
+            "该记录已被他人修改，请刷新后重试".into(),
+            vec![],
+        ),
+        ServiceError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m, vec![]),
+        e => {
+            // logged once, with its whole chain of causes, inside the request's span
+            tracing::error!(error = causes(&e), "request failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                internal_message(),
+                vec![],
+            )
+        }
+    };
+    Shown {
+        status,
+        code,
+        message,
+        fields,
+    }
+}
+
 /// A service error in the API.
 pub struct ApiError(pub ServiceError);
 
@@ -88,42 +165,8 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        match self.0 {
-            ServiceError::Validation(v) => {
-                let msg =
-                    v.0.first()
-                        .map(|f| f.message.clone())
-                        .unwrap_or_else(|| "输入有误".into());
-                api_error(StatusCode::UNPROCESSABLE_ENTITY, "validation", &msg, v.0)
-            }
-            ServiceError::NotFound => {
-                api_error(StatusCode::NOT_FOUND, "not_found", "记录不存在", vec![])
-            }
-            ServiceError::Forbidden => api_error(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "没有权限执行此操作",
-                vec![],
-            ),
-            ServiceError::Stale => api_error(
-                StatusCode::CONFLICT,
-                "stale",
-                "该记录已被他人修改，请刷新后重试",
-                vec![],
-            ),
-            ServiceError::Unauthorized(m) => {
-                api_error(StatusCode::UNAUTHORIZED, "unauthorized", &m, vec![])
-            }
-            e => {
-                tracing::error!(error = %e, "api error");
-                api_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "系统内部错误，请稍后重试",
-                    vec![],
-                )
-            }
-        }
+        let s = shown(self.0);
+        api_error(s.status, s.code, &s.message, s.fields)
     }
 }
 
@@ -138,23 +181,7 @@ impl From<ServiceError> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        match self.0 {
-            ServiceError::NotFound => page_error(StatusCode::NOT_FOUND, "记录不存在或您无权查看"),
-            ServiceError::Forbidden => page_error(StatusCode::FORBIDDEN, "没有权限执行此操作"),
-            ServiceError::Stale => {
-                page_error(StatusCode::CONFLICT, "该记录已被他人修改，请刷新后重试")
-            }
-            ServiceError::Validation(v) => {
-                page_error(StatusCode::UNPROCESSABLE_ENTITY, &v.to_string())
-            }
-            ServiceError::Unauthorized(m) => page_error(StatusCode::UNAUTHORIZED, &m),
-            e => {
-                tracing::error!(error = %e, "page error");
-                page_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "系统内部错误，请稍后重试",
-                )
-            }
-        }
+        let s = shown(self.0);
+        page_error(s.status, &s.message)
     }
 }

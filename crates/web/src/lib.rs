@@ -7,6 +7,7 @@ mod error;
 mod pages;
 mod params;
 mod state;
+mod trace;
 mod views;
 
 use axum::Router;
@@ -48,11 +49,13 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            tracing::error!("a handler panicked");
             error::page_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "系统内部错误，请稍后重试",
+                &error::internal_message(),
             )
         }))
+        .layer(middleware::from_fn(trace::request_span))
         .with_state(state)
 }
 

@@ -11,6 +11,7 @@ use keyproj_domain::ids::SessionId;
 /// Changes one's own password; ends every other session of the user and revokes all of the
 /// user's API tokens. A wrong current password counts as a failed login of the user's name
 /// from the caller's address: at the limit every session of the user ends.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn change_password(
     app: &App,
     ctx: &Ctx,

@@ -231,6 +231,7 @@ pub async fn session(app: &App, token: &str) -> Result<Option<SessionInfo>> {
     }))
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn logout(app: &App, ctx: &Ctx, session_id: SessionId) -> Result<()> {
     let mut w = Work::begin(app, ctx).await?;
     repo::delete_session(&mut w.tx, session_id).await?;

@@ -49,6 +49,7 @@ pub struct NewToken {
 }
 
 /// Creates a personal token.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn create_token(app: &App, ctx: &Ctx, name: &str) -> Result<NewToken> {
     let name = keyproj_domain::error::check_text("name", "令牌名称", name, true, 60)?;
     let user_id = ctx.actor.user_id.ok_or(ServiceError::Forbidden)?;
@@ -85,6 +86,7 @@ pub async fn create_token_for(app: &App, username: &str, name: &str) -> Result<N
     create_token(app, &ctx, name).await
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn my_tokens(app: &App, ctx: &Ctx) -> Result<Vec<ApiTokenRow>> {
     let Some(user_id) = ctx.actor.user_id else {
         return Ok(vec![]);
@@ -94,6 +96,7 @@ pub async fn my_tokens(app: &App, ctx: &Ctx) -> Result<Vec<ApiTokenRow>> {
 }
 
 /// Revokes a token: its owner, or the 安全管理员.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn revoke_token(app: &App, ctx: &Ctx, id: TokenId) -> Result<()> {
     let mut w = Work::begin(app, ctx).await?;
     let t = repo::get_token(&mut w.tx, id)

@@ -6,12 +6,14 @@ use keyproj_db::repo::admin::audit::{self as repo, Anchor, AuditFilter, AuditRow
 use keyproj_domain::audit::{BrokenLink, GENESIS, anchor_signature, verify_chain};
 use keyproj_domain::authz::Action;
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn list(app: &App, ctx: &Ctx, f: &AuditFilter) -> Result<(Vec<AuditRow>, i64)> {
     require(ctx, Action::ViewAudit)?;
     let mut tx = app.db.begin_read().await?;
     Ok(repo::list(&mut tx, f).await?)
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn record_export(app: &App, ctx: &Ctx, rows: usize) -> Result<()> {
     require(ctx, Action::ViewAudit)?;
     let mut w = Work::begin(app, ctx).await?;

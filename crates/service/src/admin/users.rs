@@ -65,6 +65,7 @@ fn role_errors(roles: &[Role]) -> Result<()> {
 
 /// Creates an account with a random one-time password (returned once; must be changed at
 /// first login).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn create(app: &App, ctx: &Ctx, a: &NewAccount<'_>) -> Result<Created> {
     require(ctx, Action::ManageUsers)?;
     let username = check_username(a.username)?;
@@ -118,6 +119,7 @@ fn may_see_users(ctx: &Ctx) -> Result<()> {
     }
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn list(app: &App, ctx: &Ctx) -> Result<Vec<UserView>> {
     may_see_users(ctx)?;
     let mut tx = app.db.begin_read().await?;
@@ -129,6 +131,7 @@ pub async fn list(app: &App, ctx: &Ctx) -> Result<Vec<UserView>> {
     Ok(out)
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn get(app: &App, ctx: &Ctx, id: UserId) -> Result<UserView> {
     may_see_users(ctx)?;
     let mut tx = app.db.begin_read().await?;
@@ -151,6 +154,7 @@ async fn other_user(w: &mut Work<'_>, id: UserId, field: &str, msg: &str) -> Res
 }
 
 /// Changes roles (系统管理员; not their own account).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn set_roles(
     app: &App,
     ctx: &Ctx,
@@ -178,6 +182,7 @@ pub async fn set_roles(
 }
 
 /// Disables or enables an account; disabling ends all its sessions.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn set_disabled(
     app: &App,
     ctx: &Ctx,
@@ -217,6 +222,7 @@ async fn replace_password(
 }
 
 /// Sets a new random one-time password (系统管理员).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn reset_password(app: &App, ctx: &Ctx, id: UserId) -> Result<String> {
     require(ctx, Action::ManageUsers)?;
     let password = random_password();
@@ -231,6 +237,7 @@ pub async fn reset_password(app: &App, ctx: &Ctx, id: UserId) -> Result<String> 
 }
 
 /// Lifts a login lock (安全管理员).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn unlock(app: &App, ctx: &Ctx, id: UserId) -> Result<()> {
     require(ctx, Action::ManageSecurity)?;
     let mut w = Work::begin(app, ctx).await?;
@@ -244,6 +251,7 @@ pub async fn unlock(app: &App, ctx: &Ctx, id: UserId) -> Result<()> {
 }
 
 /// Ends every session of a user (安全管理员).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn end_sessions(app: &App, ctx: &Ctx, id: UserId) -> Result<u64> {
     require(ctx, Action::ManageSecurity)?;
     let mut w = Work::begin(app, ctx).await?;
@@ -265,6 +273,7 @@ pub struct Access {
     pub tokens: Vec<ApiTokenRow>,
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn access(app: &App, ctx: &Ctx) -> Result<Access> {
     require(ctx, Action::ManageSecurity)?;
     let mut tx = app.db.begin_read().await?;
@@ -360,6 +369,7 @@ pub async fn set_password_cli(app: &App, username: &str, password: Option<&str>)
 }
 
 /// An account by name, for the command line (the system only).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn find(app: &App, ctx: &Ctx, username: &str) -> Result<UserView> {
     if ctx.actor.user_id.is_some() {
         may_see_users(ctx)?;

@@ -29,6 +29,7 @@ pub async fn rules_for(app: &App, region: &RegionCode, year: i32) -> Result<Colo
     colour_in(&mut tx, region, year).await
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn rules_history(app: &App, ctx: &Ctx, year: i32) -> Result<Vec<RulesRow>> {
     require(ctx, Action::ViewProject)?;
     let mut tx = app.db.begin_read().await?;
@@ -51,6 +52,7 @@ fn parse_deadline(s: &str) -> Result<u32> {
 
 /// Saves a new version of the year's rules (the old versions stay; published issues keep the
 /// version they used).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn save_rules(
     app: &App,
     ctx: &Ctx,
@@ -91,6 +93,7 @@ pub async fn save_rules(
 }
 
 /// Records a justified reason (正当理由) that suspends a project-month's colour.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn exempt(
     app: &App,
     ctx: &Ctx,
@@ -291,6 +294,7 @@ pub async fn compute(
 }
 
 /// The computed table for staff (preview before publishing).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn preview(app: &App, ctx: &Ctx, month: ReportMonth) -> Result<ColourTable> {
     require(ctx, Action::PublishColour)?;
     let mut tx = app.db.begin_read().await?;
@@ -299,6 +303,7 @@ pub async fn preview(app: &App, ctx: &Ctx, month: ReportMonth) -> Result<ColourT
 
 /// Publishes the month's table as the next numbered issue of its year; a frozen snapshot. A
 /// month is published once; a correction names the issue it corrects and says what changed.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn publish(
     app: &App,
     ctx: &Ctx,

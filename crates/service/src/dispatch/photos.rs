@@ -13,6 +13,7 @@ use keyproj_domain::report::ReportStatus;
 
 /// Adds a photo to a project's month (the reporter or center staff). The same picture twice is
 /// refused, so a reloaded page does not store it again.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn upload(
     app: &App,
     ctx: &Ctx,
@@ -81,6 +82,7 @@ pub async fn upload(
 
 /// Several photos from one form: all are checked before any is stored, and a refusal names the
 /// file. Returns how many were stored.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn upload_all(
     app: &App,
     ctx: &Ctx,
@@ -116,6 +118,7 @@ pub async fn upload_all(
     Ok(uploads.len())
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn list(
     app: &App,
     ctx: &Ctx,
@@ -128,6 +131,7 @@ pub async fn list(
 }
 
 /// The stored JPEG of a photo the actor may see (or its thumbnail).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn read(app: &App, ctx: &Ctx, id: PhotoId, thumb: bool) -> Result<Vec<u8>> {
     let row = {
         let mut tx = app.db.begin_read().await?;

@@ -28,6 +28,7 @@ pub struct YearPlan {
     pub lines: Vec<PlanLine>,
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn year_plan(app: &App, ctx: &Ctx, year: i32) -> Result<YearPlan> {
     let (region, scope) = line_scope(ctx)?;
     let mut tx = app.db.begin_read().await?;
@@ -55,6 +56,7 @@ pub struct PlanDetail {
     pub revisions: Vec<PlanRevisionRow>,
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn plan(app: &App, ctx: &Ctx, project_id: ProjectId, year: i32) -> Result<PlanDetail> {
     let mut tx = app.db.begin_read().await?;
     let (row, _) = visible(&mut tx, ctx, project_id, Action::ViewProject).await?;
@@ -122,6 +124,7 @@ fn check_submission(sub: &PlanSubmission) -> Result<(PlanFields, Option<Vec<Mile
 }
 
 /// Creates or updates a project's plan for a year, with its milestones.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn save_plan(
     app: &App,
     ctx: &Ctx,
@@ -247,6 +250,7 @@ pub fn category_for_stage(stage: Stage) -> YearCategory {
 
 /// Copies last year's plan entries forward (category from each project's stage now; amounts
 /// and targets to be edited); entries that already exist are left alone. Returns how many.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn copy_forward(app: &App, ctx: &Ctx, from_year: i32, to_year: i32) -> Result<usize> {
     require(ctx, Action::ManagePlans)?;
     if to_year != from_year + 1 {
@@ -292,6 +296,7 @@ pub async fn copy_forward(app: &App, ctx: &Ctx, from_year: i32, to_year: i32) ->
 }
 
 /// Adopts (freezes) the year's plan: later changes are revisions with reasons.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn freeze(app: &App, ctx: &Ctx, year: i32) -> Result<()> {
     require(ctx, Action::ManagePlans)?;
     let region = &ctx.actor.region;

@@ -48,6 +48,7 @@ pub(crate) async fn deadline_day(
         .deadline_day)
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn report(
     app: &App,
     ctx: &Ctx,
@@ -96,6 +97,7 @@ fn refused(msg: &str) -> ServiceError {
 }
 
 /// Submits (or re-submits) a month's report. A month cannot be reported before it begins.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn submit(
     app: &App,
     ctx: &Ctx,
@@ -185,6 +187,7 @@ async fn load_for_review(tx: &mut Tx, ctx: &Ctx, report_id: ReportId) -> Result<
 }
 
 /// 审核通过 or 退回 (with a reason).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn review(
     app: &App,
     ctx: &Ctx,
@@ -237,6 +240,7 @@ pub(crate) async fn review_in(
 }
 
 /// Corrects an approved report: the old values are kept as a revision with the reason.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn revise(
     app: &App,
     ctx: &Ctx,
@@ -412,6 +416,7 @@ pub struct MonthOverview {
 }
 
 /// Every planned project of the month's year that the actor may see, with its report.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn month_overview(app: &App, ctx: &Ctx, month: ReportMonth) -> Result<MonthOverview> {
     let (region, scope) = line_scope(ctx)?;
     let mut tx = app.db.begin_read().await?;

@@ -81,6 +81,7 @@ pub async fn fail_abandoned(app: &App, at_start: bool) -> Result<u64, ServiceErr
 
 /// Registers an upload as a job and starts it in the background; returns the job id at once.
 /// The job's row carries its progress and heartbeat, so any instance can show it.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn start_job(
     app: &App,
     ctx: &Ctx,
@@ -115,6 +116,7 @@ pub async fn start_job(
 /// Runs a registered job to its end; every outcome is recorded on the job row. While it runs,
 /// its progress is also kept in this process, so its page shows real progress even while the
 /// job holds SQLite's only write lock and the row cannot be updated.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn run_job(app: &App, ctx: &Ctx, job: &str, bytes: Vec<u8>) {
     // One import at a time per process: reading a large workbook holds a few hundred MB, and
     // several at once would multiply that. The others wait, shown as 排队中.
@@ -221,6 +223,7 @@ pub async fn run_job(app: &App, ctx: &Ctx, job: &str, bytes: Vec<u8>) {
 }
 
 /// A job of the actor (others' jobs are not found).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn job(app: &App, ctx: &Ctx, id: &str) -> Result<JobView, ServiceError> {
     let mut tx = app.db.begin_read().await?;
     let mut row = keyproj_db::repo::jobs::get(&mut tx, id)

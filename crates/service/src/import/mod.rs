@@ -98,6 +98,7 @@ pub(crate) fn cell_problems(cells: Vec<keyproj_office::workbook::CellProblem>) -
 }
 
 /// Reads and applies a workbook.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn import_bytes(
     app: &App,
     ctx: &Ctx,
@@ -113,6 +114,7 @@ pub async fn import_bytes(
     }
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn import(app: &App, ctx: &Ctx, sheets: &[SheetRows]) -> Result<Summary, ImportError> {
     import_tracked(app, ctx, sheets, &Progress::default(), None).await
 }
@@ -152,6 +154,7 @@ impl Progress {
 
 /// The import, reporting progress; with a job id, the audit rows name the job and its
 /// successful outcome is recorded in the same transaction as the data.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn import_tracked(
     app: &App,
     ctx: &Ctx,

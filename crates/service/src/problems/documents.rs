@@ -68,6 +68,7 @@ pub struct IssuedDocument {
 }
 
 /// A document the actor may see (through its item or meeting).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn document(app: &App, ctx: &Ctx, id: DocumentId) -> Result<IssuedDocument> {
     require(ctx, Action::ViewProblems)?;
     let mut tx = app.db.begin_read().await?;

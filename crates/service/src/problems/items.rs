@@ -67,6 +67,7 @@ pub fn status_of(row: &ItemRow) -> Status {
 
 /// Registers an item, and assigns it in the same step when `assign` is given (center staff
 /// only).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn register(
     app: &App,
     ctx: &Ctx,
@@ -196,6 +197,7 @@ pub(crate) async fn insert_in(w: &mut Work<'_>, f: &ItemFields, origin: Origin) 
 }
 
 /// An owner (or the lead unit) raises the 存在问题 of a monthly report as a problem, once.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn raise_from_report(
     app: &App,
     ctx: &Ctx,
@@ -328,6 +330,7 @@ pub struct ItemPage {
     pub total: i64,
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn list(app: &App, ctx: &Ctx, f: &ItemFilter) -> Result<ItemPage> {
     let mut f = f.clone();
     let own = filter_for(ctx)?;
@@ -351,6 +354,7 @@ pub struct ItemDetail {
     pub overdue: bool,
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn get(app: &App, ctx: &Ctx, id: ItemId) -> Result<ItemDetail> {
     require(ctx, Action::ViewProblems)?;
     let mut tx = app.db.begin_read().await?;

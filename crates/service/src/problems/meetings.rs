@@ -34,6 +34,7 @@ async fn check_projects(tx: &mut Tx, ctx: &Ctx, ids: &[ProjectId]) -> Result<()>
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn create_meeting(app: &App, ctx: &Ctx, m: &MeetingDraft) -> Result<MeetingId> {
     require(ctx, Action::ManageProblems)?;
     let fields = m.validate(app.local_today())?;
@@ -114,6 +115,7 @@ async fn meeting_in(tx: &mut Tx, ctx: &Ctx, id: MeetingId) -> Result<MeetingDeta
     })
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn meeting(app: &App, ctx: &Ctx, id: MeetingId) -> Result<MeetingDetail> {
     let mut tx = app.db.begin_read().await?;
     meeting_in(&mut tx, ctx, id).await
@@ -126,6 +128,7 @@ pub struct MeetingPage {
     pub total: i64,
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn meetings(
     app: &App,
     ctx: &Ctx,
@@ -144,6 +147,7 @@ pub async fn meetings(
 }
 
 /// A meeting decision becomes an assigned item in one step.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn add_decision(
     app: &App,
     ctx: &Ctx,
@@ -173,6 +177,7 @@ pub async fn add_decision(
 }
 
 /// Issues the 会议纪要: the minutes and every item the meeting assigned, frozen and numbered.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn issue_minutes(app: &App, ctx: &Ctx, meeting_id: MeetingId) -> Result<DocumentId> {
     require(ctx, Action::ManageProblems)?;
     let mut w = Work::begin(app, ctx).await?;
@@ -233,6 +238,7 @@ pub async fn issue_minutes(app: &App, ctx: &Ctx, meeting_id: MeetingId) -> Resul
 
 // --- patrols -----------------------------------------------------------------------------
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn create_patrol(app: &App, ctx: &Ctx, p: &PatrolDraft) -> Result<PatrolId> {
     require(ctx, Action::ManageProblems)?;
     let fields = p.validate(app.local_today())?;
@@ -266,6 +272,7 @@ pub struct PatrolPage {
     pub total: i64,
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn patrols(app: &App, ctx: &Ctx, limit: i64, offset: i64) -> Result<PatrolPage> {
     require(ctx, Action::ManageProblems)?;
     let mut tx = app.db.begin_read().await?;
@@ -274,6 +281,7 @@ pub async fn patrols(app: &App, ctx: &Ctx, limit: i64, offset: i64) -> Result<Pa
 }
 
 /// A patrol finding becomes an item (assigned at once when a unit is chosen).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn add_finding(
     app: &App,
     ctx: &Ctx,

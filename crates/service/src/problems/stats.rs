@@ -126,6 +126,7 @@ fn count_raised(map: &mut BTreeMap<String, GroupCount>, label: &str, r: &PeriodR
 }
 
 /// Per unit, leader, source and category for a year (or one month of it).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn stats(app: &App, ctx: &Ctx, year: i32, month: Option<u32>) -> Result<ProblemStats> {
     require(ctx, Action::ViewProblems)?;
     keyproj_domain::plan::check_year("year", &year.to_string())?;

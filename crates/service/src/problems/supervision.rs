@@ -40,6 +40,7 @@ pub struct Run {
 const BATCH: usize = 500;
 
 /// Staff start an evaluation now ("on demand").
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn run_now(app: &App, ctx: &Ctx) -> Result<Run> {
     require(ctx, Action::ManageProblems)?;
     evaluate(app, &ctx.actor.region, app.local_today(), false).await
@@ -306,6 +307,7 @@ pub struct RulesInForce {
     pub version: i64,
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn rules(app: &App, ctx: &Ctx, year: i32) -> Result<RulesInForce> {
     require(ctx, Action::ViewProblems)?;
     let mut tx = app.db.begin_read().await?;
@@ -314,6 +316,7 @@ pub async fn rules(app: &App, ctx: &Ctx, year: i32) -> Result<RulesInForce> {
 }
 
 /// Saves the region's rules of a year if `version` is the one the editor read.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn save_rules(
     app: &App,
     ctx: &Ctx,
@@ -358,6 +361,7 @@ pub struct YearCalendar {
     pub stored: bool,
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn holidays(app: &App, ctx: &Ctx, year: i32) -> Result<YearCalendar> {
     require(ctx, Action::ViewProblems)?;
     let mut tx = app.db.begin_read().await?;
@@ -428,6 +432,7 @@ pub fn parse_holidays(year: i32, text: &str) -> Result<Vec<HolidayRow>, Validati
 }
 
 /// Replaces a year's calendar of the actor's region.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn save_holidays(app: &App, ctx: &Ctx, year: i32, text: &str) -> Result<usize> {
     require(ctx, Action::ManageProblems)?;
     let rows = parse_holidays(year, text)?;

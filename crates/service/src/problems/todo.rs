@@ -23,6 +23,7 @@ pub struct Todo {
     pub unread: i64,
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn todo(app: &App, ctx: &Ctx) -> Result<Todo> {
     super::items::filter_for(ctx)?;
     let region = &ctx.actor.region;

@@ -62,6 +62,7 @@ pub fn steps_for(ctx: &Ctx, row: &ItemRow) -> Vec<Step> {
         .collect()
 }
 
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn act(app: &App, ctx: &Ctx, id: ItemId, input: &StepInput) -> Result<StepOutcome> {
     let step =
         Step::from_input(&input.step).ok_or_else(|| field_error("step", "choice", "未知操作"))?;

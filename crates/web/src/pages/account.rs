@@ -28,7 +28,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "login.html")]
+#[template(path = "account/login.html")]
 pub(super) struct LoginPage {
     csrf: String,
     next: String,
@@ -162,7 +162,7 @@ async fn logout(State(s): State<AppState>, Posted { signed, .. }: Posted) -> Res
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "password.html")]
+#[template(path = "account/password.html")]
 pub(super) struct PasswordPage {
     chrome: Chrome,
     forced: bool,
@@ -227,7 +227,7 @@ pub(super) struct TokenView {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "tokens.html")]
+#[template(path = "account/tokens.html")]
 pub(super) struct TokensPage {
     chrome: Chrome,
     tokens: Vec<TokenView>,

@@ -295,7 +295,7 @@ struct AuditLine {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "audit.html")]
+#[template(path = "admin/audit.html")]
 struct AuditPage {
     chrome: Chrome,
     rows: Vec<AuditLine>,

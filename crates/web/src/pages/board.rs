@@ -30,7 +30,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "board_problems.html")]
+#[template(path = "board/problems.html")]
 struct ProblemsBoard {
     year: i32,
     units: Vec<UnitStats>,
@@ -75,7 +75,7 @@ async fn problems(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Re
 const SLIDE_ROWS: usize = 12;
 
 #[derive(Template, WebTemplate)]
-#[template(path = "board.html")]
+#[template(path = "board/board.html")]
 struct BoardPage {
     title: String,
     as_of: String,

@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "import.html")]
+#[template(path = "import/import.html")]
 struct ImportPage {
     chrome: Chrome,
     summary: Option<Summary>,

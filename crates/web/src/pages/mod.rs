@@ -96,7 +96,7 @@ pub(crate) struct Hidden {
 /// a plan). It works without script: the submitted form comes back as hidden fields with
 /// `confirmed=1`, and only that second post acts. Nothing is lost if the person goes back.
 #[derive(Template, WebTemplate)]
-#[template(path = "confirm.html")]
+#[template(path = "shared/confirm.html")]
 pub(crate) struct ConfirmPage {
     chrome: Chrome,
     title: String,

@@ -41,7 +41,7 @@ pub(super) struct ThresholdLine {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "org.html")]
+#[template(path = "org/list.html")]
 pub(super) struct OrgPage {
     chrome: Chrome,
     units: Vec<UnitRow>,
@@ -261,7 +261,7 @@ async fn org_threshold(
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "org_edit.html")]
+#[template(path = "org/edit.html")]
 pub(super) struct OrgEditPage {
     chrome: Chrome,
     heading: String,

@@ -77,7 +77,7 @@ fn rate(plan: Money, done: Money) -> String {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "dashboard.html")]
+#[template(path = "stats/dashboard.html")]
 struct DashboardPage {
     chrome: Chrome,
     total_count: i64,

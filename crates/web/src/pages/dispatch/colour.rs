@@ -112,7 +112,7 @@ pub(super) struct IssueRef {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "colour/preview.html")]
+#[template(path = "dispatch/colour/preview.html")]
 pub(super) struct ColourPreviewPage {
     chrome: Chrome,
     month: ReportMonth,
@@ -256,7 +256,7 @@ pub(super) async fn publish(
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "colour/issue.html")]
+#[template(path = "dispatch/colour/issue.html")]
 pub(super) struct IssuePage {
     chrome: Chrome,
     id: IssueId,
@@ -315,7 +315,7 @@ pub(super) struct RulesVersion {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "colour/rules.html")]
+#[template(path = "dispatch/colour/rules.html")]
 pub(super) struct RulesPage {
     chrome: Chrome,
     year: i32,

@@ -41,7 +41,7 @@ pub(super) struct CategoryTotal {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "plans/list.html")]
+#[template(path = "dispatch/plans/list.html")]
 pub(super) struct PlanListPage {
     chrome: Chrome,
     year: i32,
@@ -187,7 +187,7 @@ pub(super) struct RevisionLine {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "plans/form.html")]
+#[template(path = "dispatch/plans/form.html")]
 pub(super) struct PlanFormPage {
     chrome: Chrome,
     project_id: ProjectId,

@@ -48,7 +48,7 @@ pub(super) struct StatusCount {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "reports/month.html")]
+#[template(path = "dispatch/reports/month.html")]
 pub(super) struct MonthPage {
     chrome: Chrome,
     month: ReportMonth,
@@ -139,7 +139,7 @@ pub(super) struct PhotoLine {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "reports/form.html")]
+#[template(path = "dispatch/reports/form.html")]
 pub(crate) struct ReportPage {
     chrome: Chrome,
     project_id: ProjectId,
