@@ -4,7 +4,9 @@
 //! binds, `CAST(SUM(..) AS BIGINT)`, no engine functions); per-engine DDL lives in
 //! `migrations/sqlite` and `migrations/postgres` with the same numbering. Every query runs
 //! inside a [`Tx`]: reads in a plain transaction, writes in `BEGIN IMMEDIATE` on SQLite so
-//! two writers never deadlock on a lock upgrade.
+//! two writers never deadlock on a lock upgrade. Repositories live in feature folders under
+//! [`repo`] and return typed rows: a private raw row per table is decoded with `TryFrom` into
+//! domain types (enums, ids, dates, `Money`), so no layer above parses a stored string.
 
 pub mod copy;
 pub mod decode;

@@ -1,5 +1,6 @@
-//! Office formats: .xlsx out (and, in later capabilities, in) and .docx. No database here:
-//! functions take plain rows and return bytes.
+//! Office formats: .xlsx out and in (reading bounded by declared sizes before allocating),
+//! .docx in the official style, and SVG charts. No database here: functions take plain rows
+//! and return bytes.
 
 pub mod chart;
 pub mod colour_sheet;

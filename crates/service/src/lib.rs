@@ -1,6 +1,8 @@
-//! Use cases of keyproj. Each write follows one shape: begin a write transaction → authorize →
-//! validate → repositories → an audit row in the same transaction → commit. If any step fails,
-//! nothing is written.
+//! Use cases of keyproj, in feature folders that mirror `keyproj_db::repo` (see ARCHITECTURE.md).
+//! Each write follows one shape inside a [`work::Work`]: begin a write transaction → authorize →
+//! validate → repositories → audit rows → commit; if any step fails, nothing is written. This
+//! crate owns the rules' application, permissions on every id, background jobs, notifications
+//! and exports; it knows no HTTP and writes no SQL.
 
 pub mod account;
 pub mod admin;

@@ -6,7 +6,7 @@ use keyproj_db::Tx;
 use keyproj_db::repo::org::{self, LeaderRow, NewLeader, NewUnit, UnitRow};
 use keyproj_domain::authz::Action;
 use keyproj_domain::ids::{LeaderId, UnitId};
-use keyproj_domain::org::{LeaderDraft, UnitDraft, UnitKind};
+use keyproj_domain::org::{LeaderDraft, LeaderFields, UnitDraft, UnitFields, UnitKind};
 use keyproj_domain::project::{ThresholdClass, default_threshold};
 use keyproj_domain::{Money, RegionCode};
 use serde::Serialize;
@@ -81,10 +81,17 @@ pub async fn create_unit(app: &App, ctx: &Ctx, u: &UnitDraft) -> Result<UnitId> 
     require(ctx, Action::ManageOrg)?;
     let f = u.validate()?;
     let mut w = Work::begin(app, ctx).await?;
+    let id = create_unit_in(&mut w, &f).await?;
+    w.commit().await?;
+    Ok(id)
+}
+
+/// [`create_unit`] inside a caller's work, from validated fields.
+async fn create_unit_in(w: &mut Work<'_>, f: &UnitFields) -> Result<UnitId> {
     let id = org::insert_unit(
         &mut w.tx,
         &NewUnit {
-            region_code: &ctx.actor.region,
+            region_code: &w.ctx.actor.region,
             name: &f.name,
             kind: f.kind,
             contact: &f.contact,
@@ -97,7 +104,6 @@ pub async fn create_unit(app: &App, ctx: &Ctx, u: &UnitDraft) -> Result<UnitId> 
     .map_err(duplicate_name)?;
     let after = org::get_unit(&mut w.tx, id).await?;
     w.audit(Audit::create("unit", id).after(&after)).await?;
-    w.commit().await?;
     Ok(id)
 }
 
@@ -143,10 +149,17 @@ pub async fn create_leader(app: &App, ctx: &Ctx, l: &LeaderDraft) -> Result<Lead
     require(ctx, Action::ManageOrg)?;
     let f = l.validate()?;
     let mut w = Work::begin(app, ctx).await?;
+    let id = create_leader_in(&mut w, &f).await?;
+    w.commit().await?;
+    Ok(id)
+}
+
+/// [`create_leader`] inside a caller's work, from validated fields.
+async fn create_leader_in(w: &mut Work<'_>, f: &LeaderFields) -> Result<LeaderId> {
     let id = org::insert_leader(
         &mut w.tx,
         &NewLeader {
-            region_code: &ctx.actor.region,
+            region_code: &w.ctx.actor.region,
             name: &f.name,
             title: &f.title,
             phone: &f.phone,
@@ -158,7 +171,6 @@ pub async fn create_leader(app: &App, ctx: &Ctx, l: &LeaderDraft) -> Result<Lead
     .map_err(duplicate_name)?;
     let after = org::get_leader(&mut w.tx, id).await?;
     w.audit(Audit::create("leader", id).after(&after)).await?;
-    w.commit().await?;
     Ok(id)
 }
 
@@ -227,21 +239,7 @@ pub(crate) async fn unit_named_in(
         ..Default::default()
     }
     .validate()?;
-    let id = org::insert_unit(
-        &mut w.tx,
-        &NewUnit {
-            region_code: &region,
-            name: &f.name,
-            kind: f.kind,
-            contact: "",
-            phone: "",
-            sort_order: f.sort_order,
-        },
-        w.now,
-    )
-    .await
-    .map_err(duplicate_name)?;
-    w.audit(Audit::create("unit", id).after(&f)).await?;
+    let id = create_unit_in(w, &f).await?;
     Ok(Named { id, created: true })
 }
 
@@ -261,20 +259,7 @@ pub(crate) async fn leader_named_in(w: &mut Work<'_>, name: &str) -> Result<Name
         ..Default::default()
     }
     .validate()?;
-    let id = org::insert_leader(
-        &mut w.tx,
-        &NewLeader {
-            region_code: &region,
-            name: &f.name,
-            title: "",
-            phone: "",
-            sort_order: f.sort_order,
-        },
-        w.now,
-    )
-    .await
-    .map_err(duplicate_name)?;
-    w.audit(Audit::create("leader", id).after(&f)).await?;
+    let id = create_leader_in(w, &f).await?;
     Ok(Named { id, created: true })
 }
 

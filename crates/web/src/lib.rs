@@ -1,5 +1,7 @@
-//! The web edge of keyproj: server-rendered pages (askama) and the JSON API under `/api/v1`.
-//! Handlers are thin: they parse the request, call a service use case, and render.
+//! The web edge of keyproj: server-rendered pages (askama, `pages/<feature>`) and the JSON API
+//! under `/api/v1` (utoipa, `api/<feature>`), sessions, CSRF, security headers and request ids.
+//! Handlers are thin: they parse the request, call a service use case, and render; they never
+//! open a transaction or call a repository.
 
 mod api;
 mod auth;

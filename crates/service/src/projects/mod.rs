@@ -1,4 +1,12 @@
-//! The project library: list, detail, create, edit and stage changes.
+//! The project library: one project (detail, create, edit, references and uniqueness); the
+//! list with its filter in `list`, stage changes in `stages`.
+
+mod list;
+mod stages;
+
+pub use list::{ListQuery, ProjectPage, filter_of, list, list_all, stage_summary};
+pub(crate) use stages::change_stage_in;
+pub use stages::{StageChangeInput, change_stage};
 
 use crate::work::{Audit, Work};
 use crate::{App, Ctx, Result, ServiceError, check, field_error, require};
@@ -6,19 +14,13 @@ use keyproj_db::repo::admin::audit as audit_repo;
 use keyproj_db::repo::admin::audit::AuditRow;
 use keyproj_db::repo::org;
 use keyproj_db::repo::projects::{
-    self, NameRef, NewStageChange, ProjectFilter, ProjectRow, ProjectTotals, ProjectValues,
-    StageChangeRow, StageCount, StageValues,
+    self, NameRef, NewStageChange, ProjectRow, ProjectValues, StageChangeRow,
 };
 use keyproj_db::{DbError, Tx};
-use keyproj_domain::authz::{
-    Action, ProjectScope, authorize_project, can_see_project, project_list_scope,
-};
-use keyproj_domain::error::check_text;
+use keyproj_domain::authz::{Action, ProjectScope, authorize_project, can_see_project};
 use keyproj_domain::ids::{LeaderId, ProjectId, UnitId};
-use keyproj_domain::project::{
-    Industry, Level, ProjectDraft, ProjectFields, Stage, below_threshold, check_stage_change,
-};
-use keyproj_domain::{Money, RegionCode, ReportMonth, ValidationErrors};
+use keyproj_domain::project::{Industry, ProjectDraft, ProjectFields, Stage, below_threshold};
+use keyproj_domain::{Money, RegionCode, ValidationErrors};
 use serde::{Deserialize, Serialize};
 
 /// What a form or the API submits for a project: the typed fields plus references.
@@ -124,134 +126,6 @@ async fn threshold_of(tx: &mut Tx, region: &RegionCode, industry: Industry) -> R
         .find(|t| t.class == industry.threshold_class())
         .map(|t| t.min)
         .unwrap_or_default())
-}
-
-/// Count and total investment per stage, over the projects the actor may see (dashboard).
-/// Every stage is listed, with zeros where there are no projects.
-#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
-pub async fn stage_summary(app: &App, ctx: &Ctx) -> Result<Vec<StageCount>> {
-    require(ctx, Action::ViewProject)?;
-    let mut tx = app.db.begin_read().await?;
-    let counts = projects::count_by_stage(&mut tx, &project_list_scope(&ctx.actor)).await?;
-    Ok(Stage::ALL
-        .iter()
-        .map(|st| {
-            counts
-                .iter()
-                .find(|c| c.stage == *st)
-                .cloned()
-                .unwrap_or(StageCount {
-                    stage: *st,
-                    count: 0,
-                    total_investment: Money::ZERO,
-                })
-        })
-        .collect())
-}
-
-/// Query parameters of the list (from the URL or the API).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(default)]
-pub struct ListQuery {
-    pub q: String,
-    pub stage: String,
-    pub level: String,
-    pub industry: String,
-    pub township: Option<UnitId>,
-    pub lead_unit: Option<UnitId>,
-    pub leader: Option<LeaderId>,
-    pub below_threshold: Option<bool>,
-    pub sort: String,
-    pub desc: bool,
-    pub page: Option<i64>,
-    pub per_page: Option<i64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ProjectPage {
-    pub items: Vec<ProjectRow>,
-    /// Responsible unit names per item, in the order of `items`.
-    pub responsible: Vec<Vec<String>>,
-    pub totals: ProjectTotals,
-    pub page: i64,
-    pub per_page: i64,
-    pub pages: i64,
-}
-
-pub const MAX_PER_PAGE: i64 = 500;
-
-pub fn filter_of(ctx: &Ctx, q: &ListQuery) -> Result<ProjectFilter> {
-    let mut f = ProjectFilter::new(project_list_scope(&ctx.actor));
-    let mut errs = ValidationErrors::new();
-    f.q = Some(q.q.chars().take(100).collect());
-    if !q.stage.is_empty() {
-        f.stage = errs.check(Stage::parse("stage", &q.stage));
-    }
-    if !q.level.is_empty() {
-        f.level = errs.check(Level::parse("level", &q.level));
-    }
-    if !q.industry.is_empty() {
-        f.industry = errs.check(Industry::parse("industry", &q.industry));
-    }
-    errs.into_result()?;
-    f.township_unit_id = q.township;
-    f.lead_unit_id = q.lead_unit;
-    f.leader_id = q.leader;
-    f.below_threshold = q.below_threshold;
-    f.sort = projects::SortKey::parse(&q.sort);
-    f.desc = q.desc;
-    let per_page = q.per_page.unwrap_or(50).clamp(1, MAX_PER_PAGE);
-    let page = q.page.unwrap_or(1).max(1);
-    f.limit = per_page;
-    f.offset = (page - 1).saturating_mul(per_page);
-    Ok(f)
-}
-
-#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
-pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
-    require(ctx, Action::ViewProject)?;
-    let f = filter_of(ctx, q)?;
-    let mut tx = app.db.begin_read().await?;
-    let (items, totals) = projects::list(&mut tx, &f).await?;
-    let ids: Vec<ProjectId> = items.iter().map(|p| p.id).collect();
-    let pairs = projects::responsible_units_of(&mut tx, &ids).await?;
-    let responsible = ids
-        .iter()
-        .map(|id| {
-            pairs
-                .iter()
-                .filter(|u| u.project_id == *id)
-                .map(|u| u.unit_name.clone())
-                .collect()
-        })
-        .collect();
-    let pages = ((totals.count + f.limit - 1) / f.limit).max(1);
-    Ok(ProjectPage {
-        items,
-        responsible,
-        totals,
-        page: f.offset / f.limit + 1,
-        per_page: f.limit,
-        pages,
-    })
-}
-
-/// Every page of a filter (exports).
-#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
-pub async fn list_all(app: &App, ctx: &Ctx, query: ListQuery) -> Result<Vec<ProjectPage>> {
-    let mut query = query;
-    query.page = Some(1);
-    query.per_page = Some(MAX_PER_PAGE);
-    let mut pages = vec![];
-    loop {
-        let page = list(app, ctx, &query).await?;
-        let done = page.page >= page.pages;
-        query.page = Some(page.page + 1);
-        pages.push(page);
-        if done {
-            return Ok(pages);
-        }
-    }
 }
 
 /// Checks the references of an input against the database and the actor's region.
@@ -517,115 +391,6 @@ pub(crate) async fn update_in(
                 row: &after,
                 responsible_unit_ids: input.responsible_unit_ids.clone(),
             }),
-    )
-    .await
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(default)]
-pub struct StageChangeInput {
-    pub to_stage: String,
-    /// The date of the change, `YYYY-MM-DD`.
-    pub changed_on: String,
-    pub reason: String,
-    pub actual_start: String,
-    pub actual_completion: String,
-}
-
-#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
-pub async fn change_stage(
-    app: &App,
-    ctx: &Ctx,
-    id: ProjectId,
-    version: i64,
-    input: &StageChangeInput,
-) -> Result<()> {
-    let mut w = Work::begin(app, ctx).await?;
-    change_stage_in(&mut w, id, version, input).await?;
-    w.commit().await
-}
-
-/// [`change_stage`] inside a caller's work (the import changes stages this way).
-pub(crate) async fn change_stage_in(
-    w: &mut Work<'_>,
-    id: ProjectId,
-    version: i64,
-    input: &StageChangeInput,
-) -> Result<()> {
-    let ctx = w.ctx;
-    let (before, _) = visible(&mut w.tx, ctx, id, Action::ChangeStage).await?;
-    let mut errs = ValidationErrors::new();
-    let to = errs.check(Stage::parse("to_stage", &input.to_stage));
-    let on = errs.check(keyproj_domain::problem::draft::parse_date(
-        "changed_on",
-        "变更日期",
-        &input.changed_on,
-    ));
-    let reason = errs.check(check_text("reason", "变更原因", &input.reason, true, 500));
-    let given_start = errs.check(ReportMonth::parse_opt(
-        "actual_start",
-        "实际开工",
-        &input.actual_start,
-    ));
-    let given_completion = errs.check(ReportMonth::parse_opt(
-        "actual_completion",
-        "实际竣工",
-        &input.actual_completion,
-    ));
-    let (Some(to), Some(on), Some(reason), Some(given_start), Some(given_completion)) =
-        (to, on, reason, given_start, given_completion)
-    else {
-        return Err(errs.into());
-    };
-    errs.into_result()?;
-    let from = before.stage;
-    let start = given_start.or(before.actual_start);
-    let completion = given_completion.or(before.actual_completion);
-    check_stage_change(from, to, start, completion)
-        .map_err(|e| ServiceError::Validation(ValidationErrors(vec![e.to_field_error()])))?;
-    if let (Some(s), Some(c)) = (start, completion)
-        && c < s
-    {
-        return Err(field_error(
-            "actual_completion",
-            "before_start",
-            "实际竣工不能早于实际开工",
-        ));
-    }
-    if on > w.today() {
-        return Err(field_error("changed_on", "future", "变更日期不能晚于今天"));
-    }
-    projects::change_stage(
-        &mut w.tx,
-        id,
-        version,
-        &StageValues {
-            stage: to,
-            actual_start: start,
-            actual_completion: completion,
-        },
-        w.now,
-    )
-    .await?;
-    projects::insert_stage_change(
-        &mut w.tx,
-        &NewStageChange {
-            project_id: id,
-            from_stage: Some(from),
-            to_stage: to,
-            changed_on: on,
-            reason: &reason,
-            user_id: ctx.actor.user_id,
-            username: &ctx.actor.username,
-        },
-        w.now,
-    )
-    .await?;
-    w.audit(
-        Audit::new("stage_change", "project")
-            .id(id)
-            .before(&serde_json::json!({ "stage": from.key(), "actual_start": before.actual_start, "actual_completion": before.actual_completion }))
-            .after(&serde_json::json!({ "stage": to.key(), "actual_start": start, "actual_completion": completion, "changed_on": on, "reason": reason })),
     )
     .await
 }

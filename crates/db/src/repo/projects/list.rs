@@ -1,0 +1,287 @@
+//! The filtered, sorted, paged list of projects with totals over the whole filter, and counts.
+
+use super::{COLUMNS, JOINS, ProjectRaw, ProjectRow, decode_all};
+use crate::decode::{self};
+use crate::{DbError, Param, Tx, Where, bind_params, run};
+use keyproj_domain::Money;
+use keyproj_domain::authz::ListScope;
+use keyproj_domain::ids::{LeaderId, ProjectId, UnitId};
+use keyproj_domain::project::{Industry, Level, Stage};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    #[default]
+    Code,
+    Name,
+    Investment,
+    Stage,
+    Level,
+    Updated,
+}
+
+impl SortKey {
+    pub fn parse(s: &str) -> SortKey {
+        match s {
+            "name" => SortKey::Name,
+            "investment" => SortKey::Investment,
+            "stage" => SortKey::Stage,
+            "level" => SortKey::Level,
+            "updated" => SortKey::Updated,
+            _ => SortKey::Code,
+        }
+    }
+    pub fn key(self) -> &'static str {
+        match self {
+            SortKey::Code => "code",
+            SortKey::Name => "name",
+            SortKey::Investment => "investment",
+            SortKey::Stage => "stage",
+            SortKey::Level => "level",
+            SortKey::Updated => "updated",
+        }
+    }
+    fn column(self) -> &'static str {
+        match self {
+            SortKey::Code => "p.code",
+            SortKey::Name => "p.name",
+            SortKey::Investment => "p.total_investment_fen",
+            SortKey::Stage => "p.stage",
+            SortKey::Level => "p.level",
+            SortKey::Updated => "p.updated_at",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ProjectFilter {
+    pub scope: ListScope,
+    pub q: Option<String>,
+    pub stage: Option<Stage>,
+    pub level: Option<Level>,
+    pub industry: Option<Industry>,
+    pub township_unit_id: Option<UnitId>,
+    pub lead_unit_id: Option<UnitId>,
+    pub leader_id: Option<LeaderId>,
+    pub below_threshold: Option<bool>,
+    pub sort: SortKey,
+    pub desc: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl ProjectFilter {
+    pub fn new(scope: ListScope) -> Self {
+        ProjectFilter {
+            scope,
+            q: None,
+            stage: None,
+            level: None,
+            industry: None,
+            township_unit_id: None,
+            lead_unit_id: None,
+            leader_id: None,
+            below_threshold: None,
+            sort: SortKey::Code,
+            desc: false,
+            limit: 50,
+            offset: 0,
+        }
+    }
+}
+
+/// Projects of a region and the regions below it (an index range, see `RegionCode::subtree_range`).
+fn in_region(w: &mut Where, r: &keyproj_domain::RegionCode) {
+    let (lo, hi) = r.subtree_range();
+    w.push(
+        "p.region_code >= ? AND p.region_code < ?",
+        vec![Param::Text(lo), Param::Text(hi)],
+    );
+}
+
+fn filter_where(f: &ProjectFilter) -> Where {
+    let mut w = Where::default();
+    match &f.scope {
+        ListScope::Region(r) => in_region(&mut w, r),
+        ListScope::Unit { region, unit_id } => {
+            in_region(&mut w, region);
+            w.push(
+                "(p.lead_unit_id = ? OR p.owner_unit_id = ? OR EXISTS (SELECT 1 FROM project_units pu WHERE pu.project_id = p.id AND pu.unit_id = ?))",
+                vec![Param::I64(unit_id.get()), Param::I64(unit_id.get()), Param::I64(unit_id.get())],
+            );
+        }
+        ListScope::Owner { region, unit_id } => {
+            in_region(&mut w, region);
+            w.push("p.owner_unit_id = ?", vec![Param::I64(unit_id.get())]);
+        }
+        ListScope::Nothing => w.push("1 = 0", vec![]),
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        // Escape LIKE wildcards typed by the user.
+        let esc = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+            .to_lowercase();
+        let pat = format!("%{esc}%");
+        w.push(
+            "(LOWER(p.name) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(p.code, '')) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(p.national_code, '')) LIKE ? ESCAPE '\\' OR LOWER(p.tags) LIKE ? ESCAPE '\\')",
+            vec![Param::Text(pat.clone()), Param::Text(pat.clone()), Param::Text(pat.clone()), Param::Text(pat)],
+        );
+    }
+    for (col, key) in [
+        ("p.stage", f.stage.map(|s| s.key())),
+        ("p.level", f.level.map(|s| s.key())),
+        ("p.industry", f.industry.map(|s| s.key())),
+    ] {
+        if let Some(k) = key {
+            w.push(&format!("{col} = ?"), vec![Param::Text(k.into())]);
+        }
+    }
+    for (col, id) in [
+        ("p.township_unit_id", f.township_unit_id.map(|u| u.get())),
+        ("p.lead_unit_id", f.lead_unit_id.map(|u| u.get())),
+        ("p.leader_id", f.leader_id.map(|l| l.get())),
+    ] {
+        if let Some(id) = id {
+            w.push(&format!("{col} = ?"), vec![Param::I64(id)]);
+        }
+    }
+    if let Some(b) = f.below_threshold {
+        w.push("p.below_threshold = ?", vec![Param::Bool(b)]);
+    }
+    w
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProjectTotals {
+    pub count: i64,
+    pub total_investment: Money,
+}
+
+/// One page of projects and the totals over the whole filtered set.
+pub async fn list(
+    tx: &mut Tx,
+    f: &ProjectFilter,
+) -> Result<(Vec<ProjectRow>, ProjectTotals), DbError> {
+    let w = filter_where(f);
+    let n = w.next_placeholder();
+    let dir = if f.desc { "DESC" } else { "ASC" };
+    // NULL codes sort last on both engines; id breaks ties so pages never overlap.
+    let order = match f.sort {
+        SortKey::Code => {
+            format!("CASE WHEN p.code IS NULL THEN 1 ELSE 0 END, p.code {dir}, p.id {dir}")
+        }
+        k => format!("{} {dir}, p.id {dir}", k.column()),
+    };
+    // Deferred join: find the page's ids first (an index-only scan for the usual sort keys),
+    // then join names for those rows only, not for the whole region.
+    let sql = format!(
+        "{COLUMNS} FROM (SELECT p.id FROM projects p{} ORDER BY {order} LIMIT ${} OFFSET ${}) k
+         JOIN projects p ON p.id = k.id{JOINS} ORDER BY {order}",
+        w.sql(),
+        n,
+        n + 1
+    );
+    let totals_sql = format!(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(p.total_investment_fen), 0) AS BIGINT) FROM projects p{}",
+        w.sql()
+    );
+    let rows = run!(tx, |c| bind_params!(
+        sqlx::query_as::<_, ProjectRaw>(sqlx::AssertSqlSafe(sql.clone())),
+        w.params
+    )
+    .bind(f.limit)
+    .bind(f.offset)
+    .fetch_all(c)
+    .await)?;
+    let (count, sum) = run!(tx, |c| bind_params!(
+        sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(totals_sql.clone())),
+        w.params
+    )
+    .fetch_one(c)
+    .await)?;
+    Ok((
+        decode_all(rows)?,
+        ProjectTotals {
+            count,
+            total_investment: Money::from_fen(sum),
+        },
+    ))
+}
+
+/// A responsible unit of a project, by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProjectUnit {
+    pub project_id: ProjectId,
+    pub unit_name: String,
+}
+
+/// Responsible units of many projects at once (for list pages and exports).
+pub async fn responsible_units_of(
+    tx: &mut Tx,
+    ids: &[ProjectId],
+) -> Result<Vec<ProjectUnit>, DbError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT pu.project_id, u.name FROM project_units pu JOIN units u ON u.id = pu.unit_id WHERE pu.project_id IN ({}) ORDER BY pu.project_id, u.sort_order, u.name",
+        placeholders.join(", ")
+    );
+    let params: Vec<Param> = ids.iter().map(|i| Param::I64(i.get())).collect();
+    Ok(run!(tx, |c| bind_params!(
+        sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql.clone())),
+        params
+    )
+    .fetch_all(c)
+    .await)?
+    .into_iter()
+    .map(|(p, unit_name)| ProjectUnit {
+        project_id: ProjectId(p),
+        unit_name,
+    })
+    .collect())
+}
+
+pub async fn count_all(tx: &mut Tx) -> Result<i64, DbError> {
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM projects"
+    )
+    .fetch_one(c)
+    .await)?)
+}
+
+/// How many projects of a stage, and their total investment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageCount {
+    pub stage: Stage,
+    pub count: i64,
+    pub total_investment: Money,
+}
+
+/// Counts by stage in a scope (dashboard).
+pub async fn count_by_stage(tx: &mut Tx, scope: &ListScope) -> Result<Vec<StageCount>, DbError> {
+    let f = ProjectFilter::new(scope.clone());
+    let w = filter_where(&f);
+    let sql = format!(
+        "SELECT p.stage, COUNT(*), CAST(COALESCE(SUM(p.total_investment_fen), 0) AS BIGINT) FROM projects p{} GROUP BY p.stage",
+        w.sql()
+    );
+    run!(tx, |c| bind_params!(
+        sqlx::query_as::<_, (String, i64, i64)>(sqlx::AssertSqlSafe(sql.clone())),
+        w.params
+    )
+    .fetch_all(c)
+    .await)?
+    .into_iter()
+    .map(|(stage, count, fen)| {
+        Ok(StageCount {
+            stage: decode::key("projects.stage", &stage, Stage::from_key)?,
+            count,
+            total_investment: Money::from_fen(fen),
+        })
+    })
+    .collect()
+}

@@ -1,0 +1,138 @@
+//! The list of projects an actor may see: the query of the URL or the API, one page with the
+//! totals of the whole filter, every page for an export, and the counts per stage.
+
+use crate::{App, Ctx, Result, require};
+use keyproj_db::repo::projects::{self, ProjectFilter, ProjectRow, ProjectTotals, StageCount};
+use keyproj_domain::authz::{Action, project_list_scope};
+use keyproj_domain::ids::{LeaderId, ProjectId, UnitId};
+use keyproj_domain::project::{Industry, Level, Stage};
+use keyproj_domain::{Money, ValidationErrors};
+use serde::{Deserialize, Serialize};
+
+/// Count and total investment per stage, over the projects the actor may see (dashboard).
+/// Every stage is listed, with zeros where there are no projects.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn stage_summary(app: &App, ctx: &Ctx) -> Result<Vec<StageCount>> {
+    require(ctx, Action::ViewProject)?;
+    let mut tx = app.db.begin_read().await?;
+    let counts = projects::count_by_stage(&mut tx, &project_list_scope(&ctx.actor)).await?;
+    Ok(Stage::ALL
+        .iter()
+        .map(|st| {
+            counts
+                .iter()
+                .find(|c| c.stage == *st)
+                .cloned()
+                .unwrap_or(StageCount {
+                    stage: *st,
+                    count: 0,
+                    total_investment: Money::ZERO,
+                })
+        })
+        .collect())
+}
+
+/// Query parameters of the list (from the URL or the API).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ListQuery {
+    pub q: String,
+    pub stage: String,
+    pub level: String,
+    pub industry: String,
+    pub township: Option<UnitId>,
+    pub lead_unit: Option<UnitId>,
+    pub leader: Option<LeaderId>,
+    pub below_threshold: Option<bool>,
+    pub sort: String,
+    pub desc: bool,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectPage {
+    pub items: Vec<ProjectRow>,
+    /// Responsible unit names per item, in the order of `items`.
+    pub responsible: Vec<Vec<String>>,
+    pub totals: ProjectTotals,
+    pub page: i64,
+    pub per_page: i64,
+    pub pages: i64,
+}
+
+pub const MAX_PER_PAGE: i64 = 500;
+
+pub fn filter_of(ctx: &Ctx, q: &ListQuery) -> Result<ProjectFilter> {
+    let mut f = ProjectFilter::new(project_list_scope(&ctx.actor));
+    let mut errs = ValidationErrors::new();
+    f.q = Some(q.q.chars().take(100).collect());
+    if !q.stage.is_empty() {
+        f.stage = errs.check(Stage::parse("stage", &q.stage));
+    }
+    if !q.level.is_empty() {
+        f.level = errs.check(Level::parse("level", &q.level));
+    }
+    if !q.industry.is_empty() {
+        f.industry = errs.check(Industry::parse("industry", &q.industry));
+    }
+    errs.into_result()?;
+    f.township_unit_id = q.township;
+    f.lead_unit_id = q.lead_unit;
+    f.leader_id = q.leader;
+    f.below_threshold = q.below_threshold;
+    f.sort = projects::SortKey::parse(&q.sort);
+    f.desc = q.desc;
+    let per_page = q.per_page.unwrap_or(50).clamp(1, MAX_PER_PAGE);
+    let page = q.page.unwrap_or(1).max(1);
+    f.limit = per_page;
+    f.offset = (page - 1).saturating_mul(per_page);
+    Ok(f)
+}
+
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
+    require(ctx, Action::ViewProject)?;
+    let f = filter_of(ctx, q)?;
+    let mut tx = app.db.begin_read().await?;
+    let (items, totals) = projects::list(&mut tx, &f).await?;
+    let ids: Vec<ProjectId> = items.iter().map(|p| p.id).collect();
+    let pairs = projects::responsible_units_of(&mut tx, &ids).await?;
+    let responsible = ids
+        .iter()
+        .map(|id| {
+            pairs
+                .iter()
+                .filter(|u| u.project_id == *id)
+                .map(|u| u.unit_name.clone())
+                .collect()
+        })
+        .collect();
+    let pages = ((totals.count + f.limit - 1) / f.limit).max(1);
+    Ok(ProjectPage {
+        items,
+        responsible,
+        totals,
+        page: f.offset / f.limit + 1,
+        per_page: f.limit,
+        pages,
+    })
+}
+
+/// Every page of a filter (exports).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn list_all(app: &App, ctx: &Ctx, query: ListQuery) -> Result<Vec<ProjectPage>> {
+    let mut query = query;
+    query.page = Some(1);
+    query.per_page = Some(MAX_PER_PAGE);
+    let mut pages = vec![];
+    loop {
+        let page = list(app, ctx, &query).await?;
+        let done = page.page >= page.pages;
+        query.page = Some(page.page + 1);
+        pages.push(page);
+        if done {
+            return Ok(pages);
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The list of projects: filters in the URL, sorting, numbered pages, totals and the .xlsx.
+
+use crate::AppState;
+use crate::auth::Signed;
+use crate::error::{PageError, page_error};
+use crate::pages::{allowed, xlsx_response};
+use crate::params::list_query_of;
+use crate::views::{Choice, Chrome, choices, named_choices};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use keyproj_domain::authz::Action;
+use keyproj_domain::ids::ProjectId;
+use keyproj_domain::org::UnitKind;
+use keyproj_domain::project::{Industry, Level, Stage};
+use keyproj_service::projects::{self, ListQuery};
+use keyproj_service::{ServiceError, org};
+
+pub(super) struct ProjectLine {
+    seq: i64,
+    id: ProjectId,
+    code: String,
+    name: String,
+    level: &'static str,
+    stage_key: &'static str,
+    stage: &'static str,
+    industry: &'static str,
+    township: String,
+    total_wan: String,
+    leader: String,
+    lead_unit: String,
+    responsible: String,
+    below_threshold: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "projects/list.html")]
+pub(super) struct ProjectListPage {
+    chrome: Chrome,
+    q: ListQuery,
+    page: projects::ProjectPage,
+    rows: Vec<ProjectLine>,
+    total_wan: String,
+    stages: Vec<Choice>,
+    levels: Vec<Choice>,
+    industries: Vec<Choice>,
+    townships: Vec<Choice>,
+    units: Vec<Choice>,
+    leaders: Vec<Choice>,
+    can_create: bool,
+    export_href: String,
+}
+
+pub(super) fn query_string(q: &ListQuery, sort: Option<(&str, bool)>, page: Option<i64>) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [
+        ("q", &q.q),
+        ("stage", &q.stage),
+        ("level", &q.level),
+        ("industry", &q.industry),
+    ] {
+        if !v.is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    for (k, v) in [
+        ("township", q.township.map(i64::from)),
+        ("lead_unit", q.lead_unit.map(i64::from)),
+        ("leader", q.leader.map(i64::from)),
+    ] {
+        if let Some(v) = v {
+            s.append_pair(k, &v.to_string());
+        }
+    }
+    let (sort, desc) = sort
+        .map(|(k, d)| (k.to_string(), d))
+        .unwrap_or((q.sort.clone(), q.desc));
+    if !sort.is_empty() {
+        s.append_pair("sort", &sort);
+    }
+    if desc {
+        s.append_pair("desc", "1");
+    }
+    if let Some(p) = page {
+        s.append_pair("page", &p.to_string());
+    }
+    s.finish()
+}
+
+impl ProjectListPage {
+    fn sort_href(&self, key: &str) -> String {
+        let desc = self.q.sort == key && !self.q.desc;
+        format!(
+            "/projects?{}",
+            query_string(&self.q, Some((key, desc)), None)
+        )
+    }
+    fn sort_mark(&self, key: &str) -> &'static str {
+        if self.q.sort == key || (self.q.sort.is_empty() && key == "code") {
+            if self.q.desc { " ↓" } else { " ↑" }
+        } else {
+            ""
+        }
+    }
+    fn page_href(&self, page: i64) -> String {
+        format!("/projects?{}", query_string(&self.q, None, Some(page)))
+    }
+}
+
+pub(super) async fn project_list(
+    State(s): State<AppState>,
+    signed: Signed,
+    RawQuery(q): RawQuery,
+) -> Result<Response, PageError> {
+    let query = list_query_of(q.as_deref());
+    let page = match projects::list(&s.app, &signed.ctx, &query).await {
+        Ok(p) => p,
+        Err(ServiceError::Validation(v)) => {
+            return Ok(page_error(StatusCode::BAD_REQUEST, &v.to_string()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let units = org::units(&s.app, &signed.ctx).await?;
+    let leaders = org::leaders(&s.app, &signed.ctx).await?;
+    let first = (page.page - 1) * page.per_page;
+    let rows = page
+        .items
+        .iter()
+        .zip(page.responsible.iter())
+        .enumerate()
+        .map(|(i, (p, r))| ProjectLine {
+            seq: first + i as i64 + 1,
+            id: p.id,
+            code: p.code.clone().unwrap_or_default(),
+            name: p.name.clone(),
+            level: p.level.label(),
+            stage_key: p.stage.key(),
+            stage: p.stage.label(),
+            industry: p.industry.label(),
+            township: p.township_name.clone().unwrap_or_default(),
+            total_wan: p.total_investment.wan_2dp(),
+            leader: p.leader_name.clone().unwrap_or_default(),
+            lead_unit: p.lead_unit_name.clone().unwrap_or_default(),
+            responsible: r.join("、"),
+            below_threshold: p.below_threshold,
+        })
+        .collect();
+    let export_href = format!("/projects.xlsx?{}", query_string(&query, None, None));
+    Ok(ProjectListPage {
+        chrome: Chrome::new(&signed, "projects"),
+        total_wan: page.totals.total_investment.wan_2dp(),
+        rows,
+        page,
+        stages: choices::<Stage>(&query.stage),
+        levels: choices::<Level>(&query.level),
+        industries: choices::<Industry>(&query.industry),
+        townships: named_choices(
+            units
+                .iter()
+                .filter(|u| u.kind.is_place())
+                .map(|u| (u.id, u.name.clone())),
+            &query.township.into_iter().collect::<Vec<_>>(),
+        ),
+        units: named_choices(
+            units
+                .iter()
+                .filter(|u| u.kind != UnitKind::Enterprise)
+                .map(|u| (u.id, u.name.clone())),
+            &query.lead_unit.into_iter().collect::<Vec<_>>(),
+        ),
+        leaders: named_choices(
+            leaders.iter().map(|l| (l.id, l.name.clone())),
+            &query.leader.into_iter().collect::<Vec<_>>(),
+        ),
+        can_create: allowed(&signed, Action::CreateProject),
+        export_href,
+        q: query,
+    }
+    .into_response())
+}
+
+pub(super) async fn project_export(
+    State(s): State<AppState>,
+    signed: Signed,
+    RawQuery(q): RawQuery,
+) -> Result<Response, PageError> {
+    let all = projects::list_all(&s.app, &signed.ctx, list_query_of(q.as_deref())).await?;
+    let file = keyproj_service::exports::projects_xlsx(&s.app, &signed.ctx.actor.region, &all)?;
+    let rows = all.iter().map(|p| p.items.len()).sum();
+    projects::record_export(&s.app, &signed.ctx, "project_list", rows).await?;
+    Ok(xlsx_response(&file.name, file.bytes))
+}
