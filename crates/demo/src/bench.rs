@@ -1,7 +1,7 @@
 //! Timed runs on generated datasets (the figures in `BENCHMARKS.md`).
 
 use chrono::{Datelike, NaiveDate};
-use keyproj_db::repo::problems::items::BulkItem;
+use keyproj_db::repo::problems::bulk::BulkItem;
 use keyproj_domain::ids::UnitId;
 use keyproj_domain::org::{UnitDraft, UnitKind};
 use keyproj_domain::problem::{Category, Source, State};
@@ -102,7 +102,7 @@ pub async fn problems(app: &App, items_n: usize, open: usize) -> Result<ProblemB
         });
     }
     for chunk in rows.chunks(20_000) {
-        keyproj_service::seed::items(app, &ctx, &region, year, chunk).await?;
+        crate::seed::items(app, &ctx, &region, year, chunk).await?;
     }
     app.db.optimize().await?;
     let generate_secs = started.elapsed().as_secs_f64();
@@ -157,7 +157,8 @@ where
 /// the province's project export and dashboard, and importing 10,000 rows of 月度调度 into the
 /// county. Returns the lines `keyproj bench` prints.
 pub async fn dispatch(app: &App, county: &RegionCode, month: ReportMonth) -> Result<Vec<String>> {
-    use keyproj_service::{exports, import, projects, seed, stats};
+    use crate::seed;
+    use keyproj_service::{exports, import, projects, stats};
     let province = RegionCode::parse(&county.as_str()[..2])?;
     let mut out = vec![];
     let volume = seed::volume(app).await?;

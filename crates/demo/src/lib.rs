@@ -8,6 +8,7 @@ pub mod county;
 pub mod history;
 pub mod problems;
 pub mod province;
+pub mod seed;
 
 pub use county::{DemoAccount, DemoAccounts, load};
 

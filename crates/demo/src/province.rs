@@ -5,12 +5,10 @@
 //! audit row per county.
 
 use crate::county::Lcg;
+use crate::seed::{self, GeneratedCounty, GeneratedMonth, GeneratedPlan, GeneratedProject};
 use keyproj_domain::plan::{PlanFields, YearCategory};
 use keyproj_domain::project::{Industry, Level, Stage};
 use keyproj_domain::{Money, RegionCode, ReportMonth};
-use keyproj_service::seed::{
-    self, GeneratedCounty, GeneratedMonth, GeneratedPlan, GeneratedProject,
-};
 use keyproj_service::{App, Ctx, Result, ServiceError, projects};
 
 /// Cities of Hunan by GB/T 2260 code, for the province-sized dataset.

@@ -113,6 +113,10 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Whether the actor may do `action` at all (scope is checked where the record is known).
+    pub fn may(&self, action: Action) -> bool {
+        authorize(self, action) == Decision::Allow
+    }
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }

@@ -70,6 +70,20 @@ pub struct ReportFields {
 }
 
 impl ReportDraft {
+    /// Whether the form still shows what was reported: 审核通过 confirms the reported figures,
+    /// so figures changed on the page must not be approved silently.
+    pub fn shows(&self, stored: &ReportFields) -> bool {
+        Money::parse_wan(
+            "month_investment_wan",
+            "本月完成投资",
+            &self.month_investment_wan,
+        )
+        .ok()
+            == Some(stored.month_investment)
+            && self.progress.trim() == stored.progress.trim()
+            && self.next_plan.trim() == stored.next_plan.trim()
+            && self.problems.trim() == stored.problems.trim()
+    }
     pub fn validate(&self) -> Result<ReportFields, ValidationErrors> {
         let mut errs = ValidationErrors::new();
         let inv = errs.check(Money::parse_wan(

@@ -18,7 +18,7 @@ pub mod org;
 pub mod problems;
 pub mod projects;
 pub mod rules;
-pub mod seed;
+
 pub mod stats;
 pub mod work;
 
@@ -31,7 +31,6 @@ use keyproj_domain::session::SessionPolicy;
 use keyproj_domain::{RegionCode, ValidationErrors};
 use std::sync::{Arc, Mutex};
 
-pub use keyproj_db as db;
 pub use keyproj_domain as domain;
 
 /// Where the time comes from: the system clock, or a fixed clock in tests.

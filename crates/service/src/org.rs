@@ -34,7 +34,7 @@ pub async fn ensure_regions(tx: &mut Tx, code: &RegionCode) -> Result<()> {
 }
 
 /// The center unit of a region (where staff notifications go): its own, else the nearest above.
-pub(crate) async fn center_unit_in(tx: &mut Tx, region: &RegionCode) -> Result<UnitId> {
+pub async fn center_unit_in(tx: &mut Tx, region: &RegionCode) -> Result<UnitId> {
     for code in crate::rules::lineage(region) {
         let units = org::list_units(tx, &code).await?;
         if let Some(u) = units

@@ -18,7 +18,7 @@
 //! signed head once). Savepoints go through [`Work::savepoint`], so that the audit rows of work
 //! rolled back to a savepoint are dropped with it.
 
-use crate::{App, Ctx, Result, ServiceError};
+use crate::{App, Ctx, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use keyproj_db::Tx;
 use keyproj_domain::audit::AuditFields;
@@ -183,11 +183,6 @@ fn json(v: &impl Serialize) -> String {
     // Serialising our own plain structs cannot fail; an empty object is kept rather than
     // losing the audit row if it ever did.
     serde_json::to_string(v).unwrap_or_else(|_| "{}".into())
-}
-
-/// A read transaction for use cases that only look.
-pub async fn read(app: &App) -> Result<Tx> {
-    app.db.begin_read().await.map_err(ServiceError::from)
 }
 
 #[cfg(test)]

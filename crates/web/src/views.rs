@@ -2,7 +2,7 @@
 //! time).
 
 use keyproj_domain::Money;
-use keyproj_domain::authz::{Action, Actor, Decision, Role};
+use keyproj_domain::authz::{Action, Actor, Role};
 use keyproj_domain::keyed::Keyed;
 
 /// One option of a select.
@@ -88,13 +88,9 @@ impl Chrome {
     }
 }
 
-fn allowed(a: &Actor, action: Action) -> bool {
-    keyproj_domain::authz::authorize(a, action) == Decision::Allow
-}
-
 pub fn nav_for(a: &Actor) -> Vec<Nav> {
     let mut v = vec![];
-    if allowed(a, Action::ViewProject) {
+    if a.may(Action::ViewProject) {
         v.push(Nav {
             href: "/",
             label: "首页",
@@ -106,7 +102,7 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
             key: "projects",
         });
     }
-    if allowed(a, Action::ViewProject) {
+    if a.may(Action::ViewProject) {
         v.push(Nav {
             href: "/plans",
             label: "年度计划",
@@ -114,7 +110,7 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
         });
         v.push(Nav {
             href: "/reports",
-            label: if allowed(a, Action::ReviewReports) {
+            label: if a.may(Action::ReviewReports) {
                 "月报审核"
             } else {
                 "本月待报"
@@ -132,7 +128,7 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
             key: "stats",
         });
     }
-    if allowed(a, Action::ViewProblems) {
+    if a.may(Action::ViewProblems) {
         v.push(Nav {
             href: "/todo",
             label: "待办",
@@ -155,7 +151,7 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
             label: "问题统计",
             key: "problem_stats",
         });
-        if allowed(a, Action::ManageProblems) {
+        if a.may(Action::ManageProblems) {
             v.push(Nav {
                 href: "/problems/settings",
                 label: "督办设置",
@@ -163,7 +159,7 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
             });
         }
     }
-    if allowed(a, Action::ViewOrg) {
+    if a.may(Action::ViewOrg) {
         v.push(Nav {
             href: "/org",
             label: "单位与领导",
@@ -177,7 +173,7 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
             key: "users",
         });
     }
-    if allowed(a, Action::ViewAudit) {
+    if a.may(Action::ViewAudit) {
         v.push(Nav {
             href: "/audit",
             label: "审计日志",

@@ -163,7 +163,7 @@ impl std::fmt::Display for EventKind {
 }
 
 #[cfg(test)]
-mod event_kind_tests {
+mod tests {
     use super::*;
 
     #[test]

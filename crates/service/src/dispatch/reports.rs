@@ -120,13 +120,14 @@ pub(crate) async fn submit_in(
     version: Option<i64>,
     draft: &ReportDraft,
 ) -> Result<ReportId> {
-    let fields = draft.validate()?;
-    if month > ReportMonth::of(w.today()) {
-        return Err(field_error("month", "future", "不能填报尚未开始的月份"));
-    }
     let ctx = w.ctx;
     let today = w.today();
+    // who may see and act first (404/403), then what was typed (422)
     visible(&mut w.tx, ctx, project_id, Action::SubmitReport).await?;
+    let fields = draft.validate()?;
+    if month > ReportMonth::of(today) {
+        return Err(field_error("month", "future", "不能填报尚未开始的月份"));
+    }
     let existing = repo::get_report(&mut w.tx, project_id, month).await?;
     let status =
         next_status(existing.as_ref().map(|r| r.status), ReportAction::Submit).map_err(refused)?;
@@ -249,13 +250,15 @@ pub async fn revise(
     draft: &ReportDraft,
     reason: &str,
 ) -> Result<()> {
-    let fields = draft.validate()?;
     let mut w = Work::begin(app, ctx).await?;
     let r = load_for_review(&mut w.tx, ctx, report_id).await?;
+    let fields = draft.validate()?;
     revise_in(&mut w, &r, version, &fields, reason).await?;
     w.commit().await
 }
 
+/// [`revise`] inside a caller's work, for a report the caller loaded through
+/// `load_for_review` (which authorizes) or, in an import, through the project it may change.
 pub(crate) async fn revise_in(
     w: &mut Work<'_>,
     r: &ReportRow,
@@ -308,22 +311,49 @@ pub enum Recorded {
     Approved,
 }
 
-/// Records an approved month as center staff (history from a workbook, the demo's 2022): a new
-/// month is written approved, as reported on `reported_on`; an approved
-/// month with other figures becomes a revision with `reason`; a month still waiting is set to
-/// these figures and approved. Each change writes its own audit row.
+/// Whether the actor may record approved months of a project: an import checks this once per
+/// project, then calls [`record_approved_in`] for each of its months.
+pub(crate) async fn may_record_approved_in(w: &mut Work<'_>, project_id: ProjectId) -> Result<()> {
+    require(w.ctx, Action::ReviewReports)?;
+    visible(&mut w.tx, w.ctx, project_id, Action::ReviewReports).await?;
+    Ok(())
+}
+
+/// The stored reports of a project by month (an import reads them once per project).
+pub(crate) async fn months_of_in(
+    w: &mut Work<'_>,
+    project_id: ProjectId,
+) -> Result<std::collections::HashMap<ReportMonth, ReportRow>> {
+    Ok(repo::reports_of_project(&mut w.tx, project_id)
+        .await?
+        .into_iter()
+        .map(|r| (r.month, r))
+        .collect())
+}
+
+/// The stored report of a month, read now (for a month this work may have written already).
+pub(crate) async fn month_in(
+    w: &mut Work<'_>,
+    project_id: ProjectId,
+    month: ReportMonth,
+) -> Result<Option<ReportRow>> {
+    Ok(repo::get_report(&mut w.tx, project_id, month).await?)
+}
+
+/// Records a month as reported and approved (an import): created, approved, revised with the
+/// reason, or left as it is — for a project [`may_record_approved_in`] allowed in this work,
+/// given the month's stored report as it is in this work (`existing`).
 pub(crate) async fn record_approved_in(
     w: &mut Work<'_>,
     project_id: ProjectId,
     month: ReportMonth,
+    existing: Option<ReportRow>,
     fields: &ReportFields,
     reported_on: NaiveDate,
     reason: &str,
 ) -> Result<Recorded> {
     let ctx = w.ctx;
-    require(ctx, Action::ReviewReports)?;
-    visible(&mut w.tx, ctx, project_id, Action::ReviewReports).await?;
-    match repo::get_report(&mut w.tx, project_id, month).await? {
+    match existing {
         None => {
             let on = reported_on;
             let id = repo::insert_report(

@@ -14,6 +14,8 @@ use crate::projects::{self, ProjectInput, StageChangeInput};
 use crate::work::Work;
 use crate::{ServiceError, org};
 use keyproj_db::repo::dispatch::plans as plan_repo;
+use keyproj_db::repo::dispatch::reports::ReportRow;
+use keyproj_domain::ReportMonth;
 use keyproj_domain::ids::ProjectId;
 use keyproj_domain::org::UnitKind;
 use keyproj_office::workbook::{
@@ -30,6 +32,11 @@ struct Lookups {
     leaders: HashMap<String, keyproj_domain::ids::LeaderId>,
     deadline_days: HashMap<i32, u32>,
     frozen: HashMap<i32, bool>,
+    /// Per project the actor may record months of (checked once, not per row): its stored
+    /// reports by month, read once; a month is taken out when this import writes it.
+    reportable: HashMap<ProjectId, HashMap<ReportMonth, ReportRow>>,
+    /// Months this import has written (read again if the file names them twice).
+    written: std::collections::HashSet<(ProjectId, ReportMonth)>,
 }
 
 /// A use case's refusal at a row: its field errors become problems at their columns; any
@@ -336,7 +343,31 @@ async fn report(
             keyproj_domain::report::due_date(r.month, day).min(w.today())
         }
     };
-    match reports::record_approved_in(w, id, r.month, &r.fields, reported_on, "Excel导入更正").await
+    if let std::collections::hash_map::Entry::Vacant(slot) = seen.reportable.entry(id) {
+        // a refusal is reported at each of the project's rows, as before
+        if let Err(e) = reports::may_record_approved_in(w, id).await {
+            return refused(pr, r.row, &REPORT_HEADERS, &REPORT_FIELDS, e);
+        }
+        slot.insert(reports::months_of_in(w, id).await?);
+    }
+    let existing = if seen.written.contains(&(id, r.month)) {
+        reports::month_in(w, id, r.month).await?
+    } else {
+        seen.reportable
+            .get_mut(&id)
+            .and_then(|months| months.remove(&r.month))
+    };
+    seen.written.insert((id, r.month));
+    match reports::record_approved_in(
+        w,
+        id,
+        r.month,
+        existing,
+        &r.fields,
+        reported_on,
+        "Excel导入更正",
+    )
+    .await
     {
         Ok(Recorded::Created | Recorded::Approved) => {
             sum.reports_created += 1;

@@ -1,6 +1,6 @@
-//! The JSON API of monthly dispatch: plans, reports, colour tables and the annual figures.
+//! The JSON API of monthly dispatch: plans, reports and colour tables.
 
-use super::Created;
+use super::{Created, YearParam, year_of};
 use crate::AppState;
 use crate::auth::{ApiCaller, JsonBody};
 use crate::error::{ApiError, ApiErrorBody};
@@ -17,13 +17,11 @@ use keyproj_domain::plan::PlanFields;
 use keyproj_domain::plan::{MilestoneDraft, PlanDraft};
 use keyproj_domain::report::ReportDraft;
 use keyproj_service::dispatch::{colour, photos, plans, reports};
-use keyproj_service::stats;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{OpenApi, ToSchema};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/stats/annual", get(annual))
         .route("/plans", get(plans))
         .route("/plans/{project_id}/{year}", put(save_plan))
         .route(
@@ -44,7 +42,6 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        annual,
         plans,
         save_plan,
         get_report,
@@ -57,12 +54,6 @@ pub fn routes() -> Router<AppState> {
         upload_photo
     ),
     components(schemas(
-        AnnualOut,
-        PostSupportOut,
-        ProblemsOut,
-        MeetingsOut,
-        UnderConstructionOut,
-        PreliminaryOut,
         PlanLineOut,
         PlanIn,
         MilestoneIn,
@@ -81,117 +72,6 @@ pub(super) struct Doc;
 
 fn month_param(m: &str) -> Result<ReportMonth, ApiError> {
     ReportMonth::parse("month", "月份", m).map_err(|e| ApiError(e.into()))
-}
-
-#[derive(Serialize, ToSchema)]
-struct UnderConstructionOut {
-    count: i64,
-    annual_plan_wan: String,
-    completed_wan: String,
-    completion_rate_pct: Option<String>,
-    completed_projects: i64,
-}
-
-#[derive(Serialize, ToSchema)]
-struct PreliminaryOut {
-    count: i64,
-    total_investment_wan: String,
-    started: i64,
-}
-
-/// The year's figures: 在建 and 前期 plan entries, approved reports only.
-#[derive(Serialize, ToSchema)]
-struct AnnualOut {
-    year: i32,
-    region_code: String,
-    under_construction: UnderConstructionOut,
-    preliminary: PreliminaryOut,
-    post_support_count: i64,
-    post_support: PostSupportOut,
-    problems: ProblemsOut,
-    meetings: MeetingsOut,
-    /// The sentences of the report, e.g. "45个在建重点项目完成投资38.2亿元，占年投资计划98%"
-    text: Vec<String>,
-}
-
-/// 后扶 plan entries and the problem-list items of those projects closed in the year.
-#[derive(Serialize, ToSchema)]
-struct PostSupportOut {
-    count: i64,
-    problems_closed: i64,
-}
-
-/// The year's problem list: items raised, assigned, closed, 办结率 and overdue now.
-#[derive(Serialize, ToSchema)]
-struct ProblemsOut {
-    raised: i64,
-    assigned: i64,
-    closed: i64,
-    closure_rate_pct: Option<String>,
-    overdue: i64,
-    /// assigned from meetings and briefings
-    assigned_by_meetings: i64,
-}
-
-#[derive(Serialize, ToSchema)]
-struct MeetingsOut {
-    count: i64,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[allow(dead_code)]
-struct YearParam {
-    year: Option<i32>,
-}
-
-fn year_of(q: Option<&str>) -> Result<i32, ApiError> {
-    let y = crate::auth::query_pairs(q).get("year");
-    keyproj_domain::plan::check_year("year", &y).map_err(|e| ApiError(e.into()))
-}
-
-/// Annual statistics of the caller's region.
-#[utoipa::path(get, path = "/api/v1/stats/annual", params(YearParam), responses((status = 200, body = AnnualOut), (status = 422, body = ApiErrorBody)))]
-async fn annual(
-    State(s): State<AppState>,
-    c: ApiCaller,
-    RawQuery(q): RawQuery,
-) -> Result<Response, ApiError> {
-    let year = year_of(q.as_deref())?;
-    let a = stats::annual_for(&s.app, &c.ctx, year).await?;
-    Ok(Json(AnnualOut {
-        year: a.year,
-        region_code: a.region_code.to_string(),
-        under_construction: UnderConstructionOut {
-            count: a.under_construction.count,
-            annual_plan_wan: a.under_construction.annual_plan_wan,
-            completed_wan: a.under_construction.completed_wan,
-            completion_rate_pct: a.under_construction.completion_rate_pct,
-            completed_projects: a.under_construction.completed_projects,
-        },
-        preliminary: PreliminaryOut {
-            count: a.preliminary.count,
-            total_investment_wan: a.preliminary.total_investment_wan,
-            started: a.preliminary.started,
-        },
-        post_support_count: a.post_support.count,
-        post_support: PostSupportOut {
-            count: a.post_support.count,
-            problems_closed: a.post_support.problems_closed,
-        },
-        problems: ProblemsOut {
-            raised: a.problems.raised,
-            assigned: a.problems.assigned,
-            closed: a.problems.closed,
-            closure_rate_pct: a.problems.closure_rate_pct,
-            overdue: a.problems.overdue,
-            assigned_by_meetings: a.problems.assigned_by_meetings,
-        },
-        meetings: MeetingsOut {
-            count: a.meetings.count,
-        },
-        text: a.text,
-    })
-    .into_response())
 }
 
 #[derive(Serialize, ToSchema)]

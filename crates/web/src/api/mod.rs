@@ -10,6 +10,7 @@ mod import;
 mod org;
 mod problems;
 mod projects;
+mod stats;
 
 use crate::AppState;
 use crate::auth::ApiCaller;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(org::routes())
         .merge(admin::routes())
         .merge(dispatch::routes())
+        .merge(stats::routes())
         .merge(import::routes())
         .merge(problems::routes())
         .fallback(|| async {
@@ -54,6 +56,7 @@ async fn openapi() -> Response {
     doc.merge(org::Doc::openapi());
     doc.merge(admin::Doc::openapi());
     doc.merge(dispatch::Doc::openapi());
+    doc.merge(stats::Doc::openapi());
     doc.merge(import::Doc::openapi());
     doc.merge(problems::Doc::openapi());
     (
@@ -100,4 +103,17 @@ async fn me(c: ApiCaller) -> Json<Me> {
         region_code: a.region.to_string(),
         roles: a.roles.iter().map(|r| r.key().to_string()).collect(),
     })
+}
+
+/// `?year=` of a list or figures (documented in the OpenAPI; read by [`year_of`]).
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[allow(dead_code)]
+pub(super) struct YearParam {
+    year: Option<i32>,
+}
+
+/// The year asked for, checked (a Chinese message at `year` otherwise).
+pub(super) fn year_of(q: Option<&str>) -> Result<i32, crate::error::ApiError> {
+    let y = crate::auth::query_pairs(q).get("year");
+    keyproj_domain::plan::check_year("year", &y).map_err(|e| crate::error::ApiError(e.into()))
 }

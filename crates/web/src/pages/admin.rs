@@ -249,7 +249,7 @@ async fn user_op(
     Path((id, op)): Path<(UserId, String)>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    let version = form.get("version").parse().unwrap_or(-1);
+    let version = form.edited_version();
     let r = match op.as_str() {
         "roles" => users::set_roles(&s.app, &signed.ctx, id, version, &roles_from(&form)).await,
         "disable" => users::set_disabled(&s.app, &signed.ctx, id, version, true).await,

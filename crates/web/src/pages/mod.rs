@@ -20,7 +20,7 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use keyproj_domain::authz::{Action, Decision};
+use keyproj_domain::authz::Action;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -43,7 +43,7 @@ pub(crate) const UPLOAD_LIMIT: usize = 21 * 1024 * 1024;
 pub(crate) const UPLOAD_FORM_LIMIT: usize = 64 * 1024 * 1024;
 
 pub(crate) fn allowed(s: &Signed, a: Action) -> bool {
-    keyproj_domain::authz::authorize(&s.info.actor, a) == Decision::Allow
+    s.info.actor.may(a)
 }
 
 pub(crate) fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {

@@ -381,7 +381,7 @@ async fn org_unit_update(
     Path(id): Path<UnitId>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    let version = form.get("version").parse().unwrap_or(-1);
+    let version = form.edited_version();
     let r = match sort_order(&form) {
         Ok(n) => org::update_unit(&s.app, &signed.ctx, id, version, &unit_input(&form, n)).await,
         Err(e) => Err(e),
@@ -420,7 +420,7 @@ async fn org_leader_update(
     Path(id): Path<LeaderId>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    let version = form.get("version").parse().unwrap_or(-1);
+    let version = form.edited_version();
     let r = match sort_order(&form) {
         Ok(n) => {
             org::update_leader(&s.app, &signed.ctx, id, version, &leader_input(&form, n)).await

@@ -93,51 +93,47 @@ pub async fn append_all(
             (prev, count, None)
         }
     };
+    // Rows go in multi-row statements of at most BATCH rows; a row that takes a checkpoint ends
+    // its statement, so that its id is the table's largest right after it. Ids are the chain's
+    // order: appends are serialised (one SQLite writer; the advisory lock on PostgreSQL), so a
+    // statement's rows take consecutive ids in the order of its VALUES.
+    const BATCH: usize = 400;
     let mut ids = Vec::with_capacity(rows.len());
-    for f in rows {
+    let mut pending: Vec<(&AuditFields, String, String)> = Vec::with_capacity(BATCH);
+    for (i, f) in rows.iter().enumerate() {
         let hash = chain_hash(key, &prev, f);
-        const SQL: &str = "INSERT INTO audit_log (at, user_id, username, unit_id, ip, action, entity_type, entity_id, before_json,
-            after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
-        let id = run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
-            .bind(f.at)
-            .bind(f.user_id)
-            .bind(&f.username)
-            .bind(f.unit_id)
-            .bind(&f.ip)
-            .bind(&f.action)
-            .bind(&f.entity_type)
-            .bind(&f.entity_id)
-            .bind(&f.before_json)
-            .bind(&f.after_json)
-            .bind(&prev)
-            .bind(&hash)
-            .fetch_one(c)
-            .await)?;
         count += 1;
-        if needs_checkpoint(count, f.at, moved) {
-            const CP: &str = "INSERT INTO audit_checkpoints (audit_id, hash, row_count, at, signature) VALUES ($1, $2, $3, $4, $5)";
-            let signature = anchor_signature(key, "checkpoint", id, &hash, count);
-            run!(tx, |c| sqlx::query(CP)
-                .bind(id)
-                .bind(&hash)
-                .bind(count)
-                .bind(f.at)
-                .bind(&signature)
-                .execute(c)
-                .await
-                .map(|_| ()))?;
-            // Also outside the database: an operator can compare the log with `audit verify`.
-            tracing::info!(
-                target: "keyproj::audit_checkpoint",
-                audit_id = id,
-                hash = %hash,
-                row_count = count,
-                "audit checkpoint"
-            );
-        }
+        let checkpoint = needs_checkpoint(count, f.at, moved);
+        pending.push((f, std::mem::replace(&mut prev, hash.clone()), hash.clone()));
         moved = Some(f.at);
-        prev = hash;
-        ids.push(id);
+        if checkpoint || pending.len() == BATCH || i + 1 == rows.len() {
+            let last_id = insert_batch(tx, &pending).await?;
+            let first_id = last_id - pending.len() as i64 + 1;
+            ids.extend(first_id..=last_id);
+            pending.clear();
+            if checkpoint {
+                let id = last_id;
+                const CP: &str = "INSERT INTO audit_checkpoints (audit_id, hash, row_count, at, signature) VALUES ($1, $2, $3, $4, $5)";
+                let signature = anchor_signature(key, "checkpoint", id, &hash, count);
+                run!(tx, |c| sqlx::query(CP)
+                    .bind(id)
+                    .bind(&hash)
+                    .bind(count)
+                    .bind(f.at)
+                    .bind(&signature)
+                    .execute(c)
+                    .await
+                    .map(|_| ()))?;
+                // Also outside the database: an operator can compare the log with `audit verify`.
+                tracing::info!(
+                    target: "keyproj::audit_checkpoint",
+                    audit_id = id,
+                    hash = %hash,
+                    row_count = count,
+                    "audit checkpoint"
+                );
+            }
+        }
     }
     let last = *ids.last().expect("at least one row");
     let at = rows.last().expect("at least one row").at;
@@ -155,6 +151,54 @@ pub async fn append_all(
         .await
         .map(|_| ()))?;
     Ok(ids)
+}
+
+/// Inserts chained rows (fields, previous hash, hash) in one statement; the id of the last.
+async fn insert_batch(
+    tx: &mut Tx,
+    rows: &[(&AuditFields, String, String)],
+) -> Result<i64, DbError> {
+    let mut sql = String::from(
+        "INSERT INTO audit_log (at, user_id, username, unit_id, ip, action, entity_type, entity_id, before_json, after_json, prev_hash, hash) VALUES ",
+    );
+    for i in 0..rows.len() {
+        let n = i * 12;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for k in 1..=12 {
+            if k > 1 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", n + k));
+        }
+        sql.push(')');
+    }
+    run!(tx, |c| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for (f, prev, hash) in rows {
+            q = q
+                .bind(f.at)
+                .bind(f.user_id)
+                .bind(&f.username)
+                .bind(f.unit_id)
+                .bind(&f.ip)
+                .bind(&f.action)
+                .bind(&f.entity_type)
+                .bind(&f.entity_id)
+                .bind(&f.before_json)
+                .bind(&f.after_json)
+                .bind(prev)
+                .bind(hash);
+        }
+        q.execute(c).await.map(|_| ())
+    })?;
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT CAST(MAX(id) AS BIGINT) FROM audit_log"
+    )
+    .fetch_one(c)
+    .await)?)
 }
 
 /// The head of the chain, if one was written.

@@ -211,7 +211,7 @@ const MILESTONE_ROWS: usize = 6;
 
 fn submission(form: &FormData) -> PlanSubmission {
     PlanSubmission {
-        version: form.get("version").trim().parse().ok(),
+        version: form.version(),
         draft: PlanDraft {
             category: form.get("category"),
             annual_plan_wan: form.get("annual_plan_wan"),

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use keyproj_domain::authz::Action;
 use keyproj_domain::ids::{PhotoId, ProjectId, ReportId};
 use keyproj_domain::report::{ReportDraft, ReportStatus};
-use keyproj_domain::{Money, ReportMonth, ValidationErrors};
+use keyproj_domain::{ReportMonth, ValidationErrors};
 use keyproj_service::dispatch::reports::{self as svc, Missing};
 use keyproj_service::dispatch::{colour, photos};
 use keyproj_service::{ServiceError, projects};
@@ -285,21 +285,6 @@ pub(super) async fn form(
     .into_response())
 }
 
-/// Whether the form still shows what was reported: 审核通过 confirms the reported figures, so
-/// figures changed on the page must not be approved silently.
-fn unchanged(draft: &ReportDraft, stored: &keyproj_domain::report::ReportFields) -> bool {
-    let typed = Money::parse_wan(
-        "month_investment_wan",
-        "本月完成投资",
-        &draft.month_investment_wan,
-    )
-    .ok();
-    typed == Some(stored.month_investment)
-        && draft.progress.trim() == stored.progress.trim()
-        && draft.next_plan.trim() == stored.next_plan.trim()
-        && draft.problems.trim() == stored.problems.trim()
-}
-
 /// The report form: figures, text and photos in one form, so that uploading a photo never
 /// loses what was typed. A chosen photo is uploaded first, whichever button was pressed; "上传照片"
 /// only uploads and shows the form again with everything typed still in it.
@@ -364,7 +349,7 @@ pub(super) async fn submit(
     if op == "approve" {
         let stored = svc::report(&s.app, &signed.ctx, project_id, month).await?;
         if let Some(r) = stored.report.as_ref()
-            && !unchanged(&draft, &r.fields)
+            && !draft.shows(&r.fields)
         {
             return again(
                 ValidationErrors::single(
@@ -377,7 +362,7 @@ pub(super) async fn submit(
             .await;
         }
     }
-    let version = form.get("version").trim().parse().ok();
+    let version = form.version();
     let report_id = form.typed::<ReportId>("report_id").unwrap_or(ReportId(-1));
     let r = match op {
         "approve" | "return" => svc::review(

@@ -159,7 +159,7 @@ pub(super) async fn save(
             &signed.ctx,
             year,
             &rules_of(&form),
-            form.id("version").unwrap_or(0),
+            form.edited_version(),
         )
         .await
         .map(|_| "督办规则已保存".to_string()),

@@ -116,7 +116,7 @@ pub(super) async fn step(
         };
     }
     let input = StepInput {
-        version: form.id("version").unwrap_or(0),
+        version: form.edited_version(),
         note: form.get("note"),
         new_deadline: form.get("new_deadline"),
         assign: assign_draft(&form).or_else(|| (step == "assign").then(AssignDraft::default)),

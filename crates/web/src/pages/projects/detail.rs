@@ -178,7 +178,7 @@ pub(super) async fn project_stage(
         actual_start: form.get("actual_start"),
         actual_completion: form.get("actual_completion"),
     };
-    let version = form.get("version").parse().unwrap_or(-1);
+    let version = form.edited_version();
     match projects::change_stage(&s.app, &signed.ctx, id, version, &input).await {
         Ok(()) => Ok(Redirect::to(&format!("/projects/{id}?staged=1")).into_response()),
         Err(ServiceError::Validation(errors)) => Ok((

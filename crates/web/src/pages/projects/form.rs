@@ -367,7 +367,7 @@ pub(super) async fn project_update(
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
     let input = input_from_form(&form);
-    let version = form.get("version").parse().unwrap_or(-1);
+    let version = form.edited_version();
     match projects::update(&s.app, &signed.ctx, id, version, &input).await {
         Ok(()) => Ok(Redirect::to(&format!("/projects/{id}?saved=1")).into_response()),
         Err(ServiceError::Validation(errors)) => Ok((

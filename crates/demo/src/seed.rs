@@ -3,18 +3,18 @@
 //! the system may seed, only into the region it names, and each batch writes one audit row
 //! that says what was generated. Nothing in the production paths calls this module.
 
-use crate::work::{Audit, Work};
-use crate::{App, Ctx, Result, ServiceError};
 use chrono::NaiveDate;
 use keyproj_db::repo::dispatch::plans as plan_repo;
 use keyproj_db::repo::dispatch::reports::{self as report_repo, BulkReport};
-use keyproj_db::repo::problems::items::{self as item_repo, BulkItem, BulkTarget};
+use keyproj_db::repo::problems::bulk::{self as item_repo, BulkItem, BulkTarget};
 use keyproj_db::repo::{org as org_repo, projects as project_repo};
 use keyproj_domain::ids::UnitId;
 use keyproj_domain::org::UnitKind;
 use keyproj_domain::plan::PlanFields;
 use keyproj_domain::project::{Industry, Level, Stage};
 use keyproj_domain::{Money, RegionCode, ReportMonth};
+use keyproj_service::work::{Audit, Work};
+use keyproj_service::{App, Ctx, Result, ServiceError};
 
 /// How much a database holds (benchmarks print it with their timings).
 #[derive(Debug, Clone, Copy)]
@@ -39,7 +39,6 @@ fn system_only(ctx: &Ctx) -> Result<()> {
 }
 
 /// Problem-list items of one region and year, all raised by the region's center unit.
-#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn items(
     app: &App,
     ctx: &Ctx,
@@ -49,8 +48,8 @@ pub async fn items(
 ) -> Result<()> {
     system_only(ctx)?;
     let mut w = Work::begin(app, ctx).await?;
-    let center = crate::org::center_unit_in(&mut w.tx, region).await?;
-    let (rules, _) = crate::rules::supervision_in(&mut w.tx, region, year).await?;
+    let center = keyproj_service::org::center_unit_in(&mut w.tx, region).await?;
+    let (rules, _) = keyproj_service::rules::supervision_in(&mut w.tx, region, year).await?;
     item_repo::insert_items_bulk(
         &mut w.tx,
         &BulkTarget {
@@ -139,7 +138,6 @@ async fn unit_named(
 }
 
 /// The provincial office of a province (so that province-level accounts have a unit).
-#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn province_office(
     app: &App,
     ctx: &Ctx,
@@ -148,7 +146,7 @@ pub async fn province_office(
 ) -> Result<()> {
     system_only(ctx)?;
     let mut w = Work::begin(app, ctx).await?;
-    crate::org::ensure_regions(&mut w.tx, province).await?;
+    keyproj_service::org::ensure_regions(&mut w.tx, province).await?;
     unit_named(&mut w, province, name, UnitKind::Center).await?;
     w.audit(Audit::new("generate", "region").id(province))
         .await?;
@@ -157,11 +155,10 @@ pub async fn province_office(
 
 /// One county in one transaction: its regions, units, leader, projects, plans and approved
 /// months. Returns how many projects were written.
-#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn county(app: &App, ctx: &Ctx, c: &GeneratedCounty) -> Result<usize> {
     system_only(ctx)?;
     let mut w = Work::begin(app, ctx).await?;
-    crate::org::ensure_regions(&mut w.tx, &c.region).await?;
+    keyproj_service::org::ensure_regions(&mut w.tx, &c.region).await?;
     if let (Some(city), Some(name)) = (c.region.parent(), &c.city_name) {
         org_repo::upsert_region(&mut w.tx, &city, name, city.parent().as_ref()).await?;
     }
