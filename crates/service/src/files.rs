@@ -207,12 +207,21 @@ pub async fn put(app: &App, key: &str, bytes: Vec<u8>) -> Result<()> {
     Ok(())
 }
 
-/// The bytes stored under a key (NotFound when they are gone).
+/// The bytes stored under a key (NotFound when they are gone; an error of the store is an
+/// internal error, logged with its cause).
 pub async fn get(app: &App, key: &str) -> Result<Vec<u8>> {
     let got = store(app)?
         .get(&ObjectPath::from(key))
         .await
-        .map_err(|_| ServiceError::NotFound)?;
+        .map_err(|e| match e {
+            // the row names a file the store does not have: gone, as a page sees it
+            object_store::Error::NotFound { .. } => {
+                tracing::warn!(key, "a stored file is missing");
+                ServiceError::NotFound
+            }
+            // a store that does not answer (disk, permissions, S3 credentials) is ours to fix
+            e => ServiceError::internal("reading a stored file", e),
+        })?;
     Ok(got
         .bytes()
         .await

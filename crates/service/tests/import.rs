@@ -308,6 +308,18 @@ async fn import_is_all_or_nothing_and_idempotent() {
             audit_before,
             "a refused import writes nothing"
         );
+        // a row the use case refuses (在建 back to 签约) is named at its column, with its value
+        let backwards = workbook(&[project("TJ2022-001", "城北大道", "签约", "")], &[], &[]);
+        match import_bytes(&app, &ctx, &backwards, &limits).await {
+            Err(ImportError::Problems(p)) => {
+                assert_eq!(
+                    (p[0].column.as_str(), p[0].value.as_str(), p[0].row),
+                    ("建设阶段", "签约", 2),
+                    "{p:#?}"
+                );
+            }
+            other => panic!("expected problems, got {other:?}"),
+        }
         // not a workbook at all
         assert!(matches!(
             import_bytes(&app, &ctx, b"PK\x03\x04 nope", &limits).await,

@@ -12,7 +12,7 @@ use keyproj_service::account::sessions::SessionInfo;
 use keyproj_service::account::{sessions, tokens};
 use std::net::SocketAddr;
 
-pub use crate::body::{FormData, JsonBody, parse_id, query_pairs};
+pub use crate::body::{FormData, JsonBody, VersionedBody, parse_id, query_pairs};
 
 pub fn session_cookie_name(secure: bool) -> &'static str {
     if secure {

@@ -205,6 +205,37 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody
     }
 }
 
+/// A JSON edit: `version` (the version the client read) beside the fields of `T`, each
+/// checked like [`JsonBody`] — an unknown field is named, which `#[serde(flatten)]` would
+/// silently drop.
+pub struct VersionedBody<T>(pub i64, pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for VersionedBody<T> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let JsonBody(mut value) = JsonBody::<serde_json::Value>::from_request(req, state).await?;
+        let version = value
+            .as_object_mut()
+            .and_then(|m| m.remove("version"))
+            .and_then(|v| v.as_i64());
+        let Some(version) = version else {
+            return Err(api_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "请提供所修改记录的版本号（version，整数）",
+                vec![keyproj_domain::FieldError::new(
+                    "version",
+                    "required",
+                    "请提供所修改记录的版本号（version，整数）",
+                )],
+            ));
+        };
+        serde_path_to_error::deserialize(value)
+            .map(|t| VersionedBody(version, t))
+            .map_err(|e| json_error(&e))
+    }
+}
+
 /// The path of the first string holding a control character other than tab and line breaks.
 fn control_char_at(v: &serde_json::Value, path: String) -> Option<String> {
     let bad = |s: &str| {

@@ -268,8 +268,22 @@ async fn permission_matrix_over_http() {
         }
         assert_eq!(h.project_name(p_zj).await, "城区道路提质改造");
         assert_eq!(h.project_name(p_jt).await, "桃花江大桥");
-        // the audit log is for the 审计管理员 only
+        // a page past the end shows the last page, whatever number was typed
         let staff = h.token("staff").await;
+        for page in ["999", "9223372036854775807"] {
+            let list: serde_json::Value = reqwest::Client::new()
+                .get(format!("{}/api/v1/projects?per_page=1&page={page}", h.base))
+                .bearer_auth(&staff)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(list["page"], list["pages"], "{list}");
+            assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
+        }
+        // the audit log is for the 审计管理员 only
         assert_eq!(
             reqwest::Client::new()
                 .get(format!("{}/api/v1/audit", h.base))

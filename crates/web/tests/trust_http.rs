@@ -751,6 +751,17 @@ async fn bad_input_is_refused_in_chinese_and_changes_nothing() {
             "{body}"
         );
         assert_eq!(body["fields"][0]["field"], "colour");
+        // also beside the version of an edit (a flattened body used to drop it silently)
+        let r = client()
+            .put(format!("{}/api/v1/projects/{}", h.base, h.projects[0]))
+            .bearer_auth(&staff)
+            .json(&serde_json::json!({"version": 1, "name": "改名", "colour": "red"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["fields"][0]["field"], "colour", "{body}");
         // a path id that is not a number: the Chinese 404, not axum's English
         let r = client()
             .get(format!("{}/api/v1/projects/abc", h.base))

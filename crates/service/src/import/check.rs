@@ -15,8 +15,10 @@ use keyproj_office::workbook::{
 use std::collections::HashSet;
 
 /// Which column of the 项目库 sheet a draft's field is read from.
-pub const PROJECT_FIELDS: [(&str, &str); 13] = [
+pub const PROJECT_FIELDS: [(&str, &str); 14] = [
     ("code", "项目编号"),
+    // a stage change refused by the use case (e.g. 竣工 → 签约)
+    ("to_stage", "建设阶段"),
     ("name", "项目名称"),
     ("national_code", "项目代码"),
     ("level", "项目级别"),
@@ -58,7 +60,7 @@ pub fn column_of(field: &str, headers: &[&str], map: &[(&str, &str)]) -> String 
         .unwrap_or_else(|| headers[0].to_string())
 }
 
-fn value_of<'a>(values: &'a [String], headers: &[&str], column: &str) -> &'a str {
+pub(super) fn value_of<'a>(values: &'a [String], headers: &[&str], column: &str) -> &'a str {
     headers
         .iter()
         .position(|h| *h == column)
@@ -72,6 +74,8 @@ fn value_of<'a>(values: &'a [String], headers: &[&str], column: &str) -> &'a str
 #[derive(Debug, Clone)]
 pub struct ProjectRecord {
     pub row: usize,
+    /// The row's cells as read, to quote a value a use case refuses.
+    pub cells: Vec<String>,
     pub code: String,
     pub draft: ProjectDraft,
     pub fields: ProjectFields,
@@ -87,6 +91,8 @@ pub struct ProjectRecord {
 #[derive(Debug, Clone)]
 pub struct PlanRecord {
     pub row: usize,
+    /// The row's cells as read, to quote a value a use case refuses.
+    pub cells: Vec<String>,
     pub code: String,
     pub year: i32,
     pub draft: PlanDraft,
@@ -97,6 +103,8 @@ pub struct PlanRecord {
 #[derive(Debug, Clone)]
 pub struct ReportRecord {
     pub row: usize,
+    /// The row's cells as read, to quote a value a use case refuses.
+    pub cells: Vec<String>,
     pub code: String,
     pub month: ReportMonth,
     pub fields: ReportFields,
@@ -223,6 +231,7 @@ fn projects(s: &SheetRows, pr: &mut Problems<'_>, progress: &Progress) -> Vec<Pr
         }
         match draft.validate() {
             Ok(fields) => out.push(ProjectRecord {
+                cells: v.clone(),
                 row: *row,
                 code,
                 fields,
@@ -274,6 +283,7 @@ fn plans(s: &SheetRows, pr: &mut Problems<'_>, progress: &Progress) -> Vec<PlanR
         };
         match draft.validate() {
             Ok(fields) => out.push(PlanRecord {
+                cells: v.clone(),
                 row: *row,
                 code,
                 year,
@@ -351,6 +361,7 @@ fn reports(
         };
         match draft.validate() {
             Ok(fields) => out.push(ReportRecord {
+                cells: v.clone(),
                 row: *row,
                 code,
                 month,

@@ -5,7 +5,7 @@
 
 use super::check::{
     PLAN_FIELDS, PROJECT_FIELDS, PlanRecord, ProjectRecord, REPORT_FIELDS, Records, ReportRecord,
-    column_of,
+    column_of, value_of,
 };
 use super::{ImportError, Problem, Problems, Progress, Summary};
 use crate::dispatch::plans::{self, PlanSubmission};
@@ -44,6 +44,7 @@ struct Lookups {
 fn refused(
     pr: &mut Problems<'_>,
     row: usize,
+    cells: &[String],
     headers: &[&str],
     map: &[(&str, &str)],
     e: ServiceError,
@@ -52,7 +53,7 @@ fn refused(
         ServiceError::Validation(v) => {
             for fe in v.0 {
                 let col = column_of(&fe.field, headers, map);
-                pr.add(row, &col, "", fe.message);
+                pr.add(row, &col, value_of(cells, headers, &col), fe.message);
             }
             Ok(())
         }
@@ -225,7 +226,7 @@ async fn project(
     };
     match outcome {
         Ok(()) => Ok(()),
-        Err(e) => refused(pr, r.row, &PROJECT_HEADERS, &PROJECT_FIELDS, e),
+        Err(e) => refused(pr, r.row, &r.cells, &PROJECT_HEADERS, &PROJECT_FIELDS, e),
     }
 }
 
@@ -311,7 +312,7 @@ async fn plan(
             }
             Ok(())
         }
-        Err(e) => refused(pr, r.row, &PLAN_HEADERS, &PLAN_FIELDS, e),
+        Err(e) => refused(pr, r.row, &r.cells, &PLAN_HEADERS, &PLAN_FIELDS, e),
     }
 }
 
@@ -346,7 +347,7 @@ async fn report(
     if let std::collections::hash_map::Entry::Vacant(slot) = seen.reportable.entry(id) {
         // a refusal is reported at each of the project's rows, as before
         if let Err(e) = reports::may_record_approved_in(w, id).await {
-            return refused(pr, r.row, &REPORT_HEADERS, &REPORT_FIELDS, e);
+            return refused(pr, r.row, &r.cells, &REPORT_HEADERS, &REPORT_FIELDS, e);
         }
         slot.insert(reports::months_of_in(w, id).await?);
     }
@@ -381,6 +382,6 @@ async fn report(
             sum.reports_unchanged += 1;
             Ok(())
         }
-        Err(e) => refused(pr, r.row, &REPORT_HEADERS, &REPORT_FIELDS, e),
+        Err(e) => refused(pr, r.row, &r.cells, &REPORT_HEADERS, &REPORT_FIELDS, e),
     }
 }

@@ -93,9 +93,15 @@ pub fn filter_of(ctx: &Ctx, q: &ListQuery) -> Result<ProjectFilter> {
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
     require(ctx, Action::ViewProject)?;
-    let f = filter_of(ctx, q)?;
+    let mut f = filter_of(ctx, q)?;
     let mut tx = app.db.begin_read().await?;
-    let (items, totals) = projects::list(&mut tx, &f).await?;
+    let (mut items, mut totals) = projects::list(&mut tx, &f).await?;
+    let last_offset = (totals.count - 1).max(0) / f.limit * f.limit;
+    if f.offset > last_offset {
+        // a page past the end (an old link, a typed number) shows the last page
+        f.offset = last_offset;
+        (items, totals) = projects::list(&mut tx, &f).await?;
+    }
     let ids: Vec<ProjectId> = items.iter().map(|p| p.id).collect();
     let pairs = projects::responsible_units_of(&mut tx, &ids).await?;
     let responsible = ids

@@ -3,7 +3,7 @@
 
 use super::{Created, typed};
 use crate::AppState;
-use crate::auth::{ApiCaller, JsonBody};
+use crate::auth::{ApiCaller, JsonBody, VersionedBody};
 use crate::error::{ApiError, ApiErrorBody};
 use crate::params::Path;
 use crate::views;
@@ -100,9 +100,12 @@ impl ProjectIn {
 
 /// An edit: the version the client read plus the full record (the stage is changed only
 /// through `/stage`).
-#[derive(Deserialize, ToSchema)]
+/// (Read by [`VersionedBody`], which names unknown fields; this type documents the body.)
+#[derive(ToSchema)]
+#[allow(dead_code)]
 struct ProjectUpdateIn {
     version: i64,
+    #[schema(inline)]
     #[serde(flatten)]
     project: ProjectIn,
 }
@@ -283,9 +286,9 @@ async fn update_project(
     State(s): State<AppState>,
     c: ApiCaller,
     Path(id): Path<ProjectId>,
-    JsonBody(body): JsonBody<ProjectUpdateIn>,
+    VersionedBody(version, project): VersionedBody<ProjectIn>,
 ) -> Result<Json<ProjectOut>, ApiError> {
-    projects::update(&s.app, &c.ctx, id, body.version, &body.project.into_input()).await?;
+    projects::update(&s.app, &c.ctx, id, version, &project.into_input()).await?;
     get_project(State(s), c, Path(id)).await
 }
 
