@@ -17,7 +17,7 @@ pub fn bar_svg(items: &[(String, f64)], unit: &str) -> String {
     let (label_w, bar_w) = (110.0, 420.0);
     let h = items.len() as f64 * row + 10.0;
     let mut s = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" style="max-width:{w}px" role="img" aria-label="柱状图">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" class="chart" role="img" aria-label="柱状图">"#,
         w = label_w + bar_w + 90.0,
         h = h
     );
@@ -58,7 +58,7 @@ pub fn line_svg(
     let x = |i: usize| left + (w - left - right) * i as f64 / (n - 1.0);
     let y = |v: f64| top + (h - top - bottom) * (1.0 - v / max);
     let mut s = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" style="max-width:{w}px" role="img" aria-label="折线图">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" class="chart" role="img" aria-label="折线图">"#
     );
     for k in 0..=4 {
         let v = max * k as f64 / 4.0;

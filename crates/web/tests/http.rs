@@ -802,3 +802,85 @@ async fn accounts_tokens_and_organisation_edits() {
         );
     }
 }
+
+/// The CSP forbids inline styles (`style-src 'self'`): no page may carry a `style` attribute,
+/// or the browser drops it and reports a violation. Every page a staff member reaches, with
+/// data on it.
+#[tokio::test]
+async fn no_page_carries_an_inline_style() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let staff = h.signed_in("staff").await;
+        let pages = [
+            "/".to_string(),
+            "/projects".into(),
+            format!("/projects/{}", h.projects[0]),
+            format!("/projects/{}/edit", h.projects[0]),
+            "/projects/new".into(),
+            "/plans".into(),
+            format!("/plans/{}/2026", h.projects[0]),
+            "/reports".into(),
+            "/colour".into(),
+            "/colour/rules".into(),
+            "/stats/annual".into(),
+            "/problems".into(),
+            "/problems/new".into(),
+            "/problems/stats".into(),
+            "/problems/settings".into(),
+            "/meetings".into(),
+            "/todo".into(),
+            "/org".into(),
+            "/import".into(),
+            "/board".into(),
+            "/board?view=leaders".into(),
+            "/board?view=units".into(),
+            "/board/problems".into(),
+            "/tokens".into(),
+            "/password".into(),
+        ];
+        for path in pages {
+            let r = staff.get(format!("{}{path}", h.base)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            let html = r.text().await.unwrap();
+            assert!(!html.contains(" style="), "inline style on {path}");
+        }
+    }
+}
+
+/// A month or year in the address that is not one is refused in Chinese (422), never silently
+/// replaced by the default period's figures; an empty one still means the default.
+#[tokio::test]
+async fn an_invalid_month_or_year_is_refused_on_pages() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let staff = h.signed_in("staff").await;
+        for (path, ok) in [
+            ("/reports?month=2022-13", false),
+            ("/reports?month=abc", false),
+            ("/reports?month=", true),
+            ("/reports?month=2022-06", true),
+            ("/colour?month=99999-01", false),
+            ("/stats/annual?year=99999", false),
+            ("/stats/annual?year=2022", true),
+            ("/plans?year=-1", false),
+            ("/?year=abc", false),
+            ("/?year=2022", true),
+            ("/problems/stats?year=2022&month=13", false),
+            ("/problems/stats?year=2022&month=12", true),
+            ("/problems/settings?year=abc", false),
+        ] {
+            let r = staff.get(format!("{}{path}", h.base)).send().await.unwrap();
+            let status = r.status();
+            let html = r.text().await.unwrap();
+            if ok {
+                assert_eq!(status, StatusCode::OK, "{path}");
+            } else {
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+                assert!(
+                    html.contains("月份") || html.contains("年度"),
+                    "{path}: {html}"
+                );
+            }
+        }
+    }
+}

@@ -119,11 +119,13 @@ async fn dashboard(
         };
         return Ok(Redirect::to(to).into_response());
     }
-    let year = query_pairs(q.as_deref())
-        .get("year")
-        .parse::<i32>()
-        .ok()
-        .filter(|y| (2000..=2100).contains(y));
+    // no year: the latest year with plans; a year given that is not one is refused
+    let asked = query_pairs(q.as_deref());
+    let year = if asked.get("year").trim().is_empty() {
+        None
+    } else {
+        Some(year_of(&asked, &s)?)
+    };
     let summary = projects::stage_summary(&s.app, &signed.ctx).await?;
     let total_count: i64 = summary.iter().map(|c| c.count).sum();
     let total: Money = summary.iter().map(|c| c.total_investment).sum();
@@ -251,7 +253,7 @@ async fn annual(
     signed: Signed,
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
-    let year = year_of(&query_pairs(q.as_deref()), &s);
+    let year = year_of(&query_pairs(q.as_deref()), &s)?;
     let st = stats::annual_for(&s.app, &signed.ctx, year).await?;
     Ok(AnnualPage {
         chrome: Chrome::new(&signed, "stats"),

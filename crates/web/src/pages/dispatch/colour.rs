@@ -192,7 +192,7 @@ pub(super) async fn preview(
     Ok(preview_page(
         &s,
         &signed,
-        month_of(&q, &s),
+        month_of(&q, &s)?,
         ValidationErrors::new(),
         &FormData::default(),
     )
@@ -204,7 +204,7 @@ pub(super) async fn publish(
     State(s): State<AppState>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    let month = month_of(&form, &s);
+    let month = month_of(&form, &s)?;
     let corrects = form.typed::<IssueId>("corrects");
     if ConfirmPage::going_back(&form) {
         return Ok(
@@ -381,7 +381,7 @@ pub(super) async fn rules(
     Ok(rules_page(
         &s,
         &signed,
-        year_of(&q, &s),
+        year_of(&q, &s)?,
         None,
         ValidationErrors::new(),
         flash,
@@ -411,7 +411,7 @@ pub(super) async fn rules_save(
     State(s): State<AppState>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    let year = year_of(&form, &s);
+    let year = year_of(&form, &s)?;
     let d = rules_draft(&form);
     match svc::save_rules(
         &s.app,

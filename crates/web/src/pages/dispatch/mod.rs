@@ -41,19 +41,26 @@ pub fn routes() -> Router<AppState> {
         .route("/colour/rules", get(colour::rules).post(colour::rules_save))
 }
 
-/// The year in the query, else this year.
-pub(crate) fn year_of(q: &FormData, s: &AppState) -> i32 {
+/// The year in the query, else this year; a year that is given but not one is refused with a
+/// Chinese message (never silently replaced by another year's figures).
+use crate::error::PageError;
+use keyproj_service::ServiceError;
+
+pub(crate) fn year_of(q: &FormData, s: &AppState) -> Result<i32, PageError> {
     use chrono::Datelike;
-    q.get("year")
-        .trim()
-        .parse::<i32>()
-        .ok()
-        .filter(|y| (2000..=2100).contains(y))
-        .unwrap_or_else(|| s.app.local_today().year())
+    let y = q.get("year");
+    if y.trim().is_empty() {
+        return Ok(s.app.local_today().year());
+    }
+    keyproj_domain::plan::check_year("year", &y).map_err(|e| PageError(ServiceError::from(e)))
 }
 
-/// The month in the query, else last month (reports are made for the month just ended).
-fn month_of(q: &FormData, s: &AppState) -> ReportMonth {
-    ReportMonth::parse("month", "月份", &q.get("month"))
-        .unwrap_or_else(|_| ReportMonth::of(s.app.local_today()).prev())
+/// The month in the query, else last month (reports are made for the month just ended); a
+/// month that is given but not one is refused with a Chinese message.
+pub(crate) fn month_of(q: &FormData, s: &AppState) -> Result<ReportMonth, PageError> {
+    let m = q.get("month");
+    if m.trim().is_empty() {
+        return Ok(ReportMonth::of(s.app.local_today()).prev());
+    }
+    ReportMonth::parse("month", "月份", &m).map_err(|e| PageError(ServiceError::from(e)))
 }

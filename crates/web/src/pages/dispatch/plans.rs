@@ -117,7 +117,7 @@ pub(super) async fn list(
         "frozen" => Some("年度计划已下达（冻结），此后修改须填写原因并留存修订记录".into()),
         _ => None,
     };
-    Ok(list_page(&s, &signed, year_of(&q, &s), flash, None)
+    Ok(list_page(&s, &signed, year_of(&q, &s)?, flash, None)
         .await?
         .into_response())
 }
@@ -127,7 +127,7 @@ pub(super) async fn year_op(
     Path(op): Path<String>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    let year = year_of(&form, &s);
+    let year = year_of(&form, &s)?;
     if op == "freeze"
         && let Some(ask) = ConfirmPage::unless_confirmed(
             &signed,
@@ -364,7 +364,7 @@ pub(super) async fn xlsx(
     signed: Signed,
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
-    let year = year_of(&query_pairs(q.as_deref()), &s);
+    let year = year_of(&query_pairs(q.as_deref()), &s)?;
     let y = svc::year_plan(&s.app, &signed.ctx, year).await?;
     let file = keyproj_service::exports::year_plan_xlsx(&signed.ctx.actor.region, &y)?;
     projects::record_export(&s.app, &signed.ctx, "plan_year", y.lines.len()).await?;

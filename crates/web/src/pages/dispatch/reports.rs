@@ -66,7 +66,7 @@ pub(super) async fn month(
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
     let q = query_pairs(q.as_deref());
-    let month = month_of(&q, &s);
+    let month = month_of(&q, &s)?;
     let o = svc::month_overview(&s.app, &signed.ctx, month).await?;
     let lines: Vec<MonthLineView> = o
         .lines
@@ -432,7 +432,7 @@ pub(super) async fn month_xlsx(
     signed: Signed,
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
-    let month = month_of(&query_pairs(q.as_deref()), &s);
+    let month = month_of(&query_pairs(q.as_deref()), &s)?;
     let o = svc::month_overview(&s.app, &signed.ctx, month).await?;
     let file = keyproj_service::exports::month_reports_xlsx(&signed.ctx.actor.region, &o)?;
     projects::record_export(&s.app, &signed.ctx, "monthly_reports", o.lines.len()).await?;

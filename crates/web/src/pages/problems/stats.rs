@@ -1,9 +1,9 @@
 //! Figures per unit, leader, source and category for a year or a month (page and .xlsx).
 
-use super::supervision::year_of;
 use crate::AppState;
 use crate::auth::{FormData, Signed, query_pairs};
 use crate::error::PageError;
+use crate::pages::dispatch::year_of;
 use crate::pages::xlsx_response;
 use crate::views::{Choice, Chrome};
 use askama::Template;
@@ -22,13 +22,19 @@ pub(super) struct StatsPage {
     chart: String,
 }
 
-fn stats_query(q: &FormData, s: &AppState) -> (i32, Option<u32>) {
-    (
-        year_of(q, s),
-        q.id("month")
-            .and_then(|m| u32::try_from(m).ok())
-            .filter(|m| (1..=12).contains(m)),
-    )
+/// The year and the optional month of the figures; a month given that is not 1–12 is refused.
+fn stats_query(q: &FormData, s: &AppState) -> Result<(i32, Option<u32>), PageError> {
+    let year = year_of(q, s)?;
+    let month = q.get("month");
+    if month.trim().is_empty() {
+        return Ok((year, None));
+    }
+    match month.trim().parse::<u32>() {
+        Ok(m) if (1..=12).contains(&m) => Ok((year, Some(m))),
+        _ => Err(PageError(keyproj_service::ServiceError::from(
+            keyproj_domain::FieldError::new("month", "invalid_month", "月份应为1到12之间的整数"),
+        ))),
+    }
 }
 
 pub(super) async fn page(
@@ -37,7 +43,7 @@ pub(super) async fn page(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let q = query_pairs(raw.as_deref());
-    let (year, month) = stats_query(&q, &s);
+    let (year, month) = stats_query(&q, &s)?;
     let st = svc::stats(&s.app, &signed.ctx, year, month).await?;
     let bars: Vec<(String, f64)> = st
         .units
@@ -67,7 +73,7 @@ pub(super) async fn xlsx(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let q = query_pairs(raw.as_deref());
-    let (year, month) = stats_query(&q, &s);
+    let (year, month) = stats_query(&q, &s)?;
     let st = svc::stats(&s.app, &signed.ctx, year, month).await?;
     let file = keyproj_service::exports::problem_stats_xlsx(&st)?;
     Ok(xlsx_response(&file.name, file.bytes))

@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::auth::{FormData, Posted, Signed, query_pairs};
 use crate::error::PageError;
+use crate::pages::dispatch::year_of;
 use crate::pages::{ConfirmPage, allowed};
 use crate::views::{self, Chrome};
 use askama::Template;
@@ -108,21 +109,13 @@ async fn settings_page(
     })
 }
 
-pub(super) fn year_of(q: &FormData, s: &AppState) -> i32 {
-    use chrono::Datelike;
-    q.id("year")
-        .and_then(|y| i32::try_from(y).ok())
-        .filter(|y| (2000..=2100).contains(y))
-        .unwrap_or(s.app.local_today().year())
-}
-
 pub(super) async fn page(
     State(s): State<AppState>,
     signed: Signed,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let q = query_pairs(raw.as_deref());
-    let year = year_of(&q, &s);
+    let year = year_of(&q, &s)?;
     Ok(settings_page(
         &s,
         &signed,
@@ -152,7 +145,7 @@ pub(super) async fn save(
     State(s): State<AppState>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    let year = year_of(&form, &s);
+    let year = year_of(&form, &s)?;
     let result = match form.value("what") {
         "rules" => svc::save_rules(
             &s.app,
