@@ -180,6 +180,27 @@ impl Money {
     pub fn wan_2dp(self) -> String {
         fixed(self.0, FEN_PER_WAN, 2)
     }
+    /// 万元 with two decimals and thousands separators, for reading: "4,953,507.97".
+    pub fn wan_grouped(self) -> String {
+        let plain = self.wan_2dp();
+        let (sign, digits) = match plain.strip_prefix('-') {
+            Some(d) => ("-", d),
+            None => ("", plain.as_str()),
+        };
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        let mut grouped = String::with_capacity(int.len() + int.len() / 3);
+        for (i, c) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        if frac.is_empty() {
+            format!("{sign}{grouped}")
+        } else {
+            format!("{sign}{grouped}.{frac}")
+        }
+    }
     /// 亿元 with `dp` decimals: "38.2".
     pub fn yi(self, dp: u32) -> String {
         fixed(self.0, FEN_PER_YI, dp)
@@ -235,6 +256,16 @@ impl std::fmt::Display for Money {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn grouped_wan_for_reading() {
+        // fen: 万元 × 1,000,000
+        let m = |fen: i64| Money::from_fen(fen).wan_grouped();
+        assert_eq!(m(4_953_507_970_000), "4,953,507.97");
+        assert_eq!(m(123_450_000), "123.45");
+        assert_eq!(m(1_000_000_000), "1,000.00");
+        assert_eq!(m(-12_345_678_900_000), "-12,345,678.90");
+        assert_eq!(m(0), "0.00");
+    }
     use super::*;
     use proptest::prelude::*;
 

@@ -43,17 +43,45 @@ pub fn bar_svg(items: &[(String, f64)], unit: &str) -> String {
 
 /// A line chart of series over `x_labels`; missing points (None) end a series' line.
 /// Each series: (name, colour as #rrggbb, dashed, values).
+/// The step of four round ticks (1, 2, 2.5 or 5 times a power of ten) that reach `max`.
+fn nice_step(max: f64) -> f64 {
+    let raw = (max / 4.0).max(f64::MIN_POSITIVE);
+    if !raw.is_finite() || max <= 0.0 {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|step| *step >= raw * (1.0 - 1e-9))
+        .unwrap_or(10.0 * magnitude)
+}
+
+/// A tick's label: whole numbers without decimals, 2.5-steps with one.
+fn tick_label(v: f64, step: f64) -> String {
+    if v == 0.0 || step.fract() == 0.0 {
+        format!("{v:.0}")
+    } else if (step * 10.0).fract().abs() < 1e-9 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
 pub fn line_svg(
     x_labels: &[String],
     series: &[(&str, &str, bool, Vec<Option<f64>>)],
     unit: &str,
 ) -> String {
     let (w, h, left, right, top, bottom) = (640.0, 280.0, 70.0, 20.0, 20.0, 50.0);
-    let max = series
-        .iter()
-        .flat_map(|s| s.3.iter().flatten())
-        .fold(0.0f64, |a, b| a.max(*b))
-        .max(1.0);
+    let step = nice_step(
+        series
+            .iter()
+            .flat_map(|s| s.3.iter().flatten())
+            .fold(0.0f64, |a, b| a.max(*b)),
+    );
+    // the axis ends on a round tick (0/10/20/30/40), never on the data's maximum
+    let max = step * 4.0;
     let n = x_labels.len().max(2) as f64;
     let x = |i: usize| left + (w - left - right) * i as f64 / (n - 1.0);
     let y = |v: f64| top + (h - top - bottom) * (1.0 - v / max);
@@ -61,9 +89,10 @@ pub fn line_svg(
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" class="chart" role="img" aria-label="折线图">"#
     );
     for k in 0..=4 {
-        let v = max * k as f64 / 4.0;
+        let v = step * k as f64;
+        let label = tick_label(v, step);
         s.push_str(&format!(
-            r##"<line x1="{left}" x2="{x2}" y1="{yy:.1}" y2="{yy:.1}" stroke="#e0e0e0"/><text x="{tx}" y="{ty:.1}" font-size="11" text-anchor="end" fill="#5e6b7a">{v:.0}</text>"##,
+            r##"<line x1="{left}" x2="{x2}" y1="{yy:.1}" y2="{yy:.1}" stroke="#e0e0e0"/><text x="{tx}" y="{ty:.1}" font-size="11" text-anchor="end" fill="#5e6b7a">{label}</text>"##,
             x2 = w - right,
             yy = y(v),
             tx = left - 6.0,
@@ -112,6 +141,33 @@ pub fn line_svg(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn axes_end_on_round_ticks() {
+        use super::{line_svg, nice_step, tick_label};
+        let ticks = |max: f64| {
+            (0..=4)
+                .map(|k| tick_label(nice_step(max) * k as f64, nice_step(max)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ticks(38.2), ["0", "10", "20", "30", "40"]);
+        assert_eq!(ticks(39.0), ["0", "10", "20", "30", "40"]);
+        assert_eq!(ticks(7.0), ["0", "2", "4", "6", "8"]);
+        assert_eq!(ticks(9.5), ["0", "2.5", "5.0", "7.5", "10.0"]);
+        assert_eq!(ticks(0.0), ["0", "1", "2", "3", "4"]);
+        assert_eq!(
+            ticks(120000.0),
+            ["0", "50000", "100000", "150000", "200000"]
+        );
+        let svg = line_svg(
+            &["1月".to_string(), "2月".to_string()],
+            &[("计划", "#888", true, vec![Some(1.0), Some(38.2)])],
+            "亿元",
+        );
+        assert!(
+            svg.contains(">40</text>") && !svg.contains(">39</text>"),
+            "{svg}"
+        );
+    }
     #[test]
     fn line_chart_skips_missing_points() {
         let labels: Vec<String> = (1..=12).map(|m| format!("{m}月")).collect();

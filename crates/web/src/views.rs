@@ -193,8 +193,9 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
     v
 }
 
+/// 万元 as pages show it: two decimals and thousands separators (forms keep the plain figure).
 pub fn wan(m: &Money) -> String {
-    m.wan_2dp()
+    m.wan_grouped()
 }
 pub fn opt(s: &Option<String>) -> &str {
     s.as_deref().unwrap_or("")

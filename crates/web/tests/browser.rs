@@ -189,7 +189,8 @@ async fn login_create_filter_and_change_stage() {
         .await
         .unwrap();
     assert_eq!(rows.len(), 1);
-    assert!(rows[0].text().await.unwrap().contains("12345.67"));
+    // 万元 with thousands separators on pages
+    assert!(rows[0].text().await.unwrap().contains("12,345.67"));
     assert!(
         c.current_url().await.unwrap().as_str().contains("q="),
         "the filter is in the URL"
@@ -335,7 +336,7 @@ async fn plan_report_approve_publish_board() {
     shot(&c, "13-plan-form").await;
     click(&c, "save-plan").await;
     c.wait().for_element(Locator::Id("plans")).await.unwrap();
-    assert!(c.source().await.unwrap().contains("1200.00"));
+    assert!(c.source().await.unwrap().contains("1,200.00"));
     shot(&c, "14-plan-list").await;
     c.delete_all_cookies().await.unwrap();
 
@@ -471,6 +472,12 @@ async fn demo_county_pages() {
         .await
         .unwrap();
     assert_eq!(text(&c, "done-rate").await, "98.0%");
+    // the headline in 亿元, the tiles in 万元 with thousands separators
+    assert_eq!(text(&c, "total-yi").await, "495.35");
+    assert!(
+        c.source().await.unwrap().contains("1,361,773.46万元"),
+        "在建 tile in grouped 万元"
+    );
     shot(&c, "20-dashboard-2022").await;
     c.goto(&format!("{base}/stats/annual?year=2022"))
         .await

@@ -6,7 +6,7 @@ use crate::auth::{Signed, query_pairs};
 use crate::error::PageError;
 use crate::pages::allowed;
 use crate::pages::dispatch::year_of;
-use crate::views::{self, Chrome};
+use crate::views::Chrome;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -48,8 +48,8 @@ impl GroupRow {
         GroupRow {
             label: g.label.clone(),
             projects: g.projects,
-            plan_wan: g.annual_plan.wan_2dp(),
-            approved_wan: g.approved.wan_2dp(),
+            plan_wan: g.annual_plan.wan_grouped(),
+            approved_wan: g.approved.wan_grouped(),
             rate: rate(g.annual_plan, g.approved),
         }
     }
@@ -81,7 +81,8 @@ fn rate(plan: Money, done: Money) -> String {
 struct DashboardPage {
     chrome: Chrome,
     total_count: i64,
-    total_wan: String,
+    /// The headline total in 亿元 ("495.35"); tables below stay in 万元.
+    total_yi: String,
     stages: Vec<StageTile>,
     by_stage_svg: String,
     year: i32,
@@ -135,7 +136,7 @@ async fn dashboard(
             key: c.stage.key(),
             label: c.stage.label(),
             count: c.count,
-            total_wan: c.total_investment.wan_2dp(),
+            total_wan: c.total_investment.wan_grouped(),
         })
         .collect();
     let bars: Vec<(String, f64)> = stages
@@ -213,7 +214,7 @@ async fn dashboard(
         overdue_units,
         chrome: Chrome::new(&signed, "home"),
         total_count,
-        total_wan: views::wan(&total),
+        total_yi: total.yi(2),
         by_stage_svg: keyproj_office::chart::bar_svg(&bars, "个"),
         stages,
         year: d.year,

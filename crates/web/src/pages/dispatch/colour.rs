@@ -56,9 +56,9 @@ pub(crate) fn colour_lines(rows: &[IssueLine]) -> Vec<ColourLine> {
                 group,
                 name: r.name.clone(),
                 content: r.content_scale.clone(),
-                total_wan: r.total_investment.wan_2dp(),
-                annual_wan: r.annual_plan.wan_2dp(),
-                done_wan: r.completed_ytd.wan_2dp(),
+                total_wan: r.total_investment.wan_grouped(),
+                annual_wan: r.annual_plan.wan_grouped(),
+                done_wan: r.completed_ytd.wan_grouped(),
                 completion: r
                     .completion_bp
                     .map(|p| format!("{}%", bp_percent(p)))

@@ -73,7 +73,7 @@ async fn list_page(
                     .iter()
                     .map(|l| l.plan.annual_plan)
                     .sum::<Money>()
-                    .wan_2dp(),
+                    .wan_grouped(),
             }
         })
         .collect();
@@ -92,8 +92,8 @@ async fn list_page(
                 code: l.code.clone().unwrap_or_default(),
                 name: l.name.clone(),
                 category: l.plan.category.label(),
-                annual_wan: l.plan.annual_plan.wan_2dp(),
-                total_wan: l.total_investment.wan_2dp(),
+                annual_wan: l.plan.annual_plan.wan_grouped(),
+                total_wan: l.total_investment.wan_grouped(),
                 targets: l.plan.targets.clone(),
                 leader: l.leader_name.clone().unwrap_or_default(),
                 lead_unit: l.lead_unit_name.clone().unwrap_or_default(),

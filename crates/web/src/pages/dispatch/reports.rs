@@ -206,16 +206,16 @@ pub(crate) async fn report_page(
         version: r.map(|r| r.version.to_string()).unwrap_or_default(),
         draft,
         prev: v.previous.as_ref().map(|p| Previous {
-            amount_wan: p.fields.month_investment.wan_2dp(),
+            amount_wan: p.fields.month_investment.wan_grouped(),
             progress: p.fields.progress.clone(),
             next_plan: p.fields.next_plan.clone(),
         }),
-        ytd_wan: v.ytd.wan_2dp(),
-        since_start_wan: v.since_start.wan_2dp(),
+        ytd_wan: v.ytd.wan_grouped(),
+        since_start_wan: v.since_start.wan_grouped(),
         annual_wan: v
             .plan
             .as_ref()
-            .map(|p| p.fields.annual_plan.wan_2dp())
+            .map(|p| p.fields.annual_plan.wan_grouped())
             .unwrap_or_default(),
         can_submit,
         can_review,
@@ -225,7 +225,7 @@ pub(crate) async fn report_page(
             .iter()
             .map(|x| RevisionLine {
                 revision: x.revision,
-                amount_wan: x.month_investment.wan_2dp(),
+                amount_wan: x.month_investment.wan_grouped(),
                 reason: x.reason.clone(),
                 by: x.username.clone(),
                 at: views::local_time(&x.at),

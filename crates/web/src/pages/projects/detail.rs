@@ -91,8 +91,8 @@ pub(super) async fn detail_page(
     let chosen = typed.get("to_stage");
     Ok(ProjectDetailPage {
         chrome: Chrome::new(signed, "projects"),
-        total_wan: p.total_investment.wan_2dp(),
-        threshold_wan: d.threshold.wan_2dp(),
+        total_wan: p.total_investment.wan_grouped(),
+        threshold_wan: d.threshold.wan_grouped(),
         responsible: d
             .responsible_units
             .iter()

@@ -140,7 +140,7 @@ pub(super) async fn project_list(
             stage: p.stage.label(),
             industry: p.industry.label(),
             township: p.township_name.clone().unwrap_or_default(),
-            total_wan: p.total_investment.wan_2dp(),
+            total_wan: p.total_investment.wan_grouped(),
             leader: p.leader_name.clone().unwrap_or_default(),
             lead_unit: p.lead_unit_name.clone().unwrap_or_default(),
             responsible: r.join("、"),
@@ -150,7 +150,7 @@ pub(super) async fn project_list(
     let export_href = format!("/projects.xlsx?{}", query_string(&query, None, None));
     Ok(ProjectListPage {
         chrome: Chrome::new(&signed, "projects"),
-        total_wan: page.totals.total_investment.wan_2dp(),
+        total_wan: page.totals.total_investment.wan_grouped(),
         rows,
         page,
         stages: choices::<Stage>(&query.stage),
