@@ -130,8 +130,105 @@ where
     Ok((n, prev))
 }
 
+/// Audit actions besides the problem-list steps, with what they say in Chinese.
+const ACTIONS: &[(&str, &str)] = &[
+    ("create", "新增"),
+    ("update", "修改"),
+    ("stage_change", "变更阶段"),
+    ("submit", "报送"),
+    ("approve", "审核通过"),
+    ("return", "退回"),
+    ("revise", "修订"),
+    ("publish", "发布"),
+    ("freeze", "下达"),
+    ("issue", "印发"),
+    ("export", "导出"),
+    ("register", "登记"),
+    ("supervise", "督办"),
+    ("upload", "上传"),
+    ("attach", "添加附件"),
+    ("save", "保存"),
+    ("generate", "生成测试数据"),
+    ("login", "登录"),
+    ("login_failed", "登录失败"),
+    ("login_throttled", "登录受限"),
+    ("logout", "退出登录"),
+    ("password_change", "修改密码"),
+    ("password_change_failed", "修改密码失败"),
+    ("password_reset", "重置密码"),
+    ("role_change", "变更角色"),
+    ("disable", "停用账号"),
+    ("enable", "启用账号"),
+    ("unlock", "解除锁定"),
+    ("end_sessions", "结束会话"),
+    ("revoke", "撤销"),
+];
+
+/// What an audit row's action says, in Chinese (the stored key is kept for machines; an
+/// unknown key is shown as it is rather than hidden).
+pub fn action_label(key: &str) -> &str {
+    if let Some(step) = crate::problem::Step::from_key(key) {
+        return step.label();
+    }
+    ACTIONS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(key, |(_, label)| label)
+}
+
+/// The stored key of an action typed as its key or its Chinese label (a filter form).
+pub fn action_key(typed: &str) -> Option<&'static str> {
+    let typed = typed.trim();
+    if let Some(step) = crate::problem::Step::from_input(typed) {
+        return Some(step.key());
+    }
+    ACTIONS
+        .iter()
+        .find(|(k, label)| *k == typed || *label == typed)
+        .map(|(k, _)| *k)
+}
+
+/// What an audit row's entity is, in Chinese (unknown types are shown as they are).
+pub fn entity_label(key: &str) -> &str {
+    match key {
+        "project" => "项目",
+        "project_list" => "项目清单",
+        "plan" | "plan_year" => "年度计划",
+        "monthly_report" | "monthly_reports" => "月报",
+        "photo" => "现场照片",
+        "colour_issue" => "分色表",
+        "colour_rules" => "分色规则",
+        "colour_exemption" => "免评",
+        "problem_item" | "problem_items" => "问题清单事项",
+        "document" => "文书",
+        "meeting" => "会议",
+        "patrol" => "巡查",
+        "unit" => "单位",
+        "leader" => "县级领导",
+        "threshold" => "入库门槛",
+        "user" => "账号",
+        "session" => "会话",
+        "api_token" => "API 令牌",
+        "audit_log" => "审计日志",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn actions_and_entities_read_in_chinese() {
+        use super::{action_label, entity_label};
+        assert_eq!(action_label("stage_change"), "变更阶段");
+        assert_eq!(action_label("assign"), "交办");
+        assert_eq!(action_label("login_failed"), "登录失败");
+        assert_eq!(action_label("something_new"), "something_new");
+        assert_eq!(super::action_key("审核通过"), Some("approve"));
+        assert_eq!(super::action_key("login"), Some("login"));
+        assert_eq!(super::action_key("交办"), Some("assign"));
+        assert_eq!(entity_label("monthly_report"), "月报");
+    }
+
     use super::*;
 
     fn row(action: &str) -> AuditFields {

@@ -54,7 +54,9 @@ pub fn audit_filter_of(q: &FormData) -> (AuditFilter, Option<String>) {
             user: nonempty("user"),
             entity_type: nonempty("entity_type"),
             entity_id: nonempty("entity_id"),
-            action: nonempty("action"),
+            // typed as its Chinese label (审核通过) or its key (approve)
+            action: nonempty("action")
+                .map(|a| keyproj_domain::audit::action_key(&a).map_or(a, str::to_string)),
             from,
             to,
             limit: 100,

@@ -884,3 +884,29 @@ async fn an_invalid_month_or_year_is_refused_on_pages() {
         }
     }
 }
+
+/// The audit trail reads in Chinese: actions and entities by their labels, and the action
+/// filter takes the label a person types.
+#[tokio::test]
+async fn the_audit_trail_reads_in_chinese() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        h.signed_in("staff").await; // a login to find
+        let auditor = h.signed_in("auditor").await;
+        let html = auditor
+            .get(format!("{}/audit?action=登录", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("<td>登录</td>"), "{html}");
+        assert!(!html.contains("<td>login</td>"));
+        assert!(html.contains("<td>会话 "), "the entity in Chinese");
+        assert!(
+            !html.contains("<td>创建</td>") && !html.contains("<td>新增</td>"),
+            "the filter kept only logins"
+        );
+    }
+}

@@ -16,6 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use keyproj_domain::ValidationErrors;
+use keyproj_domain::audit::{action_label, entity_label};
 use keyproj_domain::authz::Role;
 use keyproj_domain::ids::{TokenId, UnitId, UserId};
 use keyproj_domain::keyed::Keyed;
@@ -346,8 +347,12 @@ async fn audit_page(
                 at: views::local_time(&r.at),
                 user: r.username,
                 ip: r.ip,
-                action: r.action,
-                entity: format!("{} {}", r.entity_type, r.entity_id.unwrap_or_default()),
+                action: action_label(&r.action).to_string(),
+                entity: format!(
+                    "{} {}",
+                    entity_label(&r.entity_type),
+                    r.entity_id.unwrap_or_default()
+                ),
                 before: r.before_json.unwrap_or_default(),
                 after: r.after_json.unwrap_or_default(),
             })

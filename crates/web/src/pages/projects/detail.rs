@@ -118,7 +118,7 @@ pub(super) async fn detail_page(
             .map(|a| AuditLine {
                 at: views::local_time(&a.at),
                 by: a.username.clone(),
-                action: a.action.clone(),
+                action: keyproj_domain::audit::action_label(&a.action).to_string(),
                 ip: a.ip.clone(),
             })
             .collect(),
