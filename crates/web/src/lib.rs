@@ -48,6 +48,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(health))
         .fallback(|| async { error::page_error(StatusCode::NOT_FOUND, "页面不存在") })
+        // a known address with a method it does not take: Chinese, as a page or as API JSON
+        .method_not_allowed_fallback(|uri: axum::http::Uri| async move {
+            if uri.path().starts_with("/api/") {
+                error::api_error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method_not_allowed",
+                    "该地址不支持此请求方法",
+                    vec![],
+                )
+            } else {
+                error::page_error(StatusCode::METHOD_NOT_ALLOWED, "该地址不支持此请求方法")
+            }
+        })
         .layer(middleware::from_fn(origin_check))
         .layer(middleware::from_fn(security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

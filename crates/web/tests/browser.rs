@@ -466,6 +466,13 @@ async fn demo_county_pages() {
     };
     tokio::spawn(async move { keyproj_web::serve(state, listener).await.unwrap() });
     sign_in(&c, &base, "staff").await;
+    // no year asked: the latest plan year (2022) for every tile, the problem list's included
+    c.goto(&format!("{base}/")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("problems-raised"))
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "problems-raised").await, "78");
     c.goto(&format!("{base}/?year=2022")).await.unwrap();
     c.wait()
         .for_element(Locator::Id("done-rate"))

@@ -910,3 +910,31 @@ async fn the_audit_trail_reads_in_chinese() {
         );
     }
 }
+
+/// A known address asked with a method it does not take answers 405 in Chinese: a page for
+/// pages, the API's JSON error for the API (it used to be an empty body).
+#[tokio::test]
+async fn a_method_an_address_does_not_take_is_answered_in_chinese() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let staff = h.signed_in("staff").await;
+        let r = staff
+            .delete(format!("{}/projects/{}", h.base, h.projects[0]))
+            .header("origin", h.base.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert!(r.text().await.unwrap().contains("不支持此请求方法"));
+        let token = h.token("staff").await;
+        let r = reqwest::Client::new()
+            .patch(format!("{}/api/v1/projects/{}", h.base, h.projects[0]))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "method_not_allowed", "{body}");
+    }
+}

@@ -178,9 +178,8 @@ async fn dashboard(
         _ => ("—".into(), "—".into()),
     };
     let (problem_tiles, overdue_units) = if allowed(&signed, Action::ViewProblems) {
-        use chrono::Datelike;
-        let y = year.unwrap_or(s.app.local_today().year());
-        let st = problems::stats::stats(&s.app, &signed.ctx, y, None).await?;
+        // the same year as the rest of the page (the latest plan year when none was asked)
+        let st = problems::stats::stats(&s.app, &signed.ctx, d.year, None).await?;
         let raised: i64 = st.by_source.iter().map(|r| r.raised).sum();
         let assigned: i64 = st.units.iter().map(|u| u.assigned).sum();
         let closed: i64 = st.units.iter().map(|u| u.closed).sum();
