@@ -893,14 +893,7 @@ async fn the_audit_trail_reads_in_chinese() {
         let h = harness(t).await;
         h.signed_in("staff").await; // a login to find
         let auditor = h.signed_in("auditor").await;
-        let html = auditor
-            .get(format!("{}/audit?action=登录", h.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let (_, html) = h.page(&auditor, "/audit?action=登录").await;
         assert!(html.contains("<td>登录</td>"), "{html}");
         assert!(!html.contains("<td>login</td>"));
         assert!(html.contains("<td>会话 "), "the entity in Chinese");

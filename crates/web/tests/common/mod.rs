@@ -236,6 +236,12 @@ impl Harness {
             .await
             .unwrap()
     }
+    /// A page as a client gets it: its status and its text.
+    pub async fn page(&self, c: &reqwest::Client, path: &str) -> (StatusCode, String) {
+        let r = c.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let status = r.status();
+        (status, r.text().await.unwrap())
+    }
     pub async fn signed_in(&self, user: &str) -> reqwest::Client {
         let c = client();
         let r = self.login(&c, user, PW).await;
