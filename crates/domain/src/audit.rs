@@ -188,30 +188,48 @@ pub fn action_key(typed: &str) -> Option<&'static str> {
         .map(|(k, _)| *k)
 }
 
+/// Audited entity types with what they are in Chinese (several keys may share a label).
+const ENTITIES: &[(&str, &str)] = &[
+    ("project", "项目"),
+    ("project_list", "项目清单"),
+    ("plan", "年度计划"),
+    ("plan_year", "年度计划"),
+    ("monthly_report", "月报"),
+    ("monthly_reports", "月报"),
+    ("photo", "现场照片"),
+    ("colour_issue", "分色表"),
+    ("colour_rules", "分色规则"),
+    ("colour_exemption", "免评"),
+    ("problem_item", "问题清单事项"),
+    ("problem_items", "问题清单事项"),
+    ("document", "文书"),
+    ("meeting", "会议"),
+    ("patrol", "巡查"),
+    ("unit", "单位"),
+    ("leader", "县级领导"),
+    ("threshold", "入库门槛"),
+    ("user", "账号"),
+    ("session", "会话"),
+    ("api_token", "API 令牌"),
+    ("audit_log", "审计日志"),
+];
+
 /// What an audit row's entity is, in Chinese (unknown types are shown as they are).
 pub fn entity_label(key: &str) -> &str {
-    match key {
-        "project" => "项目",
-        "project_list" => "项目清单",
-        "plan" | "plan_year" => "年度计划",
-        "monthly_report" | "monthly_reports" => "月报",
-        "photo" => "现场照片",
-        "colour_issue" => "分色表",
-        "colour_rules" => "分色规则",
-        "colour_exemption" => "免评",
-        "problem_item" | "problem_items" => "问题清单事项",
-        "document" => "文书",
-        "meeting" => "会议",
-        "patrol" => "巡查",
-        "unit" => "单位",
-        "leader" => "县级领导",
-        "threshold" => "入库门槛",
-        "user" => "账号",
-        "session" => "会话",
-        "api_token" => "API 令牌",
-        "audit_log" => "审计日志",
-        other => other,
-    }
+    ENTITIES
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(key, |(_, label)| label)
+}
+
+/// The stored type of an entity typed as its key or its Chinese label (a filter form); the
+/// first key of a label shared by several.
+pub fn entity_key(typed: &str) -> Option<&'static str> {
+    let typed = typed.trim();
+    ENTITIES
+        .iter()
+        .find(|(k, label)| *k == typed || *label == typed)
+        .map(|(k, _)| *k)
 }
 
 #[cfg(test)]
@@ -227,6 +245,8 @@ mod tests {
         assert_eq!(super::action_key("login"), Some("login"));
         assert_eq!(super::action_key("交办"), Some("assign"));
         assert_eq!(entity_label("monthly_report"), "月报");
+        assert_eq!(super::entity_key("项目"), Some("project"));
+        assert_eq!(super::entity_key("unit"), Some("unit"));
     }
 
     use super::*;

@@ -52,7 +52,8 @@ pub fn audit_filter_of(q: &FormData) -> (AuditFilter, Option<String>) {
     (
         AuditFilter {
             user: nonempty("user"),
-            entity_type: nonempty("entity_type"),
+            entity_type: nonempty("entity_type")
+                .map(|e| keyproj_domain::audit::entity_key(&e).map_or(e, str::to_string)),
             entity_id: nonempty("entity_id"),
             // typed as its Chinese label (审核通过) or its key (approve)
             action: nonempty("action")

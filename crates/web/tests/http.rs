@@ -897,6 +897,9 @@ async fn the_audit_trail_reads_in_chinese() {
         assert!(html.contains("<td>登录</td>"), "{html}");
         assert!(!html.contains("<td>login</td>"));
         assert!(html.contains("<td>会话 "), "the entity in Chinese");
+        // the entity filter takes the label as well
+        let (_, by_entity) = h.page(&auditor, "/audit?entity_type=会话").await;
+        assert!(by_entity.contains("<td>登录</td>"), "{by_entity}");
         assert!(
             !html.contains("<td>创建</td>") && !html.contains("<td>新增</td>"),
             "the filter kept only logins"

@@ -38,6 +38,8 @@ pub(super) struct ThresholdLine {
     class: &'static str,
     label: &'static str,
     min_wan: String,
+    /// The same figure as read (thousands separators).
+    min_shown: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -127,6 +129,7 @@ async fn org_render_typed(
                 class: t.class.key(),
                 label: t.class.label(),
                 min_wan: t.min.wan_2dp(),
+                min_shown: t.min.wan_grouped(),
             })
             .collect(),
         kinds: choices::<UnitKind>(&new_unit.kind),
