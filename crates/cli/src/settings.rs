@@ -34,6 +34,7 @@ pub(crate) struct FileConfig {
     s3_secret_access_key: Option<String>,
     webhook_url: Option<String>,
     webhook_secret: Option<String>,
+    board_delay_minutes: Option<i64>,
 }
 
 pub(crate) struct Settings {
@@ -164,6 +165,9 @@ pub(crate) fn settings(cli: &Cli, bind_flag: Option<&String>) -> Result<Settings
     }
     if let Some(m) = env_or("KEYPROJ_LOCKOUT_MINUTES", file.lockout_minutes) {
         cfg.session.lockout = chrono::Duration::minutes(m);
+    }
+    if let Some(m) = env_or("KEYPROJ_BOARD_DELAY_MINUTES", file.board_delay_minutes) {
+        cfg.board_delay_minutes = m.clamp(0, 7 * 24 * 60);
     }
     Ok(Settings {
         database_url,

@@ -73,14 +73,14 @@ impl ReportMonth {
             return Err(FieldError::new(
                 field,
                 "invalid_month",
-                format!("{label}的月份应在1到12之间"),
+                format!("{label}有误：月份应在1到12之间"),
             ));
         }
         ReportMonth::new(year, month).ok_or_else(|| {
             FieldError::new(
                 field,
                 "invalid_month",
-                format!("{label}的年份应在{MIN_YEAR}到{MAX_YEAR}之间"),
+                format!("{label}有误：年份应在{MIN_YEAR}到{MAX_YEAR}之间"),
             )
         })
     }

@@ -86,6 +86,9 @@ pub struct Config {
     /// (every 15 seconds at most): `audit verify` checks the chain against it, so a tail cut
     /// from the database together with its anchors is still noticed.
     pub audit_anchor_file: Option<std::path::PathBuf>,
+    /// How long a published colour table waits before the public board (上墙) shows it, so a
+    /// wrong issue can be corrected before the hall sees it. 0 shows it at once.
+    pub board_delay_minutes: i64,
 }
 
 /// The outgoing webhook: JSON POSTs signed with HMAC-SHA256 of the body under `secret`.
@@ -117,6 +120,7 @@ impl Default for Config {
             s3: None,
             webhook: None,
             audit_anchor_file: None,
+            board_delay_minutes: 0,
         }
     }
 }

@@ -439,6 +439,26 @@ async fn plans_reports_colours_issues_and_annual_figures() {
             .await
             .unwrap();
         assert_eq!(fixed.corrects_number, Some(1));
+        // 上墙: the board shows the newest issue at once by default, and nothing published
+        // within the configured delay (a wrong issue can be corrected before the hall sees it).
+        let county = RegionCode::parse("430922").unwrap();
+        assert_eq!(
+            colour::on_wall(app, &county)
+                .await
+                .unwrap()
+                .map(|i| i.issue.id),
+            Some(fix)
+        );
+        let delayed = App::with_clock(
+            app.db.clone(),
+            Config {
+                board_delay_minutes: 60,
+                ..Config::default()
+            },
+            app.clock.clone(),
+        );
+        assert!(colour::on_wall(&delayed, &county).await.unwrap().is_none());
+        assert!(!colour::is_on_wall(&delayed, &fixed));
         assert_eq!(
             fixed
                 .rows

@@ -318,6 +318,94 @@ async fn accounts_and_organisation_pages() {
 
 /// A month in the browser: staff plan the year, the owner reports on a phone-sized screen,
 /// staff approve and publish, and the public board shows the table.
+/// Chromium's own print (Page.printToPDF through chromedriver) with the page's CSS page size
+/// and without "background graphics": what a user gets from 打印 with default settings.
+#[derive(Debug)]
+struct PrintToPdf;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for PrintToPdf {
+    fn endpoint(
+        &self,
+        base: &reqwest::Url,
+        session: Option<&str>,
+    ) -> Result<reqwest::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or("")
+        ))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        let body = serde_json::json!({"cmd": "Page.printToPDF", "params": {"preferCSSPageSize": true, "printBackground": false}});
+        (axum::http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// A page rendered as a PPM image: width, height and RGB pixels.
+struct Raster {
+    width: usize,
+    height: usize,
+    rgb: Vec<u8>,
+}
+
+impl Raster {
+    /// The first page of a PDF at `dpi` (poppler's pdftoppm); also written as a PNG to look at.
+    fn of_pdf(pdf: &std::path::Path, dpi: u32, png_name: &str) -> Raster {
+        let dir = screenshots_dir();
+        let _ = std::process::Command::new("pdftoppm")
+            .args(["-png", "-r", "60", "-singlefile", "-f", "1", "-l", "1"])
+            .arg(pdf)
+            .arg(dir.join(png_name))
+            .output();
+        let out = std::process::Command::new("pdftoppm")
+            .args(["-r", &dpi.to_string(), "-singlefile", "-f", "1", "-l", "1"])
+            .arg(pdf)
+            .output()
+            .expect("pdftoppm is installed (poppler-utils)");
+        let b = out.stdout;
+        // "P6\n<w> <h>\n255\n" then the pixels
+        let mut fields = vec![];
+        let mut i = 0;
+        while fields.len() < 4 {
+            while b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            let start = i;
+            while !b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            fields.push(String::from_utf8_lossy(&b[start..i]).to_string());
+        }
+        assert_eq!(fields[0], "P6");
+        Raster {
+            width: fields[1].parse().unwrap(),
+            height: fields[2].parse().unwrap(),
+            rgb: b[i + 1..].to_vec(),
+        }
+    }
+
+    /// How many pixels are strongly of a colour (r, g, b each within 40).
+    fn count_near(&self, (r, g, b): (u8, u8, u8)) -> usize {
+        self.rgb
+            .chunks_exact(3)
+            .filter(|p| p[0].abs_diff(r) < 40 && p[1].abs_diff(g) < 40 && p[2].abs_diff(b) < 40)
+            .count()
+    }
+}
+
+/// Prints the current page to a PDF under target/screenshots and returns its path.
+async fn print_pdf(c: &fantoccini::Client, name: &str) -> std::path::PathBuf {
+    use base64::Engine;
+    let out = c.issue_cmd(PrintToPdf).await.unwrap();
+    let data = out["data"].as_str().expect("printToPDF returns data");
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .unwrap();
+    let path = screenshots_dir().join(format!("{name}.pdf"));
+    std::fs::write(&path, pdf).unwrap();
+    path
+}
+
 #[tokio::test]
 async fn plan_report_approve_publish_board() {
     let Some((c, _driver)) = browser().await else {
@@ -509,6 +597,101 @@ async fn demo_county_pages() {
         "桃江县2022年重点建设项目进度分色表（第9期）"
     );
     shot(&c, "22-issue-9").await;
+
+    // printed as the office prints it: A3 landscape, the 评价 cells filled in colour even
+    // without "background graphics"
+    let pdf = print_pdf(&c, "22a-issue-9-print").await;
+    let page = Raster::of_pdf(&pdf, 30, "22a-issue-9-print");
+    assert!(
+        page.width > page.height,
+        "landscape: {}×{}",
+        page.width,
+        page.height
+    );
+    // A3 at 30 dpi is 496×351 (A4 would be 351×248)
+    assert!((480..=510).contains(&page.width), "A3: {}", page.width);
+    let red = page.count_near((0xc6, 0x28, 0x28));
+    let green = page.count_near((0x2e, 0x7d, 0x32));
+    assert!(
+        red + green > 200,
+        "the 评价 cells print filled (red {red}, green {green} px)"
+    );
+    // the whole row on request
+    c.goto(&format!("{base}/colour/issues/{}?fill=row", issues[0].id))
+        .await
+        .unwrap();
+    assert!(
+        c.find(Locator::Css("table.colour-table.fill-row"))
+            .await
+            .is_ok()
+    );
+    let rows_pdf = print_pdf(&c, "22b-issue-9-print-rows").await;
+    let rows = Raster::of_pdf(&rows_pdf, 30, "22b-issue-9-print-rows");
+    assert!(
+        rows.count_near((0xcd, 0xe8, 0xcf)) > 10 * green.max(1),
+        "whole rows are tinted"
+    );
+    // a list prints landscape A4 with its header row
+    c.goto(&format!("{base}/projects")).await.unwrap();
+    let list = Raster::of_pdf(
+        &print_pdf(&c, "22c-projects-print").await,
+        30,
+        "22c-projects-print",
+    );
+    assert!(
+        list.width > list.height && list.width < 400,
+        "A4 landscape: {}×{}",
+        list.width,
+        list.height
+    );
+
+    // the hall screen at 1920×1080: big text, only six columns, nothing overflows, the legend
+    // always visible, rows filled with their colour
+    c.delete_all_cookies().await.unwrap();
+    c.set_window_size(1920, 1080).await.unwrap();
+    c.goto(&format!("{base}/board/screen")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("hall-table"))
+        .await
+        .unwrap();
+    let (inner_h, inner_w): (u64, u64) = {
+        let v = c
+            .execute("return [window.innerHeight, window.innerWidth];", vec![])
+            .await
+            .unwrap();
+        (v[0].as_u64().unwrap(), v[1].as_u64().unwrap())
+    };
+    // the window's chrome takes some of 1080: ask for the page that fits the real viewport
+    c.goto(&format!("{base}/board/screen?h={inner_h}"))
+        .await
+        .unwrap();
+    let m = c
+        .execute(
+            "const t = document.getElementById('hall-table').getBoundingClientRect();
+             const l = document.getElementById('hall-legend').getBoundingClientRect();
+             const td = document.querySelector('#hall-table tbody td');
+             const row = document.querySelector('#hall-table tbody tr');
+             return [t.bottom, l.top, l.bottom, parseFloat(getComputedStyle(td).fontSize),
+                     document.querySelectorAll('#hall-table thead th').length,
+                     getComputedStyle(row.cells[1]).backgroundColor,
+                     document.documentElement.scrollHeight, document.querySelectorAll('nav').length,
+                     document.querySelectorAll('#hall-table tbody tr').length];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let f = |i: usize| m[i].as_f64().unwrap();
+    assert!(f(0) <= f(1), "the table ends above the legend: {m}");
+    assert!(f(2) <= inner_h as f64 + 0.5, "the legend is on screen: {m}");
+    assert!(f(3) >= 28.0, "text at least 28px: {m}");
+    assert_eq!(f(4), 6.0, "six columns");
+    assert_ne!(m[5], "rgba(0, 0, 0, 0)", "the row band carries the colour");
+    assert!(f(6) <= inner_h as f64, "no scrolling: {m}");
+    assert_eq!(f(7), 0.0, "no navigation chrome");
+    assert!(f(8) >= 8.0, "a screenful of rows: {m}");
+    assert!(inner_w >= 1900);
+    assert!(text(&c, "hall-issue").await.contains("截至2022年"));
+    shot(&c, "23-hall-screen-1920").await;
     c.close().await.unwrap();
 }
 

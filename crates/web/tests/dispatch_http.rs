@@ -264,15 +264,23 @@ async fn plan_report_review_publish_and_board() {
             .await
             .unwrap();
         assert!(leaders.contains("县住房和城乡建设局"));
-        let slide = anon
-            .get(format!("{}/board?slide=1", h.base))
+        // the hall screen pages by itself, shows the issue and only the six columns
+        let screen = anon
+            .get(format!("{}/board/screen?h=600", h.base))
             .send()
             .await
             .unwrap()
             .text()
             .await
             .unwrap();
-        assert!(slide.contains("http-equiv=\"refresh\""));
+        assert!(screen.contains("http-equiv=\"refresh\""), "{screen}");
+        assert!(screen.contains("url=/board/screen?page="), "{screen}");
+        assert!(screen.contains("（第1期）") && screen.contains("截至2026年10月"));
+        assert!(!screen.contains("建设内容及规模") && !screen.contains("<nav"));
+        assert!(
+            screen.contains("class=\"c-"),
+            "rows carry their colour band"
+        );
         // the board never shows a leader's phone number
         let tok = h.token("staff").await;
         let l = api

@@ -468,6 +468,30 @@ pub async fn issue(app: &App, region: &RegionCode, id: IssueId) -> Result<Issue>
 }
 
 /// The newest issue of a region (public board).
+/// The newest issue of the region that is on the wall: published at least
+/// `board_delay_minutes` ago (the public board shows nothing newer).
+pub async fn on_wall(app: &App, region: &RegionCode) -> Result<Option<Issue>> {
+    let cutoff = app.clock.now() - chrono::Duration::minutes(app.cfg.board_delay_minutes.max(0));
+    let id = {
+        let mut tx = app.db.begin_read().await?;
+        repo::list_issues(&mut tx, region)
+            .await?
+            .into_iter()
+            .find(|i| &i.region_code == region && i.published_at <= cutoff)
+            .map(|i| i.id)
+    };
+    match id {
+        Some(id) => Ok(Some(issue(app, region, id).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Whether an issue is on the wall yet (see [`on_wall`]).
+pub fn is_on_wall(app: &App, issue: &Issue) -> bool {
+    issue.issue.published_at
+        <= app.clock.now() - chrono::Duration::minutes(app.cfg.board_delay_minutes.max(0))
+}
+
 pub async fn latest(app: &App, region: &RegionCode) -> Result<Option<Issue>> {
     let id = {
         let mut tx = app.db.begin_read().await?;

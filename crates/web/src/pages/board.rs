@@ -1,6 +1,7 @@
-//! The public board (挂图展示): no login. Shows only published colour tables — public fields,
-//! no phone numbers, no unpublished figures — with per-leader and per-unit views and a
-//! slideshow that advances by itself (a meta refresh: it works without script).
+//! The public board (挂图展示): no login. Shows only published colour tables that are on the
+//! wall (published at least `board_delay_minutes` ago) — public fields, no phone numbers, no
+//! unpublished figures — with per-leader and per-unit views, and the hall screen: a 1920×1080
+//! mode read from 3–5 m that pages through the table by itself (a meta refresh: no script).
 
 use crate::AppState;
 use crate::auth::query_pairs;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/board", get(latest))
         .route("/board/issues/{id}", get(by_id))
+        .route("/board/screen", get(screen))
         .route("/board/problems", get(problems))
 }
 
@@ -71,8 +73,121 @@ async fn problems(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Re
     .into_response())
 }
 
-/// Rows per slide on a hall screen.
-const SLIDE_ROWS: usize = 12;
+/// The hall screen's fixed bands in CSS pixels (`body.hall` in app.css): the title band,
+/// the legend band, the table header and one row. Rows per screen follow from them so that
+/// nothing overflows whatever the screen's height.
+const HALL_TITLE_PX: usize = 150;
+const HALL_LEGEND_PX: usize = 90;
+const HALL_ROW_PX: usize = 64;
+
+/// Rows that fit a screen `height` pixels high under the title, header row and legend.
+fn hall_rows(height: usize) -> usize {
+    (height.saturating_sub(HALL_TITLE_PX + HALL_LEGEND_PX + HALL_ROW_PX + 16) / HALL_ROW_PX).max(3)
+}
+
+/// One row of the hall screen: only what is read from a distance.
+struct HallLine {
+    seq: i64,
+    name: String,
+    leader: String,
+    lead_unit: String,
+    completion: String,
+    colour_key: &'static str,
+    colour: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "board/screen.html")]
+struct HallScreen {
+    title: String,
+    /// "截至2026年10月" (the title carries 第N期), empty before the first issue.
+    issue_line: String,
+    /// "更正第2期" when this issue corrects another.
+    correction: Option<String>,
+    counts: Vec<ColourCount>,
+    lines: Vec<HallLine>,
+    page: usize,
+    pages: usize,
+    refresh: String,
+}
+
+/// The hall screen: `?page=N` (from 1), `?h=` the screen's height in CSS pixels (1080),
+/// `?every=` seconds per screen (15).
+async fn screen(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, PageError> {
+    let q = query_pairs(q.as_deref());
+    let region = s.app.cfg.default_region.clone();
+    let height = q
+        .get("h")
+        .parse::<usize>()
+        .ok()
+        .filter(|h| (480..=4320).contains(h))
+        .unwrap_or(1080);
+    let every = q
+        .get("every")
+        .parse::<u32>()
+        .ok()
+        .filter(|e| (5..=600).contains(e))
+        .unwrap_or(15);
+    let per = hall_rows(height);
+    let Some(i) = colour::on_wall(&s.app, &region).await? else {
+        return Ok(HallScreen {
+            title: "重点建设项目进度分色表".into(),
+            issue_line: String::new(),
+            correction: None,
+            counts: vec![],
+            lines: vec![],
+            page: 1,
+            pages: 1,
+            refresh: format!("{every}"),
+        }
+        .into_response());
+    };
+    let pages = i.rows.len().div_ceil(per).max(1);
+    let page = q
+        .get("page")
+        .parse::<usize>()
+        .ok()
+        .map(|p| p.clamp(1, pages))
+        .unwrap_or(1);
+    let next = if page >= pages { 1 } else { page + 1 };
+    let keep = |k: &str, v: String| {
+        if v.is_empty() {
+            String::new()
+        } else {
+            format!("&{k}={v}")
+        }
+    };
+    let refresh = format!(
+        "{every};url=/board/screen?page={next}{}{}",
+        keep("h", q.get("h")),
+        keep("every", q.get("every"))
+    );
+    let lines = colour_lines(&i.rows)
+        .into_iter()
+        .skip((page - 1) * per)
+        .take(per)
+        .map(|l| HallLine {
+            seq: l.seq,
+            name: l.name,
+            leader: l.leader,
+            lead_unit: l.lead_unit,
+            completion: l.completion,
+            colour_key: l.colour_key,
+            colour: l.colour,
+        })
+        .collect();
+    Ok(HallScreen {
+        issue_line: format!("截至{}", i.issue.as_of_month.chinese()),
+        correction: i.corrects_number.map(|n| format!("更正第{n}期")),
+        counts: colour_counts(&i.rows),
+        title: i.title,
+        lines,
+        page,
+        pages,
+        refresh,
+    }
+    .into_response())
+}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "board/board.html")]
@@ -86,8 +201,12 @@ struct BoardPage {
     by_category: Vec<CategoryTile>,
     lines: Vec<ColourLine>,
     groups: Vec<ColourGroup>,
-    refresh: Option<String>,
-    slide: Option<Slide>,
+    /// The public table fills only the 评价 cell.
+    fill_row: bool,
+    /// The issue this one corrects (更正).
+    corrects: Option<i64>,
+    /// 第N期.
+    number: i64,
 }
 
 /// Projects of a year category: how many, their annual plan and what is done.
@@ -106,12 +225,6 @@ struct ColourGroup {
     total: usize,
 }
 
-/// Which screen of the slideshow this is.
-struct Slide {
-    page: usize,
-    pages: usize,
-}
-
 const COLOURS: [Colour; 5] = [
     Colour::Red,
     Colour::Yellow,
@@ -122,7 +235,7 @@ const COLOURS: [Colour; 5] = [
 
 async fn latest(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, PageError> {
     let region = s.app.cfg.default_region.clone();
-    let issue = colour::latest(&s.app, &region).await?;
+    let issue = colour::on_wall(&s.app, &region).await?;
     render(issue, q.as_deref(), "/board".into())
 }
 
@@ -133,6 +246,9 @@ async fn by_id(
 ) -> Result<Response, PageError> {
     let region = s.app.cfg.default_region.clone();
     let issue = colour::issue(&s.app, &region, id).await?;
+    if !colour::is_on_wall(&s.app, &issue) {
+        return Err(keyproj_service::ServiceError::NotFound.into());
+    }
     render(Some(issue), q.as_deref(), format!("/board/issues/{id}"))
 }
 
@@ -157,12 +273,13 @@ fn render(
             by_category: vec![],
             lines: vec![],
             groups: vec![],
-            refresh: None,
-            slide: None,
+            fill_row: false,
+            corrects: None,
+            number: 0,
         }
         .into_response());
     };
-    let mut lines = colour_lines(&i.rows);
+    let lines = colour_lines(&i.rows);
     let by_category = YearCategory::all()
         .iter()
         .map(|c| {
@@ -212,27 +329,6 @@ fn render(
         "units" => group_by(|r| r.lead_unit_name.clone()),
         _ => vec![],
     };
-    let (refresh, slide) = if q.get("slide") == "1" {
-        let pages = lines.len().div_ceil(SLIDE_ROWS).max(1);
-        let page = q
-            .get("page")
-            .parse::<usize>()
-            .ok()
-            .filter(|p| *p >= 1 && *p <= pages)
-            .unwrap_or(1);
-        let next = if page >= pages { 1 } else { page + 1 };
-        lines = lines
-            .into_iter()
-            .skip((page - 1) * SLIDE_ROWS)
-            .take(SLIDE_ROWS)
-            .collect();
-        (
-            Some(format!("15;url={base}?slide=1&page={next}")),
-            Some(Slide { page, pages }),
-        )
-    } else {
-        (None, None)
-    };
     Ok(BoardPage {
         title: i.title.clone(),
         as_of: i.issue.as_of_month.chinese(),
@@ -243,8 +339,9 @@ fn render(
         by_category,
         lines,
         groups,
-        refresh,
-        slide,
+        fill_row: false,
+        corrects: i.corrects_number,
+        number: i.issue.number,
     }
     .into_response())
 }

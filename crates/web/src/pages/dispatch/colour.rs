@@ -128,6 +128,8 @@ pub(super) struct ColourPreviewPage {
     note: String,
     errors: ValidationErrors,
     can_publish: bool,
+    /// The preview fills only the 评价 cell.
+    fill_row: bool,
 }
 
 async fn preview_page(
@@ -180,6 +182,7 @@ async fn preview_page(
             .collect(),
         errors,
         can_publish,
+        fill_row: false,
     })
 }
 
@@ -267,18 +270,22 @@ pub(super) struct IssuePage {
     corrects: Option<i64>,
     lines: Vec<ColourLine>,
     counts: Vec<ColourCount>,
+    /// `?fill=row` colours the whole row in print and on screen; else only the 评价 cell.
+    fill_row: bool,
 }
 
 pub(super) async fn issue(
     State(s): State<AppState>,
     signed: Signed,
     Path(id): Path<IssueId>,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
     if !allowed(&signed, Action::ViewProject) {
         return Err(ServiceError::NotFound.into());
     }
     let i = svc::issue(&s.app, &signed.info.actor.region, id).await?;
     Ok(IssuePage {
+        fill_row: query_pairs(q.as_deref()).get("fill") == "row",
         chrome: Chrome::new(&signed, "colour"),
         id,
         as_of: i.issue.as_of_month.chinese(),

@@ -209,6 +209,15 @@ pub(super) struct PlanFormPage {
 /// Milestone rows on the form.
 const MILESTONE_ROWS: usize = 6;
 
+/// A plan year in a path: outside the supported years the page does not exist.
+fn plan_year(year: i32) -> Result<(), PageError> {
+    if (keyproj_domain::month::MIN_YEAR..=keyproj_domain::month::MAX_YEAR).contains(&year) {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound.into())
+    }
+}
+
 fn submission(form: &FormData) -> PlanSubmission {
     PlanSubmission {
         version: form.version(),
@@ -334,6 +343,7 @@ pub(super) async fn edit(
     signed: Signed,
     Path((project_id, year)): Path<(ProjectId, i32)>,
 ) -> Result<Response, PageError> {
+    plan_year(year)?;
     Ok(
         form_page(&s, &signed, project_id, year, None, ValidationErrors::new())
             .await?
@@ -346,6 +356,7 @@ pub(super) async fn save(
     Path((project_id, year)): Path<(ProjectId, i32)>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
+    plan_year(year)?;
     let sub = submission(&form);
     match svc::save_plan(&s.app, &signed.ctx, project_id, year, &sub).await {
         Ok(_) => Ok(Redirect::to(&format!("/plans?year={year}")).into_response()),
