@@ -159,6 +159,12 @@ impl<'de> Deserialize<'de> for ReportMonth {
     }
 }
 
+/// A date as official documents write it: 2026年12月14日 (no leading zeros).
+pub fn chinese_date(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,8 @@
 //! with a two-character first-line indent, the items as a table, the date on the right.
 
 use docx_rs::{
-    AlignmentType, Docx, PageMargin, Paragraph, Run, RunFonts, SpecialIndentType, Table, TableCell,
+    AlignmentType, BorderType, Docx, PageMargin, Paragraph, ParagraphBorder,
+    ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SpecialIndentType, Table, TableCell,
     TableRow, WidthType,
 };
 
@@ -28,6 +29,8 @@ pub struct Official {
     pub date: String,
     /// 抄送 (empty: none)
     pub copy_to: String,
+    /// 联系人：…，联系电话：… after the signature (empty: none)
+    pub contact: String,
 }
 
 fn fonts(name: &str) -> RunFonts {
@@ -73,6 +76,21 @@ pub fn chinese_date(d: &str) -> String {
     }
 }
 
+/// The red rule under the 文号 (GB/T 9704's 版头中的分隔线): a bottom border of the paragraph.
+fn red_rule(mut p: Paragraph) -> Paragraph {
+    // only the bottom: the default set would draw a box round the 文号
+    p.property = p.property.set_borders(
+        ParagraphBorders::with_empty().set(
+            ParagraphBorder::new(ParagraphBorderPosition::Bottom)
+                .val(BorderType::Single)
+                .size(18)
+                .space(4)
+                .color("FF0000"),
+        ),
+    );
+    p
+}
+
 pub fn official(o: &Official) -> Result<Vec<u8>, std::io::Error> {
     let center = |r: Run| Paragraph::new().add_run(r).align(AlignmentType::Center);
     let mut doc = Docx::new()
@@ -87,7 +105,7 @@ pub fn official(o: &Official) -> Result<Vec<u8>, std::io::Error> {
         .default_fonts(fonts(BODY_FONT))
         .default_size(SIZE_3)
         .add_paragraph(center(run(&o.issuer, TITLE_FONT, SIZE_2).color("FF0000")))
-        .add_paragraph(center(run(&o.number, BODY_FONT, SIZE_3)))
+        .add_paragraph(red_rule(center(run(&o.number, BODY_FONT, SIZE_3))))
         .add_paragraph(Paragraph::new())
         .add_paragraph(center(run(&o.title, TITLE_FONT, SIZE_2)))
         .add_paragraph(Paragraph::new());
@@ -132,6 +150,9 @@ pub fn official(o: &Official) -> Result<Vec<u8>, std::io::Error> {
                 .add_run(run(&chinese_date(&o.date), BODY_FONT, SIZE_3))
                 .align(AlignmentType::Right),
         );
+    if !o.contact.is_empty() {
+        doc = doc.add_paragraph(body(&format!("（{}）", o.contact)));
+    }
     if !o.copy_to.is_empty() {
         doc = doc
             .add_paragraph(Paragraph::new())
@@ -223,6 +244,7 @@ mod tests {
             closing: "特此督办。".into(),
             date: "2022-11-21".into(),
             copy_to: "县交通运输局".into(),
+            contact: "联系人：王五，联系电话：0737-1234567".into(),
         };
         let bytes = official(&o).unwrap();
         let text = text_of(&bytes).unwrap();
@@ -234,9 +256,25 @@ mod tests {
             "城南路征拆",
             "2022年11月21日",
             "抄送：县交通运输局。",
+            "（联系人：王五，联系电话：0737-1234567）",
         ] {
             assert!(text.contains(want), "{want} in {text}");
         }
+        // the red rule under the 文号
+        let xml = {
+            use std::io::Read;
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+            let mut xml = String::new();
+            zip.by_name("word/document.xml")
+                .unwrap()
+                .read_to_string(&mut xml)
+                .unwrap();
+            xml
+        };
+        assert!(
+            xml.contains("w:bottom") && xml.contains("FF0000"),
+            "red rule"
+        );
         let fonts = east_asian_fonts(&bytes).unwrap();
         assert!(fonts.contains(&TITLE_FONT.to_string()), "{fonts:?}");
         assert!(fonts.contains(&BODY_FONT.to_string()), "{fonts:?}");

@@ -6,6 +6,7 @@ pub mod chart;
 pub mod colour_sheet;
 pub mod docx;
 pub mod package;
+pub mod pdf;
 pub mod workbook;
 pub mod xlsx;
 pub use rust_xlsxwriter::XlsxError;

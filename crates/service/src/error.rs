@@ -18,6 +18,10 @@ pub enum ServiceError {
     Stale,
     #[error("{0}")]
     Unauthorized(String),
+    /// Something the server lacks right now (LibreOffice for PDFs); the message says what to
+    /// do instead.
+    #[error("{0}")]
+    Unavailable(String),
     /// The database failed in a way no input explains (connection lost, a constraint we did
     /// not expect); the cause is kept.
     #[error("数据库错误")]

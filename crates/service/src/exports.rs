@@ -429,3 +429,33 @@ pub fn audit_xlsx(
         bytes,
     })
 }
+
+/// A PDF made from one of our Office files.
+pub struct PdfFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The PDF of an Office file through LibreOffice (see `keyproj_office::pdf`), off the async
+/// threads. Without LibreOffice: Unavailable, saying which file to print instead.
+pub async fn pdf_of(bytes: Vec<u8>, ext: &'static str, name: String) -> Result<PdfFile> {
+    use keyproj_office::pdf::PdfError;
+    let made = tokio::task::spawn_blocking(move || keyproj_office::pdf::convert(&bytes, ext))
+        .await
+        .map_err(|e| ServiceError::internal("the PDF task", e))?;
+    match made {
+        Ok(bytes) => Ok(PdfFile { name, bytes }),
+        Err(PdfError::NotInstalled) => Err(ServiceError::Unavailable(format!(
+            "服务器未安装 LibreOffice，暂不能生成 PDF；请下载 {} 文件后打印或另存为 PDF",
+            if ext == "docx" { "Word" } else { "Excel" }
+        ))),
+        Err(e) => Err(ServiceError::internal("making a PDF", e)),
+    }
+}
+
+/// The published 第N期 as PDF (A3 landscape, from its official .xlsx).
+pub async fn colour_issue_pdf(i: &Issue) -> Result<PdfFile> {
+    let x = colour_issue_xlsx(i)?;
+    let name = x.name.trim_end_matches(".xlsx").to_string() + ".pdf";
+    pdf_of(x.bytes, "xlsx", name).await
+}

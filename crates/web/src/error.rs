@@ -135,6 +135,7 @@ fn shown(e: ServiceError) -> Shown {
             vec![],
         ),
         ServiceError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m, vec![]),
+        ServiceError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m, vec![]),
         e => {
             // logged once, with its whole chain of causes, inside the request's span
             tracing::error!(error = causes(&e), "request failed");

@@ -318,6 +318,24 @@ async fn plan_report_review_publish_and_board() {
                 .contains("filename*=UTF-8''")
         );
         assert_eq!(&x.bytes().await.unwrap()[..2], b"PK");
+        // the PDF of the issue, when the server has LibreOffice; else a Chinese 503
+        let pdf = leader
+            .get(format!("{}/colour/issues/{issue}/pdf", h.base))
+            .send()
+            .await
+            .unwrap();
+        if std::process::Command::new("soffice")
+            .arg("--version")
+            .output()
+            .is_ok()
+        {
+            assert_eq!(pdf.status(), StatusCode::OK);
+            assert_eq!(pdf.headers()["content-type"], "application/pdf");
+            assert_eq!(&pdf.bytes().await.unwrap()[..4], b"%PDF");
+        } else {
+            assert_eq!(pdf.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert!(pdf.text().await.unwrap().contains("未安装 LibreOffice"));
+        }
         let st: serde_json::Value = api
             .get(format!("{}/api/v1/stats/annual?year=2026", h.base))
             .bearer_auth(&staff)

@@ -5,11 +5,14 @@
 use super::items::visible_item;
 use crate::work::{Audit, Work};
 use crate::{App, Ctx, Result, ServiceError, require};
+use keyproj_db::Tx;
 use keyproj_db::repo::org;
 use keyproj_db::repo::problems::documents::{self as repo, DocumentRow, NewDocument};
 use keyproj_db::repo::problems::items::{self as item_repo, ItemRow};
+use keyproj_domain::RegionCode;
 use keyproj_domain::authz::{Action, Role};
 use keyproj_domain::ids::{DocumentId, ItemId};
+use keyproj_domain::month::chinese_date;
 use keyproj_domain::problem::DocumentKind;
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +25,12 @@ pub struct DocContent {
     pub intro: String,
     pub items: Vec<DocItem>,
     pub closing: String,
+    /// The issuing center's full name (documents issued before it was recorded: empty).
+    #[serde(default)]
+    pub issuer: String,
+    /// 联系人：…，联系电话：… under the signature (empty: none).
+    #[serde(default)]
+    pub contact: String,
 }
 
 /// One item as a document lists it.
@@ -43,7 +52,7 @@ impl DocItem {
             title: r.title.clone(),
             description: r.description.clone(),
             handler: r.handler_unit_name.clone().unwrap_or_default(),
-            deadline: r.deadline.map(|d| d.to_string()).unwrap_or_default(),
+            deadline: r.deadline.map(chinese_date).unwrap_or_default(),
         }
     }
 }
@@ -53,6 +62,14 @@ impl DocContent {
     pub fn of(doc: &DocumentRow) -> Result<DocContent> {
         serde_json::from_str(&doc.content)
             .map_err(|e| ServiceError::internal("document content", e))
+    }
+    /// The issuer as printed in the red header and the signature.
+    pub fn issuer_name(&self) -> &str {
+        if self.issuer.is_empty() {
+            "重点项目建设事务中心"
+        } else {
+            &self.issuer
+        }
     }
     pub fn to_json(&self) -> String {
         // plain strings and lists: serialising cannot fail
@@ -96,7 +113,7 @@ pub fn docx_of(d: &IssuedDocument) -> keyproj_office::docx::Official {
     let (doc, c) = (&d.document, &d.content);
     let is_minutes = doc.kind == DocumentKind::Minutes;
     keyproj_office::docx::Official {
-        issuer: "桃江县重点项目建设事务中心".into(),
+        issuer: c.issuer_name().to_string(),
         title: doc.title.clone(),
         number: doc.number.clone(),
         recipient: if is_minutes {
@@ -130,7 +147,29 @@ pub fn docx_of(d: &IssuedDocument) -> keyproj_office::docx::Official {
         } else {
             c.assisting.clone()
         },
+        contact: c.contact.clone(),
     }
+}
+
+/// The document as PDF (from its Word file: the same red header, rule and layout).
+pub async fn pdf_of(d: &IssuedDocument) -> Result<crate::exports::PdfFile> {
+    let bytes = keyproj_office::docx::official(&docx_of(d))
+        .map_err(|e| ServiceError::internal("writing a Word document", e))?;
+    crate::exports::pdf_of(bytes, "docx", format!("{}.pdf", d.document.number)).await
+}
+
+/// Who issues a region's documents, frozen into each: the center's full name and its
+/// 联系人 line (from the center unit's contact and phone; empty when neither is set).
+pub(crate) async fn issuer_in(tx: &mut Tx, region: &RegionCode) -> Result<(String, String)> {
+    let id = crate::org::center_unit_in(tx, region).await?;
+    let u = org::get_unit(tx, id).await?.ok_or(ServiceError::NotFound)?;
+    let contact = match (u.contact.trim(), u.phone.trim()) {
+        ("", "") => String::new(),
+        (c, "") => format!("联系人：{c}"),
+        ("", p) => format!("联系电话：{p}"),
+        (c, p) => format!("联系人：{c}，联系电话：{p}"),
+    };
+    Ok((u.name, contact))
 }
 
 /// Issues the 交办单 of an item just assigned: the item as assigned, frozen under its number.
@@ -144,8 +183,11 @@ pub(crate) async fn issue_assign_notice_in(w: &mut Work<'_>, id: ItemId) -> Resu
             assisting.push(u.name);
         }
     }
-    let deadline = item.deadline.map(|d| d.to_string()).unwrap_or_default();
+    let deadline = item.deadline.map(chinese_date).unwrap_or_default();
+    let (issuer, contact) = issuer_in(&mut w.tx, &item.region_code).await?;
     let content = DocContent {
+        issuer,
+        contact,
         recipient: item.handler_unit_name.clone().unwrap_or_default(),
         assisting: assisting.join("、"),
         leader: item.leader_name.clone().unwrap_or_default(),

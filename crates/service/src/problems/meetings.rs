@@ -12,6 +12,7 @@ use keyproj_db::repo::problems::items::{self as item_repo, ItemRow};
 use keyproj_db::repo::problems::meetings::{self as repo, MeetingRow, PatrolRow};
 use keyproj_domain::authz::{Action, Role};
 use keyproj_domain::ids::{DocumentId, MeetingId, PatrolId, ProjectId};
+use keyproj_domain::month::chinese_date;
 use keyproj_domain::problem::{
     AssignDraft, DocumentKind, ItemDraft, MeetingDraft, PatrolDraft, Source,
 };
@@ -192,13 +193,19 @@ pub async fn issue_minutes(app: &App, ctx: &Ctx, meeting_id: MeetingId) -> Resul
     let m = &d.meeting;
     let kind = m.kind.label();
     let chair = m.chair_name.clone().unwrap_or_default();
+    let (issuer, contact) =
+        crate::problems::documents::issuer_in(&mut w.tx, &m.region_code).await?;
     let content = DocContent {
+        issuer,
+        contact,
         recipient: m.attending_units.clone(),
         assisting: String::new(),
         leader: chair.clone(),
         intro: format!(
             "{}，{chair}在{}主持召开{kind}，研究重点项目建设有关问题。{}",
-            m.held_on, m.place, m.minutes
+            chinese_date(m.held_on),
+            m.place,
+            m.minutes
         ),
         items: d.items.iter().map(DocItem::of).collect(),
         closing: "以上事项请各责任单位按时限办结，并将办理结果反馈县重点项目建设事务中心。".into(),

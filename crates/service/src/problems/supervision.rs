@@ -15,6 +15,7 @@ use keyproj_db::repo::problems::supervision::{self as repo, HolidayRow};
 use keyproj_db::repo::problems::workflow::{self as log_repo, NewEvent};
 use keyproj_domain::authz::Action;
 use keyproj_domain::ids::UnitId;
+use keyproj_domain::month::chinese_date;
 use keyproj_domain::notification::NotificationKind;
 use keyproj_domain::problem::{
     Alert, DocumentKind, EventKind, HolidayKind, SupervisionRules, Watched, default_holidays,
@@ -186,9 +187,13 @@ async fn issue_notice(
     let item = item_repo::get_item(&mut w.tx, r.id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let show = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let show = |d: Option<NaiveDate>| d.map(chinese_date).unwrap_or_default();
     let kind = DocumentKind::letter(n.alert);
+    let (issuer, contact) =
+        crate::problems::documents::issuer_in(&mut w.tx, &item.region_code).await?;
     let content = DocContent {
+        issuer,
+        contact,
         recipient: item.handler_unit_name.clone().unwrap_or_default(),
         assisting: String::new(),
         leader: item.leader_name.clone().unwrap_or_default(),

@@ -64,6 +64,22 @@ pub(crate) fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// A PDF to open in the browser (inline: it shows, prints or saves from there).
+pub(crate) fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
+    let encoded: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"document.pdf\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// A text input of a form, with its value and error.
 pub(crate) struct TextField {
     pub(crate) name: &'static str,

@@ -313,6 +313,21 @@ pub(super) async fn issue_xlsx(
     Ok(xlsx_response(&file.name, file.bytes))
 }
 
+/// The published issue as PDF (A3 landscape), made by LibreOffice from the official .xlsx.
+pub(super) async fn issue_pdf(
+    State(s): State<AppState>,
+    signed: Signed,
+    Path(id): Path<IssueId>,
+) -> Result<Response, PageError> {
+    if !allowed(&signed, Action::ViewProject) {
+        return Err(ServiceError::NotFound.into());
+    }
+    let i = svc::issue(&s.app, &signed.info.actor.region, id).await?;
+    let file = keyproj_service::exports::colour_issue_pdf(&i).await?;
+    projects::record_export(&s.app, &signed.ctx, "colour_issue", i.rows.len()).await?;
+    Ok(crate::pages::pdf_response(&file.name, file.bytes))
+}
+
 /// A stored version of the rules.
 pub(super) struct RulesVersion {
     version: i64,

@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/colour/publish", post(colour::publish))
         .route("/colour/issues/{id}", get(colour::issue))
         .route("/colour/issues/{id}/xlsx", get(colour::issue_xlsx))
+        .route("/colour/issues/{id}/pdf", get(colour::issue_pdf))
         .route("/colour/rules", get(colour::rules).post(colour::rules_save))
 }
 

@@ -1,5 +1,5 @@
-//! An issued document: its printable page (A4), and `/documents/{id}.docx` for the Word file
-//! made from the same frozen content.
+//! An issued document: its printable page (A4), `/documents/{id}.docx` for the Word file
+//! made from the same frozen content, and `/documents/{id}.pdf` made from that Word file.
 
 use super::items::doc_class;
 use crate::AppState;
@@ -24,6 +24,8 @@ pub(super) struct DocumentPage {
     d: IssuedDocument,
     colour: &'static str,
     is_minutes: bool,
+    /// 2026年12月14日
+    issued_on: String,
 }
 
 pub(super) async fn page(
@@ -32,11 +34,17 @@ pub(super) async fn page(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let docx = id.ends_with(".docx");
+    let pdf = id.ends_with(".pdf");
     let id: DocumentId = id
         .trim_end_matches(".docx")
+        .trim_end_matches(".pdf")
         .parse()
         .map_err(|_| ServiceError::NotFound)?;
     let d = svc::document(&s.app, &signed.ctx, id).await?;
+    if pdf {
+        let file = svc::pdf_of(&d).await?;
+        return Ok(crate::pages::pdf_response(&file.name, file.bytes));
+    }
     if docx {
         let bytes = keyproj_office::docx::official(&svc::docx_of(&d))
             .map_err(|e| ServiceError::internal("writing a Word document", e))?;
@@ -62,6 +70,7 @@ pub(super) async fn page(
         chrome: Chrome::new(&signed, "problems"),
         colour: doc_class(d.document.kind),
         is_minutes: d.document.kind == DocumentKind::Minutes,
+        issued_on: keyproj_domain::month::chinese_date(d.document.issued_on),
         d,
     }
     .into_response())
