@@ -10,9 +10,10 @@ pub struct ColourRow {
     pub total_wan: f64,
     pub annual_wan: f64,
     pub done_wan: f64,
-    /// 占年度计划%, already formatted ("49.0%")
-    pub completion: String,
-    pub baseline: String,
+    /// 占年度计划 as a fraction (0.49 → 49.0%); None: no annual plan to measure against
+    pub completion: Option<f64>,
+    /// 序时进度 as a fraction
+    pub baseline: f64,
     pub progress: String,
     pub leader: String,
     pub lead_unit: String,
@@ -73,6 +74,10 @@ pub fn write(sheet: &ColourSheet) -> Result<Vec<u8>, XlsxError> {
     let num = cell
         .clone()
         .set_num_format("#,##0.00")
+        .set_align(FormatAlign::Right);
+    let percent = cell
+        .clone()
+        .set_num_format("0.0%")
         .set_align(FormatAlign::Right);
     let group = Format::new()
         .set_bold()
@@ -138,8 +143,11 @@ pub fn write(sheet: &ColourSheet) -> Result<Vec<u8>, XlsxError> {
             ws.write_number_with_format(r, 3, x.total_wan, &num)?;
             ws.write_number_with_format(r, 4, x.annual_wan, &num)?;
             ws.write_number_with_format(r, 5, x.done_wan, &num)?;
-            ws.write_string_with_format(r, 6, &x.completion, &cell)?;
-            ws.write_string_with_format(r, 7, &x.baseline, &cell)?;
+            match x.completion {
+                Some(v) => ws.write_number_with_format(r, 6, v, &percent)?,
+                None => ws.write_blank(r, 6, &cell)?,
+            };
+            ws.write_number_with_format(r, 7, x.baseline, &percent)?;
             ws.write_string_with_format(r, 8, &x.progress, text(&x.progress))?;
             ws.write_string_with_format(r, 9, &x.leader, text(&x.leader))?;
             ws.write_string_with_format(r, 10, &x.lead_unit, text(&x.lead_unit))?;
@@ -197,8 +205,8 @@ mod tests {
             total_wan: 100.0,
             annual_wan: 50.0,
             done_wan: done,
-            completion: "50.0%".into(),
-            baseline: "50.0%".into(),
+            completion: Some(0.5),
+            baseline: 0.5,
             progress: "主体施工".into(),
             leader: "张三".into(),
             lead_unit: "县发改局".into(),
@@ -239,6 +247,9 @@ mod tests {
             "subtotal of the group"
         );
         assert_eq!(r.get_value((5, 1)), Some(&Data::String("甲".into())));
+        // percentages are numbers the sheet can sum, not text
+        assert_eq!(r.get_value((5, 6)), Some(&Data::Float(0.5)));
+        assert_eq!(r.get_value((5, 7)), Some(&Data::Float(0.5)));
         assert_eq!(r.get_value((5, 2)), Some(&Data::String("=cmd".into())));
         assert_eq!(
             r.get_value((7, 0)),

@@ -9,7 +9,20 @@ pub enum Cell {
     /// An amount in 万元 for display (two decimals).
     Wan(f64),
     Int(i64),
+    /// A share as a fraction (0.583 → 58.3%), a real number the sheet can sum and sort.
+    Percent(f64),
+    /// A figure with one decimal (average days).
+    Decimal(f64),
+    /// A date cell (yyyy-mm-dd), not text.
+    Date(chrono::NaiveDate),
     Empty,
+}
+
+impl Cell {
+    /// A date, or an empty cell.
+    pub fn date(d: Option<chrono::NaiveDate>) -> Cell {
+        d.map(Cell::Date).unwrap_or(Cell::Empty)
+    }
 }
 
 impl From<&str> for Cell {
@@ -74,6 +87,19 @@ pub fn write(sheet: &Sheet) -> Result<Vec<u8>, XlsxError> {
         .set_border(FormatBorder::Thin)
         .set_num_format("0")
         .set_font_name("宋体");
+    let percent = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("0.0%")
+        .set_font_name("宋体");
+    let decimal = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("0.0")
+        .set_font_name("宋体");
+    let date = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("yyyy-mm-dd")
+        .set_align(FormatAlign::Left)
+        .set_font_name("宋体");
     let total_text = text.clone().set_bold();
     let total_num = num.clone().set_bold();
 
@@ -109,6 +135,17 @@ pub fn write(sheet: &Sheet) -> Result<Vec<u8>, XlsxError> {
                     ws.write_number_with_format(r, c, *v, if bold { &total_num } else { &num })?
                 }
                 Cell::Int(v) => ws.write_number_with_format(r, c, *v as f64, &int)?,
+                Cell::Percent(v) => ws.write_number_with_format(r, c, *v, &percent)?,
+                Cell::Decimal(v) => ws.write_number_with_format(r, c, *v, &decimal)?,
+                Cell::Date(d) => {
+                    use chrono::Datelike;
+                    let x = rust_xlsxwriter::ExcelDateTime::from_ymd(
+                        d.year().clamp(1900, 9999) as u16,
+                        d.month() as u8,
+                        d.day() as u8,
+                    )?;
+                    ws.write_datetime_with_format(r, c, &x, &date)?
+                }
                 Cell::Empty => ws.write_blank(r, c, &text)?,
             };
         }

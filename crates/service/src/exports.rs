@@ -9,7 +9,7 @@ use crate::problems::stats::ProblemStats;
 use crate::projects::ProjectPage;
 use crate::{App, Result, ServiceError, local_time};
 use keyproj_db::repo::problems::items::ItemRow;
-use keyproj_domain::colour::{Colour, bp_percent};
+use keyproj_domain::colour::Colour;
 use keyproj_domain::{Money, RegionCode};
 use keyproj_office::colour_sheet::{ColourRow, ColourSheet};
 use keyproj_office::xlsx::{self, Cell};
@@ -57,14 +57,14 @@ pub fn items_xlsx(app: &App, items: &[ItemRow]) -> Result<Vec<u8>> {
                 r.project_name.clone().unwrap_or_default().into(),
                 r.handler_unit_name.clone().unwrap_or_default().into(),
                 r.leader_name.clone().unwrap_or_default().into(),
-                r.raised_on.to_string().into(),
-                shown(&r.deadline).into(),
+                Cell::Date(r.raised_on),
+                Cell::date(r.deadline),
                 r.state.label().into(),
                 r.alert
                     .map(|a| a.label().chars().next().unwrap_or(' ').to_string())
                     .unwrap_or_default()
                     .into(),
-                shown(&r.closed_on).into(),
+                Cell::date(r.closed_on),
             ]
         })
         .collect();
@@ -85,8 +85,8 @@ pub fn problem_stats_xlsx(st: &ProblemStats) -> Result<XlsxFile> {
         ("承办单位", 28.0),
         ("交办", 8.0),
         ("办结", 8.0),
-        ("办结率%", 10.0),
-        ("按期办结率%", 12.0),
+        ("办结率", 10.0),
+        ("按期办结率", 12.0),
         ("逾期未办结", 10.0),
         ("平均办理天数", 12.0),
         ("收到督办函", 10.0),
@@ -99,10 +99,10 @@ pub fn problem_stats_xlsx(st: &ProblemStats) -> Result<XlsxFile> {
                 Cell::from(u.unit_name.clone()),
                 Cell::Int(u.assigned),
                 Cell::Int(u.closed),
-                Cell::from(format!("{:.1}", u.closure_rate_pct)),
-                Cell::from(format!("{:.1}", u.on_time_rate_pct)),
+                Cell::Percent(u.closure_rate_pct / 100.0),
+                Cell::Percent(u.on_time_rate_pct / 100.0),
                 Cell::Int(u.overdue),
-                Cell::from(format!("{:.1}", u.avg_days)),
+                Cell::Decimal(u.avg_days),
                 Cell::Int(u.letters),
             ]
         })
@@ -147,6 +147,7 @@ pub fn projects_xlsx(app: &App, region: &RegionCode, pages: &[ProjectPage]) -> R
                 p.owner_name.clone().unwrap_or_default().into(),
                 p.content_scale.clone().into(),
                 Cell::Wan(p.total_investment.wan_for_sheet()),
+                // months (YYYY-MM), not dates: text as the office writes them
                 shown(&p.planned_start).into(),
                 shown(&p.planned_completion).into(),
                 shown(&p.actual_start).into(),
@@ -210,11 +211,8 @@ pub fn colour_issue_xlsx(i: &Issue) -> Result<XlsxFile> {
             total_wan: r.total_investment.wan_for_sheet(),
             annual_wan: r.annual_plan.wan_for_sheet(),
             done_wan: r.completed_ytd.wan_for_sheet(),
-            completion: r
-                .completion_bp
-                .map(|b| format!("{}%", bp_percent(b)))
-                .unwrap_or_default(),
-            baseline: format!("{}%", bp_percent(r.baseline_bp)),
+            completion: r.completion_bp.map(|b| b as f64 / 10_000.0),
+            baseline: r.baseline_bp as f64 / 10_000.0,
             progress: r.progress.clone(),
             leader: r.leader_name.clone(),
             lead_unit: r.lead_unit_name.clone(),

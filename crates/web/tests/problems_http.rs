@@ -576,7 +576,22 @@ async fn statistics_per_unit_on_a_hand_computed_dataset() {
             .await
             .unwrap();
         assert_eq!(x.status(), StatusCode::OK);
-        assert_eq!(&x.bytes().await.unwrap()[..2], b"PK");
+        let bytes = x.bytes().await.unwrap();
+        assert_eq!(&bytes[..2], b"PK");
+        // rates are numbers formatted as percentages (WPS can sum them), not text
+        {
+            use calamine::{Data, Reader, Xlsx};
+            let mut book = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+            let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+            let rates: Vec<&Data> = sheet.rows().skip(2).map(|r| &r[3]).collect();
+            assert!(!rates.is_empty());
+            assert!(
+                rates
+                    .iter()
+                    .all(|d| matches!(d, Data::Float(v) if (0.0..=1.0).contains(v))),
+                "{rates:?}"
+            );
+        }
         // the public board shows the units' figures without login, and no item texts or people
         let board = client()
             .get(format!("{}/board/problems", h.base))
