@@ -101,6 +101,29 @@ pub struct ColourRules {
     pub escalate_after_yellows: Option<u32>,
 }
 
+impl ColourRules {
+    /// The colour of a completion against 序时 alone (basis points of the annual plan): what
+    /// the table gives for investment, and what the dashboard gives the county's total.
+    pub fn investment_colour(&self, done_bp: i64, baseline_bp: i64) -> Colour {
+        let gap = match self.gap {
+            GapKind::Points => baseline_bp - done_bp,
+            GapKind::Relative if baseline_bp > 0 => {
+                bp((baseline_bp - done_bp) as i128, baseline_bp as i128)
+            }
+            GapKind::Relative => 0,
+        };
+        if gap > self.yellow_within_bp {
+            Colour::Red
+        } else if gap > 0 {
+            Colour::Yellow
+        } else if self.blue_ahead_bp.is_some_and(|ahead| -gap >= ahead) {
+            Colour::Blue
+        } else {
+            Colour::Green
+        }
+    }
+}
+
 impl Default for ColourRules {
     /// The reference county (430922): month ÷ 12; 绿 at or above; 黄 behind by up to 20
     /// percentage points; 红 beyond; start 黄 at 1 month late, 红 at 3; 未报 counts as 黄.
@@ -199,22 +222,20 @@ pub fn evaluate(rules: &ColourRules, f: &MonthFacts) -> Evaluation {
 
     // Investment against 序时, for projects under construction with a plan.
     if let (YearCategory::UnderConstruction, Some(done)) = (f.category, completion) {
-        let gap = match rules.gap {
-            GapKind::Points => baseline - done,
-            GapKind::Relative if baseline > 0 => bp((baseline - done) as i128, baseline as i128),
-            GapKind::Relative => 0,
-        };
-        if gap > rules.yellow_within_bp {
-            colour = worst(colour, Colour::Red);
-            reasons.push(Reason::InvestmentLag);
-        } else if gap > 0 {
-            colour = worst(colour, Colour::Yellow);
-            reasons.push(Reason::InvestmentLag);
-        } else if let Some(ahead) = rules.blue_ahead_bp
-            && -gap >= ahead
-        {
-            colour = Colour::Blue;
-            reasons.push(Reason::Ahead);
+        match rules.investment_colour(done, baseline) {
+            Colour::Red => {
+                colour = worst(colour, Colour::Red);
+                reasons.push(Reason::InvestmentLag);
+            }
+            Colour::Yellow => {
+                colour = worst(colour, Colour::Yellow);
+                reasons.push(Reason::InvestmentLag);
+            }
+            Colour::Blue => {
+                colour = Colour::Blue;
+                reasons.push(Reason::Ahead);
+            }
+            _ => {}
         }
     }
 

@@ -243,6 +243,23 @@ pub struct RedProject {
     pub reasons: String,
 }
 
+/// The county's 在建 completion against 序时.
+#[derive(Debug, Clone, Serialize)]
+pub struct DoneAgainstBaseline {
+    pub done_bp: i64,
+    pub baseline_bp: i64,
+    pub colour: keyproj_domain::colour::Colour,
+}
+
+/// A project of the leader's own, with its colour in the latest issue of the year.
+#[derive(Debug, Clone, Serialize)]
+pub struct MyProject {
+    pub id: ProjectId,
+    pub name: String,
+    pub colour: Option<keyproj_domain::colour::Colour>,
+    pub reasons: String,
+}
+
 /// What the dashboard shows for a year, over the projects the actor may see.
 #[derive(Debug, Clone, Serialize)]
 pub struct Dashboard {
@@ -257,6 +274,13 @@ pub struct Dashboard {
     /// Red projects of the latest published issue of the year.
     pub red_list: Vec<RedProject>,
     pub red_issue: Option<String>,
+    /// Projects per colour in that issue (in the actor's scope): red, yellow, green, blue, exempt.
+    pub colour_counts: Vec<(keyproj_domain::colour::Colour, usize)>,
+    /// The 在建 plan's completion and 序时 (basis points) by the last approved month, and
+    /// their colour by the year's rules.
+    pub done: Option<DoneAgainstBaseline>,
+    /// The projects the signed-in county leader is the contact leader of (我联系的项目).
+    pub my_projects: Vec<MyProject>,
     /// The month whose reports are due now (in Chinese), and who has not reported it.
     pub missing_month: String,
     pub missing: Vec<reports::Missing>,
@@ -372,28 +396,95 @@ pub async fn dashboard(app: &App, ctx: &Ctx, year: Option<i32>) -> Result<Dashbo
             .then(a.township.cmp(&b.township))
     });
     by_township.truncate(12);
-    let (red_list, red_issue) = match colour_repo::list_issues(&mut tx, &region)
+    use keyproj_domain::colour::Colour;
+    let issue_rows = match colour_repo::list_issues(&mut tx, &region)
         .await?
         .into_iter()
         .find(|i| i.year == year)
     {
-        Some(i) => {
-            let rows = colour_repo::issue_lines(&mut tx, i.id).await?;
-            (
-                rows.into_iter()
-                    .filter(|r| {
-                        r.colour == keyproj_domain::colour::Colour::Red
-                            && ids.contains(&r.project_id)
-                    })
-                    .map(|r| RedProject {
-                        name: r.name,
-                        reasons: r.reasons,
-                    })
-                    .collect(),
-                Some(format!("{}年第{}期", i.year, i.number)),
-            )
+        Some(i) => Some((
+            format!("{}年第{}期", i.year, i.number),
+            colour_repo::issue_lines(&mut tx, i.id).await?,
+        )),
+        None => None,
+    };
+    let in_scope = |r: &&keyproj_db::repo::dispatch::colour::IssueLine| ids.contains(&r.project_id);
+    let red_list = issue_rows
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().filter(in_scope))
+        .filter(|r| r.colour == Colour::Red)
+        .map(|r| RedProject {
+            name: r.name.clone(),
+            reasons: r.reasons.clone(),
+        })
+        .collect();
+    let colour_counts = [
+        Colour::Red,
+        Colour::Yellow,
+        Colour::Green,
+        Colour::Blue,
+        Colour::Exempt,
+    ]
+    .into_iter()
+    .map(|c| {
+        let n = issue_rows
+            .iter()
+            .flat_map(|(_, rows)| rows.iter().filter(in_scope))
+            .filter(|r| r.colour == c)
+            .count();
+        (c, n)
+    })
+    .filter(|(c, n)| *n > 0 || matches!(c, Colour::Red | Colour::Yellow | Colour::Green))
+    .collect();
+    // the leader's own projects: their user is linked to a leader record by name
+    let my_projects = if ctx.actor.has(keyproj_domain::authz::Role::CountyLeader) {
+        let name = match ctx.actor.user_id {
+            Some(id) => keyproj_db::repo::admin::users::get_user(&mut tx, id)
+                .await?
+                .map(|u| u.display_name)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        let leaders = keyproj_db::repo::org::list_leaders(&mut tx, &region).await?;
+        let me = leaders
+            .iter()
+            .find(|l| !name.is_empty() && l.name == name)
+            .map(|l| l.id);
+        rows.iter()
+            .filter(|p| me.is_some() && p.leader_id == me)
+            .map(|p| {
+                let line = issue_rows
+                    .iter()
+                    .flat_map(|(_, rows)| rows.iter())
+                    .find(|r| r.project_id == p.id);
+                MyProject {
+                    id: p.id,
+                    name: p.name.clone(),
+                    colour: line.map(|l| l.colour),
+                    reasons: line.map(|l| l.reasons.clone()).unwrap_or_default(),
+                }
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let red_issue = issue_rows.map(|(label, _)| label);
+    let rules = crate::rules::colour_in(&mut tx, &region, year).await?.rules;
+    let done = match last_approved_month {
+        Some(m) => {
+            let plan: Money = uc.iter().map(|l| l.plan.annual_plan).sum();
+            let approved: Money = uc.iter().map(|l| done(l.project_id)).sum();
+            (plan.fen() > 0).then(|| {
+                let done_bp = (approved.fen() as i128 * 10_000 / plan.fen() as i128) as i64;
+                let baseline_bp = (m as i64 * 10_000 + 6) / 12;
+                DoneAgainstBaseline {
+                    done_bp,
+                    baseline_bp,
+                    colour: rules.investment_colour(done_bp, baseline_bp),
+                }
+            })
         }
-        None => (vec![], None),
+        None => None,
     };
     drop(tx);
     let due_month = today.prev();
@@ -407,6 +498,9 @@ pub async fn dashboard(app: &App, ctx: &Ctx, year: Option<i32>) -> Result<Dashbo
         by_township,
         red_list,
         red_issue,
+        colour_counts,
+        done,
+        my_projects,
         missing_month: due_month.chinese(),
         missing: overview.missing_by_unit,
         last_approved_month,

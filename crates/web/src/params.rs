@@ -21,6 +21,7 @@ pub fn list_query_of(q: Option<&str>) -> ListQuery {
             "0" | "false" => Some(false),
             _ => None,
         },
+        colour: p.get("colour"),
         sort: p.get("sort"),
         desc: p.get("desc") == "1",
         page: num("page"),

@@ -210,3 +210,71 @@ pub fn local_time(t: &chrono::DateTime<chrono::Utc>) -> String {
         .format("%Y-%m-%d %H:%M:%S")
         .to_string()
 }
+
+/// Numbered pages under a list: 上一页 1 … 4 5 [6] 7 8 … 20 下一页, and the page-size choice.
+pub struct Pager {
+    pub links: Vec<PageLink>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub pages: i64,
+    /// 每页 20 | 50 | 100 … (empty: the list has a fixed size).
+    pub sizes: Vec<PageLink>,
+}
+
+/// A page number (or a gap, with no href) or a page size.
+pub struct PageLink {
+    pub label: String,
+    pub href: Option<String>,
+    pub current: bool,
+}
+
+impl Pager {
+    /// `base` is the list's query string without `page` and `per_page`.
+    pub fn new(path: &str, base: &str, page: i64, pages: i64, per_page: Option<i64>) -> Pager {
+        let pages = pages.max(1);
+        let page = page.clamp(1, pages);
+        let size_part = per_page
+            .map(|n| format!("&per_page={n}"))
+            .unwrap_or_default();
+        let sep = if base.is_empty() { "" } else { "&" };
+        let href = |p: i64| format!("{path}?{base}{sep}page={p}{size_part}");
+        let mut links = vec![];
+        let mut last_shown = 0;
+        for p in 1..=pages {
+            // the first two, the last two and two either side of the current page
+            if p <= 2 || p > pages - 2 || (p - page).abs() <= 2 {
+                if p > last_shown + 1 {
+                    links.push(PageLink {
+                        label: "…".into(),
+                        href: None,
+                        current: false,
+                    });
+                }
+                links.push(PageLink {
+                    label: p.to_string(),
+                    href: Some(href(p)),
+                    current: p == page,
+                });
+                last_shown = p;
+            }
+        }
+        let sizes = match per_page {
+            Some(current) => [20, 50, 100, 200]
+                .into_iter()
+                .map(|n| PageLink {
+                    label: n.to_string(),
+                    href: Some(format!("{path}?{base}{sep}per_page={n}")),
+                    current: n == current,
+                })
+                .collect(),
+            None => vec![],
+        };
+        Pager {
+            links,
+            prev: (page > 1).then(|| href(page - 1)),
+            next: (page < pages).then(|| href(page + 1)),
+            pages,
+            sizes,
+        }
+    }
+}

@@ -573,7 +573,54 @@ async fn demo_county_pages() {
         c.source().await.unwrap().contains("1,361,773.46万元"),
         "在建 tile in grouped 万元"
     );
+    // how are we doing, first: the completion coloured by the table's rule, the colour counts
+    // of the latest issue linking to the project list filtered by that colour
+    assert_eq!(text(&c, "done-colour").await, "黄");
+    let reds: usize = c
+        .find(Locator::Css("#tile-red .n"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(reds, 23);
     shot(&c, "20-dashboard-2022").await;
+    click(&c, "tile-red").await;
+    c.wait().for_element(Locator::Id("projects")).await.unwrap();
+    assert!(
+        c.current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .ends_with("/projects?colour=red")
+    );
+    let chips = c
+        .execute(
+            "return Array.from(document.querySelectorAll('#projects tbody td:last-child .chip')).map(e => e.textContent);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let chips: Vec<String> = serde_json::from_value(chips).unwrap();
+    assert_eq!(chips.len(), 23, "{chips:?}");
+    assert!(chips.iter().all(|t| t == "红"), "{chips:?}");
+    assert!(text(&c, "filter-colour-note").await.contains("2022年第9期"));
+    shot(&c, "20a-projects-red").await;
+    // numbered pages with a page-size choice; a page past the end shows the last page
+    c.goto(&format!("{base}/projects?per_page=20&page=99"))
+        .await
+        .unwrap();
+    let current = c
+        .find(Locator::Css(".pager .cur"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(current, "6", "120 projects at 20 a page: the last is 6");
+    c.goto(&format!("{base}/?year=2022")).await.unwrap();
     c.goto(&format!("{base}/stats/annual?year=2022"))
         .await
         .unwrap();

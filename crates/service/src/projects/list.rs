@@ -2,9 +2,11 @@
 //! totals of the whole filter, every page for an export, and the counts per stage.
 
 use crate::{App, Ctx, Result, require};
+use keyproj_db::repo::dispatch::colour as colour_repo;
 use keyproj_db::repo::projects::{self, ProjectFilter, ProjectRow, ProjectTotals, StageCount};
 use keyproj_domain::authz::{Action, project_list_scope};
-use keyproj_domain::ids::{LeaderId, ProjectId, UnitId};
+use keyproj_domain::colour::Colour;
+use keyproj_domain::ids::{IssueId, LeaderId, ProjectId, UnitId};
 use keyproj_domain::project::{Industry, Level, Stage};
 use keyproj_domain::{Money, ValidationErrors};
 use serde::{Deserialize, Serialize};
@@ -44,6 +46,9 @@ pub struct ListQuery {
     pub lead_unit: Option<UnitId>,
     pub leader: Option<LeaderId>,
     pub below_threshold: Option<bool>,
+    /// red | yellow | green | blue | exempt (or 红/黄…): the colour in the newest published
+    /// issue of the actor's region (本期).
+    pub colour: String,
     pub sort: String,
     pub desc: bool,
     pub page: Option<i64>,
@@ -59,9 +64,20 @@ pub struct ProjectPage {
     pub page: i64,
     pub per_page: i64,
     pub pages: i64,
+    /// The newest published issue (本期), e.g. "2026年第3期", if any.
+    pub issue: Option<String>,
+    /// Each item's colour in that issue, in the order of `items` (None: not in it).
+    pub colours: Vec<Option<Colour>>,
 }
 
 pub const MAX_PER_PAGE: i64 = 500;
+
+/// The newest published issue of the actor's region: its id and "2026年第3期".
+async fn current_issue(tx: &mut keyproj_db::Tx, ctx: &Ctx) -> Result<Option<(IssueId, String)>> {
+    Ok(colour_repo::latest_issue(tx, &ctx.actor.region)
+        .await?
+        .map(|i| (i.id, format!("{}年第{}期", i.year, i.number))))
+}
 
 pub fn filter_of(ctx: &Ctx, q: &ListQuery) -> Result<ProjectFilter> {
     let mut f = ProjectFilter::new(project_list_scope(&ctx.actor));
@@ -75,6 +91,12 @@ pub fn filter_of(ctx: &Ctx, q: &ListQuery) -> Result<ProjectFilter> {
     }
     if !q.industry.is_empty() {
         f.industry = errs.check(Industry::parse("industry", &q.industry));
+    }
+    if !q.colour.is_empty() {
+        // the issue is filled in by `list` (it needs the database); none yet matches nothing
+        f.colour_in_issue = errs
+            .check(Colour::parse("colour", &q.colour))
+            .map(|c| (IssueId(0), c));
     }
     errs.into_result()?;
     f.township_unit_id = q.township;
@@ -95,6 +117,10 @@ pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
     require(ctx, Action::ViewProject)?;
     let mut f = filter_of(ctx, q)?;
     let mut tx = app.db.begin_read().await?;
+    let issue = current_issue(&mut tx, ctx).await?;
+    if let Some((id, c)) = f.colour_in_issue {
+        f.colour_in_issue = Some((issue.as_ref().map(|i| i.0).unwrap_or(id), c));
+    }
     let (mut items, mut totals) = projects::list(&mut tx, &f).await?;
     let last_offset = (totals.count - 1).max(0) / f.limit * f.limit;
     if f.offset > last_offset {
@@ -115,6 +141,15 @@ pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
         })
         .collect();
     let pages = ((totals.count + f.limit - 1) / f.limit).max(1);
+    let colours = match &issue {
+        Some((id, _)) => {
+            let found = colour_repo::colours_in_issue(&mut tx, *id, &ids).await?;
+            ids.iter()
+                .map(|p| found.iter().find(|(q, _)| q == p).map(|(_, c)| *c))
+                .collect()
+        }
+        None => vec![None; ids.len()],
+    };
     Ok(ProjectPage {
         items,
         responsible,
@@ -122,6 +157,8 @@ pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
         page: f.offset / f.limit + 1,
         per_page: f.limit,
         pages,
+        issue: issue.map(|i| i.1),
+        colours,
     })
 }
 

@@ -101,6 +101,21 @@ struct DashboardPage {
     done_rate: String,
     problems: Option<ProblemTiles>,
     overdue_units: Vec<OverdueUnit>,
+    /// The latest issue's colours first: (key, label, count).
+    colour_counts: Vec<(&'static str, &'static str, usize)>,
+    /// The class of the completion's chip by the same rule as the table.
+    done_colour: &'static str,
+    my_projects: Vec<MyLine>,
+    is_leader: bool,
+}
+
+/// A leader's own project on the dashboard.
+struct MyLine {
+    id: keyproj_domain::ids::ProjectId,
+    name: String,
+    colour_key: &'static str,
+    colour: &'static str,
+    reasons: String,
 }
 
 async fn dashboard(
@@ -166,16 +181,13 @@ async fn dashboard(
         .iter()
         .map(|t| (t.township.clone(), t.projects as f64))
         .collect();
-    let under_construction = d.by_category.iter().find(|c| c.label == "在建");
-    let (baseline, done_rate) = match (d.last_approved_month, under_construction) {
-        (Some(m), Some(c)) => (
-            format!(
-                "{}%",
-                keyproj_domain::colour::bp_percent((m as i64 * 10000 + 6) / 12)
-            ),
-            rate(c.annual_plan, c.approved),
+    let (baseline, done_rate, done_colour) = match &d.done {
+        Some(x) => (
+            format!("{}%", keyproj_domain::colour::bp_percent(x.baseline_bp)),
+            format!("{}%", keyproj_domain::colour::bp_percent(x.done_bp)),
+            x.colour.key(),
         ),
-        _ => ("—".into(), "—".into()),
+        None => ("—".into(), "—".into(), ""),
     };
     let (problem_tiles, overdue_units) = if allowed(&signed, Action::ViewProblems) {
         // the same year as the rest of the page (the latest plan year when none was asked)
@@ -236,6 +248,24 @@ async fn dashboard(
         missing: d.missing,
         baseline,
         done_rate,
+        done_colour,
+        colour_counts: d
+            .colour_counts
+            .iter()
+            .map(|(c, n)| (c.key(), c.label(), *n))
+            .collect(),
+        is_leader: signed.info.actor.has(Role::CountyLeader),
+        my_projects: d
+            .my_projects
+            .iter()
+            .map(|p| MyLine {
+                id: p.id,
+                name: p.name.clone(),
+                colour_key: p.colour.map(|c| c.key()).unwrap_or(""),
+                colour: p.colour.map(|c| c.label()).unwrap_or(""),
+                reasons: p.reasons.clone(),
+            })
+            .collect(),
     }
     .into_response())
 }

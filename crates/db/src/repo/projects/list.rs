@@ -5,7 +5,8 @@ use crate::decode::{self};
 use crate::{DbError, Param, Tx, Where, bind_params, run};
 use keyproj_domain::Money;
 use keyproj_domain::authz::ListScope;
-use keyproj_domain::ids::{LeaderId, ProjectId, UnitId};
+use keyproj_domain::colour::Colour;
+use keyproj_domain::ids::{IssueId, LeaderId, ProjectId, UnitId};
 use keyproj_domain::project::{Industry, Level, Stage};
 use serde::Serialize;
 
@@ -64,6 +65,8 @@ pub struct ProjectFilter {
     pub lead_unit_id: Option<UnitId>,
     pub leader_id: Option<LeaderId>,
     pub below_threshold: Option<bool>,
+    /// Only projects of this colour in this published issue (本期红色/黄色).
+    pub colour_in_issue: Option<(IssueId, Colour)>,
     pub sort: SortKey,
     pub desc: bool,
     pub limit: i64,
@@ -82,6 +85,7 @@ impl ProjectFilter {
             lead_unit_id: None,
             leader_id: None,
             below_threshold: None,
+            colour_in_issue: None,
             sort: SortKey::Code,
             desc: false,
             limit: 50,
@@ -149,6 +153,12 @@ fn filter_where(f: &ProjectFilter) -> Where {
     }
     if let Some(b) = f.below_threshold {
         w.push("p.below_threshold = ?", vec![Param::Bool(b)]);
+    }
+    if let Some((issue, colour)) = f.colour_in_issue {
+        w.push(
+            "EXISTS (SELECT 1 FROM colour_issue_rows cr WHERE cr.issue_id = ? AND cr.project_id = p.id AND cr.colour = ?)",
+            vec![Param::I64(issue.get()), Param::Text(colour.key().into())],
+        );
     }
     w
 }

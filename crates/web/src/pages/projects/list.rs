@@ -5,13 +5,14 @@ use crate::auth::Signed;
 use crate::error::{PageError, page_error};
 use crate::pages::{allowed, xlsx_response};
 use crate::params::list_query_of;
-use crate::views::{Choice, Chrome, choices, named_choices};
+use crate::views::{Choice, Chrome, Pager, choices, named_choices};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keyproj_domain::authz::Action;
+use keyproj_domain::colour::Colour;
 use keyproj_domain::ids::ProjectId;
 use keyproj_domain::org::UnitKind;
 use keyproj_domain::project::{Industry, Level, Stage};
@@ -33,6 +34,9 @@ pub(super) struct ProjectLine {
     lead_unit: String,
     responsible: String,
     below_threshold: bool,
+    /// 本期评价: (class, label), empty when the project is not in the issue.
+    colour_key: &'static str,
+    colour: &'static str,
 }
 
 #[derive(Template, WebTemplate)]
@@ -51,15 +55,24 @@ pub(super) struct ProjectListPage {
     leaders: Vec<Choice>,
     can_create: bool,
     export_href: String,
+    colours: Vec<Choice>,
+    pager: Pager,
 }
 
-pub(super) fn query_string(q: &ListQuery, sort: Option<(&str, bool)>, page: Option<i64>) -> String {
+/// The list's query string; `with_size` keeps the chosen page size (links within the list).
+pub(super) fn query_string(
+    q: &ListQuery,
+    sort: Option<(&str, bool)>,
+    page: Option<i64>,
+    with_size: bool,
+) -> String {
     let mut s = form_urlencoded::Serializer::new(String::new());
     for (k, v) in [
         ("q", &q.q),
         ("stage", &q.stage),
         ("level", &q.level),
         ("industry", &q.industry),
+        ("colour", &q.colour),
     ] {
         if !v.is_empty() {
             s.append_pair(k, v);
@@ -86,6 +99,9 @@ pub(super) fn query_string(q: &ListQuery, sort: Option<(&str, bool)>, page: Opti
     if let Some(p) = page {
         s.append_pair("page", &p.to_string());
     }
+    if let Some(n) = q.per_page.filter(|_| with_size) {
+        s.append_pair("per_page", &n.to_string());
+    }
     s.finish()
 }
 
@@ -94,7 +110,7 @@ impl ProjectListPage {
         let desc = self.q.sort == key && !self.q.desc;
         format!(
             "/projects?{}",
-            query_string(&self.q, Some((key, desc)), None)
+            query_string(&self.q, Some((key, desc)), None, true)
         )
     }
     fn sort_mark(&self, key: &str) -> &'static str {
@@ -103,9 +119,6 @@ impl ProjectListPage {
         } else {
             ""
         }
-    }
-    fn page_href(&self, page: i64) -> String {
-        format!("/projects?{}", query_string(&self.q, None, Some(page)))
     }
 }
 
@@ -129,8 +142,9 @@ pub(super) async fn project_list(
         .items
         .iter()
         .zip(page.responsible.iter())
+        .zip(page.colours.iter())
         .enumerate()
-        .map(|(i, (p, r))| ProjectLine {
+        .map(|(i, ((p, r), c))| ProjectLine {
             seq: first + i as i64 + 1,
             id: p.id,
             code: p.code.clone().unwrap_or_default(),
@@ -145,9 +159,18 @@ pub(super) async fn project_list(
             lead_unit: p.lead_unit_name.clone().unwrap_or_default(),
             responsible: r.join("、"),
             below_threshold: p.below_threshold,
+            colour_key: c.map(|c| c.key()).unwrap_or(""),
+            colour: c.map(|c| c.label()).unwrap_or(""),
         })
         .collect();
-    let export_href = format!("/projects.xlsx?{}", query_string(&query, None, None));
+    let export_href = format!("/projects.xlsx?{}", query_string(&query, None, None, false));
+    let pager = Pager::new(
+        "/projects",
+        &query_string(&query, None, None, false),
+        page.page,
+        page.pages,
+        Some(page.per_page),
+    );
     Ok(ProjectListPage {
         chrome: Chrome::new(&signed, "projects"),
         total_wan: page.totals.total_investment.wan_grouped(),
@@ -176,6 +199,8 @@ pub(super) async fn project_list(
         ),
         can_create: allowed(&signed, Action::CreateProject),
         export_href,
+        colours: choices::<Colour>(&query.colour),
+        pager,
         q: query,
     }
     .into_response())
