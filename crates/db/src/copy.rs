@@ -669,6 +669,7 @@ pub const TABLES: &[TableSpec] = &[
             ("document_id", I64, true),
             ("text", Text, false),
             ("created_at", Time, false),
+            ("link", Text, false),
         ],
         order_by: "id",
         self_refs: &[],

@@ -113,6 +113,24 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Whether the actor may create personal API tokens on the web: everyone but those who only
+    /// report (owners and unit users, who work on the pages and the phone). The operator may
+    /// still issue one on the command line for an integration.
+    pub fn may_create_tokens(&self) -> bool {
+        self.user_id.is_some()
+            && self
+                .roles
+                .iter()
+                .any(|r| !matches!(r, Role::Owner | Role::UnitUser))
+    }
+    /// Owners and unit users with no other role: they report, so 本月待报 is their home page.
+    pub fn only_reports(&self) -> bool {
+        !self.roles.is_empty()
+            && self
+                .roles
+                .iter()
+                .all(|r| matches!(r, Role::Owner | Role::UnitUser))
+    }
     /// Whether the actor may do `action` at all (scope is checked where the record is known).
     pub fn may(&self, action: Action) -> bool {
         authorize(self, action) == Decision::Allow

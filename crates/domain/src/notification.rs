@@ -18,6 +18,8 @@ crate::keyed_enum!(
         Yellow => "yellow", "黄色督办函";
         Red => "red", "红色督办函";
         Interview => "interview", "约谈";
+        ReportReturned => "report_returned", "月报退回";
+        ReportReminder => "report_reminder", "催报";
     }
 );
 

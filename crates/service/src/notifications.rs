@@ -19,6 +19,8 @@ pub struct Notice {
     pub kind: NotificationKind,
     pub item: Option<ItemId>,
     pub document: Option<DocumentId>,
+    /// The page it opens when it is about neither an item nor a document.
+    pub link: String,
     pub text: String,
 }
 
@@ -36,6 +38,7 @@ pub(crate) async fn notify_in(
             kind: n.kind,
             item_id: n.item,
             document_id: n.document,
+            link: &n.link,
             text: &n.text,
         },
         w.now,
@@ -54,6 +57,7 @@ pub(crate) async fn notify_in(
             "unit_name": unit,
             "item_id": n.item,
             "document_id": n.document,
+            "link": n.link,
             "text": n.text,
             "created_at": w.now,
         });
@@ -86,6 +90,36 @@ pub async fn mark_read(app: &App, ctx: &Ctx, up_to: NotificationId) -> Result<u6
     let n = repo::mark_read(&mut w.tx, unit, user, up_to, w.now).await?;
     w.commit().await?;
     Ok(n)
+}
+
+/// Opens one of the unit's notifications for the actor: marks it read (the badge counts one
+/// fewer) and gives the page it points to (always a path of this site).
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn open(app: &App, ctx: &Ctx, id: NotificationId) -> Result<String> {
+    require(ctx, Action::ViewProblems)?;
+    let (Some(unit), Some(user)) = (ctx.actor.unit_id, ctx.actor.user_id) else {
+        return Err(ServiceError::NotFound);
+    };
+    let mut w = Work::begin(app, ctx).await?;
+    let n = repo::open_one(&mut w.tx, unit, user, id, w.now)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    w.commit().await?;
+    Ok(target_of(&n))
+}
+
+/// The page a notification opens: its item, its document, its own link (a same-site path
+/// only), else the 待办 page.
+pub fn target_of(n: &repo::NotificationRow) -> String {
+    if let Some(i) = n.item_id {
+        format!("/problems/{i}")
+    } else if let Some(d) = n.document_id {
+        format!("/documents/{d}")
+    } else if n.link.starts_with('/') && !n.link.starts_with("//") && !n.link.contains('\\') {
+        n.link.clone()
+    } else {
+        "/todo".into()
+    }
 }
 
 // --- the webhook -------------------------------------------------------------------------

@@ -90,12 +90,23 @@ impl Chrome {
 
 pub fn nav_for(a: &Actor) -> Vec<Nav> {
     let mut v = vec![];
-    if a.may(Action::ViewProject) {
+    // those who only report land on 本月待报 and find it first
+    let reporter = a.only_reports();
+    if reporter {
         v.push(Nav {
-            href: "/",
-            label: "首页",
-            key: "home",
+            href: "/reports",
+            label: "本月待报",
+            key: "reports",
         });
+    }
+    if a.may(Action::ViewProject) {
+        if !reporter {
+            v.push(Nav {
+                href: "/",
+                label: "首页",
+                key: "home",
+            });
+        }
         v.push(Nav {
             href: "/projects",
             label: "项目库",
@@ -108,15 +119,17 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
             label: "年度计划",
             key: "plans",
         });
-        v.push(Nav {
-            href: "/reports",
-            label: if a.may(Action::ReviewReports) {
-                "月报审核"
-            } else {
-                "本月待报"
-            },
-            key: "reports",
-        });
+        if !reporter {
+            v.push(Nav {
+                href: "/reports",
+                label: if a.may(Action::ReviewReports) {
+                    "月报审核"
+                } else {
+                    "月报"
+                },
+                key: "reports",
+            });
+        }
         v.push(Nav {
             href: "/colour",
             label: "进度分色表",
@@ -180,11 +193,13 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
             key: "audit",
         });
     }
-    v.push(Nav {
-        href: "/tokens",
-        label: "API 令牌",
-        key: "tokens",
-    });
+    if a.may_create_tokens() {
+        v.push(Nav {
+            href: "/tokens",
+            label: "API 令牌",
+            key: "tokens",
+        });
+    }
     v.push(Nav {
         href: "/password",
         label: "修改密码",

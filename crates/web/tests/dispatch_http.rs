@@ -970,3 +970,161 @@ async fn imports_through_the_api_run_as_jobs_only_their_owner_sees() {
         );
     }
 }
+
+/// The work reaches the person who must act: a returned report and a 催报 each become a to-do
+/// entry for the owner (opening it clears the badge and opens the report), pending reports are
+/// on the staff 待办, and an owner lands on 本月待报 with no API token menu.
+#[tokio::test]
+async fn returned_reports_and_reminders_reach_the_owner() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let api = reqwest::Client::new();
+        let staff = h.token("staff").await;
+        let [p1, p2] = h.projects;
+        for p in [p1, p2] {
+            let r = api
+                .put(format!("{}/api/v1/plans/{p}/2026", h.base))
+                .bearer_auth(&staff)
+                .json(&json!({"category": "在建", "annual_plan_wan": "1000"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+        let owner_token = h.token("owner").await;
+        let r = api
+            .put(format!("{}/api/v1/reports/{p1}/2026-10", h.base))
+            .bearer_auth(&owner_token)
+            .json(&json!({"month_investment_wan": "100", "progress": "基础施工"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+
+        // the staff 待办 lists the report waiting for review
+        let staff_web = h.signed_in("staff").await;
+        let (_, todo) = h.page(&staff_web, "/todo").await;
+        assert!(
+            todo.contains("待审核月报（1）") && todo.contains("城区道路提质改造"),
+            "{todo}"
+        );
+        let todo_json: serde_json::Value = api
+            .get(format!("{}/api/v1/todo", h.base))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(todo_json["to_review"].as_array().unwrap().len(), 1);
+
+        // returned: the owner's unit gets a to-do entry that opens the report
+        let rep: serde_json::Value = api
+            .get(format!("{}/api/v1/reports/{p1}/2026-10", h.base))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let r = api
+            .post(format!("{}/api/v1/reports/{}/review", h.base, rep["report_id"]))
+            .bearer_auth(&staff)
+            .json(&json!({"version": rep["version"], "approve": false, "reason": "投资额与形象进度不符"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        let owner = h.signed_in("owner").await;
+        let (_, todo) = h.page(&owner, "/todo").await;
+        assert!(
+            todo.contains("月报被退回") && todo.contains("投资额与形象进度不符"),
+            "{todo}"
+        );
+        assert!(
+            todo.contains("id=\"unread-badge\">1<"),
+            "the badge counts it: {todo}"
+        );
+        let open = todo
+            .split("href=\"/todo/open/")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_string();
+        let no_redirect = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        h.login(&no_redirect, "owner", PW).await;
+        let r = no_redirect
+            .get(format!("{}/todo/open/{open}", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()["location"], format!("/reports/{p1}/2026-10"));
+        let (_, todo) = h.page(&owner, "/todo").await;
+        assert!(!todo.contains("unread-badge"), "opened: the badge clears");
+        // another unit cannot open it
+        let jt = h.signed_in("jtju").await;
+        let (status, _) = h.page(&jt, &format!("/todo/open/{open}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // 催报: owners and lead units of projects not reported get one message each
+        let r = api
+            .post(format!("{}/api/v1/reports/remind", h.base))
+            .bearer_auth(&owner_token)
+            .json(&json!({"month": "2026-10"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let before = h.audit_count().await;
+        let r: serde_json::Value = api
+            .post(format!("{}/api/v1/reports/remind", h.base))
+            .bearer_auth(&staff)
+            .json(&json!({"month": "2026-10"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            r["projects"], 1,
+            "p1 was returned (it has a report), p2 never reported"
+        );
+        assert!(r["units"].as_u64().unwrap() >= 1);
+        assert_eq!(h.audit_count().await, before + 1, "the reminder is audited");
+        let (_, todo) = h.page(&jt, "/todo").await;
+        assert!(
+            todo.contains("催报") && todo.contains("桃花江大桥"),
+            "{todo}"
+        );
+        let r = api
+            .post(format!("{}/api/v1/reports/remind", h.base))
+            .bearer_auth(&staff)
+            .json(&json!({"month": "2099-10"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        // the owner's home is 本月待报; no API token menu, and the token page is not theirs
+        let r = no_redirect
+            .get(format!("{}/", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/reports");
+        let (_, reports) = h.page(&owner, "/reports").await;
+        assert!(!reports.contains("/tokens") && !reports.contains("一键催报"));
+        let (status, _) = h.page(&owner, "/tokens").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, staff_reports) = h.page(&staff_web, "/reports?month=2026-10").await;
+        assert!(staff_reports.contains("一键催报") && staff_reports.contains("/tokens"));
+    }
+}

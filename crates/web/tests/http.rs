@@ -561,7 +561,7 @@ async fn pages_render_for_each_role() {
         ("admin", "/admin/users", "新建账号"),
         ("secadmin", "/admin/users", "当前会话"),
         ("auditor", "/audit", "审计日志"),
-        ("zjju", "/tokens", "API 令牌"),
+        ("staff", "/tokens", "API 令牌"),
     ] {
         let c = h.signed_in(user).await;
         let r = c.get(format!("{}{path}", h.base)).send().await.unwrap();

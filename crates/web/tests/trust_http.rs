@@ -434,6 +434,15 @@ async fn password_changes_and_resets_revoke_tokens_and_guesses_count() {
             .unwrap();
         let Err(e) = keyproj_service::account::tokens::create_token(&h.app, &ctx, "对接").await
         else {
+            panic!("a unit user made a token on the web")
+        };
+        assert!(
+            matches!(e, keyproj_service::ServiceError::Forbidden),
+            "those who only report make no tokens on the web: {e}"
+        );
+        let Err(e) =
+            keyproj_service::account::tokens::create_token_for(&h.app, "jtju", "对接").await
+        else {
             panic!("a token was made for an account that must change its password")
         };
         assert!(e.to_string().contains("尚未修改初始密码"), "{e}");

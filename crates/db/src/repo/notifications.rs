@@ -14,6 +14,8 @@ pub struct NotificationRow {
     pub kind: NotificationKind,
     pub item_id: Option<ItemId>,
     pub document_id: Option<DocumentId>,
+    /// The page it opens when it is about neither an item nor a document ("" otherwise).
+    pub link: String,
     pub text: String,
     pub created_at: DateTime<Utc>,
     pub read: bool,
@@ -25,6 +27,7 @@ struct NotificationRaw {
     kind: String,
     item_id: Option<i64>,
     document_id: Option<i64>,
+    link: String,
     text: String,
     created_at: DateTime<Utc>,
     read: bool,
@@ -38,6 +41,7 @@ impl TryFrom<NotificationRaw> for NotificationRow {
             kind: decode::key("notifications.kind", &r.kind, NotificationKind::from_key)?,
             item_id: r.item_id.map(ItemId),
             document_id: r.document_id.map(DocumentId),
+            link: r.link,
             text: r.text,
             created_at: r.created_at,
             read: r.read,
@@ -53,6 +57,8 @@ pub struct NewNotification<'a> {
     pub kind: NotificationKind,
     pub item_id: Option<ItemId>,
     pub document_id: Option<DocumentId>,
+    /// A same-site path ("/reports/12/2026-10"), or "".
+    pub link: &'a str,
     pub text: &'a str,
 }
 
@@ -62,8 +68,8 @@ pub async fn notify(
     n: &NewNotification<'_>,
     now: DateTime<Utc>,
 ) -> Result<NotificationId, DbError> {
-    const SQL: &str = "INSERT INTO notifications (region_code, unit_id, kind, item_id, document_id, text, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+    const SQL: &str = "INSERT INTO notifications (region_code, unit_id, kind, item_id, document_id, text, created_at, link)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
     let id = run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
         .bind(n.region_code.as_str())
         .bind(n.unit_id.get())
@@ -72,6 +78,7 @@ pub async fn notify(
         .bind(n.document_id.map(|d| d.get()))
         .bind(n.text)
         .bind(now)
+        .bind(n.link)
         .fetch_one(c)
         .await)?;
     Ok(NotificationId(id))
@@ -103,7 +110,7 @@ pub async fn notifications_for(
     user_id: UserId,
     limit: i64,
 ) -> Result<Vec<NotificationRow>, DbError> {
-    const SQL: &str = "SELECT n.id, n.kind, n.item_id, n.document_id, n.text, n.created_at,
+    const SQL: &str = "SELECT n.id, n.kind, n.item_id, n.document_id, n.link, n.text, n.created_at,
         CASE WHEN r.user_id IS NULL THEN FALSE ELSE TRUE END AS read
         FROM notifications n LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = $2
         WHERE n.unit_id = $1 ORDER BY n.id DESC LIMIT $3";
@@ -147,6 +154,38 @@ pub async fn mark_read(
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?)
+}
+
+/// One notification of the unit, read by the user (opening it clears it from the badge); the
+/// notification as stored, or None when it is not the unit's.
+pub async fn open_one(
+    tx: &mut Tx,
+    unit_id: UnitId,
+    user_id: UserId,
+    id: NotificationId,
+    now: DateTime<Utc>,
+) -> Result<Option<NotificationRow>, DbError> {
+    const SQL: &str =
+        "SELECT n.id, n.kind, n.item_id, n.document_id, n.link, n.text, n.created_at, TRUE AS read
+        FROM notifications n WHERE n.id = $1 AND n.unit_id = $2";
+    let Some(row) = run!(tx, |c| sqlx::query_as::<_, NotificationRaw>(SQL)
+        .bind(id.get())
+        .bind(unit_id.get())
+        .fetch_optional(c)
+        .await)?
+    else {
+        return Ok(None);
+    };
+    const READ: &str = "INSERT INTO notification_reads (notification_id, user_id, read_at)
+        VALUES ($1, $2, $3) ON CONFLICT (notification_id, user_id) DO NOTHING";
+    run!(tx, |c| sqlx::query(READ)
+        .bind(id.get())
+        .bind(user_id.get())
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    Ok(Some(NotificationRow::try_from(row)?))
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]

@@ -51,6 +51,14 @@ pub struct NewToken {
 /// Creates a personal token.
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn create_token(app: &App, ctx: &Ctx, name: &str) -> Result<NewToken> {
+    if !ctx.actor.may_create_tokens() {
+        return Err(ServiceError::Forbidden);
+    }
+    create_token_unchecked(app, ctx, name).await
+}
+
+/// A token for any account that may sign in (the operator's command line decides).
+async fn create_token_unchecked(app: &App, ctx: &Ctx, name: &str) -> Result<NewToken> {
     let name = keyproj_domain::error::check_text("name", "令牌名称", name, true, 60)?;
     let user_id = ctx.actor.user_id.ok_or(ServiceError::Forbidden)?;
     let secret = format!("kp_{}", random_token());
@@ -83,7 +91,7 @@ pub async fn create_token(app: &App, ctx: &Ctx, name: &str) -> Result<NewToken> 
 /// Creates a token for an account by name (the operator, on the command line).
 pub async fn create_token_for(app: &App, username: &str, name: &str) -> Result<NewToken> {
     let ctx = super::acting_as(app, username, "cli").await?;
-    create_token(app, &ctx, name).await
+    create_token_unchecked(app, &ctx, name).await
 }
 
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]

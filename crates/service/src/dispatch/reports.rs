@@ -8,12 +8,13 @@ use crate::work::{Audit, Work};
 use crate::{App, Ctx, Result, ServiceError, field_error, require};
 use chrono::NaiveDate;
 use keyproj_db::Tx;
-use keyproj_db::repo::dispatch::plans::{self as plan_repo, PlanLine, PlanRow};
+use keyproj_db::repo::dispatch::plans::{self as plan_repo, LineScope, PlanLine, PlanRow};
 use keyproj_db::repo::dispatch::reports::{
     self as repo, ApprovedMonth, NewReport, ReportRevisionRow, ReportRow, ReportUpdate,
 };
 use keyproj_domain::authz::{Action, Role};
 use keyproj_domain::ids::{ProjectId, ReportId};
+use keyproj_domain::notification::NotificationKind;
 use keyproj_domain::report::{
     self as rules, ReportAction, ReportDraft, ReportFields, ReportStatus, next_status,
 };
@@ -237,7 +238,119 @@ pub(crate) async fn review_in(
             .before(&r.status)
             .after(&serde_json::json!({ "status": status, "reason": reason })),
     )
-    .await
+    .await?;
+    if !approve {
+        // the owner (else the lead unit) must report again: a to-do entry and a message
+        let p = keyproj_db::repo::projects::get(&mut w.tx, r.project_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if let Some(unit) = p.owner_unit_id.or(p.lead_unit_id) {
+            crate::notifications::notify_in(
+                w,
+                &p.region_code,
+                &crate::notifications::Notice {
+                    unit,
+                    kind: NotificationKind::ReportReturned,
+                    item: None,
+                    document: None,
+                    link: format!("/reports/{}/{}", p.id, r.month),
+                    text: format!(
+                        "{}的{}月报被退回，请修改后重新报送。退回原因：{reason}",
+                        p.name,
+                        r.month.chinese()
+                    ),
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// What a 催报 sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Reminded {
+    /// Units that received a reminder.
+    pub units: usize,
+    /// Projects not yet reported.
+    pub projects: usize,
+}
+
+/// 催报: one message (to-do entry and webhook) to every owner and lead unit with a project of
+/// the month's plan that has not reported the month, naming the projects and the deadline.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn remind_missing(app: &App, ctx: &Ctx, month: ReportMonth) -> Result<Reminded> {
+    require(ctx, Action::ReviewReports)?;
+    if month > ReportMonth::of(app.local_today()) {
+        return Err(field_error("month", "future", "不能催报尚未开始的月份"));
+    }
+    let region = ctx.actor.region.clone();
+    let mut w = Work::begin(app, ctx).await?;
+    let lines = plan_repo::plan_lines(&mut w.tx, &region, month.year(), LineScope::Region).await?;
+    let reported: std::collections::HashSet<ProjectId> =
+        repo::reports_of_month(&mut w.tx, &region, month)
+            .await?
+            .into_iter()
+            .map(|r| r.project_id)
+            .collect();
+    let deadline = deadline_day(&mut w.tx, &region, month.year()).await?;
+    let due = rules::due_date(month, deadline);
+    // unit → the names of its projects not reported (owner and lead unit each hear of it)
+    let mut by_unit: std::collections::BTreeMap<keyproj_domain::ids::UnitId, Vec<String>> =
+        Default::default();
+    let mut projects = 0;
+    for l in lines.iter().filter(|l| !reported.contains(&l.project_id)) {
+        projects += 1;
+        let units = [l.owner_unit_id, l.lead_unit_id];
+        for u in units.into_iter().flatten() {
+            let names = by_unit.entry(u).or_default();
+            if !names.contains(&l.name) {
+                names.push(l.name.clone());
+            }
+        }
+    }
+    for (unit, names) in &by_unit {
+        let shown = if names.len() > 5 {
+            format!("{}等{}个项目", names[..5].join("、"), names.len())
+        } else {
+            names.join("、")
+        };
+        crate::notifications::notify_in(
+            &mut w,
+            &region,
+            &crate::notifications::Notice {
+                unit: *unit,
+                kind: NotificationKind::ReportReminder,
+                item: None,
+                document: None,
+                link: format!("/reports?month={month}"),
+                text: format!(
+                    "催报：{shown}尚未报送{}月报，报送截止日为{}，请尽快报送。",
+                    month.chinese(),
+                    keyproj_domain::month::chinese_date(due)
+                ),
+            },
+        )
+        .await?;
+    }
+    let out = Reminded {
+        units: by_unit.len(),
+        projects,
+    };
+    w.audit(Audit::new("remind", "monthly_report").after(
+        &serde_json::json!({ "month": month, "units": out.units, "projects": out.projects }),
+    ))
+    .await?;
+    w.commit().await?;
+    Ok(out)
+}
+
+/// Reports waiting for review (待审核) in the actor's region, oldest month first.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn pending_review(app: &App, ctx: &Ctx, limit: i64) -> Result<Vec<repo::PendingReport>> {
+    require(ctx, Action::ReviewReports)?;
+    let mut tx = app.db.begin_read().await?;
+    Ok(repo::pending_review(&mut tx, &ctx.actor.region, limit).await?)
 }
 
 /// Corrects an approved report: the old values are kept as a revision with the reason.

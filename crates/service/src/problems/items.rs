@@ -184,6 +184,7 @@ pub(crate) async fn insert_in(w: &mut Work<'_>, f: &ItemFields, origin: Origin) 
             w,
             &region,
             &Notice {
+                link: String::new(),
                 unit: center,
                 kind: NotificationKind::Raised,
                 item: Some(id),

@@ -250,6 +250,7 @@ async fn issue_notice(
             w,
             &item.region_code,
             &Notice {
+                link: String::new(),
                 unit: center,
                 kind: NotificationKind::Interview,
                 item: Some(item.id),
@@ -276,6 +277,7 @@ async fn issue_notice(
         w,
         &r.region_code,
         &Notice {
+            link: String::new(),
             unit: r.handler_unit_id,
             kind: NotificationKind::of_alert(n.alert),
             item: Some(r.id),

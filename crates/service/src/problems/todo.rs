@@ -1,7 +1,9 @@
 //! 待办: what waits for the actor — a unit's items to handle, the center's items to assign,
-//! closures to verify and extensions to decide — and the unit's notifications.
+//! closures to verify, extensions to decide and monthly reports to review — and the unit's
+//! notifications.
 
 use crate::{App, Ctx, Result};
+use keyproj_db::repo::dispatch::reports::{self as report_repo, PendingReport};
 use keyproj_db::repo::notifications::{self as note_repo, NotificationRow};
 use keyproj_db::repo::problems::items::ItemRow;
 use keyproj_db::repo::problems::todo::{self as repo, Waiting};
@@ -19,6 +21,8 @@ pub struct Todo {
     pub to_assign: Vec<ItemRow>,
     pub to_verify: Vec<ItemRow>,
     pub extensions: Vec<ItemRow>,
+    /// Center: monthly reports submitted and waiting for review.
+    pub to_review: Vec<PendingReport>,
     pub notifications: Vec<NotificationRow>,
     pub unread: i64,
 }
@@ -37,6 +41,9 @@ pub async fn todo(app: &App, ctx: &Ctx) -> Result<Todo> {
         out.to_assign = repo::waiting(&mut tx, region, Waiting::ToAssign, LIMIT).await?;
         out.to_verify = repo::waiting(&mut tx, region, Waiting::ToVerify, LIMIT).await?;
         out.extensions = repo::waiting(&mut tx, region, Waiting::Extensions, LIMIT).await?;
+    }
+    if ctx.actor.may(keyproj_domain::authz::Action::ReviewReports) {
+        out.to_review = report_repo::pending_review(&mut tx, region, LIMIT).await?;
     }
     if let (Some(unit), Some(user)) = (ctx.actor.unit_id, ctx.actor.user_id) {
         out.notifications = note_repo::notifications_for(&mut tx, unit, user, 50).await?;

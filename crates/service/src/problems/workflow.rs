@@ -356,6 +356,7 @@ pub(crate) async fn apply_in(
             w,
             &region,
             &Notice {
+                link: String::new(),
                 unit,
                 kind,
                 item: Some(row.id),

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
             "/reports/{project_id}/{month}/photos",
             post(upload_photo).layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
         )
+        .route("/reports/remind", post(remind))
         .route("/reports/{id}/review", post(review_report))
         .route("/reports/{id}/revise", post(revise_report))
         .route("/colour/issues", get(issues))
@@ -51,7 +52,8 @@ pub fn routes() -> Router<AppState> {
         issues,
         issue,
         publish,
-        upload_photo
+        upload_photo,
+        remind
     ),
     components(schemas(
         PlanLineOut,
@@ -65,6 +67,8 @@ pub fn routes() -> Router<AppState> {
         IssueOut,
         IssueRowOut,
         PublishIn,
+        RemindIn,
+        RemindedOut,
         PublishedOut
     ))
 )]
@@ -451,6 +455,39 @@ async fn issue(
                 reasons: r.reasons,
             })
             .collect(),
+    })
+    .into_response())
+}
+
+/// 催报 of a month.
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RemindIn {
+    /// YYYY-MM
+    month: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct RemindedOut {
+    /// Units that received a reminder (owners and lead units)
+    units: usize,
+    /// Projects that have not reported the month
+    projects: usize,
+}
+
+/// 催报: a message (to-do entry and webhook) to every owner and lead unit that has not
+/// reported the month.
+#[utoipa::path(post, path = "/api/v1/reports/remind", request_body = RemindIn, responses((status = 200, body = RemindedOut), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn remind(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    JsonBody(b): JsonBody<RemindIn>,
+) -> Result<Response, ApiError> {
+    let month = month_param(&b.month)?;
+    let r = keyproj_service::dispatch::reports::remind_missing(&s.app, &c.ctx, month).await?;
+    Ok(Json(RemindedOut {
+        units: r.units,
+        projects: r.projects,
     })
     .into_response())
 }

@@ -312,6 +312,7 @@ async fn todo(State(s): State<AppState>, c: ApiCaller) -> Result<Response, ApiEr
         "to_assign": ids(&t.to_assign),
         "to_verify": ids(&t.to_verify),
         "extensions": ids(&t.extensions),
+        "to_review": t.to_review,
         "unread": t.unread,
         "notifications": t.notifications,
     }))

@@ -269,6 +269,9 @@ async fn tokens_render(
 }
 
 async fn tokens_page(State(s): State<AppState>, signed: Signed) -> Result<Response, PageError> {
+    if !signed.info.actor.may_create_tokens() {
+        return Err(ServiceError::NotFound.into());
+    }
     Ok(tokens_render(&s, &signed, None, None)
         .await?
         .into_response())

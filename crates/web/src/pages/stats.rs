@@ -135,6 +135,10 @@ async fn dashboard(
         };
         return Ok(Redirect::to(to).into_response());
     }
+    if signed.info.actor.only_reports() {
+        // owners and unit users report: their home is 本月待报
+        return Ok(Redirect::to("/reports").into_response());
+    }
     // no year: the latest year with plans; a year given that is not one is refused
     let asked = query_pairs(q.as_deref());
     let year = if asked.get("year").trim().is_empty() {

@@ -316,6 +316,47 @@ pub async fn reports_of_month(
     decode_all(raw)
 }
 
+/// A report waiting for review, as the 待办 page lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingReport {
+    pub project_id: ProjectId,
+    pub project_name: String,
+    pub month: ReportMonth,
+    pub submitted_at: DateTime<Utc>,
+}
+
+/// Reports submitted and not yet reviewed in a region, oldest month first.
+pub async fn pending_review(
+    tx: &mut Tx,
+    region: &RegionCode,
+    limit: i64,
+) -> Result<Vec<PendingReport>, DbError> {
+    let (lo, hi) = region.subtree_range();
+    const SQL: &str = "SELECT r.project_id, p.name, r.month, r.submitted_at FROM monthly_reports r
+        JOIN projects p ON p.id = r.project_id
+        WHERE r.status = 'submitted' AND p.region_code >= $1 AND p.region_code < $2
+        ORDER BY r.month, r.submitted_at, r.id LIMIT $3";
+    run!(tx, |c| sqlx::query_as::<
+        _,
+        (i64, String, String, DateTime<Utc>),
+    >(SQL)
+    .bind(&lo)
+    .bind(&hi)
+    .bind(limit)
+    .fetch_all(c)
+    .await)?
+    .into_iter()
+    .map(|(p, name, m, at)| {
+        Ok(PendingReport {
+            project_id: ProjectId(p),
+            project_name: name,
+            month: decode::month("monthly_reports.month", &m)?,
+            submitted_at: at,
+        })
+    })
+    .collect()
+}
+
 /// An approved month's amount of a project.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ApprovedMonth {

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/reports", get(reports::month))
         .route("/reports.xlsx", get(reports::month_xlsx))
+        .route("/reports/remind", post(reports::remind))
         .route(
             "/reports/{project_id}/{month}",
             // the report form carries up to three photos with the figures

@@ -3,9 +3,9 @@
 
 use super::month_of;
 use crate::AppState;
-use crate::auth::{FormData, PostedWithFiles, Signed, query_pairs};
+use crate::auth::{FormData, Posted, PostedWithFiles, Signed, query_pairs};
 use crate::error::PageError;
-use crate::pages::xlsx_response;
+use crate::pages::{allowed, xlsx_response};
 use crate::params::Path;
 use crate::views::{self, Chrome};
 use askama::Template;
@@ -58,6 +58,9 @@ pub(super) struct MonthPage {
     missing_by_unit: Vec<Missing>,
     counts: Vec<StatusCount>,
     reporter: bool,
+    /// Staff may send 催报 to every unit that has not reported.
+    can_remind: bool,
+    flash: Option<String>,
 }
 
 pub(super) async fn month(
@@ -107,12 +110,39 @@ pub(super) async fn month(
         chrome: Chrome::new(&signed, "reports"),
         month,
         month_cn: month.chinese(),
-        due: o.due.to_string(),
+        due: keyproj_domain::month::chinese_date(o.due),
         missing_by_unit: o.missing_by_unit,
         counts,
         lines,
         reporter: svc::is_reporter(&signed.ctx),
+        can_remind: allowed(&signed, Action::ReviewReports),
+        flash: q
+            .get("reminded")
+            .split_once('-')
+            .and_then(|(u, p)| Some((u.parse::<usize>().ok()?, p.parse::<usize>().ok()?)))
+            .map(|(u, p)| {
+                if p == 0 {
+                    "本月已全部报送，无需催报".to_string()
+                } else {
+                    format!("已向{u}个单位发出催报（{p}个项目未报），对方的待办和短信/政务微信会收到提醒")
+                }
+            }),
     }
+    .into_response())
+}
+
+/// 催报: one message to every owner and lead unit that has not reported the month.
+pub(super) async fn remind(
+    State(s): State<AppState>,
+    Posted { signed, form }: Posted,
+) -> Result<Response, PageError> {
+    let month =
+        ReportMonth::parse("month", "报告月份", &form.get("month")).map_err(ServiceError::from)?;
+    let r = svc::remind_missing(&s.app, &signed.ctx, month).await?;
+    Ok(Redirect::to(&format!(
+        "/reports?month={month}&reminded={}-{}",
+        r.units, r.projects
+    ))
     .into_response())
 }
 

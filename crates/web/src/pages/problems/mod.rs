@@ -61,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .route("/documents/{id}", get(documents::page))
         .route("/todo", get(todo::page))
         .route("/todo/read", post(todo::read))
+        .route("/todo/open/{id}", get(todo::open))
         .route("/meetings", get(meetings::list).post(meetings::create))
         .route("/meetings/{id}", get(meetings::detail))
         .route("/meetings/{id}/items", post(meetings::decision))

@@ -14,6 +14,14 @@ use keyproj_domain::ids::NotificationId;
 use keyproj_service::notifications;
 use keyproj_service::problems::todo as svc;
 
+/// A monthly report waiting for review.
+pub(super) struct ReviewLine {
+    project: String,
+    month: String,
+    href: String,
+    at: String,
+}
+
 pub(super) struct NoteLine {
     text: String,
     at: String,
@@ -29,6 +37,7 @@ pub(super) struct TodoPage {
     to_assign: Vec<ItemLine>,
     to_verify: Vec<ItemLine>,
     extensions: Vec<ItemLine>,
+    to_review: Vec<ReviewLine>,
     notes: Vec<NoteLine>,
     unread: i64,
     newest: i64,
@@ -44,6 +53,16 @@ pub(super) async fn page(State(s): State<AppState>, signed: Signed) -> Result<Re
         to_assign: lines(&t.to_assign),
         to_verify: lines(&t.to_verify),
         extensions: lines(&t.extensions),
+        to_review: t
+            .to_review
+            .iter()
+            .map(|r| ReviewLine {
+                project: r.project_name.clone(),
+                month: r.month.chinese(),
+                href: format!("/reports/{}/{}", r.project_id, r.month),
+                at: views::local_time(&r.submitted_at),
+            })
+            .collect(),
         newest: t.notifications.first().map(|n| n.id.get()).unwrap_or(0),
         notes: t
             .notifications
@@ -52,16 +71,23 @@ pub(super) async fn page(State(s): State<AppState>, signed: Signed) -> Result<Re
                 text: n.text.clone(),
                 at: views::local_time(&n.created_at),
                 read: n.read,
-                href: match (n.document_id, n.item_id) {
-                    (Some(d), _) => format!("/documents/{d}"),
-                    (None, Some(i)) => format!("/problems/{i}"),
-                    _ => String::new(),
-                },
+                // opening it marks it read, then goes to its page
+                href: format!("/todo/open/{}", n.id),
             })
             .collect(),
         unread: t.unread,
     }
     .into_response())
+}
+
+/// Opens a notification: read for the user (the badge clears), then its page.
+pub(super) async fn open(
+    State(s): State<AppState>,
+    signed: Signed,
+    crate::params::Path(id): crate::params::Path<NotificationId>,
+) -> Result<Response, PageError> {
+    let to = notifications::open(&s.app, &signed.ctx, id).await?;
+    Ok(Redirect::to(&to).into_response())
 }
 
 pub(super) async fn read(
