@@ -222,7 +222,27 @@ async fn login_create_filter_and_change_stage() {
     // a phone-sized window still shows the list
     c.set_window_size(390, 844).await.unwrap();
     c.goto(&format!("{}/projects", h.base)).await.unwrap();
+    // the navigation folds behind a menu button: the header is one line
+    let header_h = c
+        .execute(
+            "return [document.querySelector('header.top').getBoundingClientRect().height, getComputedStyle(document.querySelector('nav.side')).display];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(header_h[0].as_f64().unwrap() <= 56.0, "{header_h}");
+    assert_eq!(header_h[1], "none", "menu closed: {header_h}");
     shot(&c, "07-phone-list").await;
+    click(&c, "menu-button").await;
+    let shown = c
+        .execute(
+            "return getComputedStyle(document.querySelector('nav.side')).display;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(shown, "flex", "the button opens the menu");
+    shot(&c, "07a-phone-menu").await;
     c.close().await.unwrap();
 }
 
