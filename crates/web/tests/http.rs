@@ -570,8 +570,12 @@ async fn pages_render_for_each_role() {
         assert!(body.contains(must), "{user} {path} should show {must}");
         assert!(body.contains("lang=\"zh-CN\""));
     }
-    // the export is a real workbook
+    // people by name: the project's 修改记录 says who, not the login name
     let c = h.signed_in("staff").await;
+    let (_, detail) = h.page(&c, &format!("/projects/{}", h.projects[0])).await;
+    assert!(detail.contains("<td>系统</td>"), "{detail}");
+    assert!(!detail.contains("<td>system</td>"));
+    // the export is a real workbook
     let r = c
         .get(format!("{}/projects.xlsx", h.base))
         .send()

@@ -144,3 +144,50 @@ pub async fn acting_as(app: &App, username: &str, ip: &str) -> Result<crate::Ctx
         ip: ip.to_string(),
     })
 }
+
+/// People as pages show them: by name and unit (张三（县住建局）), never by login name. The
+/// system and the command line read as such; an unknown login name is shown as it is.
+#[derive(Debug, Clone, Default)]
+pub struct People(std::collections::HashMap<String, String>);
+
+impl People {
+    /// The names of the given login names (one query).
+    pub async fn of(app: &App, usernames: impl IntoIterator<Item = String>) -> Result<People> {
+        let mut names: Vec<String> = usernames.into_iter().collect();
+        names.sort();
+        names.dedup();
+        names.truncate(2000);
+        let mut tx = app.db.begin_read().await?;
+        let rows = keyproj_db::repo::admin::users::names_of(&mut tx, &names).await?;
+        Ok(People(
+            rows.into_iter()
+                .map(|(u, name, unit)| {
+                    let shown = if name.trim().is_empty() {
+                        u.clone()
+                    } else {
+                        name
+                    };
+                    (u, format!("{shown}（{unit}）"))
+                })
+                .collect(),
+        ))
+    }
+
+    /// The name and, when it differs, the login name: 张三（县住建局） zhangsan.
+    pub fn name_with_login(&self, username: &str) -> String {
+        let name = self.name(username);
+        if name == username {
+            name
+        } else {
+            format!("{name} {username}")
+        }
+    }
+
+    pub fn name(&self, username: &str) -> String {
+        match username {
+            "system" => "系统".into(),
+            "" => String::new(),
+            u => self.0.get(u).cloned().unwrap_or_else(|| u.to_string()),
+        }
+    }
+}

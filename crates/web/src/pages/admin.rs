@@ -330,6 +330,9 @@ async fn audit_page(
     let page = qp.get("page").parse::<i64>().unwrap_or(1).clamp(1, 100_000);
     f.offset = (page - 1) * f.limit;
     let (rows, total) = audit::list(&s.app, &signed.ctx, &f).await?;
+    let people =
+        keyproj_service::account::People::of(&s.app, rows.iter().map(|r| r.username.clone()))
+            .await?;
     let mut base = form_urlencoded::Serializer::new(String::new());
     for k in ["user", "entity_type", "entity_id", "action", "from", "to"] {
         let v = qp.get(k);
@@ -345,7 +348,8 @@ async fn audit_page(
             .map(|r| AuditLine {
                 id: r.id,
                 at: views::local_time(&r.at),
-                user: r.username,
+                // the audit trail names the person and keeps the login name it was done under
+                user: people.name_with_login(&r.username),
                 ip: r.ip,
                 action: action_label(&r.action).to_string(),
                 entity: format!(

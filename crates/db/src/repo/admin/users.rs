@@ -152,6 +152,31 @@ pub async fn list_users(tx: &mut Tx) -> Result<Vec<UserRow>, DbError> {
     users_where(tx, "ORDER BY u.username", None).await
 }
 
+/// Display names and unit names of the given usernames (for showing people by name).
+pub async fn names_of(
+    tx: &mut Tx,
+    usernames: &[String],
+) -> Result<Vec<(String, String, String)>, DbError> {
+    if usernames.is_empty() {
+        return Ok(vec![]);
+    }
+    let placeholders: Vec<String> = (1..=usernames.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT u.username, u.display_name, n.name FROM users u JOIN units n ON n.id = u.unit_id WHERE u.username IN ({})",
+        placeholders.join(", ")
+    );
+    let params: Vec<crate::Param> = usernames
+        .iter()
+        .map(|u| crate::Param::Text(u.clone()))
+        .collect();
+    Ok(run!(tx, |c| crate::bind_params!(
+        sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(sql.clone())),
+        params
+    )
+    .fetch_all(c)
+    .await)?)
+}
+
 pub async fn count_users(tx: &mut Tx) -> Result<i64, DbError> {
     Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM users"

@@ -367,6 +367,9 @@ async fn rules_page(
 ) -> Result<RulesPage, PageError> {
     let in_force = svc::rules_for(&s.app, &signed.info.actor.region, year).await?;
     let history = svc::rules_history(&s.app, &signed.ctx, year).await?;
+    let people =
+        keyproj_service::account::People::of(&s.app, history.iter().map(|h| h.username.clone()))
+            .await?;
     let t = typed.unwrap_or_else(|| TypedRules {
         draft: RulesDraft::from_rules(&in_force.rules),
         deadline_day: in_force.deadline_day.to_string(),
@@ -384,7 +387,7 @@ async fn rules_page(
             .map(|h| RulesVersion {
                 version: h.version_no,
                 at: views::local_time(&h.created_at),
-                by: h.username.clone(),
+                by: people.name(&h.username),
                 reason: h.reason.clone(),
             })
             .collect(),

@@ -62,6 +62,7 @@ async fn list_page(
     error: Option<String>,
 ) -> Result<PlanListPage, PageError> {
     let y = svc::year_plan(&s.app, &signed.ctx, year).await?;
+    let people = keyproj_service::account::People::of(&s.app, [y.frozen_by.clone()]).await?;
     let totals = YearCategory::ALL
         .iter()
         .map(|c| {
@@ -81,7 +82,7 @@ async fn list_page(
         chrome: Chrome::new(signed, "plans"),
         year,
         frozen: y.frozen,
-        frozen_by: y.frozen_by,
+        frozen_by: people.name(&y.frozen_by),
         lines: y
             .lines
             .iter()
@@ -249,6 +250,11 @@ async fn form_page(
     errors: ValidationErrors,
 ) -> Result<PlanFormPage, PageError> {
     let d = svc::plan(&s.app, &signed.ctx, project_id, year).await?;
+    let people = keyproj_service::account::People::of(
+        &s.app,
+        d.revisions.iter().map(|r| r.username.clone()),
+    )
+    .await?;
     let p = projects::get(&s.app, &signed.ctx, project_id).await?;
     let sub = match sub {
         Some(x) => x.clone(),
@@ -329,7 +335,7 @@ async fn form_page(
             .iter()
             .map(|r| RevisionLine {
                 at: views::local_time(&r.at),
-                by: r.username.clone(),
+                by: people.name(&r.username),
                 reason: r.reason.clone(),
             })
             .collect(),

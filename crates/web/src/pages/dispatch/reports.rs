@@ -206,6 +206,11 @@ pub(crate) async fn report_page(
     flash: Option<String>,
 ) -> Result<ReportPage, PageError> {
     let v = svc::report(&s.app, &signed.ctx, project_id, month).await?;
+    let people = keyproj_service::account::People::of(
+        &s.app,
+        v.revisions.iter().map(|r| r.username.clone()),
+    )
+    .await?;
     let r = v.report.as_ref();
     let status = r.map(|r| r.status);
     let draft = draft.unwrap_or_else(|| match r {
@@ -257,7 +262,7 @@ pub(crate) async fn report_page(
                 revision: x.revision,
                 amount_wan: x.month_investment.wan_grouped(),
                 reason: x.reason.clone(),
-                by: x.username.clone(),
+                by: people.name(&x.username),
                 at: views::local_time(&x.at),
             })
             .collect(),

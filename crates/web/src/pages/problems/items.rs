@@ -255,10 +255,10 @@ pub(super) struct EventLine {
     deadline: String,
 }
 
-fn event_line(e: &EventRow) -> EventLine {
+fn event_line(e: &EventRow, people: &keyproj_service::account::People) -> EventLine {
     EventLine {
         at: views::local_time(&e.at),
-        actor: e.actor.clone(),
+        actor: people.name(&e.actor),
         step: match e.kind {
             EventKind::Alert(Alert::Blue) => "蓝色提醒",
             EventKind::Alert(Alert::Yellow) => "黄色督办",
@@ -330,6 +330,8 @@ pub(super) struct DetailPage {
     assisting: String,
     parent: Option<ItemRef>,
     events: Vec<EventLine>,
+    /// Who raised it, by name.
+    raised_by: String,
     documents: Vec<DocLine>,
     steps: Vec<StepButton>,
     can_assign: bool,
@@ -368,6 +370,21 @@ pub(super) async fn detail_page(
     typed: Typed,
 ) -> Result<DetailPage, PageError> {
     let d = svc::get(&s.app, &signed.ctx, id).await?;
+    let attachments = keyproj_service::attachments::list(
+        &s.app,
+        &signed.ctx,
+        keyproj_service::attachments::Owner::Item(id),
+    )
+    .await?;
+    let people = keyproj_service::account::People::of(
+        &s.app,
+        d.events
+            .iter()
+            .map(|e| e.actor.clone())
+            .chain(attachments.iter().map(|a| a.uploaded_by.clone()))
+            .chain([d.item.raised_by.clone()]),
+    )
+    .await?;
     let can_assign = d.steps.contains(&Step::Assign);
     let (units, assisting_units, leaders) = if can_assign {
         let all = org::units(&s.app, &signed.ctx).await?;
@@ -388,20 +405,15 @@ pub(super) async fn detail_page(
     } else {
         (vec![], vec![], vec![])
     };
-    let attachments = keyproj_service::attachments::list(
-        &s.app,
-        &signed.ctx,
-        keyproj_service::attachments::Owner::Item(id),
-    )
-    .await?
-    .into_iter()
-    .map(|a| AttachmentLine {
-        id: a.id,
-        name: a.file_name,
-        size: format!("{:.1} KB", a.size_bytes as f64 / 1024.0),
-        by: a.uploaded_by,
-    })
-    .collect();
+    let attachments = attachments
+        .into_iter()
+        .map(|a| AttachmentLine {
+            id: a.id,
+            name: a.file_name,
+            size: format!("{:.1} KB", a.size_bytes as f64 / 1024.0),
+            by: people.name(&a.uploaded_by),
+        })
+        .collect();
     let actor = &signed.ctx.actor;
     let can_attach = d.item.state.is_open()
         && (actor.has(Role::CenterStaff)
@@ -414,7 +426,8 @@ pub(super) async fn detail_page(
         l: line(&d.item, s.app.local_today()),
         assisting: d.assisting_units.join("、"),
         parent: d.parent.clone(),
-        events: d.events.iter().map(event_line).collect(),
+        events: d.events.iter().map(|e| event_line(e, &people)).collect(),
+        raised_by: people.name(&d.item.raised_by),
         documents: d.documents.iter().map(doc_line).collect(),
         steps: d
             .steps

@@ -87,6 +87,14 @@ pub(super) async fn detail_page(
     typed: FormData,
 ) -> Result<ProjectDetailPage, PageError> {
     let d = projects::get(&s.app, &signed.ctx, id).await?;
+    let people = keyproj_service::account::People::of(
+        &s.app,
+        d.stage_history
+            .iter()
+            .map(|h| h.username.clone())
+            .chain(d.audit.iter().map(|a| a.username.clone())),
+    )
+    .await?;
     let p = d.project;
     let chosen = typed.get("to_stage");
     Ok(ProjectDetailPage {
@@ -109,7 +117,7 @@ pub(super) async fn detail_page(
                 from: h.from_stage.map(|s| s.label()).unwrap_or("—"),
                 to: h.to_stage.label(),
                 reason: h.reason.clone(),
-                by: h.username.clone(),
+                by: people.name(&h.username),
             })
             .collect(),
         audit: d
@@ -117,7 +125,7 @@ pub(super) async fn detail_page(
             .iter()
             .map(|a| AuditLine {
                 at: views::local_time(&a.at),
-                by: a.username.clone(),
+                by: people.name(&a.username),
                 action: keyproj_domain::audit::action_label(&a.action).to_string(),
                 ip: a.ip.clone(),
             })
