@@ -628,6 +628,42 @@ async fn demo_county_pages() {
     assert!(chips.iter().all(|t| t == "红"), "{chips:?}");
     assert!(text(&c, "filter-colour-note").await.contains("2022年第9期"));
     shot(&c, "20a-projects-red").await;
+    // a red project's page: its colour in each issue, its reports, its plan (一个方案)
+    c.find(Locator::Css("#projects tbody a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("project-colours"))
+        .await
+        .unwrap();
+    let first_colour = c
+        .find(Locator::Css("#project-colours tbody tr:last-child .chip"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(["红", "黄", "绿"].contains(&first_colour.as_str()));
+    assert_eq!(
+        c.find(Locator::Css("#project-colours tbody tr:first-child .chip"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "红",
+        "the latest issue (第9期) says red, as the list did"
+    );
+    assert!(text(&c, "five-plan").await.contains("2022年度计划"));
+    assert!(
+        c.find(Locator::Css("#project-reports tbody tr"))
+            .await
+            .is_ok()
+    );
+    shot(&c, "20b-project-detail").await;
     // numbered pages with a page-size choice; a page past the end shows the last page
     c.goto(&format!("{base}/projects?per_page=20&page=99"))
         .await

@@ -49,6 +49,17 @@ pub struct ProjectDetail {
     #[serde(skip)]
     pub audit: Vec<AuditRow>,
     pub threshold: Money,
+    /// Its colour in each published issue, newest first.
+    pub colours: Vec<keyproj_db::repo::dispatch::colour::ProjectColour>,
+    /// Its monthly reports, newest first.
+    pub reports: Vec<keyproj_db::repo::dispatch::reports::ReportRow>,
+    /// Its plan of the latest planned year, with milestones (一个方案).
+    pub plan: Option<(
+        keyproj_db::repo::dispatch::plans::PlanRow,
+        Vec<keyproj_db::repo::dispatch::plans::MilestoneRow>,
+    )>,
+    /// Its problem items the actor may see, newest first (at most 50).
+    pub problems: Vec<keyproj_db::repo::problems::items::ItemRow>,
 }
 
 /// The audit snapshot of a project.
@@ -107,6 +118,24 @@ pub async fn get(app: &App, ctx: &Ctx, id: ProjectId) -> Result<ProjectDetail> {
         vec![]
     };
     let threshold = threshold_of(&mut tx, &project.region_code, project.industry).await?;
+    let colours = keyproj_db::repo::dispatch::colour::colours_of_project(&mut tx, id).await?;
+    let reports = keyproj_db::repo::dispatch::reports::reports_of_project(&mut tx, id).await?;
+    let plan = match keyproj_db::repo::dispatch::plans::latest_plan_of(&mut tx, id).await? {
+        Some(p) => {
+            let m = keyproj_db::repo::dispatch::plans::milestones(&mut tx, p.id).await?;
+            Some((p, m))
+        }
+        None => None,
+    };
+    drop(tx);
+    let problems = match crate::problems::items::filter_for(ctx) {
+        Ok(mut f) => {
+            f.project_id = Some(id);
+            f.limit = 50;
+            crate::problems::items::list(app, ctx, &f).await?.items
+        }
+        Err(_) => vec![],
+    };
     Ok(ProjectDetail {
         project,
         responsible_units,
@@ -115,6 +144,10 @@ pub async fn get(app: &App, ctx: &Ctx, id: ProjectId) -> Result<ProjectDetail> {
         stage_history,
         audit,
         threshold,
+        colours,
+        reports,
+        plan,
+        problems,
     })
 }
 

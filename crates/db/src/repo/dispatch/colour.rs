@@ -463,6 +463,49 @@ pub async fn get_issue(tx: &mut Tx, id: IssueId) -> Result<Option<IssueRow>, DbE
     .transpose()
 }
 
+/// A project's line in one published issue.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectColour {
+    pub issue_id: IssueId,
+    pub year: i32,
+    pub number: i64,
+    pub as_of_month: ReportMonth,
+    pub colour: Colour,
+    pub completion_bp: Option<i64>,
+    pub reasons: String,
+}
+
+/// A project's colour in every published issue, newest first.
+pub async fn colours_of_project(
+    tx: &mut Tx,
+    project_id: ProjectId,
+) -> Result<Vec<ProjectColour>, DbError> {
+    const SQL: &str =
+        "SELECT i.id, i.year, i.number, i.as_of_month, r.colour, r.completion_bp, r.reasons
+        FROM colour_issue_rows r JOIN colour_issues i ON i.id = r.issue_id
+        WHERE r.project_id = $1 ORDER BY i.year DESC, i.number DESC";
+    run!(tx, |c| sqlx::query_as::<
+        _,
+        (i64, i32, i64, String, String, Option<i64>, String),
+    >(SQL)
+    .bind(project_id.get())
+    .fetch_all(c)
+    .await)?
+    .into_iter()
+    .map(|(id, year, number, m, colour, completion_bp, reasons)| {
+        Ok(ProjectColour {
+            issue_id: IssueId(id),
+            year,
+            number,
+            as_of_month: month("colour_issues.as_of_month", &m)?,
+            colour: decode::key("colour_issue_rows.colour", &colour, Colour::from_key)?,
+            completion_bp,
+            reasons,
+        })
+    })
+    .collect()
+}
+
 /// The colours of some projects in an issue (list pages show 本期评价).
 pub async fn colours_in_issue(
     tx: &mut Tx,

@@ -113,6 +113,20 @@ pub async fn get_plan(
     .await
 }
 
+/// A project's plan of its latest planned year.
+pub async fn latest_plan_of(
+    tx: &mut Tx,
+    project_id: ProjectId,
+) -> Result<Option<PlanRow>, DbError> {
+    plans_where(
+        tx,
+        "project_id = $1 ORDER BY year DESC LIMIT 1",
+        project_id.get(),
+        None,
+    )
+    .await
+}
+
 pub async fn get_plan_by_id(tx: &mut Tx, id: PlanId) -> Result<Option<PlanRow>, DbError> {
     plans_where(tx, "id = $1", id.get(), None).await
 }

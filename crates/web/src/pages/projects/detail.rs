@@ -40,6 +40,52 @@ pub(super) struct ProjectDetailPage {
     flash: Option<String>,
     /// The stage form as posted (kept after an error).
     typed: FormData,
+    colours: Vec<ColourOfIssue>,
+    reports: Vec<ReportOfMonth>,
+    plan: Option<PlanBlock>,
+    problems: Vec<ProblemLine>,
+    open_problems: usize,
+}
+
+/// The project's colour in one published issue.
+pub(super) struct ColourOfIssue {
+    issue_id: keyproj_domain::ids::IssueId,
+    label: String,
+    as_of: String,
+    completion: String,
+    colour_key: &'static str,
+    colour: &'static str,
+    reasons: String,
+}
+
+/// One monthly report of the project.
+pub(super) struct ReportOfMonth {
+    month: String,
+    month_cn: String,
+    status_key: &'static str,
+    status: &'static str,
+    amount_wan: String,
+    progress: String,
+}
+
+/// 一个方案: the plan of the latest planned year and its milestones.
+pub(super) struct PlanBlock {
+    year: i32,
+    category: &'static str,
+    annual_wan: String,
+    targets: String,
+    milestones: Vec<(String, String, String)>,
+}
+
+/// One problem item of the project.
+pub(super) struct ProblemLine {
+    id: keyproj_domain::ids::ItemId,
+    number: String,
+    title: String,
+    state_key: &'static str,
+    state: &'static str,
+    handler: String,
+    deadline: String,
 }
 
 /// A stage change of the project.
@@ -97,7 +143,74 @@ pub(super) async fn detail_page(
     .await?;
     let p = d.project;
     let chosen = typed.get("to_stage");
+    let pct = |bp: i64| format!("{}%", keyproj_domain::colour::bp_percent(bp));
+    let colours = d
+        .colours
+        .iter()
+        .map(|c| ColourOfIssue {
+            issue_id: c.issue_id,
+            label: format!("{}年第{}期", c.year, c.number),
+            as_of: c.as_of_month.chinese(),
+            completion: c.completion_bp.map(pct).unwrap_or_default(),
+            colour_key: c.colour.key(),
+            colour: c.colour.label(),
+            reasons: c.reasons.clone(),
+        })
+        .collect();
+    let reports = d
+        .reports
+        .iter()
+        .take(24)
+        .map(|r| ReportOfMonth {
+            month: r.month.to_string(),
+            month_cn: r.month.chinese(),
+            status_key: r.status.key(),
+            status: r.status.label(),
+            amount_wan: r.fields.month_investment.wan_grouped(),
+            progress: r.fields.progress.clone(),
+        })
+        .collect();
+    let plan = d.plan.as_ref().map(|(plan, ms)| PlanBlock {
+        year: plan.year,
+        category: plan.fields.category.label(),
+        annual_wan: plan.fields.annual_plan.wan_grouped(),
+        targets: plan.fields.targets.clone(),
+        milestones: ms
+            .iter()
+            .map(|m| {
+                (
+                    m.name.clone(),
+                    m.planned_month.chinese(),
+                    m.actual_month
+                        .map(|a| a.chinese())
+                        .unwrap_or_else(|| "未完成".into()),
+                )
+            })
+            .collect(),
+    });
+    let open_problems = d.problems.iter().filter(|i| i.state.is_open()).count();
+    let problems = d
+        .problems
+        .iter()
+        .map(|i| ProblemLine {
+            id: i.id,
+            number: i.number.clone(),
+            title: i.title.clone(),
+            state_key: i.state.key(),
+            state: i.state.label(),
+            handler: i.handler_unit_name.clone().unwrap_or_default(),
+            deadline: i
+                .deadline
+                .map(keyproj_domain::month::chinese_date)
+                .unwrap_or_default(),
+        })
+        .collect();
     Ok(ProjectDetailPage {
+        colours,
+        reports,
+        plan,
+        problems,
+        open_problems,
         chrome: Chrome::new(signed, "projects"),
         total_wan: p.total_investment.wan_grouped(),
         threshold_wan: d.threshold.wan_grouped(),
@@ -137,9 +250,17 @@ pub(super) async fn detail_page(
             .map(|s| Choice::new(s.key(), s.label(), s.key() == chosen))
             .collect(),
         today: s.app.local_today().to_string(),
-        this_year: keyproj_domain::ReportMonth::of(s.app.local_today()).year(),
-        last_month: keyproj_domain::ReportMonth::of(s.app.local_today())
-            .prev()
+        // the buttons open what has data: the latest plan and the latest report
+        this_year: d
+            .plan
+            .as_ref()
+            .map(|(pl, _)| pl.year)
+            .unwrap_or_else(|| keyproj_domain::ReportMonth::of(s.app.local_today()).year()),
+        last_month: d
+            .reports
+            .first()
+            .map(|r| r.month)
+            .unwrap_or_else(|| keyproj_domain::ReportMonth::of(s.app.local_today()).prev())
             .to_string(),
         errors,
         flash,
