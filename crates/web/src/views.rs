@@ -293,3 +293,43 @@ impl Pager {
         }
     }
 }
+
+/// Units as options grouped by kind (部门 / 乡镇街道 / 园区 / 企业): selects show them as
+/// `<optgroup>`s, 协办 as groups of checkboxes.
+pub struct UnitGroup {
+    pub label: &'static str,
+    pub options: Vec<Choice>,
+}
+
+/// The units in groups by kind, those in `selected` marked; empty groups left out.
+pub fn unit_groups(
+    units: &[keyproj_db::repo::org::UnitRow],
+    selected: &[keyproj_domain::ids::UnitId],
+) -> Vec<UnitGroup> {
+    use keyproj_domain::org::UnitKind;
+    let groups: [(&'static str, &[UnitKind]); 4] = [
+        (
+            "部门",
+            &[
+                UnitKind::CountyGovernment,
+                UnitKind::Center,
+                UnitKind::Department,
+            ],
+        ),
+        ("乡镇/街道", &[UnitKind::Township]),
+        ("园区", &[UnitKind::Park]),
+        ("企业/业主", &[UnitKind::Enterprise]),
+    ];
+    groups
+        .iter()
+        .map(|(label, kinds)| UnitGroup {
+            label,
+            options: units
+                .iter()
+                .filter(|u| kinds.contains(&u.kind))
+                .map(|u| Choice::new(u.id, u.name.clone(), selected.contains(&u.id)))
+                .collect(),
+        })
+        .filter(|g| !g.options.is_empty())
+        .collect()
+}

@@ -851,7 +851,7 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
         return;
     };
     let h = harness(TestDb::sqlite().await).await;
-    let [_, zj, _, _] = h.units;
+    let [_, zj, jt, _] = h.units;
     let item_step = |step: &'static str, note: &'static str| {
         let c = c.clone();
         async move {
@@ -880,12 +880,30 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
     type_into(&c, "f-title", "城南路3户征拆协议签订").await;
     select(&c, "f-category", "demolition").await;
     select(&c, "f-handler", &zj.to_string()).await;
+    // units come grouped by kind; 协办 are checkboxes, not a Ctrl-click list
+    let groups = c
+        .execute(
+            "return Array.from(document.querySelectorAll('#f-handler optgroup')).map(g => g.label);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(groups, serde_json::json!(["部门", "企业/业主"]));
+    c.find(Locator::Css(&format!(
+        "#f-assisting input[type=checkbox][value='{jt}']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
     type_into(
         &c,
         "f-description",
         "会议确定由县住建局牵头，两周内完成签约",
     )
     .await;
+    shot(&c, "24a-assign-form-grouped-units").await;
     click(&c, "save-item").await;
     // assigning issues a 交办单: confirmed on its own page
     c.wait()
@@ -893,6 +911,10 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
         .await
         .unwrap();
     assert!(c.source().await.unwrap().contains("县住房和城乡建设局"));
+    assert!(
+        c.source().await.unwrap().contains("县交通运输局"),
+        "the ticked 协办 unit is carried to the confirmation"
+    );
     click(&c, "confirm-submit").await;
     c.wait()
         .for_element(Locator::Id("meeting-title"))

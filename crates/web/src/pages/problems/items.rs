@@ -335,8 +335,8 @@ pub(super) struct DetailPage {
     documents: Vec<DocLine>,
     steps: Vec<StepButton>,
     can_assign: bool,
-    units: Vec<Choice>,
-    assisting_units: Vec<Choice>,
+    units: Vec<views::UnitGroup>,
+    assisting_units: Vec<views::UnitGroup>,
     leaders: Vec<Choice>,
     error: Option<String>,
     flash: Option<String>,
@@ -388,12 +388,11 @@ pub(super) async fn detail_page(
     let can_assign = d.steps.contains(&Step::Assign);
     let (units, assisting_units, leaders) = if can_assign {
         let all = org::units(&s.app, &signed.ctx).await?;
-        let named = || all.iter().map(|u| (u.id, u.name.clone()));
         let handler: Vec<UnitId> = typed.handler.into_iter().collect();
         let leader: Vec<_> = typed.leader.into_iter().collect();
         (
-            named_choices(named(), &handler),
-            named_choices(named(), &typed.assisting),
+            views::unit_groups(&all, &handler),
+            views::unit_groups(&all, &typed.assisting),
             named_choices(
                 org::leaders(&s.app, &signed.ctx)
                     .await?

@@ -143,10 +143,10 @@ pub(super) struct ItemForm {
     pub categories: Vec<Choice>,
     pub levels: Vec<Choice>,
     pub projects: Vec<Choice>,
-    /// 承办单位 options.
-    pub units: Vec<Choice>,
-    /// 协办单位 options.
-    pub assisting: Vec<Choice>,
+    /// 承办单位 options, grouped by kind.
+    pub units: Vec<views::UnitGroup>,
+    /// 协办单位 options (checkboxes), grouped by kind.
+    pub assisting: Vec<views::UnitGroup>,
     pub leaders: Vec<Choice>,
     pub can_assign: bool,
     pub show_source: bool,
@@ -167,12 +167,11 @@ impl ItemForm {
         let can_assign = crate::pages::allowed(signed, Action::ManageProblems);
         let (units, assisting, leaders) = if can_assign {
             let all = org::units(&s.app, &signed.ctx).await?;
-            let named = || all.iter().map(|u| (u.id, u.name.clone()));
             let handler: Vec<UnitId> = form.typed("handler").into_iter().collect();
             let leader: Vec<LeaderId> = form.typed("leader").into_iter().collect();
             (
-                named_choices(named(), &handler),
-                named_choices(named(), &form.typed_all::<UnitId>("assisting")),
+                views::unit_groups(&all, &handler),
+                views::unit_groups(&all, &form.typed_all::<UnitId>("assisting")),
                 named_choices(
                     org::leaders(&s.app, &signed.ctx)
                         .await?
