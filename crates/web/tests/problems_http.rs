@@ -99,6 +99,14 @@ async fn register_assign_reply_return_and_close_with_permissions() {
             ("handler", &zj_s),
             ("deadline", "2099-12-31"),
         ];
+        // a form with a mistake is shown again with its message before any confirmation
+        let mut no_title = fields.to_vec();
+        no_title[1] = ("title", "");
+        let r = post_form(&staff, format!("{}/problems", h.base), &no_title).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = r.text().await.unwrap();
+        assert!(!page.contains("确认交办并签发交办单"), "validated first");
+        assert!(page.contains("has-error") || page.contains("err"), "{page}");
         // assigning issues a frozen 交办单: the first post only asks, and changes nothing
         let audit_before = h.audit_count().await;
         let ask = post_form(&staff, format!("{}/problems", h.base), &fields).await;

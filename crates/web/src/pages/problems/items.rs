@@ -212,6 +212,13 @@ pub(super) async fn create(
         )
             .into_response());
     }
+    if let Err(v) = super::checked_before_confirm(&form, s.app.local_today()) {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            new_page(&s, &signed, &form, v).await?,
+        )
+            .into_response());
+    }
     if assign.is_some()
         && let Some(ask) = ConfirmPage::unless_confirmed(
             &signed,

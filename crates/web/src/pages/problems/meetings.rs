@@ -233,6 +233,23 @@ pub(super) async fn decision(
                 .into_response(),
         );
     }
+    let checked = super::checked_before_confirm(&form, s.app.local_today()).and_then(|_| {
+        match super::assign_draft(&form) {
+            Some(_) => Ok(()),
+            None => Err(ValidationErrors::single(
+                "handler",
+                "required",
+                "会议议定事项须同时交办：请选择承办单位",
+            )),
+        }
+    });
+    if let Err(v) = checked {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            meeting_page(&s, &signed, id, &form, v).await?,
+        )
+            .into_response());
+    }
     if let Some(ask) = ConfirmPage::unless_confirmed(
         &signed,
         &form,

@@ -219,6 +219,28 @@ impl ItemForm {
 }
 
 /// The item fields of a register form.
+/// The item and its assignment checked before the confirmation page: a form with mistakes is
+/// shown again with its messages, instead of a confirmation that then fails.
+fn checked_before_confirm(
+    form: &FormData,
+    today: chrono::NaiveDate,
+) -> Result<(), ValidationErrors> {
+    let mut errs = ValidationErrors::new();
+    if let Err(v) = item_draft(form).validate(today) {
+        for e in v.all() {
+            errs.push(e.clone());
+        }
+    }
+    if let Some(a) = assign_draft(form)
+        && let Err(v) = a.validate(today)
+    {
+        for e in v.all() {
+            errs.push(e.clone());
+        }
+    }
+    errs.into_result()
+}
+
 fn item_draft(form: &FormData) -> ItemDraft {
     ItemDraft {
         kind: form.get("kind"),
