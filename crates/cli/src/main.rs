@@ -54,6 +54,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: UserCmd,
     },
+    /// Regions (行政区划, GB/T 2260): a city or province is set up by adding its regions
+    Region {
+        #[command(subcommand)]
+        cmd: RegionCmd,
+    },
     /// Consistent online backup (SQLite: VACUUM INTO; PostgreSQL: prints the pg_dump command)
     Backup { file: PathBuf },
     /// The audit trail
@@ -112,6 +117,19 @@ enum Cmd {
         #[arg(long)]
         to: String,
     },
+}
+
+#[derive(Subcommand)]
+enum RegionCmd {
+    /// Add a region or rename one: its parent (from the code) must exist
+    Add {
+        /// GB/T 2260 code: 43 / 430000, 4309 / 430900, 430922
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// The regions, by code
+    List,
 }
 
 #[derive(Subcommand)]
@@ -401,6 +419,43 @@ async fn main() -> Result<()> {
                 g.projects,
                 started.elapsed().as_secs_f64()
             );
+        }
+        Cmd::Region { cmd } => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            // the operator at the server: any region (its province is the scope)
+            let ctx_for = |code: &str| {
+                let root = keyproj_domain::RegionCode::parse(code.get(..2).unwrap_or(code))
+                    .unwrap_or_else(|_| app.cfg.default_region.clone());
+                let mut ctx = keyproj_service::Ctx::system(root);
+                ctx.actor.roles = vec![Role::SystemAdmin];
+                ctx
+            };
+            match cmd {
+                RegionCmd::Add { code, name } => {
+                    let saved = keyproj_service::org::save_region(&app, &ctx_for(code), code, name)
+                        .await
+                        .map_err(failed)?;
+                    println!("已保存行政区划 {} {name}", saved.as_str());
+                }
+                RegionCmd::List => {
+                    let mut all = vec![];
+                    for r in keyproj_service::org::all_regions(&app)
+                        .await
+                        .map_err(failed)?
+                    {
+                        all.push(format!(
+                            "{}\t{}\t{}",
+                            r.code.as_str(),
+                            r.name,
+                            r.parent_code
+                                .map(|p| p.as_str().to_string())
+                                .unwrap_or_default()
+                        ));
+                    }
+                    println!("{}", all.join("\n"));
+                }
+            }
         }
         Cmd::User { cmd } => {
             let s = settings(&cli, None)?;

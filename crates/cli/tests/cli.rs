@@ -45,6 +45,40 @@ fn demo_backup_and_verify() {
     assert!(out.status.success() && text.contains("校验通过"), "{text}");
     let out = keyproj(dir.path(), &copy, &["user", "list"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("staff"));
+    // a city is set up from the command line: its parent must exist first
+    let out = keyproj(
+        dir.path(),
+        &db,
+        &["region", "add", "431102", "--name", "娄星区"],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("上级行政区划 4311 尚未建立"));
+    let out = keyproj(
+        dir.path(),
+        &db,
+        &["region", "add", "431100", "--name", "娄底市"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = keyproj(
+        dir.path(),
+        &db,
+        &["region", "add", "431102", "--name", "娄星区"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = keyproj(dir.path(), &db, &["region", "list"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("4311\t娄底市\t43") && text.contains("431102\t娄星区\t4311"),
+        "{text}"
+    );
     // a wrong key cannot verify the chain
     let out = Command::new(env!("CARGO_BIN_EXE_keyproj"))
         .current_dir(dir.path())

@@ -205,6 +205,7 @@ const ENTITIES: &[(&str, &str)] = &[
     ("document", "文书"),
     ("meeting", "会议"),
     ("patrol", "巡查"),
+    ("region", "行政区划"),
     ("unit", "单位"),
     ("leader", "县级领导"),
     ("threshold", "入库门槛"),

@@ -76,10 +76,12 @@ pub enum Action {
     /// Register, assign, verify (销号/退回), decide extensions, withdraw, reopen; supervision
     /// rules, the holiday calendar, meetings and patrols.
     ManageProblems,
+    /// Create and rename regions (GB/T 2260) within one's own: the system administrator.
+    ManageRegions,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::ViewProject,
         Action::CreateProject,
         Action::EditProject,
@@ -97,6 +99,7 @@ impl Action {
         Action::ViewProblems,
         Action::RaiseProblem,
         Action::ManageProblems,
+        Action::ManageRegions,
     ];
 }
 
@@ -277,7 +280,7 @@ pub fn authorize_project(actor: &Actor, action: Action, p: &ProjectScope) -> Dec
 fn role_may(role: Role, action: Action) -> bool {
     use Action::*;
     match role {
-        Role::SystemAdmin => matches!(action, ManageUsers | ViewOrg),
+        Role::SystemAdmin => matches!(action, ManageUsers | ViewOrg | ManageRegions),
         Role::SecurityAdmin => matches!(action, ManageSecurity),
         Role::AuditAdmin => matches!(action, ViewAudit),
         Role::CenterStaff => matches!(

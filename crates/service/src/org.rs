@@ -358,3 +358,79 @@ pub async fn set_threshold(app: &App, ctx: &Ctx, class: &str, amount_wan: &str) 
     w.commit().await?;
     Ok(())
 }
+
+// --- regions -----------------------------------------------------------------------------
+
+/// The regions the actor's region holds (its own and those below), by code.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn regions(app: &App, ctx: &Ctx) -> Result<Vec<org::RegionRow>> {
+    if !(ctx.actor.may(Action::ManageRegions) || ctx.actor.may(Action::ViewOrg)) {
+        return Err(ServiceError::Forbidden);
+    }
+    let mut tx = app.db.begin_read().await?;
+    Ok(org::list_regions(&mut tx)
+        .await?
+        .into_iter()
+        .filter(|r| ctx.actor.region.contains(&r.code))
+        .collect())
+}
+
+/// Every region (the operator's command line).
+pub async fn all_regions(app: &App) -> Result<Vec<org::RegionRow>> {
+    let mut tx = app.db.begin_read().await?;
+    Ok(org::list_regions(&mut tx).await?)
+}
+
+/// Creates a region (GB/T 2260 code, name) or renames an existing one. Its parent follows from
+/// the code (430922 → 4309 → 43) and must exist already; the actor's own region or one below.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn save_region(app: &App, ctx: &Ctx, code: &str, name: &str) -> Result<RegionCode> {
+    require(ctx, Action::ManageRegions)?;
+    let mut errs = keyproj_domain::ValidationErrors::new();
+    let code = errs.check(RegionCode::parse(code).map_err(|mut e| {
+        e.field = "code".into();
+        e
+    }));
+    let name = errs.check(keyproj_domain::error::check_text(
+        "name",
+        "区划名称",
+        name,
+        true,
+        40,
+    ));
+    errs.into_result()?;
+    let (Some(code), Some(name)) = (code, name) else {
+        return Err(field_error("code", "invalid_region", "行政区划代码有误"));
+    };
+    if !ctx.actor.region.contains(&code) {
+        return Err(field_error(
+            "code",
+            "outside",
+            format!(
+                "只能建立本辖区（{}）及其下级的行政区划",
+                ctx.actor.region.as_str()
+            ),
+        ));
+    }
+    let mut w = Work::begin(app, ctx).await?;
+    let parent = code.parent();
+    if let Some(p) = &parent
+        && org::get_region(&mut w.tx, p).await?.is_none()
+    {
+        return Err(field_error(
+            "code",
+            "no_parent",
+            format!("上级行政区划 {} 尚未建立，请先建立上级区划", p.as_str()),
+        ));
+    }
+    let before = org::get_region(&mut w.tx, &code).await?;
+    org::upsert_region(&mut w.tx, &code, &name, parent.as_ref()).await?;
+    let after = org::get_region(&mut w.tx, &code).await?;
+    let audit = match &before {
+        Some(b) => Audit::update("region", code.as_str()).before(b),
+        None => Audit::create("region", code.as_str()),
+    };
+    w.audit(audit.after(&after)).await?;
+    w.commit().await?;
+    Ok(code)
+}

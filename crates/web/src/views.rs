@@ -186,6 +186,13 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
             key: "users",
         });
     }
+    if a.may(Action::ManageRegions) {
+        v.push(Nav {
+            href: "/admin/regions",
+            label: "行政区划",
+            key: "regions",
+        });
+    }
     if a.may(Action::ViewAudit) {
         v.push(Nav {
             href: "/audit",

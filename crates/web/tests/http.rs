@@ -938,3 +938,59 @@ async fn a_method_an_address_does_not_take_is_answered_in_chinese() {
         assert_eq!(body["code"], "method_not_allowed", "{body}");
     }
 }
+
+/// Regions: the 系统管理员 adds and renames them on a page, within the deployment's region;
+/// others do not see the page.
+#[tokio::test]
+async fn regions_are_managed_by_the_system_administrator() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let admin = h.signed_in("admin").await;
+        let (status, page) = h.page(&admin, "/admin/regions").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("430922") && page.contains("行政区划"));
+        let csrf = h.csrf_of(&admin, "/admin/regions").await;
+        let post = |code: &'static str, name: &'static str| {
+            let (admin, csrf, url) = (&admin, csrf.clone(), format!("{}/admin/regions", h.base));
+            async move {
+                admin
+                    .post(url)
+                    .form(&[("csrf", csrf.as_str()), ("code", code), ("name", name)])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        // outside the county: refused at the field, nothing written
+        let before = h.audit_count().await;
+        let r = post("4310", "郴州市").await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("只能建立本辖区"));
+        let r = post("43092x", "x").await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("行政区划代码应为"));
+        assert_eq!(h.audit_count().await, before);
+        // renaming the county: saved and audited
+        let r = post("430922", "桃江县（试点）").await;
+        assert!(r.status().is_redirection() || r.status().is_success());
+        assert_eq!(h.audit_count().await, before + 1);
+        let (_, page) = h.page(&admin, "/admin/regions").await;
+        assert!(page.contains("桃江县（试点）"));
+        // others: not their page, not their action
+        let staff = h.signed_in("staff").await;
+        assert_eq!(
+            h.page(&staff, "/admin/regions").await.0,
+            StatusCode::NOT_FOUND
+        );
+        let csrf = h.csrf_of(&staff, "/projects").await;
+        let before = h.audit_count().await;
+        let r = staff
+            .post(format!("{}/admin/regions", h.base))
+            .form(&[("csrf", csrf.as_str()), ("code", "430922"), ("name", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(h.audit_count().await, before, "nothing changes");
+    }
+}

@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/users", get(users_page).post(user_create))
         .route("/admin/users/{id}/{op}", axum::routing::post(user_op))
+        .route("/admin/regions", get(regions_page).post(region_save))
         .route("/audit", get(audit_page))
         .route("/audit.xlsx", get(audit_export))
 }
@@ -183,6 +184,112 @@ async fn users_render(
         secret,
         errors,
     })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/regions.html")]
+struct RegionsPage {
+    chrome: Chrome,
+    regions: Vec<RegionLine>,
+    /// The form: code and name as typed (or the region being renamed).
+    code: String,
+    name: String,
+    errors: ValidationErrors,
+    flash: Option<String>,
+}
+
+struct RegionLine {
+    code: String,
+    name: String,
+    level: &'static str,
+    parent: String,
+}
+
+async fn regions_render(
+    s: &AppState,
+    signed: &Signed,
+    code: String,
+    name: String,
+    errors: ValidationErrors,
+    flash: Option<String>,
+) -> Result<RegionsPage, PageError> {
+    if !signed
+        .info
+        .actor
+        .may(keyproj_domain::authz::Action::ManageRegions)
+    {
+        return Err(ServiceError::NotFound.into());
+    }
+    let all = org::regions(&s.app, &signed.ctx).await?;
+    let name_of = |c: &keyproj_domain::RegionCode| {
+        all.iter()
+            .find(|r| &r.code == c)
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| c.as_str().to_string())
+    };
+    Ok(RegionsPage {
+        chrome: Chrome::new(signed, "regions"),
+        regions: all
+            .iter()
+            .map(|r| RegionLine {
+                code: r.code.as_str().to_string(),
+                name: r.name.clone(),
+                level: match r.code.level() {
+                    keyproj_domain::region::RegionLevel::Province => "省",
+                    keyproj_domain::region::RegionLevel::City => "市（州）",
+                    keyproj_domain::region::RegionLevel::County => "县（市、区）",
+                },
+                parent: r.parent_code.as_ref().map(name_of).unwrap_or_default(),
+            })
+            .collect(),
+        code,
+        name,
+        errors,
+        flash,
+    })
+}
+
+/// 行政区划: the regions of one's own region, and the form to add or rename one.
+async fn regions_page(
+    State(s): State<AppState>,
+    signed: Signed,
+    RawQuery(q): RawQuery,
+) -> Result<Response, PageError> {
+    let q = query_pairs(q.as_deref());
+    let code = q.get("code");
+    let name = if code.is_empty() {
+        String::new()
+    } else {
+        org::regions(&s.app, &signed.ctx)
+            .await?
+            .into_iter()
+            .find(|r| r.code.as_str() == code.trim())
+            .map(|r| r.name)
+            .unwrap_or_default()
+    };
+    let flash = (!q.get("saved").is_empty()).then(|| format!("已保存行政区划 {}", q.get("saved")));
+    Ok(
+        regions_render(&s, &signed, code, name, ValidationErrors::new(), flash)
+            .await?
+            .into_response(),
+    )
+}
+
+async fn region_save(
+    State(s): State<AppState>,
+    Posted { signed, form }: Posted,
+) -> Result<Response, PageError> {
+    match org::save_region(&s.app, &signed.ctx, &form.get("code"), &form.get("name")).await {
+        Ok(code) => {
+            Ok(Redirect::to(&format!("/admin/regions?saved={}", code.as_str())).into_response())
+        }
+        Err(ServiceError::Validation(v)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            regions_render(&s, &signed, form.get("code"), form.get("name"), v, None).await?,
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn users_page(
