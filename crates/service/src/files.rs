@@ -207,6 +207,14 @@ pub async fn put(app: &App, key: &str, bytes: Vec<u8>) -> Result<()> {
     Ok(())
 }
 
+/// Removes what is stored under a key; a file already gone is not an error.
+pub async fn delete(app: &App, key: &str) -> Result<()> {
+    match store(app)?.delete(&ObjectPath::from(key)).await {
+        Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+        Err(e) => Err(ServiceError::internal("removing a stored file", e)),
+    }
+}
+
 /// The bytes stored under a key (NotFound when they are gone; an error of the store is an
 /// internal error, logged with its cause).
 pub async fn get(app: &App, key: &str) -> Result<Vec<u8>> {

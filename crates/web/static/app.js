@@ -2,7 +2,8 @@
 (function () {
   // Ask before destructive actions marked with data-confirm.
   document.addEventListener('submit', function (e) {
-    var msg = e.target.getAttribute('data-confirm');
+    // the button pressed may ask on its own (a delete inside a larger form)
+    var msg = (e.submitter && e.submitter.getAttribute('data-confirm')) || e.target.getAttribute('data-confirm');
     if (msg && !window.confirm(msg)) { e.preventDefault(); }
   });
   // Long work (imports): say so while the server works.

@@ -492,6 +492,38 @@ async fn plan_report_approve_publish_board() {
     assert_eq!(text(&c, "report-status").await, "未报");
     assert!(c.source().await.unwrap().contains("/photos/"));
     shot(&c, "15a-owner-photo-kept-form").await;
+    // a wrong photo is deleted before the report is approved (after a confirmation), and
+    // what is typed stays
+    c.find(Locator::Css("button[id^='delete-photo-']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.accept_alert().await.unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//p[@id='flash' and contains(., '照片已删除')]",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(value_of(&c, "f-amount").await, "700");
+    assert_eq!(value_of(&c, "f-progress").await, "主体结构施工至5层");
+    assert!(!c.source().await.unwrap().contains("/photos/"));
+    // and the right one uploaded again
+    c.find(Locator::Id("photo-file"))
+        .await
+        .unwrap()
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&c, "photo-submit").await;
+    c.wait()
+        .for_element(Locator::XPath(
+            "//p[@id='flash' and contains(., '照片已上传')]",
+        ))
+        .await
+        .unwrap();
     click(&c, "submit-report").await;
     c.wait().for_element(Locator::Id("flash")).await.unwrap();
     assert_eq!(text(&c, "report-status").await, "待审核");

@@ -711,6 +711,54 @@ async fn site_photos_are_checked_re_encoded_and_private() {
                 .status(),
             StatusCode::NOT_FOUND
         );
+        // deleting a photo: another unit's attempt is 404 and changes nothing; the owner's
+        // removes it (audited) while the month is not approved
+        let del = |c: reqwest::Client, csrf: String, project: i64, photo: i64| {
+            let url = format!("{}/reports/{project}/2026-10", h.base);
+            async move {
+                c.post(url)
+                    .multipart(
+                        reqwest::multipart::Form::new()
+                            .text("csrf", csrf)
+                            .text("op", format!("delete-photo-{photo}"))
+                            .text("month_investment_wan", "5"),
+                    )
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let page = jt
+            .get(format!("{}/reports?month=2026-10", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let before = h.audit_count().await;
+        let r = del(jt.clone(), hidden(&page, "csrf"), p1, id).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        // a photo id of this project asked through another project's form is not there
+        let [_, p2] = h.projects;
+        let staff = h.signed_in("staff").await;
+        let staff_csrf = h.csrf_of(&staff, "/reports").await;
+        let before = before + 1; // the staff sign-in
+        let r = del(staff.clone(), staff_csrf, p2, id).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(h.audit_count().await, before);
+        let r = del(owner.clone(), csrf.clone(), p1, id).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("照片已删除") && page.contains("value=\"5\""),
+            "typed kept"
+        );
+        assert_eq!(h.audit_count().await, before + 1);
+        assert_eq!(
+            status(&owner, &format!("{}/photos/{id}", h.base)).await,
+            StatusCode::NOT_FOUND
+        );
     }
 }
 

@@ -118,6 +118,56 @@ pub async fn upload_all(
     Ok(uploads.len())
 }
 
+/// Deletes a wrong photo before its month is approved (the reporter or center staff): the row
+/// and its audit entry in one transaction, then the stored files. An approved month keeps its
+/// photos as part of the record.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn delete(
+    app: &App,
+    ctx: &Ctx,
+    project_id: ProjectId,
+    month: ReportMonth,
+    id: PhotoId,
+) -> Result<()> {
+    let mut w = Work::begin(app, ctx).await?;
+    // a photo of another project or month (a crafted id) is not there
+    let row = repo::get_photo(&mut w.tx, id)
+        .await?
+        .filter(|r| r.project_id == project_id && r.month == month)
+        .ok_or(ServiceError::NotFound)?;
+    let may_submit =
+        crate::projects::visible(&mut w.tx, ctx, row.project_id, Action::SubmitReport).await;
+    if may_submit.is_err() {
+        crate::projects::visible(&mut w.tx, ctx, row.project_id, Action::ReviewReports).await?;
+    }
+    if report_repo::get_report(&mut w.tx, row.project_id, row.month)
+        .await?
+        .is_some_and(|r| r.status == ReportStatus::Approved)
+    {
+        return Err(field_error(
+            "photo",
+            "approved",
+            "本月月报已审核通过，照片随月报存档，不能删除（如有错误请联系中心修订月报）",
+        ));
+    }
+    repo::delete_photo(&mut w.tx, id).await?;
+    w.audit(Audit::new("delete", "photo").id(id).before(&row))
+        .await?;
+    w.commit().await?;
+    // the files go after the row: a failure here leaves an unreferenced file, never a row
+    // without its picture
+    for key in [&row.object_key, &row.thumb_key] {
+        if let Err(e) = files::delete(app, key).await {
+            tracing::warn!(
+                error = e.chain(),
+                key = key.as_str(),
+                "a deleted photo's file stays"
+            );
+        }
+    }
+    Ok(())
+}
+
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn list(
     app: &App,

@@ -130,6 +130,16 @@ pub async fn photos_of(
     .collect()
 }
 
+/// Removes a photo's row (its files are removed by the caller once this has committed).
+pub async fn delete_photo(tx: &mut Tx, id: PhotoId) -> Result<u64, DbError> {
+    const SQL: &str = "DELETE FROM report_photos WHERE id = $1";
+    Ok(run!(tx, |c| sqlx::query(SQL)
+        .bind(id.get())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?)
+}
+
 pub async fn get_photo(tx: &mut Tx, id: PhotoId) -> Result<Option<PhotoRow>, DbError> {
     let sql = format!("SELECT {PHOTO_COLS} FROM report_photos WHERE id = $1");
     run!(tx, |c| sqlx::query_as::<_, PhotoRaw>(sqlx::AssertSqlSafe(

@@ -367,6 +367,24 @@ pub(super) async fn submit(
         }
     };
     let op = form.value("op");
+    // a wrong photo deleted from the report form: what is typed above stays in the form
+    if let Some(photo) = op.strip_prefix("delete-photo-") {
+        let id = photo
+            .parse::<i64>()
+            .map(PhotoId)
+            .map_err(|_| ServiceError::NotFound)?;
+        return match photos::delete(&s.app, &signed.ctx, project_id, month, id).await {
+            Ok(()) => {
+                again(
+                    ValidationErrors::new(),
+                    Some("照片已删除。上方填写的内容尚未报送，请核对后点击“报送”".into()),
+                )
+                .await
+            }
+            Err(ServiceError::Validation(v)) => again(v, None).await,
+            Err(e) => Err(e.into()),
+        };
+    }
     if op == "photo" {
         if uploaded == 0 {
             return again(
