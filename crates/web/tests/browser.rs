@@ -708,6 +708,37 @@ async fn demo_county_pages() {
         .await
         .unwrap();
     assert_eq!(current, "6", "120 projects at 20 a page: the last is 6");
+    // meetings paginate too
+    c.goto(&format!("{base}/meetings?per_page=2&page=999"))
+        .await
+        .unwrap();
+    let total: i64 = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    assert!(total > 2, "the demo has meetings: {total}");
+    let rows = c
+        .find_all(Locator::Css("#meetings tbody tr"))
+        .await
+        .unwrap()
+        .len();
+    assert!(rows <= 2);
+    let current = c
+        .find(Locator::Css(".pager .cur"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(current, ((total + 1) / 2).to_string());
     c.goto(&format!("{base}/?year=2022")).await.unwrap();
     c.goto(&format!("{base}/stats/annual?year=2022"))
         .await

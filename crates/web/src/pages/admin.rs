@@ -408,8 +408,7 @@ struct AuditPage {
     chrome: Chrome,
     rows: Vec<AuditLine>,
     total: i64,
-    page: i64,
-    pages: i64,
+    pager: views::Pager,
     f_user: String,
     f_entity: String,
     f_entity_id: String,
@@ -418,13 +417,6 @@ struct AuditPage {
     f_to: String,
     error: Option<String>,
     export_href: String,
-    base_query: String,
-}
-
-impl AuditPage {
-    fn page_href(&self, p: i64) -> String {
-        format!("/audit?{}&page={p}", self.base_query)
-    }
 }
 
 async fn audit_page(
@@ -469,8 +461,13 @@ async fn audit_page(
             })
             .collect(),
         total,
-        page,
-        pages: ((total + f.limit - 1) / f.limit).max(1),
+        pager: views::Pager::new(
+            "/audit",
+            &base_query,
+            page,
+            ((total + f.limit - 1) / f.limit).max(1),
+            None,
+        ),
         f_user: qp.get("user"),
         f_entity: qp.get("entity_type"),
         f_entity_id: qp.get("entity_id"),
@@ -479,7 +476,6 @@ async fn audit_page(
         f_to: qp.get("to"),
         error,
         export_href: format!("/audit.xlsx?{base_query}"),
-        base_query,
     }
     .into_response())
 }

@@ -42,6 +42,7 @@ pub(super) struct MeetingsPage {
     today: String,
     /// The meeting or patrol form as posted (kept after an error).
     typed: FormData,
+    pager: crate::views::Pager,
 }
 
 impl MeetingsPage {
@@ -60,8 +61,31 @@ async fn meetings_page(
     signed: &Signed,
     errors: ValidationErrors,
     typed: FormData,
+    (page_no, per_page): (i64, i64),
 ) -> Result<MeetingsPage, PageError> {
-    let page = svc::meetings(&s.app, &signed.ctx, None, 200, 0).await?;
+    let mut page_no = page_no.max(1);
+    let mut page = svc::meetings(
+        &s.app,
+        &signed.ctx,
+        None,
+        per_page,
+        (page_no - 1) * per_page,
+    )
+    .await?;
+    let pages = ((page.total + per_page - 1) / per_page).max(1);
+    if page_no > pages {
+        // past the end: the last page
+        page_no = pages;
+        page = svc::meetings(
+            &s.app,
+            &signed.ctx,
+            None,
+            per_page,
+            (page_no - 1) * per_page,
+        )
+        .await?;
+    }
+    let pager = crate::views::Pager::new("/meetings", "", page_no, pages, Some(per_page));
     let can_manage = allowed(signed, Action::ManageProblems);
     let patrols = if can_manage {
         svc::patrols(&s.app, &signed.ctx, 100, 0).await?.patrols
@@ -102,15 +126,34 @@ async fn meetings_page(
         can_manage,
         typed,
         today: s.app.local_today().to_string(),
+        pager,
     })
 }
 
-pub(super) async fn list(State(s): State<AppState>, signed: Signed) -> Result<Response, PageError> {
-    Ok(
-        meetings_page(&s, &signed, ValidationErrors::new(), FormData::default())
-            .await?
-            .into_response(),
+/// `?page=` and `?per_page=` of a list (20 a page by default, at most 200).
+fn paging(q: Option<&str>) -> (i64, i64) {
+    let q = crate::auth::query_pairs(q);
+    let num = |k: &str| q.get(k).trim().parse::<i64>().ok();
+    (
+        num("page").unwrap_or(1).clamp(1, 1_000_000),
+        num("per_page").unwrap_or(20).clamp(1, 200),
     )
+}
+
+pub(super) async fn list(
+    State(s): State<AppState>,
+    signed: Signed,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> Result<Response, PageError> {
+    Ok(meetings_page(
+        &s,
+        &signed,
+        ValidationErrors::new(),
+        FormData::default(),
+        paging(q.as_deref()),
+    )
+    .await?
+    .into_response())
 }
 
 pub(super) async fn create(
@@ -130,7 +173,7 @@ pub(super) async fn create(
         Ok(id) => Ok(Redirect::to(&format!("/meetings/{id}")).into_response()),
         Err(ServiceError::Validation(v)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            meetings_page(&s, &signed, v, form).await?,
+            meetings_page(&s, &signed, v, form, (1, 20)).await?,
         )
             .into_response()),
         Err(e) => Err(e.into()),
@@ -151,7 +194,7 @@ pub(super) async fn create_patrol(
         Ok(id) => Ok(Redirect::to(&format!("/patrols/{id}/finding")).into_response()),
         Err(ServiceError::Validation(v)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            meetings_page(&s, &signed, v, form).await?,
+            meetings_page(&s, &signed, v, form, (1, 20)).await?,
         )
             .into_response()),
         Err(e) => Err(e.into()),
