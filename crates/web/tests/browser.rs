@@ -708,6 +708,27 @@ async fn demo_county_pages() {
         .await
         .unwrap();
     assert_eq!(current, "6", "120 projects at 20 a page: the last is 6");
+    // pages asked without a period open on the latest one with data (the demo is 2022's)
+    c.goto(&format!("{base}/colour")).await.unwrap();
+    let h1 = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(h1.contains("2022年12月"), "{h1}");
+    c.goto(&format!("{base}/plans")).await.unwrap();
+    assert!(c.source().await.unwrap().contains("value=\"2022\""));
+    c.goto(&format!("{base}/reports")).await.unwrap();
+    let h1 = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(h1.contains("2022年12月"), "{h1}");
     // meetings paginate too
     c.goto(&format!("{base}/meetings?per_page=2&page=999"))
         .await

@@ -6,7 +6,7 @@ use super::line_scope;
 use crate::projects::visible;
 use crate::work::{Audit, Work};
 use crate::{App, Ctx, Result, ServiceError, field_error, require};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use keyproj_db::Tx;
 use keyproj_db::repo::dispatch::plans::{self as plan_repo, LineScope, PlanLine, PlanRow};
 use keyproj_db::repo::dispatch::reports::{
@@ -601,6 +601,31 @@ pub async fn month_overview(app: &App, ctx: &Ctx, month: ReportMonth) -> Result<
         lines: out,
         missing_by_unit,
     })
+}
+
+/// The month a page opens on when none is asked: for those who report, the month just ended
+/// (本月待报); for the others, the latest month with reports up to it, so a page never opens
+/// on an empty month when there is data.
+pub async fn default_month(app: &App, ctx: &Ctx) -> Result<ReportMonth> {
+    let due = ReportMonth::of(app.local_today()).prev();
+    if is_reporter(ctx) {
+        return Ok(due);
+    }
+    let mut tx = app.db.begin_read().await?;
+    Ok(repo::latest_report_month(&mut tx, &ctx.actor.region, due)
+        .await?
+        .unwrap_or(due))
+}
+
+/// The plan year a page opens on when none is asked: the latest with plans up to this year.
+pub async fn default_year(app: &App, ctx: &Ctx) -> Result<i32> {
+    let year = app.local_today().year();
+    let mut tx = app.db.begin_read().await?;
+    Ok(
+        plan_repo::latest_plan_year(&mut tx, &ctx.actor.region, year)
+            .await?
+            .unwrap_or(year),
+    )
 }
 
 /// Whether the actor only reports (owners and unit users see "本月待报").

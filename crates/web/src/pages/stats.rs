@@ -287,7 +287,8 @@ async fn annual(
     signed: Signed,
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
-    let year = year_of(&query_pairs(q.as_deref()), &s)?;
+    let year =
+        crate::pages::dispatch::year_or_latest(&query_pairs(q.as_deref()), &s, &signed).await?;
     let st = stats::annual_for(&s.app, &signed.ctx, year).await?;
     Ok(AnnualPage {
         chrome: Chrome::new(&signed, "stats"),

@@ -316,6 +316,26 @@ pub async fn reports_of_month(
     decode_all(raw)
 }
 
+/// The latest month at or before `to` with any report in a region (pages open on it).
+pub async fn latest_report_month(
+    tx: &mut Tx,
+    region: &RegionCode,
+    to: ReportMonth,
+) -> Result<Option<ReportMonth>, DbError> {
+    let (lo, hi) = region.subtree_range();
+    const SQL: &str =
+        "SELECT MAX(r.month) FROM monthly_reports r JOIN projects p ON p.id = r.project_id
+        WHERE p.region_code >= $1 AND p.region_code < $2 AND r.month <= $3";
+    run!(tx, |c| sqlx::query_scalar::<_, Option<String>>(SQL)
+        .bind(&lo)
+        .bind(&hi)
+        .bind(to.to_string())
+        .fetch_one(c)
+        .await)?
+    .map(|m| month("monthly_reports.month", &m))
+    .transpose()
+}
+
 /// A report waiting for review, as the 待办 page lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct PendingReport {

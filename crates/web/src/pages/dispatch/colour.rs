@@ -192,10 +192,11 @@ pub(super) async fn preview(
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
     let q = query_pairs(q.as_deref());
+    let month = super::month_or_latest(&q, &s, &signed).await?;
     Ok(preview_page(
         &s,
         &signed,
-        month_of(&q, &s)?,
+        month,
         ValidationErrors::new(),
         &FormData::default(),
     )

@@ -57,6 +57,31 @@ pub(crate) fn year_of(q: &FormData, s: &AppState) -> Result<i32, PageError> {
     keyproj_domain::plan::check_year("year", &y).map_err(|e| PageError(ServiceError::from(e)))
 }
 
+/// The month in the query, else the month with data the actor would want (see
+/// `reports::default_month`); a month given that is not one is refused.
+pub(crate) async fn month_or_latest(
+    q: &FormData,
+    s: &AppState,
+    signed: &crate::auth::Signed,
+) -> Result<ReportMonth, PageError> {
+    if q.get("month").trim().is_empty() {
+        return Ok(keyproj_service::dispatch::reports::default_month(&s.app, &signed.ctx).await?);
+    }
+    month_of(q, s)
+}
+
+/// The year in the query, else the latest plan year; a year given that is not one is refused.
+pub(crate) async fn year_or_latest(
+    q: &FormData,
+    s: &AppState,
+    signed: &crate::auth::Signed,
+) -> Result<i32, PageError> {
+    if q.get("year").trim().is_empty() {
+        return Ok(keyproj_service::dispatch::reports::default_year(&s.app, &signed.ctx).await?);
+    }
+    year_of(q, s)
+}
+
 /// The month in the query, else last month (reports are made for the month just ended); a
 /// month that is given but not one is refused with a Chinese message.
 pub(crate) fn month_of(q: &FormData, s: &AppState) -> Result<ReportMonth, PageError> {

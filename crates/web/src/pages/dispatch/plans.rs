@@ -118,7 +118,8 @@ pub(super) async fn list(
         "frozen" => Some("年度计划已下达（冻结），此后修改须填写原因并留存修订记录".into()),
         _ => None,
     };
-    Ok(list_page(&s, &signed, year_of(&q, &s)?, flash, None)
+    let year = super::year_or_latest(&q, &s, &signed).await?;
+    Ok(list_page(&s, &signed, year, flash, None)
         .await?
         .into_response())
 }
@@ -381,7 +382,7 @@ pub(super) async fn xlsx(
     signed: Signed,
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
-    let year = year_of(&query_pairs(q.as_deref()), &s)?;
+    let year = super::year_or_latest(&query_pairs(q.as_deref()), &s, &signed).await?;
     let y = svc::year_plan(&s.app, &signed.ctx, year).await?;
     let file = keyproj_service::exports::year_plan_xlsx(&signed.ctx.actor.region, &y)?;
     projects::record_export(&s.app, &signed.ctx, "plan_year", y.lines.len()).await?;

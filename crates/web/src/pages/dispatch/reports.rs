@@ -1,7 +1,6 @@
 //! Monthly reports: the month's overview (who reported, who has not; page and .xlsx) and one
 //! project's report — figures, text and photos in one form, its review, revision and 正当理由.
 
-use super::month_of;
 use crate::AppState;
 use crate::auth::{FormData, Posted, PostedWithFiles, Signed, query_pairs};
 use crate::error::PageError;
@@ -69,7 +68,7 @@ pub(super) async fn month(
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
     let q = query_pairs(q.as_deref());
-    let month = month_of(&q, &s)?;
+    let month = super::month_or_latest(&q, &s, &signed).await?;
     let o = svc::month_overview(&s.app, &signed.ctx, month).await?;
     let lines: Vec<MonthLineView> = o
         .lines
@@ -485,7 +484,7 @@ pub(super) async fn month_xlsx(
     signed: Signed,
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
-    let month = month_of(&query_pairs(q.as_deref()), &s)?;
+    let month = super::month_or_latest(&query_pairs(q.as_deref()), &s, &signed).await?;
     let o = svc::month_overview(&s.app, &signed.ctx, month).await?;
     let file = keyproj_service::exports::month_reports_xlsx(&signed.ctx.actor.region, &o)?;
     projects::record_export(&s.app, &signed.ctx, "monthly_reports", o.lines.len()).await?;
