@@ -93,6 +93,16 @@ async fn plan_report_review_publish_and_board() {
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().await.unwrap().contains("本月完成投资不能为负数"));
         assert_eq!(post("700").await.status(), StatusCode::SEE_OTHER);
+        // nothing approved for the month yet: publishing is refused with the reason
+        let r = api
+            .post(format!("{}/api/v1/colour/publish", h.base))
+            .bearer_auth(&staff)
+            .json(&json!({"month": "2026-10"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("尚无审核通过的月报"));
 
         // the owner may not review; another unit may not even see the report
         let rep: serde_json::Value = api
@@ -369,6 +379,8 @@ async fn plan_report_review_publish_and_board() {
                 "桃江县2026年重点建设项目进度分色表（第1期）",
             ),
             ("/colour/rules?year=2026".to_string(), "分色规则"),
+            // the project's page: its colour in the issue, its report, its plan
+            (format!("/projects/{p1}"), "2026年第1期"),
             (
                 "/stats/annual?year=2026".to_string(),
                 "2个在建重点项目完成投资0.11亿元",

@@ -1014,6 +1014,37 @@ async fn nothing_typed_is_lost_and_nothing_happens_twice() {
                 .unwrap();
             assert!(r.status().is_success(), "{}", r.text().await.unwrap());
         }
+        // a month is published only once something is approved for it
+        let r = client()
+            .put(format!("{}/api/v1/reports/{p2}/2026-01", h.base))
+            .bearer_auth(&api_staff)
+            .json(&serde_json::json!({"month_investment_wan": "100", "progress": "开工"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        let rep: serde_json::Value = client()
+            .get(format!("{}/api/v1/reports/{p2}/2026-01", h.base))
+            .bearer_auth(&api_staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if rep["status"] != "approved" {
+            let r = client()
+                .post(format!(
+                    "{}/api/v1/reports/{}/review",
+                    h.base, rep["report_id"]
+                ))
+                .bearer_auth(&api_staff)
+                .json(&serde_json::json!({"version": rep["version"], "approve": true}))
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        }
         let csrf = h.csrf_of(&staff, "/colour?month=2026-01").await;
         let publish = |note: &'static str, corrects: String| {
             staff

@@ -369,6 +369,20 @@ pub async fn publish(
             ),
         ));
     }
+    // a month nobody's report was approved for would colour every project as 未报
+    if report_repo::approved_amounts(&mut w.tx, &region, month, month)
+        .await?
+        .is_empty()
+    {
+        return Err(field_error(
+            "month",
+            "no_reports",
+            format!(
+                "{}尚无审核通过的月报，发布将使全部项目按未报计色；请先审核本月月报再发布",
+                month.chinese()
+            ),
+        ));
+    }
     let rules_id = match table.rules_id {
         Some(id) => id,
         // Record the defaults as version 1, so the issue names the rules it used.

@@ -486,7 +486,7 @@ pub async fn colours_of_project(
         WHERE r.project_id = $1 ORDER BY i.year DESC, i.number DESC";
     run!(tx, |c| sqlx::query_as::<
         _,
-        (i64, i32, i64, String, String, Option<i64>, String),
+        (i64, i64, i64, String, String, Option<i64>, String),
     >(SQL)
     .bind(project_id.get())
     .fetch_all(c)
@@ -495,7 +495,8 @@ pub async fn colours_of_project(
     .map(|(id, year, number, m, colour, completion_bp, reasons)| {
         Ok(ProjectColour {
             issue_id: IssueId(id),
-            year,
+            year: i32::try_from(year)
+                .map_err(|_| DbError::Decode("colour_issues.year", year.to_string()))?,
             number,
             as_of_month: month("colour_issues.as_of_month", &m)?,
             colour: decode::key("colour_issue_rows.colour", &colour, Colour::from_key)?,
