@@ -66,6 +66,21 @@ async fn click(c: &fantoccini::Client, id: &str) {
         .unwrap();
 }
 
+/// Clicks a submit button and returns once the page it leaves is gone (its root element
+/// stale), so the next lookup cannot find the old page's element. Bounded by round trips to
+/// the driver, not by time.
+async fn click_to_next_page(c: &fantoccini::Client, id: &str) {
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    click(c, id).await;
+    for _ in 0..10_000 {
+        if old.tag_name().await.is_err() {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the page did not change after clicking {id}");
+}
+
 async fn text(c: &fantoccini::Client, id: &str) -> String {
     c.find(Locator::Id(id)).await.unwrap().text().await.unwrap()
 }
@@ -942,7 +957,7 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
             if !note.is_empty() {
                 type_into(&c, "step-note", note).await;
             }
-            click(&c, &format!("step-{step}")).await;
+            click_to_next_page(&c, &format!("step-{step}")).await;
             c.wait()
                 .for_element(Locator::Id("item-state"))
                 .await

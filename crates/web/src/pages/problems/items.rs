@@ -216,7 +216,7 @@ pub(super) async fn create(
         )
             .into_response());
     }
-    if let Err(v) = super::checked_before_confirm(&form, s.app.local_today()) {
+    if let Err(v) = super::checked_before_confirm(&form, s.app.local_today(), false) {
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             new_page(&s, &signed, &form, v).await?,

@@ -276,7 +276,7 @@ pub(super) async fn decision(
                 .into_response(),
         );
     }
-    let checked = super::checked_before_confirm(&form, s.app.local_today()).and_then(|_| {
+    let checked = super::checked_before_confirm(&form, s.app.local_today(), true).and_then(|_| {
         match super::assign_draft(&form) {
             Some(_) => Ok(()),
             None => Err(ValidationErrors::single(

@@ -224,9 +224,18 @@ impl ItemForm {
 fn checked_before_confirm(
     form: &FormData,
     today: chrono::NaiveDate,
+    of_meeting: bool,
 ) -> Result<(), ValidationErrors> {
     let mut errs = ValidationErrors::new();
-    if let Err(v) = item_draft(form).validate(today) {
+    let mut item = item_draft(form);
+    if of_meeting {
+        // a meeting decision takes its source and date from the meeting (the service sets them)
+        item.source = "topic_meeting".into();
+        if item.raised_on.trim().is_empty() {
+            item.raised_on = today.to_string();
+        }
+    }
+    if let Err(v) = item.validate(today) {
         for e in v.all() {
             errs.push(e.clone());
         }
