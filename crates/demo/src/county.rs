@@ -412,7 +412,9 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
         ("staff", "中心工作人员", center, Role::CenterStaff),
         (
             "leader",
-            "县领导（演示）",
+            // the account of a county leader on the leaders list: the dashboard shows the
+            // projects this leader is the contact of (我联系的项目)
+            LEADERS[2].0,
             unit_ids["county"],
             Role::CountyLeader,
         ),

@@ -41,7 +41,7 @@ async fn browser() -> Option<(fantoccini::Client, Driver)> {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        serde_json::json!({"binary": "/usr/bin/chromium", "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=zh-CN"]}),
+        serde_json::json!({"binary": "/usr/bin/chromium", "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1440,900", "--lang=zh-CN"]}),
     );
     // chromedriver needs a moment to listen: retry the connection (bounded), no fixed sleep.
     let url = format!("http://127.0.0.1:{port}");
@@ -544,7 +544,7 @@ async fn plan_report_approve_publish_board() {
     assert_eq!(text(&c, "report-status").await, "待审核");
     shot(&c, "15-owner-report-phone").await;
     c.delete_all_cookies().await.unwrap();
-    c.set_window_size(1366, 900).await.unwrap();
+    c.set_window_size(1440, 900).await.unwrap();
 
     // staff approve and publish
     sign_in(&c, &h.base, "staff").await;
@@ -609,9 +609,11 @@ async fn demo_county_pages() {
     let t = TestDb::sqlite().await;
     let app = keyproj_service::App::new(t.db.clone(), keyproj_service::Config::default());
     keyproj_demo::load(&app).await.unwrap();
-    keyproj_service::admin::users::set_password_cli(&app, "staff", Some(PW))
-        .await
-        .unwrap();
+    for user in ["staff", "leader"] {
+        keyproj_service::admin::users::set_password_cli(&app, user, Some(PW))
+            .await
+            .unwrap();
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let state = keyproj_web::AppState {
@@ -674,6 +676,15 @@ async fn demo_county_pages() {
     assert_eq!(chips.len(), 23, "{chips:?}");
     assert!(chips.iter().all(|t| t == "红"), "{chips:?}");
     assert!(text(&c, "filter-colour-note").await.contains("2022年第9期"));
+    // long tables keep their header row in view
+    let sticky = c
+        .execute(
+            "return getComputedStyle(document.querySelector('#projects thead th')).position;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(sticky, "sticky");
     shot(&c, "20a-projects-red").await;
     // a red project's page: its colour in each issue, its reports, its plan (一个方案)
     c.find(Locator::Css("#projects tbody a"))
@@ -846,6 +857,22 @@ async fn demo_county_pages() {
         list.width,
         list.height
     );
+
+    // a county leader sees the projects they are the contact of first
+    c.delete_all_cookies().await.unwrap();
+    sign_in(&c, &base, "leader").await;
+    c.goto(&format!("{base}/?year=2022")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("my-projects"))
+        .await
+        .unwrap();
+    let mine = c
+        .find_all(Locator::Css("#my-projects tbody tr"))
+        .await
+        .unwrap()
+        .len();
+    assert!(mine > 0, "the demo leader (陈志强) has projects");
+    shot(&c, "20c-leader-dashboard").await;
 
     // the hall screen at 1920×1080: big text, only six columns, nothing overflows, the legend
     // always visible, rows filled with their colour

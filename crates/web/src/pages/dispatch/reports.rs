@@ -231,7 +231,7 @@ pub(crate) async fn report_page(
         project_name: v.project_name.clone(),
         month,
         month_cn: month.chinese(),
-        due: v.due.to_string(),
+        due: keyproj_domain::month::chinese_date(v.due),
         late: v.late,
         status_key,
         status: status_label,
