@@ -419,6 +419,7 @@ pub const TABLES: &[TableSpec] = &[
             ("note", Text, false),
             ("published_by", Text, false),
             ("published_at", Time, false),
+            ("region_name", Text, false),
         ],
         order_by: "id",
         self_refs: &[],

@@ -389,6 +389,22 @@ async fn plans_reports_colours_issues_and_annual_figures() {
             published.title,
             "桃江县2022年重点建设项目进度分色表（第1期）"
         );
+        // renaming the region later does not change a published title
+        let mut admin = Ctx::system(RegionCode::parse("430922").unwrap());
+        admin.actor.roles = vec![Role::SystemAdmin];
+        keyproj_service::org::save_region(app, &admin, "430922", "改名县")
+            .await
+            .unwrap();
+        assert_eq!(
+            colour::issue(app, &RegionCode::parse("430922").unwrap(), issue)
+                .await
+                .unwrap()
+                .title,
+            "桃江县2022年重点建设项目进度分色表（第1期）"
+        );
+        keyproj_service::org::save_region(app, &admin, "430922", "桃江县")
+            .await
+            .unwrap();
         assert_eq!(
             published
                 .rows

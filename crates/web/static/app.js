@@ -4,7 +4,18 @@
   document.addEventListener('submit', function (e) {
     // the button pressed may ask on its own (a delete inside a larger form)
     var msg = (e.submitter && e.submitter.getAttribute('data-confirm')) || e.target.getAttribute('data-confirm');
-    if (msg && !window.confirm(msg)) { e.preventDefault(); }
+    if (msg && !window.confirm(msg)) { e.preventDefault(); return; }
+    // a form that changes something is sent once: a second click while the first is on its
+    // way is ignored (the server refuses repeats too)
+    var f = e.target;
+    if ((f.method || '').toLowerCase() === 'post') {
+      if (f.getAttribute('data-sent')) { e.preventDefault(); return; }
+      f.setAttribute('data-sent', '1');
+    }
+  });
+  // back to a page from the browser's cache: its forms may be sent again
+  window.addEventListener('pageshow', function () {
+    document.querySelectorAll('form[data-sent]').forEach(function (f) { f.removeAttribute('data-sent'); });
   });
   // Long work (imports): say so while the server works.
   document.querySelectorAll('form[data-busy]').forEach(function (f) {

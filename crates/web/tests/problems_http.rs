@@ -128,6 +128,12 @@ async fn register_assign_reply_return_and_close_with_permissions() {
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let id = location_id(&r);
         assert_eq!(state_of(&h, id).await, "assigned");
+        // the confirmation sent again (a double click, a reload) issues no second 交办单
+        let before = h.audit_count().await;
+        let again = post_form(&staff, format!("{}/problems", h.base), &confirmed).await;
+        assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(again.text().await.unwrap().contains("同一事项刚刚已登记"));
+        assert_eq!(h.audit_count().await, before);
 
         let zjju = h.signed_in("zjju").await;
         let jtju = h.signed_in("jtju").await;

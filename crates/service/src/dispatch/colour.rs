@@ -403,9 +403,14 @@ pub async fn publish(
         }
     };
     table.rules_id = Some(rules_id);
+    let region_name = keyproj_db::repo::org::get_region(&mut w.tx, &region)
+        .await?
+        .map(|r| r.name)
+        .unwrap_or_default();
     let published = repo::insert_issue(
         &mut w.tx,
         &NewIssue {
+            region_name: &region_name,
             region_code: &region,
             year: month.year(),
             as_of_month: month,
@@ -465,10 +470,15 @@ pub async fn issue(app: &App, region: &RegionCode, id: IssueId) -> Result<Issue>
         Some(c) => repo::get_issue(&mut tx, c).await?.map(|i| i.number),
         None => None,
     };
-    let region_name = keyproj_db::repo::org::get_region(&mut tx, &issue.region_code)
-        .await?
-        .map(|r| r.name)
-        .unwrap_or_default();
+    // the name frozen with the issue; issues from before it was kept read today's
+    let region_name = if issue.region_name.is_empty() {
+        keyproj_db::repo::org::get_region(&mut tx, &issue.region_code)
+            .await?
+            .map(|r| r.name)
+            .unwrap_or_default()
+    } else {
+        issue.region_name.clone()
+    };
     let title = format!(
         "{region_name}{}年重点建设项目进度分色表（第{}期）",
         issue.year, issue.number

@@ -101,6 +101,24 @@ pub(crate) async fn register_in(
                 e => e,
             })?;
     }
+    // the same item from the same person a moment ago is a form sent twice (a double click, a
+    // reload of the confirmation): never a second numbered 交办单
+    if let Some((_, number)) = repo::recent_twin(
+        &mut w.tx,
+        &w.ctx.actor.region,
+        &fields.title,
+        fields.project_id,
+        &w.ctx.actor.username,
+        w.now - chrono::Duration::minutes(10),
+    )
+    .await?
+    {
+        return Err(field_error(
+            "title",
+            "duplicate",
+            format!("同一事项刚刚已登记（{number}），不重复登记；如确需再登记，请修改标题或稍后再试"),
+        ));
+    }
     let item = insert_in(w, &fields, origin).await?;
     if let Some(a) = assign {
         let row = repo::get_item(&mut w.tx, item.id)

@@ -227,6 +227,9 @@ pub struct IssueRow {
     pub note: String,
     pub published_by: String,
     pub published_at: DateTime<Utc>,
+    /// The region's name when it was published (the title is frozen with the table); empty
+    /// for issues published before it was recorded.
+    pub region_name: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -241,6 +244,7 @@ struct IssueRaw {
     note: String,
     published_by: String,
     published_at: DateTime<Utc>,
+    region_name: String,
 }
 
 impl TryFrom<IssueRaw> for IssueRow {
@@ -257,11 +261,12 @@ impl TryFrom<IssueRaw> for IssueRow {
             note: r.note,
             published_by: r.published_by,
             published_at: r.published_at,
+            region_name: r.region_name,
         })
     }
 }
 
-const ISSUE_COLS: &str = "id, region_code, year, number, as_of_month, rules_id, corrects_issue_id, note, published_by, published_at";
+const ISSUE_COLS: &str = "id, region_code, year, number, as_of_month, rules_id, corrects_issue_id, note, published_by, published_at, region_name";
 
 /// One line of a published table, frozen as it was published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -345,6 +350,8 @@ pub struct NewIssue<'a> {
     pub corrects_issue_id: Option<IssueId>,
     pub note: &'a str,
     pub published_by: &'a str,
+    /// The region's name now: frozen into the issue's title.
+    pub region_name: &'a str,
 }
 
 /// A published issue: its id and its number of the year.
@@ -367,8 +374,8 @@ pub async fn insert_issue(
         .bind(i.year as i64)
         .fetch_one(c)
         .await)?;
-    const SQL: &str = "INSERT INTO colour_issues (region_code, year, number, as_of_month, rules_id, corrects_issue_id, note, published_by, published_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+    const SQL: &str = "INSERT INTO colour_issues (region_code, year, number, as_of_month, rules_id, corrects_issue_id, note, published_by, published_at, region_name)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
     let id = run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
         .bind(i.region_code.as_str())
         .bind(i.year as i64)
@@ -379,6 +386,7 @@ pub async fn insert_issue(
         .bind(i.note)
         .bind(i.published_by)
         .bind(now)
+        .bind(i.region_name)
         .fetch_one(c)
         .await)?;
     const ROW: &str = "INSERT INTO colour_issue_rows (issue_id, seq, project_id, category, level, name, content_scale, total_investment_fen,

@@ -325,6 +325,29 @@ pub async fn clear_alert(tx: &mut Tx, id: ItemId) -> Result<(), DbError> {
     Ok(())
 }
 
+/// An item of the same title and project the same person registered since `since` (a form
+/// sent twice): (id, number).
+pub async fn recent_twin(
+    tx: &mut Tx,
+    region: &RegionCode,
+    title: &str,
+    project_id: Option<ProjectId>,
+    raised_by: &str,
+    since: DateTime<Utc>,
+) -> Result<Option<(ItemId, String)>, DbError> {
+    const SQL: &str = "SELECT id, number FROM problem_items WHERE region_code = $1 AND title = $2
+        AND COALESCE(project_id, 0) = $3 AND raised_by = $4 AND created_at >= $5 ORDER BY id LIMIT 1";
+    Ok(run!(tx, |c| sqlx::query_as::<_, (i64, String)>(SQL)
+        .bind(region.as_str())
+        .bind(title)
+        .bind(project_id.map(|p| p.get()).unwrap_or(0))
+        .bind(raised_by)
+        .bind(since)
+        .fetch_optional(c)
+        .await)?
+    .map(|(id, n)| (ItemId(id), n)))
+}
+
 /// The item already raised from a project's monthly report, if any: (id, number).
 pub async fn raised_from_report(
     tx: &mut Tx,
