@@ -434,13 +434,58 @@ pub struct PdfFile {
     pub bytes: Vec<u8>,
 }
 
-/// The PDF of an Office file through LibreOffice (see `keyproj_office::pdf`), off the async
-/// threads. Without LibreOffice: Unavailable, saying which file to print instead.
-pub async fn pdf_of(bytes: Vec<u8>, ext: &'static str, name: String) -> Result<PdfFile> {
+/// Conversions waiting or running at once; more are refused at once instead of queueing (one
+/// person asking for many PDFs must not hold everyone else's for minutes).
+static PDF_QUEUE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+const PDF_QUEUE_MAX: usize = 3;
+
+/// The PDF of a frozen record (a published issue, an issued document): made once through
+/// LibreOffice (see `keyproj_office::pdf`), off the async threads, then kept in the file store
+/// under `cache_key` and served from there. Without LibreOffice: Unavailable, saying which
+/// file to print instead.
+pub async fn pdf_of(
+    app: &App,
+    cache_key: &str,
+    office: impl FnOnce() -> Result<Vec<u8>>,
+    ext: &'static str,
+    name: String,
+) -> Result<PdfFile> {
     use keyproj_office::pdf::PdfError;
-    let made = tokio::task::spawn_blocking(move || keyproj_office::pdf::convert(&bytes, ext))
-        .await
-        .map_err(|e| ServiceError::internal("the PDF task", e))?;
+    use std::sync::atomic::Ordering;
+    match crate::files::get(app, cache_key).await {
+        Ok(bytes) => return Ok(PdfFile { name, bytes }),
+        Err(ServiceError::NotFound) => {}
+        Err(e) => return Err(e),
+    }
+    if PDF_QUEUE.fetch_add(1, Ordering::SeqCst) >= PDF_QUEUE_MAX {
+        PDF_QUEUE.fetch_sub(1, Ordering::SeqCst);
+        return Err(ServiceError::Unavailable(
+            "正在生成其他 PDF，请稍后再试（也可先下载 Word/Excel 文件）".into(),
+        ));
+    }
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            PDF_QUEUE.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    let leave = Leave;
+    let bytes = office()?;
+    // a task of its own: when the asker leaves, the conversion still finishes and is kept for
+    // the next one (and its place in the queue is held until then)
+    let (app2, key) = (app.clone(), cache_key.to_string());
+    let made = tokio::spawn(async move {
+        let _leave = leave;
+        let made = tokio::task::spawn_blocking(move || keyproj_office::pdf::convert(&bytes, ext))
+            .await
+            .map_err(|e| ServiceError::internal("the PDF task", e))?;
+        if let Ok(pdf) = &made {
+            crate::files::put(&app2, &key, pdf.clone()).await?;
+        }
+        Ok::<_, ServiceError>(made)
+    })
+    .await
+    .map_err(|e| ServiceError::internal("the PDF task", e))??;
     match made {
         Ok(bytes) => Ok(PdfFile { name, bytes }),
         Err(PdfError::NotInstalled) => Err(ServiceError::Unavailable(format!(
@@ -452,8 +497,9 @@ pub async fn pdf_of(bytes: Vec<u8>, ext: &'static str, name: String) -> Result<P
 }
 
 /// The published 第N期 as PDF (A3 landscape, from its official .xlsx).
-pub async fn colour_issue_pdf(i: &Issue) -> Result<PdfFile> {
+pub async fn colour_issue_pdf(app: &App, i: &Issue) -> Result<PdfFile> {
     let x = colour_issue_xlsx(i)?;
     let name = x.name.trim_end_matches(".xlsx").to_string() + ".pdf";
-    pdf_of(x.bytes, "xlsx", name).await
+    let key = format!("pdf/colour-issue-{}.pdf", i.issue.id);
+    pdf_of(app, &key, move || Ok(x.bytes), "xlsx", name).await
 }

@@ -341,7 +341,21 @@ async fn plan_report_review_publish_and_board() {
         {
             assert_eq!(pdf.status(), StatusCode::OK);
             assert_eq!(pdf.headers()["content-type"], "application/pdf");
-            assert_eq!(&pdf.bytes().await.unwrap()[..4], b"%PDF");
+            let first = pdf.bytes().await.unwrap();
+            assert_eq!(&first[..4], b"%PDF");
+            // made once and kept: the frozen issue's PDF is served from the file store after
+            let kept =
+                keyproj_service::files::get(&h.app, &format!("pdf/colour-issue-{issue}.pdf")).await;
+            assert!(kept.is_ok());
+            let again = leader
+                .get(format!("{}/colour/issues/{issue}/pdf", h.base))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            assert_eq!(again, first, "the same bytes, not a new conversion");
         } else {
             assert_eq!(pdf.status(), StatusCode::SERVICE_UNAVAILABLE);
             assert!(pdf.text().await.unwrap().contains("未安装 LibreOffice"));

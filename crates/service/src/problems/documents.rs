@@ -152,10 +152,19 @@ pub fn docx_of(d: &IssuedDocument) -> keyproj_office::docx::Official {
 }
 
 /// The document as PDF (from its Word file: the same red header, rule and layout).
-pub async fn pdf_of(d: &IssuedDocument) -> Result<crate::exports::PdfFile> {
-    let bytes = keyproj_office::docx::official(&docx_of(d))
-        .map_err(|e| ServiceError::internal("writing a Word document", e))?;
-    crate::exports::pdf_of(bytes, "docx", format!("{}.pdf", d.document.number)).await
+pub async fn pdf_of(app: &App, d: &IssuedDocument) -> Result<crate::exports::PdfFile> {
+    let official = docx_of(d);
+    crate::exports::pdf_of(
+        app,
+        &format!("pdf/document-{}.pdf", d.document.id),
+        move || {
+            keyproj_office::docx::official(&official)
+                .map_err(|e| ServiceError::internal("writing a Word document", e))
+        },
+        "docx",
+        format!("{}.pdf", d.document.number),
+    )
+    .await
 }
 
 /// Who issues a region's documents, frozen into each: the center's full name and its

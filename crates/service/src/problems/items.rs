@@ -116,7 +116,9 @@ pub(crate) async fn register_in(
         return Err(field_error(
             "title",
             "duplicate",
-            format!("同一事项刚刚已登记（{number}），不重复登记；如确需再登记，请修改标题或稍后再试"),
+            format!(
+                "同一事项刚刚已登记（{number}），不重复登记；如确需再登记，请修改标题或稍后再试"
+            ),
         ));
     }
     let item = insert_in(w, &fields, origin).await?;

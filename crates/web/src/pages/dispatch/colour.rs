@@ -324,7 +324,7 @@ pub(super) async fn issue_pdf(
         return Err(ServiceError::NotFound.into());
     }
     let i = svc::issue(&s.app, &signed.info.actor.region, id).await?;
-    let file = keyproj_service::exports::colour_issue_pdf(&i).await?;
+    let file = keyproj_service::exports::colour_issue_pdf(&s.app, &i).await?;
     projects::record_export(&s.app, &signed.ctx, "colour_issue", i.rows.len()).await?;
     Ok(crate::pages::pdf_response(&file.name, file.bytes))
 }

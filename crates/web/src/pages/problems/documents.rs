@@ -42,7 +42,7 @@ pub(super) async fn page(
         .map_err(|_| ServiceError::NotFound)?;
     let d = svc::document(&s.app, &signed.ctx, id).await?;
     if pdf {
-        let file = svc::pdf_of(&d).await?;
+        let file = svc::pdf_of(&s.app, &d).await?;
         return Ok(crate::pages::pdf_response(&file.name, file.bytes));
     }
     if docx {
