@@ -594,6 +594,7 @@ async fn site_photos_are_checked_re_encoded_and_private() {
     for t in TestDb::all().await {
         let h = harness(t).await;
         let [p1, _] = h.projects;
+        plan_2026(&h, p1).await;
         let owner = h.signed_in("owner").await;
         let page = owner
             .get(format!("{}/reports/{p1}/2026-10", h.base))
@@ -788,6 +789,19 @@ async fn site_photos_are_checked_re_encoded_and_private() {
     }
 }
 
+/// A 2026 plan for a project: its months may then be reported (and carry photos).
+async fn plan_2026(h: &Harness, p: i64) {
+    let staff = h.token("staff").await;
+    let r = reqwest::Client::new()
+        .put(format!("{}/api/v1/plans/{p}/2026", h.base))
+        .bearer_auth(&staff)
+        .json(&json!({"category": "在建", "annual_plan_wan": "1000"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
 fn image_png(out: &mut std::io::Cursor<Vec<u8>>) {
     // The smallest real image: a valid 1×1 PNG.
     const PNG_1X1: &[u8] = &[
@@ -880,6 +894,7 @@ async fn photos_go_to_the_s3_store_when_one_is_configured() {
         })
         .await;
         let [p1, _] = h.projects;
+        plan_2026(&h, p1).await;
         let owner = h.signed_in("owner").await;
         let page = owner
             .get(format!("{}/reports/{p1}/2026-10", h.base))
@@ -1200,5 +1215,32 @@ async fn returned_reports_and_reminders_reach_the_owner() {
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (_, staff_reports) = h.page(&staff_web, "/reports?month=2026-10").await;
         assert!(staff_reports.contains("一键催报") && staff_reports.contains("/tokens"));
+
+        // a month outside the project's plans is not reported; an unknown step is refused
+        let r = api
+            .put(format!("{}/api/v1/reports/{p1}/2025-05", h.base))
+            .bearer_auth(&owner_token)
+            .json(&json!({"month_investment_wan": "5", "progress": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("未纳入2025年度计划"));
+        let csrf = h.csrf_of(&owner, &format!("/reports/{p1}/2026-10")).await;
+        let before = h.audit_count().await;
+        let r = owner
+            .post(format!("{}/reports/{p1}/2026-10", h.base))
+            .multipart(
+                reqwest::multipart::Form::new()
+                    .text("csrf", csrf)
+                    .text("op", "xx")
+                    .text("month_investment_wan", "5")
+                    .text("progress", "x"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(h.audit_count().await, before);
     }
 }

@@ -11,6 +11,9 @@ use keyproj_domain::authz::Action;
 use keyproj_domain::ids::{PhotoId, ProjectId};
 use keyproj_domain::report::ReportStatus;
 
+/// The most photos one project's month keeps.
+pub const MAX_PHOTOS_PER_MONTH: usize = 12;
+
 /// Adds a photo to a project's month (the reporter or center staff). The same picture twice is
 /// refused, so a reloaded page does not store it again.
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
@@ -39,6 +42,25 @@ pub async fn upload(
                 "photo",
                 "approved",
                 "本月月报已审核通过，照片随月报一并存档，不能再添加（如需补充请联系中心修订月报）",
+            ));
+        }
+        crate::dispatch::reports::check_reportable(&mut tx, project_id, month, app.local_today())
+            .await
+            .map_err(|e| match e {
+                ServiceError::Validation(mut v) => {
+                    for f in v.0.iter_mut() {
+                        f.field = "photo".into();
+                    }
+                    ServiceError::Validation(v)
+                }
+                e => e,
+            })?;
+        // a month's photos are bounded: a page of pictures, not a store to fill
+        if repo::photos_of(&mut tx, project_id, month).await?.len() >= MAX_PHOTOS_PER_MONTH {
+            return Err(field_error(
+                "photo",
+                "too_many",
+                format!("本月照片已达{MAX_PHOTOS_PER_MONTH}张上限，请先删除不需要的照片"),
             ));
         }
         if repo::photo_exists(&mut tx, project_id, month, &hash).await? {

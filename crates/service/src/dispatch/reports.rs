@@ -126,9 +126,7 @@ pub(crate) async fn submit_in(
     // who may see and act first (404/403), then what was typed (422)
     visible(&mut w.tx, ctx, project_id, Action::SubmitReport).await?;
     let fields = draft.validate()?;
-    if month > ReportMonth::of(today) {
-        return Err(field_error("month", "future", "不能填报尚未开始的月份"));
-    }
+    check_reportable(&mut w.tx, project_id, month, today).await?;
     let existing = repo::get_report(&mut w.tx, project_id, month).await?;
     let status =
         next_status(existing.as_ref().map(|r| r.status), ReportAction::Submit).map_err(refused)?;
@@ -626,6 +624,33 @@ pub async fn default_year(app: &App, ctx: &Ctx) -> Result<i32> {
             .await?
             .unwrap_or(year),
     )
+}
+
+/// A month is reported only when it has begun and the project has a plan for its year (a
+/// month outside the plans would add figures no table counts).
+pub(crate) async fn check_reportable(
+    tx: &mut Tx,
+    project_id: ProjectId,
+    month: ReportMonth,
+    today: NaiveDate,
+) -> Result<()> {
+    if month > ReportMonth::of(today) {
+        return Err(field_error("month", "future", "不能填报尚未开始的月份"));
+    }
+    if plan_repo::get_plan(tx, project_id, month.year())
+        .await?
+        .is_none()
+    {
+        return Err(field_error(
+            "month",
+            "no_plan",
+            format!(
+                "该项目未纳入{}年度计划，不能填报该年的月报（请先编制年度计划）",
+                month.year()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether the actor only reports (owners and unit users see "本月待报").

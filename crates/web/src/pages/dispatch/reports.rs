@@ -446,15 +446,32 @@ pub(super) async fn submit(
         "exempt" => colour::exempt(&s.app, &signed.ctx, project_id, month, &form.get("reason"))
             .await
             .map(|_| "exempt"),
-        _ => svc::submit(&s.app, &signed.ctx, project_id, month, version, &draft)
+        "submit" | "" => svc::submit(&s.app, &signed.ctx, project_id, month, version, &draft)
             .await
             .map(|_| "submitted"),
+        _ => Err(ServiceError::Validation(ValidationErrors::single(
+            "op",
+            "unknown",
+            "无法识别的操作，请使用页面上的按钮提交",
+        ))),
     };
     match r {
         Ok(done) => {
             Ok(Redirect::to(&format!("/reports/{project_id}/{month}?done={done}")).into_response())
         }
         Err(ServiceError::Validation(v)) => again(v, None).await,
+        // sent twice, or changed meanwhile: what was typed is shown again with the stored state
+        Err(ServiceError::Stale) => {
+            again(
+                ValidationErrors::single(
+                    "version",
+                    "stale",
+                    "该月报刚刚已被更新（可能是重复提交或他人已处理），页面已刷新为最新状态；下面保留了您填写的内容，请核对后再提交",
+                ),
+                None,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
