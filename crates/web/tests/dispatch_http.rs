@@ -291,6 +291,22 @@ async fn plan_report_review_publish_and_board() {
             screen.contains("class=\"c-"),
             "rows carry their colour band"
         );
+        // what is typed in the address never reaches the refresh target
+        let crafted = anon
+            .get(format!(
+                "{}/board/screen?every=1%26page%3D999&h=%3Burl%3Dhttps://evil.example",
+                h.base
+            ))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !crafted.contains("999") && !crafted.contains("evil"),
+            "{crafted}"
+        );
         // the board never shows a leader's phone number
         let tok = h.token("staff").await;
         let l = api
@@ -1188,6 +1204,22 @@ async fn returned_reports_and_reminders_reach_the_owner() {
         );
         assert!(r["units"].as_u64().unwrap() >= 1);
         assert_eq!(h.audit_count().await, before + 1, "the reminder is audited");
+        // a second click within the hour sends nothing
+        let r = api
+            .post(format!("{}/api/v1/reports/remind", h.base))
+            .bearer_auth(&staff)
+            .json(&json!({"month": "2026-10"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("一小时内已催报过"));
+        assert_eq!(h.audit_count().await, before + 1);
+        // a crafted link claims nothing
+        let (_, page) = h
+            .page(&staff_web, "/reports?month=2026-10&reminded=5-3")
+            .await;
+        assert!(!page.contains("已向5个单位"));
         let (_, todo) = h.page(&jt, "/todo").await;
         assert!(
             todo.contains("催报") && todo.contains("桃花江大桥"),

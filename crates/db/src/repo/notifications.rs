@@ -84,6 +84,25 @@ pub async fn notify(
     Ok(NotificationId(id))
 }
 
+/// How many notifications of a kind pointing to `link` a region got since `since` (a repeated
+/// reminder is refused).
+pub async fn count_recent(
+    tx: &mut Tx,
+    region: &RegionCode,
+    kind: NotificationKind,
+    link: &str,
+    since: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    const SQL: &str = "SELECT COUNT(*) FROM notifications WHERE region_code = $1 AND kind = $2 AND link = $3 AND created_at >= $4";
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(region.as_str())
+        .bind(kind.key())
+        .bind(link)
+        .bind(since)
+        .fetch_one(c)
+        .await)?)
+}
+
 /// Queues a notification for the webhook, in the same transaction as the notification.
 pub async fn enqueue_webhook(
     tx: &mut Tx,

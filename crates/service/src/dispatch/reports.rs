@@ -284,6 +284,23 @@ pub async fn remind_missing(app: &App, ctx: &Ctx, month: ReportMonth) -> Result<
     }
     let region = ctx.actor.region.clone();
     let mut w = Work::begin(app, ctx).await?;
+    // one reminder a month per hour: a second click must not flood the units (or their SMS)
+    if keyproj_db::repo::notifications::count_recent(
+        &mut w.tx,
+        &region,
+        NotificationKind::ReportReminder,
+        &format!("/reports?month={month}"),
+        w.now - chrono::Duration::hours(1),
+    )
+    .await?
+        > 0
+    {
+        return Err(field_error(
+            "month",
+            "reminded",
+            format!("{}月报一小时内已催报过，请稍后再催", month.chinese()),
+        ));
+    }
     let lines = plan_repo::plan_lines(&mut w.tx, &region, month.year(), LineScope::Region).await?;
     let reported: std::collections::HashSet<ProjectId> =
         repo::reports_of_month(&mut w.tx, &region, month)

@@ -426,9 +426,16 @@ async fn audit_page(
 ) -> Result<Response, PageError> {
     let qp = query_pairs(q.as_deref());
     let (mut f, error) = audit_filter_of(&qp);
-    let page = qp.get("page").parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    let mut page = qp.get("page").parse::<i64>().unwrap_or(1).clamp(1, 100_000);
     f.offset = (page - 1) * f.limit;
-    let (rows, total) = audit::list(&s.app, &signed.ctx, &f).await?;
+    let (mut rows, total) = audit::list(&s.app, &signed.ctx, &f).await?;
+    let last = ((total + f.limit - 1) / f.limit).max(1);
+    if page > last {
+        // past the end: the last page
+        page = last;
+        f.offset = (page - 1) * f.limit;
+        rows = audit::list(&s.app, &signed.ctx, &f).await?.0;
+    }
     let people =
         keyproj_service::account::People::of(&s.app, rows.iter().map(|r| r.username.clone()))
             .await?;

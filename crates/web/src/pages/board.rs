@@ -116,18 +116,10 @@ struct HallScreen {
 async fn screen(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, PageError> {
     let q = query_pairs(q.as_deref());
     let region = s.app.cfg.default_region.clone();
-    let height = q
-        .get("h")
-        .parse::<usize>()
-        .ok()
-        .filter(|h| (480..=4320).contains(h))
-        .unwrap_or(1080);
-    let every = q
-        .get("every")
-        .parse::<u32>()
-        .ok()
-        .filter(|e| (5..=600).contains(e))
-        .unwrap_or(15);
+    let asked_h = q.get("h").parse::<usize>().ok().map(|h| h.clamp(480, 4320));
+    let asked_every = q.get("every").parse::<u32>().ok().map(|e| e.clamp(5, 600));
+    let height = asked_h.unwrap_or(1080);
+    let every = asked_every.unwrap_or(15);
     let per = hall_rows(height);
     let Some(i) = colour::on_wall(&s.app, &region).await? else {
         return Ok(HallScreen {
@@ -150,17 +142,13 @@ async fn screen(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Resp
         .map(|p| p.clamp(1, pages))
         .unwrap_or(1);
     let next = if page >= pages { 1 } else { page + 1 };
-    let keep = |k: &str, v: String| {
-        if v.is_empty() {
-            String::new()
-        } else {
-            format!("&{k}={v}")
-        }
-    };
+    // only the parsed numbers go back into the address: nothing typed is echoed
     let refresh = format!(
         "{every};url=/board/screen?page={next}{}{}",
-        keep("h", q.get("h")),
-        keep("every", q.get("every"))
+        asked_h.map(|h| format!("&h={h}")).unwrap_or_default(),
+        asked_every
+            .map(|e| format!("&every={e}"))
+            .unwrap_or_default()
     );
     let lines = colour_lines(&i.rows)
         .into_iter()

@@ -59,7 +59,10 @@ pub(super) struct MonthPage {
     reporter: bool,
     /// Staff may send 催报 to every unit that has not reported.
     can_remind: bool,
+    /// Messages also go out through the webhook (SMS/政务微信 gateways).
+    pushes: bool,
     flash: Option<String>,
+    error: Option<String>,
 }
 
 pub(super) async fn month(
@@ -69,6 +72,19 @@ pub(super) async fn month(
 ) -> Result<Response, PageError> {
     let q = query_pairs(q.as_deref());
     let month = super::month_or_latest(&q, &s, &signed).await?;
+    Ok(month_page(&s, &signed, month, None, None)
+        .await?
+        .into_response())
+}
+
+/// The month's reports page, with the outcome of a 催报 when one was just sent.
+async fn month_page(
+    s: &AppState,
+    signed: &Signed,
+    month: ReportMonth,
+    flash: Option<String>,
+    error: Option<String>,
+) -> Result<MonthPage, PageError> {
     let o = svc::month_overview(&s.app, &signed.ctx, month).await?;
     let lines: Vec<MonthLineView> = o
         .lines
@@ -106,7 +122,7 @@ pub(super) async fn month(
     })
     .collect();
     Ok(MonthPage {
-        chrome: Chrome::new(&signed, "reports"),
+        chrome: Chrome::new(signed, "reports"),
         month,
         month_cn: month.chinese(),
         due: keyproj_domain::month::chinese_date(o.due),
@@ -114,20 +130,13 @@ pub(super) async fn month(
         counts,
         lines,
         reporter: svc::is_reporter(&signed.ctx),
-        can_remind: allowed(&signed, Action::ReviewReports),
-        flash: q
-            .get("reminded")
-            .split_once('-')
-            .and_then(|(u, p)| Some((u.parse::<usize>().ok()?, p.parse::<usize>().ok()?)))
-            .map(|(u, p)| {
-                if p == 0 {
-                    "本月已全部报送，无需催报".to_string()
-                } else {
-                    format!("已向{u}个单位发出催报（{p}个项目未报），对方的待办和短信/政务微信会收到提醒")
-                }
-            }),
-    }
-    .into_response())
+        // a month that has not begun has nobody to remind
+        can_remind: allowed(signed, Action::ReviewReports)
+            && month <= ReportMonth::of(s.app.local_today()),
+        pushes: s.app.cfg.webhook.is_some(),
+        flash,
+        error,
+    })
 }
 
 /// 催报: one message to every owner and lead unit that has not reported the month.
@@ -137,12 +146,33 @@ pub(super) async fn remind(
 ) -> Result<Response, PageError> {
     let month =
         ReportMonth::parse("month", "报告月份", &form.get("month")).map_err(ServiceError::from)?;
-    let r = svc::remind_missing(&s.app, &signed.ctx, month).await?;
-    Ok(Redirect::to(&format!(
-        "/reports?month={month}&reminded={}-{}",
-        r.units, r.projects
-    ))
-    .into_response())
+    // the outcome is shown on the page itself (a link cannot claim reminders that were not sent)
+    let (flash, error, status) = match svc::remind_missing(&s.app, &signed.ctx, month).await {
+        Ok(r) if r.projects == 0 => (
+            Some("本月已全部报送，无需催报".to_string()),
+            None,
+            StatusCode::OK,
+        ),
+        Ok(r) => (
+            Some(format!(
+                "已向{}个单位发出催报（{}个项目未报），对方的待办中会收到提醒{}",
+                r.units,
+                r.projects,
+                if s.app.cfg.webhook.is_some() {
+                    "，并经短信/政务微信网关推送"
+                } else {
+                    ""
+                }
+            )),
+            None,
+            StatusCode::OK,
+        ),
+        Err(ServiceError::Validation(v)) => {
+            (None, Some(v.to_string()), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok((status, month_page(&s, &signed, month, flash, error).await?).into_response())
 }
 
 /// Last month's report, shown for reference.

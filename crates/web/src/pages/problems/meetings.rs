@@ -136,7 +136,7 @@ fn paging(q: Option<&str>) -> (i64, i64) {
     let num = |k: &str| q.get(k).trim().parse::<i64>().ok();
     (
         num("page").unwrap_or(1).clamp(1, 1_000_000),
-        num("per_page").unwrap_or(20).clamp(1, 200),
+        num("per_page").filter(|n| *n >= 1).unwrap_or(20).min(200),
     )
 }
 
