@@ -116,6 +116,10 @@ pub fn write(sheet: &ColourSheet) -> Result<Vec<u8>, XlsxError> {
     ws.write_string_with_format(3, 5, sheet.done_header, &head)?;
     ws.write_string_with_format(3, 6, "占年度计划%", &head)?;
     ws.set_freeze_panes(4, 2)?;
+    // header rows tall enough for their wrapped titles (LibreOffice and WPS do not grow rows
+    // by themselves when printing, so text would overlap)
+    ws.set_row_height(2, 30)?;
+    ws.set_row_height(3, 30)?;
     let mut r = 4u32;
     let mut groups: Vec<&str> = vec![];
     for row in sheet.rows {
@@ -162,6 +166,21 @@ pub fn write(sheet: &ColourSheet) -> Result<Vec<u8>, XlsxError> {
             } else {
                 format!("{}（{}）", x.colour_label, x.reasons)
             };
+            // each row as tall as its longest wrapped cell
+            let lines = [
+                (&x.name, headers[1].1),
+                (&x.content, headers[2].1),
+                (&x.progress, headers[8].1),
+                (&x.leader, headers[9].1),
+                (&x.lead_unit, headers[10].1),
+                (&x.responsible, headers[11].1),
+                (&label, headers[12].1),
+            ]
+            .iter()
+            .map(|(t, w)| lines_in(t, *w))
+            .max()
+            .unwrap_or(1);
+            ws.set_row_height(r, 15.0 * lines as f64 + 3.0)?;
             ws.write_string_with_format(r, 12, &label, &fill)?;
             r += 1;
         }
@@ -189,6 +208,14 @@ pub fn write(sheet: &ColourSheet) -> Result<Vec<u8>, XlsxError> {
     ws.set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(2, 3)?;
     wb.save_to_buffer()
+}
+
+/// How many lines `text` wraps to in a column `width` characters wide (a Chinese character
+/// takes two).
+fn lines_in(text: &str, width: f64) -> usize {
+    let units: usize = text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    let per_line = ((width - 1.0).max(2.0)) as usize;
+    units.div_ceil(per_line).clamp(1, 40)
 }
 
 #[cfg(test)]

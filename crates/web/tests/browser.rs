@@ -240,13 +240,14 @@ async fn login_create_filter_and_change_stage() {
     // the navigation folds behind a menu button: the header is one line
     let header_h = c
         .execute(
-            "return [document.querySelector('header.top').getBoundingClientRect().height, getComputedStyle(document.querySelector('nav.side')).display];",
+            "return [document.querySelector('header.top').getBoundingClientRect().height, getComputedStyle(document.querySelector('nav.side')).display, document.querySelector('header.top .who button').getBoundingClientRect().right <= window.innerWidth];",
             vec![],
         )
         .await
         .unwrap();
     assert!(header_h[0].as_f64().unwrap() <= 56.0, "{header_h}");
     assert_eq!(header_h[1], "none", "menu closed: {header_h}");
+    assert_eq!(header_h[2], true, "退出 stays on screen: {header_h}");
     shot(&c, "07-phone-list").await;
     click(&c, "menu-button").await;
     let shown = c

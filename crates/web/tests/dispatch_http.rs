@@ -1149,6 +1149,10 @@ async fn returned_reports_and_reminders_reach_the_owner() {
             "{todo}"
         );
         assert!(
+            todo.contains("退回待重报的月报（1）"),
+            "a to-do entry, not only a message"
+        );
+        assert!(
             todo.contains("id=\"unread-badge\">1<"),
             "the badge counts it: {todo}"
         );

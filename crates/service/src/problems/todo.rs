@@ -23,6 +23,8 @@ pub struct Todo {
     pub extensions: Vec<ItemRow>,
     /// Center: monthly reports submitted and waiting for review.
     pub to_review: Vec<PendingReport>,
+    /// A unit: its monthly reports returned and to be sent again.
+    pub to_resubmit: Vec<PendingReport>,
     pub notifications: Vec<NotificationRow>,
     pub unread: i64,
 }
@@ -36,6 +38,7 @@ pub async fn todo(app: &App, ctx: &Ctx) -> Result<Todo> {
     let unit_role = ctx.actor.has(Role::UnitUser) || ctx.actor.has(Role::Owner);
     if let (true, Some(unit)) = (unit_role, ctx.actor.unit_id) {
         out.to_handle = repo::waiting(&mut tx, region, Waiting::Unit(unit), LIMIT).await?;
+        out.to_resubmit = report_repo::returned_to_unit(&mut tx, unit, LIMIT).await?;
     }
     if ctx.actor.has(Role::CenterStaff) {
         out.to_assign = repo::waiting(&mut tx, region, Waiting::ToAssign, LIMIT).await?;

@@ -313,6 +313,7 @@ async fn todo(State(s): State<AppState>, c: ApiCaller) -> Result<Response, ApiEr
         "to_verify": ids(&t.to_verify),
         "extensions": ids(&t.extensions),
         "to_review": t.to_review,
+        "to_resubmit": t.to_resubmit,
         "unread": t.unread,
         "notifications": t.notifications,
     }))

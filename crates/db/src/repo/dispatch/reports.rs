@@ -377,6 +377,36 @@ pub async fn pending_review(
     .collect()
 }
 
+/// Reports returned to a unit (it owns or leads the project) and not yet sent again.
+pub async fn returned_to_unit(
+    tx: &mut Tx,
+    unit: keyproj_domain::ids::UnitId,
+    limit: i64,
+) -> Result<Vec<PendingReport>, DbError> {
+    const SQL: &str = "SELECT r.project_id, p.name, r.month, r.submitted_at FROM monthly_reports r
+        JOIN projects p ON p.id = r.project_id
+        WHERE r.status = 'returned' AND (p.owner_unit_id = $1 OR p.lead_unit_id = $1)
+        ORDER BY r.month DESC, r.id LIMIT $2";
+    run!(tx, |c| sqlx::query_as::<
+        _,
+        (i64, String, String, DateTime<Utc>),
+    >(SQL)
+    .bind(unit.get())
+    .bind(limit)
+    .fetch_all(c)
+    .await)?
+    .into_iter()
+    .map(|(p, name, m, at)| {
+        Ok(PendingReport {
+            project_id: ProjectId(p),
+            project_name: name,
+            month: decode::month("monthly_reports.month", &m)?,
+            submitted_at: at,
+        })
+    })
+    .collect()
+}
+
 /// An approved month's amount of a project.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ApprovedMonth {

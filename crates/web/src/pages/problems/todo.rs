@@ -22,6 +22,15 @@ pub(super) struct ReviewLine {
     at: String,
 }
 
+fn review_line(r: &keyproj_db::repo::dispatch::reports::PendingReport) -> ReviewLine {
+    ReviewLine {
+        project: r.project_name.clone(),
+        month: r.month.chinese(),
+        href: format!("/reports/{}/{}", r.project_id, r.month),
+        at: views::local_time(&r.submitted_at),
+    }
+}
+
 pub(super) struct NoteLine {
     text: String,
     at: String,
@@ -38,6 +47,7 @@ pub(super) struct TodoPage {
     to_verify: Vec<ItemLine>,
     extensions: Vec<ItemLine>,
     to_review: Vec<ReviewLine>,
+    to_resubmit: Vec<ReviewLine>,
     notes: Vec<NoteLine>,
     unread: i64,
     newest: i64,
@@ -53,16 +63,8 @@ pub(super) async fn page(State(s): State<AppState>, signed: Signed) -> Result<Re
         to_assign: lines(&t.to_assign),
         to_verify: lines(&t.to_verify),
         extensions: lines(&t.extensions),
-        to_review: t
-            .to_review
-            .iter()
-            .map(|r| ReviewLine {
-                project: r.project_name.clone(),
-                month: r.month.chinese(),
-                href: format!("/reports/{}/{}", r.project_id, r.month),
-                at: views::local_time(&r.submitted_at),
-            })
-            .collect(),
+        to_review: t.to_review.iter().map(review_line).collect(),
+        to_resubmit: t.to_resubmit.iter().map(review_line).collect(),
         newest: t.notifications.first().map(|n| n.id.get()).unwrap_or(0),
         notes: t
             .notifications
