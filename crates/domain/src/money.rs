@@ -58,10 +58,18 @@ impl Money {
     /// Parses an amount typed in 万元, e.g. "12345.67" or "1,234.5". At most two decimals
     /// (a resolution of 100 元), not negative, not more than 1e12 元.
     pub fn parse_wan(field: &str, label: &str, input: &str) -> Result<Money, FieldError> {
+        // full-width digits and points (Chinese phone keyboards: １２３．４) read as their
+        // ASCII forms
         let compact: String = input
             .trim()
             .chars()
             .filter(|c| !c.is_whitespace())
+            .map(|c| match c {
+                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+                '．' => '.',
+                '－' => '-',
+                c => c,
+            })
             .collect();
         // Thousands separators only where they belong (1,234,567.89): "1,50" is a typo for
         // 1.50 or 150, and guessing either would change a figure.
@@ -268,6 +276,14 @@ mod tests {
     }
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn full_width_digits_read_as_digits() {
+        assert_eq!(
+            Money::parse_wan("a", "金额", "１２３．４").unwrap(),
+            Money::parse_wan("a", "金额", "123.4").unwrap()
+        );
+    }
 
     #[test]
     fn parses_wan_with_two_decimals() {

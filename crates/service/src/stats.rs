@@ -239,6 +239,7 @@ pub struct TownshipCount {
 /// A red project of the latest published issue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RedProject {
+    pub id: ProjectId,
     pub name: String,
     pub reasons: String,
 }
@@ -414,6 +415,7 @@ pub async fn dashboard(app: &App, ctx: &Ctx, year: Option<i32>) -> Result<Dashbo
         .flat_map(|(_, rows)| rows.iter().filter(in_scope))
         .filter(|r| r.colour == Colour::Red)
         .map(|r| RedProject {
+            id: r.project_id,
             name: r.name.clone(),
             reasons: r.reasons.clone(),
         })
@@ -434,7 +436,11 @@ pub async fn dashboard(app: &App, ctx: &Ctx, year: Option<i32>) -> Result<Dashbo
             .count();
         (c, n)
     })
-    .filter(|(c, n)| *n > 0 || matches!(c, Colour::Red | Colour::Yellow | Colour::Green))
+    // no issue of the year: no tiles (zeros would read as "no red projects")
+    .filter(|(c, n)| {
+        issue_rows.is_some()
+            && (*n > 0 || matches!(c, Colour::Red | Colour::Yellow | Colour::Green))
+    })
     .collect();
     // the leader's own projects: their user is linked to a leader record by name
     let my_projects = if ctx.actor.has(keyproj_domain::authz::Role::CountyLeader) {

@@ -66,6 +66,8 @@ pub struct Chrome {
     pub nav: Vec<Nav>,
     pub active: &'static str,
     pub unread: i64,
+    /// The person may have API tokens (pages mention them only then).
+    pub tokens: bool,
 }
 
 impl Chrome {
@@ -84,6 +86,7 @@ impl Chrome {
             nav: nav_for(a),
             active,
             unread: s.unread,
+            tokens: a.may_create_tokens(),
         }
     }
 }
@@ -213,6 +216,16 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
         key: "password",
     });
     v
+}
+
+/// Where a change came from, as pages show it: the address, or what did it without one.
+pub fn ip_shown(ip: &str) -> String {
+    match ip {
+        "local" | "system" => "本机（系统）".into(),
+        "cli" => "命令行".into(),
+        "import" => "导入".into(),
+        ip => ip.to_string(),
+    }
 }
 
 /// 万元 as pages show it: two decimals and thousands separators (forms keep the plain figure).

@@ -26,6 +26,14 @@
       if (b) { b.disabled = true; }
     });
   });
+  // The hall screen fits its rows to the screen it is on: without ?h= it asks once for its own
+  // height (the server computes the rows; without script it assumes 1080).
+  if (document.body.classList.contains('hall') && !/[?&]h=/.test(location.search)) {
+    var h = window.innerHeight;
+    if (h > 0 && Math.abs(h - 1080) > 8) {
+      location.replace(location.pathname + (location.search ? location.search + '&' : '?') + 'h=' + h);
+    }
+  }
   // Print buttons (inline handlers are not allowed by the CSP).
   document.querySelectorAll('[data-print]').forEach(function (b) {
     b.addEventListener('click', function () { window.print(); });

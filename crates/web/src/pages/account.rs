@@ -199,6 +199,8 @@ async fn password_submit(State(s): State<AppState>, Posted { signed, form }: Pos
     )
     .await
     {
+        // the first change of a one-time password leads on to the person's home page
+        Ok(()) if signed.info.user.must_change_password => Redirect::to("/").into_response(),
         Ok(()) => Redirect::to("/password?done=1").into_response(),
         Err(ServiceError::Validation(errors)) => {
             let p = s.app.cfg.password;

@@ -456,7 +456,7 @@ async fn audit_page(
                 at: views::local_time(&r.at),
                 // the audit trail names the person and keeps the login name it was done under
                 user: people.name_with_login(&r.username),
-                ip: r.ip,
+                ip: views::ip_shown(&r.ip),
                 action: action_label(&r.action).to_string(),
                 entity: format!(
                     "{} {}",

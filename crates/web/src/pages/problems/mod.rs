@@ -286,7 +286,12 @@ async fn assign_lines(s: &AppState, signed: &Signed, form: &FormData) -> Vec<Str
             .unwrap_or_else(|_| "（所选单位）".into());
         lines.push(format!("承办单位：{name}"));
     }
-    let assisting: Vec<UnitId> = form.typed_all("assisting");
+    // as the 交办单 will list them: the 承办 unit is not also 协办, each unit once
+    let handler = form.typed::<UnitId>("handler");
+    let mut assisting: Vec<UnitId> = form.typed_all("assisting");
+    assisting.retain(|u| Some(*u) != handler);
+    assisting.sort_unstable();
+    assisting.dedup();
     if !assisting.is_empty() {
         let mut names = vec![];
         for id in assisting {

@@ -240,7 +240,7 @@ pub(super) async fn detail_page(
                 at: views::local_time(&a.at),
                 by: people.name(&a.username),
                 action: keyproj_domain::audit::action_label(&a.action).to_string(),
-                ip: a.ip.clone(),
+                ip: views::ip_shown(&a.ip),
             })
             .collect(),
         can_edit: allowed(signed, Action::EditProject),
