@@ -49,7 +49,7 @@ pub async fn todo(app: &App, ctx: &Ctx) -> Result<Todo> {
         out.to_review = report_repo::pending_review(&mut tx, region, LIMIT).await?;
     }
     if let (Some(unit), Some(user)) = (ctx.actor.unit_id, ctx.actor.user_id) {
-        out.notifications = note_repo::notifications_for(&mut tx, unit, user, 50).await?;
+        out.notifications = note_repo::notifications_for(&mut tx, unit, user, 200).await?;
         out.unread = note_repo::unread_count(&mut tx, unit, user).await?;
     }
     Ok(out)

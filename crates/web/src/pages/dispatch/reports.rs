@@ -406,7 +406,7 @@ pub(super) async fn submit(
             Ok(()) => {
                 again(
                     ValidationErrors::new(),
-                    Some("照片已删除。上方填写的内容尚未报送，请核对后点击“报送”".into()),
+                    Some("照片已删除。上方填写的内容保持不变，如有改动请点击“报送”".into()),
                 )
                 .await
             }
