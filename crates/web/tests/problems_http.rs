@@ -367,6 +367,7 @@ async fn the_api_runs_the_workflow_and_an_owner_raises_from_a_report() {
         );
 
         // an owner's report problem becomes an item in one click
+        h.plan(p1, 2026).await;
         let owner = h.signed_in("owner").await;
         let csrf = h.csrf_of(&owner, &format!("/reports/{p1}/2026-10")).await;
         let r = post_form(

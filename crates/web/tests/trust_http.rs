@@ -127,6 +127,7 @@ async fn hostile_files_get_a_chinese_answer_and_the_server_lives() {
 
         // a 12000×12000 PNG of zeros (560 KB, 576 MB decoded), open to the 业主 role
         let [p1, _] = h.projects;
+        h.plan(p1, 2026).await;
         let owner = h.token("owner").await;
         let bomb = png_of_zeros(12_000, 12_000);
         let r = client()
@@ -831,6 +832,7 @@ async fn official_acts_ask_first_and_a_photo_upload_keeps_the_typed_report() {
 
         // an owner types the month's report, then uploads a photo: nothing typed is lost
         let [p1, _] = h.projects;
+        h.plan(p1, 2026).await;
         let owner = h.signed_in("owner").await;
         let csrf = h.csrf_of(&owner, &format!("/reports/{p1}/2026-10")).await;
         let mut png = vec![];

@@ -273,6 +273,18 @@ impl Harness {
             .unwrap()
             .name
     }
+    /// A plan of the year for a project (its months may then be reported), by center staff.
+    pub async fn plan(&self, project: i64, year: i32) {
+        let staff = self.token("staff").await;
+        let r = reqwest::Client::new()
+            .put(format!("{}/api/v1/plans/{project}/{year}", self.base))
+            .bearer_auth(&staff)
+            .json(&serde_json::json!({"category": "在建", "annual_plan_wan": "1000"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    }
     pub async fn audit_count(&self) -> i64 {
         let mut tx = self.app.db.begin_read().await.unwrap();
         keyproj_db::schema::row_count(&mut tx, "audit_log")
