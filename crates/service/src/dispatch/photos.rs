@@ -11,6 +11,31 @@ use keyproj_domain::authz::Action;
 use keyproj_domain::ids::{PhotoId, ProjectId};
 use keyproj_domain::report::ReportStatus;
 
+/// Whether the actor may add or remove a month's photos: the reporter or center staff (404
+/// otherwise), and only until the month is approved (`approved` says why not).
+async fn may_change_photos(
+    tx: &mut keyproj_db::Tx,
+    ctx: &Ctx,
+    project_id: ProjectId,
+    month: ReportMonth,
+    approved: &str,
+) -> Result<()> {
+    if crate::projects::visible(tx, ctx, project_id, Action::SubmitReport)
+        .await
+        .is_err()
+    {
+        crate::projects::visible(tx, ctx, project_id, Action::ReviewReports).await?;
+    }
+    // an approved month is a record: its photos are part of it
+    if report_repo::get_report(tx, project_id, month)
+        .await?
+        .is_some_and(|r| r.status == ReportStatus::Approved)
+    {
+        return Err(field_error("photo", "approved", approved));
+    }
+    Ok(())
+}
+
 /// The most photos one project's month keeps.
 pub const MAX_PHOTOS_PER_MONTH: usize = 12;
 
@@ -28,22 +53,14 @@ pub async fn upload(
     let hash = hex::encode(sha2::Sha256::digest(bytes));
     {
         let mut tx = app.db.begin_read().await?;
-        let may_submit =
-            crate::projects::visible(&mut tx, ctx, project_id, Action::SubmitReport).await;
-        if may_submit.is_err() {
-            crate::projects::visible(&mut tx, ctx, project_id, Action::ReviewReports).await?;
-        }
-        // an approved month is a record: its photos are part of it
-        if report_repo::get_report(&mut tx, project_id, month)
-            .await?
-            .is_some_and(|r| r.status == ReportStatus::Approved)
-        {
-            return Err(field_error(
-                "photo",
-                "approved",
-                "本月月报已审核通过，照片随月报一并存档，不能再添加（如需补充请联系中心修订月报）",
-            ));
-        }
+        may_change_photos(
+            &mut tx,
+            ctx,
+            project_id,
+            month,
+            "本月月报已审核通过，照片随月报一并存档，不能再添加（如需补充请联系中心修订月报）",
+        )
+        .await?;
         crate::dispatch::reports::check_reportable(&mut tx, project_id, month, app.local_today())
             .await
             .map_err(|e| match e {
@@ -157,21 +174,14 @@ pub async fn delete(
         .await?
         .filter(|r| r.project_id == project_id && r.month == month)
         .ok_or(ServiceError::NotFound)?;
-    let may_submit =
-        crate::projects::visible(&mut w.tx, ctx, row.project_id, Action::SubmitReport).await;
-    if may_submit.is_err() {
-        crate::projects::visible(&mut w.tx, ctx, row.project_id, Action::ReviewReports).await?;
-    }
-    if report_repo::get_report(&mut w.tx, row.project_id, row.month)
-        .await?
-        .is_some_and(|r| r.status == ReportStatus::Approved)
-    {
-        return Err(field_error(
-            "photo",
-            "approved",
-            "本月月报已审核通过，照片随月报存档，不能删除（如有错误请联系中心修订月报）",
-        ));
-    }
+    may_change_photos(
+        &mut w.tx,
+        ctx,
+        row.project_id,
+        row.month,
+        "本月月报已审核通过，照片随月报存档，不能删除（如有错误请联系中心修订月报）",
+    )
+    .await?;
     repo::delete_photo(&mut w.tx, id).await?;
     w.audit(Audit::new("delete", "photo").id(id).before(&row))
         .await?;

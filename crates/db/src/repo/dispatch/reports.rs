@@ -345,6 +345,18 @@ pub struct PendingReport {
     pub submitted_at: DateTime<Utc>,
 }
 
+/// A row of (project id, name, month, submitted at) as a pending report.
+fn pending(
+    (p, name, m, at): (i64, String, String, DateTime<Utc>),
+) -> Result<PendingReport, DbError> {
+    Ok(PendingReport {
+        project_id: ProjectId(p),
+        project_name: name,
+        month: decode::month("monthly_reports.month", &m)?,
+        submitted_at: at,
+    })
+}
+
 /// Reports submitted and not yet reviewed in a region, oldest month first.
 pub async fn pending_review(
     tx: &mut Tx,
@@ -366,14 +378,7 @@ pub async fn pending_review(
     .fetch_all(c)
     .await)?
     .into_iter()
-    .map(|(p, name, m, at)| {
-        Ok(PendingReport {
-            project_id: ProjectId(p),
-            project_name: name,
-            month: decode::month("monthly_reports.month", &m)?,
-            submitted_at: at,
-        })
-    })
+    .map(pending)
     .collect()
 }
 
@@ -396,14 +401,7 @@ pub async fn returned_to_unit(
     .fetch_all(c)
     .await)?
     .into_iter()
-    .map(|(p, name, m, at)| {
-        Ok(PendingReport {
-            project_id: ProjectId(p),
-            project_name: name,
-            month: decode::month("monthly_reports.month", &m)?,
-            submitted_at: at,
-        })
-    })
+    .map(pending)
     .collect()
 }
 

@@ -305,12 +305,8 @@ pub(super) async fn issue_xlsx(
     signed: Signed,
     Path(id): Path<IssueId>,
 ) -> Result<Response, PageError> {
-    if !allowed(&signed, Action::ViewProject) {
-        return Err(ServiceError::NotFound.into());
-    }
-    let i = svc::issue(&s.app, &signed.info.actor.region, id).await?;
+    let i = exported_issue(&s, &signed, id).await?;
     let file = keyproj_service::exports::colour_issue_xlsx(&i)?;
-    projects::record_export(&s.app, &signed.ctx, "colour_issue", i.rows.len()).await?;
     Ok(xlsx_response(&file.name, file.bytes))
 }
 
@@ -320,13 +316,23 @@ pub(super) async fn issue_pdf(
     signed: Signed,
     Path(id): Path<IssueId>,
 ) -> Result<Response, PageError> {
-    if !allowed(&signed, Action::ViewProject) {
+    let i = exported_issue(&s, &signed, id).await?;
+    let file = keyproj_service::exports::colour_issue_pdf(&s.app, &i).await?;
+    Ok(crate::pages::pdf_response(&file.name, file.bytes))
+}
+
+/// A published issue the person may see, its export recorded (.xlsx or PDF alike).
+async fn exported_issue(
+    s: &AppState,
+    signed: &Signed,
+    id: IssueId,
+) -> Result<svc::Issue, PageError> {
+    if !allowed(signed, Action::ViewProject) {
         return Err(ServiceError::NotFound.into());
     }
     let i = svc::issue(&s.app, &signed.info.actor.region, id).await?;
-    let file = keyproj_service::exports::colour_issue_pdf(&s.app, &i).await?;
     projects::record_export(&s.app, &signed.ctx, "colour_issue", i.rows.len()).await?;
-    Ok(crate::pages::pdf_response(&file.name, file.bytes))
+    Ok(i)
 }
 
 /// A stored version of the rules.
