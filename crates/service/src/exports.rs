@@ -492,7 +492,15 @@ pub async fn pdf_of(
             "服务器未安装 LibreOffice，暂不能生成 PDF；请下载 {} 文件后打印或另存为 PDF",
             if ext == "docx" { "Word" } else { "Excel" }
         ))),
-        Err(e) => Err(ServiceError::internal("making a PDF", e)),
+        // LibreOffice there but failing (a missing component, a broken profile): the person is
+        // told what to do instead; the cause goes to the log
+        Err(e) => {
+            tracing::error!(error = %e, "LibreOffice made no PDF");
+            Err(ServiceError::Unavailable(format!(
+                "服务器未能生成 PDF（LibreOffice 缺少组件或出错），请下载 {} 文件后打印或另存为 PDF",
+                if ext == "docx" { "Word" } else { "Excel" }
+            )))
+        }
     }
 }
 
