@@ -452,10 +452,8 @@ pub async fn pdf_of(
 ) -> Result<PdfFile> {
     use keyproj_office::pdf::PdfError;
     use std::sync::atomic::Ordering;
-    match crate::files::get(app, cache_key).await {
-        Ok(bytes) => return Ok(PdfFile { name, bytes }),
-        Err(ServiceError::NotFound) => {}
-        Err(e) => return Err(e),
+    if let Some(bytes) = crate::files::get_if_any(app, cache_key).await? {
+        return Ok(PdfFile { name, bytes });
     }
     if PDF_QUEUE.fetch_add(1, Ordering::SeqCst) >= PDF_QUEUE_MAX {
         PDF_QUEUE.fetch_sub(1, Ordering::SeqCst);

@@ -215,6 +215,20 @@ pub async fn delete(app: &App, key: &str) -> Result<()> {
     }
 }
 
+/// The bytes under a key if there are any: a cache lookup, where absence is normal (no warning).
+pub async fn get_if_any(app: &App, key: &str) -> Result<Option<Vec<u8>>> {
+    match store(app)?.get(&ObjectPath::from(key)).await {
+        Ok(got) => Ok(Some(
+            got.bytes()
+                .await
+                .map_err(|e| ServiceError::internal("reading a stored file", e))?
+                .to_vec(),
+        )),
+        Err(object_store::Error::NotFound { .. }) => Ok(None),
+        Err(e) => Err(ServiceError::internal("reading a stored file", e)),
+    }
+}
+
 /// The bytes stored under a key (NotFound when they are gone; an error of the store is an
 /// internal error, logged with its cause).
 pub async fn get(app: &App, key: &str) -> Result<Vec<u8>> {

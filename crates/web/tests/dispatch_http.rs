@@ -1278,5 +1278,33 @@ async fn returned_reports_and_reminders_reach_the_owner() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(h.audit_count().await, before);
+
+        // a month keeps at most 12 photos
+        let upload = |n: u32| {
+            let (api, url, tok) = (
+                api.clone(),
+                format!("{}/api/v1/reports/{p1}/2026-10/photos", h.base),
+                owner_token.clone(),
+            );
+            async move {
+                api.post(url)
+                    .bearer_auth(tok)
+                    .multipart(
+                        reqwest::multipart::Form::new().part(
+                            "photo",
+                            reqwest::multipart::Part::bytes(png_of_zeros(8 + n, 6))
+                                .file_name(format!("p{n}.png")),
+                        ),
+                    )
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        for n in 0..12 {
+            assert_eq!(upload(n).await, StatusCode::CREATED, "photo {n}");
+        }
+        assert_eq!(upload(12).await, StatusCode::UNPROCESSABLE_ENTITY);
     }
 }

@@ -91,6 +91,14 @@ pub async fn upload(
     files::put(app, &key, photo).await?;
     files::put(app, &thumb_key, thumb).await?;
     let mut w = Work::begin(app, ctx).await?;
+    // counted again where it is written: uploads racing each other stop at the cap
+    if repo::photos_of(&mut w.tx, project_id, month).await?.len() >= MAX_PHOTOS_PER_MONTH {
+        return Err(field_error(
+            "photo",
+            "too_many",
+            format!("本月照片已达{MAX_PHOTOS_PER_MONTH}张上限，请先删除不需要的照片"),
+        ));
+    }
     let id = repo::insert_photo(
         &mut w.tx,
         &NewPhoto {
@@ -148,6 +156,21 @@ pub async fn upload_all(
     };
     for (name, bytes) in uploads {
         precheck(bytes).map_err(|e| named(name, e))?;
+    }
+    // the whole batch fits, or none of it is stored
+    let held = {
+        let mut tx = app.db.begin_read().await?;
+        repo::photos_of(&mut tx, project_id, month).await?.len()
+    };
+    if held + uploads.len() > MAX_PHOTOS_PER_MONTH {
+        return Err(field_error(
+            "photo",
+            "too_many",
+            format!(
+                "本月已有{held}张照片，最多{MAX_PHOTOS_PER_MONTH}张：这次最多还能上传{}张",
+                MAX_PHOTOS_PER_MONTH.saturating_sub(held)
+            ),
+        ));
     }
     for (name, bytes) in uploads {
         upload(app, ctx, project_id, month, bytes)

@@ -627,6 +627,12 @@ pub async fn default_month(app: &App, ctx: &Ctx) -> Result<ReportMonth> {
         return Ok(due);
     }
     let mut tx = app.db.begin_read().await?;
+    // a year being planned is a year being reported: its month just ended, even when empty
+    if plan_repo::latest_plan_year(&mut tx, &ctx.actor.region, due.year()).await?
+        == Some(due.year())
+    {
+        return Ok(due);
+    }
     Ok(repo::latest_report_month(&mut tx, &ctx.actor.region, due)
         .await?
         .unwrap_or(due))
