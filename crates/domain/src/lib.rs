@@ -13,6 +13,7 @@ pub mod month;
 pub mod notification;
 pub mod org;
 pub mod password;
+pub mod pipeline;
 pub mod plan;
 pub mod problem;
 pub mod project;
