@@ -206,6 +206,8 @@ const ENTITIES: &[(&str, &str)] = &[
     ("meeting", "会议"),
     ("patrol", "巡查"),
     ("region", "行政区划"),
+    ("signing_event", "签约活动"),
+    ("signed_project", "签约项目"),
     ("unit", "单位"),
     ("leader", "县级领导"),
     ("threshold", "入库门槛"),

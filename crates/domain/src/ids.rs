@@ -88,6 +88,10 @@ id_type! {
     SessionId;
     /// An entry of the webhook outbox.
     OutboxId;
+    /// A signing event (集中签约活动).
+    SigningEventId;
+    /// A signed project (签约项目) of the pipeline.
+    SignedId;
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod files;
 pub mod import;
 pub mod notifications;
 pub mod org;
+pub mod pipeline;
 pub mod problems;
 pub mod projects;
 pub mod rules;

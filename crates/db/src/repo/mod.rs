@@ -7,6 +7,7 @@ pub mod dispatch;
 pub mod jobs;
 pub mod notifications;
 pub mod org;
+pub mod pipeline;
 pub mod problems;
 pub mod projects;
 

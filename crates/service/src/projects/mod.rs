@@ -152,6 +152,15 @@ pub async fn get(app: &App, ctx: &Ctx, id: ProjectId) -> Result<ProjectDetail> {
 }
 
 /// The inclusion threshold of an industry in a region.
+/// The region's inclusion threshold for an industry (the pipeline decides entry by it).
+pub(crate) async fn threshold_in(
+    tx: &mut Tx,
+    region: &RegionCode,
+    industry: Industry,
+) -> Result<Money> {
+    threshold_of(tx, region, industry).await
+}
+
 async fn threshold_of(tx: &mut Tx, region: &RegionCode, industry: Industry) -> Result<Money> {
     Ok(crate::org::thresholds_in(tx, region)
         .await?

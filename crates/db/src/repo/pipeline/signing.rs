@@ -1,0 +1,241 @@
+//! Signing events and signed projects (招商签约).
+
+use crate::decode::{self, day};
+use crate::{DbError, Tx, run};
+use chrono::{DateTime, NaiveDate, Utc};
+use keyproj_domain::ids::{ProjectId, SignedId, SigningEventId};
+use keyproj_domain::pipeline::{EventFields, SignedFields, SigningLevel};
+use keyproj_domain::project::Industry;
+use keyproj_domain::{Money, RegionCode, ReportMonth};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventRow {
+    pub id: SigningEventId,
+    pub region_code: RegionCode,
+    pub name: String,
+    pub held_on: NaiveDate,
+    pub place: String,
+    pub organiser: String,
+    pub level: SigningLevel,
+    pub version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRaw {
+    id: i64,
+    region_code: String,
+    name: String,
+    held_on: String,
+    place: String,
+    organiser: String,
+    level: String,
+    version: i64,
+}
+
+impl TryFrom<EventRaw> for EventRow {
+    type Error = DbError;
+    fn try_from(r: EventRaw) -> Result<EventRow, DbError> {
+        Ok(EventRow {
+            id: SigningEventId(r.id),
+            region_code: decode::region("signing_events.region_code", &r.region_code)?,
+            name: r.name,
+            held_on: decode::date("signing_events.held_on", &r.held_on)?,
+            place: r.place,
+            organiser: r.organiser,
+            level: decode::key("signing_events.level", &r.level, SigningLevel::from_key)?,
+            version: r.version,
+        })
+    }
+}
+
+const EVENT_COLS: &str = "id, region_code, name, held_on, place, organiser, level, version";
+
+pub async fn insert_event(
+    tx: &mut Tx,
+    region: &RegionCode,
+    f: &EventFields,
+    now: DateTime<Utc>,
+) -> Result<SigningEventId, DbError> {
+    const SQL: &str = "INSERT INTO signing_events (region_code, name, held_on, place, organiser, level, version, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id";
+    let id = run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(region.as_str())
+        .bind(&f.name)
+        .bind(day(f.held_on))
+        .bind(&f.place)
+        .bind(&f.organiser)
+        .bind(f.level.key())
+        .bind(now)
+        .fetch_one(c)
+        .await)?;
+    Ok(SigningEventId(id))
+}
+
+pub async fn get_event(tx: &mut Tx, id: SigningEventId) -> Result<Option<EventRow>, DbError> {
+    let sql = format!("SELECT {EVENT_COLS} FROM signing_events WHERE id = $1");
+    run!(tx, |c| sqlx::query_as::<_, EventRaw>(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(id.get())
+    .fetch_optional(c)
+    .await)?
+    .map(EventRow::try_from)
+    .transpose()
+}
+
+/// The events of a region and below, newest first.
+pub async fn list_events(tx: &mut Tx, region: &RegionCode) -> Result<Vec<EventRow>, DbError> {
+    let (lo, hi) = region.subtree_range();
+    let sql = format!(
+        "SELECT {EVENT_COLS} FROM signing_events WHERE region_code >= $1 AND region_code < $2 ORDER BY held_on DESC, id DESC"
+    );
+    run!(tx, |c| sqlx::query_as::<_, EventRaw>(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(&lo)
+    .bind(&hi)
+    .fetch_all(c)
+    .await)?
+    .into_iter()
+    .map(EventRow::try_from)
+    .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignedRow {
+    pub id: SignedId,
+    pub region_code: RegionCode,
+    pub event_id: Option<SigningEventId>,
+    pub name: String,
+    pub investor: String,
+    pub investor_origin: String,
+    pub contract_no: String,
+    pub contract_on: NaiveDate,
+    pub agreed_investment: Money,
+    pub industry: Industry,
+    pub expected_start: Option<ReportMonth>,
+    /// The project of the library it became (at or above the threshold).
+    pub project_id: Option<ProjectId>,
+    pub version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct SignedRaw {
+    id: i64,
+    region_code: String,
+    event_id: Option<i64>,
+    name: String,
+    investor: String,
+    investor_origin: String,
+    contract_no: String,
+    contract_on: String,
+    agreed_investment_fen: i64,
+    industry: String,
+    expected_start: Option<String>,
+    project_id: Option<i64>,
+    version: i64,
+}
+
+impl TryFrom<SignedRaw> for SignedRow {
+    type Error = DbError;
+    fn try_from(r: SignedRaw) -> Result<SignedRow, DbError> {
+        Ok(SignedRow {
+            id: SignedId(r.id),
+            region_code: decode::region("signed_projects.region_code", &r.region_code)?,
+            event_id: r.event_id.map(SigningEventId),
+            name: r.name,
+            investor: r.investor,
+            investor_origin: r.investor_origin,
+            contract_no: r.contract_no,
+            contract_on: decode::date("signed_projects.contract_on", &r.contract_on)?,
+            agreed_investment: Money::from_fen(r.agreed_investment_fen),
+            industry: decode::key("signed_projects.industry", &r.industry, Industry::from_key)?,
+            expected_start: decode::opt_month("signed_projects.expected_start", r.expected_start)?,
+            project_id: r.project_id.map(ProjectId),
+            version: r.version,
+        })
+    }
+}
+
+const SIGNED_COLS: &str = "id, region_code, event_id, name, investor, investor_origin, contract_no, contract_on, agreed_investment_fen, industry, expected_start, project_id, version";
+
+/// A signed project as written.
+pub struct NewSigned<'a> {
+    pub region: &'a RegionCode,
+    pub event_id: Option<SigningEventId>,
+    pub fields: &'a SignedFields,
+    pub project_id: Option<ProjectId>,
+}
+
+/// Writes a signed project; a contract number the region already has is `Duplicate`.
+pub async fn insert_signed(
+    tx: &mut Tx,
+    n: &NewSigned<'_>,
+    now: DateTime<Utc>,
+) -> Result<SignedId, DbError> {
+    const SQL: &str = "INSERT INTO signed_projects (region_code, event_id, name, investor, investor_origin, contract_no, contract_on,
+        agreed_investment_fen, industry, expected_start, project_id, version, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12) RETURNING id";
+    let f = n.fields;
+    let id = run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(n.region.as_str())
+        .bind(n.event_id.map(|e| e.get()))
+        .bind(&f.name)
+        .bind(&f.investor)
+        .bind(&f.investor_origin)
+        .bind(&f.contract_no)
+        .bind(day(f.contract_on))
+        .bind(f.agreed_investment.fen())
+        .bind(f.industry.key())
+        .bind(f.expected_start.map(|m| m.to_string()))
+        .bind(n.project_id.map(|p| p.get()))
+        .bind(now)
+        .fetch_one(c)
+        .await)?;
+    Ok(SignedId(id))
+}
+
+/// The signed project of a region with this contract number, if any.
+pub async fn find_by_contract(
+    tx: &mut Tx,
+    region: &RegionCode,
+    contract_no: &str,
+) -> Result<Option<SignedRow>, DbError> {
+    let sql = format!(
+        "SELECT {SIGNED_COLS} FROM signed_projects WHERE region_code = $1 AND contract_no = $2"
+    );
+    run!(tx, |c| sqlx::query_as::<_, SignedRaw>(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(region.as_str())
+    .bind(contract_no)
+    .fetch_optional(c)
+    .await)?
+    .map(SignedRow::try_from)
+    .transpose()
+}
+
+/// The signed projects of a region and below (of one event when given), by contract date.
+pub async fn list_signed(
+    tx: &mut Tx,
+    region: &RegionCode,
+    event: Option<SigningEventId>,
+) -> Result<Vec<SignedRow>, DbError> {
+    let (lo, hi) = region.subtree_range();
+    let sql = format!(
+        "SELECT {SIGNED_COLS} FROM signed_projects WHERE region_code >= $1 AND region_code < $2
+         AND ($3 = 0 OR event_id = $3) ORDER BY contract_on, id"
+    );
+    run!(tx, |c| sqlx::query_as::<_, SignedRaw>(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(&lo)
+    .bind(&hi)
+    .bind(event.map(|e| e.get()).unwrap_or(0))
+    .fetch_all(c)
+    .await)?
+    .into_iter()
+    .map(SignedRow::try_from)
+    .collect()
+}

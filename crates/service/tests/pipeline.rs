@@ -1,0 +1,150 @@
+//! The pipeline on both engines: signing events and signed projects, entry into the library at
+//! the inclusion threshold, and what bad input changes (nothing).
+
+use keyproj_db::testing::TestDb;
+use keyproj_domain::RegionCode;
+use keyproj_domain::authz::{Actor, Role};
+use keyproj_domain::pipeline::{EventDraft, SignedDraft};
+use keyproj_domain::project::Stage;
+use keyproj_service::pipeline::signing::{self, SignedRefs};
+use keyproj_service::{App, Config, Ctx, ServiceError};
+
+fn signed(name: &str, contract: &str, wan: &str, industry: &str) -> SignedDraft {
+    SignedDraft {
+        name: name.into(),
+        investor: format!("{name}投资有限公司"),
+        investor_origin: "长沙".into(),
+        contract_no: contract.into(),
+        contract_on: "2022-03-18".into(),
+        agreed_investment_wan: wan.into(),
+        industry: industry.into(),
+        expected_start: "2022-09".into(),
+    }
+}
+
+async fn audit_rows(app: &App) -> i64 {
+    let mut tx = app.db.begin_read().await.unwrap();
+    keyproj_db::schema::row_count(&mut tx, "audit_log")
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn signed_projects_enter_the_library_at_the_threshold() {
+    for t in TestDb::all().await {
+        let app = App::new(t.db.clone(), Config::default());
+        keyproj_service::admin::users::bootstrap_admin(&app)
+            .await
+            .unwrap();
+        let county = RegionCode::parse("430922").unwrap();
+        let staff = Ctx::system(county.clone());
+        let event = signing::create_event(
+            &app,
+            &staff,
+            &EventDraft {
+                name: "2022年第一次重点项目集中签约".into(),
+                held_on: "2022-03-18".into(),
+                place: "县会议中心".into(),
+                organiser: "县人民政府".into(),
+                level: "县级".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let refs = SignedRefs {
+            event_id: Some(event),
+            ..Default::default()
+        };
+        // industrial threshold 5000万元, others 1000万元 (the reference county's defaults)
+        let a = signing::add_signed(
+            &app,
+            &staff,
+            &signed("锑业技改扩能", "QY-001", "40000", "工业制造"),
+            &refs,
+        )
+        .await
+        .unwrap();
+        let b = signing::add_signed(
+            &app,
+            &staff,
+            &signed("小型农机装配", "QY-002", "3000", "工业制造"),
+            &refs,
+        )
+        .await
+        .unwrap();
+        let c = signing::add_signed(
+            &app,
+            &staff,
+            &signed("竹海旅游度假区", "QY-003", "12000", "文化旅游"),
+            &refs,
+        )
+        .await
+        .unwrap();
+        assert!(a.project_id.is_some() && c.project_id.is_some());
+        assert_eq!(
+            b.project_id, None,
+            "below the threshold: counted, not dispatched"
+        );
+        let p = keyproj_service::projects::get(&app, &staff, a.project_id.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(p.project.stage, Stage::Signed);
+        assert_eq!(p.project.total_investment.fen(), 40_000 * 1_000_000);
+        assert_eq!(
+            signing::signed(&app, &staff, Some(event))
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
+        assert_eq!(signing::events(&app, &staff).await.unwrap().len(), 1);
+
+        // bad input: a Chinese message at the field and nothing written
+        let before = audit_rows(&app).await;
+        let dup = signing::add_signed(
+            &app,
+            &staff,
+            &signed("另一个项目", "QY-001", "8000", "工业制造"),
+            &refs,
+        )
+        .await;
+        assert!(
+            matches!(&dup, Err(ServiceError::Validation(v)) if v.for_field("contract_no").is_some()),
+            "{dup:?}"
+        );
+        let unknown = signing::add_signed(
+            &app,
+            &staff,
+            &signed("某项目", "QY-009", "8000", "工业制造"),
+            &SignedRefs {
+                event_id: Some(keyproj_domain::ids::SigningEventId(999_999)),
+                ..Default::default()
+            },
+        )
+        .await;
+        assert!(
+            matches!(&unknown, Err(ServiceError::Validation(v)) if v.for_field("event_id").is_some())
+        );
+        let bad =
+            signing::add_signed(&app, &staff, &signed("负数", "QY-010", "-5", "能源"), &refs).await;
+        assert!(matches!(bad, Err(ServiceError::Validation(_))));
+        assert_eq!(audit_rows(&app).await, before);
+        assert_eq!(signing::signed(&app, &staff, None).await.unwrap().len(), 3);
+
+        // an owner may not record signings
+        let owner = Ctx {
+            actor: Actor {
+                user_id: None,
+                username: "owner".into(),
+                roles: vec![Role::Owner],
+                unit_id: None,
+                region: county.clone(),
+            },
+            ..staff.clone()
+        };
+        assert!(matches!(
+            signing::add_signed(&app, &owner, &signed("x", "QY-011", "8000", "能源"), &refs).await,
+            Err(ServiceError::Forbidden)
+        ));
+    }
+}
