@@ -143,6 +143,13 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
             label: "年度统计",
             key: "stats",
         });
+        if a.has(Role::CenterStaff) || a.has(Role::CountyLeader) {
+            v.push(Nav {
+                href: "/pipeline",
+                label: "招商签约",
+                key: "pipeline",
+            });
+        }
     }
     if a.may(Action::ViewProblems) {
         v.push(Nav {

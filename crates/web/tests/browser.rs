@@ -859,6 +859,35 @@ async fn demo_county_pages() {
         list.height
     );
 
+    // 招商签约: an event and a project signed at it, entering the library at the threshold
+    c.goto(&format!("{base}/pipeline")).await.unwrap();
+    type_into(&c, "e-name", "2022年第三次重点项目集中签约").await;
+    type_into(&c, "e-held-on", "2022-11-18").await;
+    type_into(&c, "e-place", "县会议中心").await;
+    select(&c, "e-level", "county").await;
+    click_to_next_page(&c, "save-event").await;
+    c.wait().for_element(Locator::Id("flash")).await.unwrap();
+    let event_value = c
+        .find(Locator::Css("#s-event option:nth-child(2)"))
+        .await
+        .unwrap()
+        .attr("value")
+        .await
+        .unwrap()
+        .unwrap();
+    select(&c, "s-event", &event_value).await;
+    type_into(&c, "s-name", "竹木精深加工产业园").await;
+    type_into(&c, "s-investor", "湖南竹韵实业有限公司").await;
+    type_into(&c, "s-contract", "TJQY-2022-031").await;
+    type_into(&c, "s-contract-on", "2022-11-18").await;
+    type_into(&c, "s-agreed", "60000").await;
+    select(&c, "s-industry", "manufacturing").await;
+    click_to_next_page(&c, "save-signed").await;
+    c.wait().for_element(Locator::Id("flash")).await.unwrap();
+    assert!(text(&c, "flash").await.contains("纳入项目库"));
+    assert_eq!(text(&c, "entered-count").await, "1");
+    shot(&c, "20d-pipeline-signing").await;
+
     // a county leader sees the projects they are the contact of first
     c.delete_all_cookies().await.unwrap();
     sign_in(&c, &base, "leader").await;

@@ -8,6 +8,7 @@ mod board;
 pub(crate) mod dispatch;
 mod import;
 mod org;
+mod pipeline;
 mod problems;
 mod projects;
 mod stats;
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .merge(dispatch::routes())
         .merge(import::routes())
         .merge(org::routes())
+        .merge(pipeline::routes())
         .merge(problems::routes())
         .merge(projects::routes())
         .merge(stats::routes())
