@@ -146,5 +146,14 @@ async fn signed_projects_enter_the_library_at_the_threshold() {
             signing::add_signed(&app, &owner, &signed("x", "QY-011", "8000", "能源"), &refs).await,
             Err(ServiceError::Forbidden)
         ));
+        // nor read them: contracts and investors are the center's
+        assert!(matches!(
+            signing::signed(&app, &owner, None).await,
+            Err(ServiceError::NotFound)
+        ));
+        assert!(matches!(
+            signing::events(&app, &owner).await,
+            Err(ServiceError::NotFound)
+        ));
     }
 }

@@ -94,3 +94,114 @@ async fn signing_through_the_page() {
         );
     }
 }
+
+#[tokio::test]
+async fn signing_through_the_api() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let api = reqwest::Client::new();
+        let staff = h.token("staff").await;
+        let r = api
+            .post(format!("{}/api/v1/signing/events", h.base))
+            .bearer_auth(&staff)
+            .json(
+                &serde_json::json!({"name": "集中签约", "held_on": "2026-03-18", "level": "县级"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let event = r.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let body = |no: &str, wan: &str| {
+            serde_json::json!({"event_id": event, "name": "风电项目", "investor": "某能源公司",
+                "contract_no": no, "contract_on": "2026-03-18", "agreed_investment_wan": wan,
+                "industry": "能源"})
+        };
+        let r = api
+            .post(format!("{}/api/v1/signing/projects", h.base))
+            .bearer_auth(&staff)
+            .json(&body("API-1", "160000"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let created: serde_json::Value = r.json().await.unwrap();
+        assert!(created["project_id"].as_i64().is_some(), "{created}");
+        // unknown fields, a duplicate contract and an absurd amount are refused in Chinese
+        let mut extra = body("API-2", "100");
+        extra["surprise"] = serde_json::json!(1);
+        for (b, field, status) in [
+            (extra, "", StatusCode::BAD_REQUEST),
+            (
+                body("API-1", "100"),
+                "contract_no",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                body("API-3", "99999999999"),
+                "agreed_investment_wan",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+        ] {
+            let r = api
+                .post(format!("{}/api/v1/signing/projects", h.base))
+                .bearer_auth(&staff)
+                .json(&b)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), status);
+            let e: serde_json::Value = r.json().await.unwrap();
+            assert!(
+                e["message"]
+                    .as_str()
+                    .unwrap()
+                    .chars()
+                    .any(|c| c > '\u{4e00}'),
+                "{e}"
+            );
+            if !field.is_empty() {
+                assert_eq!(e["fields"][0]["field"], field, "{e}");
+            }
+        }
+        let list: serde_json::Value = api
+            .get(format!(
+                "{}/api/v1/signing/projects?event_id={event}",
+                h.base
+            ))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 1);
+        let r = api
+            .get(format!("{}/api/v1/signing/projects?event_id=abc", h.base))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // an owner's token: the pipeline is not theirs (404), recording is not theirs (403)
+        let owner = h.token("owner").await;
+        let r = api
+            .get(format!("{}/api/v1/signing/projects", h.base))
+            .bearer_auth(&owner)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let r = api
+            .post(format!("{}/api/v1/signing/projects", h.base))
+            .bearer_auth(&owner)
+            .json(&body("API-9", "100"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+}

@@ -8,6 +8,7 @@ mod admin;
 mod dispatch;
 mod import;
 mod org;
+mod pipeline;
 mod problems;
 mod projects;
 mod stats;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(me))
         .merge(projects::routes())
         .merge(org::routes())
+        .merge(pipeline::routes())
         .merge(admin::routes())
         .merge(dispatch::routes())
         .merge(stats::routes())
@@ -54,6 +56,7 @@ async fn openapi() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(projects::Doc::openapi());
     doc.merge(org::Doc::openapi());
+    doc.merge(pipeline::Doc::openapi());
     doc.merge(admin::Doc::openapi());
     doc.merge(dispatch::Doc::openapi());
     doc.merge(stats::Doc::openapi());
