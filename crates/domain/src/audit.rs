@@ -208,6 +208,7 @@ const ENTITIES: &[(&str, &str)] = &[
     ("region", "行政区划"),
     ("signing_event", "签约活动"),
     ("signed_project", "签约项目"),
+    ("signed_projects", "签约项目"),
     ("unit", "单位"),
     ("leader", "县级领导"),
     ("threshold", "入库门槛"),

@@ -509,3 +509,71 @@ pub async fn colour_issue_pdf(app: &App, i: &Issue) -> Result<PdfFile> {
     let key = format!("pdf/colour-issue-{}.pdf", i.issue.id);
     pdf_of(app, &key, move || Ok(x.bytes), "xlsx", name).await
 }
+
+/// The signed projects (招商签约) as a workbook: one row each, typed dates and amounts.
+pub fn signed_xlsx(
+    app: &App,
+    rows: &[keyproj_db::repo::pipeline::signing::SignedRow],
+    event_name: impl Fn(Option<keyproj_domain::ids::SigningEventId>) -> String,
+) -> Result<XlsxFile> {
+    let headers: &[(&str, f64)] = &[
+        ("序号", 6.0),
+        ("项目名称", 30.0),
+        ("投资方", 28.0),
+        ("投资方来源地", 12.0),
+        ("合同编号", 18.0),
+        ("签约日期", 12.0),
+        ("协议投资（万元）", 16.0),
+        ("行业", 12.0),
+        ("签约活动", 28.0),
+        ("纳入项目库", 12.0),
+    ];
+    let total: Money = rows.iter().map(|r| r.agreed_investment).sum();
+    let body = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            vec![
+                Cell::Int(i as i64 + 1),
+                r.name.clone().into(),
+                r.investor.clone().into(),
+                r.investor_origin.clone().into(),
+                r.contract_no.clone().into(),
+                Cell::Date(r.contract_on),
+                Cell::Wan(r.agreed_investment.wan_for_sheet()),
+                r.industry.label().into(),
+                event_name(r.event_id).into(),
+                if r.project_id.is_some() {
+                    "已纳入"
+                } else {
+                    "未达门槛"
+                }
+                .into(),
+            ]
+        })
+        .collect();
+    let subtitle = format!("导出时间：{}", local_time(&app.now()));
+    let bytes = written(xlsx::write(&xlsx::Sheet {
+        name: "签约项目",
+        title: "招商签约项目",
+        subtitle: Some(&subtitle),
+        headers,
+        rows: body,
+        totals: Some(vec![
+            Cell::Text(format!("合计（{}个）", rows.len())),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Wan(total.wan_for_sheet()),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+        ]),
+    }))?;
+    Ok(XlsxFile {
+        name: "招商签约项目.xlsx".into(),
+        bytes,
+    })
+}

@@ -76,14 +76,38 @@ async fn signing_through_the_page() {
         assert!(r.text().await.unwrap().contains("签约活动不存在"));
         assert_eq!(h.audit_count().await, before);
 
-        // owners and departments do not see the pipeline; the leader does
+        // the list as a workbook, with the amounts as numbers
+        let x = staff
+            .get(format!("{}/pipeline.xlsx", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(x.status(), StatusCode::OK);
+        let bytes = x.bytes().await.unwrap();
+        {
+            use calamine::{Data, Reader, Xlsx};
+            let mut book = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+            let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+            let amounts: Vec<f64> = sheet
+                .rows()
+                .filter_map(|r| match &r[6] {
+                    Data::Float(v) => Some(*v),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(amounts, [40000.0, 3000.0, 43000.0], "rows and the total");
+        }
+
+        // owners and departments do not see the pipeline, nor its export; the leader does
         for user in ["owner", "zjju"] {
             let c = h.signed_in(user).await;
-            assert_eq!(
-                h.page(&c, "/pipeline").await.0,
-                StatusCode::NOT_FOUND,
-                "{user}"
-            );
+            for path in ["/pipeline", "/pipeline.xlsx"] {
+                assert_eq!(
+                    h.page(&c, path).await.0,
+                    StatusCode::NOT_FOUND,
+                    "{user} {path}"
+                );
+            }
         }
         let leader = h.signed_in("leader").await;
         let (status, page) = h.page(&leader, "/pipeline").await;

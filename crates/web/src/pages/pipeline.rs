@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/pipeline", get(page))
         .route("/pipeline/events", axum::routing::post(create_event))
         .route("/pipeline/signed", axum::routing::post(add_signed))
+        .route("/pipeline.xlsx", get(export))
 }
 
 /// A signing event as listed.
@@ -212,6 +213,25 @@ async fn page(
     )
     .await?
     .into_response())
+}
+
+/// The signed projects as .xlsx (of one event with `?event=`); the export is recorded.
+async fn export(
+    State(s): State<AppState>,
+    signed: Signed,
+    RawQuery(q): RawQuery,
+) -> Result<Response, PageError> {
+    let filter = query_pairs(q.as_deref()).typed::<SigningEventId>("event");
+    let events = svc::events(&s.app, &signed.ctx).await?;
+    let rows = svc::signed(&s.app, &signed.ctx, filter).await?;
+    let file = keyproj_service::exports::signed_xlsx(&s.app, &rows, |id| {
+        id.and_then(|id| events.iter().find(|e| e.id == id))
+            .map(|e| e.name.clone())
+            .unwrap_or_else(|| "（单独签约）".into())
+    })?;
+    keyproj_service::projects::record_export(&s.app, &signed.ctx, "signed_projects", rows.len())
+        .await?;
+    Ok(crate::pages::xlsx_response(&file.name, file.bytes))
 }
 
 async fn create_event(
