@@ -499,7 +499,7 @@ async fn plan_report_approve_publish_board() {
         .send_keys(photo.to_str().unwrap())
         .await
         .unwrap();
-    click(&c, "photo-submit").await;
+    click_to_next_page(&c, "photo-submit").await;
     c.wait().for_element(Locator::Id("flash")).await.unwrap();
     assert!(text(&c, "flash").await.contains("照片已上传"));
     assert_eq!(value_of(&c, "f-amount").await, "700");
@@ -540,7 +540,7 @@ async fn plan_report_approve_publish_board() {
         ))
         .await
         .unwrap();
-    click(&c, "submit-report").await;
+    click_to_next_page(&c, "submit-report").await;
     c.wait().for_element(Locator::Id("flash")).await.unwrap();
     assert_eq!(text(&c, "report-status").await, "待审核");
     shot(&c, "15-owner-report-phone").await;
@@ -552,7 +552,7 @@ async fn plan_report_approve_publish_board() {
     c.goto(&format!("{}/reports/{p1}/2026-10", h.base))
         .await
         .unwrap();
-    click(&c, "approve-report").await;
+    click_to_next_page(&c, "approve-report").await;
     c.wait().for_element(Locator::Id("flash")).await.unwrap();
     assert_eq!(text(&c, "report-status").await, "审核通过");
     c.goto(&format!("{}/colour?month=2026-10", h.base))
@@ -1210,7 +1210,7 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
             .for_element(Locator::Id("confirm-submit"))
             .await
             .unwrap();
-        click(&c, "confirm-submit").await;
+        click_to_next_page(&c, "confirm-submit").await;
         c.wait().for_element(Locator::Id("flash")).await.unwrap();
         let flash = text(&c, "flash").await;
         assert!(flash.contains(expect), "{flash}");
