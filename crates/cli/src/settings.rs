@@ -35,6 +35,7 @@ pub(crate) struct FileConfig {
     webhook_url: Option<String>,
     webhook_secret: Option<String>,
     board_delay_minutes: Option<i64>,
+    not_moving_months: Option<u32>,
 }
 
 pub(crate) struct Settings {
@@ -168,6 +169,9 @@ pub(crate) fn settings(cli: &Cli, bind_flag: Option<&String>) -> Result<Settings
     }
     if let Some(m) = env_or("KEYPROJ_BOARD_DELAY_MINUTES", file.board_delay_minutes) {
         cfg.board_delay_minutes = m.clamp(0, 7 * 24 * 60);
+    }
+    if let Some(m) = env_or("KEYPROJ_NOT_MOVING_MONTHS", file.not_moving_months) {
+        cfg.not_moving_months = m.clamp(1, 60);
     }
     Ok(Settings {
         database_url,

@@ -90,6 +90,8 @@ pub struct Config {
     /// How long a published colour table waits before the public board (上墙) shows it, so a
     /// wrong issue can be corrected before the hall sees it. 0 shows it at once.
     pub board_delay_minutes: i64,
+    /// Months after signing without a start before a signed project is flagged 未落地.
+    pub not_moving_months: u32,
 }
 
 /// The outgoing webhook: JSON POSTs signed with HMAC-SHA256 of the body under `secret`.
@@ -122,6 +124,7 @@ impl Default for Config {
             webhook: None,
             audit_anchor_file: None,
             board_delay_minutes: 0,
+            not_moving_months: 6,
         }
     }
 }

@@ -98,6 +98,20 @@ async fn signed_projects_enter_the_library_at_the_threshold() {
             3
         );
         assert_eq!(signing::events(&app, &staff).await.unwrap().len(), 1);
+        // 未落地: signed six months ago or more and not started; a fresh signing is not
+        let mut fresh = signed("新签项目", "QY-004", "9000", "文化旅游");
+        fresh.contract_on = app.local_today().to_string();
+        signing::add_signed(&app, &staff, &fresh, &refs)
+            .await
+            .unwrap();
+        let rows = signing::signed(&app, &staff, Some(event)).await.unwrap();
+        let flagged: Vec<&str> = rows
+            .iter()
+            .filter(|r| signing::not_moving(&app, r))
+            .map(|r| r.name.as_str())
+            .collect();
+        assert_eq!(flagged, ["锑业技改扩能", "小型农机装配", "竹海旅游度假区"]);
+        assert!(rows.iter().all(|r| !r.started));
 
         // bad input: a Chinese message at the field and nothing written
         let before = audit_rows(&app).await;
@@ -129,7 +143,7 @@ async fn signed_projects_enter_the_library_at_the_threshold() {
             signing::add_signed(&app, &staff, &signed("负数", "QY-010", "-5", "能源"), &refs).await;
         assert!(matches!(bad, Err(ServiceError::Validation(_))));
         assert_eq!(audit_rows(&app).await, before);
-        assert_eq!(signing::signed(&app, &staff, None).await.unwrap().len(), 3);
+        assert_eq!(signing::signed(&app, &staff, None).await.unwrap().len(), 4);
 
         // an owner may not record signings
         let owner = Ctx {

@@ -142,6 +142,17 @@ pub async fn add_signed(
     Ok(Signed { id, project_id })
 }
 
+/// Whether a signed project has not moved (未落地): signed `not_moving_months` ago or more and
+/// not started.
+pub fn not_moving(app: &App, row: &SignedRow) -> bool {
+    keyproj_domain::pipeline::not_moving(
+        row.contract_on,
+        row.started,
+        app.local_today(),
+        app.cfg.not_moving_months,
+    )
+}
+
 /// The signed projects of the actor's region (of one event when given).
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn signed(app: &App, ctx: &Ctx, event: Option<SigningEventId>) -> Result<Vec<SignedRow>> {

@@ -121,6 +121,10 @@ struct SignedOut {
     industry: String,
     /// The project of the library it entered as (at or above the threshold).
     project_id: Option<i64>,
+    /// Its project has started (an actual start month).
+    started: bool,
+    /// 未落地: signed the configured number of months ago or more and not started.
+    not_moving: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -171,6 +175,8 @@ async fn signed(
             .await?
             .into_iter()
             .map(|r| SignedOut {
+                not_moving: svc::not_moving(&s.app, &r),
+                started: r.started,
                 id: r.id.into(),
                 event_id: r.event_id.map(Into::into),
                 name: r.name,

@@ -52,6 +52,8 @@ struct SignedLine {
     industry: &'static str,
     event: String,
     project_id: Option<ProjectId>,
+    /// 未落地: signed long ago and not started.
+    not_moving: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -76,6 +78,8 @@ struct SigningPage {
     flash: Option<String>,
     total_signed: usize,
     total_entered: usize,
+    total_not_moving: usize,
+    not_moving_months: u32,
 }
 
 impl SigningPage {
@@ -125,6 +129,7 @@ async fn render(
             industry: r.industry.label(),
             event: event_name(r.event_id),
             project_id: r.project_id,
+            not_moving: svc::not_moving(&s.app, r),
         })
         .collect();
     let chosen_event: Vec<SigningEventId> = typed.typed("event_id").into_iter().collect();
@@ -152,6 +157,8 @@ async fn render(
             .collect(),
         total_signed: all.len(),
         total_entered: all.iter().filter(|r| r.project_id.is_some()).count(),
+        total_not_moving: all.iter().filter(|r| svc::not_moving(&s.app, r)).count(),
+        not_moving_months: s.app.cfg.not_moving_months,
         lines,
         event_filter: event_filter.map(|e| e.to_string()).unwrap_or_default(),
         event_choices: named_choices(events.iter().map(|e| (e.id, e.name.clone())), &chosen_event),

@@ -117,6 +117,8 @@ pub struct SignedRow {
     pub expected_start: Option<ReportMonth>,
     /// The project of the library it became (at or above the threshold).
     pub project_id: Option<ProjectId>,
+    /// Whether that project has started (an actual start month): it has 落地.
+    pub started: bool,
     pub version: i64,
 }
 
@@ -134,6 +136,7 @@ struct SignedRaw {
     industry: String,
     expected_start: Option<String>,
     project_id: Option<i64>,
+    started: bool,
     version: i64,
 }
 
@@ -153,12 +156,18 @@ impl TryFrom<SignedRaw> for SignedRow {
             industry: decode::key("signed_projects.industry", &r.industry, Industry::from_key)?,
             expected_start: decode::opt_month("signed_projects.expected_start", r.expected_start)?,
             project_id: r.project_id.map(ProjectId),
+            started: r.started,
             version: r.version,
         })
     }
 }
 
-const SIGNED_COLS: &str = "id, region_code, event_id, name, investor, investor_origin, contract_no, contract_on, agreed_investment_fen, industry, expected_start, project_id, version";
+/// Columns of a signed project, with whether its project has started (`s`: signed_projects,
+/// `p`: its project, LEFT JOINed).
+const SIGNED_COLS: &str = "s.id, s.region_code, s.event_id, s.name, s.investor, s.investor_origin, s.contract_no, s.contract_on,
+    s.agreed_investment_fen, s.industry, s.expected_start, s.project_id,
+    CASE WHEN p.actual_start IS NULL THEN FALSE ELSE TRUE END AS started, s.version";
+const SIGNED_FROM: &str = "signed_projects s LEFT JOIN projects p ON p.id = s.project_id";
 
 /// A signed project as written.
 pub struct NewSigned<'a> {
@@ -203,7 +212,7 @@ pub async fn find_by_contract(
     contract_no: &str,
 ) -> Result<Option<SignedRow>, DbError> {
     let sql = format!(
-        "SELECT {SIGNED_COLS} FROM signed_projects WHERE region_code = $1 AND contract_no = $2"
+        "SELECT {SIGNED_COLS} FROM {SIGNED_FROM} WHERE s.region_code = $1 AND s.contract_no = $2"
     );
     run!(tx, |c| sqlx::query_as::<_, SignedRaw>(sqlx::AssertSqlSafe(
         sql.clone()
@@ -224,8 +233,8 @@ pub async fn list_signed(
 ) -> Result<Vec<SignedRow>, DbError> {
     let (lo, hi) = region.subtree_range();
     let sql = format!(
-        "SELECT {SIGNED_COLS} FROM signed_projects WHERE region_code >= $1 AND region_code < $2
-         AND ($3 = 0 OR event_id = $3) ORDER BY contract_on, id"
+        "SELECT {SIGNED_COLS} FROM {SIGNED_FROM} WHERE s.region_code >= $1 AND s.region_code < $2
+         AND ($3 = 0 OR s.event_id = $3) ORDER BY s.contract_on, s.id"
     );
     run!(tx, |c| sqlx::query_as::<_, SignedRaw>(sqlx::AssertSqlSafe(
         sql.clone()
