@@ -12,7 +12,7 @@ use keyproj_domain::ids::SigningEventId;
 use keyproj_domain::pipeline::{EventDraft, SignedDraft};
 use keyproj_service::pipeline::signing::{self as svc, SignedRefs};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa::{OpenApi, ToSchema};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -134,17 +134,8 @@ struct SignedCreated {
     project_id: Option<i64>,
 }
 
-/// `?event_id=`: only the projects signed at this event.
-#[derive(Deserialize, IntoParams, Default)]
-#[serde(default)]
-#[allow(dead_code)]
-struct SignedQuery {
-    /// Only the projects signed at this event.
-    event_id: Option<i64>,
-}
-
 /// The signed projects of the caller's region (center staff and county leaders).
-#[utoipa::path(get, path = "/api/v1/signing/projects", params(SignedQuery), responses((status = 200, body = Vec<SignedOut>), (status = 404, body = ApiErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/signing/projects", params(("event_id" = Option<i64>, Query, description = "only the projects signed at this event")), responses((status = 200, body = Vec<SignedOut>), (status = 404, body = ApiErrorBody)))]
 async fn signed(
     State(s): State<AppState>,
     c: ApiCaller,

@@ -99,6 +99,16 @@ impl SigningPage {
     }
 }
 
+/// The name of a signed project's event, or that it was signed on its own.
+fn event_name(
+    events: &[keyproj_db::repo::pipeline::signing::EventRow],
+    id: Option<SigningEventId>,
+) -> String {
+    id.and_then(|id| events.iter().find(|e| e.id == id))
+        .map(|e| e.name.clone())
+        .unwrap_or_else(|| "（单独签约）".into())
+}
+
 async fn render(
     s: &AppState,
     signed: &Signed,
@@ -112,11 +122,7 @@ async fn render(
     let all = svc::signed(&s.app, &signed.ctx, None).await?;
     let units = org::units(&s.app, &signed.ctx).await?;
     let leaders = org::leaders(&s.app, &signed.ctx).await?;
-    let event_name = |id: Option<SigningEventId>| {
-        id.and_then(|id| events.iter().find(|e| e.id == id))
-            .map(|e| e.name.clone())
-            .unwrap_or_else(|| "（单独签约）".into())
-    };
+    let event_name = |id| event_name(&events, id);
     let lines = all
         .iter()
         .filter(|r| event_filter.is_none() || r.event_id == event_filter)
@@ -231,11 +237,7 @@ async fn export(
     let filter = query_pairs(q.as_deref()).typed::<SigningEventId>("event");
     let events = svc::events(&s.app, &signed.ctx).await?;
     let rows = svc::signed(&s.app, &signed.ctx, filter).await?;
-    let file = keyproj_service::exports::signed_xlsx(&s.app, &rows, |id| {
-        id.and_then(|id| events.iter().find(|e| e.id == id))
-            .map(|e| e.name.clone())
-            .unwrap_or_else(|| "（单独签约）".into())
-    })?;
+    let file = keyproj_service::exports::signed_xlsx(&s.app, &rows, |id| event_name(&events, id))?;
     keyproj_service::projects::record_export(&s.app, &signed.ctx, "signed_projects", rows.len())
         .await?;
     Ok(crate::pages::xlsx_response(&file.name, file.bytes))
