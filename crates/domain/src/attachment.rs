@@ -1,6 +1,6 @@
 //! Files attached to records: evidence on problem-list items, site photos on patrols.
 
-use crate::ids::{ItemId, PatrolId};
+use crate::ids::{ApprovalItemId, ItemId, PatrolId};
 use serde::Serialize;
 
 /// What a file is attached to.
@@ -9,6 +9,8 @@ use serde::Serialize;
 pub enum Owner {
     Item(ItemId),
     Patrol(PatrolId),
+    /// An approval item's permit (批文).
+    Approval(ApprovalItemId),
 }
 
 impl Owner {
@@ -17,12 +19,14 @@ impl Owner {
         match self {
             Owner::Item(i) => ("item", i.get()),
             Owner::Patrol(p) => ("patrol", p.get()),
+            Owner::Approval(a) => ("approval", a.get()),
         }
     }
     pub fn from_parts(kind: &str, id: i64) -> Option<Owner> {
         match kind {
             "item" => Some(Owner::Item(ItemId(id))),
             "patrol" => Some(Owner::Patrol(PatrolId(id))),
+            "approval" => Some(Owner::Approval(ApprovalItemId(id))),
             _ => None,
         }
     }

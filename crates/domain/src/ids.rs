@@ -92,6 +92,12 @@ id_type! {
     SigningEventId;
     /// A signed project (签约项目) of the pipeline.
     SignedId;
+    /// An entry of a region's catalogue of approval items (帮代办事项目录).
+    CatalogueEntryId;
+    /// An approval item run on a project's behalf (帮代办事项).
+    ApprovalItemId;
+    /// A support measure for an operating project (后扶帮扶措施).
+    SupportMeasureId;
 }
 
 #[cfg(test)]

@@ -52,7 +52,20 @@ pub fn needs_quote_prefix(s: &str) -> bool {
 }
 
 pub fn write(sheet: &Sheet) -> Result<Vec<u8>, XlsxError> {
+    write_book(std::slice::from_ref(sheet))
+}
+
+/// Several sheets in one workbook (a statistics page with two tables), each as [`write`] lays
+/// one out.
+pub fn write_book(sheets: &[Sheet]) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
+    for sheet in sheets {
+        add_sheet(&mut wb, sheet)?;
+    }
+    wb.save_to_buffer()
+}
+
+fn add_sheet(wb: &mut Workbook, sheet: &Sheet) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name(sheet.name)?;
     let ncols = sheet.headers.len() as u16;
@@ -162,7 +175,7 @@ pub fn write(sheet: &Sheet) -> Result<Vec<u8>, XlsxError> {
     ws.set_paper_size(9); // A4
     ws.set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(0, if sheet.subtitle.is_some() { 2 } else { 1 })?;
-    wb.save_to_buffer()
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
-//! Files attached to problem-list items (evidence of a reply, a resolution) and to patrols (site
-//! photos). Accepted by content only: PDF, JPEG/PNG/WebP (re-encoded, so EXIF and GPS are
-//! dropped) and Word/Excel (OOXML) files, at most 20 MB; stored under generated names in the
+//! Files attached to problem-list items (evidence of a reply, a resolution), to patrols (site
+//! photos) and to approval items (the permit). Accepted by content only: PDF, JPEG/PNG/WebP
+//! (re-encoded, so EXIF and GPS are dropped) and Word/Excel (OOXML) files, at most 20 MB; stored under generated names in the
 //! deployment's object store and served only to those who may see the item.
 
 use crate::problems::items::visible_item;
@@ -61,6 +61,16 @@ async fn may_attach(app: &App, ctx: &Ctx, owner: Owner) -> Result<()> {
             let mut tx = app.db.begin_read().await?;
             visible_patrol(&mut tx, ctx, id).await?;
             Ok(())
+        }
+        Owner::Approval(id) => {
+            // the permit: attached by center staff or the competent department
+            let mut tx = app.db.begin_read().await?;
+            let row = crate::pipeline::approvals::visible(&mut tx, ctx, id).await?;
+            if ctx.actor.has(Role::CenterStaff) || ctx.actor.is_unit(Some(row.unit_id)) {
+                Ok(())
+            } else {
+                Err(ServiceError::Forbidden)
+            }
         }
     }
 }
@@ -198,6 +208,9 @@ pub async fn list(app: &App, ctx: &Ctx, owner: Owner) -> Result<Vec<AttachmentRo
             require(ctx, Action::ManageProblems)?;
             visible_patrol(&mut tx, ctx, id).await?;
         }
+        Owner::Approval(id) => {
+            crate::pipeline::approvals::visible(&mut tx, ctx, id).await?;
+        }
     }
     Ok(repo::attachments_of(&mut tx, owner).await?)
 }
@@ -219,6 +232,9 @@ pub async fn read(app: &App, ctx: &Ctx, id: AttachmentId) -> Result<(AttachmentR
                     return Err(ServiceError::NotFound);
                 }
                 visible_patrol(&mut tx, ctx, patrol).await?;
+            }
+            Owner::Approval(approval) => {
+                crate::pipeline::approvals::visible(&mut tx, ctx, approval).await?;
             }
         }
         row

@@ -577,3 +577,130 @@ pub fn signed_xlsx(
         bytes,
     })
 }
+
+/// The 帮代办 items (as listed, with their clocks) as .xlsx.
+pub fn approvals_xlsx(
+    app: &App,
+    items: &[crate::pipeline::approvals::ApprovalView],
+    people: &crate::account::People,
+) -> Result<XlsxFile> {
+    let headers: &[(&str, f64)] = &[
+        ("序号", 6.0),
+        ("项目名称", 28.0),
+        ("审批事项", 20.0),
+        ("审批部门", 16.0),
+        ("代办员", 16.0),
+        ("状态", 10.0),
+        ("收件日期", 12.0),
+        ("受理日期", 12.0),
+        ("办结日期", 12.0),
+        ("承诺时限", 12.0),
+        ("已用天数", 10.0),
+        ("是否超时", 10.0),
+        ("批文号", 22.0),
+    ];
+    let body = items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let r = &v.row;
+            vec![
+                Cell::Int(i as i64 + 1),
+                r.project_name.clone().into(),
+                r.name.clone().into(),
+                r.unit_name.clone().into(),
+                people.name_with_login(&r.agent).into(),
+                r.state.label().into(),
+                Cell::date(r.received_on),
+                Cell::date(r.accepted_on),
+                Cell::date(r.completed_on),
+                format!("{}个{}", r.limit_days, r.day_count.label()).into(),
+                v.used_days.map(Cell::Int).unwrap_or(Cell::Empty),
+                if v.overdue {
+                    "超时"
+                } else if v.on_time == Some(false) {
+                    "超时办结"
+                } else {
+                    ""
+                }
+                .into(),
+                r.approval_no.clone().unwrap_or_default().into(),
+            ]
+        })
+        .collect();
+    let subtitle = format!("导出时间：{}", local_time(&app.now()));
+    let bytes = written(xlsx::write(&xlsx::Sheet {
+        name: "帮代办事项",
+        title: "重点项目帮代办事项",
+        subtitle: Some(&subtitle),
+        headers,
+        rows: body,
+        totals: None,
+    }))?;
+    Ok(XlsxFile {
+        name: "重点项目帮代办事项.xlsx".into(),
+        bytes,
+    })
+}
+
+/// The 帮代办 statistics per department and per agent as one workbook of two sheets.
+pub fn approval_stats_xlsx(
+    app: &App,
+    stats: &crate::pipeline::approvals::Stats,
+) -> Result<XlsxFile> {
+    use crate::pipeline::approvals::StatLine;
+    let subtitle = format!("导出时间：{}", local_time(&app.now()));
+    let rows = |lines: &[StatLine]| -> Vec<Vec<Cell>> {
+        lines
+            .iter()
+            .map(|l| {
+                vec![
+                    l.name.clone().into(),
+                    Cell::Int(l.handled),
+                    Cell::Int(l.completed),
+                    Cell::Int(l.on_time),
+                    l.on_time_pct()
+                        .map(|p| Cell::Percent(p / 100.0))
+                        .unwrap_or(Cell::Empty),
+                    l.average_days.map(Cell::Decimal).unwrap_or(Cell::Empty),
+                    Cell::Int(l.overdue_now),
+                ]
+            })
+            .collect()
+    };
+    let total = rows(std::slice::from_ref(&stats.total)).pop();
+    let headers = |first: &'static str| -> Vec<(&'static str, f64)> {
+        vec![
+            (first, 26.0),
+            ("办理事项", 10.0),
+            ("已办结", 10.0),
+            ("按时办结", 10.0),
+            ("按时办结率", 12.0),
+            ("平均用时（天）", 14.0),
+            ("当前超时", 10.0),
+        ]
+    };
+    let (h1, h2) = (headers("审批部门"), headers("代办员"));
+    let bytes = written(xlsx::write_book(&[
+        xlsx::Sheet {
+            name: "按审批部门",
+            title: "帮代办事项办理情况（按审批部门）",
+            subtitle: Some(&subtitle),
+            headers: &h1,
+            rows: rows(&stats.by_unit),
+            totals: total.clone(),
+        },
+        xlsx::Sheet {
+            name: "按代办员",
+            title: "帮代办事项办理情况（按代办员）",
+            subtitle: Some(&subtitle),
+            headers: &h2,
+            rows: rows(&stats.by_agent),
+            totals: total,
+        },
+    ]))?;
+    Ok(XlsxFile {
+        name: "帮代办事项统计.xlsx".into(),
+        bytes,
+    })
+}

@@ -57,6 +57,31 @@ pub struct Meetings {
     pub count: i64,
 }
 
+/// 招商签约 in the year (issue #11).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Signing {
+    /// Signing events held in the year.
+    pub events: i64,
+    /// Projects signed in the year.
+    pub signed: i64,
+    /// Of those, at or above the inclusion threshold (entered the library).
+    pub above_threshold: i64,
+    /// Of those, started (在建 with an actual start).
+    pub started: i64,
+    /// Of those above the threshold, not started yet (pushing their preliminary work).
+    pub preliminary: i64,
+}
+
+/// 帮代办 in the year: the items received in the year (issue #11).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Approvals {
+    pub handled: i64,
+    pub completed: i64,
+    pub on_time_pct: Option<String>,
+    /// In a department's hands past the promised limit today.
+    pub overdue: i64,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AnnualStats {
     pub year: i32,
@@ -66,6 +91,8 @@ pub struct AnnualStats {
     pub post_support: PostSupport,
     pub problems: Problems,
     pub meetings: Meetings,
+    pub signing: Signing,
+    pub approvals: Approvals,
     /// The sentences of the self-evaluation report, written from the data.
     pub text: Vec<String>,
 }
@@ -149,6 +176,10 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
             format!("对{ps_n}个已建成项目落实帮扶措施")
         });
     }
+    let (signing, approvals) = pipeline_figures(app, &mut tx, region, year).await?;
+    if signing.signed > 0 {
+        text.push(pipeline_sentence(&signing, &approvals));
+    }
     let t = p.totals;
     if t.raised > 0 {
         // The rate is over the items assigned, so the sentence names that denominator.
@@ -188,8 +219,118 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
             assigned_by_meetings: p.assigned_by_meetings,
         },
         meetings: Meetings { count: p.meetings },
+        signing,
+        approvals,
         text,
     })
+}
+
+/// The year's signing and 帮代办 figures.
+async fn pipeline_figures(
+    app: &App,
+    tx: &mut keyproj_db::Tx,
+    region: &RegionCode,
+    year: i32,
+) -> Result<(Signing, Approvals)> {
+    use crate::pipeline::approvals::ApprovalView;
+    use chrono::Datelike;
+    use keyproj_db::repo::pipeline::approvals::{
+        self as approval_repo, ApprovalFilter, ApprovalScope,
+    };
+    use keyproj_domain::pipeline::ApprovalState;
+    let today = app.local_today();
+    let c = crate::pipeline::conversion::conversion_in(
+        tx,
+        region,
+        year,
+        today,
+        app.cfg.not_moving_months,
+    )
+    .await?;
+    let signing = Signing {
+        events: c.events_held,
+        signed: c.total.signed,
+        above_threshold: c.total.above_threshold,
+        started: c.total.started,
+        preliminary: c.total.preliminary,
+    };
+    let (rows, _) = approval_repo::list_items(
+        tx,
+        &ApprovalFilter::new(region.clone(), ApprovalScope::Region),
+    )
+    .await?;
+    let in_year = |d: Option<chrono::NaiveDate>| d.is_some_and(|d| d.year() == year);
+    let from = rows
+        .iter()
+        .filter_map(|r| r.accepted_on)
+        .min()
+        .unwrap_or(today)
+        .min(today);
+    let cal = crate::rules::calendar_in(tx, region, from).await?;
+    let (mut handled, mut completed, mut on_time, mut overdue) = (0i64, 0i64, 0i64, 0i64);
+    for r in rows {
+        let received = in_year(r.received_on);
+        let done_in_year = r.state == ApprovalState::Done && in_year(r.completed_on);
+        let v = ApprovalView::of(r, &cal, today);
+        if received && v.row.state != ApprovalState::NotStarted {
+            handled += 1;
+        }
+        if done_in_year {
+            completed += 1;
+            if v.on_time == Some(true) {
+                on_time += 1;
+            }
+        }
+        if v.overdue {
+            overdue += 1;
+        }
+    }
+    Ok((
+        signing,
+        Approvals {
+            handled,
+            completed,
+            on_time_pct: percent_1dp(on_time, completed),
+            overdue,
+        },
+    ))
+}
+
+/// 134 as the report says it: 130余; below a hundred, or round, as it is.
+fn about(n: i64) -> String {
+    if n >= 100 && n % 10 != 0 {
+        format!("{}余", n / 10 * 10)
+    } else {
+        n.to_string()
+    }
+}
+
+/// The center's sentence on its pipeline, in its own words.
+fn pipeline_sentence(s: &Signing, a: &Approvals) -> String {
+    let mut t = if s.events > 0 {
+        format!("招商引资{}次集中签约共签约项目{}个", s.events, s.signed)
+    } else {
+        format!("共签约项目{}个", s.signed)
+    };
+    if s.above_threshold > 0 {
+        t.push_str(&format!(
+            "，对达到纳入重点项目调度门槛的{}个签约项目扎实做好重点项目政务事项帮代办服务",
+            s.above_threshold
+        ));
+    }
+    if a.handled > 0 {
+        t.push_str(&format!(
+            "，累计为各重点项目办理政务服务事项{}项",
+            about(a.handled)
+        ));
+    }
+    if s.started > 0 || s.preliminary > 0 {
+        t.push_str(&format!(
+            "，其中{}个项目落地开工建设，{}个项目正在全力以赴推进前期工作",
+            s.started, s.preliminary
+        ));
+    }
+    t
 }
 
 /// 亿元 as the report writes it: up to four decimals, trailing zeros dropped (38.2, 194.2778).

@@ -8,7 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::Response;
 
 /// An urlencoded form body as ordered pairs (repeated keys allowed, e.g. multi-selects).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct FormData(pub Vec<(String, String)>);
 
 impl FormData {

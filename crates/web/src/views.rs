@@ -150,6 +150,13 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
                 key: "pipeline",
             });
         }
+        if a.has(Role::CenterStaff) || a.has(Role::CountyLeader) || a.has(Role::UnitUser) {
+            v.push(Nav {
+                href: "/approvals",
+                label: "帮代办",
+                key: "approvals",
+            });
+        }
     }
     if a.may(Action::ViewProblems) {
         v.push(Nav {

@@ -42,6 +42,7 @@ crate::keyed_enum!(
         LeaderInstruction => "leader_instruction", "领导批示";
         OwnerReport => "owner_report", "业主反映";
         MonthlyReport => "monthly_report", "月报存在问题";
+        Approval => "approval", "帮代办";
     }
 );
 

@@ -28,7 +28,7 @@ pub async fn create_event(app: &App, ctx: &Ctx, draft: &EventDraft) -> Result<Si
 
 /// The pipeline is the center's and the county leaders' (contracts and investors are not for
 /// owners or departments): others do not see it.
-fn may_view(ctx: &Ctx) -> Result<()> {
+pub(crate) fn may_view(ctx: &Ctx) -> Result<()> {
     let a = &ctx.actor;
     // (the system itself acts as center staff)
     if a.has(Role::CenterStaff) || a.has(Role::CountyLeader) {

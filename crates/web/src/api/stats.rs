@@ -25,7 +25,9 @@ pub fn routes() -> Router<AppState> {
         ProblemsOut,
         MeetingsOut,
         UnderConstructionOut,
-        PreliminaryOut
+        PreliminaryOut,
+        SigningOut,
+        ApprovalsOut
     ))
 )]
 pub(super) struct Doc;
@@ -57,6 +59,8 @@ struct AnnualOut {
     post_support: PostSupportOut,
     problems: ProblemsOut,
     meetings: MeetingsOut,
+    signing: SigningOut,
+    approvals: ApprovalsOut,
     /// The sentences of the report, e.g. "45个在建重点项目完成投资38.2亿元，占年投资计划98%"
     text: Vec<String>,
 }
@@ -78,6 +82,27 @@ struct ProblemsOut {
     overdue: i64,
     /// assigned from meetings and briefings
     assigned_by_meetings: i64,
+}
+
+/// 招商签约: events held in the year, projects signed in it, of them at or above the inclusion
+/// threshold, started (在建 with an actual start) and still in their preliminary work.
+#[derive(Serialize, ToSchema)]
+struct SigningOut {
+    events: i64,
+    signed: i64,
+    above_threshold: i64,
+    started: i64,
+    preliminary: i64,
+}
+
+/// 帮代办: items received in the year and worked on, completed in the year, of those on time
+/// (percent), and past their promised limit today.
+#[derive(Serialize, ToSchema)]
+struct ApprovalsOut {
+    handled: i64,
+    completed: i64,
+    on_time_pct: Option<String>,
+    overdue: i64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -124,6 +149,19 @@ async fn annual(
         },
         meetings: MeetingsOut {
             count: a.meetings.count,
+        },
+        signing: SigningOut {
+            events: a.signing.events,
+            signed: a.signing.signed,
+            above_threshold: a.signing.above_threshold,
+            started: a.signing.started,
+            preliminary: a.signing.preliminary,
+        },
+        approvals: ApprovalsOut {
+            handled: a.approvals.handled,
+            completed: a.approvals.completed,
+            on_time_pct: a.approvals.on_time_pct,
+            overdue: a.approvals.overdue,
         },
         text: a.text,
     })

@@ -8,7 +8,7 @@ mod board;
 pub(crate) mod dispatch;
 mod import;
 mod org;
-mod pipeline;
+pub(crate) mod pipeline;
 mod problems;
 mod projects;
 mod stats;

@@ -177,6 +177,23 @@ pub async fn names_of(
     .await)?)
 }
 
+/// The enabled accounts of a region and below holding `role`: (login, display name), by login.
+pub async fn with_role(
+    tx: &mut Tx,
+    region: &RegionCode,
+    role: Role,
+) -> Result<Vec<(String, String)>, DbError> {
+    let (lo, hi) = region.subtree_range();
+    const SQL: &str = "SELECT u.username, u.display_name FROM users u JOIN user_roles r ON r.user_id = u.id
+        WHERE r.role = $1 AND u.region_code >= $2 AND u.region_code < $3 AND u.disabled = FALSE ORDER BY u.username";
+    Ok(run!(tx, |c| sqlx::query_as::<_, (String, String)>(SQL)
+        .bind(role.key())
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(c)
+        .await)?)
+}
+
 pub async fn count_users(tx: &mut Tx) -> Result<i64, DbError> {
     Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM users"

@@ -1,3 +1,6 @@
-//! The pipeline (issue #11): 招商签约 (`signing`); 帮代办 approval items come next.
+//! The pipeline (issue #11): 招商签约 (`signing`), 帮代办 approval items (`approvals`) and 后扶
+//! support measures (`support`).
 
+pub mod approvals;
 pub mod signing;
+pub mod support;

@@ -5,7 +5,7 @@ use crate::{DbError, Tx, run};
 use chrono::{DateTime, NaiveDate, Utc};
 use keyproj_domain::ids::{ProjectId, SignedId, SigningEventId};
 use keyproj_domain::pipeline::{EventFields, SignedFields, SigningLevel};
-use keyproj_domain::project::Industry;
+use keyproj_domain::project::{Industry, Stage};
 use keyproj_domain::{Money, RegionCode, ReportMonth};
 use serde::Serialize;
 
@@ -119,6 +119,8 @@ pub struct SignedRow {
     pub project_id: Option<ProjectId>,
     /// Whether that project has started (an actual start month): it has 落地.
     pub started: bool,
+    /// That project's stage now.
+    pub stage: Option<Stage>,
     pub version: i64,
 }
 
@@ -137,6 +139,7 @@ struct SignedRaw {
     expected_start: Option<String>,
     project_id: Option<i64>,
     started: bool,
+    stage: Option<String>,
     version: i64,
 }
 
@@ -157,6 +160,11 @@ impl TryFrom<SignedRaw> for SignedRow {
             expected_start: decode::opt_month("signed_projects.expected_start", r.expected_start)?,
             project_id: r.project_id.map(ProjectId),
             started: r.started,
+            stage: decode::opt_key(
+                "projects.stage",
+                r.stage.as_deref().unwrap_or(""),
+                Stage::from_key,
+            )?,
             version: r.version,
         })
     }
@@ -166,7 +174,7 @@ impl TryFrom<SignedRaw> for SignedRow {
 /// `p`: its project, LEFT JOINed).
 const SIGNED_COLS: &str = "s.id, s.region_code, s.event_id, s.name, s.investor, s.investor_origin, s.contract_no, s.contract_on,
     s.agreed_investment_fen, s.industry, s.expected_start, s.project_id,
-    CASE WHEN p.actual_start IS NULL THEN FALSE ELSE TRUE END AS started, s.version";
+    CASE WHEN p.actual_start IS NULL THEN FALSE ELSE TRUE END AS started, p.stage, s.version";
 const SIGNED_FROM: &str = "signed_projects s LEFT JOIN projects p ON p.id = s.project_id";
 
 /// A signed project as written.

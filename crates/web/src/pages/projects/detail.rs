@@ -45,6 +45,8 @@ pub(super) struct ProjectDetailPage {
     plan: Option<PlanBlock>,
     problems: Vec<ProblemLine>,
     open_problems: usize,
+    /// Where its approvals stand (帮代办; internal, for those who see approval items).
+    strip: Option<crate::pages::pipeline::approvals::Strip>,
 }
 
 /// The project's colour in one published issue.
@@ -211,6 +213,9 @@ pub(super) async fn detail_page(
         plan,
         problems,
         open_problems,
+        strip: keyproj_service::pipeline::approvals::progress(&s.app, &signed.ctx, id)
+            .await?
+            .map(|p| crate::pages::pipeline::approvals::Strip::of(&p)),
         chrome: Chrome::new(signed, "projects"),
         total_wan: p.total_investment.wan_grouped(),
         threshold_wan: d.threshold.wan_grouped(),

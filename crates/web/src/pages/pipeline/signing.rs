@@ -22,7 +22,7 @@ use keyproj_domain::project::Industry;
 use keyproj_service::pipeline::signing::{self as svc, SignedRefs};
 use keyproj_service::{ServiceError, org};
 
-pub fn routes() -> Router<AppState> {
+pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/pipeline", get(page))
         .route("/pipeline/events", axum::routing::post(create_event))

@@ -3,6 +3,8 @@
 //! items the center runs on a project's behalf, with their state machine and the working-day
 //! clock that 补正 stops. Pure rules; the service stores and authorizes.
 
+pub mod approvals;
+
 use crate::error::{FieldError, ValidationErrors, check_text};
 use crate::problem::calendar::{Calendar, DayCount};
 use crate::problem::draft::parse_date;
@@ -196,6 +198,66 @@ impl SignedDraft {
 /// reaches the region's inclusion threshold for its industry.
 pub fn enters_library(agreed: Money, threshold: Money) -> bool {
     agreed >= threshold
+}
+
+/// A support measure (帮扶措施) for an operating project, as typed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MeasureDraft {
+    pub project_id: Option<crate::ids::ProjectId>,
+    pub text: String,
+    /// The responsible unit.
+    pub unit_id: Option<crate::ids::UnitId>,
+    /// 年-月-日; empty: today.
+    pub measure_on: String,
+}
+
+/// A support measure, checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MeasureFields {
+    pub project_id: crate::ids::ProjectId,
+    pub text: String,
+    pub unit_id: crate::ids::UnitId,
+    pub measure_on: NaiveDate,
+}
+
+impl MeasureDraft {
+    pub fn validate(&self, today: NaiveDate) -> Result<MeasureFields, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let project_id = e.check(
+            self.project_id
+                .ok_or_else(|| FieldError::new("project_id", "choice", "请选择项目")),
+        );
+        let text = e.check(check_text("text", "帮扶措施", &self.text, true, 500));
+        let unit_id = e.check(
+            self.unit_id
+                .ok_or_else(|| FieldError::new("unit_id", "choice", "请选择责任单位")),
+        );
+        let measure_on = if self.measure_on.trim().is_empty() {
+            Some(today)
+        } else {
+            e.check(
+                parse_date("measure_on", "日期", &self.measure_on).and_then(|d| {
+                    if d > today {
+                        Err(FieldError::new("measure_on", "future", "日期不能晚于今天"))
+                    } else {
+                        Ok(d)
+                    }
+                }),
+            )
+        };
+        match (project_id, text, unit_id, measure_on) {
+            (Some(project_id), Some(text), Some(unit_id), Some(measure_on)) if e.is_empty() => {
+                Ok(MeasureFields {
+                    project_id,
+                    text,
+                    unit_id,
+                    measure_on,
+                })
+            }
+            _ => Err(e.refused()),
+        }
+    }
 }
 
 /// Whether a signed project has not moved (未落地): `months` or more since signing and still
