@@ -5,6 +5,7 @@
 //! wire; the handlers turn them into typed ids at once.
 
 mod admin;
+mod approvals;
 mod dispatch;
 mod import;
 mod org;
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .merge(projects::routes())
         .merge(org::routes())
         .merge(pipeline::routes())
+        .merge(approvals::routes())
         .merge(admin::routes())
         .merge(dispatch::routes())
         .merge(stats::routes())
@@ -57,6 +59,7 @@ async fn openapi() -> Response {
     doc.merge(projects::Doc::openapi());
     doc.merge(org::Doc::openapi());
     doc.merge(pipeline::Doc::openapi());
+    doc.merge(approvals::Doc::openapi());
     doc.merge(admin::Doc::openapi());
     doc.merge(dispatch::Doc::openapi());
     doc.merge(stats::Doc::openapi());
