@@ -145,6 +145,73 @@ async fn signed_projects_enter_the_library_at_the_threshold() {
         assert_eq!(audit_rows(&app).await, before);
         assert_eq!(signing::signed(&app, &staff, None).await.unwrap().len(), 4);
 
+        // a later change of the agreed investment checks the threshold again: 3000 → 6000万元
+        // (industrial, threshold 5000) enters the library at 签约; a reason is owed
+        let rows = signing::signed(&app, &staff, None).await.unwrap();
+        let small = rows.iter().find(|r| r.contract_no == "QY-002").unwrap();
+        let change = |wan: &str, reason: &str| keyproj_domain::pipeline::AgreedChangeDraft {
+            agreed_investment_wan: wan.into(),
+            reason: reason.into(),
+        };
+        let before = audit_rows(&app).await;
+        let no_reason =
+            signing::change_agreed(&app, &staff, small.id, &change("6000", ""), small.version)
+                .await;
+        assert!(
+            matches!(&no_reason, Err(ServiceError::Validation(v)) if v.for_field("reason").is_some())
+        );
+        let absurd =
+            signing::change_agreed(&app, &staff, small.id, &change("-1", "核对"), small.version)
+                .await;
+        assert!(
+            matches!(&absurd, Err(ServiceError::Validation(v)) if v.for_field("agreed_investment_wan").is_some())
+        );
+        assert_eq!(audit_rows(&app).await, before);
+        let r = signing::change_agreed(
+            &app,
+            &staff,
+            small.id,
+            &change("6000", "补充协议增资"),
+            small.version,
+        )
+        .await
+        .unwrap();
+        let entered = r.entered.expect("reached the threshold");
+        assert_eq!(
+            keyproj_service::projects::get(&app, &staff, entered)
+                .await
+                .unwrap()
+                .project
+                .stage,
+            Stage::Signed
+        );
+        // a stale version changes nothing
+        assert!(matches!(
+            signing::change_agreed(
+                &app,
+                &staff,
+                small.id,
+                &change("7000", "再增资"),
+                small.version
+            )
+            .await,
+            Err(ServiceError::Stale)
+        ));
+        // falling below keeps the project it already became
+        let now = signing::get_signed(&app, &staff, small.id).await.unwrap();
+        let r =
+            signing::change_agreed(&app, &staff, small.id, &change("2000", "减资"), now.version)
+                .await
+                .unwrap();
+        assert!(r.below_but_kept && r.entered.is_none());
+        assert_eq!(
+            signing::get_signed(&app, &staff, small.id)
+                .await
+                .unwrap()
+                .project_id,
+            Some(entered)
+        );
+
         // an owner may not record signings
         let owner = Ctx {
             actor: Actor {

@@ -130,30 +130,7 @@ impl SignedDraft {
             60,
         ));
         let contract_on = e.check(parse_date("contract_on", "签约日期", &self.contract_on));
-        let agreed = e.check(
-            Money::parse_wan(
-                "agreed_investment_wan",
-                "协议投资",
-                &self.agreed_investment_wan,
-            )
-            .and_then(|m| {
-                if m.fen() <= 0 {
-                    Err(FieldError::new(
-                        "agreed_investment_wan",
-                        "not_positive",
-                        "协议投资应大于0",
-                    ))
-                } else if m.fen() > MAX_AGREED_WAN * 1_000_000 {
-                    Err(FieldError::new(
-                        "agreed_investment_wan",
-                        "too_large",
-                        "协议投资超过1000亿元，请核对单位（万元）",
-                    ))
-                } else {
-                    Ok(m)
-                }
-            }),
-        );
+        let agreed = e.check(parse_agreed(&self.agreed_investment_wan));
         let industry = e.check(Industry::parse("industry", &self.industry));
         let expected_start = e
             .check(ReportMonth::parse_opt(
@@ -198,6 +175,57 @@ impl SignedDraft {
 /// reaches the region's inclusion threshold for its industry.
 pub fn enters_library(agreed: Money, threshold: Money) -> bool {
     agreed >= threshold
+}
+
+/// An agreed investment typed in 万元: positive and below 1000亿元 (a unit mistake otherwise).
+pub fn parse_agreed(s: &str) -> Result<Money, FieldError> {
+    Money::parse_wan("agreed_investment_wan", "协议投资", s).and_then(|m| {
+        if m.fen() <= 0 {
+            Err(FieldError::new(
+                "agreed_investment_wan",
+                "not_positive",
+                "协议投资应大于0",
+            ))
+        } else if m.fen() > MAX_AGREED_WAN * 1_000_000 {
+            Err(FieldError::new(
+                "agreed_investment_wan",
+                "too_large",
+                "协议投资超过1000亿元，请核对单位（万元）",
+            ))
+        } else {
+            Ok(m)
+        }
+    })
+}
+
+/// A change of a signed project's agreed investment, with its reason (a revision, not an
+/// overwrite).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgreedChangeDraft {
+    pub agreed_investment_wan: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgreedChange {
+    pub agreed_investment: Money,
+    pub reason: String,
+}
+
+impl AgreedChangeDraft {
+    pub fn validate(&self) -> Result<AgreedChange, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let agreed = e.check(parse_agreed(&self.agreed_investment_wan));
+        let reason = e.check(check_text("reason", "修改原因", &self.reason, true, 200));
+        match (agreed, reason) {
+            (Some(agreed_investment), Some(reason)) if e.is_empty() => Ok(AgreedChange {
+                agreed_investment,
+                reason,
+            }),
+            _ => Err(e.refused()),
+        }
+    }
 }
 
 /// A support measure (帮扶措施) for an operating project, as typed.

@@ -94,24 +94,7 @@ pub async fn add_signed(
     }
     let threshold = crate::projects::threshold_in(&mut w.tx, &region, f.industry).await?;
     let project_id = if enters_library(f.agreed_investment, threshold) {
-        let input = ProjectInput {
-            draft: ProjectDraft {
-                name: f.name.clone(),
-                level: "县重点".into(),
-                stage: "签约".into(),
-                industry: f.industry.key().into(),
-                total_investment_wan: f.agreed_investment.wan_2dp(),
-                planned_start: f.expected_start.map(|m| m.to_string()).unwrap_or_default(),
-                content_scale: format!("投资方：{}", f.investor),
-                tags: "招商引资".into(),
-                ..Default::default()
-            },
-            township_unit_id: refs.township_unit_id,
-            leader_id: refs.leader_id,
-            lead_unit_id: refs.lead_unit_id,
-            ..Default::default()
-        };
-        Some(crate::projects::create_in(&mut w, &input).await?)
+        Some(enter_library(&mut w, Entry::from(&f), refs).await?)
     } else {
         None
     };
@@ -140,6 +123,135 @@ pub async fn add_signed(
     .await?;
     w.commit().await?;
     Ok(Signed { id, project_id })
+}
+
+/// What a signed project brings into the library.
+struct Entry<'a> {
+    name: &'a str,
+    investor: &'a str,
+    industry: keyproj_domain::project::Industry,
+    agreed: keyproj_domain::Money,
+    expected_start: Option<keyproj_domain::ReportMonth>,
+}
+
+impl<'a> From<&'a keyproj_domain::pipeline::SignedFields> for Entry<'a> {
+    fn from(f: &'a keyproj_domain::pipeline::SignedFields) -> Entry<'a> {
+        Entry {
+            name: &f.name,
+            investor: &f.investor,
+            industry: f.industry,
+            agreed: f.agreed_investment,
+            expected_start: f.expected_start,
+        }
+    }
+}
+
+/// Enters a signed project into the library at stage 签约 (one record: its history starts at
+/// signing).
+async fn enter_library(w: &mut Work<'_>, e: Entry<'_>, refs: &SignedRefs) -> Result<ProjectId> {
+    let input = ProjectInput {
+        draft: ProjectDraft {
+            name: e.name.to_string(),
+            level: "县重点".into(),
+            stage: "签约".into(),
+            industry: e.industry.key().into(),
+            total_investment_wan: e.agreed.wan_2dp(),
+            planned_start: e.expected_start.map(|m| m.to_string()).unwrap_or_default(),
+            content_scale: format!("投资方：{}", e.investor),
+            tags: "招商引资".into(),
+            ..Default::default()
+        },
+        township_unit_id: refs.township_unit_id,
+        leader_id: refs.leader_id,
+        lead_unit_id: refs.lead_unit_id,
+        ..Default::default()
+    };
+    crate::projects::create_in(w, &input).await
+}
+
+/// What changing an agreed investment did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rechecked {
+    /// The project it entered as now (it reached the threshold with this change).
+    pub entered: Option<ProjectId>,
+    /// It fell below the threshold but had entered the library before: the project stays (its
+    /// history and reports are kept); taking it out is a decision on the project.
+    pub below_but_kept: bool,
+}
+
+/// Changes a signed project's agreed investment with a reason, and checks the threshold again:
+/// reaching it enters the library at 签约 in the same step.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn change_agreed(
+    app: &App,
+    ctx: &Ctx,
+    id: SignedId,
+    draft: &keyproj_domain::pipeline::AgreedChangeDraft,
+    version: i64,
+) -> Result<Rechecked> {
+    require(ctx, Action::CreateProject)?;
+    let f = draft.validate()?;
+    let mut w = Work::begin(app, ctx).await?;
+    let row = repo::get_signed(&mut w.tx, id)
+        .await?
+        .filter(|r| ctx.actor.region.contains(&r.region_code))
+        .ok_or(ServiceError::NotFound)?;
+    let threshold =
+        crate::projects::threshold_in(&mut w.tx, &row.region_code, row.industry).await?;
+    let above = enters_library(f.agreed_investment, threshold);
+    let entered = if above && row.project_id.is_none() {
+        Some(
+            enter_library(
+                &mut w,
+                Entry {
+                    name: &row.name,
+                    investor: &row.investor,
+                    industry: row.industry,
+                    agreed: f.agreed_investment,
+                    expected_start: row.expected_start,
+                },
+                &SignedRefs::default(),
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    let project_id = row.project_id.or(entered);
+    if !repo::update_agreed(
+        &mut w.tx,
+        id,
+        f.agreed_investment,
+        project_id,
+        version,
+        w.now,
+    )
+    .await?
+    {
+        return Err(ServiceError::Stale);
+    }
+    w.audit(
+        Audit::update("signed_project", id)
+            .before(&serde_json::json!({ "agreed_investment": row.agreed_investment, "project_id": row.project_id }))
+            .after(&serde_json::json!({ "agreed_investment": f.agreed_investment, "reason": f.reason, "project_id": project_id, "threshold": threshold })),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(Rechecked {
+        entered,
+        below_but_kept: !above && row.project_id.is_some(),
+    })
+}
+
+/// A signed project of the actor's region.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn get_signed(app: &App, ctx: &Ctx, id: SignedId) -> Result<SignedRow> {
+    may_view(ctx)?;
+    let mut tx = app.db.begin_read().await?;
+    repo::get_signed(&mut tx, id)
+        .await?
+        .filter(|r| ctx.actor.region.contains(&r.region_code))
+        .ok_or(ServiceError::NotFound)
 }
 
 /// Whether a signed project has not moved (未落地): signed `not_moving_months` ago or more and

@@ -18,12 +18,24 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/signing/events", get(events).post(create_event))
         .route("/signing/projects", get(signed).post(add_signed))
+        .route(
+            "/signing/projects/{id}/agreed",
+            axum::routing::post(change_agreed),
+        )
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(events, create_event, signed, add_signed),
-    components(schemas(EventIn, EventOut, SignedIn, SignedOut, SignedCreated))
+    paths(events, create_event, signed, add_signed, change_agreed),
+    components(schemas(
+        EventIn,
+        EventOut,
+        SignedIn,
+        SignedOut,
+        SignedCreated,
+        AgreedIn,
+        RecheckedOut
+    ))
 )]
 pub(super) struct Doc;
 
@@ -220,4 +232,48 @@ async fn add_signed(
         }),
     )
         .into_response())
+}
+
+/// A new agreed investment in 万元 as text, the reason, and the signed project's `version` as
+/// read.
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+struct AgreedIn {
+    agreed_investment_wan: String,
+    reason: String,
+    version: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+struct RecheckedOut {
+    /// The project it entered the library as with this change (it reached the threshold).
+    entered_project_id: Option<i64>,
+    /// It fell below the threshold but had entered before: the project is kept.
+    below_but_kept: bool,
+}
+
+/// Changes a signed project's agreed investment (center staff) and checks the threshold again.
+#[utoipa::path(post, path = "/api/v1/signing/projects/{id}/agreed", params(("id" = i64, Path)), request_body = AgreedIn,
+    responses((status = 200, body = RecheckedOut), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+async fn change_agreed(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    crate::params::Path(id): crate::params::Path<keyproj_domain::ids::SignedId>,
+    JsonBody(b): JsonBody<AgreedIn>,
+) -> Result<Json<RecheckedOut>, ApiError> {
+    let r = svc::change_agreed(
+        &s.app,
+        &c.ctx,
+        id,
+        &keyproj_domain::pipeline::AgreedChangeDraft {
+            agreed_investment_wan: b.agreed_investment_wan,
+            reason: b.reason,
+        },
+        b.version,
+    )
+    .await?;
+    Ok(Json(RecheckedOut {
+        entered_project_id: r.entered.map(Into::into),
+        below_but_kept: r.below_but_kept,
+    }))
 }

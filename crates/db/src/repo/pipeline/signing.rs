@@ -256,3 +256,40 @@ pub async fn list_signed(
     .map(SignedRow::try_from)
     .collect()
 }
+
+/// A signed project by id.
+pub async fn get_signed(tx: &mut Tx, id: SignedId) -> Result<Option<SignedRow>, DbError> {
+    let sql = format!("SELECT {SIGNED_COLS} FROM {SIGNED_FROM} WHERE s.id = $1");
+    run!(tx, |c| sqlx::query_as::<_, SignedRaw>(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(id.get())
+    .fetch_optional(c)
+    .await)?
+    .map(SignedRow::try_from)
+    .transpose()
+}
+
+/// Sets the agreed investment (and the project it entered as) if the row is still at `version`;
+/// false when someone changed it meanwhile.
+pub async fn update_agreed(
+    tx: &mut Tx,
+    id: SignedId,
+    agreed: Money,
+    project_id: Option<ProjectId>,
+    version: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    const SQL: &str = "UPDATE signed_projects SET agreed_investment_fen = $1, project_id = $2, version = version + 1, updated_at = $3
+        WHERE id = $4 AND version = $5";
+    let n = run!(tx, |c| sqlx::query(SQL)
+        .bind(agreed.fen())
+        .bind(project_id.map(|p| p.get()))
+        .bind(now)
+        .bind(id.get())
+        .bind(version)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}

@@ -28,6 +28,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/pipeline/events", axum::routing::post(create_event))
         .route("/pipeline/signed", axum::routing::post(add_signed))
         .route("/pipeline.xlsx", get(export))
+        .route("/pipeline/signed/{id}", get(edit_page).post(change_agreed))
 }
 
 /// A signing event as listed.
@@ -44,6 +45,7 @@ struct EventLine {
 
 /// A signed project as listed.
 struct SignedLine {
+    id: keyproj_domain::ids::SignedId,
     name: String,
     investor: String,
     contract_no: String,
@@ -127,6 +129,7 @@ async fn render(
         .iter()
         .filter(|r| event_filter.is_none() || r.event_id == event_filter)
         .map(|r| SignedLine {
+            id: r.id,
             name: r.name.clone(),
             investor: r.investor.clone(),
             contract_no: r.contract_no.clone(),
@@ -212,6 +215,12 @@ async fn page(
         "event" => Some("签约活动已登记".to_string()),
         "entered" => Some("签约项目已登记，并已达到调度门槛，纳入项目库（签约阶段）".to_string()),
         "pipeline" => Some("签约项目已登记；未达到调度门槛，暂不纳入项目库调度".to_string()),
+        "reentered" => Some("协议投资已修改，达到调度门槛，已纳入项目库（签约阶段）".to_string()),
+        "below_kept" => Some(
+            "协议投资已修改，已低于调度门槛；该项目此前已纳入项目库，保留其记录，如需调出请在项目库办理"
+                .to_string(),
+        ),
+        "changed" => Some("协议投资已修改".to_string()),
         _ => None,
     };
     let filter = q.typed::<SigningEventId>("event");
@@ -295,6 +304,119 @@ async fn add_signed(
         Err(ServiceError::Validation(v)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             render(&s, &signed, None, "signed", form, v, None).await?,
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pipeline/signed_edit.html")]
+struct EditPage {
+    chrome: Chrome,
+    id: keyproj_domain::ids::SignedId,
+    name: String,
+    contract_no: String,
+    agreed_wan: String,
+    industry: &'static str,
+    threshold_wan: String,
+    project_id: Option<ProjectId>,
+    version: i64,
+    typed: FormData,
+    errors: ValidationErrors,
+}
+
+impl EditPage {
+    fn typed(&self, name: &str) -> String {
+        self.typed.get(name)
+    }
+    fn error(&self, name: &str) -> Option<&str> {
+        self.errors.for_field(name)
+    }
+}
+
+async fn edit(
+    s: &AppState,
+    signed: &Signed,
+    id: keyproj_domain::ids::SignedId,
+    typed: Option<FormData>,
+    errors: ValidationErrors,
+) -> Result<EditPage, PageError> {
+    let r = svc::get_signed(&s.app, &signed.ctx, id).await?;
+    let threshold = org::thresholds(&s.app, &signed.ctx.actor.region)
+        .await?
+        .into_iter()
+        .find(|t| t.class == r.industry.threshold_class())
+        .map(|t| t.min.wan_grouped())
+        .unwrap_or_default();
+    Ok(EditPage {
+        chrome: Chrome::new(signed, "pipeline"),
+        id,
+        name: r.name.clone(),
+        contract_no: r.contract_no.clone(),
+        agreed_wan: r.agreed_investment.wan_grouped(),
+        industry: r.industry.label(),
+        threshold_wan: threshold,
+        project_id: r.project_id,
+        version: r.version,
+        typed: typed.unwrap_or_else(|| {
+            FormData(vec![(
+                "agreed_investment_wan".into(),
+                r.agreed_investment.wan_2dp(),
+            )])
+        }),
+        errors,
+    })
+}
+
+async fn edit_page(
+    State(s): State<AppState>,
+    signed: Signed,
+    crate::params::Path(id): crate::params::Path<keyproj_domain::ids::SignedId>,
+) -> Result<Response, PageError> {
+    Ok(edit(&s, &signed, id, None, ValidationErrors::new())
+        .await?
+        .into_response())
+}
+
+async fn change_agreed(
+    State(s): State<AppState>,
+    crate::params::Path(id): crate::params::Path<keyproj_domain::ids::SignedId>,
+    Posted { signed, form }: Posted,
+) -> Result<Response, PageError> {
+    let draft = keyproj_domain::pipeline::AgreedChangeDraft {
+        agreed_investment_wan: form.get("agreed_investment_wan"),
+        reason: form.get("reason"),
+    };
+    let version = form.get("version").parse::<i64>().unwrap_or(0);
+    match svc::change_agreed(&s.app, &signed.ctx, id, &draft, version).await {
+        Ok(r) => Ok(Redirect::to(if r.entered.is_some() {
+            "/pipeline?done=reentered"
+        } else if r.below_but_kept {
+            "/pipeline?done=below_kept"
+        } else {
+            "/pipeline?done=changed"
+        })
+        .into_response()),
+        Err(ServiceError::Validation(v)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            edit(&s, &signed, id, Some(form), v).await?,
+        )
+            .into_response()),
+        Err(ServiceError::Stale) => Ok((
+            StatusCode::CONFLICT,
+            edit(
+                &s,
+                &signed,
+                id,
+                Some(form),
+                ValidationErrors::single(
+                    "agreed_investment_wan",
+                    "stale",
+                    "该签约项目刚被他人修改过，请核对后重新提交",
+                ),
+            )
+            .await?,
         )
             .into_response()),
         Err(e) => Err(e.into()),
