@@ -356,6 +356,21 @@ async fn main() -> Result<()> {
                         sum.reports_revised,
                         sum.reports_unchanged
                     );
+                    if sum.signed_created + sum.signed_updated + sum.signed_unchanged > 0 {
+                        println!(
+                            "签约项目 新增{} 更新{} 未变{}（新建签约活动{}次）",
+                            sum.signed_created,
+                            sum.signed_updated,
+                            sum.signed_unchanged,
+                            sum.events_created
+                        );
+                    }
+                    if sum.approvals_created + sum.approvals_updated + sum.approvals_unchanged > 0 {
+                        println!(
+                            "帮代办事项 新增{} 更新{} 未变{}",
+                            sum.approvals_created, sum.approvals_updated, sum.approvals_unchanged
+                        );
+                    }
                     if !sum.units_created.is_empty() {
                         println!("新建单位：{}", sum.units_created.join("、"));
                     }

@@ -13,6 +13,8 @@ use std::io::Cursor;
 pub const SHEET_PROJECTS: &str = "项目库";
 pub const SHEET_PLANS: &str = "年度计划";
 pub const SHEET_REPORTS: &str = "月度调度";
+pub const SHEET_SIGNED: &str = "签约项目";
+pub const SHEET_APPROVALS: &str = "帮代办事项";
 
 pub const PROJECT_HEADERS: [&str; 17] = [
     "项目编号",
@@ -61,6 +63,44 @@ pub const REPORT_HEADERS: [&str; 6] = [
     "报送日期",
 ];
 
+pub const SIGNED_HEADERS: [&str; 12] = [
+    "合同编号",
+    "项目名称",
+    "投资方",
+    "投资方来源地",
+    "签约日期",
+    "协议投资（万元）",
+    "行业类别",
+    "预计开工",
+    "签约活动",
+    "活动日期",
+    "活动级别",
+    "项目编号",
+];
+pub const APPROVAL_HEADERS: [&str; 12] = [
+    "项目编号",
+    "审批事项",
+    "审批部门",
+    "承诺时限（天）",
+    "计算方式",
+    "代办员",
+    "状态",
+    "收件日期",
+    "受理日期",
+    "办结日期",
+    "批文号",
+    "备注",
+];
+
+/// The sheets an import reads, in the order they are applied (projects before what names them).
+pub const SHEETS: [&str; 5] = [
+    SHEET_PROJECTS,
+    SHEET_PLANS,
+    SHEET_REPORTS,
+    SHEET_SIGNED,
+    SHEET_APPROVALS,
+];
+
 /// Columns a sheet must have; later ones may be left out (files made before they existed).
 pub fn required_columns(sheet: &str) -> usize {
     match sheet {
@@ -75,6 +115,8 @@ pub fn headers_of(sheet: &str) -> Option<&'static [&'static str]> {
         SHEET_PROJECTS => Some(&PROJECT_HEADERS),
         SHEET_PLANS => Some(&PLAN_HEADERS),
         SHEET_REPORTS => Some(&REPORT_HEADERS),
+        SHEET_SIGNED => Some(&SIGNED_HEADERS),
+        SHEET_APPROVALS => Some(&APPROVAL_HEADERS),
         _ => None,
     }
 }
@@ -89,11 +131,8 @@ pub fn template() -> Result<Vec<u8>, XlsxError> {
         .set_background_color(rust_xlsxwriter::Color::RGB(0xDDE6F0))
         .set_font_name("宋体");
     let text = Format::new().set_num_format("@");
-    for (name, headers) in [
-        (SHEET_PROJECTS, &PROJECT_HEADERS[..]),
-        (SHEET_PLANS, &PLAN_HEADERS[..]),
-        (SHEET_REPORTS, &REPORT_HEADERS[..]),
-    ] {
+    for name in SHEETS {
+        let headers = headers_of(name).expect("a sheet of the workbook");
         let ws = wb.add_worksheet();
         ws.set_name(name)?;
         for (c, h) in headers.iter().enumerate() {
@@ -121,6 +160,14 @@ pub fn template() -> Result<Vec<u8>, XlsxError> {
                     | "实际开工"
                     | "实际竣工"
                     | "报送日期"
+                    | "合同编号"
+                    | "签约日期"
+                    | "预计开工"
+                    | "活动日期"
+                    | "收件日期"
+                    | "受理日期"
+                    | "办结日期"
+                    | "批文号"
             ) {
                 ws.set_column_format(c as u16, &text)?;
             }
@@ -238,13 +285,13 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Vec<SheetRows>, ReadError> 
     let mut problems = vec![];
     let mut cells = 0usize;
     let names = wb.sheet_names();
-    let known: Vec<&str> = [SHEET_PROJECTS, SHEET_PLANS, SHEET_REPORTS]
+    let known: Vec<&str> = SHEETS
         .into_iter()
         .filter(|n| names.iter().any(|x| x == n))
         .collect();
     if known.is_empty() {
         return Err(ReadError::File(format!(
-            "工作簿中没有可导入的工作表（应为“{SHEET_PROJECTS}”“{SHEET_PLANS}”“{SHEET_REPORTS}”之一，请使用系统下载的模板）"
+            "工作簿中没有可导入的工作表（应为“{SHEET_PROJECTS}”“{SHEET_PLANS}”“{SHEET_REPORTS}”“{SHEET_SIGNED}”“{SHEET_APPROVALS}”之一，请使用系统下载的模板）"
         )));
     }
     for name in known {
@@ -431,7 +478,7 @@ mod tests {
         let sheets = read(&t, &Limits::default()).unwrap();
         assert_eq!(
             sheets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
-            vec![SHEET_PROJECTS, SHEET_PLANS, SHEET_REPORTS]
+            SHEETS.to_vec()
         );
         assert!(sheets.iter().all(|s| s.rows.is_empty()));
     }

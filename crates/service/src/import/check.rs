@@ -4,13 +4,15 @@
 
 use super::{Problem, Problems, Progress};
 use chrono::NaiveDate;
+use keyproj_domain::pipeline::{ApprovalState, SignedDraft, SignedFields, SigningLevel};
 use keyproj_domain::plan::{PlanDraft, PlanFields, check_year};
+use keyproj_domain::problem::calendar::DayCount;
 use keyproj_domain::project::{ProjectDraft, ProjectFields};
 use keyproj_domain::report::{ReportDraft, ReportFields};
 use keyproj_domain::{FieldError, ReportMonth};
 use keyproj_office::workbook::{
-    PLAN_HEADERS, PROJECT_HEADERS, REPORT_HEADERS, SHEET_PLANS, SHEET_PROJECTS, SHEET_REPORTS,
-    SheetRows,
+    APPROVAL_HEADERS, PLAN_HEADERS, PROJECT_HEADERS, REPORT_HEADERS, SHEET_APPROVALS, SHEET_PLANS,
+    SHEET_PROJECTS, SHEET_REPORTS, SHEET_SIGNED, SIGNED_HEADERS, SheetRows,
 };
 use std::collections::HashSet;
 
@@ -31,6 +33,31 @@ pub const PROJECT_FIELDS: [(&str, &str); 14] = [
     ("actual_start", "实际开工"),
     ("actual_completion", "实际竣工"),
     ("location", "所属乡镇"),
+];
+/// Which column of the 签约项目 sheet a draft's field is read from.
+pub const SIGNED_FIELDS: [(&str, &str); 9] = [
+    ("contract_no", "合同编号"),
+    ("name", "项目名称"),
+    ("investor", "投资方"),
+    ("investor_origin", "投资方来源地"),
+    ("contract_on", "签约日期"),
+    ("agreed_investment_wan", "协议投资（万元）"),
+    ("industry", "行业类别"),
+    ("expected_start", "预计开工"),
+    ("event_id", "签约活动"),
+];
+/// Which column of the 帮代办事项 sheet a use case's field is read from.
+pub const APPROVAL_FIELDS: [(&str, &str); 10] = [
+    ("catalogue_id", "审批事项"),
+    ("name", "审批事项"),
+    ("unit_id", "审批部门"),
+    ("limit_days", "承诺时限（天）"),
+    ("day_count", "计算方式"),
+    ("agent", "代办员"),
+    ("received_on", "收件日期"),
+    ("on", "受理日期"),
+    ("approval_no", "批文号"),
+    ("note", "备注"),
 ];
 /// Which column of the 年度计划 sheet a draft's field is read from.
 pub const PLAN_FIELDS: [(&str, &str); 4] = [
@@ -112,12 +139,46 @@ pub struct ReportRecord {
     pub reported_on: Option<NaiveDate>,
 }
 
+/// A 签约项目 row.
+#[derive(Debug, Clone)]
+pub struct SignedRecord {
+    pub row: usize,
+    pub cells: Vec<String>,
+    pub draft: SignedDraft,
+    pub fields: SignedFields,
+    /// The event it was signed at: name, day, level.
+    pub event: Option<(String, NaiveDate, SigningLevel)>,
+    /// The code its project takes in the library when it reaches the threshold.
+    pub project_code: String,
+}
+
+/// A 帮代办事项 row.
+#[derive(Debug, Clone)]
+pub struct ApprovalRecord {
+    pub row: usize,
+    pub cells: Vec<String>,
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub limit_days: String,
+    pub day_count: String,
+    pub agent: String,
+    pub state: ApprovalState,
+    pub received_on: Option<NaiveDate>,
+    pub accepted_on: Option<NaiveDate>,
+    pub completed_on: Option<NaiveDate>,
+    pub approval_no: String,
+    pub note: String,
+}
+
 /// Every record of a workbook, checked.
 #[derive(Debug, Clone, Default)]
 pub struct Records {
     pub projects: Vec<ProjectRecord>,
     pub plans: Vec<PlanRecord>,
     pub reports: Vec<ReportRecord>,
+    pub signed: Vec<SignedRecord>,
+    pub approvals: Vec<ApprovalRecord>,
 }
 
 /// Names every problem of a draft at its column.
@@ -165,6 +226,20 @@ pub fn check(
             list: &mut problems,
         };
         out.reports = reports(s, &mut pr, progress, today);
+    }
+    if let Some(s) = sheet(SHEET_SIGNED) {
+        let mut pr = Problems {
+            sheet: SHEET_SIGNED,
+            list: &mut problems,
+        };
+        out.signed = signed(s, &mut pr, progress);
+    }
+    if let Some(s) = sheet(SHEET_APPROVALS) {
+        let mut pr = Problems {
+            sheet: SHEET_APPROVALS,
+            list: &mut problems,
+        };
+        out.approvals = approvals(s, &mut pr, progress, today);
     }
     if problems.is_empty() {
         Ok(out)
@@ -370,6 +445,236 @@ fn reports(
             }),
             Err(e) => at_columns(pr, *row, v, &REPORT_HEADERS, &REPORT_FIELDS, e.0),
         }
+    }
+    out
+}
+
+fn signed(s: &SheetRows, pr: &mut Problems<'_>, progress: &Progress) -> Vec<SignedRecord> {
+    let mut out = vec![];
+    let mut seen = HashSet::new();
+    for (row, v) in &s.rows {
+        progress.tick();
+        let get = |c: &str| value_of(v, &SIGNED_HEADERS, c).to_string();
+        let draft = SignedDraft {
+            name: get("项目名称"),
+            investor: get("投资方"),
+            investor_origin: get("投资方来源地"),
+            contract_no: get("合同编号"),
+            contract_on: get("签约日期"),
+            agreed_investment_wan: get("协议投资（万元）"),
+            industry: get("行业类别"),
+            expected_start: get("预计开工"),
+        };
+        let contract = draft.contract_no.trim().to_string();
+        if !contract.is_empty() && !seen.insert(contract.clone()) {
+            pr.add(*row, "合同编号", &contract, "同一文件中合同编号重复");
+            continue;
+        }
+        let event_name = get("签约活动").trim().to_string();
+        let event = if event_name.is_empty() {
+            None
+        } else {
+            let day =
+                keyproj_domain::problem::draft::parse_date("held_on", "活动日期", &get("活动日期"));
+            let level = SigningLevel::parse("level", &get("活动级别"));
+            match (day, level) {
+                (Ok(d), Ok(l)) => Some((event_name.chars().take(100).collect(), d, l)),
+                (d, l) => {
+                    if let Err(e) = d {
+                        pr.add(*row, "活动日期", &get("活动日期"), e.message);
+                    }
+                    if let Err(e) = l {
+                        pr.add(*row, "活动级别", &get("活动级别"), e.message);
+                    }
+                    continue;
+                }
+            }
+        };
+        let code = get("项目编号").trim().to_string();
+        if code.chars().count() > 40 {
+            pr.add(*row, "项目编号", &code, "项目编号不能超过40个字");
+            continue;
+        }
+        match draft.validate() {
+            Ok(fields) => out.push(SignedRecord {
+                row: *row,
+                cells: v.clone(),
+                draft,
+                fields,
+                event,
+                project_code: code,
+            }),
+            Err(e) => at_columns(pr, *row, v, &SIGNED_HEADERS, &SIGNED_FIELDS, e.0),
+        }
+    }
+    out
+}
+
+fn approvals(
+    s: &SheetRows,
+    pr: &mut Problems<'_>,
+    progress: &Progress,
+    today: NaiveDate,
+) -> Vec<ApprovalRecord> {
+    use keyproj_domain::problem::draft::parse_date;
+    let mut out = vec![];
+    let mut seen = HashSet::new();
+    'rows: for (row, v) in &s.rows {
+        progress.tick();
+        let get = |c: &str| value_of(v, &APPROVAL_HEADERS, c).trim().to_string();
+        let code = get("项目编号");
+        let name = get("审批事项");
+        if code.is_empty() {
+            pr.add(*row, "项目编号", "", "请填写项目编号");
+            continue;
+        }
+        if name.is_empty() || name.chars().count() > 60 {
+            pr.add(*row, "审批事项", &name, "请填写审批事项（60字以内）");
+            continue;
+        }
+        if !seen.insert((code.clone(), name.clone())) {
+            pr.add(*row, "审批事项", &name, "同一文件中该项目的这一事项重复");
+            continue;
+        }
+        let state = match get("状态").as_str() {
+            "" => ApprovalState::NotStarted,
+            t => match ApprovalState::from_input(t) {
+                Some(ApprovalState::Correcting) => {
+                    pr.add(
+                        *row,
+                        "状态",
+                        t,
+                        "“补正”须在系统中办理（记录要求补正的日期和原因）",
+                    );
+                    continue;
+                }
+                Some(s) => s,
+                None => {
+                    pr.add(
+                        *row,
+                        "状态",
+                        t,
+                        "状态应为待启动、材料准备、已受理、办结、不予受理或撤回",
+                    );
+                    continue;
+                }
+            },
+        };
+        let mut dates = [None, None, None];
+        for (i, col) in ["收件日期", "受理日期", "办结日期"].iter().enumerate() {
+            let t = get(col);
+            if t.is_empty() {
+                continue;
+            }
+            match parse_date("on", col, &t) {
+                Ok(d) if d > today => {
+                    pr.add(*row, col, &t, format!("{col}不能晚于今天"));
+                    continue 'rows;
+                }
+                Ok(d) => dates[i] = Some(d),
+                Err(e) => {
+                    pr.add(*row, col, &t, e.message);
+                    continue 'rows;
+                }
+            }
+        }
+        let [received_on, accepted_on, completed_on] = dates;
+        // what the state needs, and dates in order
+        let need = |ok: bool, col: &str, why: &str, pr: &mut Problems<'_>| {
+            if !ok {
+                pr.add(*row, col, "", why.to_string());
+            }
+            ok
+        };
+        let ok = match state {
+            ApprovalState::Preparing => need(
+                received_on.is_some(),
+                "收件日期",
+                "“材料准备”须填写收件日期",
+                pr,
+            ),
+            ApprovalState::Accepted => need(
+                accepted_on.is_some(),
+                "受理日期",
+                "“已受理”须填写受理日期",
+                pr,
+            ),
+            ApprovalState::Done => {
+                need(
+                    accepted_on.is_some(),
+                    "受理日期",
+                    "“办结”须填写受理日期",
+                    pr,
+                ) & need(
+                    completed_on.is_some(),
+                    "办结日期",
+                    "“办结”须填写办结日期",
+                    pr,
+                ) & need(
+                    !get("批文号").is_empty(),
+                    "批文号",
+                    "办结须填写批文号（证照编号）",
+                    pr,
+                )
+            }
+            ApprovalState::Refused | ApprovalState::Withdrawn => need(
+                !get("备注").is_empty(),
+                "备注",
+                "不予受理或撤回须在备注中写明原因",
+                pr,
+            ),
+            _ => true,
+        };
+        if !ok {
+            continue;
+        }
+        if let (Some(r), Some(a)) = (received_on, accepted_on)
+            && a < r
+        {
+            pr.add(*row, "受理日期", &a.to_string(), "受理日期不能早于收件日期");
+            continue;
+        }
+        if let (Some(a), Some(c)) = (accepted_on, completed_on)
+            && c < a
+        {
+            pr.add(*row, "办结日期", &c.to_string(), "办结日期不能早于受理日期");
+            continue;
+        }
+        let limit = get("承诺时限（天）");
+        if !limit.is_empty() && !limit.parse::<u32>().is_ok_and(|n| (1..=365).contains(&n)) {
+            pr.add(
+                *row,
+                "承诺时限（天）",
+                &limit,
+                "承诺时限应为 1 至 365 之间的整数天数",
+            );
+            continue;
+        }
+        let count = get("计算方式");
+        if !count.is_empty() && DayCount::from_input(&count).is_none() {
+            pr.add(*row, "计算方式", &count, "计算方式应为工作日或自然日");
+            continue;
+        }
+        out.push(ApprovalRecord {
+            row: *row,
+            cells: v.clone(),
+            code,
+            name,
+            unit: get("审批部门"),
+            limit_days: limit,
+            day_count: if count.is_empty() {
+                DayCount::Working.key().into()
+            } else {
+                count
+            },
+            agent: get("代办员"),
+            state,
+            received_on,
+            accepted_on,
+            completed_on,
+            approval_no: get("批文号"),
+            note: get("备注"),
+        });
     }
     out
 }

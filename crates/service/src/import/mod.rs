@@ -31,6 +31,7 @@ pub struct Problem {
 
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Summary {
     pub projects_created: usize,
     pub projects_updated: usize,
@@ -43,6 +44,13 @@ pub struct Summary {
     pub reports_unchanged: usize,
     pub units_created: Vec<String>,
     pub leaders_created: Vec<String>,
+    pub events_created: usize,
+    pub signed_created: usize,
+    pub signed_updated: usize,
+    pub signed_unchanged: usize,
+    pub approvals_created: usize,
+    pub approvals_updated: usize,
+    pub approvals_unchanged: usize,
 }
 
 #[derive(Debug)]

@@ -4,8 +4,8 @@
 //! use case refuses becomes a problem at its row and column; the caller then commits nothing.
 
 use super::check::{
-    PLAN_FIELDS, PROJECT_FIELDS, PlanRecord, ProjectRecord, REPORT_FIELDS, Records, ReportRecord,
-    column_of, value_of,
+    APPROVAL_FIELDS, ApprovalRecord, PLAN_FIELDS, PROJECT_FIELDS, PlanRecord, ProjectRecord,
+    REPORT_FIELDS, Records, ReportRecord, SIGNED_FIELDS, SignedRecord, column_of, value_of,
 };
 use super::{ImportError, Problem, Problems, Progress, Summary};
 use crate::dispatch::plans::{self, PlanSubmission};
@@ -19,7 +19,8 @@ use keyproj_domain::ReportMonth;
 use keyproj_domain::ids::ProjectId;
 use keyproj_domain::org::UnitKind;
 use keyproj_office::workbook::{
-    PLAN_HEADERS, PROJECT_HEADERS, REPORT_HEADERS, SHEET_PLANS, SHEET_PROJECTS, SHEET_REPORTS,
+    APPROVAL_HEADERS, PLAN_HEADERS, PROJECT_HEADERS, REPORT_HEADERS, SHEET_APPROVALS, SHEET_PLANS,
+    SHEET_PROJECTS, SHEET_REPORTS, SHEET_SIGNED, SIGNED_HEADERS,
 };
 use std::collections::HashMap;
 
@@ -37,6 +38,12 @@ struct Lookups {
     reportable: HashMap<ProjectId, HashMap<ReportMonth, ReportRow>>,
     /// Months this import has written (read again if the file names them twice).
     written: std::collections::HashSet<(ProjectId, ReportMonth)>,
+    /// Signing events by (name, day).
+    events: HashMap<(String, chrono::NaiveDate), keyproj_domain::ids::SigningEventId>,
+    /// The center's staff who may be agents: (login, name), read once.
+    agents: Option<Vec<(String, String)>>,
+    /// The region's catalogue, read once.
+    catalogue: Option<Vec<keyproj_db::repo::pipeline::approvals::CatalogueRow>>,
 }
 
 /// A use case's refusal at a row: its field errors become problems at their columns; any
@@ -99,6 +106,26 @@ pub async fn write(
         for r in &records.reports {
             progress.tick();
             report(w, r, &mut seen, &mut sum, &mut pr).await?;
+        }
+    }
+    {
+        let mut pr = Problems {
+            sheet: SHEET_SIGNED,
+            list: &mut problems,
+        };
+        for r in &records.signed {
+            progress.tick();
+            signed(w, r, &mut seen, &mut sum, &mut pr).await?;
+        }
+    }
+    {
+        let mut pr = Problems {
+            sheet: SHEET_APPROVALS,
+            list: &mut problems,
+        };
+        for r in &records.approvals {
+            progress.tick();
+            approval(w, r, &mut seen, &mut sum, &mut pr).await?;
         }
     }
     if problems.is_empty() {
@@ -384,4 +411,316 @@ async fn report(
         }
         Err(e) => refused(pr, r.row, &r.cells, &REPORT_HEADERS, &REPORT_FIELDS, e),
     }
+}
+
+async fn signed(
+    w: &mut Work<'_>,
+    r: &SignedRecord,
+    seen: &mut Lookups,
+    sum: &mut Summary,
+    pr: &mut Problems<'_>,
+) -> Result<(), ImportError> {
+    use crate::pipeline::signing::{self, SignedRefs};
+    use keyproj_db::repo::pipeline::signing as signing_repo;
+    let region = w.ctx.actor.region.clone();
+    let refuse = |pr: &mut Problems<'_>, e: ServiceError| {
+        refused(pr, r.row, &r.cells, &SIGNED_HEADERS, &SIGNED_FIELDS, e)
+    };
+    if let Some(current) =
+        signing_repo::find_by_contract(&mut w.tx, &region, &r.fields.contract_no).await?
+    {
+        if current.name != r.fields.name {
+            pr.add(
+                r.row,
+                "项目名称",
+                &r.fields.name,
+                format!(
+                    "合同编号 {} 已登记为“{}”，名称不一致；如需更名请在系统中修改",
+                    r.fields.contract_no, current.name
+                ),
+            );
+            return Ok(());
+        }
+        if let (Some(p), false) = (current.project_id, r.project_code.is_empty()) {
+            seen.projects.entry(r.project_code.clone()).or_insert(p);
+        }
+        if current.agreed_investment == r.fields.agreed_investment {
+            sum.signed_unchanged += 1;
+            return Ok(());
+        }
+        let change = keyproj_domain::pipeline::AgreedChange {
+            agreed_investment: r.fields.agreed_investment,
+            reason: "Excel导入更正".into(),
+        };
+        return match signing::change_agreed_in(w, current.id, &change, current.version).await {
+            Ok(done) => {
+                if let (Some(p), false) = (done.entered, r.project_code.is_empty()) {
+                    seen.projects.insert(r.project_code.clone(), p);
+                }
+                sum.signed_updated += 1;
+                Ok(())
+            }
+            Err(e) => refuse(pr, e),
+        };
+    }
+    let event_id = match &r.event {
+        None => None,
+        Some((name, day, level)) => {
+            let key = (name.clone(), *day);
+            match seen.events.get(&key) {
+                Some(id) => Some(*id),
+                None => {
+                    let id = match signing_repo::find_event(&mut w.tx, &region, name, *day).await? {
+                        Some(e) => e.id,
+                        None => {
+                            let f = keyproj_domain::pipeline::EventFields {
+                                name: name.clone(),
+                                held_on: *day,
+                                place: String::new(),
+                                organiser: String::new(),
+                                level: *level,
+                            };
+                            sum.events_created += 1;
+                            signing::create_event_in(w, &f).await?
+                        }
+                    };
+                    seen.events.insert(key, id);
+                    Some(id)
+                }
+            }
+        }
+    };
+    if !r.project_code.is_empty()
+        && keyproj_db::repo::projects::find_by_code(&mut w.tx, &region, &r.project_code)
+            .await?
+            .is_some()
+    {
+        pr.add(
+            r.row,
+            "项目编号",
+            &r.project_code,
+            "项目编号已被项目库中的其他项目使用",
+        );
+        return Ok(());
+    }
+    let refs = SignedRefs {
+        event_id,
+        project_code: r.project_code.clone(),
+        ..Default::default()
+    };
+    match signing::add_signed_in(w, &r.fields, &refs).await {
+        Ok(done) => {
+            if let (Some(p), false) = (done.project_id, r.project_code.is_empty()) {
+                seen.projects.insert(r.project_code.clone(), p);
+            }
+            sum.signed_created += 1;
+            Ok(())
+        }
+        Err(e) => refuse(pr, e),
+    }
+}
+
+/// How far along an item is, to move it only forward.
+fn rank(s: keyproj_domain::pipeline::ApprovalState) -> u8 {
+    use keyproj_domain::pipeline::ApprovalState as S;
+    match s {
+        S::NotStarted => 0,
+        S::Preparing => 1,
+        S::Accepted | S::Correcting => 2,
+        S::Done | S::Refused | S::Withdrawn => 3,
+    }
+}
+
+async fn approval(
+    w: &mut Work<'_>,
+    r: &ApprovalRecord,
+    seen: &mut Lookups,
+    sum: &mut Summary,
+    pr: &mut Problems<'_>,
+) -> Result<(), ImportError> {
+    use crate::pipeline::approvals as svc;
+    use keyproj_db::repo::pipeline::approvals as repo;
+    use keyproj_domain::pipeline::ApprovalState as S;
+    use keyproj_domain::pipeline::approvals::{ApprovalDraft, StepDraft};
+    let refuse = |pr: &mut Problems<'_>, e: ServiceError| {
+        refused(pr, r.row, &r.cells, &APPROVAL_HEADERS, &APPROVAL_FIELDS, e)
+    };
+    let Some(project) = project_id(w, &r.code, seen).await? else {
+        pr.add(
+            r.row,
+            "项目编号",
+            &r.code,
+            "项目编号在项目库中不存在（可在同一文件的“项目库”或“签约项目”表中一并导入）",
+        );
+        return Ok(());
+    };
+    let region = w.ctx.actor.region.clone();
+    if seen.agents.is_none() {
+        seen.agents = Some(
+            keyproj_db::repo::admin::users::with_role(
+                &mut w.tx,
+                &region,
+                keyproj_domain::authz::Role::CenterStaff,
+            )
+            .await?,
+        );
+    }
+    let agent = seen
+        .agents
+        .as_ref()
+        .and_then(|a| {
+            a.iter()
+                .find(|(login, name)| *login == r.agent || *name == r.agent)
+        })
+        .map(|(login, _)| login.clone());
+    let existing = repo::find_item(&mut w.tx, project, &r.name).await?;
+    let mut created = false;
+    let current = match existing {
+        Some(row) => row,
+        None => {
+            let Some(agent) = agent else {
+                pr.add(
+                    r.row,
+                    "代办员",
+                    &r.agent,
+                    "代办员须是本中心的工作人员（填写登录名或姓名）",
+                );
+                return Ok(());
+            };
+            if seen.catalogue.is_none() {
+                seen.catalogue = Some(repo::list_catalogue(&mut w.tx, &region).await?);
+            }
+            let entry = seen
+                .catalogue
+                .as_ref()
+                .and_then(|c| c.iter().find(|c| c.name == r.name && !c.retired))
+                .map(|c| c.id);
+            let unit_id = match (entry, r.unit.as_str()) {
+                (Some(_), _) => None,
+                (None, "") => {
+                    pr.add(
+                        r.row,
+                        "审批部门",
+                        "",
+                        "目录中没有该事项：请填写审批部门和承诺时限（或先在事项目录中增加）",
+                    );
+                    return Ok(());
+                }
+                (None, name) => {
+                    match keyproj_db::repo::org::find_unit_by_name(&mut w.tx, &region, name).await?
+                    {
+                        Some(u) => Some(u.id),
+                        None => {
+                            pr.add(
+                                r.row,
+                                "审批部门",
+                                name,
+                                "审批部门不存在（请先在单位中增加）",
+                            );
+                            return Ok(());
+                        }
+                    }
+                }
+            };
+            let draft = ApprovalDraft {
+                catalogue_id: entry,
+                name: if entry.is_some() {
+                    String::new()
+                } else {
+                    r.name.clone()
+                },
+                unit_id,
+                limit_days: r.limit_days.clone(),
+                day_count: r.day_count.clone(),
+                agent,
+                received_on: String::new(),
+                note: r.note.clone(),
+            };
+            let id = match svc::add_item_in(w, project, &draft).await {
+                Ok(id) => id,
+                Err(e) => return refuse(pr, e),
+            };
+            created = true;
+            repo::get_item(&mut w.tx, id)
+                .await?
+                .ok_or(ServiceError::NotFound)?
+        }
+    };
+    if current.state == r.state {
+        let same = current.received_on == r.received_on.or(current.received_on)
+            && current.accepted_on == r.accepted_on
+            && current.completed_on == r.completed_on;
+        if !created && !same {
+            pr.add(
+                r.row,
+                "受理日期",
+                &r.accepted_on.map(|d| d.to_string()).unwrap_or_default(),
+                "日期与系统中的记录不一致；如需更正请在系统中办理",
+            );
+            return Ok(());
+        }
+        if created {
+            sum.approvals_created += 1;
+        } else {
+            sum.approvals_unchanged += 1;
+        }
+        return Ok(());
+    }
+    if rank(r.state) < rank(current.state) || rank(current.state) == 3 {
+        pr.add(
+            r.row,
+            "状态",
+            r.state.label(),
+            format!(
+                "系统中该事项为“{}”，不能改为“{}”",
+                current.state.label(),
+                r.state.label()
+            ),
+        );
+        return Ok(());
+    }
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let mut steps: Vec<StepDraft> = vec![];
+    let mut at = current.state;
+    let mut push = |step: &str, on: String, note: &str, no: &str| {
+        steps.push(StepDraft {
+            step: step.into(),
+            on,
+            note: note.into(),
+            approval_no: no.into(),
+        })
+    };
+    if at == S::NotStarted && r.received_on.is_some() && r.state != S::Withdrawn {
+        push("prepare", day(r.received_on), "", "");
+        at = S::Preparing;
+    }
+    match r.state {
+        S::Preparing | S::NotStarted | S::Correcting => {}
+        S::Accepted | S::Done => {
+            if rank(at) < 2 {
+                push("accept", day(r.accepted_on), "", "");
+            }
+            if r.state == S::Done {
+                push("complete", day(r.completed_on), &r.note, &r.approval_no);
+            }
+        }
+        S::Refused => {
+            if at == S::NotStarted {
+                push("accept", day(r.accepted_on), "", "");
+            }
+            push("refuse", day(r.completed_on.or(r.accepted_on)), &r.note, "");
+        }
+        S::Withdrawn => push("withdraw", day(r.completed_on), &r.note, ""),
+    }
+    for st in &steps {
+        if let Err(e) = svc::step_in(w, current.id, st, None).await {
+            return refuse(pr, e);
+        }
+    }
+    if created {
+        sum.approvals_created += 1;
+    } else {
+        sum.approvals_updated += 1;
+    }
+    Ok(())
 }

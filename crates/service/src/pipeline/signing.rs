@@ -19,10 +19,20 @@ pub async fn create_event(app: &App, ctx: &Ctx, draft: &EventDraft) -> Result<Si
     require(ctx, Action::CreateProject)?;
     let f = draft.validate()?;
     let mut w = Work::begin(app, ctx).await?;
-    let id = repo::insert_event(&mut w.tx, &ctx.actor.region, &f, w.now).await?;
-    w.audit(Audit::create("signing_event", id).after(&f))
-        .await?;
+    let id = create_event_in(&mut w, &f).await?;
     w.commit().await?;
+    Ok(id)
+}
+
+/// [`create_event`] inside a caller's work (imports).
+pub(crate) async fn create_event_in(
+    w: &mut Work<'_>,
+    f: &keyproj_domain::pipeline::EventFields,
+) -> Result<SigningEventId> {
+    require(w.ctx, Action::CreateProject)?;
+    let region = w.ctx.actor.region.clone();
+    let id = repo::insert_event(&mut w.tx, &region, f, w.now).await?;
+    w.audit(Audit::create("signing_event", id).after(f)).await?;
     Ok(id)
 }
 
@@ -53,6 +63,9 @@ pub struct SignedRefs {
     pub township_unit_id: Option<UnitId>,
     pub leader_id: Option<LeaderId>,
     pub lead_unit_id: Option<UnitId>,
+    /// The code its project takes in the library (imports name it so other sheets can refer
+    /// to it); empty: none.
+    pub project_code: String,
 }
 
 /// What recording a signed project did.
@@ -73,8 +86,20 @@ pub async fn add_signed(
 ) -> Result<Signed> {
     require(ctx, Action::CreateProject)?;
     let f = draft.validate()?;
-    let region = ctx.actor.region.clone();
     let mut w = Work::begin(app, ctx).await?;
+    let done = add_signed_in(&mut w, &f, refs).await?;
+    w.commit().await?;
+    Ok(done)
+}
+
+/// [`add_signed`] inside a caller's work (imports).
+pub(crate) async fn add_signed_in(
+    w: &mut Work<'_>,
+    f: &keyproj_domain::pipeline::SignedFields,
+    refs: &SignedRefs,
+) -> Result<Signed> {
+    require(w.ctx, Action::CreateProject)?;
+    let region = w.ctx.actor.region.clone();
     if let Some(e) = refs.event_id {
         // an event of another region (a crafted id) is not there
         repo::get_event(&mut w.tx, e)
@@ -94,7 +119,7 @@ pub async fn add_signed(
     }
     let threshold = crate::projects::threshold_in(&mut w.tx, &region, f.industry).await?;
     let project_id = if enters_library(f.agreed_investment, threshold) {
-        Some(enter_library(&mut w, Entry::from(&f), refs).await?)
+        Some(enter_library(w, Entry::from(f), refs).await?)
     } else {
         None
     };
@@ -103,7 +128,7 @@ pub async fn add_signed(
         &NewSigned {
             region: &region,
             event_id: refs.event_id,
-            fields: &f,
+            fields: f,
             project_id,
         },
         w.now,
@@ -121,7 +146,6 @@ pub async fn add_signed(
         &serde_json::json!({ "fields": f, "event_id": refs.event_id, "project_id": project_id }),
     ))
     .await?;
-    w.commit().await?;
     Ok(Signed { id, project_id })
 }
 
@@ -151,6 +175,7 @@ impl<'a> From<&'a keyproj_domain::pipeline::SignedFields> for Entry<'a> {
 async fn enter_library(w: &mut Work<'_>, e: Entry<'_>, refs: &SignedRefs) -> Result<ProjectId> {
     let input = ProjectInput {
         draft: ProjectDraft {
+            code: refs.project_code.clone(),
             name: e.name.to_string(),
             level: "县重点".into(),
             stage: "签约".into(),
@@ -192,9 +217,22 @@ pub async fn change_agreed(
     require(ctx, Action::CreateProject)?;
     let f = draft.validate()?;
     let mut w = Work::begin(app, ctx).await?;
+    let done = change_agreed_in(&mut w, id, &f, version).await?;
+    w.commit().await?;
+    Ok(done)
+}
+
+/// [`change_agreed`] inside a caller's work (imports).
+pub(crate) async fn change_agreed_in(
+    w: &mut Work<'_>,
+    id: SignedId,
+    f: &keyproj_domain::pipeline::AgreedChange,
+    version: i64,
+) -> Result<Rechecked> {
+    require(w.ctx, Action::CreateProject)?;
     let row = repo::get_signed(&mut w.tx, id)
         .await?
-        .filter(|r| ctx.actor.region.contains(&r.region_code))
+        .filter(|r| w.ctx.actor.region.contains(&r.region_code))
         .ok_or(ServiceError::NotFound)?;
     let threshold =
         crate::projects::threshold_in(&mut w.tx, &row.region_code, row.industry).await?;
@@ -202,7 +240,7 @@ pub async fn change_agreed(
     let entered = if above && row.project_id.is_none() {
         Some(
             enter_library(
-                &mut w,
+                w,
                 Entry {
                     name: &row.name,
                     investor: &row.investor,
@@ -236,7 +274,6 @@ pub async fn change_agreed(
             .after(&serde_json::json!({ "agreed_investment": f.agreed_investment, "reason": f.reason, "project_id": project_id, "threshold": threshold })),
     )
     .await?;
-    w.commit().await?;
     Ok(Rechecked {
         entered,
         below_but_kept: !above && row.project_id.is_some(),

@@ -221,6 +221,7 @@ async fn add_signed(
             township_unit_id: b.township_unit_id.map(Into::into),
             leader_id: b.leader_id.map(Into::into),
             lead_unit_id: b.lead_unit_id.map(Into::into),
+            project_code: String::new(),
         },
     )
     .await?;

@@ -185,7 +185,8 @@ pub async fn with_role(
 ) -> Result<Vec<(String, String)>, DbError> {
     let (lo, hi) = region.subtree_range();
     const SQL: &str = "SELECT u.username, u.display_name FROM users u JOIN user_roles r ON r.user_id = u.id
-        WHERE r.role = $1 AND u.region_code >= $2 AND u.region_code < $3 AND u.disabled = FALSE ORDER BY u.username";
+        JOIN units n ON n.id = u.unit_id
+        WHERE r.role = $1 AND n.region_code >= $2 AND n.region_code < $3 AND u.disabled = FALSE ORDER BY u.username";
     Ok(run!(tx, |c| sqlx::query_as::<_, (String, String)>(SQL)
         .bind(role.key())
         .bind(&lo)

@@ -294,6 +294,25 @@ pub async fn get_item(tx: &mut Tx, id: ApprovalItemId) -> Result<Option<Approval
     .transpose()
 }
 
+/// A project's item of this name (the first, should there be two), if any.
+pub async fn find_item(
+    tx: &mut Tx,
+    project: ProjectId,
+    name: &str,
+) -> Result<Option<ApprovalRow>, DbError> {
+    let sql =
+        format!("{ITEM_SELECT} WHERE a.project_id = $1 AND a.name = $2 ORDER BY a.id LIMIT 1");
+    run!(tx, |c| sqlx::query_as::<_, ApprovalRaw>(
+        sqlx::AssertSqlSafe(sql.clone())
+    )
+    .bind(project.get())
+    .bind(name)
+    .fetch_optional(c)
+    .await)?
+    .map(ApprovalRow::try_from)
+    .transpose()
+}
+
 /// An item's state and dates after a step, written if it is still at `version`.
 pub struct ItemUpdate<'a> {
     pub id: ApprovalItemId,

@@ -84,6 +84,28 @@ pub async fn get_event(tx: &mut Tx, id: SigningEventId) -> Result<Option<EventRo
     .transpose()
 }
 
+/// A region's event of this name on this day, if any (imports name events so).
+pub async fn find_event(
+    tx: &mut Tx,
+    region: &RegionCode,
+    name: &str,
+    held_on: NaiveDate,
+) -> Result<Option<EventRow>, DbError> {
+    let sql = format!(
+        "SELECT {EVENT_COLS} FROM signing_events WHERE region_code = $1 AND name = $2 AND held_on = $3 ORDER BY id LIMIT 1"
+    );
+    run!(tx, |c| sqlx::query_as::<_, EventRaw>(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(region.as_str())
+    .bind(name)
+    .bind(day(held_on))
+    .fetch_optional(c)
+    .await)?
+    .map(EventRow::try_from)
+    .transpose()
+}
+
 /// The events of a region and below, newest first.
 pub async fn list_events(tx: &mut Tx, region: &RegionCode) -> Result<Vec<EventRow>, DbError> {
     let (lo, hi) = region.subtree_range();

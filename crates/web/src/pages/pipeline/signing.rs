@@ -293,6 +293,7 @@ async fn add_signed(
         township_unit_id: form.typed("township"),
         leader_id: form.typed("leader"),
         lead_unit_id: form.typed("lead_unit"),
+        project_code: String::new(),
     };
     match svc::add_signed(&s.app, &signed.ctx, &draft, &refs).await {
         Ok(r) => Ok(Redirect::to(if r.project_id.is_some() {
