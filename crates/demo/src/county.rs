@@ -444,6 +444,7 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
             password: created.password,
         });
     }
+    crate::pipeline::load(app, &ctx, center).await?;
     Ok(DemoAccounts(out))
 }
 

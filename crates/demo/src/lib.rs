@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod county;
 pub mod history;
+pub mod pipeline;
 pub mod problems;
 pub mod province;
 pub mod seed;

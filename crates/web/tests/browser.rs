@@ -734,7 +734,7 @@ async fn demo_county_pages() {
         .text()
         .await
         .unwrap();
-    assert_eq!(current, "6", "120 projects at 20 a page: the last is 6");
+    assert_eq!(current, "8", "148 projects at 20 a page: the last is 8");
     // pages asked without a period open on the latest one with data (the demo is 2022's)
     c.goto(&format!("{base}/colour")).await.unwrap();
     let h1 = c
