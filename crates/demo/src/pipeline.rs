@@ -27,7 +27,17 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 /// (name, day, place, organiser, level, projects signed, of them above the threshold)
-const EVENTS: [(&str, (i32, u32, u32), &str, &str, &str, usize, usize); 3] = [
+type Event = (
+    &'static str,
+    (i32, u32, u32),
+    &'static str,
+    &'static str,
+    &'static str,
+    usize,
+    usize,
+);
+
+const EVENTS: [Event; 3] = [
     (
         "2022年桃江县重点项目春季集中签约",
         (2022, 3, 18),
@@ -218,7 +228,7 @@ pub async fn load(app: &App, ctx: &Ctx, center: UnitId) -> Result<()> {
             let accepted = cal.add_days(received_on, 2, DayCount::Working);
             // most within the limit, every ninth a little late; the last of an unstarted
             // project is still with the department (a few of them overdue now)
-            let late = handled % 9 == 0;
+            let late = handled.is_multiple_of(9);
             let used = if late {
                 limit + 2
             } else {

@@ -243,7 +243,10 @@ async fn approvals_through_the_pages() {
         // accepted in January, it is long past its five working days: raising asks first, then
         // registers once
         let (_, page) = h.page(&staff, &item).await;
-        assert!(page.contains("approval-overdue") && page.contains("id=\"raise\""), "{page}");
+        assert!(
+            page.contains("approval-overdue") && page.contains("id=\"raise\""),
+            "{page}"
+        );
         let raise = format!("{}/approvals/{id}/raise", h.base);
         let scsrf = hidden(&page, "csrf");
         let before = h.audit_count().await;
