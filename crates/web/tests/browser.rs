@@ -103,6 +103,16 @@ async fn select(c: &fantoccini::Client, id: &str, value: &str) {
         .unwrap();
 }
 
+/// Sets a date input as its picker would (typed keys depend on the browser's locale).
+async fn set_date(c: &fantoccini::Client, id: &str, value: &str) {
+    c.execute(
+        "document.getElementById(arguments[0]).value = arguments[1];",
+        vec![serde_json::json!(id), serde_json::json!(value)],
+    )
+    .await
+    .unwrap();
+}
+
 /// The current value of an input or textarea.
 async fn value_of(c: &fantoccini::Client, id: &str) -> String {
     c.find(Locator::Id(id))
@@ -638,9 +648,10 @@ async fn demo_county_pages() {
         .unwrap();
     assert_eq!(text(&c, "done-rate").await, "98.0%");
     // the headline in 亿元, the tiles in 万元 with thousands separators
-    assert_eq!(text(&c, "total-yi").await, "495.35");
+    // the 2022 library and the 28 signings that entered it
+    assert_eq!(text(&c, "total-yi").await, "517.39");
     assert!(
-        c.source().await.unwrap().contains("1,361,773.46万元"),
+        c.source().await.unwrap().contains("1,438,473.46万元"),
         "在建 tile in grouped 万元"
     );
     // how are we doing, first: the completion coloured by the table's rule, the colour counts
@@ -885,8 +896,185 @@ async fn demo_county_pages() {
     click_to_next_page(&c, "save-signed").await;
     c.wait().for_element(Locator::Id("flash")).await.unwrap();
     assert!(text(&c, "flash").await.contains("纳入项目库"));
-    assert_eq!(text(&c, "entered-count").await, "1");
+    assert_eq!(
+        text(&c, "entered-count").await,
+        "29",
+        "28 of the demo and this one"
+    );
+    // two more at the same event: one below the industrial threshold, one above the other
+    for (name, contract, wan, industry) in [
+        ("农机配件装配", "TJQY-2022-032", "3000", "manufacturing"),
+        ("桃花江竹海康养小镇", "TJQY-2022-033", "12000", "tourism"),
+    ] {
+        select(&c, "s-event", &event_value).await;
+        type_into(&c, "s-name", name).await;
+        type_into(&c, "s-investor", "湖南某投资有限公司").await;
+        type_into(&c, "s-contract", contract).await;
+        type_into(&c, "s-contract-on", "2022-11-18").await;
+        type_into(&c, "s-agreed", wan).await;
+        select(&c, "s-industry", industry).await;
+        click_to_next_page(&c, "save-signed").await;
+        c.wait().for_element(Locator::Id("flash")).await.unwrap();
+    }
+    assert_eq!(text(&c, "signed-count").await, "43");
+    assert_eq!(
+        text(&c, "entered-count").await,
+        "30",
+        "two of the three entered"
+    );
     shot(&c, "20d-pipeline-signing").await;
+
+    // 帮代办 for the first: from its row to its project's list
+    let href = c
+        .find(Locator::XPath(
+            "//table[@id='signed']//tr[td[1][text()='竹木精深加工产业园']]//a[starts-with(@href,'/projects/')]",
+        ))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    c.goto(&format!("{base}{href}/approvals")).await.unwrap();
+    let catalogue: Vec<String> = {
+        let mut v = vec![];
+        for o in c
+            .find_all(Locator::Css("#i-catalogue option"))
+            .await
+            .unwrap()
+        {
+            v.push(o.attr("value").await.unwrap().unwrap_or_default());
+        }
+        v.into_iter().filter(|x| !x.is_empty()).collect()
+    };
+    assert!(catalogue.len() >= 10, "the seeded catalogue");
+    // 立项 and 用地预审 received in October, 施工许可 too
+    for (k, received) in [
+        (0usize, "2026-10-08"),
+        (1, "2026-10-09"),
+        (10, "2026-10-12"),
+    ] {
+        select(&c, "i-catalogue", &catalogue[k]).await;
+        set_date(&c, "i-received", received).await;
+        click_to_next_page(&c, "add-item").await;
+        c.wait().for_element(Locator::Id("flash")).await.unwrap();
+    }
+    assert_eq!(text(&c, "strip-todo").await, "0");
+    assert_eq!(text(&c, "strip-hand").await, "3");
+    shot(&c, "20e0-project-approvals").await;
+    let items: Vec<String> = {
+        let mut v = vec![];
+        for a in c
+            .find_all(Locator::Css("#approval-rows a[href^='/approvals/']"))
+            .await
+            .unwrap()
+        {
+            v.push(a.attr("href").await.unwrap().unwrap());
+        }
+        v
+    };
+    assert_eq!(items.len(), 3);
+    // two run to 办结 within their limits; the third is accepted and left with the department
+    for (item, accepted, done, number) in [
+        (
+            &items[0],
+            "2026-10-09",
+            "2026-10-13",
+            "桃发改备〔2026〕12号",
+        ),
+        (
+            &items[1],
+            "2026-10-12",
+            "2026-10-20",
+            "桃自然资预〔2026〕8号",
+        ),
+    ] {
+        c.goto(&format!("{base}{item}")).await.unwrap();
+        set_date(&c, "step-on", accepted).await;
+        click_to_next_page(&c, "step-accept").await;
+        c.wait().for_element(Locator::Id("flash")).await.unwrap();
+        set_date(&c, "step-on", done).await;
+        type_into(&c, "step-no", number).await;
+        click_to_next_page(&c, "step-complete").await;
+        c.wait().for_element(Locator::Id("flash")).await.unwrap();
+        assert_eq!(text(&c, "approval-state").await, "办结");
+        assert_eq!(text(&c, "approval-no").await, number);
+    }
+    c.goto(&format!("{base}{}", items[2])).await.unwrap();
+    set_date(&c, "step-on", "2026-10-13").await;
+    click_to_next_page(&c, "step-accept").await;
+    c.wait().for_element(Locator::Id("flash")).await.unwrap();
+    // the clock is today's: 施工许可 promised 5 working days, it is overdue and red
+    assert!(c.find(Locator::Id("approval-overdue")).await.is_ok());
+    shot(&c, "20e-approval-overdue").await;
+    // raising it asks first, then it is on the problem list, once
+    click_to_next_page(&c, "raise").await;
+    c.wait()
+        .for_element(Locator::Id("confirm-card"))
+        .await
+        .unwrap();
+    shot(&c, "20f-approval-raise-confirm").await;
+    click_to_next_page(&c, "confirm-submit").await;
+    c.wait().for_element(Locator::Id("flash")).await.unwrap();
+    assert!(text(&c, "flash").await.contains("已提交为问题"));
+    assert!(c.find(Locator::Id("raise")).await.is_err(), "never twice");
+    assert!(text(&c, "approval-problem").await.contains("桃重项交"));
+
+    // the project starts: 签约 → 在建 with its actual start
+    c.goto(&format!("{base}{href}")).await.unwrap();
+    assert_eq!(text(&c, "strip-done").await, "2");
+    select(&c, "to-stage", "under_construction").await;
+    c.find(Locator::Id("actual-start"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    type_into(&c, "actual-start", "2022-12").await;
+    type_into(&c, "stage-reason", "施工许可办结，项目开工").await;
+    click_to_next_page(&c, "stage-submit").await;
+    shot(&c, "20g-project-with-approvals").await;
+    // the conversion page counts it among the year's started projects
+    c.goto(&format!("{base}/pipeline/conversion?year=2022"))
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "c-signed").await, "43");
+    assert_eq!(text(&c, "c-above").await, "30");
+    assert_eq!(
+        text(&c, "c-started").await,
+        "13",
+        "12 of the demo and this one"
+    );
+    shot(&c, "20h-pipeline-conversion").await;
+    c.find(Locator::Css("#c-started a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("drill")).await.unwrap();
+    assert!(
+        c.find(Locator::Id("drill"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("竹木精深加工产业园")
+    );
+    c.goto(&format!("{base}/approvals?overdue=1"))
+        .await
+        .unwrap();
+    assert!(c.find(Locator::Css("tr.row-overdue")).await.is_ok());
+    shot(&c, "20i0-approvals-overdue").await;
+    c.goto(&format!("{base}/approvals/stats")).await.unwrap();
+    shot(&c, "20i-approval-stats").await;
+    c.goto(&format!("{base}/pipeline/support?year=2022"))
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "s-projects").await, "5");
+    assert_eq!(text(&c, "s-solved").await, "16");
+    shot(&c, "20j-pipeline-support").await;
 
     // a county leader sees the projects they are the contact of first
     c.delete_all_cookies().await.unwrap();

@@ -777,7 +777,10 @@ async fn detail(
 ) -> Result<Response, PageError> {
     let q = query_pairs(raw.as_deref());
     let flash = match q.get("done").as_str() {
-        "step" => Some("已办理".to_string()),
+        "step" => Some(match ApprovalState::from_key(&q.get("state")) {
+            Some(st) => format!("已办理，当前状态：{}", st.label()),
+            None => "已办理".to_string(),
+        }),
         "file" => Some("附件已上传".to_string()),
         "raised" => Some(format!("已提交为问题{}，并交办审批部门", q.get("number"))),
         _ => None,
@@ -832,14 +835,14 @@ async fn step(
             }
         }
     }
-    match svc::step(&s.app, &signed.ctx, id, &draft, version).await {
-        Ok(_) => {}
+    let to = match svc::step(&s.app, &signed.ctx, id, &draft, version).await {
+        Ok(to) => to,
         Err(ServiceError::Validation(v)) => return again(v.to_string()).await,
         Err(ServiceError::Stale) => {
             return again("该事项刚被他人办理过，请核对后重新提交".into()).await;
         }
         Err(e) => return Err(e.into()),
-    }
+    };
     if !uploads.is_empty() {
         match attach_all(&s.app, &signed.ctx, Owner::Approval(id), uploads).await {
             Ok(_) => {}
@@ -862,7 +865,7 @@ async fn step(
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(Redirect::to(&format!("/approvals/{id}?done=step")).into_response())
+    Ok(Redirect::to(&format!("/approvals/{id}?done=step&state={}", to.key())).into_response())
 }
 
 async fn attach(
