@@ -87,6 +87,15 @@ enum Cmd {
         #[arg(long)]
         month: Option<String>,
     },
+    /// Generate 帮代办 approval items (default 100,000) over the projects of a region (a
+    /// province after `generate`) and time the statistics, the overdue list and the annual figures
+    BenchApprovals {
+        #[arg(long, default_value_t = 100_000)]
+        items: usize,
+        /// The region whose projects get the items and whose staff reads them
+        #[arg(long, default_value = "43")]
+        region: String,
+    },
     /// Generate a problem list (default 1,000,000 items, 200,000 open) in the home region and
     /// time statistics, the supervision run and the overdue list (an empty database)
     BenchProblems {
@@ -416,6 +425,16 @@ async fn main() -> Result<()> {
             let s = settings(&cli, None)?;
             let app = open(&s).await?;
             let b = keyproj_demo::bench::problems(&app, *items, (*open_items).min(*items))
+                .await
+                .map_err(failed)?;
+            println!("{}", serde_json::to_string_pretty(&b)?);
+        }
+        Cmd::BenchApprovals { items, region } => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            let region = keyproj_domain::RegionCode::parse(region)
+                .map_err(|e| anyhow::anyhow!("地区代码无效：{e}"))?;
+            let b = keyproj_demo::bench::approvals(&app, &region, *items)
                 .await
                 .map_err(failed)?;
             println!("{}", serde_json::to_string_pretty(&b)?);

@@ -89,6 +89,7 @@ pub enum Param {
     I64(i64),
     Text(String),
     Bool(bool),
+    Time(chrono::DateTime<chrono::Utc>),
 }
 
 /// Binds a list of [`Param`]s in order.
@@ -101,6 +102,7 @@ macro_rules! bind_params {
                 $crate::Param::I64(v) => q.bind(*v),
                 $crate::Param::Text(s) => q.bind(s.clone()),
                 $crate::Param::Bool(b) => q.bind(*b),
+                $crate::Param::Time(t) => q.bind(*t),
             };
         }
         q

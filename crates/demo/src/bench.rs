@@ -253,3 +253,57 @@ fn report_rows_workbook(codes: &[String], rows: u32) -> Result<Vec<u8>> {
     }
     wb.save_to_buffer().map_err(sheet_error)
 }
+
+/// What `keyproj bench-approvals` measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApprovalBench {
+    pub backend: String,
+    pub items: usize,
+    pub projects_region: String,
+    pub generate_secs: f64,
+    /// The statistics page's figures per department and agent (median of 3).
+    pub stats_ms: f64,
+    pub departments: usize,
+    /// The overdue list's first page of 50 (median of 3).
+    pub overdue_page_ms: f64,
+    pub overdue: i64,
+    /// The list's first page of 50, all states (median of 3).
+    pub list_page_ms: f64,
+    /// The annual figures of the province, with its signing and 帮代办 parts (median of 3).
+    pub annual_ms: f64,
+}
+
+/// Generates `n` approval items over the projects of `region` (a province after `keyproj
+/// generate`), then times, as the province's staff: the statistics, the overdue list's first
+/// page, the plain list's first page and the annual figures.
+pub async fn approvals(app: &App, region: &RegionCode, n: usize) -> Result<ApprovalBench> {
+    use keyproj_service::pipeline::approvals::{self as svc, ListQuery};
+    let ctx = Ctx::system(region.clone());
+    let t = std::time::Instant::now();
+    let items = crate::seed::approvals(app, &ctx, region, n).await?;
+    app.db.optimize().await?;
+    let generate_secs = t.elapsed().as_secs_f64();
+    let (stats_ms, st) = timed(3, || svc::stats(app, &ctx)).await?;
+    let page = |overdue_only: bool| ListQuery {
+        overdue_only,
+        limit: Some(50),
+        ..Default::default()
+    };
+    let (overdue_q, plain_q) = (page(true), page(false));
+    let (overdue_page_ms, od) = timed(3, || svc::list(app, &ctx, &overdue_q)).await?;
+    let (list_page_ms, _) = timed(3, || svc::list(app, &ctx, &plain_q)).await?;
+    let year = app.local_today().year();
+    let (annual_ms, _) = timed(3, || keyproj_service::stats::annual(app, region, year)).await?;
+    Ok(ApprovalBench {
+        backend: app.db.backend().to_string(),
+        items,
+        projects_region: region.to_string(),
+        generate_secs,
+        stats_ms,
+        departments: st.by_unit.len(),
+        overdue_page_ms,
+        overdue: od.total,
+        list_page_ms,
+        annual_ms,
+    })
+}

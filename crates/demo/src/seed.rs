@@ -230,3 +230,73 @@ pub async fn county(app: &App, ctx: &Ctx, c: &GeneratedCounty) -> Result<usize> 
     w.commit().await?;
     Ok(c.projects.len())
 }
+
+/// Generated 帮代办 items over the projects of `region` and below (benchmarks): `n` items, most
+/// done, some with their departments (a third of those past their limits), a few in 补正, being
+/// prepared or not started; each project's lead unit decides its items. One audit row per batch.
+pub async fn approvals(app: &App, ctx: &Ctx, region: &RegionCode, n: usize) -> Result<usize> {
+    use keyproj_db::repo::pipeline::approvals::{self as repo, BulkApproval};
+    use keyproj_domain::pipeline::ApprovalState as S;
+    system_only(ctx)?;
+    let projects = {
+        let mut tx = app.db.begin_read().await?;
+        project_repo::ids_with_lead(&mut tx, region).await?
+    };
+    if projects.is_empty() {
+        return Err(ServiceError::invariant(
+            "该地区没有项目，请先运行 keyproj generate",
+        ));
+    }
+    let today = app.local_today();
+    let names = keyproj_domain::pipeline::approvals::USUAL_CHAIN;
+    let mut rows = Vec::with_capacity(n);
+    for i in 0..n {
+        let (project, county, lead) = &projects[i % projects.len()];
+        let (name, _, limit) = names[i % names.len()];
+        let received = today - chrono::Duration::days(10 + (i as i64 * 37) % 330);
+        let accepted = received + chrono::Duration::days(2);
+        let state = match i % 20 {
+            0..=13 => S::Done,
+            14..=16 => S::Accepted,
+            17 => S::Correcting,
+            18 => S::Preparing,
+            _ => S::NotStarted,
+        };
+        // the open ones: two in three accepted recently (within their limits), one in three long ago
+        let accepted = if state == S::Accepted && i % 3 != 0 {
+            today - chrono::Duration::days((i % 4) as i64)
+        } else {
+            accepted
+        };
+        rows.push(BulkApproval {
+            region: county.clone(),
+            project_id: *project,
+            name: name.to_string(),
+            unit_id: *lead,
+            limit_days: limit,
+            agent: format!("agent{:02}", i % 40),
+            state,
+            received_on: (state != S::NotStarted).then_some(received.min(accepted)),
+            accepted_on: matches!(state, S::Done | S::Accepted | S::Correcting).then_some(accepted),
+            completed_on: (state == S::Done)
+                .then(|| accepted + chrono::Duration::days(if i % 10 == 0 { 30 } else { 8 })),
+            pauses: if state == S::Correcting {
+                vec![(accepted + chrono::Duration::days(1), None)]
+            } else {
+                vec![]
+            },
+        });
+    }
+    for chunk in rows.chunks(20_000) {
+        let mut w = Work::begin(app, ctx).await?;
+        repo::insert_items_bulk(&mut w.tx, chunk, w.now).await?;
+        w.audit(
+            Audit::new("generate", "approval_items")
+                .id(region.to_string())
+                .after(&serde_json::json!({ "items": chunk.len() })),
+        )
+        .await?;
+        w.commit().await?;
+    }
+    Ok(rows.len())
+}

@@ -21,8 +21,25 @@ async fn demo_states_the_reference_figures() {
                 "23个在库前期项目预计总投资194.2778亿元，5个项目落地开工建设",
                 "召开各类调度会议72次，交办会议和简报确定事项52项",
                 "对5个已建成项目落实帮扶措施，帮助解决问题16个",
+                "招商引资3次集中签约共签约项目40个，对达到纳入重点项目调度门槛的28个签约项目扎实做好重点项目政务事项帮代办服务，累计为各重点项目办理政务服务事项130余项，其中12个项目落地开工建设，16个项目正在全力以赴推进前期工作",
                 "全年收集项目建设问题78个，交办78个，办结78个，交办事项办结率100%",
             ]
+        );
+        // the pipeline's reference figures: 3 events, 40 signed, 28 above, 130+ items, 12, 16
+        assert_eq!(
+            (
+                s.signing.events,
+                s.signing.signed,
+                s.signing.above_threshold,
+                s.signing.started,
+                s.signing.preliminary
+            ),
+            (3, 40, 28, 12, 16)
+        );
+        assert!(
+            (130..140).contains(&s.approvals.handled),
+            "{:?}",
+            s.approvals
         );
         // the reference: 70+ meetings, 50+ tasks, 16 problems solved for 后扶 projects
         assert_eq!(s.meetings.count, 72);

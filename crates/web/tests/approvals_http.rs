@@ -297,6 +297,69 @@ async fn approvals_through_the_pages() {
             assert_eq!(r.status(), StatusCode::OK, "{path}");
             assert!(r.bytes().await.unwrap().starts_with(b"PK"));
         }
+        // the department completes it with the permit in the same form: a disguised file is
+        // refused with the step undone and the typed number kept; a real PDF is kept
+        let (_, zpage) = h.page(&zjju, &item).await;
+        let form = |bytes: Vec<u8>, name: &'static str, v: String| {
+            reqwest::multipart::Form::new()
+                .text("csrf", zcsrf.clone())
+                .text("step", "complete")
+                .text("approval_no", "桃建施〔2026〕3号")
+                .text("version", v)
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes).file_name(name),
+                )
+        };
+        let r = zjju
+            .post(step_url.clone())
+            .multipart(form(
+                b"<script>alert(1)</script>".to_vec(),
+                "permit.pdf",
+                version(&zpage),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("只能上传") && body.contains("桃建施〔2026〕3号"),
+            "typed kept"
+        );
+        let (_, zpage) = h.page(&zjju, &item).await;
+        assert!(
+            zpage.contains("id=\"step-complete\""),
+            "the step was not taken"
+        );
+        let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+        let r = zjju
+            .post(step_url.clone())
+            .multipart(form(pdf, "施工许可证.pdf", version(&zpage)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, page) = h.page(&owner, &item).await;
+        assert!(
+            page.contains("施工许可证.pdf") && page.contains("办结"),
+            "the owner reads the permit"
+        );
+        let file = page
+            .split("href=\"/attachments/")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            h.page(&owner, &format!("/attachments/{file}")).await.0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            h.page(&jtju, &format!("/attachments/{file}")).await.0,
+            StatusCode::NOT_FOUND
+        );
+
         // the pipeline's own pages are the center's and the leaders'
         for path in [
             "/pipeline/conversion",

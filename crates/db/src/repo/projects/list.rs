@@ -3,11 +3,11 @@
 use super::{COLUMNS, JOINS, ProjectRaw, ProjectRow, decode_all};
 use crate::decode::{self};
 use crate::{DbError, Param, Tx, Where, bind_params, run};
-use keyproj_domain::Money;
 use keyproj_domain::authz::ListScope;
 use keyproj_domain::colour::Colour;
 use keyproj_domain::ids::{IssueId, LeaderId, ProjectId, UnitId};
 use keyproj_domain::project::{Industry, Level, Stage};
+use keyproj_domain::{Money, RegionCode};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -292,6 +292,32 @@ pub async fn count_by_stage(tx: &mut Tx, scope: &ListScope) -> Result<Vec<StageC
             count,
             total_investment: Money::from_fen(fen),
         })
+    })
+    .collect()
+}
+
+/// Every project of a region and below with its region and lead unit (benchmark seeding: the
+/// lead unit stands for the department deciding its approvals); projects without one are left
+/// out.
+pub async fn ids_with_lead(
+    tx: &mut Tx,
+    region: &RegionCode,
+) -> Result<Vec<(ProjectId, RegionCode, UnitId)>, DbError> {
+    let (lo, hi) = region.subtree_range();
+    const SQL: &str = "SELECT id, region_code, lead_unit_id FROM projects
+        WHERE region_code >= $1 AND region_code < $2 AND lead_unit_id IS NOT NULL ORDER BY id";
+    run!(tx, |c| sqlx::query_as::<_, (i64, String, i64)>(SQL)
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(c)
+        .await)?
+    .into_iter()
+    .map(|(id, r, u)| {
+        Ok((
+            ProjectId(id),
+            crate::decode::region("projects.region_code", &r)?,
+            UnitId(u),
+        ))
     })
     .collect()
 }

@@ -6,7 +6,7 @@ mod stages;
 
 pub use list::{
     ProjectFilter, ProjectTotals, ProjectUnit, SortKey, StageCount, count_all, count_by_stage,
-    list, responsible_units_of,
+    ids_with_lead, list, responsible_units_of,
 };
 pub use stages::{
     NewStageChange, StageChangeRow, StageValues, change_stage, insert_stage_change, stage_history,

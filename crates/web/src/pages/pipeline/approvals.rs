@@ -829,7 +829,13 @@ async fn step(
         .map(|f| (f.file_name, f.bytes))
         .collect();
     if !uploads.is_empty() {
+        if uploads.len() > 3 {
+            return again("一次最多上传3个附件".into()).await;
+        }
         for (_, bytes) in &uploads {
+            if bytes.len() > keyproj_service::attachments::MAX_ATTACHMENT {
+                return again("附件不能超过20 MB".into()).await;
+            }
             if let Err(ServiceError::Validation(v)) = keyproj_service::attachments::kind_of(bytes) {
                 return again(v.to_string()).await;
             }
