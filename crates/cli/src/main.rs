@@ -433,7 +433,7 @@ async fn main() -> Result<()> {
             let s = settings(&cli, None)?;
             let app = open(&s).await?;
             let region = keyproj_domain::RegionCode::parse(region)
-                .map_err(|e| anyhow::anyhow!("地区代码无效：{e}"))?;
+                .map_err(|e| anyhow::anyhow!("地区代码无效：{}", e.message))?;
             let b = keyproj_demo::bench::approvals(&app, &region, *items)
                 .await
                 .map_err(failed)?;
