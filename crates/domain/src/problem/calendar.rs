@@ -70,17 +70,40 @@ impl Calendar {
                 } else {
                     (to, from, -1)
                 };
-                let mut n = 0;
-                let mut d = a;
-                while d < b {
-                    d = d.succ_opt().expect("date in range");
-                    if self.is_working_day(d) {
-                        n += 1;
-                    }
-                }
-                sign * n
+                sign * self.working_days_after(a, b)
             }
         }
+    }
+}
+
+impl Calendar {
+    /// Working days in (a, b], a ≤ b, counted in O(log n): weekdays by whole weeks, then the
+    /// calendar's exceptions in the range (a holiday on a weekday takes one off, a makeup day
+    /// on a weekend adds one; makeup wins when a day is both). The clocks of 100,000 approval
+    /// items are read on every statistics page: counting day by day was most of its time.
+    fn working_days_after(&self, a: NaiveDate, b: NaiveDate) -> i64 {
+        let weekend = |d: NaiveDate| matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+        let n = (b - a).num_days();
+        let mut count = n / 7 * 5;
+        let mut d = a + chrono::Duration::days(n / 7 * 7);
+        while d < b {
+            d = d.succ_opt().expect("date in range");
+            if !weekend(d) {
+                count += 1;
+            }
+        }
+        let range = (std::ops::Bound::Excluded(a), std::ops::Bound::Included(b));
+        let off = self
+            .holidays
+            .range(range)
+            .filter(|h| !weekend(**h) && !self.makeup_workdays.contains(h))
+            .count() as i64;
+        let on = self
+            .makeup_workdays
+            .range(range)
+            .filter(|m| weekend(**m))
+            .count() as i64;
+        count - off + on
     }
 }
 
@@ -113,5 +136,33 @@ pub fn default_holidays(year: i32) -> (Vec<(NaiveDate, &'static str)>, Vec<Naive
             ],
         ),
         _ => (vec![], vec![]),
+    }
+}
+
+#[cfg(test)]
+mod fast_count_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Counting by weeks and exceptions gives what counting day by day gives.
+        #[test]
+        fn working_days_count_as_day_by_day(start in 0i64..800, len in 0i64..400, hs in proptest::collection::vec(0i64..800, 0..20), ms in proptest::collection::vec(0i64..800, 0..8)) {
+            let base = NaiveDate::from_ymd_opt(2021, 12, 27).unwrap();
+            let cal = Calendar {
+                holidays: hs.iter().map(|d| base + chrono::Duration::days(*d)).collect(),
+                makeup_workdays: ms.iter().map(|d| base + chrono::Duration::days(*d)).collect(),
+            };
+            let a = base + chrono::Duration::days(start);
+            let b = a + chrono::Duration::days(len);
+            let mut naive = 0;
+            let mut d = a;
+            while d < b {
+                d = d.succ_opt().unwrap();
+                if cal.is_working_day(d) { naive += 1; }
+            }
+            prop_assert_eq!(cal.days_between(a, b, DayCount::Working), naive);
+            prop_assert_eq!(cal.days_between(b, a, DayCount::Working), -naive);
+        }
     }
 }

@@ -460,23 +460,36 @@ pub async fn list_items(
     f: &ApprovalFilter,
 ) -> Result<(Vec<ApprovalRow>, i64), DbError> {
     let w = item_where(f);
-    let (limit, offset) = (f.limit.unwrap_or(i64::MAX), f.offset);
-    let n = w.next_placeholder();
-    // the page's ids first (the indexes decide), then the joins for those rows only
-    let sql = format!(
-        "{ITEM_SELECT} JOIN (SELECT a.id FROM approval_items a{} ORDER BY a.project_id DESC, a.id LIMIT ${n} OFFSET ${}) k ON k.id = a.id
-         ORDER BY a.project_id DESC, a.id",
-        w.sql(),
-        n + 1
-    );
-    let rows = run!(tx, |c| bind_params!(
-        sqlx::query_as::<_, ApprovalRaw>(sqlx::AssertSqlSafe(sql.clone())),
-        w.params
-    )
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(c)
-    .await)?;
+    let rows = match f.limit {
+        Some(limit) => {
+            let n = w.next_placeholder();
+            // the page's ids first (the indexes decide), then the joins for those rows only
+            let sql = format!(
+                "{ITEM_SELECT} JOIN (SELECT a.id FROM approval_items a{} ORDER BY a.project_id DESC, a.id LIMIT ${n} OFFSET ${}) k ON k.id = a.id
+                 ORDER BY a.project_id DESC, a.id",
+                w.sql(),
+                n + 1
+            );
+            run!(tx, |c| bind_params!(
+                sqlx::query_as::<_, ApprovalRaw>(sqlx::AssertSqlSafe(sql.clone())),
+                w.params
+            )
+            .bind(limit)
+            .bind(f.offset)
+            .fetch_all(c)
+            .await)?
+        }
+        None => {
+            // every matching row (statistics, the overdue list, exports): one pass, no page
+            let sql = format!("{ITEM_SELECT}{} ORDER BY a.project_id DESC, a.id", w.sql());
+            run!(tx, |c| bind_params!(
+                sqlx::query_as::<_, ApprovalRaw>(sqlx::AssertSqlSafe(sql.clone())),
+                w.params
+            )
+            .fetch_all(c)
+            .await)?
+        }
+    };
     let rows: Vec<ApprovalRow> = rows
         .into_iter()
         .map(ApprovalRow::try_from)
