@@ -609,7 +609,7 @@ pub fn approvals_xlsx(
                 r.project_name.clone().into(),
                 r.name.clone().into(),
                 r.unit_name.clone().into(),
-                people.name_with_login(&r.agent).into(),
+                people.name(&r.agent).into(),
                 r.state.label().into(),
                 Cell::date(r.received_on),
                 Cell::date(r.accepted_on),
@@ -659,9 +659,14 @@ pub fn approval_stats_xlsx(
                     Cell::Int(l.handled),
                     Cell::Int(l.completed),
                     Cell::Int(l.on_time),
-                    l.on_time_pct()
-                        .map(|p| Cell::Percent(p / 100.0))
-                        .unwrap_or(Cell::Empty),
+                    if l.completed > 0 {
+                        // one decimal of a percent, as the page shows it
+                        Cell::Percent(
+                            (l.on_time as f64 * 1000.0 / l.completed as f64).round() / 1000.0,
+                        )
+                    } else {
+                        Cell::Empty
+                    },
                     l.average_days.map(Cell::Decimal).unwrap_or(Cell::Empty),
                     Cell::Int(l.overdue_now),
                 ]

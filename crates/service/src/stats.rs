@@ -78,7 +78,8 @@ pub struct Approvals {
     pub handled: i64,
     pub completed: i64,
     pub on_time_pct: Option<String>,
-    /// In a department's hands past the promised limit today.
+    /// Of the items received in the year, those in a department's hands past the promised limit
+    /// today.
     pub overdue: i64,
 }
 
@@ -281,7 +282,8 @@ async fn pipeline_figures(
                 on_time += 1;
             }
         }
-        if v.overdue {
+        // of the year's items: a past year's figure does not move with today's work
+        if v.overdue && received {
             overdue += 1;
         }
     }

@@ -327,7 +327,53 @@ async fn approvals_run_on_the_working_day_clock_and_raise_into_the_problem_list_
         assert!(
             matches!(&foreign_unit, Err(ServiceError::Validation(v)) if v.for_field("unit_id").is_some())
         );
-        assert_eq!(audit_rows(app).await, before);
+        // a second entry of the same name by renaming, an enterprise as the department
+        let renamed = approvals::update_entry(
+            app,
+            staff,
+            entry("施工许可").id,
+            &CatalogueDraft {
+                name: "用地预审与选址".into(),
+                unit_id: Some(w.zr),
+                limit_days: "10".into(),
+                day_count: "working".into(),
+            },
+            false,
+            1,
+        )
+        .await;
+        assert!(
+            matches!(&renamed, Err(ServiceError::Validation(v)) if v.for_field("name").is_some()),
+            "{renamed:?}"
+        );
+        let firm = keyproj_service::org::create_unit(
+            app,
+            &Ctx::system(RegionCode::parse("430922").unwrap()),
+            &UnitDraft {
+                name: "某建设有限公司".into(),
+                kind: "enterprise".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let before_firm = audit_rows(app).await;
+        let firm_entry = approvals::add_entry(
+            app,
+            staff,
+            &CatalogueDraft {
+                name: "企业事项".into(),
+                unit_id: Some(firm),
+                limit_days: "5".into(),
+                day_count: "working".into(),
+            },
+        )
+        .await;
+        assert!(
+            matches!(&firm_entry, Err(ServiceError::Validation(v)) if v.for_field("unit_id").is_some_and(|m| m.contains("企业")))
+        );
+        assert_eq!(audit_rows(app).await, before_firm);
+        assert_eq!(before_firm, before + 1, "only the firm itself was written");
 
         // permissions: another department neither sees nor steps the item (404); an owner of
         // another project sees none; the department may not add items (403)
@@ -386,12 +432,10 @@ async fn approvals_run_on_the_working_day_clock_and_raise_into_the_problem_list_
             matches!(&again, Err(ServiceError::Validation(v)) if v.for_field("item").is_some()),
             "{again:?}"
         );
+        let done = approvals::raise_problem(app, staff, a).await;
         assert!(
-            matches!(
-                approvals::raise_problem(app, staff, a).await,
-                Err(ServiceError::Validation(_))
-            ),
-            "not overdue"
+            matches!(&done, Err(ServiceError::Validation(v)) if v.for_field("item").is_some_and(|m| m.contains("已办结"))),
+            "{done:?}"
         );
         assert_eq!(audit_rows(app).await, before);
         assert!(!approvals::get(app, staff, b).await.unwrap().may_raise);

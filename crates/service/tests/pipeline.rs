@@ -101,10 +101,22 @@ async fn signed_projects_enter_the_library_at_the_threshold() {
         // 未落地: signed six months ago or more and not started; a fresh signing is not
         let mut fresh = signed("新签项目", "QY-004", "9000", "文化旅游");
         fresh.contract_on = app.local_today().to_string();
-        signing::add_signed(&app, &staff, &fresh, &refs)
+        // (signed on its own: a contract of today does not belong to an event of March)
+        let early = signing::add_signed(&app, &staff, &fresh, &refs).await;
+        assert!(
+            matches!(&early, Err(ServiceError::Validation(v)) if v.for_field("contract_on").is_some()),
+            "{early:?}"
+        );
+        signing::add_signed(&app, &staff, &fresh, &SignedRefs::default())
             .await
             .unwrap();
-        let rows = signing::signed(&app, &staff, Some(event)).await.unwrap();
+        let mut future = signed("未来项目", "QY-005", "9000", "文化旅游");
+        future.contract_on = "2999-01-01".into();
+        let future = signing::add_signed(&app, &staff, &future, &SignedRefs::default()).await;
+        assert!(
+            matches!(&future, Err(ServiceError::Validation(v)) if v.for_field("contract_on").is_some_and(|m| m.contains("不能晚于今天")))
+        );
+        let rows = signing::signed(&app, &staff, None).await.unwrap();
         let flagged: Vec<&str> = rows
             .iter()
             .filter(|r| signing::not_moving(&app, r))
@@ -118,7 +130,7 @@ async fn signed_projects_enter_the_library_at_the_threshold() {
         let dup = signing::add_signed(
             &app,
             &staff,
-            &signed("另一个项目", "QY-001", "8000", "工业制造"),
+            &signed("另一个项目", "qy-001", "8000", "工业制造"),
             &refs,
         )
         .await;

@@ -270,6 +270,46 @@ async fn the_pipeline_sheets_import_all_or_nothing_and_again_change_nothing() {
         );
         assert!(count(&app, "audit_log").await > audit);
 
+        // a catalogue item with another department, a known contract with another date: named
+        let mut moved = good_signed();
+        moved[2][4] = "2022-05-07";
+        let mut other_dept = good_items("办结", "2022-11-10", "桃自然资预〔2022〕7号");
+        other_dept[0][2] = "县自然资源局";
+        other_dept.push(vec![
+            "TJ-QY-003",
+            "用地预审与选址",
+            "县发展和改革局",
+            "",
+            "",
+            "daiban",
+            "待启动",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]);
+        let Err(ImportError::Problems(ps)) =
+            import_bytes(&app, &sys, &workbook(&moved, &other_dept), &limits).await
+        else {
+            panic!("conflicts are refused");
+        };
+        assert!(
+            ps.iter()
+                .any(|p| p.column == "签约日期" && p.reason.contains("已登记")),
+            "{ps:#?}"
+        );
+        assert!(
+            ps.iter()
+                .any(|p| p.column == "审批部门" && p.reason.contains("不一致")),
+            "{ps:#?}"
+        );
+        assert!(
+            ps.iter()
+                .any(|p| p.column == "审批部门" && p.reason.contains("目录中")),
+            "{ps:#?}"
+        );
+
         // a bad file: every kind of error named at its cell, nothing written
         let before = (
             count(&app, "audit_log").await,

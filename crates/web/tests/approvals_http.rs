@@ -26,7 +26,7 @@ async fn approvals_through_the_pages() {
             &[("csrf", &csrf)],
         )
         .await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.status(), StatusCode::OK);
         let (_, page) = h.page(&staff, "/approvals/catalogue").await;
         assert!(
             page.contains("施工许可") && page.contains("县住房和城乡建设局"),
@@ -225,6 +225,10 @@ async fn approvals_through_the_pages() {
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body = r.text().await.unwrap();
         assert!(body.contains("办结日期不能早于受理日期") && body.contains("桃建施〔2026〕3号"));
+        assert!(
+            body.contains("<small class=\"err\">办结日期不能早于受理日期"),
+            "at the field"
+        );
         // a stale version changes nothing
         let r = post(
             &zjju,
@@ -237,7 +241,7 @@ async fn approvals_through_the_pages() {
             ],
         )
         .await;
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.status(), StatusCode::CONFLICT);
         assert!(r.text().await.unwrap().contains("刚被他人办理过"));
 
         // accepted in January, it is long past its five working days: raising asks first, then
@@ -331,6 +335,29 @@ async fn approvals_through_the_pages() {
         assert!(
             zpage.contains("id=\"step-complete\""),
             "the step was not taken"
+        );
+        // an image that declares 60000×60000 pixels is refused before the step is taken
+        let mut bomb = png_of_zeros(1, 1);
+        bomb[16..20].copy_from_slice(&60_000u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&60_000u32.to_be_bytes());
+        let crc = crc32fast::hash(&bomb[12..29]);
+        bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+        let r = zjju
+            .post(step_url.clone())
+            .multipart(form(bomb, "permit.png", version(&zpage)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("图片无法读取") && body.contains("请重新选择"),
+            "{body}"
+        );
+        let (_, zpage) = h.page(&zjju, &item).await;
+        assert!(
+            zpage.contains("id=\"step-complete\""),
+            "still not completed"
         );
         let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
         let r = zjju

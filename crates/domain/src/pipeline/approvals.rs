@@ -129,6 +129,14 @@ impl ApprovalDraft {
     pub fn validate(&self, today: NaiveDate) -> Result<ApprovalFields, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let kind = match self.catalogue_id {
+            Some(_) if !self.name.trim().is_empty() || self.unit_id.is_some() => {
+                e.add(
+                    "catalogue_id",
+                    "both",
+                    "请只选择目录事项，或只填写临时事项（名称、部门、时限），不能同时填写",
+                );
+                None
+            }
             Some(id) => Some(ApprovalKind::Catalogue { id }),
             None => {
                 if self.name.trim().is_empty() && self.unit_id.is_none() {

@@ -35,7 +35,7 @@ pub const PROJECT_FIELDS: [(&str, &str); 14] = [
     ("location", "所属乡镇"),
 ];
 /// Which column of the 签约项目 sheet a draft's field is read from.
-pub const SIGNED_FIELDS: [(&str, &str); 9] = [
+pub const SIGNED_FIELDS: [(&str, &str); 10] = [
     ("contract_no", "合同编号"),
     ("name", "项目名称"),
     ("investor", "投资方"),
@@ -45,6 +45,7 @@ pub const SIGNED_FIELDS: [(&str, &str); 9] = [
     ("industry", "行业类别"),
     ("expected_start", "预计开工"),
     ("event_id", "签约活动"),
+    ("held_on", "活动日期"),
 ];
 /// Which column of the 帮代办事项 sheet a use case's field is read from.
 pub const APPROVAL_FIELDS: [(&str, &str); 10] = [
@@ -452,6 +453,7 @@ fn reports(
 fn signed(s: &SheetRows, pr: &mut Problems<'_>, progress: &Progress) -> Vec<SignedRecord> {
     let mut out = vec![];
     let mut seen = HashSet::new();
+    let mut codes = HashSet::new();
     for (row, v) in &s.rows {
         progress.tick();
         let get = |c: &str| value_of(v, &SIGNED_HEADERS, c).to_string();
@@ -486,6 +488,10 @@ fn signed(s: &SheetRows, pr: &mut Problems<'_>, progress: &Progress) -> Vec<Sign
                     if let Err(e) = l {
                         pr.add(*row, "活动级别", &get("活动级别"), e.message);
                     }
+                    // the row's other cells are still checked, so one upload lists them all
+                    if let Err(e) = draft.validate() {
+                        at_columns(pr, *row, v, &SIGNED_HEADERS, &SIGNED_FIELDS, e.0);
+                    }
                     continue;
                 }
             }
@@ -493,6 +499,10 @@ fn signed(s: &SheetRows, pr: &mut Problems<'_>, progress: &Progress) -> Vec<Sign
         let code = get("项目编号").trim().to_string();
         if code.chars().count() > 40 {
             pr.add(*row, "项目编号", &code, "项目编号不能超过40个字");
+            continue;
+        }
+        if !code.is_empty() && !codes.insert(code.clone()) {
+            pr.add(*row, "项目编号", &code, "同一文件中项目编号重复");
             continue;
         }
         match draft.validate() {
@@ -638,6 +648,18 @@ fn approvals(
             && c < a
         {
             pr.add(*row, "办结日期", &c.to_string(), "办结日期不能早于受理日期");
+            continue;
+        }
+        if get("备注").chars().count() > 500
+            || get("批文号").chars().count() > 60
+            || get("代办员").chars().count() > 64
+        {
+            pr.add(
+                *row,
+                "备注",
+                "",
+                "备注不能超过500字，批文号不能超过60字，代办员不能超过64字",
+            );
             continue;
         }
         let limit = get("承诺时限（天）");

@@ -441,6 +441,39 @@ async fn signed(
             );
             return Ok(());
         }
+        // what identifies a contract does not change by import; only the amount is revised
+        let differs = [
+            (
+                current.contract_on != r.fields.contract_on,
+                "签约日期",
+                r.fields.contract_on.to_string(),
+                current.contract_on.to_string(),
+            ),
+            (
+                current.industry != r.fields.industry,
+                "行业类别",
+                r.fields.industry.label().to_string(),
+                current.industry.label().to_string(),
+            ),
+            (
+                current.investor != r.fields.investor,
+                "投资方",
+                r.fields.investor.clone(),
+                current.investor.clone(),
+            ),
+        ];
+        if let Some((_, col, typed, stored)) = differs.into_iter().find(|d| d.0) {
+            pr.add(
+                r.row,
+                col,
+                &typed,
+                format!(
+                    "合同编号 {} 已登记，{col}为“{stored}”，与文件不一致；如需更正请在系统中修改",
+                    r.fields.contract_no
+                ),
+            );
+            return Ok(());
+        }
         if let (Some(p), false) = (current.project_id, r.project_code.is_empty()) {
             seen.projects.entry(r.project_code.clone()).or_insert(p);
         }
@@ -590,11 +623,45 @@ async fn approval(
             if seen.catalogue.is_none() {
                 seen.catalogue = Some(repo::list_catalogue(&mut w.tx, &region).await?);
             }
-            let entry = seen
+            let found = seen
                 .catalogue
                 .as_ref()
                 .and_then(|c| c.iter().find(|c| c.name == r.name && !c.retired))
-                .map(|c| c.id);
+                .cloned();
+            // a catalogue item carries its department and limit: the file must not say otherwise
+            if let Some(c) = &found {
+                let count = keyproj_domain::problem::calendar::DayCount::from_input(&r.day_count);
+                let conflict = if !r.unit.is_empty() && r.unit != c.unit_name {
+                    Some(("审批部门", r.unit.clone(), c.unit_name.clone()))
+                } else if !r.limit_days.is_empty() && r.limit_days != c.limit_days.to_string() {
+                    Some((
+                        "承诺时限（天）",
+                        r.limit_days.clone(),
+                        c.limit_days.to_string(),
+                    ))
+                } else if count.is_some_and(|d| d != c.day_count) && !r.limit_days.is_empty() {
+                    Some((
+                        "计算方式",
+                        r.day_count.clone(),
+                        c.day_count.label().to_string(),
+                    ))
+                } else {
+                    None
+                };
+                if let Some((col, typed, stored)) = conflict {
+                    pr.add(
+                        r.row,
+                        col,
+                        &typed,
+                        format!(
+                            "目录中“{}”的{col}为“{stored}”，与文件不一致（目录事项按目录办理；临时事项请另取名称）",
+                            c.name
+                        ),
+                    );
+                    return Ok(());
+                }
+            }
+            let entry = found.map(|c| c.id);
             let unit_id = match (entry, r.unit.as_str()) {
                 (Some(_), _) => None,
                 (None, "") => {
@@ -646,6 +713,18 @@ async fn approval(
                 .ok_or(ServiceError::NotFound)?
         }
     };
+    if !created && !r.unit.is_empty() && r.unit != current.unit_name {
+        pr.add(
+            r.row,
+            "审批部门",
+            &r.unit,
+            format!(
+                "系统中该事项的审批部门为“{}”，与文件不一致；如需更正请在系统中办理",
+                current.unit_name
+            ),
+        );
+        return Ok(());
+    }
     if current.state == r.state {
         let same = current.received_on == r.received_on.or(current.received_on)
             && current.accepted_on == r.accepted_on

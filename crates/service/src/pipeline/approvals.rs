@@ -100,11 +100,20 @@ pub async fn catalogue(app: &App, ctx: &Ctx) -> Result<Vec<CatalogueRow>> {
     Ok(repo::list_catalogue(&mut tx, &ctx.actor.region).await?)
 }
 
+/// The competent department: a unit of the region that decides (a department, township or
+/// park — never an enterprise or an owner).
 async fn check_unit(w: &mut Work<'_>, unit: UnitId) -> Result<()> {
-    crate::org::unit_in(&mut w.tx, &w.ctx.actor.region, unit)
+    let u = crate::org::unit_in(&mut w.tx, &w.ctx.actor.region, unit)
         .await?
-        .map(|_| ())
-        .ok_or_else(|| field_error("unit_id", "unknown", "审批部门不存在"))
+        .ok_or_else(|| field_error("unit_id", "unknown", "审批部门不存在"))?;
+    if u.kind == keyproj_domain::org::UnitKind::Enterprise {
+        return Err(field_error(
+            "unit_id",
+            "kind",
+            format!("“{}”是企业，不能作为审批部门", u.name),
+        ));
+    }
+    Ok(())
 }
 
 /// Adds an entry to the region's catalogue (center staff).
@@ -157,6 +166,17 @@ pub async fn update_entry(
         .filter(|c| c.region_code == ctx.actor.region)
         .ok_or(ServiceError::NotFound)?;
     check_unit(&mut w, f.unit_id).await?;
+    if repo::list_catalogue(&mut w.tx, &ctx.actor.region)
+        .await?
+        .iter()
+        .any(|c| c.name == f.name && c.id != id)
+    {
+        return Err(field_error(
+            "name",
+            "duplicate",
+            format!("目录中已有“{}”", f.name),
+        ));
+    }
     if !repo::update_catalogue(&mut w.tx, id, &f, retired, version, w.now).await? {
         return Err(ServiceError::Stale);
     }
@@ -266,8 +286,15 @@ pub(crate) async fn add_item_in(
         ApprovalKind::Catalogue { id } => {
             let c = repo::get_catalogue(&mut w.tx, *id)
                 .await?
-                .filter(|c| region.contains(&c.region_code) && !c.retired)
+                .filter(|c| region.contains(&c.region_code))
                 .ok_or_else(|| field_error("catalogue_id", "unknown", "目录中没有该事项"))?;
+            if c.retired {
+                return Err(field_error(
+                    "catalogue_id",
+                    "retired",
+                    format!("“{}”已停用，不能再用于新事项", c.name),
+                ));
+            }
             (
                 Some(c.id),
                 CatalogueFields {
@@ -603,11 +630,14 @@ pub async fn raise_problem(app: &App, ctx: &Ctx, id: ApprovalItemId) -> Result<I
     let cal = calendar_for(&mut w.tx, ctx, std::slice::from_ref(&row), today).await?;
     let view = ApprovalView::of(row, &cal, today);
     if !view.overdue {
-        return Err(field_error(
-            "item",
-            "not_overdue",
-            "该事项未超过承诺时限，不能提交为问题",
-        ));
+        let why = if view.row.state.is_closed() {
+            format!("该事项已{}，不能提交为问题", view.row.state.label())
+        } else if view.row.state == ApprovalState::Correcting {
+            "该事项正在补正，计时已暂停，不能提交为问题".to_string()
+        } else {
+            "该事项未超过承诺时限，不能提交为问题".to_string()
+        };
+        return Err(field_error("item", "not_overdue", why));
     }
     let r = &view.row;
     let used = view.used_days.unwrap_or(0);
@@ -763,7 +793,7 @@ pub async fn stats(app: &App, ctx: &Ctx) -> Result<Stats> {
             .entry(v.row.agent.clone())
             .or_insert_with(|| StatLine {
                 key: v.row.agent.clone(),
-                name: people.name_with_login(&v.row.agent),
+                name: people.name(&v.row.agent),
                 ..Default::default()
             })
             .add(v);

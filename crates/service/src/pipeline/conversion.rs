@@ -66,14 +66,49 @@ pub fn started(r: &SignedRow) -> bool {
         )
 }
 
+/// The thresholds in force where each signed project was signed, read once per region.
+#[derive(Default)]
+pub(crate) struct Thresholds(HashMap<RegionCode, Vec<crate::org::Threshold>>);
+
+impl Thresholds {
+    async fn load(&mut self, tx: &mut Tx, rows: &[SignedRow]) -> Result<()> {
+        for r in rows {
+            if !self.0.contains_key(&r.region_code) {
+                let t = crate::org::thresholds_in(tx, &r.region_code).await?;
+                self.0.insert(r.region_code.clone(), t);
+            }
+        }
+        Ok(())
+    }
+    /// Whether its agreed investment (as it stands now) reaches its industry's threshold and it
+    /// entered the library.
+    fn above(&self, r: &SignedRow) -> bool {
+        let min = self
+            .0
+            .get(&r.region_code)
+            .and_then(|ts| ts.iter().find(|t| t.class == r.industry.threshold_class()))
+            .map(|t| t.min)
+            .unwrap_or_default();
+        r.project_id.is_some() && keyproj_domain::pipeline::enters_library(r.agreed_investment, min)
+    }
+}
+
 /// Whether a signed project is in `status` on `today`.
-pub fn is(r: &SignedRow, status: Status, today: NaiveDate, not_moving_months: u32) -> bool {
+fn is(
+    r: &SignedRow,
+    status: Status,
+    today: NaiveDate,
+    not_moving_months: u32,
+    thresholds: &Thresholds,
+) -> bool {
     match status {
         Status::Signed => true,
-        Status::AboveThreshold => r.project_id.is_some(),
+        // entered the library and still at or above the threshold (an amount revised below it
+        // keeps its project, but no longer counts here)
+        Status::AboveThreshold => thresholds.above(r),
         Status::Started => started(r),
         // above the threshold and not started yet: 签约 or 前期, pushing the preliminary work
-        Status::Preliminary => r.project_id.is_some() && !started(r),
+        Status::Preliminary => thresholds.above(r) && !started(r),
         Status::NotMoving => {
             keyproj_domain::pipeline::not_moving(r.contract_on, r.started, today, not_moving_months)
         }
@@ -120,6 +155,8 @@ pub(crate) async fn conversion_in(
         .into_iter()
         .filter(|r| r.contract_on.year() == year)
         .collect();
+    let mut thresholds = Thresholds::default();
+    thresholds.load(tx, &signed).await?;
     let mut handled: HashMap<ProjectId, i64> = HashMap::new();
     for (p, state, n) in approval_repo::states_by_project(tx, region, None).await? {
         if state != ApprovalState::NotStarted {
@@ -130,7 +167,7 @@ pub(crate) async fn conversion_in(
         for r in rows {
             line.signed += 1;
             let count = |s: Status, n: &mut i64| {
-                if is(r, s, today, not_moving_months) {
+                if is(r, s, today, not_moving_months, &thresholds) {
                     *n += 1;
                 }
             };
@@ -219,11 +256,22 @@ pub async fn drill(
     super::signing::may_view(ctx)?;
     let today = app.local_today();
     let mut tx = app.db.begin_read().await?;
-    Ok(repo::list_signed(&mut tx, &ctx.actor.region, event)
+    if let Some(e) = event {
+        repo::get_event(&mut tx, e)
+            .await?
+            .filter(|ev| ctx.actor.region.contains(&ev.region_code))
+            .ok_or(crate::ServiceError::NotFound)?;
+    }
+    let rows: Vec<SignedRow> = repo::list_signed(&mut tx, &ctx.actor.region, event)
         .await?
         .into_iter()
         .filter(|r| r.contract_on.year() == year)
         .filter(|r| !alone || r.event_id.is_none())
-        .filter(|r| is(r, status, today, app.cfg.not_moving_months))
+        .collect();
+    let mut thresholds = Thresholds::default();
+    thresholds.load(&mut tx, &rows).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| is(r, status, today, app.cfg.not_moving_months, &thresholds))
         .collect())
 }

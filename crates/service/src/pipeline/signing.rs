@@ -30,10 +30,32 @@ pub(crate) async fn create_event_in(
     f: &keyproj_domain::pipeline::EventFields,
 ) -> Result<SigningEventId> {
     require(w.ctx, Action::CreateProject)?;
+    plausible("held_on", "签约日期", f.held_on, w.today())?;
     let region = w.ctx.actor.region.clone();
     let id = repo::insert_event(&mut w.tx, &region, f, w.now).await?;
     w.audit(Audit::create("signing_event", id).after(f)).await?;
     Ok(id)
+}
+
+/// A signing date must be one that happened: not in the future, not before 2000.
+fn plausible(
+    field: &str,
+    label: &str,
+    d: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> Result<()> {
+    let earliest = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("date");
+    if d > today {
+        return Err(field_error(field, "future", format!("{label}不能晚于今天")));
+    }
+    if d < earliest {
+        return Err(field_error(
+            field,
+            "too_early",
+            format!("{label}不能早于2000年"),
+        ));
+    }
+    Ok(())
 }
 
 /// The pipeline is the center's and the county leaders' (contracts and investors are not for
@@ -100,12 +122,22 @@ pub(crate) async fn add_signed_in(
 ) -> Result<Signed> {
     require(w.ctx, Action::CreateProject)?;
     let region = w.ctx.actor.region.clone();
+    plausible("contract_on", "签约日期", f.contract_on, w.today())?;
     if let Some(e) = refs.event_id {
         // an event of another region (a crafted id) is not there
-        repo::get_event(&mut w.tx, e)
+        let ev = repo::get_event(&mut w.tx, e)
             .await?
             .filter(|ev| region.contains(&ev.region_code))
             .ok_or_else(|| field_error("event_id", "unknown", "签约活动不存在"))?;
+        // signed at the event: on its day, or in the month after it (contracts follow the
+        // ceremony), never before it
+        if f.contract_on < ev.held_on || f.contract_on > ev.held_on + chrono::Duration::days(92) {
+            return Err(field_error(
+                "contract_on",
+                "event_day",
+                format!("签约日期应在签约活动当天（{}）或之后三个月内", ev.held_on),
+            ));
+        }
     }
     if repo::find_by_contract(&mut w.tx, &region, &f.contract_no)
         .await?

@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/signing/events", get(events).post(create_event))
         .route("/signing/projects", get(signed).post(add_signed))
+        .route("/signing/projects/{id}", get(signed_one))
         .route(
             "/signing/projects/{id}/agreed",
             axum::routing::post(change_agreed),
@@ -26,7 +27,7 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(events, create_event, signed, add_signed, change_agreed),
+    paths(events, create_event, signed, add_signed, signed_one, change_agreed),
     components(schemas(
         EventIn,
         EventOut,
@@ -137,6 +138,8 @@ struct SignedOut {
     started: bool,
     /// 未落地: signed the configured number of months ago or more and not started.
     not_moving: bool,
+    /// To send back when changing the agreed investment.
+    version: i64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -189,9 +192,34 @@ async fn signed(
                 agreed_investment_wan: r.agreed_investment.wan_2dp(),
                 industry: r.industry.key().into(),
                 project_id: r.project_id.map(Into::into),
+                version: r.version,
             })
             .collect(),
     ))
+}
+
+/// One signed project of the caller's region (center staff and county leaders).
+#[utoipa::path(get, path = "/api/v1/signing/projects/{id}", params(("id" = i64, Path)), responses((status = 200, body = SignedOut), (status = 404, body = ApiErrorBody)))]
+async fn signed_one(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    crate::params::Path(id): crate::params::Path<keyproj_domain::ids::SignedId>,
+) -> Result<Json<SignedOut>, ApiError> {
+    let r = svc::get_signed(&s.app, &c.ctx, id).await?;
+    Ok(Json(SignedOut {
+        not_moving: svc::not_moving(&s.app, &r),
+        started: r.started,
+        id: r.id.into(),
+        event_id: r.event_id.map(Into::into),
+        name: r.name,
+        investor: r.investor,
+        contract_no: r.contract_no,
+        contract_on: r.contract_on.to_string(),
+        agreed_investment_wan: r.agreed_investment.wan_2dp(),
+        industry: r.industry.key().into(),
+        project_id: r.project_id.map(Into::into),
+        version: r.version,
+    }))
 }
 
 /// Records a signed project (center staff); it enters the library at 签约 when its agreed

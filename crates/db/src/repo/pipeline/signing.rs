@@ -235,14 +235,14 @@ pub async fn insert_signed(
     Ok(SignedId(id))
 }
 
-/// The signed project of a region with this contract number, if any.
+/// The signed project of a region with this contract number (letter case aside), if any.
 pub async fn find_by_contract(
     tx: &mut Tx,
     region: &RegionCode,
     contract_no: &str,
 ) -> Result<Option<SignedRow>, DbError> {
     let sql = format!(
-        "SELECT {SIGNED_COLS} FROM {SIGNED_FROM} WHERE s.region_code = $1 AND s.contract_no = $2"
+        "SELECT {SIGNED_COLS} FROM {SIGNED_FROM} WHERE s.region_code = $1 AND UPPER(s.contract_no) = UPPER($2)"
     );
     run!(tx, |c| sqlx::query_as::<_, SignedRaw>(sqlx::AssertSqlSafe(
         sql.clone()

@@ -87,7 +87,7 @@ fn line(v: &ApprovalView, people: &People) -> ItemLine {
         project_name: r.project_name.clone(),
         name: r.name.clone(),
         unit_name: r.unit_name.clone(),
-        agent: people.name_with_login(&r.agent),
+        agent: people.name(&r.agent),
         state: r.state.label(),
         state_key: r.state.key(),
         received_on: date(r.received_on),
@@ -124,6 +124,7 @@ struct ListPage {
     overdue: bool,
     /// The overdue items per department (the overdue list's head).
     overdue_by_unit: Vec<(String, i64)>,
+    link_projects: bool,
 }
 
 fn list_query(q: &FormData) -> (ListQuery, i64) {
@@ -236,6 +237,7 @@ async fn list(
         open: lq.open_only,
         overdue: lq.overdue_only,
         overdue_by_unit,
+        link_projects: links_projects(&signed),
     }
     .into_response())
 }
@@ -389,7 +391,14 @@ async fn catalogue_page(
         is_staff: signed.ctx.actor.has(Role::CenterStaff),
         editing: edited.map(|r| (r.id, r.version)),
         retired: typed.get("retired") == "1",
-        units: named_choices(units.into_iter().map(|u| (u.id, u.name)), &chosen),
+        // the deciding departments: never an enterprise
+        units: named_choices(
+            units
+                .into_iter()
+                .filter(|u| u.kind != keyproj_domain::org::UnitKind::Enterprise)
+                .map(|u| (u.id, u.name)),
+            &chosen,
+        ),
         day_counts: choices::<DayCount>(&typed.get("day_count")),
         typed,
         errors,
@@ -406,15 +415,6 @@ async fn catalogue(
     let flash = match q.get("done").as_str() {
         "added" => Some("事项已加入目录".to_string()),
         "saved" => Some("事项已修改".to_string()),
-        "seeded" => Some(format!(
-            "已载入常用事项 {} 项{}",
-            q.get("n"),
-            if q.get("skipped").is_empty() {
-                String::new()
-            } else {
-                format!("；未找到审批部门、未载入的：{}", q.get("skipped"))
-            }
-        )),
         _ => None,
     };
     Ok(catalogue_page(
@@ -476,6 +476,19 @@ async fn update_entry(
             catalogue_page(&s, &signed, Some(id), Some(form), v, None).await?,
         )
             .into_response()),
+        Err(ServiceError::Stale) => Ok((
+            StatusCode::CONFLICT,
+            catalogue_page(
+                &s,
+                &signed,
+                Some(id),
+                Some(form),
+                ValidationErrors::single("name", "stale", "该事项刚被他人修改过，请核对后重新提交"),
+                None,
+            )
+            .await?,
+        )
+            .into_response()),
         Err(e) => Err(e.into()),
     }
 }
@@ -485,11 +498,27 @@ async fn seed(
     Posted { signed, .. }: Posted,
 ) -> Result<Response, PageError> {
     let done = svc::seed_usual(&s.app, &signed.ctx).await?;
-    let mut q = form_urlencoded::Serializer::new(String::new());
-    q.append_pair("done", "seeded");
-    q.append_pair("n", &done.added.len().to_string());
-    q.append_pair("skipped", &done.skipped.join("、"));
-    Ok(Redirect::to(&format!("/approvals/catalogue?{}", q.finish())).into_response())
+    // shown from what was done (not from the address, which anyone can write); seeding twice
+    // adds nothing, so a reload is harmless
+    let flash = format!(
+        "已载入常用事项 {} 项{}",
+        done.added.len(),
+        if done.skipped.is_empty() {
+            String::new()
+        } else {
+            format!("；未找到审批部门、未载入的：{}", done.skipped.join("、"))
+        }
+    );
+    Ok(catalogue_page(
+        &s,
+        &signed,
+        None,
+        None,
+        ValidationErrors::new(),
+        Some(flash),
+    )
+    .await?
+    .into_response())
 }
 
 // --- one project's list ------------------------------------------------------------------
@@ -537,6 +566,7 @@ struct ProjectPage {
     typed: FormData,
     errors: ValidationErrors,
     flash: Option<String>,
+    link_projects: bool,
 }
 
 async fn project_page(
@@ -585,6 +615,7 @@ async fn project_page(
             org::units(&s.app, &signed.ctx)
                 .await?
                 .into_iter()
+                .filter(|u| u.kind != keyproj_domain::org::UnitKind::Enterprise)
                 .map(|u| (u.id, u.name)),
             &chosen_unit,
         );
@@ -616,6 +647,7 @@ async fn project_page(
         typed,
         errors,
         flash,
+        link_projects: true,
     })
 }
 
@@ -693,7 +725,18 @@ struct DetailPage {
     problem_number: String,
     typed: FormData,
     error: Option<String>,
+    /// The refused step's problems, shown at their fields.
+    errors: ValidationErrors,
     flash: Option<String>,
+    /// Whether the project links lead anywhere for this person (a department sees the items it
+    /// decides, not always their projects).
+    link_projects: bool,
+}
+
+/// A department user alone does not necessarily see the projects of the items it decides.
+fn links_projects(signed: &Signed) -> bool {
+    let a = &signed.ctx.actor;
+    a.has(Role::CenterStaff) || a.has(Role::CountyLeader) || a.has(Role::Owner)
 }
 
 async fn detail_page(
@@ -747,7 +790,7 @@ async fn detail_page(
                 to_state: e.to_state.label(),
                 note: e.note.clone(),
                 approval_no: e.approval_no.clone().unwrap_or_default(),
-                actor: people.name_with_login(&e.actor),
+                actor: people.name(&e.actor),
             })
             .collect(),
         files,
@@ -765,7 +808,9 @@ async fn detail_page(
         problem_number: d.problem_number.unwrap_or_default(),
         typed,
         error,
+        errors: ValidationErrors::new(),
         flash,
+        link_projects: links_projects(signed),
     })
 }
 
@@ -782,14 +827,18 @@ async fn detail(
             None => "已办理".to_string(),
         }),
         "file" => Some("附件已上传".to_string()),
-        "raised" => Some(format!("已提交为问题{}，并交办审批部门", q.get("number"))),
+        "raised" => Some(String::new()),
         _ => None,
     };
-    Ok(
-        detail_page(&s, &signed, id, FormData::default(), None, flash)
-            .await?
-            .into_response(),
-    )
+    let mut page = detail_page(&s, &signed, id, FormData::default(), None, flash).await?;
+    if page.flash.as_deref() == Some("") {
+        // the number comes from the record, never from the address
+        page.flash = Some(format!(
+            "已提交为问题{}，并交办审批部门",
+            page.problem_number
+        ));
+    }
+    Ok(page.into_response())
 }
 
 /// A step, with the permit when one is chosen: the file is checked and stored first, so a bad
@@ -803,18 +852,22 @@ async fn step(
         files,
     }: PostedWithFiles,
 ) -> Result<Response, PageError> {
-    let again = |error: String| {
+    let chose_file = files.iter().any(|f| f.field == "file");
+    let again = |error: String, errors: ValidationErrors, status: StatusCode| {
         let (s, signed, form) = (&s, &signed, &form);
         async move {
-            Ok::<Response, PageError>(
-                (
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    detail_page(s, signed, id, form.clone(), Some(error), None).await?,
-                )
-                    .into_response(),
-            )
+            let mut page = detail_page(s, signed, id, form.clone(), Some(error), None).await?;
+            page.errors = errors;
+            if chose_file {
+                // a browser never sends a chosen file back: say so, so nobody believes it kept
+                page.error = page
+                    .error
+                    .map(|e| format!("{e}（所选附件未上传，请重新选择后提交）"));
+            }
+            Ok::<Response, PageError>((status, page).into_response())
         }
     };
+    let bad = StatusCode::UNPROCESSABLE_ENTITY;
     let draft = StepDraft {
         step: form.get("step"),
         on: form.get("on"),
@@ -830,22 +883,47 @@ async fn step(
         .collect();
     if !uploads.is_empty() {
         if uploads.len() > 3 {
-            return again("一次最多上传3个附件".into()).await;
+            return again("一次最多上传3个附件".into(), ValidationErrors::new(), bad).await;
         }
-        for (_, bytes) in &uploads {
+        for (name, bytes) in &uploads {
             if bytes.len() > keyproj_service::attachments::MAX_ATTACHMENT {
-                return again("附件不能超过20 MB".into()).await;
+                return again(
+                    format!("“{name}”：附件不能超过20 MB"),
+                    ValidationErrors::new(),
+                    bad,
+                )
+                .await;
             }
-            if let Err(ServiceError::Validation(v)) = keyproj_service::attachments::kind_of(bytes) {
-                return again(v.to_string()).await;
+            match keyproj_service::attachments::kind_of(bytes) {
+                Err(ServiceError::Validation(v)) => {
+                    return again(format!("“{name}”：{v}"), ValidationErrors::new(), bad).await;
+                }
+                Err(e) => return Err(e.into()),
+                // an image is opened before anything is recorded: one that cannot be decoded
+                // (or declares absurd dimensions) refuses the step instead of leaving it
+                // without its permit
+                Ok(("image/jpeg", _)) if keyproj_service::files::precheck(bytes).is_err() => {
+                    return again(
+                        format!("“{name}”：图片无法读取（文件可能已损坏或尺寸过大）"),
+                        ValidationErrors::new(),
+                        bad,
+                    )
+                    .await;
+                }
+                Ok(_) => {}
             }
         }
     }
     let to = match svc::step(&s.app, &signed.ctx, id, &draft, version).await {
         Ok(to) => to,
-        Err(ServiceError::Validation(v)) => return again(v.to_string()).await,
+        Err(ServiceError::Validation(v)) => return again(v.to_string(), v, bad).await,
         Err(ServiceError::Stale) => {
-            return again("该事项刚被他人办理过，请核对后重新提交".into()).await;
+            return again(
+                "该事项刚被他人办理过，请核对后重新提交".into(),
+                ValidationErrors::new(),
+                StatusCode::CONFLICT,
+            )
+            .await;
         }
         Err(e) => return Err(e.into()),
     };
@@ -954,13 +1032,7 @@ async fn raise(
         return Ok(ask);
     }
     match svc::raise_problem(&s.app, &signed.ctx, id).await {
-        Ok(item) => {
-            let number: String = form_urlencoded::byte_serialize(item.number.as_bytes()).collect();
-            Ok(
-                Redirect::to(&format!("/approvals/{id}?done=raised&number={number}"))
-                    .into_response(),
-            )
-        }
+        Ok(_) => Ok(Redirect::to(&format!("/approvals/{id}?done=raised")).into_response()),
         Err(ServiceError::Validation(v)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             detail_page(

@@ -122,8 +122,15 @@ async fn projects(
 ) -> Result<Response, PageError> {
     let q = query_pairs(raw.as_deref());
     let year = year_or_latest(&q, &s, &signed).await?;
-    let status = Status::from_key(&q.get("status")).unwrap_or(Status::Signed);
+    // an address that names no figure or no event is not a page
+    let status = match q.get("status").as_str() {
+        "" => Status::Signed,
+        k => Status::from_key(k).ok_or(keyproj_service::ServiceError::NotFound)?,
+    };
     let event = q.typed::<SigningEventId>("event");
+    if event.is_none() && !q.get("event").trim().is_empty() {
+        return Err(keyproj_service::ServiceError::NotFound.into());
+    }
     let alone = q.get("alone") == "1";
     let rows = svc::drill(&s.app, &signed.ctx, year, event, alone, status).await?;
     let scope = match (event, alone) {

@@ -343,6 +343,10 @@ async fn edit(
     typed: Option<FormData>,
     errors: ValidationErrors,
 ) -> Result<EditPage, PageError> {
+    if !allowed(signed, Action::CreateProject) {
+        // county leaders read the pipeline; changing a contract's amount is the center's
+        return Err(keyproj_service::ServiceError::Forbidden.into());
+    }
     let r = svc::get_signed(&s.app, &signed.ctx, id).await?;
     let threshold = org::thresholds(&s.app, &signed.ctx.actor.region)
         .await?

@@ -105,7 +105,7 @@ async fn render(
                 project: m.project_name.clone(),
                 text: m.text.clone(),
                 unit: m.unit_name.clone(),
-                by: people.name_with_login(&m.actor),
+                by: people.name(&m.actor),
             })
             .collect(),
         problems_closed: sp.problems_closed,
@@ -147,7 +147,7 @@ async fn add(
         unit_id: form.typed("unit_id"),
         measure_on: form.get("measure_on"),
     };
-    match svc::add_measure(&s.app, &signed.ctx, &draft).await {
+    match svc::add_measure_in_year(&s.app, &signed.ctx, &draft, year).await {
         Ok(_) => {
             Ok(Redirect::to(&format!("/pipeline/support?year={year}&done=added")).into_response())
         }
