@@ -233,7 +233,6 @@ async fn pipeline_figures(
     region: &RegionCode,
     year: i32,
 ) -> Result<(Signing, Approvals)> {
-    use crate::pipeline::approvals::ApprovalView;
     use chrono::Datelike;
     use keyproj_db::repo::pipeline::approvals::{
         self as approval_repo, ApprovalFilter, ApprovalScope,
@@ -255,7 +254,7 @@ async fn pipeline_figures(
         started: c.total.started,
         preliminary: c.total.preliminary,
     };
-    let (rows, _) = approval_repo::list_items(
+    let rows = approval_repo::clock_rows(
         tx,
         &ApprovalFilter::new(region.clone(), ApprovalScope::Region),
     )
@@ -272,18 +271,26 @@ async fn pipeline_figures(
     for r in rows {
         let received = in_year(r.received_on);
         let done_in_year = r.state == ApprovalState::Done && in_year(r.completed_on);
-        let v = ApprovalView::of(r, &cal, today);
-        if received && v.row.state != ApprovalState::NotStarted {
+        let clock = keyproj_domain::pipeline::approvals::Clock {
+            state: r.state,
+            accepted_on: r.accepted_on,
+            completed_on: r.completed_on,
+            pauses: &r.pauses,
+            limit_days: r.limit_days,
+            day_count: r.day_count,
+        };
+        if received && r.state != ApprovalState::NotStarted {
             handled += 1;
         }
         if done_in_year {
             completed += 1;
-            if v.on_time == Some(true) {
+            if clock.on_time(&cal, today) == Some(true) {
                 on_time += 1;
             }
         }
+        let overdue_now = clock.overdue(&cal, today);
         // of the year's items: a past year's figure does not move with today's work
-        if v.overdue && received {
+        if overdue_now && received {
             overdue += 1;
         }
     }

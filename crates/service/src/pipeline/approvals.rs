@@ -12,7 +12,7 @@ use keyproj_db::Tx;
 use keyproj_db::repo::admin::users as user_repo;
 use keyproj_db::repo::pipeline::approvals::{
     self as repo, ApprovalEventRow, ApprovalFilter, ApprovalRow, ApprovalScope, CatalogueRow,
-    ItemUpdate, NewApproval, NewApprovalEvent,
+    ClockRow, ItemUpdate, NewApproval, NewApprovalEvent,
 };
 use keyproj_domain::authz::{Action, Role};
 use keyproj_domain::ids::{ApprovalItemId, CatalogueEntryId, ProjectId, UnitId};
@@ -734,12 +734,39 @@ pub struct StatLine {
     used_sum: i64,
 }
 
+/// An item's clock read on a day, for the statistics.
+struct ClockRead {
+    state: ApprovalState,
+    used_days: Option<i64>,
+    overdue: bool,
+    on_time: Option<bool>,
+}
+
+impl ClockRead {
+    fn of(r: &ClockRow, cal: &Calendar, today: NaiveDate) -> ClockRead {
+        let clock = Clock {
+            state: r.state,
+            accepted_on: r.accepted_on,
+            completed_on: r.completed_on,
+            pauses: &r.pauses,
+            limit_days: r.limit_days,
+            day_count: r.day_count,
+        };
+        ClockRead {
+            state: r.state,
+            used_days: clock.used(cal, today),
+            overdue: clock.overdue(cal, today),
+            on_time: clock.on_time(cal, today),
+        }
+    }
+}
+
 impl StatLine {
-    fn add(&mut self, v: &ApprovalView) {
-        if v.row.state != ApprovalState::NotStarted {
+    fn add(&mut self, v: &ClockRead) {
+        if v.state != ApprovalState::NotStarted {
             self.handled += 1;
         }
-        if v.row.state == ApprovalState::Done {
+        if v.state == ApprovalState::Done {
             self.completed += 1;
             self.used_sum += v.used_days.unwrap_or(0);
         }
@@ -772,32 +799,59 @@ pub struct Stats {
 /// agent, over the actor's items.
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn stats(app: &App, ctx: &Ctx) -> Result<Stats> {
-    let all = list(app, ctx, &ListQuery::default()).await?.items;
-    let people = crate::account::People::of(app, all.iter().map(|v| v.row.agent.clone())).await?;
+    let scope = scope_of(ctx).ok_or(ServiceError::Forbidden)?;
+    let today = app.local_today();
+    let (rows, cal, unit_names) = {
+        let mut tx = app.db.begin_read().await?;
+        let rows = repo::clock_rows(
+            &mut tx,
+            &ApprovalFilter::new(ctx.actor.region.clone(), scope),
+        )
+        .await?;
+        let from = rows
+            .iter()
+            .filter_map(|r| r.accepted_on)
+            .min()
+            .unwrap_or(today)
+            .min(today);
+        let cal = crate::rules::calendar_in(&mut tx, &ctx.actor.region, from).await?;
+        let mut ids: Vec<UnitId> = rows.iter().map(|r| r.unit_id).collect();
+        ids.sort();
+        ids.dedup();
+        let mut names = std::collections::HashMap::new();
+        for id in ids {
+            if let Some(u) = keyproj_db::repo::org::get_unit(&mut tx, id).await? {
+                names.insert(id, u.name);
+            }
+        }
+        (rows, cal, names)
+    };
+    let people = crate::account::People::of(app, rows.iter().map(|r| r.agent.clone())).await?;
     let mut by_unit: std::collections::BTreeMap<i64, StatLine> = Default::default();
     let mut by_agent: std::collections::BTreeMap<String, StatLine> = Default::default();
     let mut total = StatLine {
         name: "合计".into(),
         ..Default::default()
     };
-    for v in &all {
+    for r in &rows {
+        let v = ClockRead::of(r, &cal, today);
         by_unit
-            .entry(v.row.unit_id.get())
+            .entry(r.unit_id.get())
             .or_insert_with(|| StatLine {
-                key: v.row.unit_id.to_string(),
-                name: v.row.unit_name.clone(),
+                key: r.unit_id.to_string(),
+                name: unit_names.get(&r.unit_id).cloned().unwrap_or_default(),
                 ..Default::default()
             })
-            .add(v);
+            .add(&v);
         by_agent
-            .entry(v.row.agent.clone())
+            .entry(r.agent.clone())
             .or_insert_with(|| StatLine {
-                key: v.row.agent.clone(),
-                name: people.name(&v.row.agent),
+                key: r.agent.clone(),
+                name: people.name(&r.agent),
                 ..Default::default()
             })
-            .add(v);
-        total.add(v);
+            .add(&v);
+        total.add(&v);
     }
     let mut by_unit: Vec<StatLine> = by_unit.into_values().collect();
     let mut by_agent: Vec<StatLine> = by_agent.into_values().collect();
