@@ -229,6 +229,19 @@ async fn approvals_run_on_the_working_day_clock_and_raise_into_the_problem_list_
             ApprovalState::Done
         );
 
+        // the same approval twice for one project is refused while the first is alive
+        let twice = approvals::add_item(
+            app,
+            staff,
+            w.project,
+            &from_catalogue(entry("立项审批/核准/备案").id, ""),
+        )
+        .await;
+        assert!(
+            matches!(&twice, Err(ServiceError::Validation(v)) if v.for_field("catalogue_id").is_some_and(|m| m.contains("不重复添加"))),
+            "{twice:?}"
+        );
+
         // 用地预审: accepted Mon 10-24, 补正 10-26 to 10-31: 15 working days to 11-14, 3 paused,
         // 12 used of 10 promised → overdue
         let b = approvals::add_item(

@@ -70,7 +70,14 @@ fn parse_limit(field: &str, s: &str) -> Result<u32, FieldError> {
 impl CatalogueDraft {
     pub fn validate(&self) -> Result<CatalogueFields, ValidationErrors> {
         let mut e = ValidationErrors::new();
-        let name = e.check(check_text("name", "事项名称", &self.name, true, 60));
+        // full-width signs folded (／ is /), so a name cannot pass for another by its width
+        let name = e.check(check_text(
+            "name",
+            "事项名称",
+            &super::fold_width(&self.name),
+            true,
+            60,
+        ));
         let unit_id = e.check(
             self.unit_id
                 .ok_or_else(|| FieldError::new("unit_id", "choice", "请选择审批部门")),
@@ -129,7 +136,11 @@ impl ApprovalDraft {
     pub fn validate(&self, today: NaiveDate) -> Result<ApprovalFields, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let kind = match self.catalogue_id {
-            Some(_) if !self.name.trim().is_empty() || self.unit_id.is_some() => {
+            Some(_)
+                if !self.name.trim().is_empty()
+                    || self.unit_id.is_some()
+                    || !self.limit_days.trim().is_empty() =>
+            {
                 e.add(
                     "catalogue_id",
                     "both",
@@ -200,6 +211,12 @@ fn not_future(
             "future",
             format!("{label}不能晚于今天"),
         ))
+    } else if d < NaiveDate::from_ymd_opt(2000, 1, 1).expect("date") {
+        Err(FieldError::new(
+            field,
+            "too_early",
+            format!("{label}不能早于2000年"),
+        ))
     } else {
         Ok(d)
     }
@@ -234,6 +251,9 @@ pub struct ItemDates {
     pub accepted_on: Option<NaiveDate>,
     /// The day the current 补正 was asked.
     pub correcting_since: Option<NaiveDate>,
+    /// The day of the item's latest step: no step may be dated before it (the log reads in
+    /// order and the clock never runs backwards).
+    pub last_step_on: Option<NaiveDate>,
 }
 
 impl StepDraft {
@@ -301,6 +321,12 @@ impl StepDraft {
         };
         if let Some(m) = order {
             e.add("on", "order", m);
+        } else if let Some(last) = dates.last_step_on.filter(|d| on < *d) {
+            e.add(
+                "on",
+                "order",
+                format!("办理日期不能早于上一步的日期（{last}）"),
+            );
         }
         if !e.is_empty() {
             return Err(e);
@@ -496,6 +522,7 @@ mod tests {
             received_on: Some(day("2022-11-01")),
             accepted_on: Some(day("2022-11-03")),
             correcting_since: None,
+            last_step_on: Some(day("2022-11-03")),
         };
         let e = StepDraft {
             step: "complete".into(),
@@ -534,6 +561,28 @@ mod tests {
         .validate(ApprovalState::Accepted, dates, today)
         .unwrap();
         assert_eq!(to, ApprovalState::Done);
+        // after a resubmission on the 8th, nothing may be dated before it
+        let later = ItemDates {
+            last_step_on: Some(day("2022-11-08")),
+            ..dates
+        };
+        let e = StepDraft {
+            step: "complete".into(),
+            on: "2022-11-07".into(),
+            approval_no: "X".into(),
+            ..Default::default()
+        }
+        .validate(ApprovalState::Accepted, later, today)
+        .unwrap_err();
+        assert!(e.for_field("on").unwrap().contains("上一步"));
+        let e = StepDraft {
+            step: "accept".into(),
+            on: "1999-12-31".into(),
+            ..Default::default()
+        }
+        .validate(ApprovalState::NotStarted, ItemDates::default(), today)
+        .unwrap_err();
+        assert!(e.for_field("on").unwrap().contains("2000"));
         assert_eq!(f.approval_no.as_deref(), Some("桃发改审〔2022〕12号"));
     }
 

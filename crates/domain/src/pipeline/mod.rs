@@ -122,10 +122,11 @@ impl SignedDraft {
             false,
             60,
         ));
+        // a number typed in full width (ＴＪＺＳ－００１) is the same number
         let contract_no = e.check(check_text(
             "contract_no",
             "合同编号",
-            &self.contract_no,
+            &fold_width(&self.contract_no),
             true,
             60,
         ));
@@ -175,6 +176,18 @@ impl SignedDraft {
 /// reaches the region's inclusion threshold for its industry.
 pub fn enters_library(agreed: Money, threshold: Money) -> bool {
     agreed >= threshold
+}
+
+/// Full-width letters, digits and signs (ＴＪＺＳ－００１) as their ASCII forms, so the same number
+/// typed on a Chinese keyboard is the same number.
+pub fn fold_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFF01 + 0x21).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect()
 }
 
 /// An agreed investment typed in 万元: positive and below 1000亿元 (a unit mistake otherwise).

@@ -485,7 +485,15 @@ async fn signed(
             agreed_investment: r.fields.agreed_investment,
             reason: "Excel导入更正".into(),
         };
-        return match signing::change_agreed_in(w, current.id, &change, current.version).await {
+        return match signing::change_agreed_in(
+            w,
+            current.id,
+            &change,
+            current.version,
+            &r.project_code,
+        )
+        .await
+        {
             Ok(done) => {
                 if let (Some(p), false) = (done.entered, r.project_code.is_empty()) {
                     seen.projects.insert(r.project_code.clone(), p);
@@ -725,19 +733,31 @@ async fn approval(
         );
         return Ok(());
     }
-    if current.state == r.state {
-        let same = current.received_on == r.received_on.or(current.received_on)
-            && current.accepted_on == r.accepted_on
-            && current.completed_on == r.completed_on;
-        if !created && !same {
+    // dates the system already has must agree with the file's (a correction is made in the
+    // system, with its log)
+    if !created {
+        let stored = [
+            ("收件日期", current.received_on, r.received_on),
+            ("受理日期", current.accepted_on, r.accepted_on),
+            ("办结日期", current.completed_on, r.completed_on),
+        ];
+        if let Some((col, had, typed)) = stored
+            .into_iter()
+            .find(|(_, had, typed)| had.is_some() && typed.is_some() && had != typed)
+        {
             pr.add(
                 r.row,
-                "受理日期",
-                &r.accepted_on.map(|d| d.to_string()).unwrap_or_default(),
-                "日期与系统中的记录不一致；如需更正请在系统中办理",
+                col,
+                &typed.map(|d| d.to_string()).unwrap_or_default(),
+                format!(
+                    "{col}与系统中的记录（{}）不一致；如需更正请在系统中办理",
+                    had.map(|d| d.to_string()).unwrap_or_default()
+                ),
             );
             return Ok(());
         }
+    }
+    if current.state == r.state {
         if created {
             sum.approvals_created += 1;
         } else {

@@ -325,6 +325,24 @@ pub(crate) async fn add_item_in(
             "代办员须是本中心的工作人员",
         ));
     }
+    // the same approval twice for one project (a double click, a second clerk) is refused while
+    // the first is alive; after 不予受理 or 撤回 it may be started again
+    if let Some(twin) = repo::find_item(&mut w.tx, project_id, &fields.name).await?
+        && !matches!(
+            twin.state,
+            ApprovalState::Refused | ApprovalState::Withdrawn
+        )
+    {
+        return Err(field_error(
+            "catalogue_id",
+            "duplicate",
+            format!(
+                "该项目已有“{}”（{}），不重复添加",
+                fields.name,
+                twin.state.label()
+            ),
+        ));
+    }
     let state = if f.received_on.is_some() {
         ApprovalState::Preparing
     } else {
@@ -391,6 +409,16 @@ pub(crate) async fn step_in(
             received_on: row.received_on,
             accepted_on: row.accepted_on,
             correcting_since: row.pauses.last().filter(|p| p.1.is_none()).map(|p| p.0),
+            last_step_on: [row.received_on, row.accepted_on, row.completed_on]
+                .into_iter()
+                .flatten()
+                .chain(
+                    row.pauses
+                        .iter()
+                        .flat_map(|(a, b)| [Some(*a), *b])
+                        .flatten(),
+                )
+                .max(),
         },
         today,
     )?;

@@ -123,6 +123,37 @@ pub(crate) async fn add_signed_in(
     require(w.ctx, Action::CreateProject)?;
     let region = w.ctx.actor.region.clone();
     plausible("contract_on", "签约日期", f.contract_on, w.today())?;
+    // the township is a place, the lead unit is not an enterprise (crafted ids included)
+    for (field, id, place) in [
+        ("township", refs.township_unit_id, true),
+        ("lead_unit", refs.lead_unit_id, false),
+    ] {
+        if let Some(id) = id {
+            let u = crate::org::unit_in(&mut w.tx, &region, id)
+                .await?
+                .ok_or_else(|| field_error(field, "unknown", "所选单位不存在"))?;
+            let wrong = if place {
+                !u.kind.is_place()
+            } else {
+                u.kind == keyproj_domain::org::UnitKind::Enterprise
+            };
+            if wrong {
+                return Err(field_error(
+                    field,
+                    "kind",
+                    format!(
+                        "“{}”不能作为{}",
+                        u.name,
+                        if place {
+                            "乡镇/园区"
+                        } else {
+                            "牵头单位"
+                        }
+                    ),
+                ));
+            }
+        }
+    }
     if let Some(e) = refs.event_id {
         // an event of another region (a crafted id) is not there
         let ev = repo::get_event(&mut w.tx, e)
@@ -249,7 +280,7 @@ pub async fn change_agreed(
     require(ctx, Action::CreateProject)?;
     let f = draft.validate()?;
     let mut w = Work::begin(app, ctx).await?;
-    let done = change_agreed_in(&mut w, id, &f, version).await?;
+    let done = change_agreed_in(&mut w, id, &f, version, "").await?;
     w.commit().await?;
     Ok(done)
 }
@@ -260,6 +291,7 @@ pub(crate) async fn change_agreed_in(
     id: SignedId,
     f: &keyproj_domain::pipeline::AgreedChange,
     version: i64,
+    project_code: &str,
 ) -> Result<Rechecked> {
     require(w.ctx, Action::CreateProject)?;
     let row = repo::get_signed(&mut w.tx, id)
@@ -280,7 +312,10 @@ pub(crate) async fn change_agreed_in(
                     agreed: f.agreed_investment,
                     expected_start: row.expected_start,
                 },
-                &SignedRefs::default(),
+                &SignedRefs {
+                    project_code: project_code.to_string(),
+                    ..Default::default()
+                },
             )
             .await?,
         )

@@ -88,6 +88,22 @@ pub async fn add_measure(app: &App, ctx: &Ctx, draft: &MeasureDraft) -> Result<S
     crate::org::unit_in(&mut w.tx, &ctx.actor.region, f.unit_id)
         .await?
         .ok_or_else(|| field_error("unit_id", "unknown", "责任单位不存在"))?;
+    // one of that year's 后扶 projects, so the measure shows where the year's support is read
+    {
+        use chrono::Datelike;
+        let year = f.measure_on.year();
+        let listed = plan_repo::plan_lines(&mut w.tx, &ctx.actor.region, year, LineScope::Region)
+            .await?
+            .into_iter()
+            .any(|l| l.project_id == f.project_id && l.plan.category == YearCategory::PostSupport);
+        if !listed {
+            return Err(field_error(
+                "project_id",
+                "not_listed",
+                format!("该项目不是{year}年度计划中的后扶项目"),
+            ));
+        }
+    }
     let id = repo::insert_measure(
         &mut w.tx,
         &NewMeasure {

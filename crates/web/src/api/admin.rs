@@ -35,6 +35,7 @@ struct AuditOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 struct AuditParams {
     user: Option<String>,

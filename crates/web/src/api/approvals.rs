@@ -236,6 +236,7 @@ struct ItemPageOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 struct ItemQuery {
     /// 项目、事项或批文号

@@ -113,6 +113,7 @@ async fn me(c: ApiCaller) -> Json<Me> {
 
 /// `?year=` of a list or figures (documented in the OpenAPI; read by [`year_of`]).
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub(super) struct YearParam {
     year: Option<i32>,

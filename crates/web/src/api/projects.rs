@@ -210,6 +210,7 @@ struct ProjectPageOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 struct ListParams {
     /// Search in name, 项目编号, 项目代码 and tags

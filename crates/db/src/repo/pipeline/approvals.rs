@@ -300,8 +300,11 @@ pub async fn find_item(
     project: ProjectId,
     name: &str,
 ) -> Result<Option<ApprovalRow>, DbError> {
-    let sql =
-        format!("{ITEM_SELECT} WHERE a.project_id = $1 AND a.name = $2 ORDER BY a.id LIMIT 1");
+    // the live one first (not refused or withdrawn), then the latest
+    let sql = format!(
+        "{ITEM_SELECT} WHERE a.project_id = $1 AND a.name = $2
+         ORDER BY CASE WHEN a.state IN ('refused', 'withdrawn') THEN 1 ELSE 0 END, a.id DESC LIMIT 1"
+    );
     run!(tx, |c| sqlx::query_as::<_, ApprovalRaw>(
         sqlx::AssertSqlSafe(sql.clone())
     )

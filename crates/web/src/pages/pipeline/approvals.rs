@@ -822,22 +822,22 @@ async fn detail(
 ) -> Result<Response, PageError> {
     let q = query_pairs(raw.as_deref());
     let flash = match q.get("done").as_str() {
-        "step" => Some(match ApprovalState::from_key(&q.get("state")) {
-            Some(st) => format!("已办理，当前状态：{}", st.label()),
-            None => "已办理".to_string(),
-        }),
+        // what the flash says is read from the record, never from the address
+        "step" => Some("step".to_string()),
         "file" => Some("附件已上传".to_string()),
         "raised" => Some(String::new()),
         _ => None,
     };
     let mut page = detail_page(&s, &signed, id, FormData::default(), None, flash).await?;
-    if page.flash.as_deref() == Some("") {
-        // the number comes from the record, never from the address
-        page.flash = Some(format!(
+    page.flash = match page.flash.as_deref() {
+        Some("step") => Some(format!("已办理，当前状态：{}", page.item.state)),
+        Some("") if !page.problem_number.is_empty() => Some(format!(
             "已提交为问题{}，并交办审批部门",
             page.problem_number
-        ));
-    }
+        )),
+        Some("") => None,
+        _ => page.flash,
+    };
     Ok(page.into_response())
 }
 
@@ -910,7 +910,15 @@ async fn step(
                     )
                     .await;
                 }
-                Ok(_) => {}
+                Ok(("application/pdf" | "image/jpeg", _)) => {}
+                Ok(_) => {
+                    return again(
+                        format!("“{name}”：批文只能上传 PDF 或图片（JPEG、PNG、WebP）"),
+                        ValidationErrors::new(),
+                        bad,
+                    )
+                    .await;
+                }
             }
         }
     }
@@ -949,7 +957,8 @@ async fn step(
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(Redirect::to(&format!("/approvals/{id}?done=step&state={}", to.key())).into_response())
+    let _ = to;
+    Ok(Redirect::to(&format!("/approvals/{id}?done=step")).into_response())
 }
 
 async fn attach(
@@ -980,6 +989,26 @@ async fn attach(
             .await?,
         )
             .into_response());
+    }
+    // a permit is a PDF or a picture of one; a picture is opened before it is kept
+    for (name, bytes) in &uploads {
+        let refused = match keyproj_service::attachments::kind_of(bytes) {
+            Ok(("application/pdf", _)) => None,
+            Ok(("image/jpeg", _)) if keyproj_service::files::precheck(bytes).is_err() => Some(
+                format!("“{name}”：图片无法读取（文件可能已损坏或尺寸过大）"),
+            ),
+            Ok(("image/jpeg", _)) => None,
+            _ => Some(format!(
+                "“{name}”：批文只能上传 PDF 或图片（JPEG、PNG、WebP）"
+            )),
+        };
+        if let Some(m) = refused {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                detail_page(&s, &signed, id, FormData::default(), Some(m), None).await?,
+            )
+                .into_response());
+        }
     }
     match attach_all(&s.app, &signed.ctx, Owner::Approval(id), uploads).await {
         Ok(_) => Ok(Redirect::to(&format!("/approvals/{id}?done=file")).into_response()),
