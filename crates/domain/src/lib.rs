@@ -1,6 +1,7 @@
 //! Pure types and rules of keyproj. No I/O lives here: everything is a value or a
 //! function of values, so it can be unit- and property-tested in isolation.
 
+pub mod assessment;
 pub mod attachment;
 pub mod audit;
 pub mod authz;
