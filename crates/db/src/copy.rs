@@ -849,6 +849,41 @@ pub const TABLES: &[TableSpec] = &[
         self_refs: &[],
         identity: true,
     },
+    TableSpec {
+        name: "assessment_drafts",
+        columns: &[
+            ("id", I64, false),
+            ("region_code", Text, false),
+            ("year", I64, false),
+            ("title", Text, false),
+            ("tables", Text, false),
+            ("version", I64, false),
+            ("created_at", Time, false),
+            ("updated_at", Time, false),
+        ],
+        order_by: "id",
+        self_refs: &[],
+        identity: true,
+    },
+    TableSpec {
+        name: "assessment_rules",
+        columns: &[
+            ("id", I64, false),
+            ("region_code", Text, false),
+            ("year", I64, false),
+            ("version_no", I64, false),
+            ("title", Text, false),
+            ("doc_number", Text, false),
+            ("adopted_on", Text, false),
+            ("tables", Text, false),
+            ("reason", Text, false),
+            ("adopted_by", Text, false),
+            ("created_at", Time, false),
+        ],
+        order_by: "id",
+        self_refs: &[],
+        identity: true,
+    },
 ];
 
 #[derive(Debug, Clone)]

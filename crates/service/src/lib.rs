@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod assessment;
 pub mod attachments;
 pub mod background;
 pub mod dispatch;

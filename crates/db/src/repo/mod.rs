@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod assessment;
 pub mod attachments;
 pub mod dispatch;
 pub mod jobs;
