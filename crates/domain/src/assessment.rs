@@ -148,6 +148,52 @@ impl Rule {
             Rule::Veto { .. } => "一票否决",
         }
     }
+    /// The rule in words, as a table prints it.
+    pub fn describe(&self) -> String {
+        match self {
+            Rule::Linear {
+                at_full,
+                bonus_per_full,
+            } => {
+                let mut t = format!("完成100%得{}分，按比例计", points_text(*at_full));
+                if *bonus_per_full > 0 {
+                    t.push_str(&format!(
+                        "；超过100%的部分每100%加{}分",
+                        points_text(*bonus_per_full)
+                    ));
+                }
+                t
+            }
+            Rule::Banded { bands } => bands
+                .iter()
+                .map(|b| match b.to {
+                    Some(to) => {
+                        format!("{}%–{}%：{}分", pts(b.from), pts(to), points_text(b.points))
+                    }
+                    None => format!("{}%及以上：{}分", pts(b.from), points_text(b.points)),
+                })
+                .collect::<Vec<_>>()
+                .join("；"),
+            Rule::PerOccurrence { each } => format!("每次{}分", signed_points(*each)),
+            Rule::Rank { bands } => {
+                let mut from = 1;
+                bands
+                    .iter()
+                    .map(|b| {
+                        let t = format!("第{from}–{}名：{}分", b.up_to, points_text(b.points));
+                        from = b.up_to + 1;
+                        t
+                    })
+                    .collect::<Vec<_>>()
+                    .join("；")
+            }
+            Rule::AverageOfProjects { at_full } => {
+                format!("所联系项目的平均值×{}分", points_text(*at_full))
+            }
+            Rule::Manual => "考核组评定（写明理由）".into(),
+            Rule::Veto { cap } => format!("发生即总分不超过{}分", points_text(*cap)),
+        }
+    }
     /// The measure units the rule can read.
     fn reads(&self, u: MeasureUnit) -> bool {
         match self {
@@ -186,8 +232,22 @@ pub struct Table {
 /// A table's weights add up to 100 points.
 pub const TOTAL: Points = 100_00;
 
+/// Points as a table prints them: 40, 13.5, 0.25.
+pub fn points_text(p: Points) -> String {
+    pts(p)
+}
+
+fn signed_points(p: Points) -> String {
+    if p > 0 {
+        format!("+{}", pts(p))
+    } else {
+        pts(p)
+    }
+}
+
 fn pts(p: Points) -> String {
-    let s = format!("{}.{:02}", p / 100, (p % 100).abs());
+    let sign = if p < 0 { "-" } else { "" };
+    let s = format!("{sign}{}.{:02}", (p / 100).abs(), (p % 100).abs());
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 

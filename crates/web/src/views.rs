@@ -157,6 +157,13 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
                 key: "approvals",
             });
         }
+        if a.has(Role::CenterStaff) || a.has(Role::CountyLeader) || a.has(Role::UnitUser) {
+            v.push(Nav {
+                href: "/assessment/rules",
+                label: "考核办法",
+                key: "assessment",
+            });
+        }
     }
     if a.may(Action::ViewProblems) {
         v.push(Nav {

@@ -1076,6 +1076,14 @@ async fn demo_county_pages() {
     assert_eq!(text(&c, "s-solved").await, "16");
     shot(&c, "20j-pipeline-support").await;
 
+    // 考核办法: a draft from the example, its tables in words
+    c.goto(&format!("{base}/assessment/rules?year=2022")).await.unwrap();
+    click_to_next_page(&c, "start-draft").await;
+    c.wait().for_element(Locator::Id("flash")).await.unwrap();
+    assert!(text(&c, "rules-status").await.contains("草稿"));
+    assert!(c.find(Locator::Id("adopt-form")).await.is_ok());
+    shot(&c, "24-assessment-rules-draft").await;
+
     // a county leader sees the projects they are the contact of first
     c.delete_all_cookies().await.unwrap();
     sign_in(&c, &base, "leader").await;

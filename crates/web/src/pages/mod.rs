@@ -4,6 +4,7 @@
 
 mod account;
 mod admin;
+mod assessment;
 mod board;
 pub(crate) mod dispatch;
 mod import;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .merge(import::routes())
         .merge(org::routes())
         .merge(pipeline::routes())
+        .merge(assessment::routes())
         .merge(problems::routes())
         .merge(projects::routes())
         .merge(stats::routes())
