@@ -73,3 +73,78 @@ async fn rules_are_drafted_and_adopted_through_the_page() {
         );
     }
 }
+
+#[tokio::test]
+async fn rules_through_the_api() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let api = reqwest::Client::new();
+        let staff = h.token("staff").await;
+        let url = |p: &str| format!("{}/api/v1/assessment/rules{p}", h.base);
+        let r = api
+            .post(url("/draft"))
+            .bearer_auth(&staff)
+            .json(&serde_json::json!({"year": 2026}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        let got: serde_json::Value = api
+            .get(url("?year=2026"))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let draft = &got["draft"];
+        let version = draft["version"].as_i64().unwrap();
+        let mut tables = draft["tables"].clone();
+        // weights that do not add up: a Chinese message, nothing written
+        tables[0]["indicators"][0]["max"] = serde_json::json!(3000);
+        let r = api
+            .put(url("/draft"))
+            .bearer_auth(&staff)
+            .json(&serde_json::json!({"year": 2026, "title": "考核办法", "tables": tables, "version": version}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let e: serde_json::Value = r.json().await.unwrap();
+        assert!(
+            e["message"].as_str().unwrap().contains("合计应为100分"),
+            "{e}"
+        );
+        // a rule of an unknown kind is refused before anything is read
+        let mut odd = draft["tables"].clone();
+        odd[0]["indicators"][0]["rule"] = serde_json::json!({"kind": "formula", "text": "x*2"});
+        let r = api
+            .put(url("/draft"))
+            .bearer_auth(&staff)
+            .json(&serde_json::json!({"year": 2026, "title": "考核办法", "tables": odd, "version": version}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let r = api
+            .post(url("/adopt"))
+            .bearer_auth(&staff)
+            .json(&serde_json::json!({"year": 2026, "doc_number": "桃重项办发〔2026〕3号", "adopted_on": "2026-03-01"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let got: serde_json::Value = api
+            .get(url("?year=2026"))
+            .bearer_auth(&h.token("leader").await)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(got["versions"][0]["version_no"], 1);
+        assert!(got["draft"].is_null());
+    }
+}

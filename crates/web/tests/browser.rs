@@ -1077,7 +1077,9 @@ async fn demo_county_pages() {
     shot(&c, "20j-pipeline-support").await;
 
     // 考核办法: a draft from the example, its tables in words
-    c.goto(&format!("{base}/assessment/rules?year=2022")).await.unwrap();
+    c.goto(&format!("{base}/assessment/rules?year=2022"))
+        .await
+        .unwrap();
     click_to_next_page(&c, "start-draft").await;
     c.wait().for_element(Locator::Id("flash")).await.unwrap();
     assert!(text(&c, "rules-status").await.contains("草稿"));

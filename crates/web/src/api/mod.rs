@@ -6,6 +6,7 @@
 
 mod admin;
 mod approvals;
+mod assessment;
 mod dispatch;
 mod import;
 mod org;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .merge(org::routes())
         .merge(pipeline::routes())
         .merge(approvals::routes())
+        .merge(assessment::routes())
         .merge(admin::routes())
         .merge(dispatch::routes())
         .merge(stats::routes())
@@ -60,6 +62,7 @@ async fn openapi() -> Response {
     doc.merge(org::Doc::openapi());
     doc.merge(pipeline::Doc::openapi());
     doc.merge(approvals::Doc::openapi());
+    doc.merge(assessment::Doc::openapi());
     doc.merge(admin::Doc::openapi());
     doc.merge(dispatch::Doc::openapi());
     doc.merge(stats::Doc::openapi());
