@@ -194,7 +194,7 @@ pub async fn load(app: &App, ctx: &Ctx, center: UnitId) -> Result<()> {
     // 帮代办: 12 projects run the whole chain and start; 16 are part of the way
     let mut handled = 0usize;
     for (i, (project, signed_on)) in entered.iter().enumerate() {
-        let starts = started_count(i);
+        let starts = starts_in_2022(i);
         let steps = if starts { CHAIN.len() } else { 3 };
         let mut received =
             cal.add_days(*signed_on + chrono::Duration::days(7), 0, DayCount::Working);
@@ -358,6 +358,6 @@ pub async fn load(app: &App, ctx: &Ctx, center: UnitId) -> Result<()> {
 
 /// Which of the 28 start in 2022: twelve, of the spring and summer signings (the autumn's are
 /// still in their approvals at the end of the year).
-fn started_count(i: usize) -> bool {
+fn starts_in_2022(i: usize) -> bool {
     [0, 1, 3, 4, 7, 9, 10, 11, 12, 14, 16, 18].contains(&i)
 }

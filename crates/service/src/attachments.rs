@@ -75,16 +75,11 @@ async fn may_attach(app: &App, ctx: &Ctx, owner: Owner) -> Result<()> {
     }
 }
 
-/// Attaches several files at once (a form's file input): every file is checked first — size and
-/// kind — and only then are they stored, so a bad third file does not leave the first two
-/// stored with an error. A refusal names the file.
-#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
-pub async fn attach_all(
-    app: &App,
-    ctx: &Ctx,
-    owner: Owner,
-    files: Vec<(String, Vec<u8>)>,
-) -> Result<Vec<AttachmentId>> {
+/// Checks files before anything is recorded: at most three, each within 20 MB and of a kind
+/// the owner takes (a permit is a PDF or a picture of one), a picture opened to its declared
+/// size. A refusal names the file. Forms that take a step with their files call it first, so a
+/// refused file refuses the step too.
+pub fn check_files(owner: Owner, files: &[(String, Vec<u8>)]) -> Result<()> {
     const MAX_FILES: usize = 3;
     if files.len() > MAX_FILES {
         return Err(field_error(
@@ -93,22 +88,46 @@ pub async fn attach_all(
             format!("一次最多上传{MAX_FILES}个附件"),
         ));
     }
-    may_attach(app, ctx, owner).await?;
-    for (name, data) in &files {
-        let named = |e: ServiceError| match e {
-            ServiceError::Validation(mut v) => {
-                for f in v.0.iter_mut() {
-                    f.message = format!("“{name}”：{}", f.message);
-                }
-                ServiceError::Validation(v)
-            }
-            e => e,
-        };
+    for (name, data) in files {
+        let refuse = |m: String| field_error("file", "refused", format!("“{name}”：{m}"));
         if data.len() > MAX_ATTACHMENT {
-            return Err(named(field_error("file", "too_large", "附件不能超过20 MB")));
+            return Err(refuse("附件不能超过20 MB".into()));
         }
-        kind_of(data).map_err(named)?;
+        let (content_type, _) = kind_of(data).map_err(|e| match e {
+            ServiceError::Validation(v) => refuse(v.to_string()),
+            e => e,
+        })?;
+        if matches!(owner, Owner::Approval(_))
+            && !matches!(content_type, "application/pdf" | "image/jpeg")
+        {
+            return Err(refuse("批文只能上传 PDF 或图片（JPEG、PNG、WebP）".into()));
+        }
+        if content_type == "image/jpeg"
+            && let Err(e) = crate::files::precheck(data)
+        {
+            // the photo check's words, for any picture
+            return Err(match e {
+                ServiceError::Validation(v) => refuse(v.to_string().replace("照片", "图片")),
+                e => e,
+            });
+        }
     }
+    Ok(())
+}
+
+/// Attaches several files at once (a form's file input): every file is checked first
+/// ([`check_files`]) and only then are they stored, so a bad third file does not leave the
+/// first two stored with an error.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn attach_all(
+    app: &App,
+    ctx: &Ctx,
+    owner: Owner,
+    files: Vec<(String, Vec<u8>)>,
+) -> Result<Vec<AttachmentId>> {
+    // who may attach first (403 before any word about the file), then the files
+    may_attach(app, ctx, owner).await?;
+    check_files(owner, &files)?;
     let mut ids = vec![];
     for (name, data) in files {
         ids.push(attach(app, ctx, owner, &name, data).await?);

@@ -271,14 +271,7 @@ async fn pipeline_figures(
     for r in rows {
         let received = in_year(r.received_on);
         let done_in_year = r.state == ApprovalState::Done && in_year(r.completed_on);
-        let clock = keyproj_domain::pipeline::approvals::Clock {
-            state: r.state,
-            accepted_on: r.accepted_on,
-            completed_on: r.completed_on,
-            pauses: &r.pauses,
-            limit_days: r.limit_days,
-            day_count: r.day_count,
-        };
+        let clock = r.clock();
         if received && r.state != ApprovalState::NotStarted {
             handled += 1;
         }

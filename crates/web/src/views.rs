@@ -374,3 +374,16 @@ pub fn unit_groups(
         .filter(|g| !g.options.is_empty())
         .collect()
 }
+
+/// A list's query string with only `keys` that have a value, in that order (the page number and
+/// page size left out): what the pager and the export link carry.
+pub fn query_of(q: &crate::auth::FormData, keys: &[&str]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for k in keys {
+        let v = q.get(k);
+        if !v.is_empty() {
+            s.append_pair(k, &v);
+        }
+    }
+    s.finish()
+}

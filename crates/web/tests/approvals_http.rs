@@ -351,7 +351,7 @@ async fn approvals_through_the_pages() {
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body = r.text().await.unwrap();
         assert!(
-            body.contains("图片无法读取") && body.contains("请重新选择"),
+            body.contains("“permit.png”：图片像素过多") && body.contains("请重新选择"),
             "{body}"
         );
         let (_, zpage) = h.page(&zjju, &item).await;

@@ -446,14 +446,20 @@ pub struct Progress {
 
 impl Progress {
     pub fn add(&mut self, s: ApprovalState) {
-        match s {
-            ApprovalState::Done => self.done += 1,
-            ApprovalState::NotStarted => self.not_started += 1,
+        self.add_many(s, 1);
+    }
+    /// `n` items in state `s` (counts read grouped by state).
+    pub fn add_many(&mut self, s: ApprovalState, n: i64) {
+        let n = u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+        let part = match s {
+            ApprovalState::Done => &mut self.done,
+            ApprovalState::NotStarted => &mut self.not_started,
             ApprovalState::Preparing | ApprovalState::Accepted | ApprovalState::Correcting => {
-                self.in_hand += 1
+                &mut self.in_hand
             }
-            ApprovalState::Refused | ApprovalState::Withdrawn => self.closed_otherwise += 1,
-        }
+            ApprovalState::Refused | ApprovalState::Withdrawn => &mut self.closed_otherwise,
+        };
+        *part = part.saturating_add(n);
     }
     pub fn total(&self) -> u32 {
         self.done + self.in_hand + self.not_started

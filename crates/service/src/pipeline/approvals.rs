@@ -17,8 +17,8 @@ use keyproj_db::repo::pipeline::approvals::{
 use keyproj_domain::authz::{Action, Role};
 use keyproj_domain::ids::{ApprovalItemId, CatalogueEntryId, ProjectId, UnitId};
 use keyproj_domain::pipeline::approvals::{
-    ApprovalDraft, ApprovalKind, CatalogueDraft, CatalogueFields, Clock, ItemDates, Progress,
-    StepDraft, USUAL_CHAIN, pauses_after,
+    ApprovalDraft, ApprovalKind, CatalogueDraft, CatalogueFields, ItemDates, Progress, StepDraft,
+    USUAL_CHAIN, pauses_after,
 };
 use keyproj_domain::pipeline::{ApprovalState, ApprovalStep};
 use keyproj_domain::problem::calendar::{Calendar, DayCount};
@@ -496,14 +496,7 @@ pub struct ApprovalView {
 
 impl ApprovalView {
     pub fn of(row: ApprovalRow, cal: &Calendar, today: NaiveDate) -> ApprovalView {
-        let clock = Clock {
-            state: row.state,
-            accepted_on: row.accepted_on,
-            completed_on: row.completed_on,
-            pauses: &row.pauses,
-            limit_days: row.limit_days,
-            day_count: row.day_count,
-        };
+        let clock = row.clock();
         let used_days = clock.used(cal, today);
         let overdue = clock.overdue(cal, today);
         let on_time = clock.on_time(cal, today);
@@ -737,9 +730,7 @@ pub async fn progress(app: &App, ctx: &Ctx, project: ProjectId) -> Result<Option
     crate::projects::visible(&mut tx, ctx, project, Action::ViewProject).await?;
     let mut p = Progress::default();
     for (_, state, n) in repo::states_by_project(&mut tx, &ctx.actor.region, Some(project)).await? {
-        for _ in 0..n.min(10_000) {
-            p.add(state);
-        }
+        p.add_many(state, n);
     }
     Ok(Some(p))
 }
@@ -772,14 +763,7 @@ struct ClockRead {
 
 impl ClockRead {
     fn of(r: &ClockRow, cal: &Calendar, today: NaiveDate) -> ClockRead {
-        let clock = Clock {
-            state: r.state,
-            accepted_on: r.accepted_on,
-            completed_on: r.completed_on,
-            pauses: &r.pauses,
-            limit_days: r.limit_days,
-            day_count: r.day_count,
-        };
+        let clock = r.clock();
         ClockRead {
             state: r.state,
             used_days: clock.used(cal, today),

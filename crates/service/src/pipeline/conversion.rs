@@ -66,28 +66,30 @@ pub fn started(r: &SignedRow) -> bool {
         )
 }
 
-/// The thresholds in force where each signed project was signed, read once per region.
+/// The threshold in force for each signed project's region and industry, read once each.
 #[derive(Default)]
-pub(crate) struct Thresholds(HashMap<RegionCode, Vec<crate::org::Threshold>>);
+pub(crate) struct Thresholds(
+    HashMap<(RegionCode, keyproj_domain::project::Industry), keyproj_domain::Money>,
+);
 
 impl Thresholds {
     async fn load(&mut self, tx: &mut Tx, rows: &[SignedRow]) -> Result<()> {
         for r in rows {
-            if !self.0.contains_key(&r.region_code) {
-                let t = crate::org::thresholds_in(tx, &r.region_code).await?;
-                self.0.insert(r.region_code.clone(), t);
+            if let std::collections::hash_map::Entry::Vacant(slot) =
+                self.0.entry((r.region_code.clone(), r.industry))
+            {
+                slot.insert(crate::projects::threshold_in(tx, &r.region_code, r.industry).await?);
             }
         }
         Ok(())
     }
-    /// Whether its agreed investment (as it stands now) reaches its industry's threshold and it
-    /// entered the library.
+    /// Whether it entered the library and its agreed investment (as it stands now) still
+    /// reaches its threshold.
     fn above(&self, r: &SignedRow) -> bool {
         let min = self
             .0
-            .get(&r.region_code)
-            .and_then(|ts| ts.iter().find(|t| t.class == r.industry.threshold_class()))
-            .map(|t| t.min)
+            .get(&(r.region_code.clone(), r.industry))
+            .copied()
             .unwrap_or_default();
         r.project_id.is_some() && keyproj_domain::pipeline::enters_library(r.agreed_investment, min)
     }

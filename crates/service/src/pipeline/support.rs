@@ -123,9 +123,9 @@ pub async fn add_measure(app: &App, ctx: &Ctx, draft: &MeasureDraft) -> Result<S
     Ok(id)
 }
 
-/// [`add_measure`] from the year's page: the project must be one of the year's 后扶 projects
-/// and the date in that year (an empty date is today only when the year is this one), so a
-/// measure never lands where the page does not show it.
+/// [`add_measure`] from the year's page: the date must be in that year (an empty date is today
+/// only when the year is this one), so a measure never lands where the page does not show it;
+/// that the project is one of the year's 后扶 projects [`add_measure`] checks itself.
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn add_measure_in_year(
     app: &App,
@@ -134,34 +134,23 @@ pub async fn add_measure_in_year(
     year: i32,
 ) -> Result<SupportMeasureId> {
     use chrono::Datelike;
-    if !ctx.actor.has(Role::CenterStaff) {
-        return Err(ServiceError::Forbidden);
-    }
     let today = app.local_today();
-    let mut e = keyproj_domain::ValidationErrors::new();
-    if draft.measure_on.trim().is_empty() && today.year() != year {
-        e.add("measure_on", "required", format!("请填写{year}年内的日期"));
-    } else if let Ok(d) = chrono::NaiveDate::parse_from_str(draft.measure_on.trim(), "%Y-%m-%d")
+    let typed = draft.measure_on.trim();
+    if typed.is_empty() && today.year() != year {
+        return Err(field_error(
+            "measure_on",
+            "required",
+            format!("请填写{year}年内的日期"),
+        ));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(typed, "%Y-%m-%d")
         && d.year() != year
     {
-        e.add(
+        return Err(field_error(
             "measure_on",
             "year",
             format!("日期应在{year}年内（本页为{year}年）"),
-        );
-    }
-    let listed = support(app, ctx, year).await?;
-    if let Some(p) = draft.project_id
-        && !listed.projects.iter().any(|x| x.project_id == p)
-    {
-        e.add(
-            "project_id",
-            "not_listed",
-            format!("该项目不是{year}年度计划中的后扶项目"),
-        );
-    }
-    if !e.is_empty() {
-        return Err(e.into());
+        ));
     }
     add_measure(app, ctx, draft).await
 }

@@ -6,7 +6,9 @@ use crate::{DbError, Param, Tx, Where, bind_params, run};
 use chrono::{DateTime, NaiveDate, Utc};
 use keyproj_domain::RegionCode;
 use keyproj_domain::ids::{ApprovalItemId, CatalogueEntryId, ItemId, ProjectId, UnitId};
-use keyproj_domain::pipeline::approvals::{CatalogueFields, Pauses, decode_pauses, encode_pauses};
+use keyproj_domain::pipeline::approvals::{
+    CatalogueFields, Clock, Pauses, decode_pauses, encode_pauses,
+};
 use keyproj_domain::pipeline::{ApprovalState, ApprovalStep};
 use keyproj_domain::problem::calendar::DayCount;
 use serde::Serialize;
@@ -177,6 +179,20 @@ pub struct ApprovalRow {
     /// The problem-list item it was raised as, when overdue.
     pub problem_item_id: Option<ItemId>,
     pub version: i64,
+}
+
+impl ApprovalRow {
+    /// The item's clock against its promised limit.
+    pub fn clock(&self) -> Clock<'_> {
+        Clock {
+            state: self.state,
+            accepted_on: self.accepted_on,
+            completed_on: self.completed_on,
+            pauses: &self.pauses,
+            limit_days: self.limit_days,
+            day_count: self.day_count,
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -524,6 +540,19 @@ pub struct ClockRow {
     pub pauses: Pauses,
     pub limit_days: u32,
     pub day_count: DayCount,
+}
+
+impl ClockRow {
+    pub fn clock(&self) -> Clock<'_> {
+        Clock {
+            state: self.state,
+            accepted_on: self.accepted_on,
+            completed_on: self.completed_on,
+            pauses: &self.pauses,
+            limit_days: self.limit_days,
+            day_count: self.day_count,
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]

@@ -152,15 +152,10 @@ fn list_query(q: &FormData) -> (ListQuery, i64) {
 }
 
 fn query_without_page(q: &FormData) -> String {
-    let keys = ["q", "state", "unit", "agent", "project", "open", "overdue"];
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for k in keys {
-        let v = q.get(k);
-        if !v.is_empty() {
-            s.append_pair(k, &v);
-        }
-    }
-    s.finish()
+    views::query_of(
+        q,
+        &["q", "state", "unit", "agent", "project", "open", "overdue"],
+    )
 }
 
 async fn list(
@@ -821,22 +816,16 @@ async fn detail(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let q = query_pairs(raw.as_deref());
-    let flash = match q.get("done").as_str() {
-        // what the flash says is read from the record, never from the address
-        "step" => Some("step".to_string()),
+    let mut page = detail_page(&s, &signed, id, FormData::default(), None, None).await?;
+    // what the flash says is read from the record, never from the address
+    page.flash = match q.get("done").as_str() {
+        "step" => Some(format!("已办理，当前状态：{}", page.item.state)),
         "file" => Some("附件已上传".to_string()),
-        "raised" => Some(String::new()),
-        _ => None,
-    };
-    let mut page = detail_page(&s, &signed, id, FormData::default(), None, flash).await?;
-    page.flash = match page.flash.as_deref() {
-        Some("step") => Some(format!("已办理，当前状态：{}", page.item.state)),
-        Some("") if !page.problem_number.is_empty() => Some(format!(
+        "raised" if !page.problem_number.is_empty() => Some(format!(
             "已提交为问题{}，并交办审批部门",
             page.problem_number
         )),
-        Some("") => None,
-        _ => page.flash,
+        _ => None,
     };
     Ok(page.into_response())
 }
@@ -882,48 +871,15 @@ async fn step(
         .map(|f| (f.file_name, f.bytes))
         .collect();
     if !uploads.is_empty() {
-        if uploads.len() > 3 {
-            return again("一次最多上传3个附件".into(), ValidationErrors::new(), bad).await;
-        }
-        for (name, bytes) in &uploads {
-            if bytes.len() > keyproj_service::attachments::MAX_ATTACHMENT {
-                return again(
-                    format!("“{name}”：附件不能超过20 MB"),
-                    ValidationErrors::new(),
-                    bad,
-                )
-                .await;
-            }
-            match keyproj_service::attachments::kind_of(bytes) {
-                Err(ServiceError::Validation(v)) => {
-                    return again(format!("“{name}”：{v}"), ValidationErrors::new(), bad).await;
-                }
-                Err(e) => return Err(e.into()),
-                // an image is opened before anything is recorded: one that cannot be decoded
-                // (or declares absurd dimensions) refuses the step instead of leaving it
-                // without its permit
-                Ok(("image/jpeg", _)) if keyproj_service::files::precheck(bytes).is_err() => {
-                    return again(
-                        format!("“{name}”：图片无法读取（文件可能已损坏或尺寸过大）"),
-                        ValidationErrors::new(),
-                        bad,
-                    )
-                    .await;
-                }
-                Ok(("application/pdf" | "image/jpeg", _)) => {}
-                Ok(_) => {
-                    return again(
-                        format!("“{name}”：批文只能上传 PDF 或图片（JPEG、PNG、WebP）"),
-                        ValidationErrors::new(),
-                        bad,
-                    )
-                    .await;
-                }
-            }
+        // the files are checked before the step: a refused file refuses the step
+        if let Err(ServiceError::Validation(v)) =
+            keyproj_service::attachments::check_files(Owner::Approval(id), &uploads)
+        {
+            return again(v.to_string(), ValidationErrors::new(), bad).await;
         }
     }
-    let to = match svc::step(&s.app, &signed.ctx, id, &draft, version).await {
-        Ok(to) => to,
+    match svc::step(&s.app, &signed.ctx, id, &draft, version).await {
+        Ok(_) => {}
         Err(ServiceError::Validation(v)) => return again(v.to_string(), v, bad).await,
         Err(ServiceError::Stale) => {
             return again(
@@ -934,7 +890,7 @@ async fn step(
             .await;
         }
         Err(e) => return Err(e.into()),
-    };
+    }
     if !uploads.is_empty() {
         match attach_all(&s.app, &signed.ctx, Owner::Approval(id), uploads).await {
             Ok(_) => {}
@@ -957,7 +913,6 @@ async fn step(
             Err(e) => return Err(e.into()),
         }
     }
-    let _ = to;
     Ok(Redirect::to(&format!("/approvals/{id}?done=step")).into_response())
 }
 
@@ -989,26 +944,6 @@ async fn attach(
             .await?,
         )
             .into_response());
-    }
-    // a permit is a PDF or a picture of one; a picture is opened before it is kept
-    for (name, bytes) in &uploads {
-        let refused = match keyproj_service::attachments::kind_of(bytes) {
-            Ok(("application/pdf", _)) => None,
-            Ok(("image/jpeg", _)) if keyproj_service::files::precheck(bytes).is_err() => Some(
-                format!("“{name}”：图片无法读取（文件可能已损坏或尺寸过大）"),
-            ),
-            Ok(("image/jpeg", _)) => None,
-            _ => Some(format!(
-                "“{name}”：批文只能上传 PDF 或图片（JPEG、PNG、WebP）"
-            )),
-        };
-        if let Some(m) = refused {
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                detail_page(&s, &signed, id, FormData::default(), Some(m), None).await?,
-            )
-                .into_response());
-        }
     }
     match attach_all(&s.app, &signed.ctx, Owner::Approval(id), uploads).await {
         Ok(_) => Ok(Redirect::to(&format!("/approvals/{id}?done=file")).into_response()),

@@ -55,18 +55,13 @@ pub(super) struct ListPage {
 }
 
 fn query_without_page(q: &FormData) -> String {
-    let keys = [
-        "q", "state", "source", "category", "kind", "alert", "open", "overdue", "unit", "project",
-        "year",
-    ];
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for k in keys {
-        let v = q.get(k);
-        if !v.is_empty() {
-            s.append_pair(k, &v);
-        }
-    }
-    s.finish()
+    views::query_of(
+        q,
+        &[
+            "q", "state", "source", "category", "kind", "alert", "open", "overdue", "unit",
+            "project", "year",
+        ],
+    )
 }
 
 pub(super) async fn list(
