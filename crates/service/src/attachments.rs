@@ -36,7 +36,9 @@ pub fn kind_of(b: &[u8]) -> Result<(&'static str, &'static str)> {
     ))
 }
 
-async fn may_attach(app: &App, ctx: &Ctx, owner: Owner) -> Result<()> {
+/// Whether the actor may attach to `owner` (404 unseen, 403 not theirs), asked before any word
+/// about the files.
+pub async fn may_attach(app: &App, ctx: &Ctx, owner: Owner) -> Result<()> {
     match owner {
         Owner::Item(id) => {
             let mut tx = app.db.begin_read().await?;
@@ -90,17 +92,21 @@ pub fn check_files(owner: Owner, files: &[(String, Vec<u8>)]) -> Result<()> {
     }
     for (name, data) in files {
         let refuse = |m: String| field_error("file", "refused", format!("“{name}”：{m}"));
+        let permit = matches!(owner, Owner::Approval(_));
+        let permit_kinds = "批文只能上传 PDF 或图片（JPEG、PNG、WebP）";
+        if data.is_empty() {
+            return Err(refuse("是空文件".into()));
+        }
         if data.len() > MAX_ATTACHMENT {
             return Err(refuse("附件不能超过20 MB".into()));
         }
         let (content_type, _) = kind_of(data).map_err(|e| match e {
+            ServiceError::Validation(_) if permit => refuse(permit_kinds.into()),
             ServiceError::Validation(v) => refuse(v.to_string()),
             e => e,
         })?;
-        if matches!(owner, Owner::Approval(_))
-            && !matches!(content_type, "application/pdf" | "image/jpeg")
-        {
-            return Err(refuse("批文只能上传 PDF 或图片（JPEG、PNG、WebP）".into()));
+        if permit && !matches!(content_type, "application/pdf" | "image/jpeg") {
+            return Err(refuse(permit_kinds.into()));
         }
         if content_type == "image/jpeg"
             && let Err(e) = crate::files::precheck(data)

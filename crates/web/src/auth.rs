@@ -216,7 +216,9 @@ impl FromRequest<AppState> for PostedWithFiles {
                 })?;
                 match file_name {
                     Some(f) => {
-                        if !data.is_empty() {
+                        // an input left empty sends a nameless empty part; a chosen file that is
+                        // empty is kept, so the form can say so instead of ignoring it
+                        if !data.is_empty() || !f.is_empty() {
                             files.push(Upload {
                                 field: name,
                                 file_name: f,

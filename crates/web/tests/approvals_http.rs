@@ -359,6 +359,33 @@ async fn approvals_through_the_pages() {
             zpage.contains("id=\"step-complete\""),
             "still not completed"
         );
+        // an empty chosen file refuses the step too (it is not silently left out)
+        let r = zjju
+            .post(step_url.clone())
+            .multipart(form(vec![], "空.pdf", version(&zpage)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("“空.pdf”：是空文件"));
+        // a reader may not step, whatever the file: 403 before any word about it
+        let lpage = h.page(&leader, &item).await.1;
+        let r = leader
+            .post(step_url.clone())
+            .multipart(
+                reqwest::multipart::Form::new()
+                    .text("csrf", hidden(&lpage, "csrf"))
+                    .text("step", "complete")
+                    .text("version", version(&zpage))
+                    .part(
+                        "file",
+                        reqwest::multipart::Part::bytes(b"<html>".to_vec()).file_name("x.pdf"),
+                    ),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
         let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
         let r = zjju
             .post(step_url.clone())

@@ -679,7 +679,31 @@ async fn attachments_are_checked_by_content_and_private_to_the_item() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(r.text().await.unwrap().contains("只能上传 PDF"));
+        assert!(r.text().await.unwrap().contains("“x.pdf”：只能上传 PDF"));
+        // four files at once are refused as a whole (none stored), an empty chosen file is named
+        let mut four = reqwest::multipart::Form::new().text("csrf", csrf.clone());
+        for k in 0..4 {
+            four = four.part(
+                "file",
+                reqwest::multipart::Part::bytes(pdf.clone()).file_name(format!("a{k}.pdf")),
+            );
+        }
+        let r = zjju
+            .post(format!("{}/problems/{id}/attachments", h.base))
+            .multipart(four)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("一次最多上传3个附件"));
+        let r = zjju
+            .post(format!("{}/problems/{id}/attachments", h.base))
+            .multipart(upload(vec![], "空.pdf"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("“空.pdf”：是空文件"));
         let mut tx = h.app.db.begin_read().await.unwrap();
         let files = keyproj_db::repo::attachments::attachments_of(
             &mut tx,

@@ -177,3 +177,31 @@ impl ConfirmPage {
         )
     }
 }
+
+/// The chosen files of a form's `file` input.
+pub(crate) fn chosen_files(files: Vec<crate::auth::Upload>) -> Vec<(String, Vec<u8>)> {
+    files
+        .into_iter()
+        .filter(|f| f.field == "file")
+        .map(|f| (f.file_name, f.bytes))
+        .collect()
+}
+
+/// Stores every chosen file or none (each checked and named first); who may attach is asked
+/// before anything is said about the files.
+pub(crate) async fn store_files(
+    s: &AppState,
+    signed: &Signed,
+    owner: keyproj_service::attachments::Owner,
+    files: Vec<(String, Vec<u8>)>,
+) -> Result<(), keyproj_service::ServiceError> {
+    if files.is_empty() {
+        keyproj_service::attachments::may_attach(&s.app, &signed.ctx, owner).await?;
+        return Err(
+            keyproj_domain::FieldError::new("file", "required", "请选择要上传的文件").into(),
+        );
+    }
+    keyproj_service::attachments::attach_all(&s.app, &signed.ctx, owner, files)
+        .await
+        .map(|_| ())
+}

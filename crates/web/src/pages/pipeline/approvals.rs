@@ -28,7 +28,7 @@ use keyproj_service::pipeline::approvals::{self as svc, ApprovalView, ListQuery,
 use keyproj_service::{org, projects};
 
 pub(super) fn routes() -> Router<AppState> {
-    use crate::pages::{UPLOAD_FORM_LIMIT, UPLOAD_LIMIT};
+    use crate::pages::UPLOAD_FORM_LIMIT;
     Router::new()
         .route("/approvals", get(list))
         .route("/approvals.xlsx", get(export))
@@ -45,7 +45,8 @@ pub(super) fn routes() -> Router<AppState> {
         )
         .route(
             "/approvals/{id}/attachments",
-            post(attach).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+            // up to three files; each is checked and named (the limit only stops floods)
+            post(attach).layer(DefaultBodyLimit::max(UPLOAD_FORM_LIMIT)),
         )
         .route("/approvals/{id}/raise", post(raise))
         .route("/projects/{id}/approvals", get(project_list).post(add_item))
@@ -870,6 +871,12 @@ async fn step(
         .filter(|f| f.field == "file")
         .map(|f| (f.file_name, f.bytes))
         .collect();
+    // who may step comes first (403 before any word about the files or the fields)
+    if svc::get(&s.app, &signed.ctx, id).await?.steps.is_empty()
+        && !signed.ctx.actor.has(Role::CenterStaff)
+    {
+        return Err(ServiceError::Forbidden.into());
+    }
     if !uploads.is_empty() {
         // the files are checked before the step: a refused file refuses the step
         if let Err(ServiceError::Validation(v)) =
@@ -925,28 +932,9 @@ async fn attach(
         files,
     }: PostedWithFiles,
 ) -> Result<Response, PageError> {
-    let uploads: Vec<(String, Vec<u8>)> = files
-        .into_iter()
-        .filter(|f| f.field == "file")
-        .map(|f| (f.file_name, f.bytes))
-        .collect();
-    if uploads.is_empty() {
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            detail_page(
-                &s,
-                &signed,
-                id,
-                FormData::default(),
-                Some("请先选择要上传的文件".into()),
-                None,
-            )
-            .await?,
-        )
-            .into_response());
-    }
-    match attach_all(&s.app, &signed.ctx, Owner::Approval(id), uploads).await {
-        Ok(_) => Ok(Redirect::to(&format!("/approvals/{id}?done=file")).into_response()),
+    let uploads = crate::pages::chosen_files(files);
+    match crate::pages::store_files(&s, &signed, Owner::Approval(id), uploads).await {
+        Ok(()) => Ok(Redirect::to(&format!("/approvals/{id}?done=file")).into_response()),
         Err(ServiceError::Validation(v)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             detail_page(
@@ -954,7 +942,7 @@ async fn attach(
                 &signed,
                 id,
                 FormData::default(),
-                Some(v.to_string()),
+                Some(format!("{v}（附件未上传，请重新选择）")),
                 None,
             )
             .await?,

@@ -27,7 +27,7 @@ use keyproj_service::{org, projects};
 pub(crate) use items::raise_from_report;
 
 pub fn routes() -> Router<AppState> {
-    use crate::pages::{UPLOAD_FORM_LIMIT, UPLOAD_LIMIT};
+    use crate::pages::UPLOAD_FORM_LIMIT;
     use axum::extract::DefaultBodyLimit;
     Router::new()
         .route("/problems", get(items::list).post(items::create))
@@ -47,11 +47,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/problems/{id}/attachments",
-            post(attachments::item).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+            // up to three files; the check of each names it (the body limit only stops floods)
+            post(attachments::item).layer(DefaultBodyLimit::max(UPLOAD_FORM_LIMIT)),
         )
         .route(
             "/patrols/{id}/attachments",
-            post(attachments::patrol).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+            post(attachments::patrol).layer(DefaultBodyLimit::max(UPLOAD_FORM_LIMIT)),
         )
         .route("/attachments/{id}", get(attachments::file))
         .route(
