@@ -10,6 +10,8 @@
 use crate::error::ValidationErrors;
 use serde::{Deserialize, Serialize};
 
+pub mod scoring;
+
 /// Hundredths of a point: 25.5 分 is 2550.
 pub type Points = i64;
 /// A ratio in basis points: 98.5 % is 9850.
@@ -76,6 +78,14 @@ impl Measure {
             _ => MeasureUnit::Count,
         }
     }
+    /// Entered by the assessment group for each unit (with a reason and the evidence) rather
+    /// than read from the records: typed points, veto events, 集中开工 (not yet recorded).
+    pub fn typed(self) -> bool {
+        matches!(
+            self,
+            Measure::Manual | Measure::VetoEvent | Measure::GroupStarts
+        )
+    }
     /// How the measure is read from the records, as the page explains it.
     pub fn definition(self) -> &'static str {
         use Measure as M;
@@ -91,7 +101,7 @@ impl Measure {
             M::RedMonths | M::YellowMonths => "已发布分色表中该色出现的项目·期数（豁免的不计）",
             M::StartedOnTime => "本年按计划月份开工的项目个数",
             M::LateReports => "本年逾期报送的月报份数",
-            M::GroupStarts => "本年参加集中开工活动的次数",
+            M::GroupStarts => "参加县集中开工活动的次数（活动尚无台账，由考核组录入并写明依据）",
             M::Manual => "考核组评定的分值（须写明理由并附依据）",
             M::VetoEvent => "发生一票否决情形的次数（如重大安全质量事故）",
         }
@@ -227,6 +237,42 @@ pub struct Indicator {
 pub struct Table {
     pub kind: AssessedKind,
     pub indicators: Vec<Indicator>,
+    /// 等次: the lowest total of each grade, best first (the last starts at 0).
+    #[serde(default = "default_grades")]
+    pub grades: Vec<Grade>,
+}
+
+/// An 等次 band: totals from `min` up (until the better grade) are graded `name`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grade {
+    pub name: String,
+    pub min: Points,
+}
+
+/// 优秀 ≥ 90, 良好 ≥ 80, 合格 ≥ 60, 不合格 below: the bands most published schemes use.
+pub fn default_grades() -> Vec<Grade> {
+    [
+        ("优秀", 90_00),
+        ("良好", 80_00),
+        ("合格", 60_00),
+        ("不合格", 0),
+    ]
+    .into_iter()
+    .map(|(name, min)| Grade {
+        name: name.into(),
+        min,
+    })
+    .collect()
+}
+
+/// The grade of a total under `grades` (best first).
+pub fn grade_of(grades: &[Grade], total: Points) -> &str {
+    grades
+        .iter()
+        .find(|g| total >= g.min)
+        .or(grades.last())
+        .map(|g| g.name.as_str())
+        .unwrap_or("")
 }
 
 /// A table's weights add up to 100 points.
@@ -265,6 +311,20 @@ impl Table {
                     "{}各指标分值合计应为100分，现为{}分",
                     self.kind.label(),
                     pts(sum)
+                ),
+            );
+        }
+        let grades_ok = !self.grades.is_empty()
+            && self.grades.iter().all(|g| !g.name.trim().is_empty())
+            && self.grades.windows(2).all(|w| w[0].min > w[1].min)
+            && self.grades.last().is_some_and(|g| g.min == 0);
+        if !grades_ok {
+            e.add(
+                "grades",
+                "bands",
+                format!(
+                    "{}的等次须有名称，分数线从高到低排列，最低一档从0分起",
+                    self.kind.label()
                 ),
             );
         }
@@ -344,7 +404,8 @@ fn band_problem(bands: &[Band]) -> Option<String> {
 }
 
 /// What one indicator is given to score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Input {
     /// A ratio (basis points); None when the unit has nothing to measure (no project planned to
     /// start, say): the indicator scores its full weight, as the schemes do.
@@ -432,6 +493,7 @@ pub fn example_tables() -> Vec<Table> {
     vec![
         Table {
             kind: AssessedKind::Lead,
+            grades: default_grades(),
             indicators: vec![
                 ind(
                     "投资完成",
@@ -537,6 +599,7 @@ pub fn example_tables() -> Vec<Table> {
         },
         Table {
             kind: AssessedKind::Responsible,
+            grades: default_grades(),
             indicators: vec![
                 ind(
                     "项目推进",
@@ -746,6 +809,7 @@ mod tests {
             prop_assert!(score(&pen, Input::Count(n)) >= -cap);
             let t = Table {
                 kind: AssessedKind::Lead,
+                grades: default_grades(),
                 indicators: vec![
                     linear(100_00, 0, 100_00, 0),
                     Indicator { measure: Measure::VetoEvent, rule: Rule::Veto { cap: veto_cap }, max: 0, ..linear(0, 0, 0, 0) },
