@@ -18,7 +18,7 @@ fn monthly_text(m: &[Money]) -> String {
         .join(",")
 }
 
-fn monthly_of(column: &'static str, s: &str) -> Result<Vec<Money>, DbError> {
+pub(crate) fn monthly_of(column: &'static str, s: &str) -> Result<Vec<Money>, DbError> {
     if s.trim().is_empty() {
         return Ok(vec![]);
     }
