@@ -699,6 +699,45 @@ pub fn check_entry(table: &Table, indicator: usize, value: i64) -> Result<(), Fi
     Ok(())
 }
 
+/// Points as typed: "4.5", "-2", "０.25" → hundredths; at most two decimals.
+pub fn parse_points(field: &str, label: &str, input: &str) -> Result<Points, FieldError> {
+    let bad = || FieldError::new(field, "format", format!("{label}应为数字，最多两位小数"));
+    let t: String = input
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '．' => '.',
+            '－' => '-',
+            c => c,
+        })
+        .collect();
+    if t.is_empty() {
+        return Err(FieldError::new(field, "required", format!("请填写{label}")));
+    }
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.as_str()),
+    };
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty() && frac.is_empty()
+        || frac.len() > 2
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+        || whole.len() > 6
+    {
+        return Err(bad());
+    }
+    let w: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
+    let f: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    let p = w * 100 + f;
+    Ok(if neg { -p } else { p })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -830,6 +869,17 @@ mod tests {
         // everything else full (nothing to measure) except the manual line not entered: 95 → 59
         assert_eq!(s[0].total, 59_00);
         assert_eq!(ranks_desc(&[5, 9, 9, 1]), vec![3, 1, 1, 4]);
+    }
+
+    #[test]
+    fn points_parse_as_typed() {
+        assert_eq!(parse_points("v", "分值", "4.5"), Ok(4_50));
+        assert_eq!(parse_points("v", "分值", "-2"), Ok(-2_00));
+        assert_eq!(parse_points("v", "分值", "０.２５"), Ok(25));
+        assert_eq!(parse_points("v", "分值", "10"), Ok(10_00));
+        for bad in ["", "1.234", "abc", "1e3", "--1", ".", "9999999"] {
+            assert!(parse_points("v", "分值", bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

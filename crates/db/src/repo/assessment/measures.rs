@@ -111,7 +111,7 @@ pub async fn approved_investment(
     to: ReportMonth,
 ) -> Result<Vec<(i64, i64)>, DbError> {
     let (lo, hi) = region.subtree_range();
-    const SQL: &str = "SELECT r.project_id, SUM(r.month_investment_fen) FROM monthly_reports r
+    const SQL: &str = "SELECT r.project_id, CAST(SUM(r.month_investment_fen) AS BIGINT) FROM monthly_reports r
         JOIN projects p ON p.id = r.project_id
         WHERE p.region_code >= $1 AND p.region_code < $2 AND r.status = 'approved' AND r.month >= $3 AND r.month <= $4
         GROUP BY r.project_id";
