@@ -119,6 +119,19 @@ enum Cmd {
         #[arg(long)]
         date: Option<String>,
     },
+    /// Score a period under the adopted 考核办法 (a new 计算稿 round) and print the ranking:
+    /// `assess --period 2022 [--region 430922] [--xlsx result.xlsx]`
+    Assess {
+        /// "2022" (the year), "2022-Q3" or "2022-07"
+        #[arg(long)]
+        period: String,
+        /// Region code (default: the deployment's region)
+        #[arg(long)]
+        region: Option<String>,
+        /// Also write the result workbook here
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
+    },
     /// Copy a whole deployment to another (migrated, empty) database
     Copy {
         #[arg(long)]
@@ -303,6 +316,44 @@ async fn main() -> Result<()> {
                 .map_err(failed)?;
             if app.cfg.webhook.is_some() {
                 println!("webhook：送达{}，失败待重试{}", d.delivered, d.failed);
+            }
+        }
+        Cmd::Assess {
+            period,
+            region,
+            xlsx,
+        } => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            let region = region_or_default(&app, region)?;
+            let ctx = keyproj_service::Ctx::system(region);
+            let id = keyproj_service::assessment::rounds::compute(&app, &ctx, period)
+                .await
+                .map_err(failed)?;
+            let v = keyproj_service::assessment::rounds::get(&app, &ctx, id)
+                .await
+                .map_err(failed)?;
+            println!(
+                "{}考核计算稿（第{id}号，依据{}）",
+                v.round.period.label(),
+                v.rules.doc_number
+            );
+            for k in &v.kinds {
+                println!("{}（{}个）", k.table.kind.label(), k.ranked.len());
+                for r in &k.ranked {
+                    println!(
+                        "  {:>3}  {}  {}分  {}",
+                        r.rank,
+                        r.name,
+                        keyproj_domain::assessment::points_text(r.total),
+                        r.grade
+                    );
+                }
+            }
+            if let Some(file) = xlsx {
+                let bytes = keyproj_service::assessment::rounds::result_book(&v).map_err(failed)?;
+                std::fs::write(file, bytes).with_context(|| format!("写入 {}", file.display()))?;
+                println!("已写入考核结果：{}", file.display());
             }
         }
         Cmd::Migrate => {

@@ -2,6 +2,7 @@
 //! .docx in the official style, and SVG charts. No database here: functions take plain rows
 //! and return bytes.
 
+pub mod assessment_sheet;
 pub mod chart;
 pub mod colour_sheet;
 pub mod docx;

@@ -159,8 +159,8 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
         }
         if a.has(Role::CenterStaff) || a.has(Role::CountyLeader) || a.has(Role::UnitUser) {
             v.push(Nav {
-                href: "/assessment/rules",
-                label: "考核办法",
+                href: "/assessment",
+                label: "单位考核",
                 key: "assessment",
             });
         }

@@ -1464,3 +1464,252 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
     }
     c.close().await.unwrap();
 }
+
+/// 单位考核 end to end: staff adopt the example 考核办法, compute the year, open a unit's
+/// drill-down and type the assessment group's points; a unit objects, staff accept it, review
+/// after the window and publish; the .xlsx and the .docx 通报 (rendered by LibreOffice) come out.
+#[tokio::test]
+async fn assessment_computed_objected_reviewed_and_published() {
+    let Some((c, _driver)) = browser().await else {
+        return;
+    };
+    let h = harness(TestDb::sqlite().await).await;
+    let [_, zj, _, _] = h.units;
+    let year = h.app.local_today().format("%Y").to_string();
+    let sys = keyproj_service::Ctx::system(h.app.cfg.default_region.clone());
+    for (p, wan) in [(h.projects[0], "1000"), (h.projects[1], "800")] {
+        keyproj_service::dispatch::plans::save_plan(
+            &h.app,
+            &sys,
+            p.into(),
+            year.parse().unwrap(),
+            &keyproj_service::dispatch::plans::PlanSubmission {
+                version: None,
+                draft: keyproj_domain::plan::PlanDraft {
+                    category: "前期".into(),
+                    annual_plan_wan: wan.into(),
+                    targets: "完成前期手续".into(),
+                    monthly_wan: vec![],
+                },
+                milestones: Some(vec![]),
+                reason: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    sign_in(&c, &h.base, "staff").await;
+    // adopt the example after a confirmation
+    c.goto(&format!("{}/assessment/rules?year={year}", h.base))
+        .await
+        .unwrap();
+    click_to_next_page(&c, "start-draft").await;
+    type_into(&c, "a-doc", &format!("桃重项办发〔{year}〕3号")).await;
+    set_date(&c, "a-on", &format!("{year}-03-01")).await;
+    click_to_next_page(&c, "adopt").await;
+    click_to_next_page(&c, "confirm-submit").await;
+    assert!(text(&c, "rules-status").await.contains("现行"));
+    // compute the year
+    c.goto(&format!("{}/assessment?year={year}", h.base))
+        .await
+        .unwrap();
+    select(&c, "c-period", &year).await;
+    click_to_next_page(&c, "compute").await;
+    assert!(text(&c, "flash").await.contains("计算完成"));
+    assert_eq!(text(&c, "round-state").await, "计算稿");
+    let rows = c
+        .find_all(Locator::Css("#rank-lead tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2, "both lead units are ranked");
+    let round_url = c.current_url().await.unwrap();
+    let round_path = round_url.path().to_string();
+    shot(&c, "25a-assessment-round-draft").await;
+    // the drill-down of 县住建局: every line, the records behind it, a typed line
+    c.goto(&format!("{}{round_path}/units/{zj}?kind=lead", h.base))
+        .await
+        .unwrap();
+    let before = text(&c, "unit-total").await;
+    assert!(
+        text(&c, "line-0").await.contains("城区道路提质改造"),
+        "the project behind the investment rate"
+    );
+    for (name, value) in [
+        ("value", "6"),
+        ("reason", "考核组评定"),
+        ("evidence", "评分记录表"),
+    ] {
+        c.find(Locator::Css(&format!("#entry-5 input[name={name}]")))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    c.find(Locator::Css("#entry-5 button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    while old.tag_name().await.is_ok() {
+        tokio::task::yield_now().await;
+    }
+    // over the line's 5 points: refused at the page, what was typed still there
+    assert!(text(&c, "form-errors").await.contains("分值应在"));
+    let kept = c
+        .find(Locator::Css("#entry-5 input[name=evidence]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(kept, "评分记录表");
+    let value = c
+        .find(Locator::Css("#entry-5 input[name=value]"))
+        .await
+        .unwrap();
+    value.clear().await.unwrap();
+    value.send_keys("4.5").await.unwrap();
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    c.find(Locator::Css("#entry-5 button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    while old.tag_name().await.is_ok() {
+        tokio::task::yield_now().await;
+    }
+    assert!(text(&c, "flash").await.contains("已录入"));
+    let after: f64 = text(&c, "unit-total").await.parse().unwrap();
+    assert_eq!(after, before.parse::<f64>().unwrap() + 4.5);
+    shot(&c, "25b-assessment-drilldown").await;
+    // send out for objections: asked first
+    c.goto(round_url.as_str()).await.unwrap();
+    click_to_next_page(&c, "open-objections").await;
+    assert!(c.find(Locator::Id("confirm-card")).await.is_ok());
+    click_to_next_page(&c, "confirm-submit").await;
+    assert_eq!(text(&c, "round-state").await, "征求意见");
+
+    // the unit sees only its own line and objects
+    c.delete_all_cookies().await.unwrap();
+    sign_in(&c, &h.base, "zjju").await;
+    c.goto(round_url.as_str()).await.unwrap();
+    let rows = c
+        .find_all(Locator::Css("#rank-lead tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "a unit sees its own line before publication");
+    c.goto(&format!("{}{round_path}/units/{zj}?kind=lead", h.base))
+        .await
+        .unwrap();
+    select(&c, "o-indicator", "4").await;
+    type_into(&c, "o-reason", "前期项目尚未开工，按规定暂不报送月报").await;
+    click_to_next_page(&c, "object").await;
+    assert!(text(&c, "flash").await.contains("异议已提交"));
+    shot(&c, "25c-assessment-objection").await;
+
+    // staff accept it with points and a reason
+    c.delete_all_cookies().await.unwrap();
+    sign_in(&c, &h.base, "staff").await;
+    c.goto(round_url.as_str()).await.unwrap();
+    c.find(Locator::Css(".decide-form input[value=accepted]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for (name, value) in [("points", "10"), ("reason", "经核实，前期项目免报月报")] {
+        c.find(Locator::Css(&format!(".decide-form input[name={name}]")))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    c.find(Locator::Css(".decide-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    while old.tag_name().await.is_ok() {
+        tokio::task::yield_now().await;
+    }
+    assert!(text(&c, "flash").await.contains("异议已审定"));
+    assert!(text(&c, "objection-list").await.contains("采纳"));
+    // past the five working days: review, then publish, each asked first
+    h.clock.advance(chrono::Duration::days(10));
+    // (the session has expired meanwhile)
+    c.delete_all_cookies().await.unwrap();
+    sign_in(&c, &h.base, "staff").await;
+    c.goto(round_url.as_str()).await.unwrap();
+    click_to_next_page(&c, "review").await;
+    click_to_next_page(&c, "confirm-submit").await;
+    click_to_next_page(&c, "publish").await;
+    click_to_next_page(&c, "confirm-submit").await;
+    assert!(text(&c, "flash").await.contains("已发布"));
+    assert!(text(&c, "notice-title").await.contains("考核结果的通报"));
+    shot(&c, "25d-assessment-published").await;
+
+    // the downloads
+    let staff = h.signed_in("staff").await;
+    let xlsx = staff
+        .get(format!("{}{round_path}/result.xlsx", h.base))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+    let sheet = book.worksheet_range("牵头单位").unwrap();
+    assert!(
+        sheet
+            .get_value((1, 0))
+            .unwrap()
+            .to_string()
+            .contains(&format!("{year}〕1号"))
+    );
+    let units: Vec<String> = (4..6)
+        .map(|r| sheet.get_value((r, 1)).unwrap().to_string())
+        .collect();
+    assert!(units.contains(&"县住房和城乡建设局".to_string()));
+    let docx = staff
+        .get(format!("{}{round_path}/notice.docx", h.base))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let words = keyproj_office::docx::text_of(&docx).unwrap();
+    assert!(words.contains(&format!("桃重项考〔{year}〕1号")), "{words}");
+    assert!(words.contains("县住房和城乡建设局") && words.contains("县交通运输局"));
+    if std::process::Command::new("soffice")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        let bytes = docx.to_vec();
+        let pdf = tokio::task::spawn_blocking(move || keyproj_office::pdf::convert(&bytes, "docx"))
+            .await
+            .unwrap()
+            .unwrap();
+        let file = screenshots_dir().join("25e-assessment-notice.pdf");
+        std::fs::write(&file, &pdf).unwrap();
+        let page = Raster::of_pdf(&file, 30, "25e-assessment-notice");
+        assert!(page.height > page.width, "A4 portrait");
+        assert!(
+            page.count_near((0xff, 0, 0)) > 100,
+            "the red header and rule"
+        );
+    }
+    c.close().await.unwrap();
+}

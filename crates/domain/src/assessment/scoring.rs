@@ -142,6 +142,9 @@ pub struct RecordRef {
     pub label: String,
     /// What the record counted as: 按期, 逾期, 红 …
     pub note: String,
+    /// A report is found by its project (`id`) and month.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub month: Option<ReportMonth>,
 }
 
 /// A measured value, as the drill-down shows it.
@@ -319,6 +322,7 @@ fn rec(kind: RecordKind, id: i64, label: &str, note: &str) -> RecordRef {
         id,
         label: label.into(),
         note: note.into(),
+        month: None,
     }
 }
 
@@ -390,19 +394,17 @@ pub fn measure(
             let due: Vec<(&ProjectFacts, DueReport)> = ps()
                 .flat_map(|p| p.reports.iter().map(move |r| (p, *r)))
                 .collect();
-            let refer = |(p, r): &(&ProjectFacts, DueReport), ok: bool| match r.report_id {
-                Some(id) => rec(
+            let refer = |(p, r): &(&ProjectFacts, DueReport), ok: bool| RecordRef {
+                month: Some(r.month),
+                ..rec(
                     RecordKind::Report,
-                    id,
-                    &format!("{} {}月报", p.name, r.month.chinese()),
-                    &verdict(ok, "按时", "逾期"),
-                ),
-                None => rec(
-                    RecordKind::Project,
                     p.id,
                     &format!("{} {}月报", p.name, r.month.chinese()),
-                    "未报送",
-                ),
+                    &match r.report_id {
+                        Some(_) => verdict(ok, "按时", "逾期"),
+                        None => "未报送".to_string(),
+                    },
+                )
             };
             let (v, records) =
                 ratio_of(due.iter().copied(), |(_, r)| !r.late, |x, ok| refer(x, ok));

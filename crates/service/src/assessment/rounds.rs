@@ -1123,3 +1123,142 @@ pub fn groups_of(t: &Table) -> Vec<(String, Vec<String>)> {
     }
     out
 }
+
+fn points_f64(p: i64) -> f64 {
+    p as f64 / 100.0
+}
+
+/// The result workbook in the official layout (a sheet per assessed kind).
+pub fn result_book(v: &RoundView) -> Result<Vec<u8>> {
+    let sheets: Vec<keyproj_office::assessment_sheet::KindSheet> = v
+        .kinds
+        .iter()
+        .filter(|k| !k.ranked.is_empty())
+        .map(|k| {
+            let mut n = 0;
+            let groups = groups_of(&k.table)
+                .into_iter()
+                .map(|(g, names)| {
+                    let items = names
+                        .into_iter()
+                        .map(|name| {
+                            let i = &k.table.indicators[n];
+                            n += 1;
+                            let max = if i.max > 0 {
+                                format!("{}分", keyproj_domain::assessment::points_text(i.max))
+                            } else if i.penalty_cap > 0 {
+                                format!(
+                                    "扣分，上限{}分",
+                                    keyproj_domain::assessment::points_text(i.penalty_cap)
+                                )
+                            } else {
+                                "否决".to_string()
+                            };
+                            (name, max)
+                        })
+                        .collect();
+                    (g, items)
+                })
+                .collect();
+            keyproj_office::assessment_sheet::KindSheet {
+                name: k.table.kind.label().to_string(),
+                groups,
+                rows: k
+                    .ranked
+                    .iter()
+                    .map(|r| keyproj_office::assessment_sheet::ScoreRow {
+                        rank: r.rank,
+                        unit: r.name.clone(),
+                        points: r.points.iter().map(|p| points_f64(*p)).collect(),
+                        total: points_f64(r.total),
+                        grade: r.grade.clone(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let title = format!("{}重点项目建设工作考核结果", v.round.period.label());
+    let subtitle = match &v.notice {
+        Some(n) => format!("依据：{}　通报文号：{}", v.rules.doc_number, n.number),
+        None => format!(
+            "依据：{}　状态：{}（未发布）",
+            v.rules.doc_number,
+            v.round.state.label()
+        ),
+    };
+    keyproj_office::assessment_sheet::write(&keyproj_office::assessment_sheet::ResultBook {
+        title: &title,
+        subtitle: &subtitle,
+        sheets: &sheets,
+    })
+    .map_err(|e| ServiceError::internal("writing the assessment workbook", e))
+}
+
+/// The published notice as an official Word document (通报), from its frozen content.
+pub fn notice_docx(notice: &NoticeRow) -> Result<keyproj_office::docx::Official> {
+    let c = NoticeContent::of(notice)
+        .ok_or_else(|| ServiceError::internal("reading a notice", anyhow::anyhow!("content")))?;
+    let numerals = ["一", "二", "三", "四", "五", "六"];
+    let mut paragraphs = vec![format!(
+        "根据《{}》（{}），经数据核算、单位自评和异议审定，现将{}重点项目建设工作考核结果通报如下：",
+        c.rules_title, c.rules_number, c.period
+    )];
+    let mut rows = vec![];
+    for (k, kind) in c.kinds.iter().enumerate() {
+        let mut counts: Vec<(String, usize)> = vec![];
+        for r in &kind.ranked {
+            match counts.iter_mut().find(|(g, _)| *g == r.grade) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((r.grade.clone(), 1)),
+            }
+        }
+        let first: Vec<&str> = kind
+            .ranked
+            .iter()
+            .filter(|r| r.rank == 1)
+            .map(|r| r.name.as_str())
+            .collect();
+        paragraphs.push(format!(
+            "（{}）{}。参加考核{}个，其中{}。{}名列第一。",
+            numerals.get(k).copied().unwrap_or("…"),
+            kind.kind.label(),
+            kind.ranked.len(),
+            counts
+                .iter()
+                .map(|(g, n)| format!("{g}{n}个"))
+                .collect::<Vec<_>>()
+                .join("、"),
+            first.join("、")
+        ));
+        for r in &kind.ranked {
+            rows.push(vec![
+                kind.kind.label().to_string(),
+                r.rank.to_string(),
+                r.name.clone(),
+                keyproj_domain::assessment::points_text(r.total),
+                r.grade.clone(),
+            ]);
+        }
+    }
+    if let Some(n) = &c.corrects {
+        paragraphs.push(format!(
+            "本通报对{n}通报的考核结果予以更正，原通报同时废止。"
+        ));
+    }
+    Ok(keyproj_office::docx::Official {
+        issuer: format!("{}重点项目建设事务中心", crate::org::region_name(&notice.region_code)),
+        title: notice.title.clone(),
+        number: notice.number.clone(),
+        recipient: "各牵头单位、责任单位".into(),
+        paragraphs,
+        table_headers: ["考核对象", "排名", "单位", "得分", "等次"]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        table_rows: rows,
+        closing: "希望受到表扬的单位再接再厉，排名靠后的单位认真查找差距、限期整改，确保全年重点项目建设目标任务圆满完成。".into(),
+        date: notice.issued_on.to_string(),
+        copy_to: "县委、县人大、县政府、县政协主要领导，县重点项目建设领导小组成员".into(),
+        contact: String::new(),
+    })
+}

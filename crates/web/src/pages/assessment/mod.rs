@@ -1,11 +1,12 @@
-//! 考核办法 pages (issue #12), in the files the service mirrors: [`rules`] (the year's tables,
-//! drafting and adoption). Scoring, review and publication follow.
+//! 考核 pages (issue #12), in the files the service mirrors: [`rules`] (the year's tables,
+//! drafting and adoption) and [`rounds`] (scoring a period, objections, review, the notice).
 
+mod rounds;
 mod rules;
 
 use crate::AppState;
 use axum::Router;
 
 pub fn routes() -> Router<AppState> {
-    rules::routes()
+    rules::routes().merge(rounds::routes())
 }
