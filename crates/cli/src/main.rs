@@ -96,6 +96,12 @@ enum Cmd {
         #[arg(long, default_value = "43")]
         region: String,
     },
+    /// Score a year for every county of a generated province (after `generate`): the example
+    /// 考核办法 adopted where none is, one round per county
+    BenchAssessment {
+        #[arg(long)]
+        year: i32,
+    },
     /// Generate a problem list (default 1,000,000 items, 200,000 open) in the home region and
     /// time statistics, the supervision run and the overdue list (an empty database)
     BenchProblems {
@@ -486,6 +492,14 @@ async fn main() -> Result<()> {
             let region = keyproj_domain::RegionCode::parse(region)
                 .map_err(|e| anyhow::anyhow!("地区代码无效：{}", e.message))?;
             let b = keyproj_demo::bench::approvals(&app, &region, *items)
+                .await
+                .map_err(failed)?;
+            println!("{}", serde_json::to_string_pretty(&b)?);
+        }
+        Cmd::BenchAssessment { year } => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            let b = keyproj_demo::bench::assessment(&app, *year)
                 .await
                 .map_err(failed)?;
             println!("{}", serde_json::to_string_pretty(&b)?);

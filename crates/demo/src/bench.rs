@@ -307,3 +307,93 @@ pub async fn approvals(app: &App, region: &RegionCode, n: usize) -> Result<Appro
         annual_ms,
     })
 }
+
+/// What `keyproj bench-assessment` measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssessmentBench {
+    pub backend: String,
+    pub year: i32,
+    pub counties: usize,
+    /// Unit scores written (every assessed kind of every county).
+    pub units_scored: usize,
+    /// Computing every county's year, one round per county, one after another.
+    pub province_secs: f64,
+    /// The median and the slowest county.
+    pub county_median_ms: f64,
+    pub county_max_ms: f64,
+    /// Reading one scored round back (the ranking page's data), median of 3.
+    pub round_read_ms: f64,
+}
+
+/// Scores a year for every county of the generated province (after `keyproj generate`): the
+/// example 考核办法 adopted where none is, then one round per county computed from the records.
+pub async fn assessment(app: &App, year: i32) -> Result<AssessmentBench> {
+    use keyproj_service::assessment::{rounds, rules};
+    let counties = crate::province::county_codes();
+    let mut ctxs = vec![];
+    for code in &counties {
+        let region = RegionCode::parse(code).map_err(|e| {
+            keyproj_service::ServiceError::invariant(format!("county code: {}", e.message))
+        })?;
+        let ctx = Ctx::system(region);
+        if rules::year(app, &ctx, year).await?.in_force().is_none() {
+            rules::start_draft(app, &ctx, year).await?;
+            rules::adopt(
+                app,
+                &ctx,
+                year,
+                &rules::Adoption {
+                    doc_number: format!("重项办发〔{year}〕1号"),
+                    adopted_on: format!("{year}-03-01"),
+                    reason: String::new(),
+                },
+            )
+            .await?;
+        }
+        ctxs.push(ctx);
+    }
+    let started = std::time::Instant::now();
+    let mut each = vec![];
+    let mut units_scored = 0;
+    let mut last = None;
+    for ctx in &ctxs {
+        let t = std::time::Instant::now();
+        // a county's open round is computed again rather than refused
+        let open = rounds::year(app, ctx, year)
+            .await?
+            .rounds
+            .into_iter()
+            .find(|r| r.period.key() == year.to_string() && r.state.key() == "draft");
+        let id = match open {
+            Some(r) => {
+                rounds::recompute(app, ctx, r.id, r.version).await?;
+                r.id
+            }
+            None => rounds::compute(app, ctx, &year.to_string()).await?,
+        };
+        each.push(t.elapsed().as_secs_f64() * 1000.0);
+        last = Some((ctx, id));
+    }
+    let province_secs = started.elapsed().as_secs_f64();
+    for ctx in &ctxs {
+        for r in rounds::year(app, ctx, year).await?.rounds {
+            if r.period.key() == year.to_string() && r.state.key() == "draft" {
+                let v = rounds::get(app, ctx, r.id).await?;
+                units_scored += v.kinds.iter().map(|k| k.scores.len()).sum::<usize>();
+            }
+        }
+    }
+    let (ctx, id) = last.ok_or_else(|| keyproj_service::ServiceError::invariant("no county"))?;
+    let (round_read_ms, _) = timed(3, || rounds::get(app, ctx, id)).await?;
+    each.sort_by(|a, b| a.total_cmp(b));
+    Ok(AssessmentBench {
+        backend: app.db.backend().to_string(),
+        year,
+        counties: ctxs.len(),
+        units_scored,
+        province_secs,
+        county_median_ms: each.get(each.len() / 2).copied().unwrap_or(0.0),
+        county_max_ms: each.last().copied().unwrap_or(0.0),
+        round_read_ms,
+    })
+}

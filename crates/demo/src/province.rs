@@ -36,7 +36,7 @@ pub struct Generated {
 }
 
 /// 122 counties: 9 per city for the first ten, 8 for the others; 430922 is always one of them.
-fn county_codes() -> Vec<String> {
+pub(crate) fn county_codes() -> Vec<String> {
     let mut counties: Vec<String> = vec![];
     for (i, (city, _)) in HUNAN_CITIES.iter().enumerate() {
         let n = if i < 10 { 9 } else { 8 };
