@@ -5,6 +5,7 @@ pub mod assessment;
 pub mod attachment;
 pub mod audit;
 pub mod authz;
+pub mod briefing;
 pub mod colour;
 pub mod error;
 pub mod ids;

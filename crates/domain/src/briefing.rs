@@ -1,0 +1,348 @@
+//! 《重点项目建设简报》 (issue #12): a numbered issue per year made of sections in order —
+//! editorial text and computed blocks — with the tasks it assigns. Editorial text is a small
+//! markup (headings, paragraphs, bold, lists) parsed into blocks of plain text, so what is
+//! stored can never carry HTML: every page and document renders the blocks, escaping the text.
+
+use crate::error::{FieldError, ValidationErrors, check_text};
+use crate::keyed_enum;
+use serde::{Deserialize, Serialize};
+
+/// Limits that keep one issue a briefing: bounded before anything is parsed.
+pub const MAX_SECTIONS: usize = 40;
+pub const MAX_TEXT_CHARS: usize = 20_000;
+pub const MAX_TASKS: usize = 60;
+pub const MAX_TOP_N: u32 = 50;
+
+keyed_enum!(
+    /// The computed blocks a briefing can insert: each is a snapshot taken when it is issued.
+    pub enum BlockKind, "简报数据块" {
+        YearFigures => "year_figures", "年度投资完成情况";
+        PlanByCategory => "plan_by_category", "分类计划执行情况";
+        ColourLists => "colour_lists", "红黄项目名单";
+        ProblemsByUnit => "problems_by_unit", "各单位问题办理情况";
+        TopProjects => "top_projects", "完成投资前列项目";
+        AssessmentRanking => "assessment_ranking", "单位考核排名";
+        SignedAndStarted => "signed_and_started", "签约及开工项目";
+    }
+);
+
+/// A run of text, bold or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    pub text: String,
+    pub bold: bool,
+}
+
+/// A block of editorial text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "spans", rename_all = "snake_case")]
+pub enum Block {
+    Heading(Vec<Span>),
+    Paragraph(Vec<Span>),
+    List(Vec<Vec<Span>>),
+}
+
+/// `**bold**` runs within a line; an unmatched `**` stays as typed.
+fn spans(line: &str) -> Vec<Span> {
+    let parts: Vec<&str> = line.split("**").collect();
+    // an even number of parts means one ** has no partner: the last one is literal
+    let mut out: Vec<Span> = vec![];
+    let closed = parts.len() % 2 == 1;
+    for (i, p) in parts.iter().enumerate() {
+        let last_open = !closed && i == parts.len() - 1;
+        let (text, bold) = if last_open {
+            (format!("**{p}"), false)
+        } else {
+            (p.to_string(), i % 2 == 1)
+        };
+        if text.is_empty() {
+            continue;
+        }
+        match out.last_mut() {
+            Some(s) if s.bold == bold => s.text.push_str(&text),
+            _ => out.push(Span { text, bold }),
+        }
+    }
+    out
+}
+
+/// Parses editorial markup: `# ` starts a heading line, `- ` (or `· `) a list item, blank lines
+/// separate paragraphs, `**…**` is bold. Anything else, angle brackets included, is text.
+pub fn parse_markup(input: &str) -> Vec<Block> {
+    let mut blocks: Vec<Block> = vec![];
+    let mut para: Vec<String> = vec![];
+    let flush = |para: &mut Vec<String>, blocks: &mut Vec<Block>| {
+        if !para.is_empty() {
+            blocks.push(Block::Paragraph(spans(&para.join(""))));
+            para.clear();
+        }
+    };
+    for raw in input.lines() {
+        let line = raw.trim();
+        if line.is_empty() {
+            flush(&mut para, &mut blocks);
+        } else if let Some(h) = line.strip_prefix('#') {
+            flush(&mut para, &mut blocks);
+            blocks.push(Block::Heading(spans(h.trim_start_matches('#').trim())));
+        } else if let Some(item) = line.strip_prefix("- ").or_else(|| line.strip_prefix("· ")) {
+            flush(&mut para, &mut blocks);
+            match blocks.last_mut() {
+                Some(Block::List(items)) => items.push(spans(item.trim())),
+                _ => blocks.push(Block::List(vec![spans(item.trim())])),
+            }
+        } else {
+            para.push(line.to_string());
+        }
+    }
+    flush(&mut para, &mut blocks);
+    blocks
+}
+
+/// A section as composed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SectionDraft {
+    /// Editorial text in the markup above.
+    Text { markup: String },
+    /// A computed block; `top` for the top-N block.
+    Computed {
+        block: String,
+        #[serde(default)]
+        top: Option<u32>,
+    },
+}
+
+/// A checked section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Section {
+    Text { markup: String, blocks: Vec<Block> },
+    Computed { block: BlockKind, top: u32 },
+}
+
+/// A task the briefing assigns (it becomes a problem-list item with source 简报 on issue).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskDraft {
+    pub title: String,
+    pub description: String,
+    /// The handling unit's id as posted (scope-checked by the service).
+    pub handler_unit_id: String,
+    /// YYYY-MM-DD
+    pub deadline: String,
+}
+
+/// Checks the sections at once: the count first (bounded before parsing), each text's length,
+/// each block's kind and its top-N.
+pub fn check_sections(drafts: &[SectionDraft]) -> Result<Vec<Section>, ValidationErrors> {
+    let mut e = ValidationErrors::new();
+    if drafts.is_empty() {
+        e.add("sections", "required", "简报至少需要一节内容");
+        return Err(e);
+    }
+    if drafts.len() > MAX_SECTIONS {
+        e.add(
+            "sections",
+            "too_many",
+            format!("简报最多{MAX_SECTIONS}节，现有{}节", drafts.len()),
+        );
+        return Err(e);
+    }
+    let mut out = vec![];
+    for (n, d) in drafts.iter().enumerate() {
+        let field = format!("sections[{n}]");
+        match d {
+            SectionDraft::Text { markup } => {
+                if markup.chars().count() > MAX_TEXT_CHARS {
+                    e.add(
+                        &field,
+                        "too_long",
+                        format!("第{}节文字超过{MAX_TEXT_CHARS}字", n + 1),
+                    );
+                    continue;
+                }
+                if markup.trim().is_empty() {
+                    e.add(&field, "required", format!("第{}节没有文字", n + 1));
+                    continue;
+                }
+                out.push(Section::Text {
+                    markup: markup.clone(),
+                    blocks: parse_markup(markup),
+                });
+            }
+            SectionDraft::Computed { block, top } => match BlockKind::from_key(block) {
+                None => e.add(&field, "unknown", format!("第{}节的数据块不存在", n + 1)),
+                Some(kind) => {
+                    let top = top.unwrap_or(10);
+                    if !(1..=MAX_TOP_N).contains(&top) {
+                        e.add(
+                            &field,
+                            "range",
+                            format!("第{}节的项目个数应在1至{MAX_TOP_N}之间", n + 1),
+                        );
+                    } else {
+                        out.push(Section::Computed { block: kind, top });
+                    }
+                }
+            },
+        }
+    }
+    e.into_result().map(|_| out)
+}
+
+/// The head of an issue: 编印单位, 签发人, 报送 and 抄送.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadDraft {
+    pub title: String,
+    pub editor: String,
+    pub signer: String,
+    pub send_to: String,
+    pub copy_to: String,
+}
+
+impl HeadDraft {
+    pub fn check(&self) -> Result<HeadDraft, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let mut take = |field: &str, label: &str, v: &str, required: bool, max: usize| {
+            e.check(check_text(field, label, v, required, max))
+                .unwrap_or_default()
+        };
+        let head = HeadDraft {
+            title: take("title", "本期标题", &self.title, true, 100),
+            editor: take("editor", "编印单位", &self.editor, true, 60),
+            signer: take("signer", "签发人", &self.signer, true, 20),
+            send_to: take("send_to", "报送", &self.send_to, true, 500),
+            copy_to: take("copy_to", "抄送", &self.copy_to, false, 500),
+        };
+        e.into_result().map(|_| head)
+    }
+}
+
+/// 第N期 of a year.
+pub fn issue_label(year: i32, seq: i64) -> String {
+    format!("{year}年第{seq}期")
+}
+
+/// A task's fields at their names (the service checks the unit and the date against its
+/// calendar and scope).
+pub fn check_task(n: usize, t: &TaskDraft) -> Vec<FieldError> {
+    let mut out = vec![];
+    let field = format!("tasks[{n}]");
+    if let Err(mut f) = check_text(&field, "任务事项", &t.title, true, 100) {
+        f.message = format!("第{}项任务：{}", n + 1, f.message);
+        out.push(f);
+    }
+    if let Err(mut f) = check_text(&field, "任务要求", &t.description, false, 2000) {
+        f.message = format!("第{}项任务：{}", n + 1, f.message);
+        out.push(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn plain(t: &str) -> Vec<Span> {
+        vec![Span {
+            text: t.into(),
+            bold: false,
+        }]
+    }
+
+    #[test]
+    fn markup_becomes_blocks_of_plain_text() {
+        let b = parse_markup(
+            "# 一、总体情况\n全县重点项目**完成投资**38.2亿元，\n占年度计划98%。\n\n- 城区道路\n- <script>alert(1)</script>\n\n末段**未闭合",
+        );
+        assert_eq!(b[0], Block::Heading(plain("一、总体情况")));
+        assert_eq!(
+            b[1],
+            Block::Paragraph(vec![
+                Span {
+                    text: "全县重点项目".into(),
+                    bold: false
+                },
+                Span {
+                    text: "完成投资".into(),
+                    bold: true
+                },
+                Span {
+                    text: "38.2亿元，占年度计划98%。".into(),
+                    bold: false
+                },
+            ])
+        );
+        // angle brackets are text, to be escaped wherever it is shown
+        assert_eq!(
+            b[2],
+            Block::List(vec![plain("城区道路"), plain("<script>alert(1)</script>")])
+        );
+        assert_eq!(b[3], Block::Paragraph(plain("末段**未闭合")));
+    }
+
+    #[test]
+    fn sections_are_bounded_and_checked_at_once() {
+        let text = |s: &str| SectionDraft::Text { markup: s.into() };
+        let block = |k: &str, top| SectionDraft::Computed {
+            block: k.into(),
+            top,
+        };
+        assert!(check_sections(&[]).is_err());
+        let many: Vec<SectionDraft> = (0..=MAX_SECTIONS).map(|_| text("x")).collect();
+        assert!(
+            check_sections(&many)
+                .unwrap_err()
+                .for_field("sections")
+                .unwrap()
+                .contains("最多")
+        );
+        let e = check_sections(&[
+            text(" "),
+            block("nope", None),
+            block("top_projects", Some(0)),
+        ])
+        .unwrap_err();
+        assert_eq!(e.all().len(), 3);
+        let ok = check_sections(&[
+            text("# 综述"),
+            block("top_projects", Some(5)),
+            block("colour_lists", None),
+        ])
+        .unwrap();
+        assert_eq!(
+            ok[1],
+            Section::Computed {
+                block: BlockKind::TopProjects,
+                top: 5
+            }
+        );
+        let long = "字".repeat(MAX_TEXT_CHARS + 1);
+        assert!(check_sections(&[text(&long)]).is_err());
+    }
+
+    #[test]
+    fn the_head_names_every_missing_field() {
+        let e = HeadDraft::default().check().unwrap_err();
+        for f in ["title", "editor", "signer", "send_to"] {
+            assert!(e.for_field(f).is_some(), "{f}");
+        }
+        assert!(e.for_field("copy_to").is_none());
+        assert_eq!(issue_label(2022, 4), "2022年第4期");
+    }
+
+    proptest! {
+        /// Whatever is typed, parsing never fails and keeps every non-space character that is
+        /// not markup: nothing typed is lost.
+        #[test]
+        fn parsing_keeps_the_text(s in "[a-z<>&\"'一二三 #*\\-\\n]{0,200}") {
+            let blocks = parse_markup(&s);
+            let kept: String = blocks.iter().flat_map(|b| match b {
+                Block::Heading(x) | Block::Paragraph(x) => x.clone(),
+                Block::List(items) => items.concat(),
+            }).map(|sp| sp.text).collect();
+            let letters = |t: &str| t.chars().filter(|c| c.is_alphanumeric() || "<>&\"'".contains(*c)).collect::<String>();
+            prop_assert_eq!(letters(&kept), letters(&s));
+        }
+    }
+}
