@@ -20,6 +20,8 @@ crate::keyed_enum!(
         Interview => "interview", "约谈";
         ReportReturned => "report_returned", "月报退回";
         ReportReminder => "report_reminder", "催报";
+        AssessmentOpened => "assessment_opened", "考核征求意见";
+        AssessmentPublished => "assessment_published", "考核结果通报";
     }
 );
 

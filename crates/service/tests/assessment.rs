@@ -425,6 +425,15 @@ async fn a_year_is_scored_objected_to_reviewed_and_published_under_a_frozen_noti
             until,
             chrono::NaiveDate::from_ymd_opt(2022, 10, 12).unwrap()
         );
+        // each assessed unit is told on its 待办
+        let mut tx = app.db.begin_read().await.unwrap();
+        assert_eq!(
+            keyproj_db::schema::row_count(&mut tx, "notifications")
+                .await
+                .unwrap(),
+            2
+        );
+        drop(tx);
         // a unit sees its own lines only
         let mine = rounds::get(app, &w.yi, id).await.unwrap();
         assert!(mine.may_object);

@@ -704,6 +704,31 @@ pub async fn open_objections(app: &App, ctx: &Ctx, id: i64, version: i64) -> Res
     if !repo::update_round(&mut w.tx, &next, None, w.now).await? {
         return Err(ServiceError::Stale);
     }
+    // each assessed unit hears of it on its 待办, with the window
+    let units: std::collections::BTreeSet<i64> = repo::scores(&mut w.tx, id, None)
+        .await?
+        .iter()
+        .map(|s| s.unit_id)
+        .collect();
+    for u in units {
+        crate::notifications::notify_in(
+            &mut w,
+            &round.region_code,
+            &crate::notifications::Notice {
+                unit: keyproj_domain::ids::UnitId(u),
+                kind: keyproj_domain::notification::NotificationKind::AssessmentOpened,
+                item: None,
+                document: None,
+                link: format!("/assessment/rounds/{id}"),
+                text: format!(
+                    "{}考核得分已下发，请核对本单位得分，如有异议请于{}前提出",
+                    round.period.label(),
+                    keyproj_domain::month::chinese_date(until)
+                ),
+            },
+        )
+        .await?;
+    }
     w.audit(
         Audit::new("open_objections", "assessment_round")
             .id(id)
@@ -1097,6 +1122,22 @@ pub async fn publish(app: &App, ctx: &Ctx, id: i64, version: i64) -> Result<Noti
     };
     if !repo::update_round(&mut w.tx, &next, None, w.now).await? {
         return Err(ServiceError::Stale);
+    }
+    let units: std::collections::BTreeSet<i64> = scores.iter().map(|s| s.unit_id).collect();
+    for u in units {
+        crate::notifications::notify_in(
+            &mut w,
+            &round.region_code,
+            &crate::notifications::Notice {
+                unit: keyproj_domain::ids::UnitId(u),
+                kind: keyproj_domain::notification::NotificationKind::AssessmentPublished,
+                item: None,
+                document: None,
+                link: format!("/assessment/rounds/{id}"),
+                text: format!("{}考核结果已通报（{number}）", round.period.label()),
+            },
+        )
+        .await?;
     }
     w.audit(
         Audit::new("publish", "assessment_round")
