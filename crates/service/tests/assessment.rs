@@ -87,8 +87,48 @@ async fn rules_are_drafted_adopted_frozen_and_revised_with_a_reason() {
         assert!(deleted.is_err());
         drop(tx);
 
-        // a revision starts from the adopted tables and is adopted only with a reason
+        // a revision starts from the adopted tables and is adopted only with a reason, and only
+        // when it changes something
         rules::start_draft(&app, &staff, 2022).await.unwrap();
+        let unchanged = rules::adopt(
+            &app,
+            &staff,
+            2022,
+            &Adoption {
+                doc_number: "桃重项办发〔2022〕8号".into(),
+                adopted_on: "2022-07-01".into(),
+                reason: "无".into(),
+            },
+        )
+        .await;
+        assert!(
+            matches!(&unchanged, Err(ServiceError::Validation(v)) if v.all().iter().any(|f| f.message.contains("完全相同"))),
+            "{unchanged:?}"
+        );
+        let same_number = rules::adopt(
+            &app,
+            &staff,
+            2022,
+            &Adoption {
+                doc_number: "桃重项办发〔2022〕3号".into(),
+                adopted_on: "2022-07-01".into(),
+                reason: "重复文号".into(),
+            },
+        )
+        .await;
+        assert!(
+            matches!(&same_number, Err(ServiceError::Validation(v)) if v.for_field("doc_number").is_some())
+        );
+        let d = rules::year(&app, &staff, 2022)
+            .await
+            .unwrap()
+            .draft
+            .unwrap();
+        let mut revised = d.tables.clone();
+        revised[0].indicators[5].name = "考核组综合评价".into();
+        rules::save_draft(&app, &staff, 2022, &d.title, &revised, d.version)
+            .await
+            .unwrap();
         let r = rules::adopt(
             &app,
             &staff,
@@ -437,6 +477,9 @@ async fn a_year_is_scored_objected_to_reviewed_and_published_under_a_frozen_noti
         // a unit sees its own lines only
         let mine = rounds::get(app, &w.yi, id).await.unwrap();
         assert!(mine.may_object);
+        // its true rank among all, not first of the one line it sees
+        assert_eq!(mine.kinds[0].ranked.len(), 1);
+        assert_eq!(mine.kinds[0].ranked[0].rank, 2);
         assert!(
             mine.kinds
                 .iter()

@@ -35,6 +35,10 @@
     }
   }
   // Print buttons (inline handlers are not allowed by the CSP).
+  // a printed page shows every folded list (the records behind a score)
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('details').forEach(function (d) { d.open = true; });
+  });
   document.querySelectorAll('[data-print]').forEach(function (b) {
     b.addEventListener('click', function () { window.print(); });
   });

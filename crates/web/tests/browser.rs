@@ -1504,6 +1504,33 @@ async fn assessment_computed_objected_reviewed_and_published() {
         .await
         .unwrap();
     click_to_next_page(&c, "start-draft").await;
+    // the draft edited on the page: a bad parameter is refused at its line, the typed title kept
+    let title = c.find(Locator::Id("e-title")).await.unwrap();
+    title.clear().await.unwrap();
+    title
+        .send_keys(&format!("桃江县{year}年重点建设项目工作考核办法"))
+        .await
+        .unwrap();
+    let param = c
+        .find(Locator::Css("input[name=t0_0_param]"))
+        .await
+        .unwrap();
+    param.clear().await.unwrap();
+    param.send_keys("四十").await.unwrap();
+    click_to_next_page(&c, "save-draft").await;
+    assert!(text(&c, "form-errors").await.contains("不是数字"));
+    assert!(value_of(&c, "e-title").await.contains("工作考核办法"));
+    assert!(c.find(Locator::Css("tr.err-row")).await.is_ok());
+    let param = c
+        .find(Locator::Css("input[name=t0_0_param]"))
+        .await
+        .unwrap();
+    param.clear().await.unwrap();
+    param.send_keys("40,20").await.unwrap();
+    click_to_next_page(&c, "save-draft").await;
+    assert!(text(&c, "flash").await.contains("草稿已保存"));
+    assert!(!text(&c, "rules-title").await.contains("示例"));
+    shot(&c, "25-assessment-rules-editor").await;
     type_into(&c, "a-doc", &format!("桃重项办发〔{year}〕3号")).await;
     set_date(&c, "a-on", &format!("{year}-03-01")).await;
     click_to_next_page(&c, "adopt").await;

@@ -217,6 +217,204 @@ impl Rule {
     }
 }
 
+/// The rule kinds as a form offers them: (key, label, what the parameter text says).
+pub const RULE_KINDS: [(&str, &str, &str); 7] = [
+    ("linear", "按比例计分", "满分值，超额每100%加分（如 40,20）"),
+    (
+        "banded",
+        "分档计分",
+        "区间%:分值，分号隔开（如 0-50:5;50-80:12;80-100:16;100-:20）",
+    ),
+    (
+        "per_occurrence",
+        "按次加减分",
+        "每次分值（扣分写负数，如 -2）",
+    ),
+    ("rank", "按排名计分", "至第N名:分值（如 3:7;6:5;10:3）"),
+    ("average_of_projects", "项目平均", "满分值（如 50）"),
+    ("manual", "人工评分", "不填"),
+    ("veto", "一票否决", "否决后封顶分（如 59，0为总分清零）"),
+];
+
+impl Rule {
+    /// The rule's kind key (as `RULE_KINDS` lists it).
+    pub fn kind_key(&self) -> &'static str {
+        match self {
+            Rule::Linear { .. } => "linear",
+            Rule::Banded { .. } => "banded",
+            Rule::PerOccurrence { .. } => "per_occurrence",
+            Rule::Rank { .. } => "rank",
+            Rule::AverageOfProjects { .. } => "average_of_projects",
+            Rule::Manual => "manual",
+            Rule::Veto { .. } => "veto",
+        }
+    }
+    /// The rule's parameters as the form shows them (the inverse of [`Rule::parse`]).
+    pub fn param_text(&self) -> String {
+        match self {
+            Rule::Linear {
+                at_full,
+                bonus_per_full,
+            } => {
+                if *bonus_per_full == 0 {
+                    pts(*at_full)
+                } else {
+                    format!("{},{}", pts(*at_full), pts(*bonus_per_full))
+                }
+            }
+            Rule::Banded { bands } => bands
+                .iter()
+                .map(|b| {
+                    let to = b.to.map(pts).unwrap_or_default();
+                    format!("{}-{to}:{}", pts(b.from), pts(b.points))
+                })
+                .collect::<Vec<_>>()
+                .join(";"),
+            Rule::PerOccurrence { each } => pts(*each),
+            Rule::Rank { bands } => bands
+                .iter()
+                .map(|b| format!("{}:{}", b.up_to, pts(b.points)))
+                .collect::<Vec<_>>()
+                .join(";"),
+            Rule::AverageOfProjects { at_full } => pts(*at_full),
+            Rule::Manual => String::new(),
+            Rule::Veto { cap } => pts(*cap),
+        }
+    }
+    /// A rule from its kind key and parameter text; the message says what was expected.
+    pub fn parse(kind: &str, param: &str) -> Result<Rule, String> {
+        let num = |t: &str| -> Result<Points, String> {
+            scoring::parse_points("p", "参数", t).map_err(|_| format!("“{}”不是数字", t.trim()))
+        };
+        let hint = RULE_KINDS
+            .iter()
+            .find(|k| k.0 == kind)
+            .map(|k| k.2)
+            .ok_or_else(|| "计分办法不在可选范围内".to_string())?;
+        let bad = |m: String| format!("{m}；应填：{hint}");
+        // full-width punctuation typed by an input method reads as the ASCII one
+        let p: String = param
+            .trim()
+            .chars()
+            .map(|c| match c {
+                '；' => ';',
+                '，' => ',',
+                '：' => ':',
+                c => c,
+            })
+            .collect();
+        let parts = |sep: char| -> Vec<String> {
+            p.split(sep)
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .collect()
+        };
+        if p.chars().count() > 300 {
+            return Err(bad("参数过长".into()));
+        }
+        Ok(match kind {
+            "linear" => {
+                let v = parts(',');
+                match v.as_slice() {
+                    [a] => Rule::Linear {
+                        at_full: num(a).map_err(bad)?,
+                        bonus_per_full: 0,
+                    },
+                    [a, b] => Rule::Linear {
+                        at_full: num(a).map_err(bad)?,
+                        bonus_per_full: num(b).map_err(bad)?,
+                    },
+                    _ => return Err(bad("参数个数不对".into())),
+                }
+            }
+            "banded" => {
+                let mut bands = vec![];
+                for seg in parts(';') {
+                    let (range, points) = seg
+                        .split_once(':')
+                        .ok_or_else(|| bad(format!("“{seg}”缺少分值")))?;
+                    let (from, to) = range
+                        .split_once('-')
+                        .ok_or_else(|| bad(format!("“{range}”不是区间")))?;
+                    bands.push(Band {
+                        from: num(from).map_err(bad)?,
+                        to: if to.trim().is_empty() {
+                            None
+                        } else {
+                            Some(num(to).map_err(bad)?)
+                        },
+                        points: num(points).map_err(bad)?,
+                    });
+                    if bands.len() > 20 {
+                        return Err(bad("分档不能超过20档".into()));
+                    }
+                }
+                if bands.is_empty() {
+                    return Err(bad("没有分档".into()));
+                }
+                Rule::Banded { bands }
+            }
+            "per_occurrence" => Rule::PerOccurrence {
+                each: num(&p).map_err(bad)?,
+            },
+            "rank" => {
+                let mut bands = vec![];
+                for seg in parts(';') {
+                    let (n, points) = seg
+                        .split_once(':')
+                        .ok_or_else(|| bad(format!("“{seg}”缺少分值")))?;
+                    let up_to: u32 = n
+                        .trim()
+                        .parse()
+                        .map_err(|_| bad(format!("“{n}”不是名次")))?;
+                    bands.push(RankBand {
+                        up_to,
+                        points: num(points).map_err(bad)?,
+                    });
+                    if bands.len() > 20 {
+                        return Err(bad("名次档次不能超过20档".into()));
+                    }
+                }
+                Rule::Rank { bands }
+            }
+            "average_of_projects" => Rule::AverageOfProjects {
+                at_full: num(&p).map_err(bad)?,
+            },
+            "manual" => Rule::Manual,
+            _ => Rule::Veto {
+                cap: num(&p).map_err(bad)?,
+            },
+        })
+    }
+}
+
+/// 等次 as a form shows them: "优秀:90;良好:80;合格:60;不合格:0".
+pub fn grades_text(g: &[Grade]) -> String {
+    g.iter()
+        .map(|g| format!("{}:{}", g.name, pts(g.min)))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// 等次 from their text (checked with the table).
+pub fn parse_grades(text: &str) -> Result<Vec<Grade>, String> {
+    let t = text.replace('；', ";").replace('：', ":");
+    let mut out = vec![];
+    for seg in t.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let (name, min) = seg
+            .split_once(':')
+            .ok_or_else(|| format!("等次“{seg}”应写成 名称:分数线"))?;
+        out.push(Grade {
+            name: name.trim().chars().take(10).collect(),
+            min: scoring::parse_points("grades", "分数线", min).map_err(|e| e.message)?,
+        });
+        if out.len() > 10 {
+            return Err("等次不能超过10档".into());
+        }
+    }
+    Ok(out)
+}
+
 /// One line of a table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Indicator {
@@ -429,14 +627,17 @@ pub fn score(i: &Indicator, input: Input) -> Points {
             },
             Input::Ratio(Some(r)),
         ) => {
-            let r = r.max(0);
-            if r <= FULL {
-                at_full * r / FULL
+            let r = r.max(0) as i128;
+            let full = FULL as i128;
+            if r <= full {
+                scoring::round_div(*at_full as i128 * r, full)
             } else {
-                at_full + bonus_per_full * (r - FULL) / FULL
+                at_full + scoring::round_div(*bonus_per_full as i128 * (r - full), full)
             }
         }
-        (Rule::AverageOfProjects { at_full }, Input::Ratio(Some(r))) => at_full * r.max(0) / FULL,
+        (Rule::AverageOfProjects { at_full }, Input::Ratio(Some(r))) => {
+            scoring::round_div(*at_full as i128 * r.max(0) as i128, FULL as i128)
+        }
         (Rule::Banded { bands }, Input::Ratio(Some(r))) => bands
             .iter()
             .rev()
@@ -657,7 +858,7 @@ pub fn example_tables() -> Vec<Table> {
                 ),
                 ind(
                     "扣分项",
-                    "督办函（黄、红）",
+                    "黄色督办函",
                     Measure::YellowLetters,
                     Rule::PerOccurrence { each: -1_00 },
                     0,
@@ -694,6 +895,37 @@ mod tests {
         for t in example_tables() {
             t.validate().unwrap();
         }
+    }
+
+    #[test]
+    fn rules_and_grades_read_back_from_their_text() {
+        for t in example_tables() {
+            for i in &t.indicators {
+                assert_eq!(
+                    Rule::parse(i.rule.kind_key(), &i.rule.param_text()),
+                    Ok(i.rule.clone())
+                );
+            }
+            assert_eq!(parse_grades(&grades_text(&t.grades)), Ok(t.grades.clone()));
+        }
+        assert_eq!(
+            Rule::parse("linear", "４０，２０"),
+            Ok(Rule::Linear {
+                at_full: 40_00,
+                bonus_per_full: 20_00
+            })
+        );
+        for (kind, bad) in [
+            ("linear", "x"),
+            ("banded", "0-50"),
+            ("rank", "a:1"),
+            ("nope", "1"),
+            ("banded", ""),
+        ] {
+            let e = Rule::parse(kind, bad).unwrap_err();
+            assert!(!e.is_empty() && !e.is_ascii(), "{kind} {bad}: {e}");
+        }
+        assert!(parse_grades("优秀").is_err());
     }
 
     #[test]

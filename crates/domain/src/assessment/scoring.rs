@@ -175,7 +175,7 @@ impl Value {
     pub fn ratio(&self) -> Option<Ratio> {
         match self {
             Value::Ratio { num, den } if *den > 0 => {
-                Some((*num as i128 * FULL as i128 / *den as i128) as i64)
+                Some(round_div(*num as i128 * FULL as i128, *den as i128))
             }
             Value::Mean { mean, .. } => *mean,
             _ => None,
@@ -215,6 +215,12 @@ impl Value {
             Value::Typed { .. } => "未录入".into(),
         }
     }
+}
+
+/// a ÷ b rounded half away from zero (b > 0), as the tables round: 11 of 12 is 91.67 %.
+pub fn round_div(a: i128, b: i128) -> i64 {
+    let q = (a.abs() * 2 + b) / (2 * b);
+    (if a < 0 { -q } else { q }) as i64
 }
 
 /// One indicator's result for one unit.
@@ -360,11 +366,11 @@ pub fn measure(
             for p in ps().filter(|p| p.annual_plan_fen > 0) {
                 num = num.saturating_add(p.approved_fen);
                 den = den.saturating_add(p.annual_plan_fen);
-                let r = p.approved_fen as i128 * FULL as i128 / p.annual_plan_fen as i128;
-                records.push(project_ref(
-                    p,
-                    format!("完成{}%", super::points_text(r as i64)),
-                ));
+                let r = round_div(
+                    p.approved_fen as i128 * FULL as i128,
+                    p.annual_plan_fen as i128,
+                );
+                records.push(project_ref(p, format!("完成{}%", super::points_text(r))));
             }
             (Value::Ratio { num, den }, records)
         }
@@ -514,7 +520,12 @@ pub fn mean_of_projects(unit: &UnitFacts, projects: &[ProjectFacts]) -> Value {
         .iter()
         .filter_map(|i| projects.get(*i))
         .filter(|p| p.annual_plan_fen > 0)
-        .map(|p| (p.approved_fen as i128 * FULL as i128 / p.annual_plan_fen as i128) as i64)
+        .map(|p| {
+            round_div(
+                p.approved_fen as i128 * FULL as i128,
+                p.annual_plan_fen as i128,
+            )
+        })
         .collect();
     Value::Mean {
         mean: (!ratios.is_empty()).then(|| ratios.iter().sum::<i64>() / ratios.len() as i64),
@@ -695,8 +706,8 @@ pub fn check_entry(table: &Table, indicator: usize, value: i64) -> Result<(), Fi
                 ),
             ));
         }
-    } else if value < 0 {
-        return Err(FieldError::new("value", "range", "次数不能为负数"));
+    } else if !(0..=999).contains(&value) {
+        return Err(FieldError::new("value", "range", "次数应在0至999之间"));
     }
     Ok(())
 }

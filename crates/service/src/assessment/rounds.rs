@@ -40,6 +40,7 @@ fn staff(ctx: &Ctx) -> Result<()> {
 /// Who reads a round: staff and leaders everything; a unit user its own unit's lines (before
 /// publication) or the published ranking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Reader {
     All,
     Unit(i64),
@@ -147,18 +148,26 @@ pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<RoundView> {
         Reader::Unit(u) => Some(u),
     };
     let rules = rules_of(&mut tx, &round).await?;
-    let scores = repo::scores(&mut tx, id, own).await?;
+    // ranks are among every unit of the kind, whoever reads: a unit sees its own line with
+    // its true rank, not first of one
+    let scores = repo::scores(&mut tx, id, None).await?;
     let kinds = rules
         .tables
         .iter()
         .map(|t| {
-            let scores: Vec<ScoreRow> = scores
+            let all: Vec<ScoreRow> = scores
                 .iter()
                 .filter(|s| s.kind == t.kind)
                 .cloned()
                 .collect();
+            let mut ranked = rank_scores(t, &all);
+            let mut scores = all;
+            if let Some(u) = own {
+                ranked.retain(|r| r.unit_id == u);
+                scores.retain(|s| s.unit_id == u);
+            }
             KindScores {
-                ranked: rank_scores(t, &scores),
+                ranked,
                 table: t.clone(),
                 scores,
             }
@@ -219,7 +228,7 @@ pub async fn compute(app: &App, ctx: &Ctx, period: &str) -> Result<i64> {
             field_error(
                 "period",
                 "no_rules",
-                format!("{}年的考核办法尚未通过，不能计算", period.year),
+                format!("{}年的考核办法尚未印发，不能计算", period.year),
             )
         })?;
     let same: Vec<RoundRow> = repo::rounds(&mut w.tx, &region, period.year)
@@ -232,7 +241,7 @@ pub async fn compute(app: &App, ctx: &Ctx, period: &str) -> Result<i64> {
             "period",
             "open_round",
             format!(
-                "{}已有未发布的考核（{}），请在其上重新计算或先发布",
+                "{}已有未发布的考核（{}），请打开该考核继续办理（计算稿可重新计算）；发布后方可另行计算更正",
                 period.label(),
                 open.state.label()
             ),
@@ -280,7 +289,15 @@ pub async fn recompute(app: &App, ctx: &Ctx, id: i64, version: i64) -> Result<()
             "已下发征求意见的考核不能重新计算",
         ));
     }
-    let rules = rules_of(&mut w.tx, &round).await?;
+    // computed again under the version in force now (a revision adopted since counts)
+    let rules = rules_repo::adopted(&mut w.tx, &round.region_code, round.year)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(ServiceError::NotFound)?;
+    if rules.id != round.rules_id {
+        repo::set_rules(&mut w.tx, id, rules.id).await?;
+    }
     repo::delete_scores(&mut w.tx, id).await?;
     let today = w.today();
     let written = score_round(
@@ -798,15 +815,18 @@ pub async fn object(app: &App, ctx: &Ctx, id: i64, input: &ObjectionInput) -> Re
     if input.indicator >= score.lines.len() {
         return Err(field_error("indicator", "unknown", "没有这一考核指标"));
     }
-    if repo::objections(&mut w.tx, id, Some(unit))
+    if let Some(o) = repo::objections(&mut w.tx, id, Some(unit))
         .await?
         .iter()
-        .any(|o| o.kind == kind && o.indicator_no == input.indicator)
+        .find(|o| o.kind == kind && o.indicator_no == input.indicator)
     {
         return Err(field_error(
             "reason",
             "duplicate",
-            "该指标已提出过异议，请等待审定",
+            match o.state {
+                ObjectionState::Pending => "该指标已提出过异议，请等待审定",
+                _ => "该指标的异议已审定，每项指标只能提出一次异议",
+            },
         ));
     }
     let oid = repo::insert_objection(
@@ -847,7 +867,7 @@ pub struct DecisionInput {
 /// Staff decide an objection with a reason; accepted, the line takes the decided points and the
 /// unit's total follows.
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
-pub async fn decide(app: &App, ctx: &Ctx, objection: i64, input: &DecisionInput) -> Result<()> {
+pub async fn decide(app: &App, ctx: &Ctx, objection: i64, input: &DecisionInput) -> Result<i64> {
     staff(ctx)?;
     let mut w = Work::begin(app, ctx).await?;
     let o = repo::objection(&mut w.tx, objection)
@@ -953,7 +973,18 @@ pub async fn decide(app: &App, ctx: &Ctx, objection: i64, input: &DecisionInput)
             .after(&serde_json::json!({ "state": state, "points": points, "reason": reason })),
     )
     .await?;
-    w.commit().await
+    w.commit().await?;
+    Ok(round.id)
+}
+
+/// The round an objection belongs to, if the actor may read it.
+pub async fn round_of_objection(app: &App, ctx: &Ctx, objection: i64) -> Result<i64> {
+    reader(ctx)?;
+    let mut tx = app.db.begin_read().await?;
+    let o = repo::objection(&mut tx, objection)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    Ok(round_in(&mut tx, ctx, o.round_id).await?.id)
 }
 
 /// 审定: the window is over and every objection decided; the scores are final.

@@ -223,6 +223,39 @@ pub async fn adopt(app: &App, ctx: &Ctx, year: i32, a: &Adoption) -> Result<i64>
             "已印发过考核办法，修订须写明原因",
         ));
     }
+    if previous.iter().any(|p| p.doc_number == doc) {
+        return Err(field_error(
+            "doc_number",
+            "duplicate",
+            format!(
+                "文号“{doc}”已用于第{}版，请核对",
+                previous
+                    .iter()
+                    .find(|p| p.doc_number == doc)
+                    .map(|p| p.version_no)
+                    .unwrap_or(0)
+            ),
+        ));
+    }
+    if let Some(p) = previous.first() {
+        if on < p.adopted_on {
+            return Err(field_error(
+                "adopted_on",
+                "before",
+                format!(
+                    "修订版的印发日期不能早于现行第{}版（{}）",
+                    p.version_no, p.adopted_on
+                ),
+            ));
+        }
+        if p.tables == draft.tables && p.title == draft.title {
+            return Err(field_error(
+                "year",
+                "unchanged",
+                "草稿与现行版本完全相同，无需印发修订版",
+            ));
+        }
+    }
     let version_no = previous.first().map(|p| p.version_no).unwrap_or(0) + 1;
     let id = repo::insert_adopted(
         &mut w.tx,

@@ -41,11 +41,11 @@ pub fn routes() -> Router<AppState> {
         AdoptIn,
         RoundsOut,
         RoundLineOut,
-        PeriodIn,
-        EntryIn,
-        ObjectionIn,
-        StepIn,
-        DecisionIn
+        AssessmentPeriodIn,
+        AssessmentEntryIn,
+        AssessmentObjectionIn,
+        RoundStepIn,
+        ObjectionDecisionIn
     ))
 )]
 pub(super) struct Doc;
@@ -239,18 +239,18 @@ async fn rounds(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
-struct PeriodIn {
+struct AssessmentPeriodIn {
     /// "2022" (the year), "2022-Q3" or "2022-07"
     period: String,
 }
 
 /// Computes a period from approved records under the 考核办法 in force (center staff).
-#[utoipa::path(post, path = "/api/v1/assessment/rounds", request_body = PeriodIn,
+#[utoipa::path(post, path = "/api/v1/assessment/rounds", request_body = AssessmentPeriodIn,
     responses((status = 201, body = super::Created), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
 async fn compute(
     State(s): State<AppState>,
     c: ApiCaller,
-    JsonBody(b): JsonBody<PeriodIn>,
+    JsonBody(b): JsonBody<AssessmentPeriodIn>,
 ) -> Result<Response, ApiError> {
     let id = rounds_svc::compute(&s.app, &c.ctx, &b.period).await?;
     Ok(super::Created::response(id))
@@ -264,15 +264,16 @@ async fn compute(
 async fn round(
     State(s): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = id_of(&id)?;
     let v = rounds_svc::get(&s.app, &c.ctx, id).await?;
     Ok(Json(serde_json::to_value(&v).unwrap_or_default()))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
-struct EntryIn {
+struct AssessmentEntryIn {
     /// lead, responsible, township or owner
     kind: String,
     unit_id: i64,
@@ -285,14 +286,15 @@ struct EntryIn {
 }
 
 /// Types a unit's manual, veto or 集中开工 line (center staff, draft rounds).
-#[utoipa::path(post, path = "/api/v1/assessment/rounds/{id}/entries", params(("id" = i64, Path)), request_body = EntryIn,
+#[utoipa::path(post, path = "/api/v1/assessment/rounds/{id}/entries", params(("id" = i64, Path)), request_body = AssessmentEntryIn,
     responses((status = 204), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
 async fn enter(
     State(s): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
-    JsonBody(b): JsonBody<EntryIn>,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<AssessmentEntryIn>,
 ) -> Result<Response, ApiError> {
+    let id = id_of(&id)?;
     let input = rounds_svc::EntryInput {
         kind: b.kind,
         unit_id: b.unit_id,
@@ -307,21 +309,22 @@ async fn enter(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
-struct ObjectionIn {
+struct AssessmentObjectionIn {
     kind: String,
     indicator: usize,
     reason: String,
 }
 
 /// A unit objects to one of its own lines within the window.
-#[utoipa::path(post, path = "/api/v1/assessment/rounds/{id}/objections", params(("id" = i64, Path)), request_body = ObjectionIn,
+#[utoipa::path(post, path = "/api/v1/assessment/rounds/{id}/objections", params(("id" = i64, Path)), request_body = AssessmentObjectionIn,
     responses((status = 201, body = super::Created), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 async fn object(
     State(s): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
-    JsonBody(b): JsonBody<ObjectionIn>,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<AssessmentObjectionIn>,
 ) -> Result<Response, ApiError> {
+    let id = id_of(&id)?;
     let input = rounds_svc::ObjectionInput {
         kind: b.kind,
         indicator: b.indicator,
@@ -334,21 +337,22 @@ async fn object(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
-struct StepIn {
+struct RoundStepIn {
     /// The round's version as read.
     version: i64,
 }
 
 /// A step of the round (center staff): `recompute` (draft), `open` (send out for objections),
 /// `review` (after the window, every objection decided), `publish` (the numbered notice).
-#[utoipa::path(post, path = "/api/v1/assessment/rounds/{id}/{step}", params(("id" = i64, Path), ("step" = String, Path)), request_body = StepIn,
+#[utoipa::path(post, path = "/api/v1/assessment/rounds/{id}/{step}", params(("id" = i64, Path), ("step" = String, Path)), request_body = RoundStepIn,
     responses((status = 204), (status = 422, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
 async fn step(
     State(s): State<AppState>,
     c: ApiCaller,
-    Path((id, step)): Path<(i64, String)>,
-    JsonBody(b): JsonBody<StepIn>,
+    Path((id, step)): Path<(String, String)>,
+    JsonBody(b): JsonBody<RoundStepIn>,
 ) -> Result<Response, ApiError> {
+    let id = id_of(&id)?;
     let (app, ctx) = (&s.app, &c.ctx);
     match step.as_str() {
         "recompute" => rounds_svc::recompute(app, ctx, id, b.version).await?,
@@ -366,7 +370,7 @@ async fn step(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
-struct DecisionIn {
+struct ObjectionDecisionIn {
     /// accepted or rejected
     decision: String,
     /// The line's points when accepted ("12.5").
@@ -376,14 +380,15 @@ struct DecisionIn {
 }
 
 /// Decides an objection with a reason (center staff).
-#[utoipa::path(post, path = "/api/v1/assessment/objections/{id}/decision", params(("id" = i64, Path)), request_body = DecisionIn,
+#[utoipa::path(post, path = "/api/v1/assessment/objections/{id}/decision", params(("id" = i64, Path)), request_body = ObjectionDecisionIn,
     responses((status = 204), (status = 422, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
 async fn decide(
     State(s): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
-    JsonBody(b): JsonBody<DecisionIn>,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<ObjectionDecisionIn>,
 ) -> Result<Response, ApiError> {
+    let id = id_of(&id)?;
     let input = rounds_svc::DecisionInput {
         decision: b.decision,
         points: b.points,
@@ -392,4 +397,12 @@ async fn decide(
     };
     rounds_svc::decide(&s.app, &c.ctx, id, &input).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// An id from the path; anything else is not found (in Chinese, like every refusal).
+fn id_of(s: &str) -> Result<i64, ApiError> {
+    s.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| keyproj_service::ServiceError::NotFound.into())
 }

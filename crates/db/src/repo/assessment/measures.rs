@@ -322,9 +322,10 @@ pub async fn done_approvals(
         i64,
         String,
     );
-    const SQL: &str = "SELECT id, name, unit_id, accepted_on, completed_on, pauses, limit_days, day_count FROM approval_items
-        WHERE region_code >= $1 AND region_code < $2 AND state = $3 AND completed_on >= $4 AND completed_on <= $5
-        ORDER BY id";
+    const SQL: &str = "SELECT a.id, p.name || '：' || a.name, a.unit_id, a.accepted_on, a.completed_on, a.pauses, a.limit_days, a.day_count
+        FROM approval_items a JOIN projects p ON p.id = a.project_id
+        WHERE a.region_code >= $1 AND a.region_code < $2 AND a.state = $3 AND a.completed_on >= $4 AND a.completed_on <= $5
+        ORDER BY a.id";
     run!(tx, |c| sqlx::query_as::<_, Raw>(SQL)
         .bind(&lo)
         .bind(&hi)

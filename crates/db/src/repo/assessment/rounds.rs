@@ -153,6 +153,19 @@ pub async fn update_round(
     Ok(n == 1)
 }
 
+/// Moves a draft round onto the version in force (computed again under it).
+pub async fn set_rules(tx: &mut Tx, round: i64, rules_id: i64) -> Result<(), DbError> {
+    const SQL: &str =
+        "UPDATE assessment_rounds SET rules_id = $1 WHERE id = $2 AND state = 'draft'";
+    run!(tx, |c| sqlx::query(SQL)
+        .bind(rules_id)
+        .bind(round)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScoreRow {
     pub id: i64,

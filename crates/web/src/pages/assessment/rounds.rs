@@ -569,7 +569,8 @@ async fn decide(
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
     let oid = id_of(&oid)?;
-    let round_id = id_of(&form.get("round"))?;
+    // the objection names its round; a posted round id is never trusted
+    let round_id = svc::round_of_objection(&s.app, &signed.ctx, oid).await?;
     let input = DecisionInput {
         decision: form.get("decision"),
         points: form.get("points"),
@@ -577,7 +578,7 @@ async fn decide(
         version: form.edited_version(),
     };
     match svc::decide(&s.app, &signed.ctx, oid, &input).await {
-        Ok(()) => Ok(Redirect::to(&format!(
+        Ok(round_id) => Ok(Redirect::to(&format!(
             "/assessment/rounds/{round_id}?done=decided#objections"
         ))
         .into_response()),
@@ -704,6 +705,10 @@ impl UnitPage {
     }
     fn error(&self, name: &str) -> Option<&str> {
         self.errors.for_field(name)
+    }
+    /// The entry form of line `n` was the one posted (its errors are shown there).
+    fn typed_here(&self, n: &usize) -> bool {
+        !self.may_object && self.typed.get("indicator") == n.to_string()
     }
     fn objection_chosen(&self, n: &usize) -> bool {
         self.typed.get("indicator") == n.to_string()

@@ -16,7 +16,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use keyproj_domain::ValidationErrors;
-use keyproj_domain::assessment::{Table, points_text};
+use keyproj_domain::assessment::{
+    AssessedKind, Indicator, Measure, RULE_KINDS, Rule, Table, points_text,
+};
 use keyproj_domain::authz::Role;
 use keyproj_service::ServiceError;
 use keyproj_service::assessment::rules::{self as svc, Adoption};
@@ -26,6 +28,257 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/assessment/rules", get(page))
         .route("/assessment/rules/draft", post(start))
         .route("/assessment/rules/adopt", post(adopt))
+        .route("/assessment/rules/save", post(save))
+}
+
+/// One editable line of a draft table.
+struct EditRow {
+    /// Field-name prefix: t{table}_{row}
+    prefix: String,
+    group: String,
+    name: String,
+    measure: String,
+    rule: String,
+    param: String,
+    max: String,
+    bonus: String,
+    penalty: String,
+}
+
+struct EditTable {
+    k: usize,
+    kind: &'static str,
+    kind_key: &'static str,
+    grades: String,
+    rows: Vec<EditRow>,
+}
+
+/// Blank lines offered under each table for new indicators.
+const NEW_ROWS: usize = 2;
+/// Bounds on a posted editor form, checked before anything is read from it.
+const MAX_TABLES: usize = 4;
+const MAX_ROWS: usize = 60;
+
+fn edit_tables_of(tables: &[Table]) -> Vec<EditTable> {
+    tables
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
+            let mut rows: Vec<EditRow> = t
+                .indicators
+                .iter()
+                .enumerate()
+                .map(|(n, i)| EditRow {
+                    prefix: format!("t{k}_{n}"),
+                    group: i.group.clone(),
+                    name: i.name.clone(),
+                    measure: i.measure.key().into(),
+                    rule: i.rule.kind_key().into(),
+                    param: i.rule.param_text(),
+                    max: points_text(i.max),
+                    bonus: points_text(i.bonus_cap),
+                    penalty: points_text(i.penalty_cap),
+                })
+                .collect();
+            let n = rows.len();
+            rows.extend((n..n + NEW_ROWS).map(|n| blank_row(k, n)));
+            EditTable {
+                k,
+                kind: t.kind.label(),
+                kind_key: t.kind.key(),
+                grades: keyproj_domain::assessment::grades_text(&t.grades),
+                rows,
+            }
+        })
+        .collect()
+}
+
+fn blank_row(k: usize, n: usize) -> EditRow {
+    EditRow {
+        prefix: format!("t{k}_{n}"),
+        group: String::new(),
+        name: String::new(),
+        measure: String::new(),
+        rule: String::new(),
+        param: String::new(),
+        max: "0".into(),
+        bonus: "0".into(),
+        penalty: "0".into(),
+    }
+}
+
+/// The editor as typed (after a refusal: nothing typed is lost).
+fn edit_tables_typed(form: &FormData) -> Vec<EditTable> {
+    let count = form
+        .get("tables")
+        .parse::<usize>()
+        .unwrap_or(0)
+        .min(MAX_TABLES);
+    (0..count)
+        .filter_map(|k| {
+            let kind = AssessedKind::from_key(&form.get(&format!("t{k}_kind")))?;
+            let rows = form
+                .get(&format!("t{k}_rows"))
+                .parse::<usize>()
+                .unwrap_or(0)
+                .min(MAX_ROWS);
+            let get = |n: usize, f: &str| form.get(&format!("t{k}_{n}_{f}"));
+            Some(EditTable {
+                k,
+                kind: kind.label(),
+                kind_key: kind.key(),
+                grades: form.get(&format!("t{k}_grades")),
+                rows: (0..rows)
+                    .map(|n| EditRow {
+                        prefix: format!("t{k}_{n}"),
+                        group: get(n, "group"),
+                        name: get(n, "name"),
+                        measure: get(n, "measure"),
+                        rule: get(n, "rule"),
+                        param: get(n, "param"),
+                        max: get(n, "max"),
+                        bonus: get(n, "bonus"),
+                        penalty: get(n, "penalty"),
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// Reads the posted editor into tables; every line's problem is named at once.
+fn tables_from(form: &FormData) -> Result<Vec<Table>, ValidationErrors> {
+    let mut e = ValidationErrors::new();
+    let count = form.get("tables").parse::<usize>().unwrap_or(0);
+    if count == 0 || count > MAX_TABLES {
+        e.add("tables", "count", "考核表数量不对，请重新打开页面");
+        return Err(e);
+    }
+    let mut tables = vec![];
+    for k in 0..count {
+        let Some(kind) = AssessedKind::from_key(&form.get(&format!("t{k}_kind"))) else {
+            e.add("tables", "kind", "考核对象不对，请重新打开页面");
+            continue;
+        };
+        let rows = form
+            .get(&format!("t{k}_rows"))
+            .parse::<usize>()
+            .unwrap_or(0);
+        if rows > MAX_ROWS {
+            e.add(
+                "tables",
+                "rows",
+                format!("{}考核表最多{MAX_ROWS}项指标", kind.label()),
+            );
+            continue;
+        }
+        let grades =
+            match keyproj_domain::assessment::parse_grades(&form.get(&format!("t{k}_grades"))) {
+                Ok(g) => g,
+                Err(m) => {
+                    e.add(
+                        &format!("t{k}_grades"),
+                        "format",
+                        format!("{}：{m}", kind.label()),
+                    );
+                    vec![]
+                }
+            };
+        let mut indicators = vec![];
+        for n in 0..rows {
+            let get = |f: &str| form.get(&format!("t{k}_{n}_{f}"));
+            let at = |f: &str| format!("t{k}_{n}_{f}");
+            if !get("drop").is_empty() || (get("name").trim().is_empty() && get("rule").is_empty())
+            {
+                continue;
+            }
+            let line = format!("{}第{}项", kind.label(), n + 1);
+            let measure = Measure::from_key(&get("measure"));
+            if measure.is_none() {
+                e.add(
+                    &at("measure"),
+                    "required",
+                    format!("{line}：请选择数据来源"),
+                );
+            }
+            let rule = match Rule::parse(&get("rule"), &get("param")) {
+                Ok(r) => Some(r),
+                Err(m) => {
+                    e.add(&at("param"), "format", format!("{line}：{m}"));
+                    None
+                }
+            };
+            let mut points =
+                |f: &str, label: &str| match keyproj_domain::assessment::scoring::parse_points(
+                    &at(f),
+                    label,
+                    &get(f),
+                ) {
+                    Ok(p) => p,
+                    Err(x) => {
+                        e.add(&at(f), "format", format!("{line}：{}", x.message));
+                        0
+                    }
+                };
+            let (max, bonus_cap, penalty_cap) = (
+                points("max", "分值"),
+                points("bonus", "加分上限"),
+                points("penalty", "扣分上限"),
+            );
+            if let (Some(measure), Some(rule)) = (measure, rule) {
+                indicators.push(Indicator {
+                    group: get("group").trim().chars().take(20).collect(),
+                    name: get("name").trim().chars().take(60).collect(),
+                    measure,
+                    rule,
+                    max,
+                    bonus_cap,
+                    penalty_cap,
+                });
+            }
+        }
+        tables.push(Table {
+            kind,
+            indicators,
+            grades,
+        });
+    }
+    e.into_result().map(|_| tables)
+}
+
+/// Saves the draft's tables as edited on the page; every table is checked at once by the
+/// service, and a refusal keeps what was typed.
+async fn save(
+    State(s): State<AppState>,
+    Posted { signed, form }: Posted,
+) -> Result<Response, PageError> {
+    let year = year_or_latest(&form, &s, &signed).await?;
+    let result = match tables_from(&form) {
+        Ok(tables) => {
+            svc::save_draft(
+                &s.app,
+                &signed.ctx,
+                year,
+                &form.get("title"),
+                &tables,
+                form.edited_version(),
+            )
+            .await
+        }
+        Err(v) => Err(ServiceError::Validation(v)),
+    };
+    match result {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/assessment/rules?year={year}&done=saved")).into_response())
+        }
+        Err(ServiceError::Validation(v)) => {
+            let mut page = render(&s, &signed, year, form.clone(), v, None).await?;
+            page.editing = edit_tables_typed(&form);
+            page.title = form.get("title");
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 struct Line {
@@ -88,6 +341,11 @@ struct RulesPage {
     versions: Vec<Version>,
     has_draft: bool,
     is_staff: bool,
+    /// The draft's tables in the editor (staff, while a draft exists).
+    editing: Vec<EditTable>,
+    draft_version: i64,
+    measures: Vec<(&'static str, &'static str)>,
+    rule_kinds: Vec<(&'static str, &'static str, &'static str)>,
     typed: FormData,
     errors: ValidationErrors,
     flash: Option<String>,
@@ -99,6 +357,20 @@ impl RulesPage {
     }
     fn error(&self, name: &str) -> Option<&str> {
         self.errors.for_field(name)
+    }
+    /// The problems of one editor line (every field of it), joined.
+    fn row_errors(&self, prefix: &str) -> String {
+        let p = format!("{prefix}_");
+        self.errors
+            .all()
+            .iter()
+            .filter(|f| f.field.starts_with(&p))
+            .map(|f| f.message.as_str())
+            .collect::<Vec<_>>()
+            .join("；")
+    }
+    fn grades_error(&self, k: &usize) -> Option<&str> {
+        self.errors.for_field(&format!("t{k}_grades"))
     }
 }
 
@@ -141,6 +413,13 @@ async fn render(
             })
             .collect(),
         has_draft: y.draft.is_some(),
+        editing: match (&y.draft, signed.ctx.actor.has(Role::CenterStaff)) {
+            (Some(d), true) => edit_tables_of(&d.tables),
+            _ => vec![],
+        },
+        draft_version: y.draft.as_ref().map(|d| d.version).unwrap_or(0),
+        measures: Measure::ALL.iter().map(|m| (m.key(), m.label())).collect(),
+        rule_kinds: RULE_KINDS.to_vec(),
         is_staff: signed.ctx.actor.has(Role::CenterStaff),
         typed,
         errors,
@@ -157,6 +436,7 @@ async fn page(
     let year = year_or_latest(&q, &s, &signed).await?;
     let flash = match q.get("done").as_str() {
         "draft" => Some("草稿已建立，可按本地实际修改后印发".to_string()),
+        "saved" => Some("草稿已保存，各表已通过校验".to_string()),
         "adopted" => {
             Some("考核办法已印发，本版本不再修改；如需调整请另起草稿并写明原因".to_string())
         }
