@@ -273,22 +273,40 @@ pub async fn compute(app: &App, ctx: &Ctx, period: &str) -> Result<i64> {
     Ok(id)
 }
 
+/// The round a step acts on: the actor's region's, still at `version`, in `state` (else the
+/// message).
+async fn round_for_step(
+    w: &mut Work<'_>,
+    ctx: &Ctx,
+    id: i64,
+    version: i64,
+    state: RoundState,
+    refused: &'static str,
+) -> Result<RoundRow> {
+    let round = round_in(&mut w.tx, ctx, id).await?;
+    if round.version != version {
+        return Err(ServiceError::Stale);
+    }
+    if round.state != state {
+        return Err(field_error("round", "state", refused));
+    }
+    Ok(round)
+}
+
 /// Computes a draft again (records changed, entries typed): its typed entries are kept.
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn recompute(app: &App, ctx: &Ctx, id: i64, version: i64) -> Result<()> {
     staff(ctx)?;
     let mut w = Work::begin(app, ctx).await?;
-    let round = round_in(&mut w.tx, ctx, id).await?;
-    if round.version != version {
-        return Err(ServiceError::Stale);
-    }
-    if round.state != RoundState::Draft {
-        return Err(field_error(
-            "round",
-            "state",
-            "已下发征求意见的考核不能重新计算",
-        ));
-    }
+    let round = round_for_step(
+        &mut w,
+        ctx,
+        id,
+        version,
+        RoundState::Draft,
+        "已下发征求意见的考核不能重新计算",
+    )
+    .await?;
     // computed again under the version in force now (a revision adopted since counts)
     let rules = rules_repo::adopted(&mut w.tx, &round.region_code, round.year)
         .await?
@@ -702,13 +720,15 @@ pub async fn enter(app: &App, ctx: &Ctx, id: i64, input: &EntryInput) -> Result<
 pub async fn open_objections(app: &App, ctx: &Ctx, id: i64, version: i64) -> Result<NaiveDate> {
     staff(ctx)?;
     let mut w = Work::begin(app, ctx).await?;
-    let round = round_in(&mut w.tx, ctx, id).await?;
-    if round.version != version {
-        return Err(ServiceError::Stale);
-    }
-    if round.state != RoundState::Draft {
-        return Err(field_error("round", "state", "只有计算稿可以下发征求意见"));
-    }
+    let round = round_for_step(
+        &mut w,
+        ctx,
+        id,
+        version,
+        RoundState::Draft,
+        "只有计算稿可以下发征求意见",
+    )
+    .await?;
     let today = w.today();
     let cal = crate::rules::calendar_in(&mut w.tx, &round.region_code, today).await?;
     let until = cal.add_days(today, OBJECTION_DAYS, DayCount::Working);
@@ -992,17 +1012,15 @@ pub async fn round_of_objection(app: &App, ctx: &Ctx, objection: i64) -> Result<
 pub async fn review(app: &App, ctx: &Ctx, id: i64, version: i64) -> Result<()> {
     staff(ctx)?;
     let mut w = Work::begin(app, ctx).await?;
-    let round = round_in(&mut w.tx, ctx, id).await?;
-    if round.version != version {
-        return Err(ServiceError::Stale);
-    }
-    if round.state != RoundState::Objection {
-        return Err(field_error(
-            "round",
-            "state",
-            "只有征求意见中的考核可以审定",
-        ));
-    }
+    let round = round_for_step(
+        &mut w,
+        ctx,
+        id,
+        version,
+        RoundState::Objection,
+        "只有征求意见中的考核可以审定",
+    )
+    .await?;
     let today = w.today();
     if let Some(until) = round.objection_until.filter(|u| today <= *u) {
         return Err(field_error(
@@ -1073,13 +1091,15 @@ impl NoticeContent {
 pub async fn publish(app: &App, ctx: &Ctx, id: i64, version: i64) -> Result<NoticeRow> {
     staff(ctx)?;
     let mut w = Work::begin(app, ctx).await?;
-    let round = round_in(&mut w.tx, ctx, id).await?;
-    if round.version != version {
-        return Err(ServiceError::Stale);
-    }
-    if round.state != RoundState::Reviewed {
-        return Err(field_error("round", "state", "考核须先审定才能发布"));
-    }
+    let round = round_for_step(
+        &mut w,
+        ctx,
+        id,
+        version,
+        RoundState::Reviewed,
+        "考核须先审定才能发布",
+    )
+    .await?;
     let rules = rules_of(&mut w.tx, &round).await?;
     let scores = repo::scores(&mut w.tx, id, None).await?;
     let corrected = match round.corrects_round_id {

@@ -34,10 +34,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/assessment/rounds/{id}/result.xlsx", get(result_xlsx))
         .route("/assessment/rounds/{id}/notice.docx", get(notice_docx))
         .route("/assessment/rounds/{id}/units/{unit}", get(unit))
-        .route("/assessment/rounds/{id}/recompute", post(recompute))
-        .route("/assessment/rounds/{id}/open", post(open))
-        .route("/assessment/rounds/{id}/review", post(review))
-        .route("/assessment/rounds/{id}/publish", post(publish))
+        .route("/assessment/rounds/{id}/{step}", post(round_step))
         .route("/assessment/rounds/{id}/entries", post(enter))
         .route("/assessment/rounds/{id}/objections", post(object))
         .route("/assessment/objections/{id}", post(decide))
@@ -531,36 +528,17 @@ async fn step(
     }
 }
 
-async fn recompute(
+/// The round's steps share one route: `recompute`, `open`, `review`, `publish`.
+async fn round_step(
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path((id, which)): Path<(String, String)>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    step(&s, &signed, form, id_of(&id)?, "recompute").await
-}
-
-async fn open(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    Posted { signed, form }: Posted,
-) -> Result<Response, PageError> {
-    step(&s, &signed, form, id_of(&id)?, "open").await
-}
-
-async fn review(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    Posted { signed, form }: Posted,
-) -> Result<Response, PageError> {
-    step(&s, &signed, form, id_of(&id)?, "review").await
-}
-
-async fn publish(
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    Posted { signed, form }: Posted,
-) -> Result<Response, PageError> {
-    step(&s, &signed, form, id_of(&id)?, "publish").await
+    let which = ["recompute", "open", "review", "publish"]
+        .into_iter()
+        .find(|w| *w == which)
+        .ok_or(PageError(ServiceError::NotFound))?;
+    step(&s, &signed, form, id_of(&id)?, which).await
 }
 
 async fn decide(
