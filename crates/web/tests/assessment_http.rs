@@ -29,6 +29,18 @@ async fn rules_are_drafted_and_adopted_through_the_page() {
         assert!(
             page.contains("示例") && page.contains("年度投资完成率") && page.contains("一票否决")
         );
+        // blank fields are named before any confirmation is asked
+        let r = post(
+            "/assessment/rules/adopt",
+            vec![("year", "2026"), ("doc_number", " "), ("adopted_on", "")],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("请填写文号") && !body.contains("确认印发考核办法"),
+            "{body}"
+        );
         // adopting asks first and changes nothing until confirmed
         let before = h.audit_count().await;
         let fields = vec![

@@ -202,10 +202,12 @@ impl Value {
             } => format!("{}（{projects}个项目平均）", pct(*r)),
             Value::Count { n } => format!(
                 "{n}{}",
-                if m == Measure::RedMonths || m == Measure::YellowMonths {
-                    "项·期"
-                } else {
-                    "次"
+                match m {
+                    Measure::RedMonths | Measure::YellowMonths => "项·期",
+                    Measure::BlueLetters | Measure::YellowLetters | Measure::RedLetters => "件",
+                    Measure::StartedOnTime => "个",
+                    Measure::LateReports => "份",
+                    _ => "次",
                 }
             ),
             Value::Typed {

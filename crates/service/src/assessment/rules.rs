@@ -176,6 +176,18 @@ pub struct Adoption {
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn adopt(app: &App, ctx: &Ctx, year: i32, a: &Adoption) -> Result<i64> {
     staff(ctx)?;
+    let (doc, on, reason) = checked_adoption(app, a)?;
+    adopt_checked(app, ctx, year, doc, on, reason).await
+}
+
+/// The adoption's own fields, checked before anything is asked or read (the page checks them
+/// before its confirmation).
+pub fn check_adoption(app: &App, ctx: &Ctx, a: &Adoption) -> Result<()> {
+    staff(ctx)?;
+    checked_adoption(app, a).map(|_| ())
+}
+
+fn checked_adoption(app: &App, a: &Adoption) -> Result<(String, NaiveDate, String)> {
     let mut e = ValidationErrors::new();
     let doc = e.check(keyproj_domain::error::check_text(
         "doc_number",
@@ -208,7 +220,17 @@ pub async fn adopt(app: &App, ctx: &Ctx, year: i32, a: &Adoption) -> Result<i64>
     let (Some(doc), Some(on), Some(reason)) = (doc, on, reason) else {
         return Err(e.refused().into());
     };
-    let on: NaiveDate = on;
+    Ok((doc, on, reason))
+}
+
+async fn adopt_checked(
+    app: &App,
+    ctx: &Ctx,
+    year: i32,
+    doc: String,
+    on: NaiveDate,
+    reason: String,
+) -> Result<i64> {
     let mut w = Work::begin(app, ctx).await?;
     let region = ctx.actor.region.clone();
     let draft = repo::draft(&mut w.tx, &region, year)

@@ -485,6 +485,19 @@ async fn adopt(
                 .into_response(),
         );
     }
+    let a = Adoption {
+        doc_number: form.get("doc_number"),
+        adopted_on: form.get("adopted_on"),
+        reason: form.get("reason"),
+    };
+    // a blank or impossible number or date is named at its field before anything is asked
+    if let Err(ServiceError::Validation(v)) = svc::check_adoption(&s.app, &signed.ctx, &a) {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&s, &signed, year, form, v, None).await?,
+        )
+            .into_response());
+    }
     if let Some(ask) = ConfirmPage::unless_confirmed(
         &signed,
         &form,
@@ -501,11 +514,6 @@ async fn adopt(
     ) {
         return Ok(ask);
     }
-    let a = Adoption {
-        doc_number: form.get("doc_number"),
-        adopted_on: form.get("adopted_on"),
-        reason: form.get("reason"),
-    };
     match svc::adopt(&s.app, &signed.ctx, year, &a).await {
         Ok(_) => Ok(
             Redirect::to(&format!("/assessment/rules?year={year}&done=adopted")).into_response(),
