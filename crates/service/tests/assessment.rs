@@ -533,6 +533,12 @@ async fn a_year_is_scored_objected_to_reviewed_and_published_under_a_frozen_noti
             reason: "经核实，延期开工经县政府同意".into(),
             version: o.version,
         };
+        // accepting never lowers the line (乙局 has 5 on it)
+        let r = rounds::decide(app, staff, oid, &decision("4")).await;
+        assert!(
+            matches!(&r, Err(ServiceError::Validation(v)) if v.for_field("points").is_some_and(|m| m.contains("不能低于"))),
+            "{r:?}"
+        );
         let r = rounds::decide(app, staff, oid, &decision("21")).await;
         assert!(
             matches!(&r, Err(ServiceError::Validation(v)) if v.for_field("points").is_some()),

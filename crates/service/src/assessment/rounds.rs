@@ -957,6 +957,24 @@ pub async fn decide(app: &App, ctx: &Ctx, objection: i64, input: &DecisionInput)
         return Err(e.into());
     };
     e.into_result()?;
+    // an objection is the unit's case for more: accepting it never lowers the line
+    let mut score = repo::scores(&mut w.tx, round.id, Some(o.unit_id))
+        .await?
+        .into_iter()
+        .find(|s| s.kind == o.kind)
+        .ok_or(ServiceError::NotFound)?;
+    let now_points = score.lines[o.indicator_no].points();
+    if let Some(p) = points.filter(|p| *p < now_points) {
+        return Err(field_error(
+            "points",
+            "lower",
+            format!(
+                "采纳异议后的分值（{}分）不能低于原得分（{}分）；异议不成立的请选择不予采纳",
+                keyproj_domain::assessment::points_text(p),
+                keyproj_domain::assessment::points_text(now_points)
+            ),
+        ));
+    }
     let decided = ObjectionRow {
         state,
         points,
@@ -968,11 +986,6 @@ pub async fn decide(app: &App, ctx: &Ctx, objection: i64, input: &DecisionInput)
         return Err(ServiceError::Stale);
     }
     if let Some(p) = points {
-        let mut score = repo::scores(&mut w.tx, round.id, Some(o.unit_id))
-            .await?
-            .into_iter()
-            .find(|s| s.kind == o.kind)
-            .ok_or(ServiceError::NotFound)?;
         let line = &mut score.lines[o.indicator_no];
         line.adjusted = Some(p);
         line.note = format!("异议采纳：{reason}");
