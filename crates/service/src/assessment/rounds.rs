@@ -331,9 +331,10 @@ pub async fn recompute(app: &App, ctx: &Ctx, id: i64, version: i64) -> Result<()
         return Err(ServiceError::Stale);
     }
     w.audit(
-        Audit::new("recompute", "assessment_round")
+                Audit::new("recompute", "assessment_round")
             .id(id)
-            .after(&serde_json::json!({ "units": written })),
+            .before(&serde_json::json!({ "rules_id": round.rules_id }))
+            .after(&serde_json::json!({ "units": written, "rules_id": rules.id, "rules": rules.doc_number })),
     )
     .await?;
     w.commit().await

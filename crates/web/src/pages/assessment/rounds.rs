@@ -863,32 +863,48 @@ async fn enter(
         reason: form.get("reason"),
         evidence: form.get("evidence"),
     };
-    match svc::enter(&s.app, &signed.ctx, id, &input).await {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/assessment/rounds/{id}/units/{unit}?kind={}&done=entered",
-            input.kind
-        ))
-        .into_response()),
-        Err(ServiceError::Validation(v)) => {
-            let kind = form.get("kind");
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                render_unit(
-                    &s,
-                    &signed,
-                    UnitAt {
-                        round: id,
-                        unit,
-                        kind: &kind,
-                    },
-                    None,
-                    v,
-                    form,
-                )
-                .await?,
-            )
-                .into_response())
+    let done = svc::enter(&s.app, &signed.ctx, id, &input).await;
+    unit_outcome(
+        &s,
+        &signed,
+        UnitAt {
+            round: id,
+            unit,
+            kind: &input.kind,
+        },
+        form,
+        done,
+        "entered",
+    )
+    .await
+}
+
+/// After a post on a unit's page: back to it with a flash, or the page again with the refusal
+/// at its field and what was typed. The kind in the address is the parsed key, never the input.
+async fn unit_outcome(
+    s: &AppState,
+    signed: &Signed,
+    at: UnitAt<'_>,
+    form: FormData,
+    result: Result<(), ServiceError>,
+    done: &str,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => {
+            let kind = AssessedKind::from_input(at.kind)
+                .map(|k| k.key())
+                .unwrap_or("");
+            Ok(Redirect::to(&format!(
+                "/assessment/rounds/{}/units/{}?kind={kind}&done={done}",
+                at.round, at.unit
+            ))
+            .into_response())
         }
+        Err(ServiceError::Validation(v)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render_unit(s, signed, at, None, v, form).await?,
+        )
+            .into_response()),
         Err(e) => Err(e.into()),
     }
 }
@@ -910,32 +926,20 @@ async fn object(
         indicator: form.get("indicator").parse().unwrap_or(usize::MAX),
         reason: form.get("reason"),
     };
-    match svc::object(&s.app, &signed.ctx, id, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/assessment/rounds/{id}/units/{unit}?kind={}&done=objected",
-            input.kind
-        ))
-        .into_response()),
-        Err(ServiceError::Validation(v)) => {
-            let kind = form.get("kind");
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                render_unit(
-                    &s,
-                    &signed,
-                    UnitAt {
-                        round: id,
-                        unit,
-                        kind: &kind,
-                    },
-                    None,
-                    v,
-                    form,
-                )
-                .await?,
-            )
-                .into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+    let done = svc::object(&s.app, &signed.ctx, id, &input)
+        .await
+        .map(|_| ());
+    unit_outcome(
+        &s,
+        &signed,
+        UnitAt {
+            round: id,
+            unit,
+            kind: &input.kind,
+        },
+        form,
+        done,
+        "objected",
+    )
+    .await
 }
