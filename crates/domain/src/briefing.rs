@@ -26,6 +26,14 @@ keyed_enum!(
     }
 );
 
+keyed_enum!(
+    /// Where a briefing stands: a draft is composed and changed freely; an issued one is frozen.
+    pub enum BriefingState, "简报状态" {
+        Draft => "draft", "草稿";
+        Issued => "issued", "已印发";
+    }
+);
+
 /// A run of text, bold or not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Span {
@@ -238,6 +246,139 @@ pub fn check_task(n: usize, t: &TaskDraft) -> Vec<FieldError> {
     out
 }
 
+/// The composing text may not be longer than this (bounded before it is split).
+pub const MAX_BODY_CHARS: usize = 100_000;
+
+const DIRECTIVE_OPEN: &str = "【数据块：";
+const DIRECTIVE_CLOSE: &str = "】";
+
+/// The line that stands for a computed block in the composing text:
+/// `【数据块：红黄项目名单】`, with the count for the top-N block: `【数据块：完成投资前列项目 10】`.
+pub fn directive(kind: BlockKind, top: u32) -> String {
+    match kind {
+        BlockKind::TopProjects => {
+            format!("{DIRECTIVE_OPEN}{} {top}{DIRECTIVE_CLOSE}", kind.label())
+        }
+        _ => format!("{DIRECTIVE_OPEN}{}{DIRECTIVE_CLOSE}", kind.label()),
+    }
+}
+
+/// Splits the composing text into sections: a directive line becomes a computed block, the text
+/// between directives an editorial section. An unknown block is named with its line.
+pub fn parse_body(body: &str) -> Result<Vec<SectionDraft>, ValidationErrors> {
+    let mut e = ValidationErrors::new();
+    if body.chars().count() > MAX_BODY_CHARS {
+        e.add(
+            "body",
+            "too_long",
+            format!("简报正文超过{MAX_BODY_CHARS}字，请分期编发"),
+        );
+        return Err(e);
+    }
+    let mut out: Vec<SectionDraft> = vec![];
+    let mut text: Vec<&str> = vec![];
+    let flush = |text: &mut Vec<&str>, out: &mut Vec<SectionDraft>| {
+        let markup = text.join("\n");
+        if !markup.trim().is_empty() {
+            out.push(SectionDraft::Text {
+                markup: markup.trim_matches('\n').to_string(),
+            });
+        }
+        text.clear();
+    };
+    for (n, raw) in body.lines().enumerate() {
+        let line = raw.trim();
+        let Some(inner) = line
+            .strip_prefix(DIRECTIVE_OPEN)
+            .and_then(|l| l.strip_suffix(DIRECTIVE_CLOSE))
+        else {
+            text.push(raw.trim_end());
+            continue;
+        };
+        flush(&mut text, &mut out);
+        let inner = inner.trim();
+        let (label, count) = match inner.rsplit_once(' ') {
+            Some((l, c)) if c.chars().all(|c| c.is_ascii_digit()) && !c.is_empty() => {
+                (l.trim(), Some(c))
+            }
+            _ => (inner, None),
+        };
+        match BlockKind::ALL.iter().find(|k| k.label() == label) {
+            None => e.add(
+                "body",
+                "unknown",
+                format!("第{}行的数据块「{label}」不存在，请从菜单插入", n + 1),
+            ),
+            Some(kind) => {
+                let top = match count.map(|c| c.parse::<u32>()) {
+                    None => None,
+                    Some(Ok(t)) if (1..=MAX_TOP_N).contains(&t) => Some(t),
+                    Some(_) => {
+                        e.add(
+                            "body",
+                            "range",
+                            format!("第{}行：项目个数应在1至{MAX_TOP_N}之间", n + 1),
+                        );
+                        None
+                    }
+                };
+                out.push(SectionDraft::Computed {
+                    block: kind.key().into(),
+                    top,
+                });
+            }
+        }
+    }
+    flush(&mut text, &mut out);
+    e.into_result().map(|_| out)
+}
+
+/// The composing text of checked sections (the inverse of [`parse_body`]).
+pub fn body_of(sections: &[Section]) -> String {
+    sections
+        .iter()
+        .map(|s| match s {
+            Section::Text { markup, .. } => markup.clone(),
+            Section::Computed { block, top } => directive(*block, *top),
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// A section as issued: editorial blocks, or a computed block's snapshot — a title, sentences and
+/// an optional table, all plain text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Rendered {
+    Text {
+        blocks: Vec<Block>,
+    },
+    Computed {
+        block: BlockKind,
+        title: String,
+        paragraphs: Vec<String>,
+        head: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
+}
+
+/// A task as listed at the end of an issued briefing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedTask {
+    pub item_id: i64,
+    pub number: String,
+    pub title: String,
+    pub unit: String,
+    pub deadline: String,
+}
+
+/// What an issued briefing says, frozen with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Content {
+    pub sections: Vec<Rendered>,
+    pub tasks: Vec<IssuedTask>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,6 +460,36 @@ mod tests {
         );
         let long = "字".repeat(MAX_TEXT_CHARS + 1);
         assert!(check_sections(&[text(&long)]).is_err());
+    }
+
+    #[test]
+    fn the_composing_text_splits_at_directives_and_comes_back() {
+        let body = "# 一、总体情况\n全县重点项目稳步推进。\n\n【数据块：年度投资完成情况】\n二、存在问题\n【数据块：完成投资前列项目 5】";
+        let drafts = parse_body(body).unwrap();
+        assert_eq!(drafts.len(), 4);
+        assert_eq!(
+            drafts[1],
+            SectionDraft::Computed {
+                block: "year_figures".into(),
+                top: None
+            }
+        );
+        assert_eq!(
+            drafts[3],
+            SectionDraft::Computed {
+                block: "top_projects".into(),
+                top: Some(5)
+            }
+        );
+        let checked = check_sections(&drafts).unwrap();
+        let again = body_of(&checked);
+        assert_eq!(parse_body(&again).unwrap(), drafts);
+        let e = parse_body("正文\n【数据块：不存在的块】\n【数据块：完成投资前列项目 99】")
+            .unwrap_err();
+        let msg = e.for_field("body").unwrap();
+        assert!(msg.contains("第2行") && msg.contains("不存在"), "{msg}");
+        assert_eq!(e.all().len(), 2);
+        assert!(parse_body(&"字".repeat(MAX_BODY_CHARS + 1)).is_err());
     }
 
     #[test]

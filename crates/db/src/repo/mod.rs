@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod assessment;
 pub mod attachments;
+pub mod briefings;
 pub mod dispatch;
 pub mod jobs;
 pub mod notifications;

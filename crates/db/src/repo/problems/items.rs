@@ -45,6 +45,8 @@ pub struct ItemRow {
     pub interview: bool,
     pub parent_id: Option<ItemId>,
     pub meeting_id: Option<MeetingId>,
+    /// The 简报 that assigned it.
+    pub briefing_id: Option<i64>,
     pub patrol_id: Option<PatrolId>,
     pub report_month: Option<ReportMonth>,
     pub version: i64,
@@ -91,6 +93,7 @@ pub(super) struct ItemRaw {
     interview: bool,
     parent_id: Option<i64>,
     meeting_id: Option<i64>,
+    briefing_id: Option<i64>,
     patrol_id: Option<i64>,
     report_month: Option<String>,
     version: i64,
@@ -145,6 +148,7 @@ impl TryFrom<ItemRaw> for ItemRow {
             interview: r.interview,
             parent_id: r.parent_id.map(ItemId),
             meeting_id: r.meeting_id.map(MeetingId),
+            briefing_id: r.briefing_id,
             patrol_id: r.patrol_id.map(PatrolId),
             report_month: decode::opt_month("problem_items.report_month", r.report_month)?,
             version: r.version,
@@ -162,7 +166,7 @@ pub(super) const ITEM_COLS: &str = "SELECT i.id, i.region_code, i.year, i.seq, i
     i.title, i.description, i.raised_by, i.raised_unit_id, i.raised_on, i.state, i.extension_pending, i.verified,
     i.handler_unit_id, i.assisting_unit_ids, i.assigning_leader_id, i.assigned_on, i.deadline, i.day_count,
     i.requested_deadline, i.resolution, i.closed_on, i.close_days, i.alert, i.yellow_reply_by, i.interview,
-    i.parent_id, i.meeting_id, i.patrol_id, i.report_month, i.version, i.created_at, i.updated_at,
+    i.parent_id, i.meeting_id, i.briefing_id, i.patrol_id, i.report_month, i.version, i.created_at, i.updated_at,
     p.name AS project_name, hu.name AS handler_unit_name, ru.name AS raised_unit_name, l.name AS leader_name";
 pub(super) const ITEM_JOINS: &str = " LEFT JOIN projects p ON p.id = i.project_id
     LEFT JOIN units hu ON hu.id = i.handler_unit_id
@@ -192,6 +196,7 @@ pub struct NewItem<'a> {
     pub day_count: DayCount,
     pub parent_id: Option<ItemId>,
     pub meeting_id: Option<MeetingId>,
+    pub briefing_id: Option<i64>,
     pub patrol_id: Option<PatrolId>,
     pub report_month: Option<ReportMonth>,
 }
@@ -217,9 +222,9 @@ pub async fn insert_item(
         title, description, raised_by, raised_unit_id, raised_on, state, extension_pending, verified, handler_unit_id,
         assisting_unit_ids, assigning_leader_id, assigned_on, deadline, day_count, requested_deadline, resolution,
         closed_on, close_days, alert, yellow_reply_by, interview, parent_id, meeting_id, patrol_id, report_month, version,
-        created_at, updated_at)
+        created_at, updated_at, briefing_id)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'registered', FALSE, FALSE, NULL,
-        '', NULL, NULL, NULL, $15, NULL, '', NULL, NULL, '', NULL, FALSE, $16, $17, $18, $19, 1, $20, $20) RETURNING id";
+        '', NULL, NULL, NULL, $15, NULL, '', NULL, NULL, '', NULL, FALSE, $16, $17, $18, $19, 1, $20, $20, $21) RETURNING id";
     let id = run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
         .bind(n.region_code.as_str())
         .bind(n.year as i64)
@@ -241,6 +246,7 @@ pub async fn insert_item(
         .bind(n.patrol_id.map(|p| p.get()))
         .bind(n.report_month.map(|m| m.to_string()))
         .bind(now)
+        .bind(n.briefing_id)
         .fetch_one(c)
         .await)?;
     Ok((ItemId(id), number))
@@ -390,6 +396,7 @@ pub struct ItemFilter {
     pub handler_unit_id: Option<UnitId>,
     pub project_id: Option<ProjectId>,
     pub meeting_id: Option<MeetingId>,
+    pub briefing_id: Option<i64>,
     pub year: Option<i32>,
     pub alert: Option<Alert>,
     pub limit: i64,
@@ -455,6 +462,7 @@ fn item_where(f: &ItemFilter) -> Where {
         ("i.handler_unit_id", f.handler_unit_id.map(|x| x.get())),
         ("i.project_id", f.project_id.map(|x| x.get())),
         ("i.meeting_id", f.meeting_id.map(|x| x.get())),
+        ("i.briefing_id", f.briefing_id),
         ("i.year", f.year.map(i64::from)),
     ] {
         if let Some(v) = v {
