@@ -161,19 +161,6 @@ pub(crate) async fn load(
             }
         }
     }
-    for b in 0..4usize {
-        past.push(PastItem {
-            raised: NaiveDate::from_ymd_opt(2022, 3 + b as u32 * 3, 15).expect("date"),
-            source: Source::Briefing,
-            meeting: None,
-            project: building.get(b).copied(),
-            category: "other",
-            title: format!("《重点项目建设简报》第{}期交办事项", b + 1),
-            handler: depts[b % depts.len()],
-            leader: leaders.first().copied(),
-            close_after_days: 12,
-        });
-    }
     for (k, p) in (0..16usize).zip(post.iter().cycle()) {
         let (category, title) = TOPICS[k % TOPICS.len()];
         past.push(PastItem {
@@ -242,7 +229,86 @@ pub(crate) async fn load(
         .await?;
         step(&done, ctx, item.id, "close", "").await?;
     }
+    briefings(app, ctx, depts).await?;
     current(app, ctx, &building, depts, leaders).await
+}
+
+/// The four 《重点项目建设简报》 of 2022 (the reference: "共计编发《重点项目建设简报》四期"), each
+/// with a text section, a computed block and one task; the tasks are closed in time.
+async fn briefings(app: &App, ctx: &Ctx, depts: &[UnitId]) -> Result<()> {
+    use keyproj_domain::briefing::{HeadDraft, SectionDraft, TaskDraft};
+    use keyproj_service::briefings::{self as svc, Compose};
+    const TOPICS: [(&str, &str, &str); 4] = [
+        (
+            "一季度重点项目开局情况",
+            "# 一、总体情况\n全县重点项目建设**开局良好**，各牵头单位按月调度、按旬推进。\n\n# 二、下步工作\n- 加快前期项目手续办理\n- 落实开工项目用地保障",
+            "加快一季度未开工项目手续办理",
+        ),
+        (
+            "上半年重点项目建设进展",
+            "# 一、总体情况\n上半年全县重点项目完成投资稳步增长，**红黄项目**已逐一交办。",
+            "红色项目限期整改销号",
+        ),
+        (
+            "三季度重点项目攻坚情况",
+            "# 一、总体情况\n三季度全县重点项目开展“大干一百天”攻坚，进度整体加快。",
+            "落实三季度攻坚项目要素保障",
+        ),
+        (
+            "重点项目建设冲刺全年目标",
+            "# 一、总体情况\n各单位对照年度目标**倒排工期**，确保全年任务完成。",
+            "冲刺全年投资目标",
+        ),
+    ];
+    for (b, (title, text, task)) in TOPICS.iter().enumerate() {
+        let day = NaiveDate::from_ymd_opt(2022, 3 + b as u32 * 3, 15).expect("date");
+        let on = app.at(morning(day));
+        let compose = Compose {
+            head: HeadDraft {
+                title: title.to_string(),
+                editor: "桃江县重点项目建设事务中心".into(),
+                signer: "县重点项目建设事务中心主任".into(),
+                send_to: "县委、县人大、县政府、县政协主要领导".into(),
+                copy_to: "各重点项目牵头单位、责任单位".into(),
+            },
+            sections: vec![
+                SectionDraft::Text {
+                    markup: text.to_string(),
+                },
+                SectionDraft::Computed {
+                    block: if b == 0 {
+                        "signed_and_started"
+                    } else {
+                        "colour_lists"
+                    }
+                    .into(),
+                    top: None,
+                },
+            ],
+            tasks: vec![TaskDraft {
+                title: format!("《重点项目建设简报》第{}期：{task}", b + 1),
+                description: "请牵头单位按简报要求限期办结并反馈。".into(),
+                handler_unit_id: depts[b % depts.len()].to_string(),
+                deadline: (day + chrono::Duration::days(20)).to_string(),
+            }],
+        };
+        let id = svc::create(&on, ctx, 2022, &compose).await?;
+        let issued = svc::issue(&on, ctx, id, 1).await?;
+        for t in &issued.content.tasks {
+            let item = ItemId(t.item_id);
+            let done = app.at(morning(day + chrono::Duration::days(12)));
+            step(
+                &done,
+                &unit_ctx(ctx, depts[b % depts.len()]),
+                item,
+                "request_closure",
+                "已按简报要求办结，请核验销号。",
+            )
+            .await?;
+            step(&done, ctx, item, "close", "").await?;
+        }
+    }
+    Ok(())
 }
 
 /// Items of today in every state: to assign, assigned, replied, asking closure, asking time.

@@ -19,7 +19,7 @@ async fn demo_states_the_reference_figures() {
                 "45个在建重点项目完成投资38.2亿元，占年投资计划98%",
                 "23个项目完成建设",
                 "23个在库前期项目预计总投资194.2778亿元，5个项目落地开工建设",
-                "召开各类调度会议72次，交办会议和简报确定事项52项",
+                "召开各类调度会议72次，编发《重点项目建设简报》4期，交办会议和简报确定事项52项",
                 "对5个已建成项目落实帮扶措施，帮助解决问题16个",
                 "招商引资3次集中签约共签约项目40个，对达到纳入重点项目调度门槛的28个签约项目扎实做好重点项目政务事项帮代办服务，累计为各重点项目办理政务服务事项130余项，其中12个项目落地开工建设，16个项目正在全力以赴推进前期工作",
                 "全年收集项目建设问题78个，交办78个，办结78个，交办事项办结率100%",
@@ -44,6 +44,8 @@ async fn demo_states_the_reference_figures() {
         // the reference: 70+ meetings, 50+ tasks, 16 problems solved for 后扶 projects
         assert_eq!(s.meetings.count, 72);
         assert_eq!(s.problems.assigned_by_meetings, 52);
+        // "共计编发《重点项目建设简报》四期": four issued, each assigning one task
+        assert_eq!((s.briefings.count, s.briefings.tasks_assigned), (4, 4));
         assert_eq!(s.post_support.problems_closed, 16);
         assert_eq!(
             (s.problems.raised, s.problems.closed, s.problems.overdue),

@@ -3,6 +3,7 @@
 //! and return bytes.
 
 pub mod assessment_sheet;
+pub mod briefing_doc;
 pub mod chart;
 pub mod colour_sheet;
 pub mod docx;

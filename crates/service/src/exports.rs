@@ -709,3 +709,42 @@ pub fn approval_stats_xlsx(
         bytes,
     })
 }
+
+/// The year's 《重点项目建设简报》 as listed (期号, title, state, 签发人, date, tasks) as .xlsx.
+pub fn briefings_xlsx(app: &App, year: i32, rows: &[Vec<String>]) -> Result<XlsxFile> {
+    let headers: &[(&str, f64)] = &[
+        ("期号", 10.0),
+        ("标题", 40.0),
+        ("状态", 10.0),
+        ("签发人", 14.0),
+        ("印发日期", 12.0),
+        ("交办任务", 10.0),
+    ];
+    let body = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .map(|(i, c)| match i {
+                    4 => Cell::date(chrono::NaiveDate::parse_from_str(c, "%Y-%m-%d").ok()),
+                    5 => Cell::Int(c.parse().unwrap_or(0)),
+                    _ => Cell::Text(c.clone()),
+                })
+                .collect()
+        })
+        .collect();
+    let title = format!("{year}年《重点项目建设简报》");
+    let subtitle = format!("导出时间：{}", local_time(&app.now()));
+    let bytes = written(xlsx::write(&xlsx::Sheet {
+        name: "简报",
+        title: &title,
+        subtitle: Some(&subtitle),
+        headers,
+        rows: body,
+        totals: None,
+    }))?;
+    Ok(XlsxFile {
+        name: format!("{title}.xlsx"),
+        bytes,
+    })
+}

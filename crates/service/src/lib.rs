@@ -9,6 +9,7 @@ pub mod admin;
 pub mod assessment;
 pub mod attachments;
 pub mod background;
+pub mod briefings;
 pub mod dispatch;
 mod error;
 pub mod exports;

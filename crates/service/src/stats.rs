@@ -57,6 +57,13 @@ pub struct Meetings {
     pub count: i64,
 }
 
+/// 《重点项目建设简报》 issued in the year and the tasks they assigned.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Briefings {
+    pub count: i64,
+    pub tasks_assigned: i64,
+}
+
 /// 招商签约 in the year (issue #11).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Signing {
@@ -92,6 +99,7 @@ pub struct AnnualStats {
     pub post_support: PostSupport,
     pub problems: Problems,
     pub meetings: Meetings,
+    pub briefings: Briefings,
     pub signing: Signing,
     pub approvals: Approvals,
     /// The sentences of the self-evaluation report, written from the data.
@@ -161,11 +169,20 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
         &post_support,
     )
     .await?;
+    let (briefings, briefing_tasks) =
+        keyproj_db::repo::briefings::issued_counts(&mut tx, region, year).await?;
     if p.meetings > 0 || p.assigned_by_meetings > 0 {
-        text.push(format!(
-            "召开各类调度会议{}次，交办会议和简报确定事项{}项",
-            p.meetings, p.assigned_by_meetings
-        ));
+        text.push(if briefings > 0 {
+            format!(
+                "召开各类调度会议{}次，编发《重点项目建设简报》{briefings}期，交办会议和简报确定事项{}项",
+                p.meetings, p.assigned_by_meetings
+            )
+        } else {
+            format!(
+                "召开各类调度会议{}次，交办会议和简报确定事项{}项",
+                p.meetings, p.assigned_by_meetings
+            )
+        });
     }
     if ps_n > 0 {
         text.push(if p.closed_for_projects > 0 {
@@ -220,6 +237,10 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
             assigned_by_meetings: p.assigned_by_meetings,
         },
         meetings: Meetings { count: p.meetings },
+        briefings: Briefings {
+            count: briefings,
+            tasks_assigned: briefing_tasks,
+        },
         signing,
         approvals,
         text,

@@ -24,6 +24,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Origin {
     pub meeting_id: Option<MeetingId>,
+    /// The 简报 that assigned it.
+    pub briefing_id: Option<i64>,
     pub patrol_id: Option<PatrolId>,
     pub parent_id: Option<ItemId>,
     pub report_month: Option<ReportMonth>,
@@ -89,7 +91,11 @@ pub(crate) async fn register_in(
     origin: Origin,
 ) -> Result<ItemRef> {
     require(w.ctx, Action::RaiseProblem)?;
-    if assign.is_some() || origin.meeting_id.is_some() || origin.patrol_id.is_some() {
+    if assign.is_some()
+        || origin.meeting_id.is_some()
+        || origin.patrol_id.is_some()
+        || origin.briefing_id.is_some()
+    {
         require(w.ctx, Action::ManageProblems)?;
     }
     let fields = input.validate(w.today())?;
@@ -168,6 +174,7 @@ pub(crate) async fn insert_in(w: &mut Work<'_>, f: &ItemFields, origin: Origin) 
             day_count: rules.day_count,
             parent_id: origin.parent_id,
             meeting_id: origin.meeting_id,
+            briefing_id: origin.briefing_id,
             patrol_id: origin.patrol_id,
             report_month: origin.report_month,
         },
@@ -306,6 +313,7 @@ pub fn filter_for(ctx: &Ctx) -> Result<ItemFilter> {
         handler_unit_id: None,
         project_id: None,
         meeting_id: None,
+        briefing_id: None,
         year: None,
         alert: None,
         limit: 50,
