@@ -138,6 +138,21 @@ enum Cmd {
         #[arg(long)]
         xlsx: Option<PathBuf>,
     },
+    /// 《重点项目建设简报》 of a year, and one issue as a Word file:
+    /// `briefings --year 2022 [--region 430922] [--docx 12 --out 简报.docx]`
+    Briefings {
+        #[arg(long)]
+        year: i32,
+        /// Region code (default: the deployment's region)
+        #[arg(long)]
+        region: Option<String>,
+        /// Write this briefing (its id in the list) as .docx
+        #[arg(long)]
+        docx: Option<i64>,
+        /// Where the .docx goes
+        #[arg(long, requires = "docx")]
+        out: Option<PathBuf>,
+    },
     /// Copy a whole deployment to another (migrated, empty) database
     Copy {
         #[arg(long)]
@@ -360,6 +375,45 @@ async fn main() -> Result<()> {
                 let bytes = keyproj_service::assessment::rounds::result_book(&v).map_err(failed)?;
                 std::fs::write(file, bytes).with_context(|| format!("写入 {}", file.display()))?;
                 println!("已写入考核结果：{}", file.display());
+            }
+        }
+        Cmd::Briefings {
+            year,
+            region,
+            docx,
+            out,
+        } => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            let region = region_or_default(&app, region)?;
+            let ctx = keyproj_service::Ctx::system(region);
+            let rows = keyproj_service::briefings::of_year(&app, &ctx, *year)
+                .await
+                .map_err(failed)?;
+            println!("{year}年《重点项目建设简报》{}份", rows.len());
+            for b in &rows {
+                println!(
+                    "  [{}] {}  {}  {}  交办任务{}项",
+                    b.id,
+                    b.seq
+                        .map(|n| format!("第{n}期"))
+                        .unwrap_or_else(|| "草稿".into()),
+                    b.head.title,
+                    b.issued_on.map(|d| d.to_string()).unwrap_or_default(),
+                    if b.seq.is_some() {
+                        b.content.tasks.len()
+                    } else {
+                        b.tasks.len()
+                    }
+                );
+            }
+            if let Some(id) = docx {
+                let (name, bytes) = keyproj_service::briefings::docx(&app, &ctx, *id)
+                    .await
+                    .map_err(failed)?;
+                let file = out.clone().unwrap_or_else(|| PathBuf::from(&name));
+                std::fs::write(&file, bytes).with_context(|| format!("写入 {}", file.display()))?;
+                println!("已写入：{}", file.display());
             }
         }
         Cmd::Migrate => {

@@ -183,6 +183,13 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
                 key: "meetings",
             });
         }
+        if a.has(Role::CenterStaff) || a.has(Role::CountyLeader) || a.has(Role::UnitUser) {
+            v.push(Nav {
+                href: "/briefings",
+                label: "工作简报",
+                key: "briefings",
+            });
+        }
         v.push(Nav {
             href: "/problems/stats",
             label: "问题统计",

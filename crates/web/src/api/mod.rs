@@ -7,6 +7,7 @@
 mod admin;
 mod approvals;
 mod assessment;
+mod briefings;
 mod dispatch;
 mod import;
 mod org;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .merge(pipeline::routes())
         .merge(approvals::routes())
         .merge(assessment::routes())
+        .merge(briefings::routes())
         .merge(admin::routes())
         .merge(dispatch::routes())
         .merge(stats::routes())
@@ -63,6 +65,7 @@ async fn openapi() -> Response {
     doc.merge(pipeline::Doc::openapi());
     doc.merge(approvals::Doc::openapi());
     doc.merge(assessment::Doc::openapi());
+    doc.merge(briefings::Doc::openapi());
     doc.merge(admin::Doc::openapi());
     doc.merge(dispatch::Doc::openapi());
     doc.merge(stats::Doc::openapi());

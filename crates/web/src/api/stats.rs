@@ -59,6 +59,7 @@ struct AnnualOut {
     post_support: PostSupportOut,
     problems: ProblemsOut,
     meetings: MeetingsOut,
+    briefings: BriefingsOut,
     signing: SigningOut,
     approvals: ApprovalsOut,
     /// The sentences of the report, e.g. "45个在建重点项目完成投资38.2亿元，占年投资计划98%"
@@ -110,6 +111,13 @@ struct MeetingsOut {
     count: i64,
 }
 
+/// 《重点项目建设简报》 issued in the year and the tasks they assigned.
+#[derive(Serialize, ToSchema)]
+struct BriefingsOut {
+    count: i64,
+    tasks_assigned: i64,
+}
+
 /// Annual statistics of the caller's region.
 #[utoipa::path(get, path = "/api/v1/stats/annual", params(YearParam), responses((status = 200, body = AnnualOut), (status = 422, body = ApiErrorBody)))]
 async fn annual(
@@ -149,6 +157,10 @@ async fn annual(
         },
         meetings: MeetingsOut {
             count: a.meetings.count,
+        },
+        briefings: BriefingsOut {
+            count: a.briefings.count,
+            tasks_assigned: a.briefings.tasks_assigned,
         },
         signing: SigningOut {
             events: a.signing.events,

@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod assessment;
 mod board;
+mod briefings;
 pub(crate) mod dispatch;
 mod import;
 mod org;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(account::routes())
         .merge(admin::routes())
         .merge(board::routes())
+        .merge(briefings::routes())
         .merge(dispatch::routes())
         .merge(import::routes())
         .merge(org::routes())
@@ -69,6 +71,26 @@ pub(crate) fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
 }
 
 /// A PDF to open in the browser (inline: it shows, prints or saves from there).
+/// A Word file to download under its Chinese name.
+pub(crate) fn docx_response(name: &str, bytes: Vec<u8>) -> Response {
+    let encoded: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                    .to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"document.docx\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 pub(crate) fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
     let encoded: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
     (

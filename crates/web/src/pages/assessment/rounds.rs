@@ -14,7 +14,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use keyproj_domain::ValidationErrors;
@@ -600,23 +600,10 @@ async fn notice_docx(
     let notice = v.notice.ok_or(ServiceError::NotFound)?;
     let bytes = keyproj_office::docx::official(&svc::notice_docx(&notice)?)
         .map_err(|e| ServiceError::internal("writing a Word document", e))?;
-    let encoded: String =
-        form_urlencoded::byte_serialize(format!("{}.docx", notice.number).as_bytes()).collect();
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                    .to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"notice.docx\"; filename*=UTF-8''{encoded}"),
-            ),
-        ],
+    Ok(crate::pages::docx_response(
+        &format!("{}.docx", notice.number),
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 // ----- a unit's drill-down -----
