@@ -130,6 +130,7 @@ pub enum Section {
 
 /// A task the briefing assigns (it becomes a problem-list item with source 简报 on issue).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TaskDraft {
     pub title: String,
     pub description: String,

@@ -161,6 +161,14 @@ fn check_year(year: i32) -> Result<i32> {
     }
 }
 
+/// Checks a composition without writing anything (a page names every field at once, even when
+/// its text could not be split into sections).
+pub async fn check_only(app: &App, ctx: &Ctx, c: &Compose) -> Result<()> {
+    staff(ctx)?;
+    let mut tx = app.db.begin_read().await?;
+    check(&mut tx, ctx, c, app.local_today()).await.map(|_| ())
+}
+
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn create(app: &App, ctx: &Ctx, year: i32, c: &Compose) -> Result<i64> {
     staff(ctx)?;

@@ -1740,3 +1740,128 @@ async fn assessment_computed_objected_reviewed_and_published() {
     }
     c.close().await.unwrap();
 }
+
+/// Staff compose a 《重点项目建设简报》 with two computed blocks (one from the menu, which keeps
+/// what was typed) and a task, issue it after a confirmation, print it and open its Word file;
+/// the task is on the unit's 待办.
+#[tokio::test]
+async fn briefing_composed_issued_and_its_task_on_the_units_todo() {
+    let Some((c, _driver)) = browser().await else {
+        return;
+    };
+    let h = harness(TestDb::sqlite().await).await;
+    let [_, zj, _, _] = h.units;
+    let deadline = (h.app.local_today() + chrono::Duration::days(20)).to_string();
+    sign_in(&c, &h.base, "staff").await;
+    c.goto(&format!("{}/briefings", h.base)).await.unwrap();
+    click_to_next_page(&c, "b-new").await;
+    type_into(&c, "b-title", "全县重点项目建设进展情况").await;
+    type_into(&c, "b-signer", "王主任").await;
+    c.find(Locator::Css("input.task-title"))
+        .await
+        .unwrap()
+        .send_keys("加快城南片区征拆扫尾")
+        .await
+        .unwrap();
+    c.find(Locator::Css("select.task-unit"))
+        .await
+        .unwrap()
+        .select_by_value(&zj.to_string())
+        .await
+        .unwrap();
+    c.execute(
+        "document.querySelector('input.task-deadline').value = arguments[0];",
+        vec![serde_json::json!(deadline)],
+    )
+    .await
+    .unwrap();
+    // the second block from the menu: the page comes back with it, nothing typed lost
+    select(&c, "b-block", "colour_lists").await;
+    click_to_next_page(&c, "insert-block").await;
+    let body = value_of(&c, "b-body").await;
+    assert!(
+        body.contains("【数据块：年度投资完成情况】") && body.contains("【数据块：红黄项目名单】"),
+        "{body}"
+    );
+    assert_eq!(value_of(&c, "b-title").await, "全县重点项目建设进展情况");
+    let task = c
+        .find(Locator::Css("input.task-title"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(task, "加快城南片区征拆扫尾");
+    shot(&c, "26-briefing-compose").await;
+    click_to_next_page(&c, "save-briefing").await;
+    assert!(text(&c, "flash").await.contains("草稿已保存"));
+    assert_eq!(text(&c, "b-number").await, "（草稿）");
+    let page = text(&c, "briefing").await;
+    assert!(page.contains("年度投资完成情况") && page.contains("红黄项目名单"));
+    assert!(page.contains("本期拟交办事项（1项"));
+    // issuing asks first
+    click_to_next_page(&c, "b-issue").await;
+    assert!(c.find(Locator::Id("confirm-card")).await.is_ok());
+    click_to_next_page(&c, "confirm-submit").await;
+    assert!(text(&c, "flash").await.contains("已印发"));
+    assert_eq!(text(&c, "b-number").await, "第1期");
+    assert!(
+        text(&c, "b-issued-tasks")
+            .await
+            .contains("加快城南片区征拆扫尾")
+    );
+    assert!(c.find(Locator::Id("b-issue")).await.is_err(), "frozen");
+    shot(&c, "26a-briefing-issued").await;
+    // printed on A4 with the red masthead
+    let pdf = print_pdf(&c, "26b-briefing-print").await;
+    let page = Raster::of_pdf(&pdf, 30, "26b-briefing-print");
+    assert!(page.height > page.width, "A4 portrait");
+    assert!(page.count_near((0xcc, 0, 0)) > 100, "the red masthead");
+    let url = c.current_url().await.unwrap();
+    // the Word file, rendered by LibreOffice
+    let staff = h.signed_in("staff").await;
+    let docx = staff
+        .get(format!("{}{}/docx", h.base, url.path()))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let words = keyproj_office::docx::text_of(&docx).unwrap();
+    assert!(words.contains("重点项目建设简报") && words.contains("加快城南片区征拆扫尾"));
+    if std::process::Command::new("soffice")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        let bytes = docx.to_vec();
+        let pdf = tokio::task::spawn_blocking(move || keyproj_office::pdf::convert(&bytes, "docx"))
+            .await
+            .unwrap()
+            .unwrap();
+        let file = screenshots_dir().join("26c-briefing-docx.pdf");
+        std::fs::write(&file, &pdf).unwrap();
+        let page = Raster::of_pdf(&file, 30, "26c-briefing-docx");
+        assert!(page.height > page.width, "A4 portrait");
+        assert!(
+            page.count_near((0xff, 0, 0)) > 100,
+            "the red masthead and rule"
+        );
+    }
+    // the unit has the task to do
+    c.delete_all_cookies().await.unwrap();
+    sign_in(&c, &h.base, "zjju").await;
+    c.goto(&format!("{}/todo", h.base)).await.unwrap();
+    let todo = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(todo.contains("加快城南片区征拆扫尾"), "{todo}");
+    shot(&c, "26d-briefing-task-on-todo").await;
+    c.close().await.unwrap();
+}

@@ -55,7 +55,7 @@ struct BriefingLineOut {
     version: i64,
 }
 
-/// The year's briefings: issued in 期号 order, then drafts (staff and leaders); a unit's users
+/// The year's briefings (this year without `year`): issued in 期号 order, then drafts (staff and leaders); a unit's users
 /// see the issued ones.
 #[utoipa::path(get, path = "/api/v1/briefings", params(YearParam), responses((status = 200, body = [BriefingLineOut]), (status = 404, body = ApiErrorBody)))]
 async fn list(
@@ -63,7 +63,15 @@ async fn list(
     c: ApiCaller,
     RawQuery(q): RawQuery,
 ) -> Result<Json<Vec<BriefingLineOut>>, ApiError> {
-    let year = year_of(q.as_deref())?;
+    // the year asked, else this year
+    let year = if crate::auth::query_pairs(q.as_deref())
+        .get("year")
+        .is_empty()
+    {
+        svc::default_year(&s.app)
+    } else {
+        year_of(q.as_deref())?
+    };
     let rows = svc::of_year(&s.app, &c.ctx, year).await?;
     Ok(Json(
         rows.into_iter()

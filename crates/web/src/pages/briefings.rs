@@ -449,7 +449,20 @@ async fn compose(
     }
     let sections = match parse_body(&body) {
         Ok(s) => s,
-        Err(v) => {
+        Err(mut v) => {
+            // the other fields are named too, in the same answer
+            let rest = Compose {
+                head: head.clone(),
+                sections: vec![keyproj_domain::briefing::SectionDraft::Text {
+                    markup: "—".into()
+                }],
+                tasks: tasks.clone(),
+            };
+            match svc::check_only(&s.app, &signed.ctx, &rest).await {
+                Ok(()) => {}
+                Err(ServiceError::Validation(more)) => v.0.extend(more.0),
+                Err(e) => return Err(e.into()),
+            }
             return Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 form_page(
