@@ -36,6 +36,7 @@ pub(crate) struct FileConfig {
     webhook_secret: Option<String>,
     board_delay_minutes: Option<i64>,
     not_moving_months: Option<u32>,
+    board_assessment: Option<bool>,
 }
 
 pub(crate) struct Settings {
@@ -172,6 +173,9 @@ pub(crate) fn settings(cli: &Cli, bind_flag: Option<&String>) -> Result<Settings
     }
     if let Some(m) = env_or("KEYPROJ_NOT_MOVING_MONTHS", file.not_moving_months) {
         cfg.not_moving_months = m.clamp(1, 60);
+    }
+    if let Some(b) = env_or("KEYPROJ_BOARD_ASSESSMENT", file.board_assessment) {
+        cfg.board_assessment = b;
     }
     Ok(Settings {
         database_url,

@@ -94,6 +94,8 @@ pub struct Config {
     pub board_delay_minutes: i64,
     /// Months after signing without a start before a signed project is flagged 未落地.
     pub not_moving_months: u32,
+    /// The public board also shows the latest published 考核 ranking (`/board/assessment`).
+    pub board_assessment: bool,
 }
 
 /// The outgoing webhook: JSON POSTs signed with HMAC-SHA256 of the body under `secret`.
@@ -127,6 +129,7 @@ impl Default for Config {
             audit_anchor_file: None,
             board_delay_minutes: 0,
             not_moving_months: 6,
+            board_assessment: false,
         }
     }
 }

@@ -612,5 +612,27 @@ async fn a_year_is_scored_objected_to_reviewed_and_published_under_a_frozen_noti
         assert_eq!(n2.number, "桃重项考〔2022〕2号");
         assert_eq!(n2.corrects_notice_id, Some(notice.id));
         assert!(n2.title.contains("更正"));
+        // the public board shows the latest 通报's ranking only where the deployment says so
+        let region = RegionCode::parse("430922").unwrap();
+        assert!(
+            rounds::published_ranking(app, &region)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let shown = App::with_clock(
+            app.db.clone(),
+            Config {
+                board_assessment: true,
+                ..Config::default()
+            },
+            w.clock.clone(),
+        );
+        let r = rounds::published_ranking(&shown, &region)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.notice.number, "桃重项考〔2022〕2号");
+        assert_eq!(r.kinds[0].1[0].grade, "优秀");
     }
 }

@@ -83,6 +83,11 @@ async fn rules_are_drafted_and_adopted_through_the_page() {
             h.page(&owner, "/assessment/rules?year=2026").await.0,
             StatusCode::NOT_FOUND
         );
+        // the public board shows no ranking unless the deployment says so
+        assert_eq!(
+            h.page(&reqwest::Client::new(), "/board/assessment").await.0,
+            StatusCode::NOT_FOUND
+        );
     }
 }
 

@@ -199,6 +199,54 @@ pub async fn get(app: &App, ctx: &Ctx, id: i64) -> Result<RoundView> {
     })
 }
 
+/// A published ranking as the public board shows it: the notice and each kind's units in rank
+/// order (names, totals, 等次 — not the drill-down).
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicRanking {
+    pub notice: NoticeRow,
+    pub kinds: Vec<(AssessedKind, Vec<Ranked>)>,
+}
+
+/// The region's latest published 通报 of this year or the last, for the public board (only
+/// when the deployment shows it: `board_assessment`).
+pub async fn published_ranking(app: &App, region: &RegionCode) -> Result<Option<PublicRanking>> {
+    use chrono::Datelike;
+    if !app.cfg.board_assessment {
+        return Ok(None);
+    }
+    let mut tx = app.db.begin_read().await?;
+    let this = app.local_today().year();
+    for year in [this, this - 1] {
+        let Some(notice) = repo::notices(&mut tx, region, year)
+            .await?
+            .into_iter()
+            .max_by_key(|n| n.seq)
+        else {
+            continue;
+        };
+        let Some(round) = repo::round(&mut tx, notice.round_id).await? else {
+            continue;
+        };
+        let rules = rules_of(&mut tx, &round).await?;
+        let scores = repo::scores(&mut tx, round.id, None).await?;
+        let kinds = rules
+            .tables
+            .iter()
+            .map(|t| {
+                let of: Vec<ScoreRow> = scores
+                    .iter()
+                    .filter(|s| s.kind == t.kind)
+                    .cloned()
+                    .collect();
+                (t.kind, rank_scores(t, &of))
+            })
+            .filter(|(_, r)| !r.is_empty())
+            .collect();
+        return Ok(Some(PublicRanking { notice, kinds }));
+    }
+    Ok(None)
+}
+
 fn rank_scores(t: &Table, scores: &[ScoreRow]) -> Vec<Ranked> {
     let us: Vec<scoring::UnitScore> = scores
         .iter()

@@ -29,6 +29,56 @@ pub fn routes() -> Router<AppState> {
         .route("/board/issues/{id}", get(by_id))
         .route("/board/screen", get(screen))
         .route("/board/problems", get(problems))
+        .route("/board/assessment", get(assessment))
+}
+
+struct RankLine {
+    rank: u32,
+    name: String,
+    total: String,
+    grade: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "board/assessment.html")]
+struct AssessmentBoard {
+    title: String,
+    number: String,
+    issued_on: String,
+    kinds: Vec<(&'static str, Vec<RankLine>)>,
+}
+
+/// The latest published 考核 ranking, where the deployment shows it (else not found).
+async fn assessment(State(s): State<AppState>) -> Result<Response, PageError> {
+    let region = s.app.cfg.default_region.clone();
+    let Some(r) = keyproj_service::assessment::rounds::published_ranking(&s.app, &region).await?
+    else {
+        return Err(keyproj_service::ServiceError::NotFound.into());
+    };
+    Ok(AssessmentBoard {
+        title: r.notice.title.clone(),
+        number: r.notice.number.clone(),
+        issued_on: keyproj_domain::month::chinese_date(r.notice.issued_on),
+        kinds: r
+            .kinds
+            .iter()
+            .map(|(k, ranked)| {
+                (
+                    k.label(),
+                    ranked
+                        .iter()
+                        .map(|x| RankLine {
+                            rank: x.rank,
+                            name: x.name.clone(),
+                            total: keyproj_domain::assessment::points_text(x.total),
+                            grade: x.grade.clone(),
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -195,6 +245,8 @@ struct BoardPage {
     corrects: Option<i64>,
     /// 第N期.
     number: i64,
+    /// The deployment shows the published 考核 ranking too.
+    ranking: bool,
 }
 
 /// Projects of a year category: how many, their annual plan and what is done.
@@ -224,7 +276,12 @@ const COLOURS: [Colour; 5] = [
 async fn latest(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, PageError> {
     let region = s.app.cfg.default_region.clone();
     let issue = colour::on_wall(&s.app, &region).await?;
-    render(issue, q.as_deref(), "/board".into())
+    render(
+        issue,
+        q.as_deref(),
+        "/board".into(),
+        s.app.cfg.board_assessment,
+    )
 }
 
 async fn by_id(
@@ -237,13 +294,19 @@ async fn by_id(
     if !colour::is_on_wall(&s.app, &issue) {
         return Err(keyproj_service::ServiceError::NotFound.into());
     }
-    render(Some(issue), q.as_deref(), format!("/board/issues/{id}"))
+    render(
+        Some(issue),
+        q.as_deref(),
+        format!("/board/issues/{id}"),
+        s.app.cfg.board_assessment,
+    )
 }
 
 fn render(
     issue: Option<colour::Issue>,
     q: Option<&str>,
     base: String,
+    ranking: bool,
 ) -> Result<Response, PageError> {
     let q = query_pairs(q);
     let view = match q.get("view").as_str() {
@@ -264,6 +327,7 @@ fn render(
             fill_row: false,
             corrects: None,
             number: 0,
+            ranking,
         }
         .into_response());
     };
@@ -330,6 +394,7 @@ fn render(
         fill_row: false,
         corrects: i.corrects_number,
         number: i.issue.number,
+        ranking,
     }
     .into_response())
 }
