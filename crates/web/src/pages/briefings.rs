@@ -208,7 +208,9 @@ impl FormPage {
     }
 }
 
-/// The tasks typed in the form: rows left blank are not tasks.
+/// The tasks typed in the form: rows left blank are not tasks. At most one more than a
+/// briefing may hold is kept (enough for the service to name the excess), so a flood of rows
+/// costs nothing.
 fn tasks_of(form: &FormData) -> Vec<TaskDraft> {
     let (t, u, d, x) = (
         form.all("task_title"),
@@ -230,6 +232,7 @@ fn tasks_of(form: &FormData) -> Vec<TaskDraft> {
                 && t.deadline.trim().is_empty()
                 && t.description.trim().is_empty())
         })
+        .take(keyproj_domain::briefing::MAX_TASKS + 1)
         .collect()
 }
 
