@@ -46,6 +46,9 @@ pub(crate) struct Settings {
     pub(crate) cfg: Config,
     pub(crate) secure_cookies: bool,
     pub(crate) trust_proxy: bool,
+    /// A key file created by this start: refused when the database already has an audit
+    /// chain (it was signed with another key; a new one would break the chain).
+    pub(crate) new_key_file: Option<PathBuf>,
 }
 
 pub(crate) fn env_or<T: std::str::FromStr>(key: &str, file: Option<T>) -> Option<T> {
@@ -57,17 +60,18 @@ pub(crate) fn env_or<T: std::str::FromStr>(key: &str, file: Option<T>) -> Option
 
 /// Reads the audit key: `KEYPROJ_AUDIT_KEY`, else a key file (created with a random key on
 /// first start, readable by the owner only). The key never goes into the database.
-pub(crate) fn audit_key(file: &Path) -> Result<Vec<u8>> {
+/// The second value is the key file when it was created just now (see [`open`]).
+pub(crate) fn audit_key(file: &Path) -> Result<(Vec<u8>, Option<PathBuf>)> {
     if let Ok(k) = std::env::var("KEYPROJ_AUDIT_KEY") {
         if k.len() < 16 {
             bail!("KEYPROJ_AUDIT_KEY 太短（至少16个字符）");
         }
-        return Ok(k.into_bytes());
+        return Ok((k.into_bytes(), None));
     }
     if file.exists() {
         let k = std::fs::read_to_string(file)
             .with_context(|| format!("读取审计密钥文件 {}", file.display()))?;
-        return Ok(k.trim().as_bytes().to_vec());
+        return Ok((k.trim().as_bytes().to_vec(), None));
     }
     let k = keyproj_service::random_token();
     std::fs::write(file, &k).with_context(|| format!("写入审计密钥文件 {}", file.display()))?;
@@ -80,7 +84,7 @@ pub(crate) fn audit_key(file: &Path) -> Result<Vec<u8>> {
         "已生成审计密钥文件 {}（请与数据库一同备份，丢失后审计链无法校验）",
         file.display()
     );
-    Ok(k.into_bytes())
+    Ok((k.into_bytes(), Some(file.to_path_buf())))
 }
 
 pub(crate) fn settings(cli: &Cli, bind_flag: Option<&String>) -> Result<Settings> {
@@ -108,9 +112,10 @@ pub(crate) fn settings(cli: &Cli, bind_flag: Option<&String>) -> Result<Settings
         .unwrap_or_else(|| PathBuf::from("keyproj-audit.key"));
     let anchor_file = env_or("KEYPROJ_AUDIT_ANCHOR_FILE", file.audit_anchor_file)
         .unwrap_or_else(|| key_file.with_extension("anchors"));
+    let (key, new_key_file) = audit_key(&key_file)?;
     let mut cfg = Config {
         default_region: region,
-        audit_key: audit_key(&key_file)?,
+        audit_key: key,
         audit_anchor_file: Some(anchor_file),
         ..Config::default()
     };
@@ -186,6 +191,7 @@ pub(crate) fn settings(cli: &Cli, bind_flag: Option<&String>) -> Result<Settings
         cfg,
         secure_cookies: env_or("KEYPROJ_SECURE_COOKIES", file.secure_cookies).unwrap_or(false),
         trust_proxy: env_or("KEYPROJ_TRUST_PROXY", file.trust_proxy).unwrap_or(false),
+        new_key_file,
     })
 }
 
@@ -194,6 +200,18 @@ pub(crate) async fn open(s: &Settings) -> Result<App> {
         .await
         .with_context(|| format!("连接数据库 {}", keyproj_db::redact(&s.database_url)))?;
     db.migrate().await.context("数据库迁移")?;
+    if let Some(file) = &s.new_key_file {
+        let mut tx = db.begin_read().await?;
+        let rows = keyproj_db::schema::row_count(&mut tx, "audit_log").await?;
+        drop(tx);
+        if rows > 0 {
+            let _ = std::fs::remove_file(file);
+            bail!(
+                "数据库已有审计记录，但找不到它的审计密钥文件 {}：请在服务运行的目录执行命令，或用 KEYPROJ_AUDIT_KEY_FILE（或 KEYPROJ_AUDIT_KEY）指向原来的密钥。刚生成的密钥已删除，未写入任何记录。",
+                file.display()
+            );
+        }
+    }
     db.optimize().await.context("更新查询统计信息")?;
     Ok(App::new(db, s.cfg.clone()))
 }

@@ -252,3 +252,54 @@ fn a_hostile_workbook_is_refused_and_tokens_need_a_changed_password() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("尚未修改初始密码"), "{err}");
 }
+
+/// A command run from another directory, where the audit key file is not, must not sign the
+/// chain with a new key: it is refused, and the key it would have made is removed.
+#[test]
+fn another_directory_without_the_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("k.db").display());
+    let run = |cwd: &std::path::Path, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_keyproj"))
+            .current_dir(cwd)
+            .env("KEYPROJ_DATABASE_URL", &db)
+            .env_remove("KEYPROJ_AUDIT_KEY")
+            .env("KEYPROJ_LOG", "error")
+            .args(args)
+            .output()
+            .expect("run keyproj")
+    };
+    let out = run(dir.path(), &["demo"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("keyproj-audit.key").exists());
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let out = run(
+        &elsewhere,
+        &[
+            "user",
+            "passwd",
+            "staff",
+            "--password",
+            "Another-Pass-2026!",
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("找不到它的审计密钥文件"), "{err}");
+    assert!(
+        !elsewhere.join("keyproj-audit.key").exists(),
+        "the new key is removed"
+    );
+    // the chain is intact when verified where the key is
+    let out = run(dir.path(), &["audit", "verify"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("校验通过"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

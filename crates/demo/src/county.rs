@@ -445,6 +445,7 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
         });
     }
     crate::pipeline::load(app, &ctx, center).await?;
+    crate::problems::briefings(app, &ctx, &depts).await?;
     Ok(DemoAccounts(out))
 }
 

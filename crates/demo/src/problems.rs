@@ -229,13 +229,13 @@ pub(crate) async fn load(
         .await?;
         step(&done, ctx, item.id, "close", "").await?;
     }
-    briefings(app, ctx, depts).await?;
     current(app, ctx, &building, depts, leaders).await
 }
 
 /// The four 《重点项目建设简报》 of 2022 (the reference: "共计编发《重点项目建设简报》四期"), each
-/// with a text section, a computed block and one task; the tasks are closed in time.
-async fn briefings(app: &App, ctx: &Ctx, depts: &[UnitId]) -> Result<()> {
+/// with a text section, a computed block and one task; the tasks are closed in time. Loaded
+/// last, so their blocks read the year's colour tables and signings.
+pub(crate) async fn briefings(app: &App, ctx: &Ctx, depts: &[UnitId]) -> Result<()> {
     use keyproj_domain::briefing::{HeadDraft, SectionDraft, TaskDraft};
     use keyproj_service::briefings::{self as svc, Compose};
     const TOPICS: [(&str, &str, &str); 4] = [

@@ -45,7 +45,19 @@ async fn demo_states_the_reference_figures() {
         assert_eq!(s.meetings.count, 72);
         assert_eq!(s.problems.assigned_by_meetings, 52);
         // "共计编发《重点项目建设简报》四期": four issued, each assigning one task
-        assert_eq!((s.briefings.count, s.briefings.tasks_assigned), (4, 4));
+                assert_eq!((s.briefings.count, s.briefings.tasks_assigned), (4, 4));
+        // their blocks froze the year as it stood: the colour table of the month before, the
+        // signings
+        let staff = keyproj_service::Ctx::system(region.clone());
+        let issues = keyproj_service::briefings::of_year(&app, &staff, 2022)
+            .await
+            .unwrap();
+        let block_text = |seq: i64| {
+            let b = issues.iter().find(|b| b.seq == Some(seq)).unwrap();
+            serde_json::to_string(&b.content.sections[1]).unwrap()
+        };
+        assert!(block_text(2).contains("截至2022年5月"), "{}", block_text(2));
+        assert!(!block_text(1).contains("签约项目0个"), "{}", block_text(1));
         assert_eq!(s.post_support.problems_closed, 16);
         assert_eq!(
             (s.problems.raised, s.problems.closed, s.problems.overdue),

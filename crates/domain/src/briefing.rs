@@ -12,6 +12,10 @@ pub const MAX_SECTIONS: usize = 40;
 pub const MAX_TEXT_CHARS: usize = 20_000;
 pub const MAX_TASKS: usize = 60;
 pub const MAX_TOP_N: u32 = 50;
+/// All editorial text of one issue together, and its runs of bold and plain text: a briefing
+/// is a few pages, and every run costs its own markup in the Word file.
+pub const MAX_TOTAL_CHARS: usize = 50_000;
+pub const MAX_SPANS: usize = 2_000;
 
 keyed_enum!(
     /// The computed blocks a briefing can insert: each is a snapshot taken when it is issued.
@@ -60,6 +64,9 @@ fn spans(line: &str) -> Vec<Span> {
         let last_open = !closed && i == parts.len() - 1;
         let (text, bold) = if last_open {
             (format!("**{p}"), false)
+        } else if i % 2 == 1 && p.is_empty() {
+            // `****` marks nothing bold: it stays as typed
+            ("****".to_string(), false)
         } else {
             (p.to_string(), i % 2 == 1)
         };
@@ -108,7 +115,7 @@ pub fn parse_markup(input: &str) -> Vec<Block> {
 
 /// A section as composed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SectionDraft {
     /// Editorial text in the markup above.
     Text { markup: String },
@@ -130,7 +137,7 @@ pub enum Section {
 
 /// A task the briefing assigns (it becomes a problem-list item with source 简报 on issue).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TaskDraft {
     pub title: String,
     pub description: String,
@@ -173,6 +180,14 @@ pub fn check_sections(drafts: &[SectionDraft]) -> Result<Vec<Section>, Validatio
                     e.add(&field, "required", format!("第{}节没有文字", n + 1));
                     continue;
                 }
+                if markup.lines().any(is_directive) {
+                    e.add(
+                        &field,
+                        "directive",
+                        format!("第{}节文字中含有数据块行：数据块应作为单独的一节", n + 1),
+                    );
+                    continue;
+                }
                 out.push(Section::Text {
                     markup: markup.clone(),
                     blocks: parse_markup(markup),
@@ -195,7 +210,47 @@ pub fn check_sections(drafts: &[SectionDraft]) -> Result<Vec<Section>, Validatio
             },
         }
     }
+    let total: usize = drafts
+        .iter()
+        .map(|d| match d {
+            SectionDraft::Text { markup } => markup.chars().count(),
+            SectionDraft::Computed { .. } => 0,
+        })
+        .sum();
+    if total > MAX_TOTAL_CHARS {
+        e.add(
+            "sections",
+            "too_long",
+            format!("简报文字共{total}字，超过{MAX_TOTAL_CHARS}字，请分期编发"),
+        );
+    }
+    let spans: usize = out
+        .iter()
+        .map(|s| match s {
+            Section::Text { blocks, .. } => blocks
+                .iter()
+                .map(|b| match b {
+                    Block::Heading(x) | Block::Paragraph(x) => x.len(),
+                    Block::List(items) => items.iter().map(Vec::len).sum(),
+                })
+                .sum(),
+            Section::Computed { .. } => 0,
+        })
+        .sum();
+    if spans > MAX_SPANS {
+        e.add(
+            "sections",
+            "too_many_runs",
+            format!("加粗标记过多（{spans}段），请减少**加粗**的使用"),
+        );
+    }
     e.into_result().map(|_| out)
+}
+
+/// A line that stands for a computed block.
+fn is_directive(line: &str) -> bool {
+    let l = line.trim();
+    l.starts_with(DIRECTIVE_OPEN) && l.ends_with(DIRECTIVE_CLOSE)
 }
 
 /// The head of an issue: 编印单位, 签发人, 报送 and 抄送.
@@ -248,7 +303,7 @@ pub fn check_task(n: usize, t: &TaskDraft) -> Vec<FieldError> {
 }
 
 /// The composing text may not be longer than this (bounded before it is split).
-pub const MAX_BODY_CHARS: usize = 100_000;
+pub const MAX_BODY_CHARS: usize = 60_000;
 
 const DIRECTIVE_OPEN: &str = "【数据块：";
 const DIRECTIVE_CLOSE: &str = "】";
@@ -369,6 +424,12 @@ pub struct IssuedTask {
     pub item_id: i64,
     pub number: String,
     pub title: String,
+    /// 任务要求 as typed (empty: none).
+    #[serde(default)]
+    pub description: String,
+    /// The handling unit (the issued page links a unit's users to their own tasks only).
+    #[serde(default)]
+    pub unit_id: i64,
     pub unit: String,
     pub deadline: String,
 }
@@ -421,6 +482,11 @@ mod tests {
             Block::List(vec![plain("城区道路"), plain("<script>alert(1)</script>")])
         );
         assert_eq!(b[3], Block::Paragraph(plain("末段**未闭合")));
+        // nothing between two markers: kept as typed
+        assert_eq!(
+            parse_markup("a****b"),
+            vec![Block::Paragraph(plain("a****b"))]
+        );
     }
 
     #[test]
@@ -461,6 +527,26 @@ mod tests {
         );
         let long = "字".repeat(MAX_TEXT_CHARS + 1);
         assert!(check_sections(&[text(&long)]).is_err());
+        // all text together, and the runs a Word file would carry, are bounded too
+        let many: Vec<SectionDraft> = (0..3).map(|_| text(&"字".repeat(MAX_TEXT_CHARS))).collect();
+        assert!(
+            check_sections(&many)
+                .unwrap_err()
+                .for_field("sections")
+                .unwrap()
+                .contains("分期")
+        );
+        let runs = "**a**b".repeat(1_500);
+        assert!(
+            check_sections(&[text(&runs)])
+                .unwrap_err()
+                .for_field("sections")
+                .unwrap()
+                .contains("加粗")
+        );
+        // a block line inside a text section (the API) is refused, not printed as text
+        let e = check_sections(&[text("正文\n【数据块：红黄项目名单】")]).unwrap_err();
+        assert!(e.for_field("sections[0]").unwrap().contains("单独的一节"));
     }
 
     #[test]

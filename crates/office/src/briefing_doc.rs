@@ -5,9 +5,9 @@
 
 use crate::docx::{BODY_FONT, HEADING_FONT, TITLE_FONT, chinese_date};
 use docx_rs::{
-    AlignmentType, BorderType, Docx, Footer, PageMargin, PageNum, Paragraph, ParagraphBorder,
-    ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SpecialIndentType, Table, TableCell,
-    TableRow, WidthType,
+    AlignmentType, BorderType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum,
+    Paragraph, ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts,
+    SpecialIndentType, Table, TableCell, TableRow, WidthType,
 };
 use keyproj_domain::briefing::{Block, Content, Rendered, Span};
 
@@ -78,8 +78,29 @@ fn spans(mut p: Paragraph, spans: &[Span], font: &str, size: usize) -> Paragraph
     p
 }
 
+/// Body lines 28 pt apart (GB/T 9704's 22 lines a page, near enough), first line indented
+/// two characters.
 fn indented(p: Paragraph) -> Paragraph {
     p.indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
+        .line_spacing(
+            LineSpacing::new()
+                .line_rule(LineSpacingType::Exact)
+                .line(560),
+        )
+}
+
+/// A heading: 黑体, bold where the font is missing, kept with what follows, with room above.
+fn heading(text: &str) -> Paragraph {
+    Paragraph::new()
+        .add_run(run(text, HEADING_FONT, SIZE_3).bold())
+        .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
+        .line_spacing(
+            LineSpacing::new()
+                .before(120)
+                .line_rule(LineSpacingType::Exact)
+                .line(560),
+        )
+        .keep_next(true)
 }
 
 fn table(head: &[String], rows: &[Vec<String>]) -> Table {
@@ -122,7 +143,10 @@ pub fn briefing(m: &Masthead, content: &Content) -> Result<Vec<u8>, std::io::Err
         .add_paragraph(center(
             run(&m.name, TITLE_FONT, SIZE_0).color("FF0000").bold(),
         ))
-        .add_paragraph(center(run(&m.issue, BODY_FONT, SIZE_3)))
+        .add_paragraph(
+            center(run(&m.issue, BODY_FONT, SIZE_3))
+                .line_spacing(LineSpacing::new().before(120).after(240)),
+        )
         .add_paragraph(rule(
             Paragraph::new()
                 .add_run(run(&m.editor, BODY_FONT, SIZE_3))
@@ -141,12 +165,8 @@ pub fn briefing(m: &Masthead, content: &Content) -> Result<Vec<u8>, std::io::Err
                 for b in blocks {
                     match b {
                         Block::Heading(s) => {
-                            doc = doc.add_paragraph(indented(spans(
-                                Paragraph::new(),
-                                s,
-                                HEADING_FONT,
-                                SIZE_3,
-                            )));
+                            let text: String = s.iter().map(|x| x.text.as_str()).collect();
+                            doc = doc.add_paragraph(heading(&text));
                         }
                         Block::Paragraph(s) => {
                             doc = doc.add_paragraph(indented(spans(
@@ -172,11 +192,7 @@ pub fn briefing(m: &Masthead, content: &Content) -> Result<Vec<u8>, std::io::Err
                 rows,
                 ..
             } => {
-                doc = doc.add_paragraph(indented(Paragraph::new().add_run(run(
-                    title,
-                    HEADING_FONT,
-                    SIZE_3,
-                ))));
+                doc = doc.add_paragraph(heading(title));
                 for p in paragraphs {
                     doc = doc.add_paragraph(indented(
                         Paragraph::new().add_run(run(p, BODY_FONT, SIZE_3)),
@@ -191,12 +207,11 @@ pub fn briefing(m: &Masthead, content: &Content) -> Result<Vec<u8>, std::io::Err
         }
     }
     if !content.tasks.is_empty() {
-        doc = doc.add_paragraph(indented(Paragraph::new().add_run(run(
-            &format!("本期交办事项（{}项）", content.tasks.len()),
-            HEADING_FONT,
-            SIZE_3,
-        ))));
-        let head: Vec<String> = ["编号", "事项", "承办单位", "办理时限"]
+        doc = doc.add_paragraph(heading(&format!(
+            "本期交办事项（{}项）",
+            content.tasks.len()
+        )));
+        let head: Vec<String> = ["编号", "事项", "要求", "承办单位", "办理时限"]
             .iter()
             .map(|s| s.to_string())
             .collect();
@@ -207,6 +222,7 @@ pub fn briefing(m: &Masthead, content: &Content) -> Result<Vec<u8>, std::io::Err
                 vec![
                     t.number.clone(),
                     t.title.clone(),
+                    t.description.clone(),
                     t.unit.clone(),
                     chinese_date(&t.deadline),
                 ]
@@ -221,22 +237,21 @@ pub fn briefing(m: &Masthead, content: &Content) -> Result<Vec<u8>, std::io::Err
                 .add_run(run(&format!("签发：{}", m.signer), BODY_FONT, SIZE_SMALL_4))
                 .align(AlignmentType::Right),
         )
-        .add_paragraph(rule(
-            Paragraph::new(),
-            ParagraphBorderPosition::Bottom,
-            "000000",
-        ))
-        .add_paragraph(Paragraph::new().add_run(run(
-            &format!("报送：{}。", m.send_to),
-            BODY_FONT,
-            SIZE_4,
-        )));
+        // the 报送/抄送 block stays on one page with its rules
+        .add_paragraph(
+            rule(Paragraph::new(), ParagraphBorderPosition::Bottom, "000000").keep_next(true),
+        )
+        .add_paragraph(
+            Paragraph::new()
+                .add_run(run(&format!("报送：{}。", m.send_to), BODY_FONT, SIZE_4))
+                .keep_next(true),
+        );
     if !m.copy_to.is_empty() {
-        doc = doc.add_paragraph(Paragraph::new().add_run(run(
-            &format!("抄送：{}。", m.copy_to),
-            BODY_FONT,
-            SIZE_4,
-        )));
+        doc = doc.add_paragraph(
+            Paragraph::new()
+                .add_run(run(&format!("抄送：{}。", m.copy_to), BODY_FONT, SIZE_4))
+                .keep_next(true),
+        );
     }
     doc = doc.add_paragraph(rule(
         Paragraph::new().add_run(run(
@@ -289,6 +304,8 @@ mod tests {
                 item_id: 1,
                 number: "桃重项交〔2022〕9号".into(),
                 title: "加快征拆".into(),
+                description: "月底前完成签约".into(),
+                unit_id: 2,
                 unit: "县住建局".into(),
                 deadline: "2022-12-31".into(),
             }],
@@ -309,6 +326,7 @@ mod tests {
             "本期交办事项（1项）",
             "桃重项交〔2022〕9号",
             "2022年12月31日",
+            "月底前完成签约",
             "报送：县委、县政府主要领导。",
             "抄送：各牵头单位。",
         ] {

@@ -112,8 +112,13 @@ async fn check(
         let fields = domain::check_task(n, t);
         let ok = fields.is_empty();
         fields.into_iter().for_each(|f| e.push(f));
-        if ok && !titles.insert(t.title.trim().to_string()) {
-            e.push(bad("与前面的任务重复".into()));
+        if ok
+            && !titles.insert((
+                t.title.trim().to_string(),
+                t.handler_unit_id.trim().to_string(),
+            ))
+        {
+            e.push(bad("与前面的任务重复（同一事项、同一承办单位）".into()));
         }
         let unit = match t.handler_unit_id.trim().parse::<i64>() {
             Ok(u) if u > 0 => crate::org::unit_in(tx, &ctx.actor.region, UnitId(u)).await?,
@@ -128,8 +133,10 @@ async fn check(
         }
         let deadline = t.deadline.trim();
         if !deadline.is_empty() {
-            match NaiveDate::parse_from_str(deadline, "%Y-%m-%d") {
+            let latest = today + chrono::Duration::days(366);
+            match keyproj_domain::problem::draft::strict_date(deadline).ok_or(()) {
                 Ok(d) if d < today => e.push(bad("办理时限早于今天".into())),
+                Ok(d) if d > latest => e.push(bad(format!("办理时限不应晚于一年之后（{latest}）"))),
                 Ok(_) => {}
                 Err(_) => e.push(bad("办理时限应为日期，如2022-12-31".into())),
             }
@@ -148,15 +155,16 @@ async fn check(
     }
 }
 
-/// A year a briefing may be of.
-fn check_year(year: i32) -> Result<i32> {
-    if (2000..=2100).contains(&year) {
+/// Briefings are numbered by the year they are issued in: a new one is of this year.
+fn check_year(app: &App, year: i32) -> Result<i32> {
+    let this = app.local_today().year();
+    if year == this {
         Ok(year)
     } else {
         Err(field_error(
             "year",
-            "invalid_year",
-            "年度应在2000至2100之间",
+            "not_this_year",
+            format!("简报按印发年度编号，只能编写本年度（{this}年）的简报"),
         ))
     }
 }
@@ -172,7 +180,7 @@ pub async fn check_only(app: &App, ctx: &Ctx, c: &Compose) -> Result<()> {
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn create(app: &App, ctx: &Ctx, year: i32, c: &Compose) -> Result<i64> {
     staff(ctx)?;
-    let year = check_year(year)?;
+    let year = check_year(app, year)?;
     let mut w = Work::begin(app, ctx).await?;
     let today = w.today();
     let (head, sections, tasks) = check(&mut w.tx, ctx, c, today).await?;
@@ -325,6 +333,17 @@ pub async fn issue(app: &App, ctx: &Ctx, id: i64, version: i64) -> Result<Briefi
     if b.version != version {
         return Err(ServiceError::Stale);
     }
+    let this = w.today().year();
+    if b.year != this {
+        return Err(field_error(
+            "year",
+            "not_this_year",
+            format!(
+                "该草稿属于{}年，已跨年度，不能作为{this}年的简报印发；请另行编写本年度简报",
+                b.year
+            ),
+        ));
+    }
     let seq = repo::next_seq(&mut w.tx, &b.region_code, b.year).await?;
     let label = domain::issue_label(b.year, seq);
     let mut tasks = vec![];
@@ -387,6 +406,8 @@ pub async fn issue(app: &App, ctx: &Ctx, id: i64, version: i64) -> Result<Briefi
             item_id: item.id.get(),
             number: item.number,
             title: t.title.clone(),
+            description: t.description.clone(),
+            unit_id: row.handler_unit_id.map(|u| u.get()).unwrap_or_default(),
             unit,
             deadline: row.deadline.map(|d| d.to_string()).unwrap_or_default(),
         });
@@ -504,7 +525,15 @@ async fn latest_issue(
     let latest = crate::dispatch::colour::issues(app, region)
         .await?
         .into_iter()
-        .filter(|i| i.year == year && i.published_at <= now)
+        // published by then; a history loaded later (the demo's) counts by the month it is of
+        .filter(|i| {
+            i.year == year
+                && (i.published_at <= now
+                    || i.as_of_month
+                        < keyproj_domain::ReportMonth::of(
+                            (now + chrono::Duration::hours(8)).date_naive(),
+                        ))
+        })
         .max_by_key(|i| i.number);
     Ok(match latest {
         Some(i) => Some(crate::dispatch::colour::issue(app, region, i.id).await?),

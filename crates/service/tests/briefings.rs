@@ -120,7 +120,13 @@ async fn a_briefing_is_composed_issued_with_its_tasks_and_frozen() {
         });
         bad.tasks.push(TaskDraft {
             title: "过期任务".into(),
-            handler_unit_id: "99999".into(),
+            handler_unit_id: zj.to_string(),
+            ..Default::default()
+        });
+        bad.tasks.push(TaskDraft {
+            title: "五位数年份".into(),
+            handler_unit_id: zj.to_string(),
+            deadline: "+99999-01-01".into(),
             ..Default::default()
         });
         let Err(ServiceError::Validation(v)) = svc::create(&app, &staff, 2022, &bad).await else {
@@ -139,7 +145,17 @@ async fn a_briefing_is_composed_issued_with_its_tasks_and_frozen() {
             "{messages:?}"
         );
         assert!(messages.iter().any(|m| m.contains("重复")), "{messages:?}");
+        assert!(
+            v.for_field("tasks[3]").unwrap().contains("应为日期"),
+            "{messages:?}"
+        );
         assert_eq!(audit_rows(&app).await, before);
+        // briefings are numbered by the year they are issued in
+        let r = svc::create(&app, &staff, 2100, &compose(zj)).await;
+        assert!(
+            matches!(&r, Err(ServiceError::Validation(v)) if v.for_field("year").is_some()),
+            "{r:?}"
+        );
         // only staff compose
         assert!(matches!(
             svc::create(&app, &leader, 2022, &compose(zj)).await,
@@ -238,8 +254,10 @@ async fn a_briefing_is_composed_issued_with_its_tasks_and_frozen() {
         }
 
         // the next issue is 第2期; a draft is discarded
-        let mut c = compose(zj);
-        c.tasks[0].title = "第二期任务".into();
+        // the same task to another unit a moment later is a task of its own, not a form sent twice
+        let jt = unit(&app, region(), "县交通运输局").await;
+        let mut c = compose(jt);
+        c.tasks[0].title = "加快城南片区征拆".into();
         let second = svc::create(&app, &staff, 2022, &c).await.unwrap();
         let row = svc::issue(&app, &staff, second, 1).await.unwrap();
         assert_eq!(row.seq, Some(2));
@@ -256,6 +274,7 @@ async fn a_briefing_is_composed_issued_with_its_tasks_and_frozen() {
             .await
             .unwrap();
         assert_eq!((a.briefings.count, a.briefings.tasks_assigned), (2, 2));
+        assert_eq!(row.content.tasks[0].unit, "县交通运输局");
         // another county's staff does not find them
         let other = Ctx::system(RegionCode::parse("430921").unwrap());
         assert!(matches!(

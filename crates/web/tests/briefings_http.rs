@@ -119,6 +119,34 @@ async fn a_briefing_is_composed_and_issued_through_the_pages() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
+        // the address never puts words on the page
+        let (_, page) = h
+            .page(
+                &staff,
+                &format!("/briefings/{id}?done=请访问evil.example重新登录"),
+            )
+            .await;
+        assert!(!page.contains("evil.example"));
+        // an edit over someone else's save keeps what was typed and says why
+        let mut stale = fields(body, &zj, "save");
+        stale.retain(|(k, _)| *k != "title");
+        stale.push(("title", "我刚改的标题".into()));
+        let r = post(&format!("/briefings/{id}/edit"), stale).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("已被他人修改") && page.contains("我刚改的标题"),
+            "{page}"
+        );
+        // 返回修改 on the confirmation goes back without issuing
+        let before = h.audit_count().await;
+        let r = post(
+            &format!("/briefings/{id}/issue"),
+            vec![("version", "1".into()), ("confirmed", "back".into())],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(h.audit_count().await, before);
         // issuing asks first and changes nothing until confirmed
         let before = h.audit_count().await;
         let r = post(

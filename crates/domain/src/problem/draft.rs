@@ -13,13 +13,30 @@ pub fn parse_date(field: &str, label: &str, s: &str) -> Result<NaiveDate, FieldE
     if s.trim().is_empty() {
         return Err(FieldError::new(field, "required", format!("请填写{label}")));
     }
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+    strict_date(s).ok_or_else(|| {
         FieldError::new(
             field,
             "date",
             format!("{label}格式应为 2022-03-15（年-月-日）"),
         )
     })
+}
+
+/// A calendar date written YYYY-MM-DD with a four-digit year: chrono alone also reads
+/// `+99999-01-01`, which then sorts before every real date where dates are compared as text.
+pub fn strict_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
 /// A new item as typed.
@@ -168,6 +185,10 @@ impl AssignDraft {
             match parse_date("deadline", "办理时限", &self.deadline) {
                 Ok(d) if d < today => {
                     e.add("deadline", "past", "办理时限不能早于今天");
+                    None
+                }
+                Ok(d) if d > today + chrono::Duration::days(366) => {
+                    e.add("deadline", "far", "办理时限不应晚于一年之后");
                     None
                 }
                 Ok(d) => Some(d),
@@ -408,6 +429,17 @@ mod tests {
         .validate(today)
         .unwrap_err();
         assert!(e.for_field("handler_unit_id").is_some() && e.for_field("deadline").is_some());
+        // a year of five digits is not a date, and a limit over a year away is refused
+        for far in ["+99999-01-01", "99999-01-01", "2023-1-5", "2099-12-31"] {
+            let e = AssignDraft {
+                handler_unit_id: Some(UnitId(1)),
+                deadline: far.into(),
+                ..Default::default()
+            }
+            .validate(day("2022-11-14"))
+            .unwrap_err();
+            assert!(e.for_field("deadline").is_some(), "{far}");
+        }
     }
 
     #[test]

@@ -108,16 +108,18 @@ pub(crate) async fn register_in(
             })?;
     }
     // the same item from the same person a moment ago is a form sent twice (a double click, a
-    // reload of the confirmation): never a second numbered 交办单
-    if let Some((_, number)) = repo::recent_twin(
-        &mut w.tx,
-        &w.ctx.actor.region,
-        &fields.title,
-        fields.project_id,
-        &w.ctx.actor.username,
-        w.now - chrono::Duration::minutes(10),
-    )
-    .await?
+    // reload of the confirmation): never a second numbered 交办单. A briefing's tasks are not
+    // forms: the issue itself happens once, and the same task may go to several units.
+    if origin.briefing_id.is_none()
+        && let Some((_, number)) = repo::recent_twin(
+            &mut w.tx,
+            &w.ctx.actor.region,
+            &fields.title,
+            fields.project_id,
+            &w.ctx.actor.username,
+            w.now - chrono::Duration::minutes(10),
+        )
+        .await?
     {
         return Err(field_error(
             "title",

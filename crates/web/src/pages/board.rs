@@ -273,15 +273,20 @@ const COLOURS: [Colour; 5] = [
     Colour::Exempt,
 ];
 
+/// The board links the 考核 ranking when the deployment shows it and one is published.
+async fn has_ranking(s: &AppState) -> Result<bool, PageError> {
+    let region = &s.app.cfg.default_region;
+    Ok(
+        keyproj_service::assessment::rounds::published_ranking(&s.app, region)
+            .await?
+            .is_some(),
+    )
+}
+
 async fn latest(State(s): State<AppState>, RawQuery(q): RawQuery) -> Result<Response, PageError> {
     let region = s.app.cfg.default_region.clone();
     let issue = colour::on_wall(&s.app, &region).await?;
-    render(
-        issue,
-        q.as_deref(),
-        "/board".into(),
-        s.app.cfg.board_assessment,
-    )
+    render(issue, q.as_deref(), "/board".into(), has_ranking(&s).await?)
 }
 
 async fn by_id(
@@ -298,7 +303,7 @@ async fn by_id(
         Some(issue),
         q.as_deref(),
         format!("/board/issues/{id}"),
-        s.app.cfg.board_assessment,
+        has_ranking(&s).await?,
     )
 }
 

@@ -18,8 +18,8 @@ use axum::routing::{get, post};
 use keyproj_domain::ValidationErrors;
 use keyproj_domain::authz::Role;
 use keyproj_domain::briefing::{
-    BlockKind, BriefingState, Content, HeadDraft, Rendered, Span, TaskDraft, body_of, directive,
-    parse_body,
+    BlockKind, BriefingState, Content, HeadDraft, MAX_TOP_N, Rendered, Span, TaskDraft, body_of,
+    directive, parse_body,
 };
 use keyproj_domain::ids::UnitId;
 use keyproj_service::ServiceError;
@@ -91,6 +91,7 @@ struct IndexPage {
     tasks: usize,
     is_staff: bool,
     export: String,
+    done: String,
 }
 
 async fn lines_of(
@@ -99,11 +100,9 @@ async fn lines_of(
     q: &FormData,
 ) -> Result<(i32, Vec<Line>), PageError> {
     let year = year_in(q, s)?;
-    let needle = q.get("q").trim().to_string();
     let rows = svc::of_year(&s.app, &signed.ctx, year).await?;
     let lines = rows
         .into_iter()
-        .filter(|b| needle.is_empty() || b.head.title.contains(&needle))
         .map(|b| Line {
             id: b.id,
             label: match b.seq {
@@ -122,8 +121,17 @@ async fn lines_of(
             },
             updated: crate::views::local_time(&b.updated_at),
         })
-        .collect();
+        .collect::<Vec<_>>();
     Ok((year, lines))
+}
+
+/// The lines whose title holds the search words.
+fn matching(lines: Vec<Line>, q: &FormData) -> Vec<Line> {
+    let needle = q.get("q").trim().to_string();
+    lines
+        .into_iter()
+        .filter(|l| needle.is_empty() || l.title.contains(&needle))
+        .collect()
 }
 
 async fn index(
@@ -132,17 +140,21 @@ async fn index(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let q = query_pairs(raw.as_deref());
-    let (year, lines) = lines_of(&s, &signed, &q).await?;
-    let issued: Vec<&Line> = lines.iter().filter(|l| !l.draft).collect();
+    let (year, all) = lines_of(&s, &signed, &q).await?;
+    // the year's counts, whatever the search
+    let issued: Vec<&Line> = all.iter().filter(|l| !l.draft).collect();
+    let (issued_n, tasks_n) = (issued.len(), issued.iter().map(|l| l.tasks).sum());
+    let lines = matching(all, &q);
     Ok(IndexPage {
         chrome: Chrome::new(&signed, "briefings"),
-        issued: issued.len(),
-        tasks: issued.iter().map(|l| l.tasks).sum(),
+        issued: issued_n,
+        tasks: tasks_n,
         export: crate::views::query_of(&q, &["year", "q"]),
         year,
         q: q.get("q"),
         lines,
         is_staff: is_staff(&signed),
+        done: q.get("done"),
     }
     .into_response())
 }
@@ -154,7 +166,7 @@ async fn index_xlsx(
 ) -> Result<Response, PageError> {
     let q = query_pairs(raw.as_deref());
     let (year, lines) = lines_of(&s, &signed, &q).await?;
-    let rows = lines
+    let rows = matching(lines, &q)
         .iter()
         .map(|l| {
             vec![
@@ -416,20 +428,24 @@ async fn compose(
     let tasks = tasks_of(&form);
     if let Some(side) = side_action(&form) {
         let mut blank = 1;
-        if side == "add_block"
-            && let Some(kind) = BlockKind::from_key(&form.get("add_block"))
-        {
-            let top = form
-                .get("add_top")
-                .trim()
-                .parse::<u32>()
-                .unwrap_or(10)
-                .clamp(1, 50);
-            if !body.ends_with('\n') && !body.is_empty() {
-                body.push('\n');
+        let mut told = ValidationErrors::new();
+        if side == "add_block" {
+            let top = form.get("add_top").trim().parse::<u32>().ok();
+            match (BlockKind::from_key(&form.get("add_block")), top) {
+                (None, _) => told.add("add_block", "required", "请先选择要插入的数据块"),
+                (Some(_), t) if !t.is_some_and(|t| (1..=MAX_TOP_N).contains(&t)) => told.add(
+                    "add_block",
+                    "range",
+                    format!("项目个数应为1至{MAX_TOP_N}之间的整数"),
+                ),
+                (Some(kind), t) => {
+                    if !body.ends_with('\n') && !body.is_empty() {
+                        body.push('\n');
+                    }
+                    body.push_str(&directive(kind, t.unwrap_or(10)));
+                    body.push('\n');
+                }
             }
-            body.push_str(&directive(kind, top));
-            body.push('\n');
         } else if side == "add_task" {
             blank = 2;
         }
@@ -445,7 +461,7 @@ async fn compose(
                 tasks,
                 blank_rows: blank,
             },
-            ValidationErrors::new(),
+            told,
         )
         .await?
         .into_response());
@@ -519,6 +535,34 @@ async fn compose(
             .await?,
         )
             .into_response()),
+        Err(ServiceError::Stale) if id.is_some() => {
+            // someone saved it meanwhile: what was typed stays, and saving again takes it
+            let current = svc::get(&s.app, &signed.ctx, id.unwrap_or_default()).await?;
+            let told = ValidationErrors::single(
+                "version",
+                "stale",
+                "该草稿已被他人修改：下方保留了您输入的内容，再次保存将以您的内容为准",
+            );
+            Ok((
+                StatusCode::CONFLICT,
+                form_page(
+                    s,
+                    signed,
+                    Typed {
+                        id,
+                        version: current.briefing.version,
+                        year,
+                        head,
+                        body,
+                        tasks,
+                        blank_rows: 1,
+                    },
+                    told,
+                )
+                .await?,
+            )
+                .into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -603,6 +647,7 @@ fn pieces(content: &Content) -> Vec<Piece> {
 
 struct PlannedTask {
     title: String,
+    description: String,
     unit: String,
     deadline: String,
 }
@@ -624,7 +669,18 @@ struct BriefingPage {
     planned: Vec<PlannedTask>,
     is_staff: bool,
     done: String,
+    /// Why issuing was refused.
+    error: String,
     issued_by: String,
+    reads_all: bool,
+    own_unit: Option<i64>,
+}
+
+impl BriefingPage {
+    /// Staff and leaders follow every task to its item; a unit's users their own ones.
+    fn links_task(&self, unit_id: &i64) -> bool {
+        self.reads_all || self.own_unit == Some(*unit_id)
+    }
 }
 
 async fn briefing_page(
@@ -642,6 +698,7 @@ async fn briefing_page(
         for t in &b.tasks {
             planned.push(PlannedTask {
                 title: t.title.clone(),
+                description: t.description.clone(),
                 unit: units
                     .iter()
                     .find(|u| u.id.get().to_string() == t.handler_unit_id)
@@ -676,7 +733,11 @@ async fn briefing_page(
         planned,
         is_staff: is_staff(signed),
         done,
+        error: String::new(),
         issued_by: people.name(&b.issued_by),
+        reads_all: signed.ctx.actor.has(Role::CenterStaff)
+            || signed.ctx.actor.has(Role::CountyLeader),
+        own_unit: signed.ctx.actor.unit_id.map(|u| u.get()),
     })
 }
 
@@ -687,7 +748,12 @@ async fn detail(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let q = query_pairs(raw.as_deref());
-    Ok(briefing_page(&s, &signed, id_of(&id)?, q.get("done"))
+    // only the known outcomes: the address never puts words on the page
+    let done = match q.get("done").as_str() {
+        d @ ("saved" | "issued") => d.to_string(),
+        _ => String::new(),
+    };
+    Ok(briefing_page(&s, &signed, id_of(&id)?, done)
         .await?
         .into_response())
 }
@@ -700,6 +766,9 @@ async fn issue(
     let id = id_of(&id)?;
     if !is_staff(&signed) {
         return Err(ServiceError::Forbidden.into());
+    }
+    if ConfirmPage::going_back(&form) {
+        return Ok(Redirect::to(&format!("/briefings/{id}")).into_response());
     }
     let v = svc::get(&s.app, &signed.ctx, id).await?;
     let b = &v.briefing;
@@ -730,7 +799,7 @@ async fn issue(
         Ok(_) => Ok(Redirect::to(&format!("/briefings/{id}?done=issued")).into_response()),
         Err(ServiceError::Validation(v)) => {
             let mut page = briefing_page(&s, &signed, id, String::new()).await?;
-            page.done = v
+            page.error = v
                 .all()
                 .iter()
                 .map(|e| e.message.clone())
@@ -751,6 +820,9 @@ async fn discard(
     if !is_staff(&signed) {
         return Err(ServiceError::Forbidden.into());
     }
+    if ConfirmPage::going_back(&form) {
+        return Ok(Redirect::to(&format!("/briefings/{id}")).into_response());
+    }
     let v = svc::get(&s.app, &signed.ctx, id).await?;
     if let Some(ask) = ConfirmPage::unless_confirmed(
         &signed,
@@ -764,7 +836,11 @@ async fn discard(
         return Ok(ask);
     }
     svc::discard(&s.app, &signed.ctx, id, form.edited_version()).await?;
-    Ok(Redirect::to(&format!("/briefings?year={}", v.briefing.year)).into_response())
+    Ok(Redirect::to(&format!(
+        "/briefings?year={}&done=discarded",
+        v.briefing.year
+    ))
+    .into_response())
 }
 
 async fn docx(
