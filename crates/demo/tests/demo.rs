@@ -45,7 +45,7 @@ async fn demo_states_the_reference_figures() {
         assert_eq!(s.meetings.count, 72);
         assert_eq!(s.problems.assigned_by_meetings, 52);
         // "共计编发《重点项目建设简报》四期": four issued, each assigning one task
-                assert_eq!((s.briefings.count, s.briefings.tasks_assigned), (4, 4));
+        assert_eq!((s.briefings.count, s.briefings.tasks_assigned), (4, 4));
         // their blocks froze the year as it stood: the colour table of the month before, the
         // signings
         let staff = keyproj_service::Ctx::system(region.clone());

@@ -87,6 +87,8 @@ async fn register_assign_reply_return_and_close_with_permissions() {
         assert!(bad.text().await.unwrap().contains("请选择问题类别"));
         let zj_s = zj.to_string();
         let p1_s = p1.to_string();
+        // a limit within the year ahead
+        let deadline = (h.app.local_today() + chrono::Duration::days(60)).to_string();
         let fields = [
             ("csrf", csrf.as_str()),
             ("title", "城南路征拆"),
@@ -97,7 +99,7 @@ async fn register_assign_reply_return_and_close_with_permissions() {
             ("project", &p1_s),
             ("description", "3户未签协议"),
             ("handler", &zj_s),
-            ("deadline", "2099-12-31"),
+            ("deadline", deadline.as_str()),
         ];
         // a form with a mistake is shown again with its message before any confirmation
         let mut no_title = fields.to_vec();
