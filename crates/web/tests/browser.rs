@@ -1863,5 +1863,25 @@ async fn briefing_composed_issued_and_its_task_on_the_units_todo() {
         .unwrap();
     assert!(todo.contains("加快城南片区征拆扫尾"), "{todo}");
     shot(&c, "26d-briefing-task-on-todo").await;
+    // on a phone the unit reads the issued briefing without the page running off the side
+    c.set_window_size(375, 812).await.unwrap();
+    c.goto(url.as_str()).await.unwrap();
+    let widths = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        widths[0].as_f64().unwrap() <= widths[1].as_f64().unwrap() + 1.0,
+        "no sideways scrolling: {widths}"
+    );
+    // the unit's own task links to its item
+    assert!(
+        c.find(Locator::Css("#b-issued-tasks a")).await.is_ok(),
+        "the unit follows its own task"
+    );
+    shot(&c, "26e-briefing-phone").await;
     c.close().await.unwrap();
 }
