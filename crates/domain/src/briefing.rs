@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Limits that keep one issue a briefing: bounded before anything is parsed.
 pub const MAX_SECTIONS: usize = 40;
-pub const MAX_TEXT_CHARS: usize = 20_000;
+pub const MAX_TEXT_CHARS: usize = 50_000;
 pub const MAX_TASKS: usize = 60;
 pub const MAX_TOP_N: u32 = 50;
 /// All editorial text of one issue together, and its runs of bold and plain text: a briefing
@@ -115,7 +115,9 @@ pub fn parse_markup(input: &str) -> Vec<Block> {
 
 /// A section as composed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+// unknown fields are let through here (not on tasks): a section read from the API carries
+// its parsed `blocks`, and sending it back as it was read must work
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SectionDraft {
     /// Editorial text in the markup above.
     Text { markup: String },
@@ -141,10 +143,26 @@ pub enum Section {
 pub struct TaskDraft {
     pub title: String,
     pub description: String,
-    /// The handling unit's id as posted (scope-checked by the service).
+    /// The handling unit's id as posted (scope-checked by the service); the API may send it as
+    /// a number or a string.
+    #[serde(deserialize_with = "id_text")]
     pub handler_unit_id: String,
     /// YYYY-MM-DD
     pub deadline: String,
+}
+
+/// An id sent as `12` or `"12"`.
+fn id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum IdText {
+        Text(String),
+        Number(i64),
+    }
+    Ok(match IdText::deserialize(d)? {
+        IdText::Text(s) => s,
+        IdText::Number(n) => n.to_string(),
+    })
 }
 
 /// Checks the sections at once: the count first (bounded before parsing), each text's length,
@@ -241,7 +259,9 @@ pub fn check_sections(drafts: &[SectionDraft]) -> Result<Vec<Section>, Validatio
         e.add(
             "sections",
             "too_many_runs",
-            format!("加粗标记过多（{spans}段），请减少**加粗**的使用"),
+            format!(
+                "段落、列表项和加粗文字过多（共{spans}段，最多{MAX_SPANS}段），请精简或分期编发"
+            ),
         );
     }
     e.into_result().map(|_| out)
@@ -528,7 +548,7 @@ mod tests {
         let long = "字".repeat(MAX_TEXT_CHARS + 1);
         assert!(check_sections(&[text(&long)]).is_err());
         // all text together, and the runs a Word file would carry, are bounded too
-        let many: Vec<SectionDraft> = (0..3).map(|_| text(&"字".repeat(MAX_TEXT_CHARS))).collect();
+        let many: Vec<SectionDraft> = (0..3).map(|_| text(&"字".repeat(20_000))).collect();
         assert!(
             check_sections(&many)
                 .unwrap_err()
@@ -542,7 +562,7 @@ mod tests {
                 .unwrap_err()
                 .for_field("sections")
                 .unwrap()
-                .contains("加粗")
+                .contains("过多")
         );
         // a block line inside a text section (the API) is refused, not printed as text
         let e = check_sections(&[text("正文\n【数据块：红黄项目名单】")]).unwrap_err();

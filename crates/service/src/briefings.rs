@@ -133,7 +133,7 @@ async fn check(
         }
         let deadline = t.deadline.trim();
         if !deadline.is_empty() {
-            let latest = today + chrono::Duration::days(366);
+            let latest = keyproj_domain::problem::draft::latest_deadline(today);
             match keyproj_domain::problem::draft::strict_date(deadline).ok_or(()) {
                 Ok(d) if d < today => e.push(bad("办理时限早于今天".into())),
                 Ok(d) if d > latest => e.push(bad(format!("办理时限不应晚于一年之后（{latest}）"))),

@@ -210,6 +210,24 @@ async fn a_briefing_is_composed_issued_with_its_tasks_and_frozen() {
             todo.to_handle.iter().any(|i| i.title == "加快城南片区征拆"),
             "on the unit's 待办"
         );
+        // a far limit cannot come in through 延期 either
+        let r = keyproj_service::problems::workflow::act(
+            &app,
+            &unit_user,
+            ItemId(task.item_id),
+            &keyproj_service::problems::workflow::StepInput {
+                step: "request_extension".into(),
+                version: item.version,
+                note: "需要更多时间".into(),
+                new_deadline: "9999-12-31".into(),
+                assign: None,
+            },
+        )
+        .await;
+        assert!(
+            matches!(&r, Err(ServiceError::Validation(v)) if v.for_field("new_deadline").is_some_and(|m| m.contains("一年"))),
+            "{r:?}"
+        );
         // the unit reads the issued briefing now
         let v = svc::get(&app, &unit_user, id).await.unwrap();
         assert_eq!(v.label, "2022年第1期");

@@ -64,6 +64,13 @@ async fn a_briefing_is_composed_and_issued_through_the_pages() {
         );
         assert!(page.contains("加快城南片区征拆"), "task kept");
         assert_eq!(h.audit_count().await, before);
+        // the menu with nothing chosen says so, and keeps the text
+        let mut nothing = fields("保留的正文", &zj, "add_block");
+        nothing.retain(|(k, _)| *k != "add_block");
+        nothing.push(("add_block", "".into()));
+        let r = post("/briefings", nothing).await;
+        let page = r.text().await.unwrap();
+        assert!(page.contains("请先选择要插入的数据块") && page.contains("保留的正文"));
         // an unknown block line and another county's unit: named, nothing written
         let r = post(
             "/briefings",
@@ -223,7 +230,7 @@ async fn briefings_through_the_api() {
                     {"kind": "text", "markup": "# 综述\n稳步推进。"},
                     {"kind": "computed", "block": "top_projects", "top": 5}
                 ],
-                "tasks": [{"title": "API任务", "handler_unit_id": handler.to_string(), "deadline": deadline}]
+                "tasks": [{"title": "API任务", "handler_unit_id": handler, "deadline": deadline}]
             })
         };
         // another county's unit: a Chinese message, nothing written

@@ -39,6 +39,28 @@ pub fn strict_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
+/// The latest 办理时限 that may be set on `today`: a year ahead. A limit further away is a typo
+/// (9999-12-31) that would keep an item out of supervision for good.
+pub fn latest_deadline(today: NaiveDate) -> NaiveDate {
+    today
+        .checked_add_months(chrono::Months::new(12))
+        .unwrap_or(today)
+}
+
+/// A limit no later than a year ahead, else the message at `field`.
+pub fn within_a_year(field: &str, d: NaiveDate, today: NaiveDate) -> Result<NaiveDate, FieldError> {
+    let latest = latest_deadline(today);
+    if d > latest {
+        Err(FieldError::new(
+            field,
+            "far",
+            format!("办理时限不应晚于一年之后（{latest}）"),
+        ))
+    } else {
+        Ok(d)
+    }
+}
+
 /// A new item as typed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -187,8 +209,8 @@ impl AssignDraft {
                     e.add("deadline", "past", "办理时限不能早于今天");
                     None
                 }
-                Ok(d) if d > today + chrono::Duration::days(366) => {
-                    e.add("deadline", "far", "办理时限不应晚于一年之后");
+                Ok(d) if d > latest_deadline(today) => {
+                    e.check(within_a_year("deadline", d, today));
                     None
                 }
                 Ok(d) => Some(d),

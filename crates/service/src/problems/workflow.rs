@@ -221,6 +221,8 @@ pub(crate) async fn apply_in(
                 "延期后的办理时限",
                 req.new_deadline.unwrap_or(""),
             )?;
+            let d = keyproj_domain::problem::draft::within_a_year("new_deadline", d, today)
+                .map_err(|f| ServiceError::Validation(keyproj_domain::ValidationErrors(vec![f])))?;
             let current = row.deadline;
             if current.is_some_and(|c| today > c)
                 || matches!(row.alert, Some(Alert::Yellow | Alert::Red))
@@ -260,6 +262,9 @@ pub(crate) async fn apply_in(
                     "新的办理时限不能早于今天",
                 ));
             }
+            // a limit asked before this rule (or typed now) is held to it too
+            let d = keyproj_domain::problem::draft::within_a_year("new_deadline", d, today)
+                .map_err(|f| ServiceError::Validation(keyproj_domain::ValidationErrors(vec![f])))?;
             new.deadline = Some(d);
             new.requested_deadline = None;
             event_deadline = new.deadline;

@@ -206,6 +206,9 @@ struct FormPage {
     tasks: Vec<TaskRow>,
     blocks: Vec<(&'static str, String)>,
     errors: ValidationErrors,
+    /// The menu's choice, kept when it was refused.
+    chosen_block: String,
+    top: String,
 }
 
 impl FormPage {
@@ -327,6 +330,8 @@ async fn form_page(
             .map(|k| (k.key(), k.label().to_string()))
             .collect(),
         errors,
+        chosen_block: String::new(),
+        top: "10".into(),
     })
 }
 
@@ -338,8 +343,9 @@ async fn new_form(
     if !is_staff(&signed) {
         return Err(ServiceError::Forbidden.into());
     }
-    let q = query_pairs(raw.as_deref());
-    let year = year_in(&q, &s)?;
+    let _ = raw;
+    // a briefing is of the year it is issued in
+    let year = svc::default_year(&s.app);
     let region = keyproj_service::org::region_name(&signed.ctx.actor.region);
     let head = HeadDraft {
         title: String::new(),
@@ -420,7 +426,7 @@ async fn compose(
 ) -> Result<Response, PageError> {
     let year = match id {
         Some(_) => form.get("year").parse::<i32>().unwrap_or_default(),
-        None => year_in(&form, s)?,
+        None => svc::default_year(&s.app),
     };
     let version = form.edited_version();
     let head = head_of(&form);
@@ -433,11 +439,16 @@ async fn compose(
             let top = form.get("add_top").trim().parse::<u32>().ok();
             match (BlockKind::from_key(&form.get("add_block")), top) {
                 (None, _) => told.add("add_block", "required", "请先选择要插入的数据块"),
-                (Some(_), t) if !t.is_some_and(|t| (1..=MAX_TOP_N).contains(&t)) => told.add(
-                    "add_block",
-                    "range",
-                    format!("项目个数应为1至{MAX_TOP_N}之间的整数"),
-                ),
+                // the count matters to the top-N block only
+                (Some(BlockKind::TopProjects), t)
+                    if !t.is_some_and(|t| (1..=MAX_TOP_N).contains(&t)) =>
+                {
+                    told.add(
+                        "add_block",
+                        "range",
+                        format!("项目个数应为1至{MAX_TOP_N}之间的整数"),
+                    )
+                }
                 (Some(kind), t) => {
                     if !body.ends_with('\n') && !body.is_empty() {
                         body.push('\n');
@@ -449,7 +460,8 @@ async fn compose(
         } else if side == "add_task" {
             blank = 2;
         }
-        return Ok(form_page(
+        let keep = !told.is_empty();
+        let mut page = form_page(
             s,
             signed,
             Typed {
@@ -463,8 +475,12 @@ async fn compose(
             },
             told,
         )
-        .await?
-        .into_response());
+        .await?;
+        if keep {
+            page.chosen_block = form.get("add_block");
+            page.top = form.get("add_top");
+        }
+        return Ok(page.into_response());
     }
     let sections = match parse_body(&body) {
         Ok(s) => s,

@@ -69,6 +69,12 @@ pub(super) async fn step(
         if ConfirmPage::going_back(&form) {
             return again(None, None, StatusCode::OK).await;
         }
+        // what can be checked here is named before any confirmation is asked
+        if let Some(a) = assign_draft(&form)
+            && let Err(v) = a.validate(s.app.local_today())
+        {
+            return again(Some(v.to_string()), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
         if let Some(ask) = ConfirmPage::unless_confirmed(
             &signed,
             &form,
