@@ -3,11 +3,13 @@
 //! 仿宋_GB2312 (headings in 黑体, bold runs kept, lists, computed blocks as tables), the tasks
 //! the issue assigns, 报送/抄送 between rules at the end, and page numbers in the footer.
 
-use crate::docx::{BODY_FONT, HEADING_FONT, TITLE_FONT, chinese_date};
+use crate::docx::{
+    BODY_FONT, HEADING_FONT, SIZE_2, SIZE_3, SIZE_SMALL_4, TITLE_FONT, chinese_date, fonts, run,
+};
 use docx_rs::{
     AlignmentType, BorderType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum,
-    Paragraph, ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts,
-    SpecialIndentType, Table, TableCell, TableRow, WidthType,
+    Paragraph, ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, SpecialIndentType,
+    Table, TableCell, TableRow, WidthType,
 };
 use keyproj_domain::briefing::{Block, Content, Rendered, Span};
 
@@ -29,30 +31,10 @@ pub struct Masthead {
     pub copy_to: String,
 }
 
-fn fonts(name: &str) -> RunFonts {
-    RunFonts::new().east_asia(name).ascii(name).hi_ansi(name)
-}
-
-/// Half-points: 初号 42 pt, 二号 22 pt, 三号 16 pt, 四号 14 pt, 小四 12 pt.
+/// Half-points: 初号 42 pt, 四号 14 pt (the others are the documents' own).
 const SIZE_0: usize = 84;
-const SIZE_2: usize = 44;
-const SIZE_3: usize = 32;
+
 const SIZE_4: usize = 28;
-const SIZE_SMALL_4: usize = 24;
-
-fn xml_safe(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
-        .filter(|c| !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
-        .collect()
-}
-
-fn run(text: &str, font: &str, size: usize) -> Run {
-    Run::new()
-        .add_text(xml_safe(text))
-        .fonts(fonts(font))
-        .size(size)
-}
 
 fn rule(mut p: Paragraph, position: ParagraphBorderPosition, colour: &str) -> Paragraph {
     p.property = p.property.set_borders(

@@ -33,25 +33,25 @@ pub struct Official {
     pub contact: String,
 }
 
-fn fonts(name: &str) -> RunFonts {
+pub(crate) fn fonts(name: &str) -> RunFonts {
     RunFonts::new().east_asia(name).ascii(name).hi_ansi(name)
 }
 
 /// Half-points: 二号 22 pt, 三号 16 pt, 四号 14 pt, 小四 12 pt.
-const SIZE_2: usize = 44;
-const SIZE_3: usize = 32;
-const SIZE_SMALL_4: usize = 24;
+pub(crate) const SIZE_2: usize = 44;
+pub(crate) const SIZE_3: usize = 32;
+pub(crate) const SIZE_SMALL_4: usize = 24;
 
 /// Characters XML 1.0 cannot hold (control characters other than tab and line breaks) are left
 /// out, so no stored text can make an official document that Word refuses to open.
-fn xml_safe(text: &str) -> String {
+pub(crate) fn xml_safe(text: &str) -> String {
     text.chars()
         .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
         .filter(|c| !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
         .collect()
 }
 
-fn run(text: &str, font: &str, size: usize) -> Run {
+pub(crate) fn run(text: &str, font: &str, size: usize) -> Run {
     Run::new()
         .add_text(xml_safe(text))
         .fonts(fonts(font))

@@ -439,6 +439,25 @@ impl Raster {
     }
 }
 
+/// A Word file as LibreOffice renders it (first page; PDF and PNG kept under `name`), where
+/// LibreOffice is installed.
+async fn rendered_docx(bytes: Vec<u8>, name: &str) -> Option<Raster> {
+    if std::process::Command::new("soffice")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        return None;
+    }
+    let pdf = tokio::task::spawn_blocking(move || keyproj_office::pdf::convert(&bytes, "docx"))
+        .await
+        .unwrap()
+        .unwrap();
+    let file = screenshots_dir().join(format!("{name}.pdf"));
+    std::fs::write(&file, &pdf).unwrap();
+    Some(Raster::of_pdf(&file, 30, name))
+}
+
 /// Prints the current page to a PDF under target/screenshots and returns its path.
 async fn print_pdf(c: &fantoccini::Client, name: &str) -> std::path::PathBuf {
     use base64::Engine;
@@ -1719,19 +1738,7 @@ async fn assessment_computed_objected_reviewed_and_published() {
     let words = keyproj_office::docx::text_of(&docx).unwrap();
     assert!(words.contains(&format!("桃重项考〔{year}〕1号")), "{words}");
     assert!(words.contains("县住房和城乡建设局") && words.contains("县交通运输局"));
-    if std::process::Command::new("soffice")
-        .arg("--version")
-        .output()
-        .is_ok()
-    {
-        let bytes = docx.to_vec();
-        let pdf = tokio::task::spawn_blocking(move || keyproj_office::pdf::convert(&bytes, "docx"))
-            .await
-            .unwrap()
-            .unwrap();
-        let file = screenshots_dir().join("25e-assessment-notice.pdf");
-        std::fs::write(&file, &pdf).unwrap();
-        let page = Raster::of_pdf(&file, 30, "25e-assessment-notice");
+    if let Some(page) = rendered_docx(docx.to_vec(), "25e-assessment-notice").await {
         assert!(page.height > page.width, "A4 portrait");
         assert!(
             page.count_near((0xff, 0, 0)) > 100,
@@ -1831,19 +1838,7 @@ async fn briefing_composed_issued_and_its_task_on_the_units_todo() {
         .unwrap();
     let words = keyproj_office::docx::text_of(&docx).unwrap();
     assert!(words.contains("重点项目建设简报") && words.contains("加快城南片区征拆扫尾"));
-    if std::process::Command::new("soffice")
-        .arg("--version")
-        .output()
-        .is_ok()
-    {
-        let bytes = docx.to_vec();
-        let pdf = tokio::task::spawn_blocking(move || keyproj_office::pdf::convert(&bytes, "docx"))
-            .await
-            .unwrap()
-            .unwrap();
-        let file = screenshots_dir().join("26c-briefing-docx.pdf");
-        std::fs::write(&file, &pdf).unwrap();
-        let page = Raster::of_pdf(&file, 30, "26c-briefing-docx");
+    if let Some(page) = rendered_docx(docx.to_vec(), "26c-briefing-docx").await {
         assert!(page.height > page.width, "A4 portrait");
         assert!(
             page.count_near((0xff, 0, 0)) > 100,

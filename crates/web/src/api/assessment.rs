@@ -1,7 +1,7 @@
 //! 考核办法 over JSON (issue #12): the year's rules (in force, draft, versions), the draft's
 //! tables replaced as a whole, drafting and adoption.
 
-use super::{YearParam, year_of};
+use super::{YearParam, id_of, year_of};
 use crate::AppState;
 use crate::auth::{ApiCaller, JsonBody};
 use crate::error::{ApiError, ApiErrorBody};
@@ -397,12 +397,4 @@ async fn decide(
     };
     rounds_svc::decide(&s.app, &c.ctx, id, &input).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
-}
-
-/// An id from the path; anything else is not found (in Chinese, like every refusal).
-fn id_of(s: &str) -> Result<i64, ApiError> {
-    s.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| keyproj_service::ServiceError::NotFound.into())
 }

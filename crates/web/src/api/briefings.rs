@@ -2,7 +2,7 @@
 //! blocks computed now, an issued one as frozen), composing, changing and discarding a draft,
 //! issuing it, and its Word file.
 
-use super::{YearParam, year_of};
+use super::{YearParam, id_of, year_of};
 use crate::AppState;
 use crate::auth::{ApiCaller, JsonBody};
 use crate::error::{ApiError, ApiErrorBody};
@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use keyproj_domain::briefing::{HeadDraft, SectionDraft, TaskDraft};
-use keyproj_service::ServiceError;
 use keyproj_service::briefings::{self as svc, Compose};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -31,13 +30,6 @@ pub fn routes() -> Router<AppState> {
     components(schemas(BriefingLineOut, BriefingIn, BriefingVersionIn))
 )]
 pub(super) struct Doc;
-
-fn id_of(s: &str) -> Result<i64, ApiError> {
-    s.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(ApiError(ServiceError::NotFound))
-}
 
 #[derive(Serialize, ToSchema)]
 struct BriefingLineOut {

@@ -126,6 +126,16 @@ pub(super) struct YearParam {
 }
 
 /// The year asked for, checked (a Chinese message at `year` otherwise).
+/// An id in a path: anything but a positive number is not found.
+pub(super) fn id_of(s: &str) -> Result<i64, crate::error::ApiError> {
+    s.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(crate::error::ApiError(
+            keyproj_service::ServiceError::NotFound,
+        ))
+}
+
 pub(super) fn year_of(q: Option<&str>) -> Result<i32, crate::error::ApiError> {
     let y = crate::auth::query_pairs(q).get("year");
     keyproj_domain::plan::check_year("year", &y).map_err(|e| crate::error::ApiError(e.into()))

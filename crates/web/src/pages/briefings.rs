@@ -37,16 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/briefings/{id}/docx", get(docx))
 }
 
-fn id_of(s: &str) -> Result<i64, PageError> {
-    s.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(PageError(ServiceError::NotFound))
-}
-
-fn is_staff(signed: &Signed) -> bool {
-    signed.ctx.actor.has(Role::CenterStaff)
-}
+use crate::pages::{id_of, is_staff};
 
 fn year_in(q: &FormData, s: &AppState) -> Result<i32, PageError> {
     let y = q.get("year");
@@ -424,16 +415,24 @@ async fn compose(
     id: Option<i64>,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let year = match id {
-        Some(_) => form.get("year").parse::<i32>().unwrap_or_default(),
-        None => svc::default_year(&s.app),
+    let mut typed = Typed {
+        id,
+        version: form.edited_version(),
+        year: match id {
+            Some(_) => form.get("year").parse::<i32>().unwrap_or_default(),
+            None => svc::default_year(&s.app),
+        },
+        head: head_of(&form),
+        body: form.get("body"),
+        tasks: tasks_of(&form),
+        blank_rows: 1,
     };
-    let version = form.edited_version();
-    let head = head_of(&form);
-    let mut body = form.get("body");
-    let tasks = tasks_of(&form);
+    let again = |typed: Typed, errors: ValidationErrors, status: StatusCode| async move {
+        Ok::<Response, PageError>(
+            (status, form_page(s, signed, typed, errors).await?).into_response(),
+        )
+    };
     if let Some(side) = side_action(&form) {
-        let mut blank = 1;
         let mut told = ValidationErrors::new();
         if side == "add_block" {
             let top = form.get("add_top").trim().parse::<u32>().ok();
@@ -450,6 +449,7 @@ async fn compose(
                     )
                 }
                 (Some(kind), t) => {
+                    let body = &mut typed.body;
                     if !body.ends_with('\n') && !body.is_empty() {
                         body.push('\n');
                     }
@@ -458,128 +458,62 @@ async fn compose(
                 }
             }
         } else if side == "add_task" {
-            blank = 2;
+            typed.blank_rows = 2;
         }
         let keep = !told.is_empty();
-        let mut page = form_page(
-            s,
-            signed,
-            Typed {
-                id,
-                version,
-                year,
-                head,
-                body,
-                tasks,
-                blank_rows: blank,
-            },
-            told,
-        )
-        .await?;
+        let mut page = form_page(s, signed, typed, told).await?;
         if keep {
             page.chosen_block = form.get("add_block");
             page.top = form.get("add_top");
         }
         return Ok(page.into_response());
     }
-    let sections = match parse_body(&body) {
+    let sections = match parse_body(&typed.body) {
         Ok(s) => s,
         Err(mut v) => {
             // the other fields are named too, in the same answer
             let rest = Compose {
-                head: head.clone(),
+                head: typed.head.clone(),
                 sections: vec![keyproj_domain::briefing::SectionDraft::Text {
                     markup: "—".into()
                 }],
-                tasks: tasks.clone(),
+                tasks: typed.tasks.clone(),
             };
             match svc::check_only(&s.app, &signed.ctx, &rest).await {
                 Ok(()) => {}
                 Err(ServiceError::Validation(more)) => v.0.extend(more.0),
                 Err(e) => return Err(e.into()),
             }
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form_page(
-                    s,
-                    signed,
-                    Typed {
-                        id,
-                        version,
-                        year,
-                        head,
-                        body,
-                        tasks,
-                        blank_rows: 1,
-                    },
-                    v,
-                )
-                .await?,
-            )
-                .into_response());
+            return again(typed, v, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let c = Compose {
-        head: head.clone(),
+        head: typed.head.clone(),
         sections,
-        tasks: tasks.clone(),
+        tasks: typed.tasks.clone(),
     };
     let done = match id {
-        None => svc::create(&s.app, &signed.ctx, year, &c).await,
-        Some(id) => svc::update(&s.app, &signed.ctx, id, version, &c)
+        None => svc::create(&s.app, &signed.ctx, typed.year, &c).await,
+        Some(id) => svc::update(&s.app, &signed.ctx, id, typed.version, &c)
             .await
             .map(|_| id),
     };
-    match done {
-        Ok(id) => Ok(Redirect::to(&format!("/briefings/{id}?done=saved")).into_response()),
-        Err(ServiceError::Validation(v)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            form_page(
-                s,
-                signed,
-                Typed {
-                    id,
-                    version,
-                    year,
-                    head,
-                    body,
-                    tasks,
-                    blank_rows: 1,
-                },
-                v,
-            )
-            .await?,
-        )
-            .into_response()),
-        Err(ServiceError::Stale) if id.is_some() => {
+    match (done, id) {
+        (Ok(id), _) => Ok(Redirect::to(&format!("/briefings/{id}?done=saved")).into_response()),
+        (Err(ServiceError::Validation(v)), _) => {
+            again(typed, v, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        (Err(ServiceError::Stale), Some(id)) => {
             // someone saved it meanwhile: what was typed stays, and saving again takes it
-            let current = svc::get(&s.app, &signed.ctx, id.unwrap_or_default()).await?;
+            typed.version = svc::get(&s.app, &signed.ctx, id).await?.briefing.version;
             let told = ValidationErrors::single(
                 "version",
                 "stale",
                 "该草稿已被他人修改：下方保留了您输入的内容，再次保存将以您的内容为准",
             );
-            Ok((
-                StatusCode::CONFLICT,
-                form_page(
-                    s,
-                    signed,
-                    Typed {
-                        id,
-                        version: current.briefing.version,
-                        year,
-                        head,
-                        body,
-                        tasks,
-                        blank_rows: 1,
-                    },
-                    told,
-                )
-                .await?,
-            )
-                .into_response())
+            again(typed, told, StatusCode::CONFLICT).await
         }
-        Err(e) => Err(e.into()),
+        (Err(e), _) => Err(e.into()),
     }
 }
 

@@ -71,6 +71,24 @@ pub(crate) fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
 }
 
 /// A PDF to open in the browser (inline: it shows, prints or saves from there).
+/// An id in a path: anything but a positive number is a page that does not exist.
+pub(crate) fn id_of(s: &str) -> Result<i64, crate::error::PageError> {
+    s.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(crate::error::PageError(
+            keyproj_service::ServiceError::NotFound,
+        ))
+}
+
+/// Center staff (who compose, compute and issue).
+pub(crate) fn is_staff(signed: &crate::auth::Signed) -> bool {
+    signed
+        .ctx
+        .actor
+        .has(keyproj_domain::authz::Role::CenterStaff)
+}
+
 /// A Word file to download under its Chinese name.
 pub(crate) fn docx_response(name: &str, bytes: Vec<u8>) -> Response {
     let encoded: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();

@@ -20,7 +20,6 @@ use axum::routing::{get, post};
 use keyproj_domain::ValidationErrors;
 use keyproj_domain::assessment::scoring::{ObjectionState, RecordKind, RoundState};
 use keyproj_domain::assessment::{AssessedKind, points_text};
-use keyproj_domain::authz::Role;
 use keyproj_service::ServiceError;
 use keyproj_service::assessment::rounds::{
     self as svc, DecisionInput, EntryInput, ObjectionInput, Reader, RoundView,
@@ -40,16 +39,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/assessment/objections/{id}", post(decide))
 }
 
-fn id_of(s: &str) -> Result<i64, PageError> {
-    s.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(PageError(ServiceError::NotFound))
-}
-
-fn is_staff(signed: &Signed) -> bool {
-    signed.ctx.actor.has(Role::CenterStaff)
-}
+use crate::pages::{id_of, is_staff};
 
 fn state_class(s: RoundState) -> &'static str {
     match s {
