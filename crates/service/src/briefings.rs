@@ -420,7 +420,14 @@ pub async fn issue(app: &App, ctx: &Ctx, id: i64, version: i64) -> Result<Briefi
         on: today,
         by: &ctx.actor.username,
     };
-    if !repo::issue(&mut w.tx, id, version, &issue, w.now).await? {
+    // a number taken meanwhile by another issue is a stale read: try again
+    let issued = repo::issue(&mut w.tx, id, version, &issue, w.now)
+        .await
+        .map_err(|e| match e {
+            keyproj_db::DbError::Duplicate(_) => ServiceError::Stale,
+            e => e.into(),
+        })?;
+    if !issued {
         return Err(ServiceError::Stale);
     }
     w.audit(

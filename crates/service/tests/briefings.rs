@@ -293,6 +293,29 @@ async fn a_briefing_is_composed_issued_with_its_tasks_and_frozen() {
             .unwrap();
         assert_eq!((a.briefings.count, a.briefings.tasks_assigned), (2, 2));
         assert_eq!(row.content.tasks[0].unit, "县交通运输局");
+        // two issues at once (several instances on PostgreSQL): never the same number; the
+        // loser is told to try again
+        let mut c = compose(zj);
+        c.tasks.clear();
+        let a = svc::create(&app, &staff, 2022, &c).await.unwrap();
+        let b = svc::create(&app, &staff, 2022, &c).await.unwrap();
+        let (ra, rb) = tokio::join!(
+            svc::issue(&app, &staff, a, 1),
+            svc::issue(&app, &staff, b, 1)
+        );
+        let seqs: Vec<i64> = [&ra, &rb]
+            .iter()
+            .filter_map(|r| r.as_ref().ok().and_then(|b| b.seq))
+            .collect();
+        assert!(!seqs.is_empty());
+        assert!(seqs.len() == 1 || seqs[0] != seqs[1], "{seqs:?}");
+        for r in [&ra, &rb] {
+            assert!(
+                matches!(r, Ok(_) | Err(ServiceError::Stale)),
+                "{:?}",
+                r.as_ref().err()
+            );
+        }
         // another county's staff does not find them
         let other = Ctx::system(RegionCode::parse("430921").unwrap());
         assert!(matches!(

@@ -203,7 +203,9 @@ pub async fn issue(
         .bind(version)
         .execute(c)
         .await
-        .map(|x| x.rows_affected()))?;
+        .map(|x| x.rows_affected()))
+    // another issue took the number meanwhile (PostgreSQL, several instances)
+    .map_err(|e| DbError::from(e).on_duplicate("另一期简报刚刚以同一期号印发，请重试"))?;
     Ok(n == 1)
 }
 
