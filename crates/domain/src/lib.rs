@@ -8,6 +8,7 @@ pub mod authz;
 pub mod briefing;
 pub mod colour;
 pub mod error;
+pub mod evaluation;
 pub mod ids;
 pub mod keyed;
 pub mod money;

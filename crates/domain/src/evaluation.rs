@@ -1,0 +1,1185 @@
+//! 部门整体支出绩效自评 (issue #13, first part): the indicator tree a template holds, the closed
+//! set of scoring rules the published schemes use (perf-eval.md §2.4), the edge cases of the
+//! reference year (§2.5: 三公 0 and 0, not applicable), the score with its working, the grade,
+//! and the budget ledger's reconciliation. Points are hundredths (`10_00` is 10 分) and ratios
+//! basis points (`100_00` is 100 %), as in 单位考核.
+
+// Points and ratios are written as whole_hundredths (10_00 is 10 分, 100_00 is 100 %).
+#![allow(clippy::inconsistent_digit_grouping)]
+
+use crate::Money;
+use crate::assessment::scoring::round_div;
+use crate::assessment::{Grade, Points, Ratio, grade_of, points_text};
+use crate::error::ValidationErrors;
+use crate::keyed_enum;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// The L1 weights add up to this.
+pub const TOTAL: Points = 100_00;
+
+keyed_enum!(
+    /// What a leaf reads: figures of the ledger, keyproj's own records, the survey, or an answer
+    /// entered with its evidence.
+    pub enum EvalMeasure, "绩效指标数据" {
+        TargetsReasonable => "targets_reasonable", "绩效目标合理性（评定）";
+        TargetsClear => "targets_clear", "绩效指标明确性（评定）";
+        StaffControl => "staff_control", "在职人员控制率";
+        SangongChange => "sangong_change", "“三公”经费变动率";
+        KeySpending => "key_spending", "重点支出安排率";
+        BudgetCompletion => "budget_completion", "预算完成率";
+        BudgetAdjustment => "budget_adjustment", "预算调整率";
+        PaymentProgress => "payment_progress", "支付进度率";
+        CarryOver => "carry_over", "结转结余率";
+        OperatingControl => "operating_control", "公用经费控制率";
+        SangongControl => "sangong_control", "“三公”经费控制率";
+        RulesSound => "rules_sound", "管理制度健全性（清单）";
+        FundsCompliant => "funds_compliant", "资金使用合规性（违规次数）";
+        Disclosure => "disclosure", "预决算信息公开性（清单）";
+        AssetsSafe => "assets_safe", "资产管理安全性（清单）";
+        ProjectInvestment => "project_investment", "重点项目投资完成率";
+        TaskClosure => "task_closure", "重点工作办结率";
+        ReportsOnTime => "reports_on_time", "月报及时率";
+        ColourTables => "colour_tables", "进度分色表按月发布率";
+        SocialBenefit => "social_benefit", "社会效益（评定）";
+        EconomicBenefit => "economic_benefit", "经济效益（评定）";
+        Satisfaction => "satisfaction", "社会公众满意度";
+    }
+);
+
+/// Which side of a benchmark is good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    /// At or under the benchmark (控制率, 变动率).
+    Lower,
+    /// At or over it (完成率, 满意度).
+    Higher,
+}
+
+/// A band of a banded rule. Bands read [from, to) — or (from, to] when the rule says the upper
+/// ends are closed (预算调整率: "(0, 10%] → 2"); `None` is open-ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Band {
+    pub from: Option<Ratio>,
+    pub to: Option<Ratio>,
+    pub points: Points,
+}
+
+/// The closed set of scoring rules (perf-eval.md §2.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Rule {
+    /// Full marks on the good side of `benchmark`; `per_step` points off for every `step` beyond
+    /// it (a started step counts), never below 0 (扣完为止).
+    Threshold {
+        benchmark: Ratio,
+        better: Better,
+        step: Ratio,
+        per_step: Points,
+    },
+    /// Bands covering every value without gaps or overlaps.
+    Banded {
+        bands: Vec<Band>,
+        upper_closed: bool,
+    },
+    /// Each item met earns its share of the weight.
+    Checklist { items: Vec<String> },
+    /// `each` points off per incident, never below 0.
+    PerIncident { each: Points },
+    /// weight × min(actual ÷ target, 1), or × min(target ÷ actual, 1) when lower is better.
+    Proportional { target: Ratio, better: Better },
+    /// 达成 80–100 %, 部分达成 60–80 %, 未达成 0–60 % of the weight, the points entered within
+    /// the tier (a qualitative judgement with its reason).
+    Tiers,
+}
+
+/// A node of the tree: a group with children, or a leaf with its measure and rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    pub name: String,
+    pub weight: Points,
+    #[serde(default)]
+    pub children: Vec<Node>,
+    #[serde(default)]
+    pub leaf: Option<Leaf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leaf {
+    pub measure: EvalMeasure,
+    pub rule: Rule,
+}
+
+/// What a leaf that does not apply (no procurement budget, no fixed assets) does to the total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotApplicable {
+    /// Left out, the rest scaled back to 100.
+    Rescale,
+    /// Full marks.
+    FullMarks,
+}
+
+/// A template: the tree (L1 nodes), its basis, the grades and the not-applicable policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Template {
+    /// 文件依据, e.g. 桃财监〔2023〕63号.
+    pub basis: String,
+    pub roots: Vec<Node>,
+    pub grades: Vec<Grade>,
+    pub not_applicable: NotApplicable,
+}
+
+/// 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 below: inclusive lower bounds (财预〔2020〕10号).
+pub fn default_grades() -> Vec<Grade> {
+    [("优", 90_00), ("良", 80_00), ("中", 60_00), ("差", 0)]
+        .into_iter()
+        .map(|(name, min)| Grade {
+            name: name.into(),
+            min,
+        })
+        .collect()
+}
+
+fn leaf(name: &str, weight: Points, measure: EvalMeasure, rule: Rule) -> Node {
+    Node {
+        name: name.into(),
+        weight,
+        children: vec![],
+        leaf: Some(Leaf { measure, rule }),
+    }
+}
+
+fn group(name: &str, children: Vec<Node>) -> Node {
+    Node {
+        name: name.into(),
+        weight: children.iter().map(|c| c.weight).sum(),
+        children,
+        leaf: None,
+    }
+}
+
+fn threshold(benchmark: Ratio, better: Better, per_pp: Points) -> Rule {
+    Rule::Threshold {
+        benchmark,
+        better,
+        step: 1_00,
+        per_step: per_pp,
+    }
+}
+
+fn checklist(items: &[&str]) -> Rule {
+    Rule::Checklist {
+        items: items.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn band(from: Option<Ratio>, to: Option<Ratio>, points: Points) -> Band {
+    Band { from, to, points }
+}
+
+/// The national framework (财预〔2013〕53号 annex 2) with the reference county's L1 weights
+/// 投入 10 / 过程 30 / 产出 30 / 效果 30, and rules after the published Hunan examples scaled to
+/// each leaf's weight. An example to adopt or change: the county's own notice decides.
+pub fn default_template() -> Template {
+    use Better::*;
+    use EvalMeasure as M;
+    let roots = vec![
+        group(
+            "投入",
+            vec![
+                group(
+                    "目标设定",
+                    vec![
+                        leaf("绩效目标合理性", 2_00, M::TargetsReasonable, Rule::Tiers),
+                        leaf("绩效指标明确性", 2_00, M::TargetsClear, Rule::Tiers),
+                    ],
+                ),
+                group(
+                    "预算配置",
+                    vec![
+                        leaf(
+                            "在职人员控制率",
+                            2_00,
+                            M::StaffControl,
+                            threshold(100_00, Lower, 50),
+                        ),
+                        leaf(
+                            "“三公”经费变动率",
+                            2_00,
+                            M::SangongChange,
+                            threshold(0, Lower, 50),
+                        ),
+                        leaf(
+                            "重点支出安排率",
+                            2_00,
+                            M::KeySpending,
+                            Rule::Banded {
+                                bands: vec![
+                                    band(None, Some(60_00), 0),
+                                    band(Some(60_00), Some(70_00), 80),
+                                    band(Some(70_00), Some(80_00), 1_20),
+                                    band(Some(80_00), Some(90_00), 1_60),
+                                    band(Some(90_00), None, 2_00),
+                                ],
+                                upper_closed: false,
+                            },
+                        ),
+                    ],
+                ),
+            ],
+        ),
+        group(
+            "过程",
+            vec![
+                group(
+                    "预算执行",
+                    vec![
+                        leaf(
+                            "预算完成率",
+                            4_00,
+                            M::BudgetCompletion,
+                            Rule::Proportional {
+                                target: 100_00,
+                                better: Higher,
+                            },
+                        ),
+                        leaf(
+                            "预算调整率",
+                            3_00,
+                            M::BudgetAdjustment,
+                            Rule::Banded {
+                                bands: vec![
+                                    band(None, Some(0), 3_00),
+                                    band(Some(0), Some(10_00), 2_00),
+                                    band(Some(10_00), Some(20_00), 1_00),
+                                    band(Some(20_00), Some(30_00), 50),
+                                    band(Some(30_00), None, 0),
+                                ],
+                                upper_closed: true,
+                            },
+                        ),
+                        leaf(
+                            "支付进度率",
+                            3_00,
+                            M::PaymentProgress,
+                            Rule::Proportional {
+                                target: 100_00,
+                                better: Higher,
+                            },
+                        ),
+                        leaf("结转结余率", 3_00, M::CarryOver, threshold(0, Lower, 50)),
+                        leaf(
+                            "公用经费控制率",
+                            2_00,
+                            M::OperatingControl,
+                            threshold(100_00, Lower, 50),
+                        ),
+                        leaf(
+                            "“三公”经费控制率",
+                            3_00,
+                            M::SangongControl,
+                            threshold(100_00, Lower, 1_00),
+                        ),
+                    ],
+                ),
+                group(
+                    "预算管理",
+                    vec![
+                        leaf(
+                            "管理制度健全性",
+                            3_00,
+                            M::RulesSound,
+                            checklist(&[
+                                "已制定预算资金管理办法、内部财务管理制度、会计核算制度",
+                                "相关制度合法、合规、完整",
+                                "相关制度得到有效执行",
+                            ]),
+                        ),
+                        leaf(
+                            "资金使用合规性",
+                            3_00,
+                            M::FundsCompliant,
+                            Rule::PerIncident { each: 1_00 },
+                        ),
+                        leaf(
+                            "预决算信息公开性",
+                            3_00,
+                            M::Disclosure,
+                            checklist(&[
+                                "按规定公开部门预算",
+                                "按规定公开部门决算",
+                                "公开内容完整、及时",
+                            ]),
+                        ),
+                    ],
+                ),
+                group(
+                    "资产管理",
+                    vec![leaf(
+                        "资产管理安全性",
+                        3_00,
+                        M::AssetsSafe,
+                        checklist(&["资产保存完整", "资产配置合理", "资产处置规范"]),
+                    )],
+                ),
+            ],
+        ),
+        group(
+            "产出",
+            vec![group(
+                "职责履行",
+                vec![
+                    leaf(
+                        "重点项目投资完成率",
+                        10_00,
+                        M::ProjectInvestment,
+                        Rule::Proportional {
+                            target: 100_00,
+                            better: Higher,
+                        },
+                    ),
+                    leaf(
+                        "重点工作办结率",
+                        10_00,
+                        M::TaskClosure,
+                        Rule::Proportional {
+                            target: 100_00,
+                            better: Higher,
+                        },
+                    ),
+                    leaf(
+                        "月报及时率",
+                        5_00,
+                        M::ReportsOnTime,
+                        Rule::Proportional {
+                            target: 100_00,
+                            better: Higher,
+                        },
+                    ),
+                    leaf(
+                        "进度分色表按月发布率",
+                        5_00,
+                        M::ColourTables,
+                        Rule::Proportional {
+                            target: 100_00,
+                            better: Higher,
+                        },
+                    ),
+                ],
+            )],
+        ),
+        group(
+            "效果",
+            vec![group(
+                "履职效益",
+                vec![
+                    leaf("社会效益", 10_00, M::SocialBenefit, Rule::Tiers),
+                    leaf("经济效益", 10_00, M::EconomicBenefit, Rule::Tiers),
+                    leaf(
+                        "社会公众满意度",
+                        10_00,
+                        M::Satisfaction,
+                        threshold(90_00, Higher, 50),
+                    ),
+                ],
+            )],
+        ),
+    ];
+    Template {
+        basis: "财预〔2020〕10号；示例模板，请按本地财政部门通知调整".into(),
+        roots,
+        grades: default_grades(),
+        not_applicable: NotApplicable::Rescale,
+    }
+}
+
+/// A tier of a qualitative judgement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Met,
+    Partly,
+    NotMet,
+}
+
+impl Tier {
+    /// The share of the weight the tier spans, in basis points: [low, high].
+    fn span(self) -> (i64, i64) {
+        match self {
+            Tier::Met => (80_00, 100_00),
+            Tier::Partly => (60_00, 80_00),
+            Tier::NotMet => (0, 60_00),
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Tier::Met => "达成年度指标",
+            Tier::Partly => "部分达成并具有一定效果",
+            Tier::NotMet => "未达成且效果较差",
+        }
+    }
+}
+
+/// What a leaf's measure reads for the year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Input {
+    Ratio {
+        value: Ratio,
+    },
+    /// A rate without a base (last year 0, this year more): scored 0 and flagged for review.
+    Undefined {
+        why: String,
+    },
+    Count {
+        n: u32,
+    },
+    Checked {
+        met: Vec<bool>,
+    },
+    Judged {
+        tier: Tier,
+        points: Points,
+    },
+    NotApplicable,
+}
+
+/// A change rate, this year against last: both 0 is no change (full marks under "≤ 0"); last
+/// year 0 and this year more has no base (perf-eval.md §2.5).
+pub fn change_rate(this: Money, last: Money) -> Input {
+    match (this.fen(), last.fen()) {
+        (0, 0) => Input::Ratio { value: 0 },
+        (_, 0) => Input::Undefined {
+            why: "上年为0、本年大于0，变动率无法计算，须人工复核".into(),
+        },
+        (t, l) => Input::Ratio {
+            value: round_div((t - l) as i128 * 100_00, l as i128),
+        },
+    }
+}
+
+/// A control rate, actual against budget: 0 of 0 is within budget (100 %); spending without a
+/// budget is over it (full deduction).
+pub fn control_rate(actual: Money, budget: Money) -> Input {
+    match (actual.fen(), budget.fen()) {
+        (0, 0) => Input::Ratio { value: 100_00 },
+        (_, 0) => Input::Ratio {
+            value: i64::MAX / 4,
+        },
+        (a, b) => Input::Ratio {
+            value: round_div(a as i128 * 100_00, b as i128),
+        },
+    }
+}
+
+/// Percent as the working writes it: 98.5%.
+fn pct(r: Ratio) -> String {
+    format!("{}%", points_text(r))
+}
+
+/// A leaf's points and how they were reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scored {
+    /// None: not applicable.
+    pub points: Option<Points>,
+    pub working: String,
+    /// Scored 0 until someone looks (a rate without a base).
+    pub review: bool,
+}
+
+fn scored(points: Points, working: String) -> Scored {
+    Scored {
+        points: Some(points),
+        working,
+        review: false,
+    }
+}
+
+/// One leaf: the rule applied to the input, within 0 and the weight.
+pub fn score_leaf(weight: Points, rule: &Rule, input: &Input) -> Scored {
+    let clamp = |p: Points| p.clamp(0, weight);
+    match (rule, input) {
+        (_, Input::NotApplicable) => Scored {
+            points: None,
+            working: "不适用".into(),
+            review: false,
+        },
+        (_, Input::Undefined { why }) => Scored {
+            points: Some(0),
+            working: why.clone(),
+            review: true,
+        },
+        (
+            Rule::Threshold {
+                benchmark,
+                better,
+                step,
+                per_step,
+            },
+            Input::Ratio { value },
+        ) => {
+            let beyond = match better {
+                Better::Lower => value - benchmark,
+                Better::Higher => benchmark - value,
+            };
+            if beyond <= 0 {
+                return scored(
+                    weight,
+                    format!("{}，达到标准{}，得满分", pct(*value), pct(*benchmark)),
+                );
+            }
+            let steps = (beyond as i128 + *step as i128 - 1) / (*step).max(1) as i128;
+            let off = (steps * *per_step as i128).min(weight as i128) as i64;
+            scored(
+                clamp(weight - off),
+                format!(
+                    "{}，{}标准{}，扣{}分",
+                    pct(*value),
+                    if *better == Better::Lower {
+                        "超出"
+                    } else {
+                        "低于"
+                    },
+                    pct(*benchmark),
+                    points_text(off)
+                ),
+            )
+        }
+        (
+            Rule::Banded {
+                bands,
+                upper_closed,
+            },
+            Input::Ratio { value },
+        ) => {
+            let inside = |b: &Band| {
+                let v = *value;
+                if *upper_closed {
+                    b.from.is_none_or(|f| v > f) && b.to.is_none_or(|t| v <= t)
+                } else {
+                    b.from.is_none_or(|f| v >= f) && b.to.is_none_or(|t| v < t)
+                }
+            };
+            let p = bands
+                .iter()
+                .find(|b| inside(b))
+                .map(|b| b.points)
+                .unwrap_or(0);
+            scored(
+                clamp(p),
+                format!("{}，按分档得{}分", pct(*value), points_text(p)),
+            )
+        }
+        (Rule::Checklist { items }, Input::Checked { met }) => {
+            let n = items.len().max(1) as i128;
+            let ok = met.iter().take(items.len()).filter(|m| **m).count() as i128;
+            let p = round_div(weight as i128 * ok, n);
+            scored(clamp(p), format!("{}项中符合{}项", items.len(), ok))
+        }
+        (Rule::PerIncident { each }, Input::Count { n }) => {
+            let off = (*each as i128 * *n as i128).min(weight as i128) as i64;
+            scored(
+                clamp(weight - off),
+                if *n == 0 {
+                    "未发现问题，得满分".into()
+                } else {
+                    format!("发现{n}项问题，扣{}分", points_text(off))
+                },
+            )
+        }
+        (Rule::Proportional { target, better }, Input::Ratio { value }) => {
+            let (num, den) = match better {
+                Better::Higher => (*value, *target),
+                Better::Lower => (*target, *value),
+            };
+            let p = if den <= 0 {
+                weight
+            } else {
+                round_div(weight as i128 * num.min(den).max(0) as i128, den as i128)
+            };
+            scored(clamp(p), format!("{}（目标{}）", pct(*value), pct(*target)))
+        }
+        (Rule::Tiers, Input::Judged { tier, points }) => {
+            let (lo, hi) = tier.span();
+            let (lo, hi) = (
+                round_div(weight as i128 * lo as i128, 100_00),
+                round_div(weight as i128 * hi as i128, 100_00),
+            );
+            scored(
+                (*points).clamp(lo, hi),
+                format!(
+                    "{}，评定{}分",
+                    tier.label(),
+                    points_text((*points).clamp(lo, hi))
+                ),
+            )
+        }
+        _ => Scored {
+            points: Some(0),
+            working: "数据与计分规则不符，须人工复核".into(),
+            review: true,
+        },
+    }
+}
+
+/// The year's score: every leaf with its working, the L1 scores, the total rounded to two
+/// decimals (hundredths, half up) before grading, and the grade.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// (L1, L2, leaf name, weight, scored)
+    pub leaves: Vec<(String, String, String, Points, Scored)>,
+    /// (L1 name, weight, points)
+    pub l1: Vec<(String, Points, Points)>,
+    pub total: Points,
+    pub grade: String,
+    /// Some leaf waits for someone to look.
+    pub needs_review: bool,
+}
+
+fn walk<'a>(
+    n: &'a Node,
+    path: &mut Vec<&'a str>,
+    out: &mut Vec<(Vec<&'a str>, &'a Node, &'a Leaf)>,
+) {
+    path.push(&n.name);
+    if let Some(l) = &n.leaf {
+        out.push((path.clone(), n, l));
+    }
+    for c in &n.children {
+        walk(c, path, out);
+    }
+    path.pop();
+}
+
+/// Scores the tree with the year's inputs by measure (a missing input is not applicable).
+pub fn score(t: &Template, inputs: &HashMap<EvalMeasure, Input>) -> Evaluation {
+    let mut leaves = vec![];
+    let mut l1 = vec![];
+    let mut na_weight: Points = 0;
+    let mut sum: Points = 0;
+    for root in &t.roots {
+        let mut found = vec![];
+        walk(root, &mut vec![], &mut found);
+        let mut root_points = 0;
+        for (path, node, leaf) in found {
+            let input = inputs
+                .get(&leaf.measure)
+                .cloned()
+                .unwrap_or(Input::NotApplicable);
+            let mut s = score_leaf(node.weight, &leaf.rule, &input);
+            if s.points.is_none() && t.not_applicable == NotApplicable::FullMarks {
+                s.points = Some(node.weight);
+                s.working = "不适用，按规定得满分".into();
+            }
+            match s.points {
+                Some(p) => root_points += p,
+                None => na_weight += node.weight,
+            }
+            leaves.push((
+                path.first().unwrap_or(&"").to_string(),
+                path.get(1).unwrap_or(&"").to_string(),
+                node.name.clone(),
+                node.weight,
+                s,
+            ));
+        }
+        sum += root_points;
+        l1.push((root.name.clone(), root.weight, root_points));
+    }
+    // not applicable leaves: the rest scaled back to 100, rounded half up to hundredths
+    let total = if na_weight > 0 && na_weight < TOTAL {
+        round_div(sum as i128 * TOTAL as i128, (TOTAL - na_weight) as i128)
+    } else {
+        sum
+    };
+    Evaluation {
+        needs_review: leaves.iter().any(|l| l.4.review),
+        grade: grade_of(&t.grades, total).to_string(),
+        leaves,
+        l1,
+        total,
+    }
+}
+
+impl Template {
+    /// Every problem at once: L1 weights that do not add up to 100, children that do not add up
+    /// to their parent, a node both group and leaf (or neither), bands with gaps or overlaps or
+    /// over the weight, negative deductions, empty checklists, grades not best first.
+    pub fn validate(&self) -> std::result::Result<(), ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let l1: Points = self.roots.iter().map(|r| r.weight).sum();
+        if l1 != TOTAL {
+            e.add(
+                "roots",
+                "weights",
+                format!("一级指标分值合计应为100分，现为{}分", points_text(l1)),
+            );
+        }
+        for r in &self.roots {
+            check_node(r, &mut e);
+        }
+        let mins: Vec<Points> = self.grades.iter().map(|g| g.min).collect();
+        if mins.is_empty() || mins.windows(2).any(|w| w[0] <= w[1]) {
+            e.add(
+                "grades",
+                "order",
+                "等级应按分数线从高到低排列，且分数线各不相同",
+            );
+        }
+        e.into_result()
+    }
+}
+
+fn check_node(n: &Node, e: &mut ValidationErrors) {
+    let field = format!("node:{}", n.name);
+    if n.weight <= 0 {
+        e.add(&field, "weight", format!("「{}」的分值应大于0", n.name));
+    }
+    match (&n.leaf, n.children.is_empty()) {
+        (Some(_), false) => e.add(
+            &field,
+            "shape",
+            format!("「{}」不能既有下级指标又有计分规则", n.name),
+        ),
+        (None, true) => e.add(
+            &field,
+            "shape",
+            format!("「{}」没有下级指标，也没有计分规则", n.name),
+        ),
+        (None, false) => {
+            let sum: Points = n.children.iter().map(|c| c.weight).sum();
+            if sum != n.weight {
+                e.add(
+                    &field,
+                    "weights",
+                    format!(
+                        "「{}」的下级指标分值合计{}分，与其分值{}分不符",
+                        n.name,
+                        points_text(sum),
+                        points_text(n.weight)
+                    ),
+                );
+            }
+            for c in &n.children {
+                check_node(c, e);
+            }
+        }
+        (Some(l), true) => check_rule(n, &l.rule, &field, e),
+    }
+}
+
+fn check_rule(n: &Node, rule: &Rule, field: &str, e: &mut ValidationErrors) {
+    match rule {
+        Rule::Threshold { step, per_step, .. } => {
+            if *step <= 0 || *per_step < 0 {
+                e.add(
+                    field,
+                    "rule",
+                    format!("「{}」的扣分步长和扣分值应为正数", n.name),
+                );
+            }
+        }
+        Rule::Banded { bands, .. } => {
+            let mut sorted = bands.clone();
+            sorted.sort_by_key(|b| b.from.unwrap_or(i64::MIN));
+            let contiguous = !sorted.is_empty()
+                && sorted[0].from.is_none()
+                && sorted.last().is_some_and(|b| b.to.is_none())
+                && sorted
+                    .windows(2)
+                    .all(|w| w[0].to.is_some() && w[0].to == w[1].from)
+                && sorted.iter().all(|b| match (b.from, b.to) {
+                    (Some(f), Some(t)) => f < t,
+                    _ => true,
+                });
+            if !contiguous {
+                e.add(
+                    field,
+                    "bands",
+                    format!("「{}」的分档有缺口或重叠，应覆盖全部取值且首尾相接", n.name),
+                );
+            }
+            if bands.iter().any(|b| b.points < 0 || b.points > n.weight) {
+                e.add(
+                    field,
+                    "bands",
+                    format!(
+                        "「{}」的分档得分应在0至{}分之间",
+                        n.name,
+                        points_text(n.weight)
+                    ),
+                );
+            }
+        }
+        Rule::Checklist { items } => {
+            if items.is_empty() || items.iter().any(|i| i.trim().is_empty()) {
+                e.add(field, "rule", format!("「{}」的清单不能为空", n.name));
+            }
+        }
+        Rule::PerIncident { each } => {
+            if *each <= 0 {
+                e.add(field, "rule", format!("「{}」每次扣分应为正数", n.name));
+            }
+        }
+        Rule::Proportional { target, .. } => {
+            if *target <= 0 {
+                e.add(field, "rule", format!("「{}」的目标值应为正数", n.name));
+            }
+        }
+        Rule::Tiers => {}
+    }
+}
+
+// --- the budget ledger ------------------------------------------------------------------------
+
+/// The year's income and expenditure as the ledger holds them, for reconciliation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerTotals {
+    /// Income by source (一般公共预算财政拨款, 政府性基金 …).
+    pub income: Vec<(String, Money)>,
+    /// 基本支出 as declared, and by department economic class (301, 302, 303, 310 …).
+    pub basic: Money,
+    pub basic_by_class: Vec<(u16, Money)>,
+    /// 项目支出 as declared, and its lines.
+    pub project: Money,
+    pub project_lines: Vec<(String, Money)>,
+    /// 年末结转结余.
+    pub carried: Money,
+    /// 三公经费 as declared, and its parts.
+    pub sangong: Money,
+    pub sangong_parts: Vec<(String, Money)>,
+}
+
+fn wan(m: Money) -> String {
+    m.wan_2dp()
+}
+
+impl LedgerTotals {
+    /// Totals that do not add up are named with the line and how far off they are; negative
+    /// amounts are refused. Nothing is assumed: each sum is checked against its declared total.
+    pub fn reconcile(&self) -> std::result::Result<(), ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let all = self
+            .income
+            .iter()
+            .map(|(n, m)| (n.as_str(), *m))
+            .chain(self.basic_by_class.iter().map(|(_, m)| ("基本支出", *m)))
+            .chain(self.project_lines.iter().map(|(n, m)| (n.as_str(), *m)))
+            .chain(self.sangong_parts.iter().map(|(n, m)| (n.as_str(), *m)));
+        for (name, m) in all {
+            if m.is_negative() {
+                e.add("ledger", "negative", format!("「{name}」的金额不能为负数"));
+            }
+        }
+        let mut off = |field: &str, what: &str, declared: Money, sum: Money, of: &str| {
+            if declared != sum {
+                let diff = Money::from_fen(declared.fen() - sum.fen());
+                e.add(
+                    field,
+                    "reconcile",
+                    format!(
+                        "{what}{}万元，而{of}之和为{}万元，相差{}万元",
+                        wan(declared),
+                        wan(sum),
+                        wan(diff)
+                    ),
+                );
+            }
+        };
+        let classes: Money = self.basic_by_class.iter().map(|(_, m)| *m).sum();
+        off("basic", "基本支出", self.basic, classes, "各经济分类");
+        let lines: Money = self.project_lines.iter().map(|(_, m)| *m).sum();
+        off("project", "项目支出", self.project, lines, "各项目");
+        let parts: Money = self.sangong_parts.iter().map(|(_, m)| *m).sum();
+        off("sangong", "“三公”经费", self.sangong, parts, "各分项");
+        let income: Money = self.income.iter().map(|(_, m)| *m).sum();
+        off(
+            "income",
+            "收入合计",
+            income,
+            self.basic + self.project + self.carried,
+            "支出与结转结余",
+        );
+        e.into_result()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn wan(w: &str) -> Money {
+        Money::parse_wan("x", "x", w).unwrap()
+    }
+
+    fn all_full() -> HashMap<EvalMeasure, Input> {
+        use EvalMeasure as M;
+        let ratio = |v| Input::Ratio { value: v };
+        let judged = |p| Input::Judged {
+            tier: Tier::Met,
+            points: p,
+        };
+        HashMap::from([
+            (M::TargetsReasonable, judged(2_00)),
+            (M::TargetsClear, judged(2_00)),
+            (M::StaffControl, ratio(95_00)),
+            (M::SangongChange, change_rate(Money::ZERO, Money::ZERO)),
+            (M::KeySpending, ratio(100_00)),
+            (M::BudgetCompletion, ratio(100_00)),
+            (M::BudgetAdjustment, ratio(0)),
+            (M::PaymentProgress, ratio(100_00)),
+            (M::CarryOver, ratio(0)),
+            (M::OperatingControl, ratio(98_00)),
+            (M::SangongControl, control_rate(Money::ZERO, Money::ZERO)),
+            (M::RulesSound, Input::Checked { met: vec![true; 3] }),
+            (M::FundsCompliant, Input::Count { n: 0 }),
+            (M::Disclosure, Input::Checked { met: vec![true; 3] }),
+            (M::AssetsSafe, Input::Checked { met: vec![true; 3] }),
+            (M::ProjectInvestment, ratio(101_00)),
+            (M::TaskClosure, ratio(100_00)),
+            (M::ReportsOnTime, ratio(100_00)),
+            (M::ColourTables, ratio(100_00)),
+            (M::SocialBenefit, judged(10_00)),
+            (M::EconomicBenefit, judged(10_00)),
+            (M::Satisfaction, ratio(96_50)),
+        ])
+    }
+
+    #[test]
+    fn the_default_template_holds_and_the_reference_year_scores_100() {
+        let t = default_template();
+        t.validate().unwrap();
+        let weights: Vec<Points> = t.roots.iter().map(|r| r.weight).collect();
+        assert_eq!(weights, [10_00, 30_00, 30_00, 30_00]);
+        let r = score(&t, &all_full());
+        let l1: Vec<Points> = r.l1.iter().map(|l| l.2).collect();
+        assert_eq!(l1, [10_00, 30_00, 30_00, 30_00], "{:#?}", r.leaves);
+        assert_eq!(
+            (r.total, r.grade.as_str(), r.needs_review),
+            (100_00, "优", false)
+        );
+        // 三公 0 and 0: no change, within budget, full marks with the working shown
+        let sangong = r.leaves.iter().find(|l| l.2 == "“三公”经费变动率").unwrap();
+        assert_eq!(sangong.4.points, Some(2_00));
+        assert!(sangong.4.working.contains("得满分"));
+    }
+
+    #[test]
+    fn each_rule_kind() {
+        let th = threshold(100_00, Better::Lower, 50);
+        // 103.2 %: four started percentage points over, 0.5 each
+        assert_eq!(
+            score_leaf(5_00, &th, &Input::Ratio { value: 103_20 }).points,
+            Some(3_00)
+        );
+        assert_eq!(
+            score_leaf(5_00, &th, &Input::Ratio { value: 100_00 }).points,
+            Some(5_00)
+        );
+        assert_eq!(
+            score_leaf(5_00, &th, &Input::Ratio { value: 250_00 }).points,
+            Some(0)
+        );
+        // 雨花区 预算完成率: −2 for every 5 % below
+        let every5 = Rule::Threshold {
+            benchmark: 100_00,
+            better: Better::Higher,
+            step: 5_00,
+            per_step: 2_00,
+        };
+        assert_eq!(
+            score_leaf(5_00, &every5, &Input::Ratio { value: 93_00 }).points,
+            Some(1_00)
+        );
+        let banded = default_template().roots[1].children[0].children[1]
+            .leaf
+            .clone()
+            .unwrap()
+            .rule;
+        let at = |v| score_leaf(3_00, &banded, &Input::Ratio { value: v }).points;
+        assert_eq!(
+            (at(0), at(1), at(10_00), at(10_01), at(30_00), at(30_01)),
+            (
+                Some(3_00),
+                Some(2_00),
+                Some(2_00),
+                Some(1_00),
+                Some(50),
+                Some(0)
+            )
+        );
+        let list = checklist(&["a", "b", "c"]);
+        assert_eq!(
+            score_leaf(
+                3_00,
+                &list,
+                &Input::Checked {
+                    met: vec![true, false, true]
+                }
+            )
+            .points,
+            Some(2_00)
+        );
+        let per = Rule::PerIncident { each: 1_00 };
+        assert_eq!(
+            score_leaf(3_00, &per, &Input::Count { n: 2 }).points,
+            Some(1_00)
+        );
+        assert_eq!(
+            score_leaf(3_00, &per, &Input::Count { n: 9 }).points,
+            Some(0)
+        );
+        let prop = Rule::Proportional {
+            target: 100_00,
+            better: Better::Higher,
+        };
+        assert_eq!(
+            score_leaf(10_00, &prop, &Input::Ratio { value: 98_00 }).points,
+            Some(9_80)
+        );
+        let reverse = Rule::Proportional {
+            target: 100_00,
+            better: Better::Lower,
+        };
+        assert_eq!(
+            score_leaf(10_00, &reverse, &Input::Ratio { value: 125_00 }).points,
+            Some(8_00)
+        );
+        // a judgement is held inside its tier
+        let tiers =
+            |tier, points| score_leaf(10_00, &Rule::Tiers, &Input::Judged { tier, points }).points;
+        assert_eq!(tiers(Tier::Met, 10_00), Some(10_00));
+        assert_eq!(tiers(Tier::Partly, 9_50), Some(8_00));
+        assert_eq!(tiers(Tier::NotMet, 7_00), Some(6_00));
+        // a rate without a base is 0 until someone looks
+        let s = score_leaf(2_00, &th, &change_rate(wan("1"), Money::ZERO));
+        assert_eq!((s.points, s.review), (Some(0), true));
+        // spending without a budget is over it
+        assert_eq!(
+            score_leaf(
+                3_00,
+                &threshold(100_00, Better::Lower, 1_00),
+                &control_rate(wan("0.5"), Money::ZERO)
+            )
+            .points,
+            Some(0)
+        );
+        // an input that does not fit the rule is flagged, not guessed
+        assert!(score_leaf(3_00, &list, &Input::Count { n: 1 }).review);
+    }
+
+    #[test]
+    fn not_applicable_rescales_or_gives_full_marks() {
+        let mut t = default_template();
+        let mut inputs = all_full();
+        inputs.remove(&EvalMeasure::AssetsSafe); // no fixed assets
+        inputs.insert(EvalMeasure::KeySpending, Input::Ratio { value: 75_00 }); // 1.2 of 2
+        let r = score(&t, &inputs);
+        // 96.2 of 97 applicable points, scaled back to 100: 99.175… → 99.18
+        assert_eq!(r.total, 99_18);
+        t.not_applicable = NotApplicable::FullMarks;
+        assert_eq!(score(&t, &inputs).total, 99_20);
+    }
+
+    #[test]
+    fn grades_use_inclusive_lower_bounds_after_rounding_to_hundredths() {
+        let g = default_grades();
+        assert_eq!(grade_of(&g, 90_00), "优");
+        assert_eq!(grade_of(&g, 89_99), "良");
+        assert_eq!(grade_of(&g, 60_00), "中");
+        assert_eq!(grade_of(&g, 59_99), "差");
+        // 89.995 rounds half up to 90.00 before grading: the documented choice
+        assert_eq!(round_div(89_995, 1_000), 90);
+        let t = default_template();
+        let mut inputs = all_full();
+        // lose 10 of 97 applicable points with 3 not applicable: 87 × 100 / 97 = 89.690… → 89.69
+        inputs.remove(&EvalMeasure::AssetsSafe);
+        inputs.insert(EvalMeasure::ProjectInvestment, Input::Ratio { value: 0 });
+        let r = score(&t, &inputs);
+        assert_eq!((r.total, r.grade.as_str()), (89_69, "良"));
+    }
+
+    #[test]
+    fn a_broken_template_is_named_at_once() {
+        let mut t = default_template();
+        t.roots[0].weight = 15_00;
+        t.roots[1].children[0].children[1].leaf = Some(Leaf {
+            measure: EvalMeasure::BudgetAdjustment,
+            rule: Rule::Banded {
+                bands: vec![band(None, Some(10_00), 3_00), band(Some(20_00), None, 0)],
+                upper_closed: true,
+            },
+        });
+        t.roots[1].children[1].children[1].leaf = Some(Leaf {
+            measure: EvalMeasure::FundsCompliant,
+            rule: Rule::PerIncident { each: 0 },
+        });
+        let e = t.validate().unwrap_err();
+        let all: Vec<&str> = e.all().iter().map(|f| f.message.as_str()).collect();
+        assert!(
+            all.iter().any(|m| m.contains("一级指标分值合计应为100分")),
+            "{all:?}"
+        );
+        assert!(
+            all.iter().any(|m| m.contains("「投入」的下级指标分值合计")),
+            "{all:?}"
+        );
+        assert!(all.iter().any(|m| m.contains("缺口或重叠")), "{all:?}");
+        assert!(
+            all.iter().any(|m| m.contains("每次扣分应为正数")),
+            "{all:?}"
+        );
+    }
+
+    #[test]
+    fn the_reference_ledger_reconciles_and_a_wrong_line_is_named() {
+        let mut l = LedgerTotals {
+            income: vec![("一般公共预算财政拨款".into(), wan("92.67"))],
+            basic: wan("74.68"),
+            basic_by_class: vec![
+                (301, wan("30.18")),
+                (302, wan("23.88")),
+                (310, wan("20.62")),
+            ],
+            project: wan("17.99"),
+            project_lines: vec![("重点项目建设工作经费".into(), wan("17.99"))],
+            carried: Money::ZERO,
+            sangong: Money::ZERO,
+            sangong_parts: vec![("公务接待费".into(), Money::ZERO)],
+        };
+        l.reconcile().unwrap();
+        l.basic_by_class[1].1 = wan("23.00");
+        l.project_lines.push(("退回".into(), Money::from_fen(-100)));
+        let e = l.reconcile().unwrap_err();
+        assert!(
+            e.for_field("basic")
+                .unwrap()
+                .contains("基本支出74.68万元，而各经济分类之和为73.80万元，相差0.88万元"),
+            "{e:?}"
+        );
+        assert!(e.all().iter().any(|f| f.message.contains("不能为负数")));
+    }
+
+    proptest! {
+        /// Every rule stays within 0 and the weight, and a threshold or proportional rule never
+        /// gives more for a worse value.
+        #[test]
+        fn rules_are_bounded_and_monotone(w in 1i64..=30_00, v in 0i64..=300_00, d in 0i64..=50_00, per in 1i64..=3_00) {
+            for rule in [
+                threshold(100_00, Better::Lower, per),
+                Rule::Proportional { target: 100_00, better: Better::Higher },
+                Rule::Proportional { target: 100_00, better: Better::Lower },
+            ] {
+                let p = |v| score_leaf(w, &rule, &Input::Ratio { value: v }).points.unwrap();
+                prop_assert!((0..=w).contains(&p(v)));
+                match &rule {
+                    Rule::Proportional { better: Better::Higher, .. } => prop_assert!(p(v + d) >= p(v)),
+                    _ => prop_assert!(p(v + d) <= p(v)),
+                }
+            }
+        }
+    }
+}
