@@ -221,6 +221,18 @@ enum ReportCmd {
         #[arg(long)]
         json: bool,
     },
+    /// 部门整体支出绩效自评: the ledger's totals, every leaf's score, the L1 scores, the total
+    /// and the grade
+    SelfEvaluation {
+        #[arg(long)]
+        year: i32,
+        /// Region code (default: the deployment's region)
+        #[arg(long)]
+        region: Option<String>,
+        /// Print JSON instead of the score table
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -443,6 +455,58 @@ async fn main() -> Result<()> {
                 for t in &st.text {
                     println!("{t}。");
                 }
+            }
+        }
+        Cmd::Report {
+            cmd: ReportCmd::SelfEvaluation { year, region, json },
+        } => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            let region = region_or_default(&app, region)?;
+            let ctx = keyproj_service::Ctx::system(region);
+            let y = keyproj_service::evaluation::evaluate(&app, &ctx, *year)
+                .await
+                .map_err(failed)?;
+            let e = &y.evaluation;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&y)?);
+            } else {
+                let l = &y.ledger.ledger;
+                let pts = keyproj_domain::assessment::points_text;
+                println!(
+                    "{year}年部门整体支出：收入{}万元，支出{}万元（基本支出{}万元，项目支出{}万元），“三公”经费{}万元",
+                    l.income
+                        .iter()
+                        .map(|(_, m)| *m)
+                        .sum::<keyproj_domain::Money>()
+                        .wan_2dp(),
+                    (l.basic + l.project).wan_2dp(),
+                    l.basic.wan_2dp(),
+                    l.project.wan_2dp(),
+                    l.sangong().wan_2dp()
+                );
+                for (l1, l2, name, weight, s) in &e.leaves {
+                    println!(
+                        "  {l1}/{l2}/{name}（{}分）：{}　{}",
+                        pts(*weight),
+                        s.points.map(pts).unwrap_or_else(|| "不适用".into()),
+                        s.working
+                    );
+                }
+                println!(
+                    "{}。总绩效为{}分，评价结果等次为“{}”{}",
+                    e.l1.iter()
+                        .map(|(n, _, p)| format!("{n}绩效为{}分", pts(*p)))
+                        .collect::<Vec<_>>()
+                        .join("，"),
+                    pts(e.total),
+                    e.grade,
+                    if e.needs_review {
+                        "（有指标待人工复核）"
+                    } else {
+                        ""
+                    }
+                );
             }
         }
         Cmd::Template { file } => {

@@ -1008,6 +1008,22 @@ pub const TABLES: &[TableSpec] = &[
         self_refs: &["corrects_notice_id"],
         identity: true,
     },
+    TableSpec {
+        name: "evaluation_ledgers",
+        columns: &[
+            ("id", I64, false),
+            ("region_code", Text, false),
+            ("year", I64, false),
+            ("ledger", Text, false),
+            ("version", I64, false),
+            ("updated_by", Text, false),
+            ("created_at", Time, false),
+            ("updated_at", Time, false),
+        ],
+        order_by: "id",
+        self_refs: &[],
+        identity: true,
+    },
 ];
 
 #[derive(Debug, Clone)]

@@ -446,6 +446,15 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
     }
     crate::pipeline::load(app, &ctx, center).await?;
     crate::problems::briefings(app, &ctx, &depts).await?;
+    // the center's own 2022 accounts, as its self-evaluation report states them
+    keyproj_service::evaluation::save_ledger(
+        app,
+        &ctx,
+        2022,
+        &keyproj_domain::evaluation::reference_ledger(),
+        None,
+    )
+    .await?;
     Ok(DemoAccounts(out))
 }
 

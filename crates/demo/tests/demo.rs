@@ -58,6 +58,16 @@ async fn demo_states_the_reference_figures() {
         };
         assert!(block_text(2).contains("截至2022年5月"), "{}", block_text(2));
         assert!(!block_text(1).contains("签约项目0个"), "{}", block_text(1));
+        // the center's own year: 投入10 / 过程30 / 产出30 / 效果30 = 100 → 优
+        let y = keyproj_service::evaluation::evaluate(&app, &staff, 2022)
+            .await
+            .unwrap();
+        let l1: Vec<i64> = y.evaluation.l1.iter().map(|l| l.2).collect();
+        assert_eq!(l1, [1000, 3000, 3000, 3000]);
+        assert_eq!(
+            (y.evaluation.total, y.evaluation.grade.as_str()),
+            (10000, "优")
+        );
         assert_eq!(s.post_support.problems_closed, 16);
         assert_eq!(
             (s.problems.raised, s.problems.closed, s.problems.overdue),

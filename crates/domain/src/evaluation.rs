@@ -656,12 +656,14 @@ fn walk<'a>(
 pub fn score(t: &Template, inputs: &HashMap<EvalMeasure, Input>) -> Evaluation {
     let mut leaves = vec![];
     let mut l1 = vec![];
+    // L1 groups with no applicable leaf at all
     let mut na_weight: Points = 0;
     let mut sum: Points = 0;
     for root in &t.roots {
         let mut found = vec![];
         walk(root, &mut vec![], &mut found);
         let mut root_points = 0;
+        let mut root_na: Points = 0;
         for (path, node, leaf) in found {
             let input = inputs
                 .get(&leaf.measure)
@@ -674,7 +676,7 @@ pub fn score(t: &Template, inputs: &HashMap<EvalMeasure, Input>) -> Evaluation {
             }
             match s.points {
                 Some(p) => root_points += p,
-                None => na_weight += node.weight,
+                None => root_na += node.weight,
             }
             leaves.push((
                 path.first().unwrap_or(&"").to_string(),
@@ -684,10 +686,24 @@ pub fn score(t: &Template, inputs: &HashMap<EvalMeasure, Input>) -> Evaluation {
                 s,
             ));
         }
+        // not applicable leaves: the rest of the L1 group scaled back to its weight (so the
+        // report can say "产出绩效为30分"), rounded half up to hundredths
+        let applicable = root.weight - root_na;
+        let root_points = if root_na == 0 {
+            root_points
+        } else if applicable > 0 {
+            round_div(
+                root_points as i128 * root.weight as i128,
+                applicable as i128,
+            )
+        } else {
+            na_weight += root.weight;
+            0
+        };
         sum += root_points;
         l1.push((root.name.clone(), root.weight, root_points));
     }
-    // not applicable leaves: the rest scaled back to 100, rounded half up to hundredths
+    // a whole L1 group not applicable: the others scaled back to 100
     let total = if na_weight > 0 && na_weight < TOTAL {
         round_div(sum as i128 * TOTAL as i128, (TOTAL - na_weight) as i128)
     } else {
@@ -998,6 +1014,70 @@ fn ratio_of(n: i64, d: i64) -> Input {
 }
 
 impl Ledger {
+    /// Everything wrong at once: totals that do not reconcile, negative amounts, a judgement
+    /// without its reason, checklists of the wrong length, a payment rate outside 0–100 %.
+    pub fn check(&self) -> std::result::Result<(), ValidationErrors> {
+        let mut e = match self.totals().reconcile() {
+            Ok(()) => ValidationErrors::new(),
+            Err(e) => e,
+        };
+        for (name, m) in [
+            ("年初预算", self.budget_initial),
+            ("本年追加", self.budget_added),
+            ("上年结转", self.carried_in),
+            ("年末结转结余", self.carried_out),
+            ("“三公”经费预算", self.sangong_budget),
+            ("上年“三公”经费", self.sangong_last_year),
+            ("公用经费预算", self.operating_budget),
+            ("公用经费支出", self.operating_spent),
+        ] {
+            if m.is_negative() {
+                e.add("ledger", "negative", format!("「{name}」的金额不能为负数"));
+            }
+        }
+        for (field, label, j) in [
+            (
+                "targets_reasonable",
+                "绩效目标合理性",
+                &self.targets_reasonable,
+            ),
+            ("targets_clear", "绩效指标明确性", &self.targets_clear),
+            ("social_benefit", "社会效益", &self.social_benefit),
+            ("economic_benefit", "经济效益", &self.economic_benefit),
+        ] {
+            if let Some(j) = j
+                && j.reason.trim().is_empty()
+            {
+                e.add(field, "reason", format!("「{label}」的评定须写明理由"));
+            }
+        }
+        for (field, label, v) in [
+            ("rules_sound", "管理制度健全性", Some(&self.rules_sound)),
+            ("disclosure", "预决算信息公开性", Some(&self.disclosure)),
+            ("assets_safe", "资产管理安全性", self.assets_safe.as_ref()),
+        ] {
+            if let Some(v) = v
+                && v.len() != 3
+            {
+                e.add(
+                    field,
+                    "items",
+                    format!("「{label}」的清单应逐项回答（3项）"),
+                );
+            }
+        }
+        if self
+            .payment_progress
+            .is_some_and(|p| !(0..=100_00).contains(&p))
+        {
+            e.add("payment_progress", "range", "支付进度率应在0至100%之间");
+        }
+        if self.staff_actual > 0 && self.staff_quota == 0 {
+            e.add("staff_quota", "required", "有在职人员时须填写核定编制数");
+        }
+        e.into_result()
+    }
+
     /// The totals the reconciliation checks.
     pub fn totals(&self) -> LedgerTotals {
         LedgerTotals {
@@ -1227,7 +1307,15 @@ mod tests {
     #[test]
     fn the_reference_ledger_and_records_score_100_excellent() {
         let l = reference_ledger();
-        l.totals().reconcile().unwrap();
+        l.check().unwrap();
+        let mut bad = l.clone();
+        bad.targets_clear.as_mut().unwrap().reason.clear();
+        bad.rules_sound.pop();
+        bad.budget_added = Money::from_fen(-1);
+        let e = bad.check().unwrap_err();
+        for f in ["targets_clear", "rules_sound", "ledger"] {
+            assert!(e.for_field(f).is_some(), "{f}: {e:?}");
+        }
         let records = RecordFigures {
             project_investment: Some(98_00),
             task_closure: Some(100_00),
@@ -1362,10 +1450,19 @@ mod tests {
         inputs.remove(&EvalMeasure::AssetsSafe); // no fixed assets
         inputs.insert(EvalMeasure::KeySpending, Input::Ratio { value: 75_00 }); // 1.2 of 2
         let r = score(&t, &inputs);
-        // 96.2 of 97 applicable points, scaled back to 100: 99.175… → 99.18
-        assert_eq!(r.total, 99_18);
+        // 过程 has 27 applicable points, all earned: scaled back to its 30; 投入 lost 0.8
+        assert_eq!(r.l1[1].2, 30_00);
+        assert_eq!(r.total, 99_20);
+        // rounding within the group: 26.5 of 27 is 29.444… → 29.44
+        inputs.insert(
+            EvalMeasure::OperatingControl,
+            Input::Ratio { value: 101_00 },
+        );
+        let r = score(&t, &inputs);
+        assert_eq!(r.l1[1].2, 29_44);
+        assert_eq!(r.total, 9864);
         t.not_applicable = NotApplicable::FullMarks;
-        assert_eq!(score(&t, &inputs).total, 99_20);
+        assert_eq!(score(&t, &inputs).total, 98_70);
     }
 
     #[test]
@@ -1379,11 +1476,15 @@ mod tests {
         assert_eq!(round_div(89_995, 1_000), 90);
         let t = default_template();
         let mut inputs = all_full();
-        // lose 10 of 97 applicable points with 3 not applicable: 87 × 100 / 97 = 89.690… → 89.69
+        // exactly 90 is 优: 产出 loses its 10-point leaf, 过程 is whole without its assets leaf
         inputs.remove(&EvalMeasure::AssetsSafe);
         inputs.insert(EvalMeasure::TaskClosure, Input::Ratio { value: 0 });
         let r = score(&t, &inputs);
-        assert_eq!((r.total, r.grade.as_str()), (89_69, "良"));
+        assert_eq!((r.total, r.grade.as_str()), (90_00, "优"));
+        // and 0.8 less is 良
+        inputs.insert(EvalMeasure::KeySpending, Input::Ratio { value: 75_00 });
+        let r = score(&t, &inputs);
+        assert_eq!((r.total, r.grade.as_str()), (89_20, "良"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod background;
 pub mod briefings;
 pub mod dispatch;
 mod error;
+pub mod evaluation;
 pub mod exports;
 pub mod files;
 pub mod import;

@@ -6,6 +6,7 @@ pub mod assessment;
 pub mod attachments;
 pub mod briefings;
 pub mod dispatch;
+pub mod evaluation;
 pub mod jobs;
 pub mod notifications;
 pub mod org;

@@ -9,6 +9,7 @@ mod approvals;
 mod assessment;
 mod briefings;
 mod dispatch;
+mod evaluation;
 mod import;
 mod org;
 mod pipeline;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .merge(approvals::routes())
         .merge(assessment::routes())
         .merge(briefings::routes())
+        .merge(evaluation::routes())
         .merge(admin::routes())
         .merge(dispatch::routes())
         .merge(stats::routes())
@@ -66,6 +68,7 @@ async fn openapi() -> Response {
     doc.merge(approvals::Doc::openapi());
     doc.merge(assessment::Doc::openapi());
     doc.merge(briefings::Doc::openapi());
+    doc.merge(evaluation::Doc::openapi());
     doc.merge(admin::Doc::openapi());
     doc.merge(dispatch::Doc::openapi());
     doc.merge(stats::Doc::openapi());
