@@ -494,13 +494,8 @@ async fn main() -> Result<()> {
                     );
                 }
                 println!(
-                    "{}。总绩效为{}分，评价结果等次为“{}”{}",
-                    e.l1.iter()
-                        .map(|(n, _, p)| format!("{n}绩效为{}分", pts(*p)))
-                        .collect::<Vec<_>>()
-                        .join("，"),
-                    pts(e.total),
-                    e.grade,
+                    "{}{}",
+                    e.sentence(),
                     if e.needs_review {
                         "（有指标待人工复核）"
                     } else {

@@ -629,12 +629,32 @@ pub fn score_leaf(weight: Points, rule: &Rule, input: &Input) -> Scored {
 pub struct Evaluation {
     /// (L1, L2, leaf name, weight, scored)
     pub leaves: Vec<(String, String, String, Points, Scored)>,
-    /// (L1 name, weight, points)
-    pub l1: Vec<(String, Points, Points)>,
+    /// (L1 name, weight, points; None when none of its leaves applies)
+    pub l1: Vec<(String, Points, Option<Points>)>,
     pub total: Points,
     pub grade: String,
     /// Some leaf waits for someone to look.
     pub needs_review: bool,
+}
+
+impl Evaluation {
+    /// The report's sentence: "投入绩效为10分，过程绩效为30分…总绩效为100分。评价结果等次为“优”。"
+    pub fn sentence(&self) -> String {
+        let parts: Vec<String> = self
+            .l1
+            .iter()
+            .map(|(n, _, p)| match p {
+                Some(p) => format!("{n}绩效为{}分", points_text(*p)),
+                None => format!("{n}指标本年度不适用"),
+            })
+            .collect();
+        format!(
+            "{}，总绩效为{}分。评价结果等次为“{}”。",
+            parts.join("，"),
+            points_text(self.total),
+            self.grade
+        )
+    }
 }
 
 fn walk<'a>(
@@ -690,17 +710,17 @@ pub fn score(t: &Template, inputs: &HashMap<EvalMeasure, Input>) -> Evaluation {
         // report can say "产出绩效为30分"), rounded half up to hundredths
         let applicable = root.weight - root_na;
         let root_points = if root_na == 0 {
-            root_points
+            Some(root_points)
         } else if applicable > 0 {
-            round_div(
+            Some(round_div(
                 root_points as i128 * root.weight as i128,
                 applicable as i128,
-            )
+            ))
         } else {
             na_weight += root.weight;
-            0
+            None
         };
-        sum += root_points;
+        sum += root_points.unwrap_or(0);
         l1.push((root.name.clone(), root.weight, root_points));
     }
     // a whole L1 group not applicable: the others scaled back to 100
@@ -1292,7 +1312,7 @@ mod tests {
         let weights: Vec<Points> = t.roots.iter().map(|r| r.weight).collect();
         assert_eq!(weights, [10_00, 30_00, 30_00, 30_00]);
         let r = score(&t, &all_full());
-        let l1: Vec<Points> = r.l1.iter().map(|l| l.2).collect();
+        let l1: Vec<Points> = r.l1.iter().filter_map(|l| l.2).collect();
         assert_eq!(l1, [10_00, 30_00, 30_00, 30_00], "{:#?}", r.leaves);
         assert_eq!(
             (r.total, r.grade.as_str(), r.needs_review),
@@ -1335,8 +1355,12 @@ mod tests {
             (r.total, r.grade.as_str(), r.needs_review),
             (100_00, "优", false)
         );
-        let l1: Vec<Points> = r.l1.iter().map(|x| x.2).collect();
+        let l1: Vec<Points> = r.l1.iter().filter_map(|x| x.2).collect();
         assert_eq!(l1, [10_00, 30_00, 30_00, 30_00]);
+        assert_eq!(
+            r.sentence(),
+            "投入绩效为10分，过程绩效为30分，产出绩效为30分，效果绩效为30分，总绩效为100分。评价结果等次为“优”。"
+        );
     }
 
     #[test]
@@ -1451,7 +1475,7 @@ mod tests {
         inputs.insert(EvalMeasure::KeySpending, Input::Ratio { value: 75_00 }); // 1.2 of 2
         let r = score(&t, &inputs);
         // 过程 has 27 applicable points, all earned: scaled back to its 30; 投入 lost 0.8
-        assert_eq!(r.l1[1].2, 30_00);
+        assert_eq!(r.l1[1].2, Some(30_00));
         assert_eq!(r.total, 99_20);
         // rounding within the group: 26.5 of 27 is 29.444… → 29.44
         inputs.insert(
@@ -1459,7 +1483,7 @@ mod tests {
             Input::Ratio { value: 101_00 },
         );
         let r = score(&t, &inputs);
-        assert_eq!(r.l1[1].2, 29_44);
+        assert_eq!(r.l1[1].2, Some(29_44));
         assert_eq!(r.total, 9864);
         t.not_applicable = NotApplicable::FullMarks;
         assert_eq!(score(&t, &inputs).total, 98_70);

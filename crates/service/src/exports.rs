@@ -748,3 +748,68 @@ pub fn briefings_xlsx(app: &App, year: i32, rows: &[Vec<String>]) -> Result<Xlsx
         bytes,
     })
 }
+
+/// 部门整体支出绩效评价指标(评分)表: every leaf with its L1 and L2, weight, points and working,
+/// the L1 subtotals and the total with its grade.
+pub fn self_evaluation_xlsx(y: &crate::evaluation::YearEvaluation) -> Result<XlsxFile> {
+    use keyproj_domain::assessment::points_text;
+    let headers: &[(&str, f64)] = &[
+        ("一级指标", 10.0),
+        ("二级指标", 12.0),
+        ("三级指标", 22.0),
+        ("分值", 8.0),
+        ("得分", 8.0),
+        ("评分说明", 48.0),
+    ];
+    let pts = |p: i64| Cell::Decimal(p as f64 / 100.0);
+    let mut rows: Vec<Vec<Cell>> = y
+        .evaluation
+        .leaves
+        .iter()
+        .map(|(l1, l2, name, weight, s)| {
+            vec![
+                l1.clone().into(),
+                l2.clone().into(),
+                name.clone().into(),
+                pts(*weight),
+                s.points.map(pts).unwrap_or_else(|| "不适用".into()),
+                s.working.clone().into(),
+            ]
+        })
+        .collect();
+    for (name, weight, points) in &y.evaluation.l1 {
+        rows.push(vec![
+            format!("{name}小计").into(),
+            Cell::Empty,
+            Cell::Empty,
+            pts(*weight),
+            points.map(pts).unwrap_or_else(|| "不适用".into()),
+            Cell::Empty,
+        ]);
+    }
+    let title = format!("{}年部门整体支出绩效评价指标（评分）表", y.year);
+    let subtitle = format!(
+        "总分{}分，等次“{}”",
+        points_text(y.evaluation.total),
+        y.evaluation.grade
+    );
+    let bytes = written(xlsx::write(&xlsx::Sheet {
+        name: "评分表",
+        title: &title,
+        subtitle: Some(&subtitle),
+        headers,
+        rows,
+        totals: Some(vec![
+            "合计".into(),
+            Cell::Empty,
+            Cell::Empty,
+            pts(10_000),
+            pts(y.evaluation.total),
+            format!("等次：{}", y.evaluation.grade).into(),
+        ]),
+    }))?;
+    Ok(XlsxFile {
+        name: format!("{title}.xlsx"),
+        bytes,
+    })
+}

@@ -98,7 +98,8 @@ async fn the_ledger_is_kept_when_it_reconciles_and_the_year_scores() {
             .unwrap();
         assert_eq!(audit_rows(&app).await, before + 2);
         let y = svc::evaluate(&app, &staff, 2022).await.unwrap();
-        assert_eq!(y.evaluation.l1[1].2, 29_00);
+        assert_eq!(y.evaluation.l1[1].2, Some(29_00));
+        assert!(y.evaluation.sentence().contains("产出指标本年度不适用"));
         assert_eq!(y.evaluation.total, 98_57);
         // a year without a ledger has nothing to score
         let r = svc::evaluate(&app, &staff, 2023).await;

@@ -164,6 +164,13 @@ pub fn nav_for(a: &Actor) -> Vec<Nav> {
                 key: "assessment",
             });
         }
+        if a.has(Role::CenterStaff) || a.has(Role::CountyLeader) {
+            v.push(Nav {
+                href: "/self-evaluation",
+                label: "绩效自评",
+                key: "self_evaluation",
+            });
+        }
     }
     if a.may(Action::ViewProblems) {
         v.push(Nav {

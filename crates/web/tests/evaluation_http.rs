@@ -31,6 +31,10 @@ async fn the_ledger_and_the_score_through_the_api() {
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().await.unwrap().contains("项目支出"));
         assert_eq!(h.audit_count().await, before);
+        // the page says what is missing before the ledger is kept
+        let staff_page = h.signed_in("staff").await;
+        let (_, page) = h.page(&staff_page, "/self-evaluation?year=2022").await;
+        assert!(page.contains("尚未录入"), "{page}");
         // units may not keep it, nor read it
         let r = api
             .put(url("/2022/ledger"))
@@ -66,6 +70,23 @@ async fn the_ledger_and_the_score_through_the_api() {
             .unwrap();
         assert_eq!(got["evaluation"]["grade"], "优", "{got}");
         assert_eq!(got["evaluation"]["total"], 10000);
+        // the page: the score table, the report's sentence, the workbook; not for units
+        let (_, page) = h.page(&staff_page, "/self-evaluation?year=2022").await;
+        assert!(
+            page.contains("投入绩效为10分，过程绩效为30分，产出指标本年度不适用，效果绩效为30分，总绩效为100分。评价结果等次为“优”。"),
+            "{page}"
+        );
+        let r = staff_page
+            .get(format!("{}/self-evaluation/score.xlsx?year=2022", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let unit_page = h.signed_in("zjju").await;
+        assert_eq!(
+            h.page(&unit_page, "/self-evaluation?year=2022").await.0,
+            StatusCode::NOT_FOUND
+        );
         // a year that is not one is not found
         let r = api
             .get(url("/abc"))

@@ -8,6 +8,7 @@ mod assessment;
 mod board;
 mod briefings;
 pub(crate) mod dispatch;
+mod evaluation;
 mod import;
 mod org;
 pub(crate) mod pipeline;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .merge(board::routes())
         .merge(briefings::routes())
         .merge(dispatch::routes())
+        .merge(evaluation::routes())
         .merge(import::routes())
         .merge(org::routes())
         .merge(pipeline::routes())
