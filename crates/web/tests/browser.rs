@@ -1880,3 +1880,70 @@ async fn briefing_composed_issued_and_its_task_on_the_units_todo() {
     shot(&c, "26e-briefing-phone").await;
     c.close().await.unwrap();
 }
+
+/// Staff keep the center's ledger on its page: a class typed short is named with how far off
+/// and every typed amount stays; corrected, the year is scored on the score page.
+#[tokio::test]
+async fn self_evaluation_ledger_kept_and_the_year_scored() {
+    let Some((c, _driver)) = browser().await else {
+        return;
+    };
+    let h = harness(TestDb::sqlite().await).await;
+    sign_in(&c, &h.base, "staff").await;
+    c.goto(&format!("{}/self-evaluation?year=2022", h.base))
+        .await
+        .unwrap();
+    assert!(text(&c, "no-ledger").await.contains("尚未录入"));
+    click_to_next_page(&c, "ledger-link").await;
+    type_into(&c, "l-quota", "10").await;
+    type_into(&c, "l-actual", "9").await;
+    let fill = |css: &'static str, values: Vec<&'static str>| {
+        let c = c.clone();
+        async move {
+            let inputs = c.find_all(Locator::Css(css)).await.unwrap();
+            for (i, v) in values.into_iter().enumerate() {
+                inputs[i].send_keys(v).await.unwrap();
+            }
+        }
+    };
+    fill("input.income-source", vec!["一般公共预算财政拨款"]).await;
+    fill("input.income-amount", vec!["92.67"]).await;
+    type_into(&c, "l-budget_initial", "92.67").await;
+    type_into(&c, "l-basic", "74.68").await;
+    let codes = c.find_all(Locator::Css("select.class-code")).await.unwrap();
+    codes[0].select_by_value("301").await.unwrap();
+    codes[1].select_by_value("302").await.unwrap();
+    // 302 typed short: 23.00 instead of 23.88, and 310 left out
+    fill("input.class-amount", vec!["30.18", "23.00"]).await;
+    type_into(&c, "l-project", "17.99").await;
+    fill("input.p-name", vec!["重点项目建设工作经费"]).await;
+    fill("input.p-spent", vec!["17.99"]).await;
+    click_to_next_page(&c, "save-ledger").await;
+    let errors = text(&c, "form-errors").await;
+    assert!(errors.contains("相差21.50万元"), "{errors}");
+    assert_eq!(
+        value_of(&c, "l-basic").await,
+        "74.68",
+        "what was typed stays"
+    );
+    shot(&c, "27-self-evaluation-ledger-refused").await;
+    // corrected: 302 is 23.88 and 310 is 20.62
+    let amounts = c
+        .find_all(Locator::Css("input.class-amount"))
+        .await
+        .unwrap();
+    amounts[1].clear().await.unwrap();
+    amounts[1].send_keys("23.88").await.unwrap();
+    c.find_all(Locator::Css("select.class-code")).await.unwrap()[2]
+        .select_by_value("310")
+        .await
+        .unwrap();
+    amounts[2].send_keys("20.62").await.unwrap();
+    click_to_next_page(&c, "save-ledger").await;
+    assert!(text(&c, "flash").await.contains("账表已保存"));
+    let sentence = text(&c, "ev-sentence").await;
+    assert!(sentence.contains("评价结果等次为"), "{sentence}");
+    assert!(!text(&c, "ev-grade").await.is_empty());
+    shot(&c, "27a-self-evaluation-score").await;
+    c.close().await.unwrap();
+}

@@ -97,3 +97,113 @@ async fn the_ledger_and_the_score_through_the_api() {
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
     }
 }
+
+/// The ledger through its page: every amount in 万元 at its field, the totals checked, what was
+/// typed kept on a refusal; then the score page grades the year.
+#[tokio::test]
+async fn the_ledger_through_its_page() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let staff = h.signed_in("staff").await;
+        let csrf = h.csrf_of(&staff, "/self-evaluation/ledger?year=2022").await;
+        let form = |basic_302: &str| {
+            let mut f: Vec<(&str, String)> = vec![
+                ("csrf", csrf.clone()),
+                ("year", "2022".into()),
+                ("version", "".into()),
+                ("staff_quota", "10".into()),
+                ("staff_actual", "9".into()),
+                ("income_source", "一般公共预算财政拨款".into()),
+                ("income_amount", "92.67".into()),
+                ("budget_initial", "92.67".into()),
+                ("basic", "74.68".into()),
+                ("class_code", "301".into()),
+                ("class_amount", "30.18".into()),
+                ("class_code", "302".into()),
+                ("class_amount", basic_302.into()),
+                ("class_code", "310".into()),
+                ("class_amount", "20.62".into()),
+                ("project", "17.99".into()),
+                ("p_name", "重点项目建设工作经费".into()),
+                ("p_budget", "17.99".into()),
+                ("p_spent", "17.99".into()),
+                ("p_key", "1".into()),
+                ("p_purpose", "调度与督查".into()),
+                ("sg_0", "0".into()),
+                ("operating_budget", "23.88".into()),
+                ("operating_spent", "23.88".into()),
+                ("payment_progress", "100".into()),
+                ("violations", "0".into()),
+            ];
+            for k in ["rules_sound", "disclosure", "assets_safe"] {
+                for i in 0..3 {
+                    f.push((Box::leak(format!("{k}_{i}").into_boxed_str()), "1".into()));
+                }
+            }
+            for (k, p) in [
+                ("targets_reasonable", "2"),
+                ("targets_clear", "2"),
+                ("social_benefit", "10"),
+                ("economic_benefit", "10"),
+            ] {
+                f.push((
+                    Box::leak(format!("{k}_tier").into_boxed_str()),
+                    "met".into(),
+                ));
+                f.push((Box::leak(format!("{k}_points").into_boxed_str()), p.into()));
+                f.push((
+                    Box::leak(format!("{k}_reason").into_boxed_str()),
+                    "年度目标全部完成".into(),
+                ));
+            }
+            f
+        };
+        let before = h.audit_count().await;
+        // 302 typed short by 0.88: named, nothing written, what was typed still there
+        let r = staff
+            .post(format!("{}/self-evaluation/ledger", h.base))
+            .form(&form("23.00"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("相差0.88万元"), "{page}");
+        assert!(page.contains("重点项目建设工作经费") && page.contains("23.00"));
+        assert_eq!(h.audit_count().await, before);
+        // an amount that is not one is named at its field
+        let mut bad = form("23.88");
+        bad.push(("sangong_budget", "三万".into()));
+        let r = staff
+            .post(format!("{}/self-evaluation/ledger", h.base))
+            .form(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("“三公”经费预算"));
+        let r = staff
+            .post(format!("{}/self-evaluation/ledger", h.base))
+            .form(&form("23.88"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(h.audit_count().await, before + 1);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let (_, page) = h.page(&staff, &to).await;
+        assert!(
+            page.contains("账表已保存") && page.contains("评价结果等次为“优”"),
+            "{page}"
+        );
+        // the form comes back filled from what was kept
+        let (_, page) = h.page(&staff, "/self-evaluation/ledger?year=2022").await;
+        assert!(page.contains("value=\"74.68\"") && page.contains("调度与督查"));
+        // units may not open it
+        let unit = h.signed_in("zjju").await;
+        assert_eq!(
+            h.page(&unit, "/self-evaluation/ledger?year=2022").await.0,
+            StatusCode::FORBIDDEN
+        );
+    }
+}
