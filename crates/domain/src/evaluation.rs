@@ -169,6 +169,14 @@ fn threshold(benchmark: Ratio, better: Better, per_pp: Points) -> Rule {
     }
 }
 
+/// weight × min(actual ÷ 100 %, 1): a completion rate.
+fn up_to_target() -> Rule {
+    Rule::Proportional {
+        target: 100_00,
+        better: Better::Higher,
+    }
+}
+
 fn checklist(items: &[&str]) -> Rule {
     Rule::Checklist {
         items: items.iter().map(|s| s.to_string()).collect(),
@@ -236,15 +244,7 @@ pub fn default_template() -> Template {
                 group(
                     "预算执行",
                     vec![
-                        leaf(
-                            "预算完成率",
-                            4_00,
-                            M::BudgetCompletion,
-                            Rule::Proportional {
-                                target: 100_00,
-                                better: Higher,
-                            },
-                        ),
+                        leaf("预算完成率", 4_00, M::BudgetCompletion, up_to_target()),
                         leaf(
                             "预算调整率",
                             3_00,
@@ -260,15 +260,7 @@ pub fn default_template() -> Template {
                                 upper_closed: true,
                             },
                         ),
-                        leaf(
-                            "支付进度率",
-                            3_00,
-                            M::PaymentProgress,
-                            Rule::Proportional {
-                                target: 100_00,
-                                better: Higher,
-                            },
-                        ),
+                        leaf("支付进度率", 3_00, M::PaymentProgress, up_to_target()),
                         leaf("结转结余率", 3_00, M::CarryOver, threshold(0, Lower, 50)),
                         leaf(
                             "公用经费控制率",
@@ -339,32 +331,13 @@ pub fn default_template() -> Template {
                         M::ProjectInvestment,
                         threshold(95_00, Higher, 50),
                     ),
-                    leaf(
-                        "重点工作办结率",
-                        10_00,
-                        M::TaskClosure,
-                        Rule::Proportional {
-                            target: 100_00,
-                            better: Higher,
-                        },
-                    ),
-                    leaf(
-                        "月报及时率",
-                        5_00,
-                        M::ReportsOnTime,
-                        Rule::Proportional {
-                            target: 100_00,
-                            better: Higher,
-                        },
-                    ),
+                    leaf("重点工作办结率", 10_00, M::TaskClosure, up_to_target()),
+                    leaf("月报及时率", 5_00, M::ReportsOnTime, up_to_target()),
                     leaf(
                         "进度分色表按月发布率",
                         5_00,
                         M::ColourTables,
-                        Rule::Proportional {
-                            target: 100_00,
-                            better: Higher,
-                        },
+                        up_to_target(),
                     ),
                 ],
             )],
@@ -739,6 +712,17 @@ pub fn score(t: &Template, inputs: &HashMap<EvalMeasure, Input>) -> Evaluation {
 }
 
 impl Template {
+    /// The weight of the leaf reading `measure`.
+    pub fn weight_of(&self, measure: EvalMeasure) -> Option<Points> {
+        fn find(n: &Node, m: EvalMeasure) -> Option<Points> {
+            match &n.leaf {
+                Some(l) if l.measure == m => Some(n.weight),
+                _ => n.children.iter().find_map(|c| find(c, m)),
+            }
+        }
+        self.roots.iter().find_map(|r| find(r, measure))
+    }
+
     /// Every problem at once: L1 weights that do not add up to 100, children that do not add up
     /// to their parent, a node both group and leaf (or neither), bands with gaps or overlaps or
     /// over the weight, negative deductions, empty checklists, grades not best first.
@@ -910,14 +894,19 @@ impl LedgerTotals {
         }
         let mut off = |field: &str, what: &str, declared: Money, sum: Money, of: &str| {
             if declared != sum {
-                let diff = Money::from_fen(declared.fen() - sum.fen());
+                let diff = Money::from_fen((declared.fen() - sum.fen()).abs());
                 e.add(
                     field,
                     "reconcile",
                     format!(
-                        "{what}{}万元，而{of}之和为{}万元，相差{}万元",
+                        "{what}{}万元，而{of}之和为{}万元，{}{}万元",
                         wan(declared),
                         wan(sum),
+                        if declared.fen() > sum.fen() {
+                            "少了"
+                        } else {
+                            "多了"
+                        },
                         wan(diff)
                     ),
                 );
@@ -1034,41 +1023,157 @@ fn ratio_of(n: i64, d: i64) -> Input {
 }
 
 impl Ledger {
-    /// Everything wrong at once: totals that do not reconcile, negative amounts, a judgement
-    /// without its reason, checklists of the wrong length, a payment rate outside 0–100 %.
+    /// Everything wrong at once, before anything is summed: every amount within 0 and 1万亿元
+    /// in whole 百元 (what a page can show and save back); names present and bounded; no class
+    /// twice; lines bounded; judgements with their tier, points inside the tier and a reason;
+    /// checklists answered item by item; then the totals reconciled.
     pub fn check(&self) -> std::result::Result<(), ValidationErrors> {
-        let mut e = match self.totals().reconcile() {
-            Ok(()) => ValidationErrors::new(),
-            Err(e) => e,
+        let mut e = ValidationErrors::new();
+        let mut amount = |field: &str, label: &str, m: Money| {
+            e.check(Money::validate_fen(field, label, m.fen()));
         };
-        for (name, m) in [
-            ("年初预算", self.budget_initial),
-            ("本年追加", self.budget_added),
-            ("上年结转", self.carried_in),
-            ("年末结转结余", self.carried_out),
-            ("“三公”经费预算", self.sangong_budget),
-            ("上年“三公”经费", self.sangong_last_year),
-            ("公用经费预算", self.operating_budget),
-            ("公用经费支出", self.operating_spent),
+        for (field, label, m) in [
+            ("budget_initial", "年初预算", self.budget_initial),
+            ("budget_added", "本年追加", self.budget_added),
+            ("carried_in", "上年结转", self.carried_in),
+            ("carried_out", "年末结转结余", self.carried_out),
+            ("basic", "基本支出", self.basic),
+            ("project", "项目支出", self.project),
+            ("sangong_budget", "“三公”经费预算", self.sangong_budget),
+            (
+                "sangong_last_year",
+                "上年“三公”经费",
+                self.sangong_last_year,
+            ),
+            ("operating_budget", "公用经费预算", self.operating_budget),
+            ("operating_spent", "公用经费支出", self.operating_spent),
         ] {
-            if m.is_negative() {
-                e.add("ledger", "negative", format!("「{name}」的金额不能为负数"));
+            amount(field, label, m);
+        }
+        for (i, (name, m)) in self.income.iter().enumerate() {
+            amount(&format!("income[{i}]"), &format!("收入「{name}」"), *m);
+        }
+        for (i, (code, m)) in self.basic_by_class.iter().enumerate() {
+            amount(&format!("class[{i}]"), &format!("经济分类{code}的金额"), *m);
+        }
+        for (i, p) in self.project_lines.iter().enumerate() {
+            amount(
+                &format!("project[{i}]"),
+                &format!("项目「{}」的预算", p.name),
+                p.budget,
+            );
+            amount(
+                &format!("project[{i}]"),
+                &format!("项目「{}」的支出", p.name),
+                p.spent,
+            );
+        }
+        for (i, (name, m)) in self.sangong_parts.iter().enumerate() {
+            amount(&format!("sg_{i}"), name, *m);
+        }
+        for (field, label, n, max) in [
+            ("income", "收入来源", self.income.len(), 20),
+            ("class", "经济分类", self.basic_by_class.len(), 20),
+            ("project", "项目支出", self.project_lines.len(), 200),
+            ("sangong", "“三公”经费分项", self.sangong_parts.len(), 10),
+        ] {
+            if n > max {
+                e.add(field, "too_many", format!("{label}最多{max}行，现有{n}行"));
             }
         }
-        for (field, label, j) in [
+        let named = |e: &mut ValidationErrors, field: String, label: &str, v: &str, max: usize| {
+            if v.trim().is_empty() {
+                e.add(&field, "required", format!("请填写{label}"));
+            } else if v.chars().count() > max {
+                e.add(&field, "too_long", format!("{label}不超过{max}字"));
+            }
+        };
+        for (i, (name, _)) in self.income.iter().enumerate() {
+            named(
+                &mut e,
+                format!("income[{i}]"),
+                &format!("第{}行收入来源", i + 1),
+                name,
+                50,
+            );
+        }
+        for (i, p) in self.project_lines.iter().enumerate() {
+            named(
+                &mut e,
+                format!("project[{i}]"),
+                &format!("第{}个项目的名称", i + 1),
+                &p.name,
+                100,
+            );
+            if p.purpose.chars().count() > 500 {
+                e.add(
+                    &format!("project[{i}]"),
+                    "too_long",
+                    format!("第{}个项目的用途不超过500字", i + 1),
+                );
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, (code, _)) in self.basic_by_class.iter().enumerate() {
+            if !seen.insert(*code) {
+                e.add(
+                    &format!("class[{i}]"),
+                    "twice",
+                    format!("经济分类{code}重复填写，请合并为一行"),
+                );
+            }
+        }
+        let t = default_template();
+        for (field, label, measure, j) in [
             (
                 "targets_reasonable",
                 "绩效目标合理性",
+                EvalMeasure::TargetsReasonable,
                 &self.targets_reasonable,
             ),
-            ("targets_clear", "绩效指标明确性", &self.targets_clear),
-            ("social_benefit", "社会效益", &self.social_benefit),
-            ("economic_benefit", "经济效益", &self.economic_benefit),
+            (
+                "targets_clear",
+                "绩效指标明确性",
+                EvalMeasure::TargetsClear,
+                &self.targets_clear,
+            ),
+            (
+                "social_benefit",
+                "社会效益",
+                EvalMeasure::SocialBenefit,
+                &self.social_benefit,
+            ),
+            (
+                "economic_benefit",
+                "经济效益",
+                EvalMeasure::EconomicBenefit,
+                &self.economic_benefit,
+            ),
         ] {
-            if let Some(j) = j
-                && j.reason.trim().is_empty()
-            {
+            let Some(j) = j else { continue };
+            if j.reason.trim().is_empty() {
                 e.add(field, "reason", format!("「{label}」的评定须写明理由"));
+            } else if j.reason.chars().count() > 500 {
+                e.add(field, "too_long", format!("「{label}」的理由不超过500字"));
+            }
+            if let Some(weight) = t.weight_of(measure) {
+                let (lo, hi) = j.tier.span();
+                let (lo, hi) = (
+                    round_div(weight as i128 * lo as i128, 100_00),
+                    round_div(weight as i128 * hi as i128, 100_00),
+                );
+                if !(lo..=hi).contains(&j.points) {
+                    e.add(
+                        field,
+                        "tier",
+                        format!(
+                            "「{label}」评定为“{}”时，评分应在{}至{}分之间",
+                            j.tier.label(),
+                            points_text(lo),
+                            points_text(hi)
+                        ),
+                    );
+                }
             }
         }
         for (field, label, v) in [
@@ -1094,6 +1199,15 @@ impl Ledger {
         }
         if self.staff_actual > 0 && self.staff_quota == 0 {
             e.add("staff_quota", "required", "有在职人员时须填写核定编制数");
+        }
+        if self.income.is_empty() || (self.basic + self.project) == Money::ZERO {
+            e.add("income", "empty", "请填写本年度的收入和支出（决算数）");
+        }
+        // sums only of amounts that are in range (no overflow, no nonsense)
+        if e.is_empty()
+            && let Err(r) = self.totals().reconcile()
+        {
+            r.0.into_iter().for_each(|f| e.push(f));
         }
         e.into_result()
     }
@@ -1156,9 +1270,14 @@ impl Ledger {
             M::CarryOver,
             ratio_of(self.carried_out.fen(), available.fen()),
         );
+        // no 公用经费 at all is not a control achieved: not applicable
         m.insert(
             M::OperatingControl,
-            control_rate(self.operating_spent, self.operating_budget),
+            if self.operating_budget == Money::ZERO && self.operating_spent == Money::ZERO {
+                Input::NotApplicable
+            } else {
+                control_rate(self.operating_spent, self.operating_budget)
+            },
         );
         m.insert(
             M::SangongControl,
@@ -1181,15 +1300,20 @@ impl Ledger {
             (M::SocialBenefit, &self.social_benefit),
             (M::EconomicBenefit, &self.economic_benefit),
         ] {
-            if let Some(j) = j {
-                m.insert(
-                    measure,
-                    Input::Judged {
+            // a judgement left out is 0 and waits for someone, never "not applicable" (leaving
+            // it out must not pay)
+            m.insert(
+                measure,
+                match j {
+                    Some(j) => Input::Judged {
                         tier: j.tier,
                         points: j.points,
                     },
-                );
-            }
+                    None => Input::Undefined {
+                        why: "尚未评定，须人工评定".into(),
+                    },
+                },
+            );
         }
         for (measure, r) in [
             (M::ProjectInvestment, records.project_investment),
@@ -1333,9 +1457,37 @@ mod tests {
         bad.rules_sound.pop();
         bad.budget_added = Money::from_fen(-1);
         let e = bad.check().unwrap_err();
-        for f in ["targets_clear", "rules_sound", "ledger"] {
+        for f in ["targets_clear", "rules_sound", "budget_added"] {
             assert!(e.for_field(f).is_some(), "{f}: {e:?}");
         }
+        // a tier and points that contradict each other, an amount past the ceiling, a class
+        // twice, an empty year: each named, no sum attempted
+        let mut bad = l.clone();
+        bad.social_benefit.as_mut().unwrap().tier = Tier::NotMet;
+        bad.sangong_parts[0].1 = Money::from_fen(i64::MAX);
+        bad.basic_by_class.push((301, Money::ZERO));
+        let e = bad.check().unwrap_err();
+        assert!(
+            e.for_field("social_benefit").unwrap().contains("0至6分"),
+            "{e:?}"
+        );
+        assert!(e.for_field("sg_0").unwrap().contains("上限"), "{e:?}");
+        assert!(e.for_field("class[3]").unwrap().contains("重复"), "{e:?}");
+        assert!(
+            Ledger::default()
+                .check()
+                .unwrap_err()
+                .for_field("income")
+                .is_some()
+        );
+        // a judgement left out is 0 and flagged, never not applicable
+        let mut unjudged = l.clone();
+        unjudged.social_benefit = None;
+        let r = score(
+            &default_template(),
+            &unjudged.inputs(&RecordFigures::default()),
+        );
+        assert!(r.needs_review);
         let records = RecordFigures {
             project_investment: Some(98_00),
             task_closure: Some(100_00),
@@ -1566,7 +1718,7 @@ mod tests {
         assert!(
             e.for_field("basic")
                 .unwrap()
-                .contains("基本支出74.68万元，而各经济分类之和为73.80万元，相差0.88万元"),
+                .contains("基本支出74.68万元，而各经济分类之和为73.80万元，少了0.88万元"),
             "{e:?}"
         );
         assert!(e.all().iter().any(|f| f.message.contains("不能为负数")));

@@ -66,6 +66,18 @@ pub async fn save_ledger(
 ) -> Result<i64> {
     staff(ctx)?;
     let year = check_year(year)?;
+    // 决算 figures exist once the year is over
+    let this = {
+        use chrono::Datelike;
+        app.local_today().year()
+    };
+    if year >= this {
+        return Err(field_error(
+            "year",
+            "not_ended",
+            format!("只能录入已结束年度（{}年及以前）的决算账表", this - 1),
+        ));
+    }
     ledger.check()?;
     let mut w = Work::begin(app, ctx).await?;
     let region = ctx.actor.region.clone();

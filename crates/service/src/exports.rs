@@ -761,7 +761,8 @@ pub fn self_evaluation_xlsx(y: &crate::evaluation::YearEvaluation) -> Result<Xls
         ("得分", 8.0),
         ("评分说明", 48.0),
     ];
-    let pts = |p: i64| Cell::Decimal(p as f64 / 100.0);
+    // points keep their two decimals (86.63), as the title states them
+    let pts = |p: i64| Cell::Wan(p as f64 / 100.0);
     let mut rows: Vec<Vec<Cell>> = y
         .evaluation
         .leaves

@@ -48,7 +48,7 @@ async fn the_ledger_is_kept_when_it_reconciles_and_the_year_scores() {
         bad.basic_by_class[0].1 = Money::parse_wan("x", "x", "30.00").unwrap();
         let r = svc::save_ledger(&app, &staff, 2022, &bad, None).await;
         assert!(
-            matches!(&r, Err(ServiceError::Validation(v)) if v.for_field("basic").is_some_and(|m| m.contains("相差0.18万元"))),
+            matches!(&r, Err(ServiceError::Validation(v)) if v.for_field("basic").is_some_and(|m| m.contains("少了0.18万元"))),
             "{r:?}"
         );
         assert_eq!(audit_rows(&app).await, before);

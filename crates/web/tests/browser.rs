@@ -1920,7 +1920,7 @@ async fn self_evaluation_ledger_kept_and_the_year_scored() {
     fill("input.p-spent", vec!["17.99"]).await;
     click_to_next_page(&c, "save-ledger").await;
     let errors = text(&c, "form-errors").await;
-    assert!(errors.contains("相差21.50万元"), "{errors}");
+    assert!(errors.contains("少了21.50万元"), "{errors}");
     assert_eq!(
         value_of(&c, "l-basic").await,
         "74.68",

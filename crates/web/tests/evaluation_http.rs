@@ -168,7 +168,7 @@ async fn the_ledger_through_its_page() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let page = r.text().await.unwrap();
-        assert!(page.contains("相差0.88万元"), "{page}");
+        assert!(page.contains("少了0.88万元"), "{page}");
         assert!(page.contains("重点项目建设工作经费") && page.contains("23.00"));
         assert_eq!(h.audit_count().await, before);
         // an amount that is not one is named at its field
@@ -199,11 +199,32 @@ async fn the_ledger_through_its_page() {
         // the form comes back filled from what was kept
         let (_, page) = h.page(&staff, "/self-evaluation/ledger?year=2022").await;
         assert!(page.contains("value=\"74.68\"") && page.contains("调度与督查"));
-        // units may not open it
+        // units do not find it; leaders read the score but may not edit the ledger
         let unit = h.signed_in("zjju").await;
         assert_eq!(
             h.page(&unit, "/self-evaluation/ledger?year=2022").await.0,
+            StatusCode::NOT_FOUND
+        );
+        let leader = h.signed_in("leader").await;
+        assert_eq!(
+            h.page(&leader, "/self-evaluation/ledger?year=2022").await.0,
             StatusCode::FORBIDDEN
         );
+        // a year that is not one, or not over yet
+        assert_eq!(
+            h.page(&staff, "/self-evaluation?year=abc").await.0,
+            StatusCode::NOT_FOUND
+        );
+        let mut this_year = form("23.88");
+        this_year.retain(|(k, _)| *k != "year");
+        this_year.push(("year", h.app.local_today().format("%Y").to_string()));
+        let r = staff
+            .post(format!("{}/self-evaluation/ledger", h.base))
+            .form(&this_year)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("已结束年度"));
     }
 }

@@ -62,13 +62,17 @@ struct IndexPage {
     done: String,
 }
 
-fn year_in(s: &AppState, q: &crate::auth::FormData) -> i32 {
-    q.get("year")
-        .trim()
+/// The year asked (last year when none); a year that is not one is a page that does not exist.
+fn year_in(s: &AppState, q: &crate::auth::FormData) -> Result<i32, PageError> {
+    let y = q.get("year");
+    if y.trim().is_empty() {
+        return Ok(svc_default_year(s));
+    }
+    y.trim()
         .parse::<i32>()
         .ok()
         .filter(|y| (2000..=2100).contains(y))
-        .unwrap_or_else(|| svc_default_year(s))
+        .ok_or(PageError(ServiceError::NotFound))
 }
 
 /// Last year: the self-evaluation is written in the spring for the year before.
@@ -83,7 +87,7 @@ async fn index(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let q = query_pairs(raw.as_deref());
-    let year = year_in(&s, &q);
+    let year = year_in(&s, &q)?;
     let mut page = IndexPage {
         chrome: Chrome::new(&signed, "self_evaluation"),
         year,
@@ -163,7 +167,7 @@ async fn score_xlsx(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let q = query_pairs(raw.as_deref());
-    let y = svc::evaluate(&s.app, &signed.ctx, year_in(&s, &q)).await?;
+    let y = svc::evaluate(&s.app, &signed.ctx, year_in(&s, &q)?).await?;
     let file = keyproj_service::exports::self_evaluation_xlsx(&y)?;
     Ok(crate::pages::xlsx_response(&file.name, file.bytes))
 }
@@ -344,7 +348,8 @@ fn rows(form: &FormData, names: [&str; 5], blank: usize) -> Vec<Row> {
         .iter()
         .map(|n| if n.is_empty() { vec![] } else { form.all(n) })
         .collect();
-    let n = cols.iter().map(Vec::len).max().unwrap_or(0).min(200);
+    // one over the most a ledger holds, so the excess is named rather than dropped
+    let n = cols.iter().map(Vec::len).max().unwrap_or(0).min(201);
     let at = |c: usize, i: usize| cols[c].get(i).cloned().unwrap_or_default();
     let mut out: Vec<Row> = (0..n)
         .map(|i| Row {
@@ -404,11 +409,11 @@ fn ledger_page(
         year,
         version,
         income: with_errors(
-            rows(&typed, ["income_source", "income_amount", "", "", ""], 2),
+            rows(&typed, ["income_source", "income_amount", "", "", ""], 1),
             "income",
         ),
         classes: with_errors(
-            rows(&typed, ["class_code", "class_amount", "", "", ""], 2),
+            rows(&typed, ["class_code", "class_amount", "", "", ""], 4),
             "class",
         ),
         projects: with_errors(
@@ -488,12 +493,14 @@ async fn ledger_form(
     signed: Signed,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
+    let q = query_pairs(raw.as_deref());
+    let year = year_in(&s, &q)?;
+    // who may not see the ledger does not find the page; who may only read it may not edit
+    let stored = svc::ledger(&s.app, &signed.ctx, year).await?;
     if !crate::pages::is_staff(&signed) {
         return Err(ServiceError::Forbidden.into());
     }
-    let q = query_pairs(raw.as_deref());
-    let year = year_in(&s, &q);
-    let (version, typed) = match svc::ledger(&s.app, &signed.ctx, year).await? {
+    let (version, typed) = match stored {
         Some(row) => (row.version.to_string(), typed_of(&row.ledger)),
         None => (String::new(), FormData::default()),
     };
@@ -711,7 +718,7 @@ async fn save_ledger(
     if !crate::pages::is_staff(&signed) {
         return Err(ServiceError::Forbidden.into());
     }
-    let year = year_in(&s, &form);
+    let year = year_in(&s, &form)?;
     let version = form.get("version").trim().parse::<i64>().ok();
     let again = |errors: ValidationErrors, status: StatusCode| {
         (
@@ -729,14 +736,28 @@ async fn save_ledger(
             Ok(Redirect::to(&format!("/self-evaluation?year={year}&done=saved")).into_response())
         }
         Err(ServiceError::Validation(v)) => Ok(again(v, StatusCode::UNPROCESSABLE_ENTITY)),
-        Err(ServiceError::Stale) => Ok(again(
-            ValidationErrors::single(
-                "version",
-                "stale",
-                "账表已被他人修改：下方保留了您输入的内容，请刷新后核对再保存",
-            ),
-            StatusCode::CONFLICT,
-        )),
+        Err(ServiceError::Stale) => {
+            // saving again takes what was typed here over the other change
+            let current = svc::ledger(&s.app, &signed.ctx, year)
+                .await?
+                .map(|r| r.version.to_string())
+                .unwrap_or_default();
+            Ok((
+                StatusCode::CONFLICT,
+                ledger_page(
+                    &signed,
+                    year,
+                    current,
+                    form.clone(),
+                    ValidationErrors::single(
+                        "version",
+                        "stale",
+                        "账表已被他人修改：下方保留了您输入的内容，再次保存将以您的内容为准",
+                    ),
+                ),
+            )
+                .into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }
