@@ -159,6 +159,24 @@ async fn the_ledger_through_its_page() {
             f
         };
         let before = h.audit_count().await;
+        // 增加一行: the form comes back with one more class row and what was typed, nothing saved
+        let mut more = form("23.88");
+        more.push(("action", "add_class".into()));
+        let r = staff
+            .post(format!("{}/self-evaluation/ledger", h.base))
+            .form(&more)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let page = r.text().await.unwrap();
+        assert_eq!(
+            page.matches("class=\"class-code\"").count(),
+            3 + 5,
+            "three typed, five blank"
+        );
+        assert!(page.contains("重点项目建设工作经费"));
+        assert_eq!(h.audit_count().await, before);
         // 302 typed short by 0.88: named, nothing written, what was typed still there
         let r = staff
             .post(format!("{}/self-evaluation/ledger", h.base))

@@ -404,23 +404,33 @@ fn ledger_page(
         }
         rs
     };
+    // "增加一行" asks for one more blank row of its table
+    let more = |table: &str| usize::from(typed.get("action") == format!("add_{table}"));
     LedgerPage {
         chrome: Chrome::new(signed, "self_evaluation"),
         year,
         version,
         income: with_errors(
-            rows(&typed, ["income_source", "income_amount", "", "", ""], 1),
+            rows(
+                &typed,
+                ["income_source", "income_amount", "", "", ""],
+                1 + more("income"),
+            ),
             "income",
         ),
         classes: with_errors(
-            rows(&typed, ["class_code", "class_amount", "", "", ""], 4),
+            rows(
+                &typed,
+                ["class_code", "class_amount", "", "", ""],
+                4 + more("class"),
+            ),
             "class",
         ),
         projects: with_errors(
             rows(
                 &typed,
                 ["p_name", "p_budget", "p_spent", "p_key", "p_purpose"],
-                2,
+                3 + more("project"),
             ),
             "project",
         ),
@@ -727,6 +737,10 @@ async fn save_ledger(
         )
             .into_response()
     };
+    // a row asked for: the form comes back with it, nothing saved
+    if form.get("action").starts_with("add_") {
+        return Ok(again(ValidationErrors::new(), StatusCode::OK));
+    }
     let ledger = match ledger_of(&form) {
         Ok(l) => l,
         Err(v) => return Ok(again(v, StatusCode::UNPROCESSABLE_ENTITY)),
