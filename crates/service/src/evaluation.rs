@@ -9,7 +9,6 @@ use crate::work::{Audit, Work};
 use crate::{App, Ctx, Result, ServiceError, field_error};
 use keyproj_db::repo::evaluation::{self as repo, LedgerRow};
 use keyproj_domain::RegionCode;
-use keyproj_domain::assessment::Ratio;
 use keyproj_domain::authz::Role;
 use keyproj_domain::evaluation::{
     Evaluation, Ledger, RecordFigures, Template, default_template, score,
@@ -121,14 +120,15 @@ pub async fn save_ledger(
 /// (rescaled) until they are.
 pub async fn records(app: &App, region: &RegionCode, year: i32) -> Result<RecordFigures> {
     let a = crate::stats::annual(app, region, year).await?;
-    let bp = |pct: &Option<String>| -> Option<Ratio> {
-        pct.as_deref()
-            .and_then(|p| p.parse::<f64>().ok())
-            .map(|p| (p * 100.0).round() as i64)
-    };
+    let p = &a.problems;
     Ok(RecordFigures {
-        project_investment: bp(&a.under_construction.completion_rate_pct),
-        task_closure: bp(&a.problems.closure_rate_pct),
+        project_investment: a.under_construction.completion_bp,
+        task_closure: (p.assigned > 0).then(|| {
+            keyproj_domain::assessment::scoring::round_div(
+                p.closed as i128 * 10_000,
+                p.assigned as i128,
+            )
+        }),
         reports_on_time: None,
         colour_tables: None,
         satisfaction: None,
@@ -143,6 +143,13 @@ pub struct YearEvaluation {
     pub records: RecordFigures,
     pub template: Template,
     pub evaluation: Evaluation,
+}
+
+/// The year a self-evaluation is written for by default: last year (决算 figures exist once a
+/// year is over).
+pub fn default_year(app: &App) -> i32 {
+    use chrono::Datelike;
+    app.local_today().year() - 1
 }
 
 /// Scores the year (without a ledger there is nothing to score: not found).

@@ -24,6 +24,8 @@ pub struct UnderConstruction {
     pub annual_plan_wan: String,
     pub completed_wan: String,
     pub completion_rate_pct: Option<String>,
+    /// The same rate in basis points, for what scores it (the self-evaluation).
+    pub completion_bp: Option<i64>,
     pub completed_projects: i64,
 }
 
@@ -217,6 +219,12 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
             annual_plan_wan: uc_plan.wan_2dp(),
             completed_wan: uc_done.wan_2dp(),
             completion_rate_pct: rate,
+            completion_bp: (uc_plan.fen() > 0).then(|| {
+                keyproj_domain::assessment::scoring::round_div(
+                    uc_done.fen() as i128 * 10_000,
+                    uc_plan.fen() as i128,
+                )
+            }),
             completed_projects: uc_completed,
         },
         preliminary: Preliminary {

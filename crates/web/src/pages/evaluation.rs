@@ -66,19 +66,13 @@ struct IndexPage {
 fn year_in(s: &AppState, q: &crate::auth::FormData) -> Result<i32, PageError> {
     let y = q.get("year");
     if y.trim().is_empty() {
-        return Ok(svc_default_year(s));
+        return Ok(svc::default_year(&s.app));
     }
     y.trim()
         .parse::<i32>()
         .ok()
         .filter(|y| (2000..=2100).contains(y))
         .ok_or(PageError(ServiceError::NotFound))
-}
-
-/// Last year: the self-evaluation is written in the spring for the year before.
-fn svc_default_year(s: &AppState) -> i32 {
-    use chrono::Datelike;
-    s.app.local_today().year() - 1
 }
 
 async fn index(
@@ -190,11 +184,11 @@ const CLASSES: [(u16, &str); 6] = [
     (310, "310 资本性支出"),
     (399, "399 其他支出"),
 ];
-const JUDGED: [(&str, &str, i64); 4] = [
-    ("targets_reasonable", "绩效目标合理性", 2_00),
-    ("targets_clear", "绩效指标明确性", 2_00),
-    ("social_benefit", "社会效益", 10_00),
-    ("economic_benefit", "经济效益", 10_00),
+const JUDGED: [(&str, &str); 4] = [
+    ("targets_reasonable", "绩效目标合理性"),
+    ("targets_clear", "绩效指标明确性"),
+    ("social_benefit", "社会效益"),
+    ("economic_benefit", "经济效益"),
 ];
 
 /// One row of a repeated group, as typed.
@@ -304,7 +298,7 @@ fn typed_of(l: &Ledger) -> FormData {
         Some(v) => check("assets_safe", v),
         None => f.push(("assets_na".into(), "1".into())),
     }
-    for (key, _, _) in JUDGED {
+    for (key, _) in JUDGED {
         let j = match key {
             "targets_reasonable" => &l.targets_reasonable,
             "targets_clear" => &l.targets_clear,
@@ -485,7 +479,7 @@ fn ledger_page(
         assets_na: !typed.get("assets_na").is_empty(),
         judged: JUDGED
             .iter()
-            .map(|(key, label, _)| JudgedRow {
+            .map(|(key, label)| JudgedRow {
                 key,
                 label,
                 tier: typed.get(&format!("{key}_tier")),
@@ -679,7 +673,7 @@ fn ledger_of(form: &FormData) -> Result<Ledger, ValidationErrors> {
     } else {
         None
     };
-    for (key, label, weight) in JUDGED {
+    for (key, label) in JUDGED {
         let tier = match form.get(&format!("{key}_tier")).as_str() {
             "met" => Some(Tier::Met),
             "partly" => Some(Tier::Partly),
@@ -692,15 +686,8 @@ fn ledger_of(form: &FormData) -> Result<Ledger, ValidationErrors> {
             label,
             &form.get(&format!("{key}_points")),
         ) {
-            Ok(p) if (0..=weight).contains(&p) => p,
-            Ok(_) => {
-                e.add(
-                    key,
-                    "range",
-                    format!("「{label}」的评分应在0至{}分之间", points_text(weight)),
-                );
-                0
-            }
+            // within its tier: the ledger's own check
+            Ok(p) => p,
             Err(f) => {
                 e.push(f);
                 0
