@@ -455,7 +455,47 @@ pub async fn load(app: &App) -> Result<DemoAccounts> {
         None,
     )
     .await?;
+    satisfaction_survey(app, &ctx).await?;
     Ok(DemoAccounts(out))
+}
+
+/// The 2022 satisfaction survey, open now so it can be tried: 30 slips handed out and 12
+/// answered (every scale reply 基本满意 or better, as the reference reports).
+async fn satisfaction_survey(app: &App, ctx: &Ctx) -> Result<()> {
+    use keyproj_domain::survey::Questionnaire;
+    use keyproj_service::survey as svc;
+    let today = app.local_today();
+    let id = svc::create(
+        app,
+        ctx,
+        &svc::SurveyDraft {
+            year: 2022,
+            questionnaire: Questionnaire::reference("桃江县重点项目建设事务中心"),
+            opens_on: today - chrono::Duration::days(7),
+            closes_on: today + chrono::Duration::days(30),
+        },
+    )
+    .await?;
+    svc::add_slips(app, ctx, id, 1, 30).await?;
+    let (_, slips) = svc::slips(app, ctx, id, 1, 12).await?;
+    for (i, (_, token)) in slips.iter().enumerate() {
+        // mostly 非常满意 and 满意, now and then 基本满意
+        let pick = |q: usize| ((i + q) % 5 / 2 + 1).to_string();
+        let improve = ["1", "3", "4"][i % 3].to_string();
+        let text = if i % 4 == 0 {
+            "帮代办服务很及时，希望继续保持。".to_string()
+        } else {
+            String::new()
+        };
+        svc::answer(app, "demo", token, |k| match k {
+            "q1" | "q2" | "q3" | "q4" => vec![pick(k[1..].parse().unwrap_or(1))],
+            "q5" => vec![improve.clone()],
+            "q6" => vec![text.clone()],
+            _ => vec![],
+        })
+        .await?;
+    }
+    Ok(())
 }
 
 /// Splits `total` (fen, a multiple of 100 元) over `weights`, in 100-元 steps, exactly.

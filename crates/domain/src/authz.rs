@@ -151,6 +151,16 @@ impl Actor {
             region,
         }
     }
+    /// A member of the public answering a survey: no account, no rights, the survey's region.
+    pub fn public(region: RegionCode) -> Actor {
+        Actor {
+            user_id: None,
+            username: "public".into(),
+            roles: vec![],
+            unit_id: None,
+            region,
+        }
+    }
     /// Whether `unit` is the actor's own unit (never true for an actor without one).
     pub fn is_unit(&self, unit: Option<UnitId>) -> bool {
         self.unit_id.is_some() && self.unit_id == unit

@@ -23,6 +23,7 @@ pub mod project;
 pub mod region;
 pub mod report;
 pub mod session;
+pub mod survey;
 
 pub use error::{FieldError, ValidationErrors};
 pub use money::Money;

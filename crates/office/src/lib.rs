@@ -9,6 +9,7 @@ pub mod colour_sheet;
 pub mod docx;
 pub mod package;
 pub mod pdf;
+pub mod qr;
 pub mod workbook;
 pub mod xlsx;
 pub use rust_xlsxwriter::XlsxError;

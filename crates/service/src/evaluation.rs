@@ -115,9 +115,9 @@ pub async fn save_ledger(
     Ok(id)
 }
 
-/// keyproj's own figures of the year for the 产出 leaves. Monthly-report timeliness, the
-/// colour tables' cadence and the survey are not fed yet: those leaves are not applicable
-/// (rescaled) until they are.
+/// keyproj's own figures of the year for the 产出 and 效果 leaves, and the year's survey.
+/// Monthly-report timeliness and the colour tables' cadence are not fed yet: those leaves are
+/// not applicable (rescaled) until they are.
 pub async fn records(app: &App, region: &RegionCode, year: i32) -> Result<RecordFigures> {
     let a = crate::stats::annual(app, region, year).await?;
     let p = &a.problems;
@@ -131,7 +131,7 @@ pub async fn records(app: &App, region: &RegionCode, year: i32) -> Result<Record
         }),
         reports_on_time: None,
         colour_tables: None,
-        satisfaction: None,
+        satisfaction: crate::survey::satisfaction(app, region, year).await?,
     })
 }
 

@@ -24,6 +24,7 @@ pub mod projects;
 pub mod rules;
 
 pub mod stats;
+pub mod survey;
 pub mod work;
 
 use chrono::{DateTime, Utc};

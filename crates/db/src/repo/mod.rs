@@ -13,6 +13,7 @@ pub mod org;
 pub mod pipeline;
 pub mod problems;
 pub mod projects;
+pub mod survey;
 
 /// Rows affected → `Stale` when an optimistic update touched nothing.
 pub(crate) fn expect_one(affected: u64) -> Result<(), crate::DbError> {

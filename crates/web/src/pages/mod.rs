@@ -15,6 +15,7 @@ pub(crate) mod pipeline;
 mod problems;
 mod projects;
 mod stats;
+mod survey;
 
 use crate::AppState;
 use crate::auth::{FormData, Signed};
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .merge(problems::routes())
         .merge(projects::routes())
         .merge(stats::routes())
+        .merge(survey::routes())
 }
 
 /// Largest upload of a file on its own (the 20 MB file limit plus the form around it).
