@@ -232,6 +232,9 @@ enum ReportCmd {
         /// Print JSON instead of the score table
         #[arg(long)]
         json: bool,
+        /// Also write the report (.docx; the issued one, or a draft) to this file
+        #[arg(long)]
+        docx: Option<std::path::PathBuf>,
     },
 }
 
@@ -458,7 +461,13 @@ async fn main() -> Result<()> {
             }
         }
         Cmd::Report {
-            cmd: ReportCmd::SelfEvaluation { year, region, json },
+            cmd:
+                ReportCmd::SelfEvaluation {
+                    year,
+                    region,
+                    json,
+                    docx,
+                },
         } => {
             let s = settings(&cli, None)?;
             let app = open(&s).await?;
@@ -502,6 +511,13 @@ async fn main() -> Result<()> {
                         ""
                     }
                 );
+            }
+            if let Some(file) = docx {
+                let (name, bytes) = keyproj_service::evaluation::report_docx(&app, &ctx, *year)
+                    .await
+                    .map_err(failed)?;
+                std::fs::write(file, bytes).with_context(|| format!("写入 {}", file.display()))?;
+                eprintln!("已生成《{name}》：{}", file.display());
             }
         }
         Cmd::Template { file } => {

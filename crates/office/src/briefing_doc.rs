@@ -4,12 +4,12 @@
 //! the issue assigns, 报送/抄送 between rules at the end, and page numbers in the footer.
 
 use crate::docx::{
-    BODY_FONT, HEADING_FONT, SIZE_2, SIZE_3, SIZE_SMALL_4, TITLE_FONT, chinese_date, fonts, run,
+    BODY_FONT, SIZE_2, SIZE_3, SIZE_SMALL_4, TITLE_FONT, chinese_date, fonts,
+    heading, indented, run, table,
 };
 use docx_rs::{
-    AlignmentType, BorderType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum,
-    Paragraph, ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, SpecialIndentType,
-    Table, TableCell, TableRow, WidthType,
+    AlignmentType, BorderType, Docx, Footer, LineSpacing, PageMargin, PageNum, Paragraph,
+    ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run,
 };
 use keyproj_domain::briefing::{Block, Content, Rendered, Span};
 
@@ -58,46 +58,6 @@ fn spans(mut p: Paragraph, spans: &[Span], font: &str, size: usize) -> Paragraph
         p = p.add_run(r);
     }
     p
-}
-
-/// Body lines 28 pt apart (GB/T 9704's 22 lines a page, near enough), first line indented
-/// two characters.
-fn indented(p: Paragraph) -> Paragraph {
-    p.indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
-        .line_spacing(
-            LineSpacing::new()
-                .line_rule(LineSpacingType::Exact)
-                .line(560),
-        )
-}
-
-/// A heading: 黑体, bold where the font is missing, kept with what follows, with room above.
-fn heading(text: &str) -> Paragraph {
-    Paragraph::new()
-        .add_run(run(text, HEADING_FONT, SIZE_3).bold())
-        .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
-        .line_spacing(
-            LineSpacing::new()
-                .before(120)
-                .line_rule(LineSpacingType::Exact)
-                .line(560),
-        )
-        .keep_next(true)
-}
-
-fn table(head: &[String], rows: &[Vec<String>]) -> Table {
-    let cell = |t: &str, bold: bool| {
-        let mut r = run(t, if bold { HEADING_FONT } else { BODY_FONT }, SIZE_SMALL_4);
-        if bold {
-            r = r.bold();
-        }
-        TableCell::new().add_paragraph(Paragraph::new().add_run(r))
-    };
-    let mut out = vec![TableRow::new(head.iter().map(|h| cell(h, true)).collect())];
-    for r in rows {
-        out.push(TableRow::new(r.iter().map(|c| cell(c, false)).collect()));
-    }
-    Table::new(out).width(9000, WidthType::Dxa)
 }
 
 /// The issue as a .docx.
@@ -315,7 +275,7 @@ mod tests {
             assert!(text.contains(want), "{want} in {text}");
         }
         let fonts = east_asian_fonts(&bytes).unwrap();
-        for f in [TITLE_FONT, BODY_FONT, HEADING_FONT] {
+        for f in [TITLE_FONT, BODY_FONT, crate::docx::HEADING_FONT] {
             assert!(fonts.contains(&f.to_string()), "{fonts:?}");
         }
         // a footer with the page number field

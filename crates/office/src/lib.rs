@@ -7,6 +7,7 @@ pub mod briefing_doc;
 pub mod chart;
 pub mod colour_sheet;
 pub mod docx;
+pub mod evaluation_doc;
 pub mod package;
 pub mod pdf;
 pub mod qr;

@@ -10,6 +10,9 @@ use crate::{App, Ctx, Result, ServiceError, field_error};
 use keyproj_db::repo::evaluation::{self as repo, LedgerRow};
 use keyproj_domain::RegionCode;
 use keyproj_domain::authz::Role;
+use keyproj_domain::evaluation::report::{
+    ReportDoc, ReportInput, ReportTexts, compose, suggested_measures, suggested_problems,
+};
 use keyproj_domain::evaluation::{
     Evaluation, Ledger, RecordFigures, Template, default_template, score,
 };
@@ -77,7 +80,7 @@ pub async fn save_ledger(
             format!("只能录入已结束年度（{}年及以前）的决算账表", this - 1),
         ));
     }
-    ledger.check()?;
+    ledger.check_for(Some(year))?;
     let mut w = Work::begin(app, ctx).await?;
     let region = ctx.actor.region.clone();
     let before = repo::get(&mut w.tx, &region, year).await?;
@@ -172,4 +175,205 @@ pub async fn evaluate(app: &App, ctx: &Ctx, year: i32) -> Result<YearEvaluation>
         template,
         evaluation,
     })
+}
+
+// ----- the report -----
+
+/// The year's report: issued (frozen as it was) or composed now from the records and the
+/// texts typed so far.
+#[derive(Debug, Clone, Serialize)]
+pub struct YearReport {
+    pub year: i32,
+    pub texts: ReportTexts,
+    /// The texts' version (None before they are first saved).
+    pub texts_version: Option<i64>,
+    pub doc: ReportDoc,
+    pub issued: Option<IssuedSummary>,
+    /// 六 and 七 as the lost points suggest them (shown next to the typed text).
+    pub suggested_problems: Vec<String>,
+    pub suggested_measures: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IssuedSummary {
+    pub number: String,
+    pub issued_on: String,
+    pub issued_by: String,
+}
+
+async fn compose_now(app: &App, ctx: &Ctx, year: i32, texts: &ReportTexts) -> Result<(ReportDoc, Evaluation)> {
+    let y = evaluate(app, ctx, year).await?;
+    let previous = ledger(app, ctx, year - 1).await?;
+    let annual = crate::stats::annual(app, &ctx.actor.region, year).await?;
+    let survey = crate::survey::summary(app, &ctx.actor.region, year).await?;
+    let doc = compose(&ReportInput {
+        year,
+        ledger: &y.ledger.ledger,
+        previous: previous.as_ref().map(|r| &r.ledger),
+        evaluation: &y.evaluation,
+        work: &annual.text,
+        survey,
+        texts,
+    });
+    Ok((doc, y.evaluation))
+}
+
+/// The year's report as it stands.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn report(app: &App, ctx: &Ctx, year: i32) -> Result<YearReport> {
+    reader(ctx)?;
+    let year = check_year(year)?;
+    let (stored, issued) = {
+        let mut tx = app.db.begin_read().await?;
+        (
+            repo::texts(&mut tx, &ctx.actor.region, year).await?,
+            repo::issued(&mut tx, &ctx.actor.region, year).await?,
+        )
+    };
+    let texts = stored.as_ref().map(|t| t.texts.clone()).unwrap_or_default();
+    let (doc, evaluation) = compose_now(app, ctx, year, &texts).await?;
+    let (doc, issued) = match issued {
+        Some(i) => (
+            i.content,
+            Some(IssuedSummary {
+                number: i.number,
+                issued_on: i.issued_on,
+                issued_by: i.issued_by,
+            }),
+        ),
+        None => (doc, None),
+    };
+    Ok(YearReport {
+        year,
+        texts,
+        texts_version: stored.map(|t| t.version),
+        suggested_problems: suggested_problems(&evaluation),
+        suggested_measures: suggested_measures(&evaluation),
+        doc,
+        issued,
+    })
+}
+
+/// Keeps the report's typed words at the version read; an issued report's stay as issued.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn save_texts(
+    app: &App,
+    ctx: &Ctx,
+    year: i32,
+    texts: &ReportTexts,
+    version: Option<i64>,
+) -> Result<()> {
+    staff(ctx)?;
+    let year = check_year(year)?;
+    texts.check()?;
+    let mut w = Work::begin(app, ctx).await?;
+    let region = ctx.actor.region.clone();
+    if repo::issued(&mut w.tx, &region, year).await?.is_some() {
+        return Err(field_error("report", "issued", "该年度的自评报告已经印发，不能再修改"));
+    }
+    match (repo::texts(&mut w.tx, &region, year).await?, version) {
+        (None, _) => {
+            let id = repo::insert_texts(&mut w.tx, &region, year, texts, &ctx.actor.username, w.now)
+                .await
+                .map_err(|e| match e {
+                    keyproj_db::DbError::Duplicate(_) => ServiceError::Stale,
+                    e => e.into(),
+                })?;
+            w.audit(Audit::create("evaluation_report_texts", id).after(texts)).await?;
+        }
+        (Some(b), Some(v)) => {
+            if !repo::update_texts(&mut w.tx, b.id, v, texts, &ctx.actor.username, w.now).await? {
+                return Err(ServiceError::Stale);
+            }
+            w.audit(
+                Audit::update("evaluation_report_texts", b.id)
+                    .before(&b.texts)
+                    .after(texts),
+            )
+            .await?;
+        }
+        (Some(_), None) => return Err(ServiceError::Stale),
+    }
+    w.commit().await
+}
+
+/// Issues the year's report: composed from the records and the saved texts, numbered, and
+/// frozen — its figures never move afterwards. Refused while the texts miss what a report
+/// must say, or when the texts changed since the page was read.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn issue(app: &App, ctx: &Ctx, year: i32, texts_version: Option<i64>) -> Result<IssuedSummary> {
+    staff(ctx)?;
+    let year = check_year(year)?;
+    let region = ctx.actor.region.clone();
+    let stored = {
+        let mut tx = app.db.begin_read().await?;
+        repo::texts(&mut tx, &region, year).await?
+    };
+    if stored.as_ref().map(|t| t.version) != texts_version {
+        return Err(ServiceError::Stale);
+    }
+    let texts = stored.map(|t| t.texts).unwrap_or_default();
+    texts.ready()?;
+    let (doc, _) = compose_now(app, ctx, year, &texts).await?;
+    let mut w = Work::begin(app, ctx).await?;
+    // what was composed is what the texts said at issue: checked again inside the write
+    if repo::texts(&mut w.tx, &region, year).await?.map(|t| t.version) != texts_version {
+        return Err(ServiceError::Stale);
+    }
+    let today = app.local_today();
+    let issue_year = {
+        use chrono::Datelike;
+        today.year()
+    };
+    let seq = repo::next_seq(&mut w.tx, &region, issue_year).await?;
+    let number = format!("绩效自评〔{issue_year}〕{seq}号");
+    let issued_on = today.format("%Y-%m-%d").to_string();
+    let id = repo::insert_issued(
+        &mut w.tx,
+        &repo::NewReport {
+            region: &region,
+            year,
+            seq,
+            number: &number,
+            content: &doc,
+            issued_on: &issued_on,
+            by: &ctx.actor.username,
+            now: w.now,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        keyproj_db::DbError::Duplicate(m) => field_error("report", "issued", m),
+        e => e.into(),
+    })?;
+    w.audit(
+        Audit::new("issue", "evaluation_report")
+            .id(id)
+            .after(&serde_json::json!({"year": year, "number": number, "total": doc.total, "grade": doc.grade})),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(IssuedSummary {
+        number,
+        issued_on,
+        issued_by: ctx.actor.username.clone(),
+    })
+}
+
+/// The report as a Word file: the issued one as frozen, or a draft marked as such.
+pub async fn report_docx(app: &App, ctx: &Ctx, year: i32) -> Result<(String, Vec<u8>)> {
+    let r = report(app, ctx, year).await?;
+    let (number, date) = match &r.issued {
+        Some(i) => (Some(i.number.as_str()), i.issued_on.clone()),
+        None => (None, app.local_today().format("%Y-%m-%d").to_string()),
+    };
+    let bytes = keyproj_office::evaluation_doc::self_evaluation(&r.doc, number, &date)
+        .map_err(|e| ServiceError::internal("self-evaluation docx", e))?;
+    let name = format!(
+        "{}{}年度部门整体支出绩效自评报告{}.docx",
+        r.doc.unit,
+        year,
+        if r.issued.is_some() { "" } else { "（草稿）" }
+    );
+    Ok((name, bytes))
 }

@@ -439,3 +439,23 @@ pub async fn satisfaction(app: &App, region: &RegionCode, year: i32) -> Result<O
         keyproj_domain::assessment::scoring::round_div(satisfied as i128 * 10_000, replies as i128)
     }))
 }
+
+/// The year's surveys as the report states them: slips handed out, answers, 满意度.
+pub async fn summary(
+    app: &App,
+    region: &RegionCode,
+    year: i32,
+) -> Result<Option<keyproj_domain::evaluation::report::SurveySummary>> {
+    let rows = {
+        let mut tx = app.db.begin_read().await?;
+        repo::list(&mut tx, region, Some(year)).await?
+    };
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(keyproj_domain::evaluation::report::SurveySummary {
+        slips: rows.iter().map(|s| s.slips).sum(),
+        answers: rows.iter().map(|s| s.answers).sum(),
+        satisfaction: satisfaction(app, region, year).await?,
+    }))
+}

@@ -103,3 +103,174 @@ pub async fn update(
         .map(|x| x.rows_affected()))?;
     Ok(n == 1)
 }
+
+// ----- the report: its typed words until issued, then the issued report frozen -----
+
+use keyproj_domain::evaluation::report::{ReportDoc, ReportTexts};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TextsRow {
+    pub id: i64,
+    pub texts: ReportTexts,
+    pub version: i64,
+    pub updated_by: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn texts(
+    tx: &mut Tx,
+    region: &RegionCode,
+    year: i32,
+) -> Result<Option<TextsRow>, DbError> {
+    const SQL: &str = "SELECT id, texts, version, updated_by, updated_at FROM evaluation_report_texts
+        WHERE region_code = $1 AND year = $2";
+    run!(tx, |c| sqlx::query_as::<_, (i64, String, i64, String, DateTime<Utc>)>(SQL)
+        .bind(region.as_str())
+        .bind(year as i64)
+        .fetch_optional(c)
+        .await)?
+    .map(|(id, texts, version, updated_by, updated_at)| {
+        Ok(TextsRow {
+            id,
+            texts: serde_json::from_str(&texts).map_err(|_| {
+                DbError::Decode(
+                    "evaluation_report_texts.texts",
+                    texts.chars().take(80).collect(),
+                )
+            })?,
+            version,
+            updated_by,
+            updated_at,
+        })
+    })
+    .transpose()
+}
+
+pub async fn insert_texts(
+    tx: &mut Tx,
+    region: &RegionCode,
+    year: i32,
+    texts: &ReportTexts,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    const SQL: &str = "INSERT INTO evaluation_report_texts (region_code, year, texts, version, updated_by, updated_at)
+        VALUES ($1, $2, $3, 1, $4, $5) RETURNING id";
+    run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(region.as_str())
+        .bind(year as i64)
+        .bind(serde_json::to_string(texts).unwrap_or_else(|_| "{}".into()))
+        .bind(by)
+        .bind(now)
+        .fetch_one(c)
+        .await)
+    .map_err(|e| DbError::from(e).on_duplicate("报告内容已由他人保存，请刷新后修改"))
+}
+
+/// Changes the texts still at `version`: false when someone changed them meanwhile.
+pub async fn update_texts(
+    tx: &mut Tx,
+    id: i64,
+    version: i64,
+    texts: &ReportTexts,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    const SQL: &str = "UPDATE evaluation_report_texts SET texts = $1, version = version + 1, updated_by = $2, updated_at = $3
+        WHERE id = $4 AND version = $5";
+    let n = run!(tx, |c| sqlx::query(SQL)
+        .bind(serde_json::to_string(texts).unwrap_or_else(|_| "{}".into()))
+        .bind(by)
+        .bind(now)
+        .bind(id)
+        .bind(version)
+        .execute(c)
+        .await
+        .map(|x| x.rows_affected()))?;
+    Ok(n == 1)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IssuedReport {
+    pub id: i64,
+    pub year: i32,
+    pub number: String,
+    pub content: ReportDoc,
+    pub issued_on: String,
+    pub issued_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+type IssuedRaw = (i64, i64, String, String, String, String, DateTime<Utc>);
+
+pub async fn issued(
+    tx: &mut Tx,
+    region: &RegionCode,
+    year: i32,
+) -> Result<Option<IssuedReport>, DbError> {
+    const SQL: &str = "SELECT id, year, number, content, issued_on, issued_by, created_at
+        FROM evaluation_reports WHERE region_code = $1 AND year = $2";
+    run!(tx, |c| sqlx::query_as::<_, IssuedRaw>(SQL)
+        .bind(region.as_str())
+        .bind(year as i64)
+        .fetch_optional(c)
+        .await)?
+    .map(|(id, year, number, content, issued_on, issued_by, created_at)| {
+        Ok(IssuedReport {
+            id,
+            year: year as i32,
+            number,
+            content: serde_json::from_str(&content).map_err(|_| {
+                DbError::Decode(
+                    "evaluation_reports.content",
+                    content.chars().take(80).collect(),
+                )
+            })?,
+            issued_on,
+            issued_by,
+            created_at,
+        })
+    })
+    .transpose()
+}
+
+/// The next number of the reports the region issues in `issue_year`.
+pub async fn next_seq(tx: &mut Tx, region: &RegionCode, issue_year: i32) -> Result<i64, DbError> {
+    const SQL: &str = "SELECT COALESCE(MAX(seq), 0) + 1 FROM evaluation_reports
+        WHERE region_code = $1 AND issued_on LIKE $2";
+    run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(region.as_str())
+        .bind(format!("{issue_year}-%"))
+        .fetch_one(c)
+        .await)
+    .map_err(DbError::from)
+}
+
+pub struct NewReport<'a> {
+    pub region: &'a RegionCode,
+    pub year: i32,
+    pub seq: i64,
+    pub number: &'a str,
+    pub content: &'a ReportDoc,
+    pub issued_on: &'a str,
+    pub by: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Issues the year's report; a second for the same year is a duplicate.
+pub async fn insert_issued(tx: &mut Tx, r: &NewReport<'_>) -> Result<i64, DbError> {
+    const SQL: &str = "INSERT INTO evaluation_reports (region_code, year, seq, number, content, issued_on, issued_by, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+    run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(r.region.as_str())
+        .bind(r.year as i64)
+        .bind(r.seq)
+        .bind(r.number)
+        .bind(serde_json::to_string(r.content).unwrap_or_else(|_| "{}".into()))
+        .bind(r.issued_on)
+        .bind(r.by)
+        .bind(r.now)
+        .fetch_one(c)
+        .await)
+    .map_err(|e| DbError::from(e).on_duplicate("该年度的自评报告已经印发"))
+}

@@ -1,6 +1,6 @@
-//! 部门整体支出绩效自评 over JSON (issue #13, in progress): the year's ledger (read and kept at
-//! the version read) and the year's score with every leaf's working, the L1 scores, the total
-//! and the grade.
+//! 部门整体支出绩效自评 over JSON (issue #13): the year's ledger (read and kept at the version
+//! read), the year's score with every leaf's working, the L1 scores, the total and the grade,
+//! the report (composed or issued; its texts kept; issued and frozen), and the surveys counted.
 
 use crate::AppState;
 use crate::auth::{ApiCaller, JsonBody};
@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiErrorBody};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use keyproj_domain::evaluation::Ledger;
 use keyproj_service::ServiceError;
@@ -20,10 +20,18 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/self-evaluation/{year}", get(year))
         .route("/self-evaluation/{year}/ledger", get(ledger).put(save))
+        .route("/self-evaluation/{year}/report", get(report))
+        .route("/self-evaluation/{year}/report/texts", put(save_texts))
+        .route("/self-evaluation/{year}/report/issue", post(issue))
+        .route("/self-evaluation/{year}/surveys", get(surveys))
+        .route("/surveys/{id}", get(survey))
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(year, ledger, save), components(schemas(LedgerIn)))]
+#[openapi(
+    paths(year, ledger, save, report, save_texts, issue, surveys, survey),
+    components(schemas(LedgerIn, TextsIn, IssueIn))
+)]
 pub(super) struct Doc;
 
 fn year_of(s: &str) -> Result<i32, ApiError> {
@@ -85,4 +93,89 @@ async fn save(
 ) -> Result<Response, ApiError> {
     svc::save_ledger(&s.app, &c.ctx, year_of(&y)?, &b.ledger, b.version).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The year's report: `doc` (title, blocks of the seven chapters, score rows, project sheets),
+/// the typed `texts` with `texts_version`, `issued` (number, date, by) once issued, and the
+/// problems and measures the lost points suggest.
+#[utoipa::path(get, path = "/api/v1/self-evaluation/{year}/report", params(("year" = i32, Path)),
+    responses((status = 200, body = Object), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn report(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(y): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let r = svc::report(&s.app, &c.ctx, year_of(&y)?).await?;
+    Ok(Json(serde_json::to_value(&r).unwrap_or_default()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct TextsIn {
+    /// The texts' version read; absent the first time.
+    #[serde(default)]
+    version: Option<i64>,
+    /// goals, work, basis, problems, suggestions.
+    #[schema(value_type = Object)]
+    texts: keyproj_domain::evaluation::report::ReportTexts,
+}
+
+/// Keeps the report's typed words (center staff) until it is issued.
+#[utoipa::path(put, path = "/api/v1/self-evaluation/{year}/report/texts", params(("year" = i32, Path)), request_body = TextsIn,
+    responses((status = 204), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn save_texts(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(y): Path<String>,
+    JsonBody(b): JsonBody<TextsIn>,
+) -> Result<Response, ApiError> {
+    svc::save_texts(&s.app, &c.ctx, year_of(&y)?, &b.texts, b.version).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct IssueIn {
+    /// The texts' version the caller read (null when none were saved): a change since is 409.
+    texts_version: Option<i64>,
+}
+
+/// Issues the year's report (center staff): numbered and frozen. Refused (422) without goals
+/// and basis, 409 when the texts changed since read, 422 when already issued.
+#[utoipa::path(post, path = "/api/v1/self-evaluation/{year}/report/issue", params(("year" = i32, Path)), request_body = IssueIn,
+    responses((status = 200, body = Object), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn issue(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(y): Path<String>,
+    JsonBody(b): JsonBody<IssueIn>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let i = svc::issue(&s.app, &c.ctx, year_of(&y)?, b.texts_version).await?;
+    Ok(Json(serde_json::to_value(&i).unwrap_or_default()))
+}
+
+/// The year's surveys with their answers counted (`tally`: per question the counts of each
+/// choice and the texts; `satisfied` of `scale_replies`). Center staff and county leaders.
+#[utoipa::path(get, path = "/api/v1/self-evaluation/{year}/surveys", params(("year" = i32, Path)),
+    responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)))]
+async fn surveys(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(y): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let v = keyproj_service::survey::list(&s.app, &c.ctx, Some(year_of(&y)?)).await?;
+    Ok(Json(serde_json::to_value(&v).unwrap_or_default()))
+}
+
+/// One survey of the caller's county with its answers counted.
+#[utoipa::path(get, path = "/api/v1/surveys/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)))]
+async fn survey(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = crate::api::id_of(&id)?;
+    let v = keyproj_service::survey::get(&s.app, &c.ctx, id).await?;
+    Ok(Json(serde_json::to_value(&v).unwrap_or_default()))
 }

@@ -14,7 +14,9 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+
+mod report;
 use keyproj_domain::assessment::points_text;
 use keyproj_domain::evaluation::{Judgement, Ledger, ProjectLine, Tier};
 use keyproj_domain::{FieldError, Money, ValidationErrors};
@@ -29,6 +31,12 @@ pub fn routes() -> Router<AppState> {
             "/self-evaluation/ledger",
             get(ledger_form).post(save_ledger),
         )
+        .route(
+            "/self-evaluation/report",
+            get(report::show).post(report::save),
+        )
+        .route("/self-evaluation/report/issue", post(report::issue))
+        .route("/self-evaluation/report.docx", get(report::docx))
 }
 
 struct LeafLine {
@@ -63,7 +71,7 @@ struct IndexPage {
 }
 
 /// The year asked (last year when none); a year that is not one is a page that does not exist.
-fn year_in(s: &AppState, q: &crate::auth::FormData) -> Result<i32, PageError> {
+pub(super) fn year_in(s: &AppState, q: &crate::auth::FormData) -> Result<i32, PageError> {
     let y = q.get("year");
     if y.trim().is_empty() {
         return Ok(svc::default_year(&s.app));
@@ -254,6 +262,20 @@ fn wan_text(m: Money) -> String {
 fn typed_of(l: &Ledger) -> FormData {
     let mut f: Vec<(String, String)> = vec![];
     let mut put = |k: &str, v: String| f.push((k.to_string(), v));
+    let pr = &l.profile;
+    put("unit_name", pr.unit_name.clone());
+    put("nature", pr.nature.clone());
+    put("staffing", pr.staffing.clone());
+    put(
+        "founded",
+        pr.founded
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+    );
+    put("internal_units", pr.internal_units.join("\n"));
+    put("duties", pr.duties.join("\n"));
+    put("meeting_fees", wan_text(l.meeting_fees));
+    put("training_fees", wan_text(l.training_fees));
     put("staff_quota", l.staff_quota.to_string());
     put("staff_actual", l.staff_actual.to_string());
     for (k, m) in [
@@ -326,6 +348,13 @@ fn typed_of(l: &Ledger) -> FormData {
     for (c, m) in &l.basic_by_class {
         f.push(("class_code".into(), c.to_string()));
         f.push(("class_amount".into(), wan_text(*m)));
+        let note = l
+            .class_notes
+            .iter()
+            .find(|(k, _)| k == c)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default();
+        f.push(("class_note".into(), note));
     }
     for p in &l.project_lines {
         f.push(("p_name".into(), p.name.clone()));
@@ -415,7 +444,7 @@ fn ledger_page(
         classes: with_errors(
             rows(
                 &typed,
-                ["class_code", "class_amount", "", "", ""],
+                ["class_code", "class_amount", "class_note", "", ""],
                 4 + more("class"),
             ),
             "class",
@@ -523,6 +552,29 @@ fn ledger_of(form: &FormData) -> Result<Ledger, ValidationErrors> {
             .unwrap_or_default()
     }
     let mut l = Ledger::default();
+    let lines = |k: &str| -> Vec<String> {
+        form.get(k)
+            .lines()
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    l.profile = keyproj_domain::evaluation::Profile {
+        unit_name: form.get("unit_name").trim().to_string(),
+        nature: form.get("nature").trim().to_string(),
+        staffing: form.get("staffing").trim().to_string(),
+        internal_units: lines("internal_units"),
+        founded: None,
+        duties: lines("duties"),
+    };
+    let founded = form.get("founded");
+    if !founded.trim().is_empty() {
+        match keyproj_domain::problem::draft::strict_date(founded.trim()) {
+            Some(d) => l.profile.founded = Some(d),
+            None => e.add("founded", "date", "成立日期应为年-月-日，例如2022-05-01"),
+        }
+    }
     for (k, label) in [
         ("budget_initial", "年初预算"),
         ("budget_added", "本年追加"),
@@ -534,6 +586,8 @@ fn ledger_of(form: &FormData) -> Result<Ledger, ValidationErrors> {
         ("sangong_last_year", "上年“三公”经费"),
         ("operating_budget", "公用经费预算"),
         ("operating_spent", "公用经费支出"),
+        ("meeting_fees", "会议费"),
+        ("training_fees", "培训费"),
     ] {
         let m = wan(&mut e, k, label, &form.get(k));
         match k {
@@ -546,6 +600,8 @@ fn ledger_of(form: &FormData) -> Result<Ledger, ValidationErrors> {
             "sangong_budget" => l.sangong_budget = m,
             "sangong_last_year" => l.sangong_last_year = m,
             "operating_budget" => l.operating_budget = m,
+            "meeting_fees" => l.meeting_fees = m,
+            "training_fees" => l.training_fees = m,
             _ => l.operating_spent = m,
         }
     }
@@ -571,7 +627,7 @@ fn ledger_of(form: &FormData) -> Result<Ledger, ValidationErrors> {
         );
         l.income.push((r.a.trim().to_string(), m));
     }
-    let classes = rows(form, ["class_code", "class_amount", "", "", ""], 0);
+    let classes = rows(form, ["class_code", "class_amount", "class_note", "", ""], 0);
     for (i, r) in classes.iter().enumerate() {
         if r.b.trim().is_empty() {
             continue;
@@ -588,7 +644,12 @@ fn ledger_of(form: &FormData) -> Result<Ledger, ValidationErrors> {
             .ok()
             .filter(|c| CLASSES.iter().any(|(k, _)| k == c))
         {
-            Some(code) => l.basic_by_class.push((code, m)),
+            Some(code) => {
+                l.basic_by_class.push((code, m));
+                if !r.c.trim().is_empty() {
+                    l.class_notes.push((code, r.c.trim().to_string()));
+                }
+            }
             None => e.push(FieldError::new(
                 format!("class[{i}]"),
                 "class",

@@ -15,6 +15,8 @@ use crate::keyed_enum;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+pub mod report;
+
 /// The L1 weights add up to this.
 pub const TOTAL: Points = 100_00;
 
@@ -957,6 +959,13 @@ pub struct Judgement {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Ledger {
+    /// The unit as the report introduces it (一、部门概况).
+    pub profile: Profile,
+    /// 会议费 and 培训费, reported next to 三公.
+    pub meeting_fees: Money,
+    pub training_fees: Money,
+    /// What each economic class mainly paid for (主要包括…), in the report's words.
+    pub class_notes: Vec<(u16, String)>,
     /// 核定编制 and 实有人数.
     pub staff_quota: u32,
     pub staff_actual: u32,
@@ -997,6 +1006,60 @@ pub struct Ledger {
     pub economic_benefit: Option<Judgement>,
 }
 
+/// The unit of the year: what the report's first chapter says of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Profile {
+    /// 桃江县重点项目建设事务中心.
+    pub unit_name: String,
+    /// 县人民政府直属正科级公益一类事业单位.
+    pub nature: String,
+    /// 全额拨款事业编制 (what the 编制 are).
+    pub staffing: String,
+    /// 内设机构.
+    pub internal_units: Vec<String>,
+    /// Founded in the year evaluated: no earlier year to compare with.
+    pub founded: Option<chrono::NaiveDate>,
+    /// 主要职责, one per item.
+    pub duties: Vec<String>,
+}
+
+impl Profile {
+    /// Founded within `year` (the report then says there is no earlier year to compare).
+    pub fn founded_in(&self, year: i32) -> bool {
+        use chrono::Datelike;
+        self.founded.is_some_and(|d| d.year() == year)
+    }
+
+    fn check(&self, year_end: Option<chrono::NaiveDate>, e: &mut ValidationErrors) {
+        let long = |e: &mut ValidationErrors, field: &str, label: &str, v: &str, max: usize| {
+            if v.chars().count() > max {
+                e.add(field, "too_long", format!("{label}不超过{max}字"));
+            }
+        };
+        long(e, "unit_name", "单位名称", &self.unit_name, 60);
+        long(e, "nature", "单位性质", &self.nature, 60);
+        long(e, "staffing", "编制类型", &self.staffing, 30);
+        if self.internal_units.len() > 30 {
+            e.add("internal_units", "too_many", "内设机构最多30个");
+        }
+        for u in &self.internal_units {
+            long(e, "internal_units", "每个内设机构名称", u, 30);
+        }
+        if self.duties.len() > 30 {
+            e.add("duties", "too_many", "主要职责最多30条");
+        }
+        for d in &self.duties {
+            long(e, "duties", "每条职责", d, 500);
+        }
+        if let (Some(f), Some(end)) = (self.founded, year_end)
+            && f > end
+        {
+            e.add("founded", "after_year", "成立日期不能晚于评价年度的年末");
+        }
+    }
+}
+
 /// keyproj's own figures of the year that feed the 产出 leaves.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordFigures {
@@ -1028,7 +1091,16 @@ impl Ledger {
     /// twice; lines bounded; judgements with their tier, points inside the tier and a reason;
     /// checklists answered item by item; then the totals reconciled.
     pub fn check(&self) -> std::result::Result<(), ValidationErrors> {
+        self.check_for(None)
+    }
+
+    /// [`Ledger::check`] for a year: the unit cannot be founded after it ended.
+    pub fn check_for(&self, year: Option<i32>) -> std::result::Result<(), ValidationErrors> {
         let mut e = ValidationErrors::new();
+        self.profile.check(
+            year.and_then(|y| chrono::NaiveDate::from_ymd_opt(y, 12, 31)),
+            &mut e,
+        );
         let mut amount = |field: &str, label: &str, m: Money| {
             e.check(Money::validate_fen(field, label, m.fen()));
         };
@@ -1047,6 +1119,8 @@ impl Ledger {
             ),
             ("operating_budget", "公用经费预算", self.operating_budget),
             ("operating_spent", "公用经费支出", self.operating_spent),
+            ("meeting_fees", "会议费", self.meeting_fees),
+            ("training_fees", "培训费", self.training_fees),
         ] {
             amount(field, label, m);
         }
@@ -1111,6 +1185,13 @@ impl Ledger {
                     "too_long",
                     format!("第{}个项目的用途不超过500字", i + 1),
                 );
+            }
+        }
+        for (code, note) in &self.class_notes {
+            if !self.basic_by_class.iter().any(|(c, _)| c == code) {
+                e.add("class_notes", "class", format!("经济分类{code}没有金额，不能填写其主要内容"));
+            } else if note.chars().count() > 200 {
+                e.add("class_notes", "too_long", format!("经济分类{code}的主要内容不超过200字"));
             }
         }
         let mut seen = std::collections::HashSet::new();
@@ -1343,8 +1424,36 @@ pub fn reference_ledger() -> Ledger {
         })
     };
     Ledger {
-        staff_quota: 10,
-        staff_actual: 9,
+        profile: Profile {
+            unit_name: "桃江县重点项目建设事务中心".into(),
+            nature: "县人民政府直属正科级公益一类事业单位".into(),
+            staffing: "全额拨款事业编制".into(),
+            internal_units: ["办公室", "项目前期股", "重点项目全程服务股", "项目协调股"]
+                .map(String::from)
+                .to_vec(),
+            founded: chrono::NaiveDate::from_ymd_opt(2022, 5, 1),
+            duties: [
+                "负责研究提出全县重点项目管理的政策、制度和建议，经审定同意后组织实施；统筹协调解决重点项目建设中的重大问题。",
+                "负责提出全县年度重点建设项目计划，调度、督促重点项目建设计划执行；建设、维护全县重点建设项目库。",
+                "负责统筹协调重点项目前期条件的落实，拟订前期工作经费管理的政策及计划，督促和指导前期工作开展；负责县内重大项目的前期工作对接、争取、联络。",
+                "参与重点项目的招商论证和项目可行性论证，负责牵头组织重点项目制约性因素排查，提出项目建设的意见、建议。",
+                "负责统筹推进重点项目建设。全程代办社会投资重点项目相关手续；会同相关部门统筹拟订并组织落实政府投资项目实施方案和资金组织方案。",
+                "负责政府投资代建制项目的组织、招标、协调和监督实施。",
+                "负责全县重点项目指挥协调机构和政府投资建设项目公司的协调、服务与归口管理。",
+                "完成县委、县政府交办的其他任务。",
+            ]
+            .map(String::from)
+            .to_vec(),
+        },
+        meeting_fees: Money::ZERO,
+        training_fees: Money::ZERO,
+        class_notes: vec![
+            (301, "基本工资、津贴补贴、伙食补助费、机关事业单位基本养老保险缴费、职业年金缴费、职工基本医疗保险缴费、其他社会保障缴费、住房公积金".into()),
+            (302, "办公费、水费、电费、邮电费、差旅费、维修（护）费、劳务费等日常经费支出".into()),
+            (310, "办公设备购置、家具购置".into()),
+        ],
+        staff_quota: 21,
+        staff_actual: 14,
         income: vec![("一般公共预算财政拨款".into(), wan("92.67"))],
         budget_initial: wan("92.67"),
         budget_added: Money::ZERO,
@@ -1357,11 +1466,11 @@ pub fn reference_ledger() -> Ledger {
         ],
         project: wan("17.99"),
         project_lines: vec![ProjectLine {
-            name: "重点项目建设工作经费".into(),
+            name: "经费补助缺口".into(),
             budget: wan("17.99"),
             spent: wan("17.99"),
             key: true,
-            purpose: "重点项目调度、督查和服务保障".into(),
+            purpose: "保障单位正常运转，完成日常工作任务，主要用于中心重点项目协调服务经费等".into(),
         }],
         carried_out: Money::ZERO,
         sangong_parts: vec![
