@@ -17,8 +17,8 @@ async fn demo_states_the_reference_figures() {
             s.text,
             vec![
                 "45个在建重点项目完成投资38.2亿元，占年投资计划98%",
-                "23个项目完成建设",
-                "23个在库前期项目预计总投资194.2778亿元，5个项目落地开工建设",
+                "金易物流园建设项目、桃江县生活垃圾焚烧发电项目、梅林寺骨干水库工程、桃花江水库除险加固工程、桃江农商城一期、桑田教育综合体、高胜铝材扩建项目、紫金湾九年一贯制学校、大屋山110KV变电站、盈达门业生产线项目等23个项目完成建设",
+                "23个在库前期项目预计总投资194.2778亿元，石洞矿区建筑用板岩矿、紫荆新材料产业园、县殡仪馆整体搬迁项目、新兴管件二期、桃花江流域生态治理工程等5个项目落地开工建设",
                 "召开各类调度会议72次，编发《重点项目建设简报》4期，交办会议和简报确定事项52项",
                 "对5个已建成项目落实帮扶措施，帮助解决问题16个",
                 "招商引资3次集中签约共签约项目40个，对达到纳入重点项目调度门槛的28个签约项目扎实做好重点项目政务事项帮代办服务，累计为各重点项目办理政务服务事项130余项，其中12个项目落地开工建设，16个项目正在全力以赴推进前期工作",
@@ -68,6 +68,33 @@ async fn demo_states_the_reference_figures() {
             (y.evaluation.total, y.evaluation.grade.as_str()),
             (10000, "优")
         );
+        // every leaf fed: the reports' timeliness, the tables' cadence from May (founded), the
+        // survey's 12 answers
+        assert_eq!(
+            (
+                y.records.reports_on_time,
+                y.records.colour_tables,
+                y.records.satisfaction
+            ),
+            (Some(10000), Some(10000), Some(10000))
+        );
+        assert!(y.evaluation.leaves.iter().all(|l| l.4.points.is_some()));
+        // the report reproduces the reference's figures from the records
+        let r = keyproj_service::evaluation::report(&app, &staff, 2022)
+            .await
+            .unwrap();
+        let text = serde_json::to_string(&r.doc.blocks).unwrap();
+        for want in [
+            "2022年度收入92.67万元，其中一般公共预算财政拨款92.67万元。",
+            "基本支出74.68万元（因单位年中成立，无往年数据对比），其中工资福利支出30.18万元",
+            "一是45个在建重点项目完成投资38.2亿元，占年投资计划98%",
+            "编发《重点项目建设简报》4期",
+            "全年张榜公示9期",
+            "共发放问卷30份，收回12份，满意度100%",
+            "投入绩效为10分，过程绩效为30分，产出绩效为30分，效果绩效为30分，总绩效为100分。评价结果等次为“优”。",
+        ] {
+            assert!(text.contains(want), "missing {want}: {text}");
+        }
         assert_eq!(s.post_support.problems_closed, 16);
         assert_eq!(
             (s.problems.raised, s.problems.closed, s.problems.overdue),

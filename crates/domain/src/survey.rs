@@ -155,11 +155,7 @@ impl Questionnaire {
                 format!("问卷最多{MAX_QUESTIONS}道题"),
             );
         }
-        if !self
-            .questions
-            .iter()
-            .any(|q| q.kind == QuestionKind::Scale)
-        {
+        if !self.questions.iter().any(|q| q.kind == QuestionKind::Scale) {
             e.add(
                 "questions",
                 "no_scale",
@@ -170,7 +166,11 @@ impl Questionnaire {
             let n = i + 1;
             let text = q.text.trim();
             if text.is_empty() {
-                e.add(&format!("q{n}.text"), "required", format!("第{n}题请填写题目"));
+                e.add(
+                    &format!("q{n}.text"),
+                    "required",
+                    format!("第{n}题请填写题目"),
+                );
             } else if chars(text) > MAX_QUESTION_CHARS {
                 e.add(
                     &format!("q{n}.text"),
@@ -216,7 +216,10 @@ impl Questionnaire {
     /// Reads one answer from the submitted fields (`q1` … with one value each, several for a
     /// multiple choice). Choice questions must be answered; text is optional, bounded and may
     /// not carry links (the usual spam). Refused with the question named.
-    pub fn read_answer(&self, field: impl Fn(&str) -> Vec<String>) -> Result<Answer, ValidationErrors> {
+    pub fn read_answer(
+        &self,
+        field: impl Fn(&str) -> Vec<String>,
+    ) -> Result<Answer, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let mut replies = Vec::with_capacity(self.questions.len());
         for (i, q) in self.questions.iter().enumerate() {
@@ -224,16 +227,22 @@ impl Questionnaire {
             let name = format!("q{n}");
             let values = field(&name);
             let choices = q.choices().len();
-            let index = |v: &str| v.parse::<usize>().ok().filter(|i| (1..=choices).contains(i));
+            let index = |v: &str| {
+                v.parse::<usize>()
+                    .ok()
+                    .filter(|i| (1..=choices).contains(i))
+            };
             let reply = match q.kind {
                 QuestionKind::Scale | QuestionKind::Single => {
                     match values.first().map(|v| index(v)) {
-                        Some(Some(i)) if values.len() == 1 => Some(if q.kind == QuestionKind::Scale {
-                            // choice 1 is 非常满意 (5 points)
-                            Reply::Scale(6 - i as u8)
-                        } else {
-                            Reply::Single(i as u8)
-                        }),
+                        Some(Some(i)) if values.len() == 1 => {
+                            Some(if q.kind == QuestionKind::Scale {
+                                // choice 1 is 非常满意 (5 points)
+                                Reply::Scale(6 - i as u8)
+                            } else {
+                                Reply::Single(i as u8)
+                            })
+                        }
                         Some(None) => {
                             e.add(&name, "invalid", format!("第{n}题的选择无效"));
                             None
@@ -273,7 +282,10 @@ impl Questionnaire {
                         e.add(
                             &name,
                             "too_long",
-                            format!("第{n}题不能超过{MAX_TEXT_CHARS}个字（现有{}个字）", chars(text)),
+                            format!(
+                                "第{n}题不能超过{MAX_TEXT_CHARS}个字（现有{}个字）",
+                                chars(text)
+                            ),
                         );
                     } else if looks_like_spam(text) {
                         e.add(&name, "spam", format!("第{n}题请勿填写网址或链接"));

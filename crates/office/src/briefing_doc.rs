@@ -4,8 +4,8 @@
 //! the issue assigns, 报送/抄送 between rules at the end, and page numbers in the footer.
 
 use crate::docx::{
-    BODY_FONT, SIZE_2, SIZE_3, SIZE_SMALL_4, TITLE_FONT, chinese_date, fonts,
-    heading, indented, run, table,
+    BODY_FONT, SIZE_2, SIZE_3, SIZE_SMALL_4, TITLE_FONT, chinese_date, fonts, heading, indented,
+    run, table,
 };
 use docx_rs::{
     AlignmentType, BorderType, Docx, Footer, LineSpacing, PageMargin, PageNum, Paragraph,

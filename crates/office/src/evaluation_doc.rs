@@ -100,9 +100,16 @@ pub fn self_evaluation(
             TITLE_FONT,
             SIZE_3,
         ));
-    let head: Vec<String> = ["一级指标", "二级指标", "三级指标", "分值", "得分", "评分说明"]
-        .map(String::from)
-        .to_vec();
+    let head: Vec<String> = [
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "分值",
+        "得分",
+        "评分说明",
+    ]
+    .map(String::from)
+    .to_vec();
     let mut rows: Vec<Vec<String>> = d
         .score_rows
         .iter()
@@ -160,7 +167,14 @@ pub fn self_evaluation(
                         vec!["分值".into(), "10".into()],
                         vec!["得分".into(), p.points.clone()],
                         vec!["年度绩效目标".into(), p.target.clone()],
-                        vec!["偏差原因及改进措施".into(), if p.deviation.is_empty() { "无".into() } else { p.deviation.clone() }],
+                        vec![
+                            "偏差原因及改进措施".into(),
+                            if p.deviation.is_empty() {
+                                "无".into()
+                            } else {
+                                p.deviation.clone()
+                            },
+                        ],
                     ],
                 ))
                 .add_paragraph(Paragraph::new());

@@ -119,21 +119,58 @@ pub async fn save_ledger(
 }
 
 /// keyproj's own figures of the year for the 产出 and 效果 leaves, and the year's survey.
-/// Monthly-report timeliness and the colour tables' cadence are not fed yet: those leaves are
-/// not applicable (rescaled) until they are.
-pub async fn records(app: &App, region: &RegionCode, year: i32) -> Result<RecordFigures> {
+/// `from_month` is the first month the unit was due to work (its founding month when founded
+/// in the year, else 1): 月报及时率 is the reports first submitted by the due day of the
+/// following month (the colour rules' 截止日) over the reports submitted for those months, and
+/// the colour tables' cadence is the months with a published table over the months due.
+pub async fn records(
+    app: &App,
+    region: &RegionCode,
+    year: i32,
+    from_month: u32,
+) -> Result<RecordFigures> {
+    use keyproj_domain::assessment::scoring::round_div;
     let a = crate::stats::annual(app, region, year).await?;
     let p = &a.problems;
+    let mut tx = app.db.begin_read().await?;
+    let deadline_day = crate::rules::colour_in(&mut tx, region, year)
+        .await?
+        .deadline_day;
+    let due = |m: &keyproj_domain::ReportMonth| m.month() >= from_month;
+    let (mut submitted, mut on_time) = (0i64, 0i64);
+    for (month, first) in repo::report_submissions(&mut tx, region, year).await? {
+        let (Some(m), Ok(d)) = (
+            keyproj_domain::ReportMonth::parse("month", "月份", &month).ok(),
+            chrono::NaiveDate::parse_from_str(&first, "%Y-%m-%d"),
+        ) else {
+            continue;
+        };
+        if due(&m) {
+            submitted += 1;
+            if !keyproj_domain::report::is_late(m, deadline_day, d) {
+                on_time += 1;
+            }
+        }
+    }
+    let published = repo::colour_months(&mut tx, region, year)
+        .await?
+        .iter()
+        .filter_map(|m| keyproj_domain::ReportMonth::parse("month", "月份", m).ok())
+        .filter(due)
+        .count() as i64;
+    let months_due = 12 - from_month.clamp(1, 12) as i64 + 1;
     Ok(RecordFigures {
         project_investment: a.under_construction.completion_bp,
-        task_closure: (p.assigned > 0).then(|| {
-            keyproj_domain::assessment::scoring::round_div(
-                p.closed as i128 * 10_000,
-                p.assigned as i128,
+        task_closure: (p.assigned > 0)
+            .then(|| round_div(p.closed as i128 * 10_000, p.assigned as i128)),
+        reports_on_time: (submitted > 0)
+            .then(|| round_div(on_time as i128 * 10_000, submitted as i128)),
+        colour_tables: (published > 0).then(|| {
+            round_div(
+                published.min(months_due) as i128 * 10_000,
+                months_due as i128,
             )
         }),
-        reports_on_time: None,
-        colour_tables: None,
         satisfaction: crate::survey::satisfaction(app, region, year).await?,
     })
 }
@@ -165,7 +202,16 @@ pub async fn evaluate(app: &App, ctx: &Ctx, year: i32) -> Result<YearEvaluation>
             format!("{year}年度的部门收支账表尚未录入"),
         )
     })?;
-    let records = records(app, &ctx.actor.region, year).await?;
+    let from_month = {
+        use chrono::Datelike;
+        let p = &ledger.ledger.profile;
+        if p.founded_in(year) {
+            p.founded.map(|d| d.month()).unwrap_or(1)
+        } else {
+            1
+        }
+    };
+    let records = records(app, &ctx.actor.region, year, from_month).await?;
     let template = default_template();
     let evaluation = score(&template, &ledger.ledger.inputs(&records));
     Ok(YearEvaluation {
@@ -201,17 +247,34 @@ pub struct IssuedSummary {
     pub issued_by: String,
 }
 
-async fn compose_now(app: &App, ctx: &Ctx, year: i32, texts: &ReportTexts) -> Result<(ReportDoc, Evaluation)> {
+async fn compose_now(
+    app: &App,
+    ctx: &Ctx,
+    year: i32,
+    texts: &ReportTexts,
+) -> Result<(ReportDoc, Evaluation)> {
     let y = evaluate(app, ctx, year).await?;
     let previous = ledger(app, ctx, year - 1).await?;
     let annual = crate::stats::annual(app, &ctx.actor.region, year).await?;
     let survey = crate::survey::summary(app, &ctx.actor.region, year).await?;
+    let mut work = annual.text;
+    let tables = {
+        let mut tx = app.db.begin_read().await?;
+        repo::colour_months(&mut tx, &ctx.actor.region, year)
+            .await?
+            .len()
+    };
+    if tables > 0 {
+        work.push(format!(
+            "每月公示重点项目进度分色表，全年张榜公示{tables}期"
+        ));
+    }
     let doc = compose(&ReportInput {
         year,
         ledger: &y.ledger.ledger,
         previous: previous.as_ref().map(|r| &r.ledger),
         evaluation: &y.evaluation,
-        work: &annual.text,
+        work: &work,
         survey,
         texts,
     });
@@ -269,17 +332,23 @@ pub async fn save_texts(
     let mut w = Work::begin(app, ctx).await?;
     let region = ctx.actor.region.clone();
     if repo::issued(&mut w.tx, &region, year).await?.is_some() {
-        return Err(field_error("report", "issued", "该年度的自评报告已经印发，不能再修改"));
+        return Err(field_error(
+            "report",
+            "issued",
+            "该年度的自评报告已经印发，不能再修改",
+        ));
     }
     match (repo::texts(&mut w.tx, &region, year).await?, version) {
         (None, _) => {
-            let id = repo::insert_texts(&mut w.tx, &region, year, texts, &ctx.actor.username, w.now)
-                .await
-                .map_err(|e| match e {
-                    keyproj_db::DbError::Duplicate(_) => ServiceError::Stale,
-                    e => e.into(),
-                })?;
-            w.audit(Audit::create("evaluation_report_texts", id).after(texts)).await?;
+            let id =
+                repo::insert_texts(&mut w.tx, &region, year, texts, &ctx.actor.username, w.now)
+                    .await
+                    .map_err(|e| match e {
+                        keyproj_db::DbError::Duplicate(_) => ServiceError::Stale,
+                        e => e.into(),
+                    })?;
+            w.audit(Audit::create("evaluation_report_texts", id).after(texts))
+                .await?;
         }
         (Some(b), Some(v)) => {
             if !repo::update_texts(&mut w.tx, b.id, v, texts, &ctx.actor.username, w.now).await? {
@@ -301,7 +370,12 @@ pub async fn save_texts(
 /// frozen — its figures never move afterwards. Refused while the texts miss what a report
 /// must say, or when the texts changed since the page was read.
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
-pub async fn issue(app: &App, ctx: &Ctx, year: i32, texts_version: Option<i64>) -> Result<IssuedSummary> {
+pub async fn issue(
+    app: &App,
+    ctx: &Ctx,
+    year: i32,
+    texts_version: Option<i64>,
+) -> Result<IssuedSummary> {
     staff(ctx)?;
     let year = check_year(year)?;
     let region = ctx.actor.region.clone();
@@ -317,7 +391,11 @@ pub async fn issue(app: &App, ctx: &Ctx, year: i32, texts_version: Option<i64>) 
     let (doc, _) = compose_now(app, ctx, year, &texts).await?;
     let mut w = Work::begin(app, ctx).await?;
     // what was composed is what the texts said at issue: checked again inside the write
-    if repo::texts(&mut w.tx, &region, year).await?.map(|t| t.version) != texts_version {
+    if repo::texts(&mut w.tx, &region, year)
+        .await?
+        .map(|t| t.version)
+        != texts_version
+    {
         return Err(ServiceError::Stale);
     }
     let today = app.local_today();
@@ -373,7 +451,11 @@ pub async fn report_docx(app: &App, ctx: &Ctx, year: i32) -> Result<(String, Vec
         "{}{}年度部门整体支出绩效自评报告{}.docx",
         r.doc.unit,
         year,
-        if r.issued.is_some() { "" } else { "（草稿）" }
+        if r.issued.is_some() {
+            ""
+        } else {
+            "（草稿）"
+        }
     );
     Ok((name, bytes))
 }

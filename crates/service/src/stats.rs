@@ -115,6 +115,15 @@ fn pct_prose(r: &Option<String>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
+/// "甲、乙、丙等" for the first ten names (nothing without names).
+fn named(names: &[&str]) -> String {
+    if names.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<&str> = names.iter().take(10).copied().collect();
+    format!("{}等", shown.join("、"))
+}
+
 /// Figures from plan entries and approved reports only.
 pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualStats> {
     let mut tx = app.db.begin_read().await?;
@@ -129,6 +138,8 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
         (0i64, Money::ZERO, Money::ZERO, 0i64);
     let (mut pre_n, mut pre_total, mut pre_started) = (0i64, Money::ZERO, 0i64);
     let mut post_support: Vec<ProjectId> = vec![];
+    // the report names them, as people write it
+    let (mut completed_names, mut started_names): (Vec<&str>, Vec<&str>) = (vec![], vec![]);
     for l in &lines {
         match l.plan.category {
             YearCategory::UnderConstruction => {
@@ -137,6 +148,7 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
                 uc_done += approved_sum(&by_month, l.project_id);
                 if in_year(l.actual_completion) {
                     uc_completed += 1;
+                    completed_names.push(&l.name);
                 }
             }
             YearCategory::Preliminary => {
@@ -144,6 +156,7 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
                 pre_total += l.total_investment;
                 if in_year(l.actual_start) {
                     pre_started += 1;
+                    started_names.push(&l.name);
                 }
             }
             YearCategory::PostSupport => post_support.push(l.project_id),
@@ -157,11 +170,15 @@ pub async fn annual(app: &App, region: &RegionCode, year: i32) -> Result<AnnualS
         pct_prose(&rate)
     )];
     if uc_completed > 0 {
-        text.push(format!("{uc_completed}个项目完成建设"));
+        text.push(format!(
+            "{}{uc_completed}个项目完成建设",
+            named(&completed_names)
+        ));
     }
     text.push(format!(
-        "{pre_n}个在库前期项目预计总投资{}亿元，{pre_started}个项目落地开工建设",
-        trim_yi(pre_total)
+        "{pre_n}个在库前期项目预计总投资{}亿元，{}{pre_started}个项目落地开工建设",
+        trim_yi(pre_total),
+        named(&started_names)
     ));
     let p = crate::problems::stats::year_figures_in(
         &mut tx,

@@ -202,7 +202,11 @@ pub async fn update(
         ));
     }
     if before.closed_at.is_some() {
-        return Err(field_error("survey", "closed", "调查已提前结束，不能再修改"));
+        return Err(field_error(
+            "survey",
+            "closed",
+            "调查已提前结束，不能再修改",
+        ));
     }
     if !repo::update(
         &mut w.tx,
@@ -261,7 +265,8 @@ pub async fn add_slips(app: &App, ctx: &Ctx, id: i64, version: i64, more: i64) -
         return Err(ServiceError::Stale);
     }
     w.audit(
-        Audit::new("hand_out", "survey").id(id)
+        Audit::new("hand_out", "survey")
+            .id(id)
             .before(&serde_json::json!({"slips": s.slips}))
             .after(&serde_json::json!({"slips": s.slips + more})),
     )
@@ -384,7 +389,11 @@ pub async fn answer(
 ) -> Result<()> {
     // a form field no person sees: only a robot fills it
     if field("website").iter().any(|v| !v.is_empty()) {
-        return Err(field_error("survey", "spam", "提交未被接受，请刷新页面后重新填写"));
+        return Err(field_error(
+            "survey",
+            "spam",
+            "提交未被接受，请刷新页面后重新填写",
+        ));
     }
     let (s, serial) = {
         let mut tx = app.db.begin_read().await?;
@@ -396,11 +405,18 @@ pub async fn answer(
             return Err(field_error(
                 "survey",
                 "not_open",
-                format!("调查将于{}开始，请届时再填写", s.opens_on.format("%Y年%-m月%-d日")),
+                format!(
+                    "调查将于{}开始，请届时再填写",
+                    s.opens_on.format("%Y年%-m月%-d日")
+                ),
             ));
         }
         SurveyState::Ended => {
-            return Err(field_error("survey", "closed", "本次调查已结束，感谢您的关注"));
+            return Err(field_error(
+                "survey",
+                "closed",
+                "本次调查已结束，感谢您的关注",
+            ));
         }
     }
     let answer: Answer = s

@@ -80,8 +80,14 @@ async fn one_answer_per_slip_and_the_year_is_fed() {
         // only staff build and hand out; units do not find surveys
         let unit = as_role(Role::UnitUser, "430922");
         let leader = as_role(Role::CountyLeader, "430922");
-        assert!(matches!(svc::create(&app, &leader, &draft).await, Err(ServiceError::Forbidden)));
-        assert!(matches!(svc::list(&app, &unit, None).await, Err(ServiceError::NotFound)));
+        assert!(matches!(
+            svc::create(&app, &leader, &draft).await,
+            Err(ServiceError::Forbidden)
+        ));
+        assert!(matches!(
+            svc::list(&app, &unit, None).await,
+            Err(ServiceError::NotFound)
+        ));
 
         let id = svc::create(&app, &staff, &draft).await.unwrap();
         assert!(matches!(
@@ -98,7 +104,10 @@ async fn one_answer_per_slip_and_the_year_is_fed() {
 
         // another county's staff do not find it
         let neighbour = Ctx::system(RegionCode::parse("430921").unwrap());
-        assert!(matches!(svc::get(&app, &neighbour, id).await, Err(ServiceError::NotFound)));
+        assert!(matches!(
+            svc::get(&app, &neighbour, id).await,
+            Err(ServiceError::NotFound)
+        ));
         assert!(matches!(
             svc::add_slips(&app, &neighbour, id, row.version, 3).await,
             Err(ServiceError::NotFound)
@@ -106,9 +115,12 @@ async fn one_answer_per_slip_and_the_year_is_fed() {
 
         // the first answer of a slip is taken, the second refused, nothing more written
         let token = &slips[0].1;
-        svc::answer(&app, "1.2.3.4", token, answers(GOOD)).await.unwrap();
+        svc::answer(&app, "1.2.3.4", token, answers(GOOD))
+            .await
+            .unwrap();
         let after_one = audit_rows(&app).await;
-        let Err(ServiceError::Validation(v)) = svc::answer(&app, "1.2.3.4", token, answers(GOOD)).await
+        let Err(ServiceError::Validation(v)) =
+            svc::answer(&app, "1.2.3.4", token, answers(GOOD)).await
         else {
             panic!("a slip answered twice on {}", t.url)
         };
@@ -159,16 +171,23 @@ async fn one_answer_per_slip_and_the_year_is_fed() {
             .unwrap();
 
         // a second answer, then the year's 满意度: 5,4,3,2 points twice → 6 of 8 satisfied
-        svc::answer(&app, "1.2.3.5", &slips[1].1, answers(GOOD)).await.unwrap();
+        svc::answer(&app, "1.2.3.5", &slips[1].1, answers(GOOD))
+            .await
+            .unwrap();
         let v = svc::get(&app, &staff, id).await.unwrap();
         assert_eq!(v.tally.answers, 2);
         assert_eq!(v.tally.questions[5].texts[0], "<script>alert(1)</script>");
         let region = RegionCode::parse("430922").unwrap();
-        assert_eq!(svc::satisfaction(&app, &region, 2022).await.unwrap(), Some(75_00));
+        assert_eq!(
+            svc::satisfaction(&app, &region, 2022).await.unwrap(),
+            Some(75_00)
+        );
         assert_eq!(svc::satisfaction(&app, &region, 2021).await.unwrap(), None);
 
         // closed early: the third slip is refused
-        svc::close(&app, &staff, id, v.survey.version).await.unwrap();
+        svc::close(&app, &staff, id, v.survey.version)
+            .await
+            .unwrap();
         let Err(ServiceError::Validation(v)) =
             svc::answer(&app, "1.2.3.4", &slips[2].1, answers(GOOD)).await
         else {

@@ -122,13 +122,17 @@ pub async fn texts(
     region: &RegionCode,
     year: i32,
 ) -> Result<Option<TextsRow>, DbError> {
-    const SQL: &str = "SELECT id, texts, version, updated_by, updated_at FROM evaluation_report_texts
+    const SQL: &str =
+        "SELECT id, texts, version, updated_by, updated_at FROM evaluation_report_texts
         WHERE region_code = $1 AND year = $2";
-    run!(tx, |c| sqlx::query_as::<_, (i64, String, i64, String, DateTime<Utc>)>(SQL)
-        .bind(region.as_str())
-        .bind(year as i64)
-        .fetch_optional(c)
-        .await)?
+    run!(tx, |c| sqlx::query_as::<
+        _,
+        (i64, String, i64, String, DateTime<Utc>),
+    >(SQL)
+    .bind(region.as_str())
+    .bind(year as i64)
+    .fetch_optional(c)
+    .await)?
     .map(|(id, texts, version, updated_by, updated_at)| {
         Ok(TextsRow {
             id,
@@ -215,22 +219,24 @@ pub async fn issued(
         .bind(year as i64)
         .fetch_optional(c)
         .await)?
-    .map(|(id, year, number, content, issued_on, issued_by, created_at)| {
-        Ok(IssuedReport {
-            id,
-            year: year as i32,
-            number,
-            content: serde_json::from_str(&content).map_err(|_| {
-                DbError::Decode(
-                    "evaluation_reports.content",
-                    content.chars().take(80).collect(),
-                )
-            })?,
-            issued_on,
-            issued_by,
-            created_at,
-        })
-    })
+    .map(
+        |(id, year, number, content, issued_on, issued_by, created_at)| {
+            Ok(IssuedReport {
+                id,
+                year: year as i32,
+                number,
+                content: serde_json::from_str(&content).map_err(|_| {
+                    DbError::Decode(
+                        "evaluation_reports.content",
+                        content.chars().take(80).collect(),
+                    )
+                })?,
+                issued_on,
+                issued_by,
+                created_at,
+            })
+        },
+    )
     .transpose()
 }
 
@@ -273,4 +279,41 @@ pub async fn insert_issued(tx: &mut Tx, r: &NewReport<'_>) -> Result<i64, DbErro
         .fetch_one(c)
         .await)
     .map_err(|e| DbError::from(e).on_duplicate("该年度的自评报告已经印发"))
+}
+
+// ----- keyproj's own cadence of the year, for the 产出 leaves -----
+
+/// (report month "YYYY-MM", first submitted on "YYYY-MM-DD") of every monthly report of the
+/// region's projects for months of `year`.
+pub async fn report_submissions(
+    tx: &mut Tx,
+    region: &RegionCode,
+    year: i32,
+) -> Result<Vec<(String, String)>, DbError> {
+    const SQL: &str = "SELECT r.month, r.first_submitted_on FROM monthly_reports r
+        JOIN projects p ON p.id = r.project_id
+        WHERE p.region_code = $1 AND r.month LIKE $2";
+    run!(tx, |c| sqlx::query_as::<_, (String, String)>(SQL)
+        .bind(region.as_str())
+        .bind(format!("{year}-%"))
+        .fetch_all(c)
+        .await)
+    .map_err(DbError::from)
+}
+
+/// The months ("YYYY-MM") of `year` a colour table was published for (corrections aside).
+pub async fn colour_months(
+    tx: &mut Tx,
+    region: &RegionCode,
+    year: i32,
+) -> Result<Vec<String>, DbError> {
+    const SQL: &str = "SELECT DISTINCT as_of_month FROM colour_issues
+        WHERE region_code = $1 AND as_of_month LIKE $2 AND corrects_issue_id IS NULL
+        ORDER BY as_of_month";
+    run!(tx, |c| sqlx::query_scalar::<_, String>(SQL)
+        .bind(region.as_str())
+        .bind(format!("{year}-%"))
+        .fetch_all(c)
+        .await)
+    .map_err(DbError::from)
 }

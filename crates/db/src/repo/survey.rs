@@ -171,7 +171,8 @@ pub async fn add_slips(
     more: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    const SQL: &str = "UPDATE surveys SET slips = slips + $1, version = version + 1, updated_at = $2
+    const SQL: &str =
+        "UPDATE surveys SET slips = slips + $1, version = version + 1, updated_at = $2
         WHERE id = $3 AND version = $4";
     let n = run!(tx, |c| sqlx::query(SQL)
         .bind(more)
@@ -185,7 +186,12 @@ pub async fn add_slips(
 }
 
 /// Closes the survey early: no answer is taken afterwards.
-pub async fn close(tx: &mut Tx, id: i64, version: i64, now: DateTime<Utc>) -> Result<bool, DbError> {
+pub async fn close(
+    tx: &mut Tx,
+    id: i64,
+    version: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
     const SQL: &str = "UPDATE surveys SET closed_at = $1, version = version + 1, updated_at = $1
         WHERE id = $2 AND version = $3 AND closed_at IS NULL";
     let n = run!(tx, |c| sqlx::query(SQL)

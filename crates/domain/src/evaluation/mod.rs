@@ -1189,9 +1189,17 @@ impl Ledger {
         }
         for (code, note) in &self.class_notes {
             if !self.basic_by_class.iter().any(|(c, _)| c == code) {
-                e.add("class_notes", "class", format!("经济分类{code}没有金额，不能填写其主要内容"));
+                e.add(
+                    "class_notes",
+                    "class",
+                    format!("经济分类{code}没有金额，不能填写其主要内容"),
+                );
             } else if note.chars().count() > 200 {
-                e.add("class_notes", "too_long", format!("经济分类{code}的主要内容不超过200字"));
+                e.add(
+                    "class_notes",
+                    "too_long",
+                    format!("经济分类{code}的主要内容不超过200字"),
+                );
             }
         }
         let mut seen = std::collections::HashSet::new();

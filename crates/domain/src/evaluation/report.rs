@@ -56,7 +56,11 @@ impl ReportTexts {
             e.add("goals", "required", "印发前请填写“绩效目标设立情况”");
         }
         if self.basis.trim().is_empty() {
-            e.add("basis", "required", "印发前请填写评价依据（财政部门的通知及文号）");
+            e.add(
+                "basis",
+                "required",
+                "印发前请填写评价依据（财政部门的通知及文号）",
+            );
         }
         e.into_result()
     }
@@ -178,8 +182,14 @@ fn against(now: Money, before: Option<Money>, new_unit: bool) -> String {
     }
     match before {
         Some(b) if b == now => "，与上年持平".into(),
-        Some(b) if now > b => format!("，比上年增加{}万元", wan(Money::from_fen(now.fen() - b.fen()))),
-        Some(b) => format!("，比上年减少{}万元", wan(Money::from_fen(b.fen() - now.fen()))),
+        Some(b) if now > b => format!(
+            "，比上年增加{}万元",
+            wan(Money::from_fen(now.fen() - b.fen()))
+        ),
+        Some(b) => format!(
+            "，比上年减少{}万元",
+            wan(Money::from_fen(b.fen() - now.fen()))
+        ),
         None => String::new(),
     }
 }
@@ -323,7 +333,10 @@ pub fn compose(i: &ReportInput<'_>) -> ReportDoc {
             para(&mut b, d);
         }
     }
-    section(&mut b, "（二）部门整体支出规模、使用方向和主要内容、涉及范围等");
+    section(
+        &mut b,
+        "（二）部门整体支出规模、使用方向和主要内容、涉及范围等",
+    );
     let income: Money = l.income.iter().map(|(_, m)| *m).sum();
     let spent = l.basic + l.project;
     if income == Money::ZERO && spent == Money::ZERO {
@@ -351,7 +364,10 @@ pub fn compose(i: &ReportInput<'_>) -> ReportDoc {
             ),
         );
     }
-    section(&mut b, "（三）绩效目标设立情况，主要包括部门中长期绩效目标和年度绩效目标");
+    section(
+        &mut b,
+        "（三）绩效目标设立情况，主要包括部门中长期绩效目标和年度绩效目标",
+    );
     let goals = paragraphs(&i.texts.goals);
     if goals.is_empty() {
         para(&mut b, "（尚未填写）".into());
@@ -504,7 +520,17 @@ pub fn compose(i: &ReportInput<'_>) -> ReportDoc {
     if i.work.is_empty() {
         para(&mut b, "本年度无重点项目调度记录。".into());
     } else {
-        para(&mut b, format!("{y}年，{}。", i.work.join("；")));
+        const ORDINALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+        let points: Vec<String> = i
+            .work
+            .iter()
+            .enumerate()
+            .map(|(n, w)| match ORDINALS.get(n) {
+                Some(o) => format!("{o}是{w}"),
+                None => w.clone(),
+            })
+            .collect();
+        para(&mut b, format!("{y}年，{}。", points.join("；")));
     }
     let work = paragraphs(&i.texts.work);
     if !work.is_empty() {
@@ -537,13 +563,17 @@ pub fn compose(i: &ReportInput<'_>) -> ReportDoc {
             "发放调查问卷。对部门履行职责情况的公众满意度进行调查，共发放问卷{}份，收回{}份，满意度{}%。",
             s.slips,
             s.answers,
-            s.satisfaction.map(points_text).unwrap_or_else(|| "—".into())
+            s.satisfaction
+                .map(points_text)
+                .unwrap_or_else(|| "—".into())
         ),
         _ => "发放调查问卷。对部门履行职责情况的公众满意度进行调查。".into(),
     };
     let steps = [
         format!("核实数据。对{y}年度部门整体支出数据的准确性、真实性进行核实，分析。"),
-        format!("查阅资料。查阅{y}年度预算追加、资金管理、经费支出、资产管理等相关文件资料和财务凭证。"),
+        format!(
+            "查阅资料。查阅{y}年度预算追加、资金管理、经费支出、资产管理等相关文件资料和财务凭证。"
+        ),
         "实地查看。现场查看实物资产等。".into(),
         survey,
         "归纳汇总。对提供的材料及自评报告，结合现场评价情况进行综合分析、归纳汇总。".into(),
@@ -595,7 +625,10 @@ pub fn compose(i: &ReportInput<'_>) -> ReportDoc {
                 l2: l2.clone(),
                 name: name.clone(),
                 weight: points_text(*weight),
-                points: sc.points.map(points_text).unwrap_or_else(|| "不适用".into()),
+                points: sc
+                    .points
+                    .map(points_text)
+                    .unwrap_or_else(|| "不适用".into()),
                 working: sc.working.clone(),
             })
             .collect(),
@@ -641,7 +674,8 @@ fn rate_text(spent: Money, budget: Money) -> String {
     if budget <= Money::ZERO {
         return "—".into();
     }
-    let bp = crate::assessment::scoring::round_div(spent.fen() as i128 * 10_000, budget.fen() as i128);
+    let bp =
+        crate::assessment::scoring::round_div(spent.fen() as i128 * 10_000, budget.fen() as i128);
     format!("{}.{:02}%", bp / 100, bp % 100)
 }
 
@@ -650,8 +684,9 @@ fn execution_points(spent: Money, budget: Money) -> String {
     if budget <= Money::ZERO {
         return "—".into();
     }
-    let p = crate::assessment::scoring::round_div(spent.fen() as i128 * 10_00, budget.fen() as i128)
-        .min(10_00);
+    let p =
+        crate::assessment::scoring::round_div(spent.fen() as i128 * 10_00, budget.fen() as i128)
+            .min(10_00);
     points_text(p)
 }
 
@@ -714,7 +749,7 @@ mod tests {
             "资本性支出20.62万元，主要包括：办公设备购置、家具购置",
             "2022年度三公经费支出为0.00万元，其中：因公出国（境）费0.00万元，公车保有量0辆，公务用车购置费0.00万元，公务用车运行费0.00万元，公务接待费0.00万元",
             "项目支出17.99万元，是单位为完成特定行政工作任务或事业发展目标而发生的支出。因单位年中成立，无上年度数据可比。",
-            "45个在建重点项目完成投资38.2亿元，占年投资计划98%",
+            "2022年，一是45个在建重点项目完成投资38.2亿元，占年投资计划98%。",
             "根据《桃江县财政局关于开展2022年度财政资金绩效自评工作的通知》（桃财监〔2023〕63号）文件的要求",
             "共发放问卷30份，收回12份，满意度100%",
             "投入绩效为10分，过程绩效为30分，产出绩效为30分，效果绩效为30分，总绩效为100分。评价结果等次为“优”。",

@@ -27,10 +27,7 @@ const ANSWER_BODY_LIMIT: usize = 32 * 1024;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/self-evaluation/surveys", get(index))
-        .route(
-            "/self-evaluation/surveys/new",
-            get(new_form).post(create),
-        )
+        .route("/self-evaluation/surveys/new", get(new_form).post(create))
         .route("/self-evaluation/surveys/{id}", get(show))
         .route(
             "/self-evaluation/surveys/{id}/edit",
@@ -177,13 +174,10 @@ fn form_page(
     }
     for (i, q) in questions.iter_mut().enumerate() {
         let n = i + 1;
-        q.error = [
-            format!("q{n}.text"),
-            format!("q{n}.options"),
-        ]
-        .iter()
-        .find_map(|f| errors.for_field(f))
-        .map(String::from);
+        q.error = [format!("q{n}.text"), format!("q{n}.options")]
+            .iter()
+            .find_map(|f| errors.for_field(f))
+            .map(String::from);
     }
     FormPage {
         chrome: Chrome::new(signed, "self_evaluation"),
@@ -325,7 +319,9 @@ async fn create(
         Err(e) => return Ok(again(e)),
     };
     match svc::create(&s.app, &signed.ctx, &draft).await {
-        Ok(id) => Ok(Redirect::to(&format!("/self-evaluation/surveys/{id}?done=created")).into_response()),
+        Ok(id) => Ok(
+            Redirect::to(&format!("/self-evaluation/surveys/{id}?done=created")).into_response(),
+        ),
         Err(ServiceError::Validation(e)) => Ok(again(e)),
         Err(e) => Err(e.into()),
     }
@@ -343,7 +339,14 @@ async fn edit_form(
     let sv = &v.survey;
     let mut form = fields_of(&sv.questionnaire, sv.year, sv.opens_on, sv.closes_on);
     form.0.push(("version".into(), sv.version.to_string()));
-    Ok(form_page(&signed, Some(sv.id), sv.answers, &form, ValidationErrors::new()).into_response())
+    Ok(form_page(
+        &signed,
+        Some(sv.id),
+        sv.answers,
+        &form,
+        ValidationErrors::new(),
+    )
+    .into_response())
 }
 
 async fn update(
@@ -358,7 +361,9 @@ async fn update(
     }
     let answered = v.survey.answers;
     if form.get("action") == "add_question" {
-        return Ok(form_page(&signed, Some(id), answered, &form, ValidationErrors::new()).into_response());
+        return Ok(
+            form_page(&signed, Some(id), answered, &form, ValidationErrors::new()).into_response(),
+        );
     }
     let again = |e: ValidationErrors, status: StatusCode| {
         (status, form_page(&signed, Some(id), answered, &form, e)).into_response()
@@ -368,7 +373,9 @@ async fn update(
         Err(e) => return Ok(again(e, StatusCode::UNPROCESSABLE_ENTITY)),
     };
     match svc::update(&s.app, &signed.ctx, id, form.edited_version(), &draft).await {
-        Ok(()) => Ok(Redirect::to(&format!("/self-evaluation/surveys/{id}?done=saved")).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/self-evaluation/surveys/{id}?done=saved")).into_response())
+        }
         Err(ServiceError::Validation(e)) => Ok(again(e, StatusCode::UNPROCESSABLE_ENTITY)),
         Err(ServiceError::Stale) => Ok(again(
             ValidationErrors::single(
@@ -414,7 +421,13 @@ struct ShowPage {
     count: String,
 }
 
-fn show_page(signed: &Signed, v: SurveyView, done: String, errors: ValidationErrors, count: String) -> ShowPage {
+fn show_page(
+    signed: &Signed,
+    v: SurveyView,
+    done: String,
+    errors: ValidationErrors,
+    count: String,
+) -> ShowPage {
     let t = &v.tally;
     let lines = t
         .questions
@@ -495,7 +508,11 @@ async fn hand_out(
     let id = id_of(&id)?;
     let count = form.get("count");
     let refuse = |e: ValidationErrors, v: SurveyView, status: StatusCode| {
-        (status, show_page(&signed, v, String::new(), e, count.clone())).into_response()
+        (
+            status,
+            show_page(&signed, v, String::new(), e, count.clone()),
+        )
+            .into_response()
     };
     let Ok(n) = count.trim().parse::<i64>() else {
         let v = svc::get(&s.app, &signed.ctx, id).await?;
@@ -517,7 +534,11 @@ async fn hand_out(
         Err(ServiceError::Stale) => {
             let v = svc::get(&s.app, &signed.ctx, id).await?;
             Ok(refuse(
-                ValidationErrors::single("count", "stale", "问卷刚被他人修改或发放，请确认张数后再生成"),
+                ValidationErrors::single(
+                    "count",
+                    "stale",
+                    "问卷刚被他人修改或发放，请确认张数后再生成",
+                ),
                 v,
                 StatusCode::CONFLICT,
             ))
@@ -543,7 +564,10 @@ async fn close(
         "提前结束调查",
         vec![
             format!("问卷：{}", v.survey.questionnaire.title),
-            format!("已收到{}份答卷；结束后，未填写的问卷不能再提交。", v.tally.answers),
+            format!(
+                "已收到{}份答卷；结束后，未填写的问卷不能再提交。",
+                v.tally.answers
+            ),
         ],
         "确认结束调查",
         &format!("/self-evaluation/surveys/{id}"),
@@ -584,7 +608,8 @@ fn site_of(headers: &HeaderMap) -> String {
         .filter(|h| {
             !h.is_empty()
                 && h.len() <= 255
-                && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
         })
         .unwrap_or("localhost");
     let https = headers

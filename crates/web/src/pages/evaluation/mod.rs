@@ -627,7 +627,11 @@ fn ledger_of(form: &FormData) -> Result<Ledger, ValidationErrors> {
         );
         l.income.push((r.a.trim().to_string(), m));
     }
-    let classes = rows(form, ["class_code", "class_amount", "class_note", "", ""], 0);
+    let classes = rows(
+        form,
+        ["class_code", "class_amount", "class_note", "", ""],
+        0,
+    );
     for (i, r) in classes.iter().enumerate() {
         if r.b.trim().is_empty() {
             continue;

@@ -161,7 +161,10 @@ pub(super) async fn save(
     let year = year_in(&s, &form)?;
     let texts = texts_of(&form);
     match svc::save_texts(&s.app, &signed.ctx, year, &texts, form.version()).await {
-        Ok(()) => Ok(Redirect::to(&format!("/self-evaluation/report?year={year}&done=saved")).into_response()),
+        Ok(()) => Ok(
+            Redirect::to(&format!("/self-evaluation/report?year={year}&done=saved"))
+                .into_response(),
+        ),
         Err(ServiceError::Validation(v)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             page(&s, &signed, year, Some(form.clone()), v, String::new()).await?,
