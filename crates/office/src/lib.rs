@@ -8,6 +8,7 @@ pub mod chart;
 pub mod colour_sheet;
 pub mod docx;
 pub mod evaluation_doc;
+pub mod ledger_sheet;
 pub mod package;
 pub mod pdf;
 pub mod qr;

@@ -272,6 +272,25 @@ fn cell_text(d: &Data) -> Result<String, String> {
 /// it, and sheets are read cell by cell as a stream, so a lone cell at `XFD1048576` or a
 /// `<dimension ref="A1:XFD1048576">` costs nothing and is refused by the row limit.
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<Vec<SheetRows>, ReadError> {
+    let known: Vec<(&str, &[&str], usize)> = SHEETS
+        .into_iter()
+        .filter_map(|n| headers_of(n).map(|h| (n, h, required_columns(n))))
+        .collect();
+    read_sheets(bytes, limits, &known).map_err(|e| match e {
+        ReadError::File(m) if m.is_empty() => ReadError::File(format!(
+            "工作簿中没有可导入的工作表（应为“{SHEET_PROJECTS}”“{SHEET_PLANS}”“{SHEET_REPORTS}”“{SHEET_SIGNED}”“{SHEET_APPROVALS}”之一，请使用系统下载的模板）"
+        )),
+        e => e,
+    })
+}
+
+/// [`read`] for any set of sheets: (name, canonical headers, columns required). None of them
+/// in the workbook is `ReadError::File` with an empty message, for the caller to name them.
+pub fn read_sheets(
+    bytes: &[u8],
+    limits: &Limits,
+    sheets: &[(&str, &[&str], usize)],
+) -> Result<Vec<SheetRows>, ReadError> {
     if bytes.len() > limits.max_bytes {
         return Err(ReadError::File(format!(
             "文件超过上限（{} MB）",
@@ -285,17 +304,14 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Vec<SheetRows>, ReadError> 
     let mut problems = vec![];
     let mut cells = 0usize;
     let names = wb.sheet_names();
-    let known: Vec<&str> = SHEETS
-        .into_iter()
-        .filter(|n| names.iter().any(|x| x == n))
+    let known: Vec<&(&str, &[&str], usize)> = sheets
+        .iter()
+        .filter(|(n, _, _)| names.iter().any(|x| x == n))
         .collect();
     if known.is_empty() {
-        return Err(ReadError::File(format!(
-            "工作簿中没有可导入的工作表（应为“{SHEET_PROJECTS}”“{SHEET_PLANS}”“{SHEET_REPORTS}”“{SHEET_SIGNED}”“{SHEET_APPROVALS}”之一，请使用系统下载的模板）"
-        )));
+        return Err(ReadError::File(String::new()));
     }
-    for name in known {
-        let expected = headers_of(name).expect("known sheet");
+    for &&(name, expected, required) in &known {
         let unreadable = || ReadError::File(format!("工作表“{name}”无法读取"));
         let mut reader = wb.worksheet_cells_reader(name).map_err(|_| unreadable())?;
         // Row index (0-based) → the expected columns' text; other columns are only counted.
@@ -347,7 +363,6 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Vec<SheetRows>, ReadError> 
             .map(|s| s.as_str())
             .take_while(|s| !s.is_empty())
             .collect();
-        let required = required_columns(name);
         if header.len() < required || header[..] != expected[..header.len().min(expected.len())] {
             return Err(ReadError::File(format!(
                 "工作表“{name}”的表头与模板不一致：应为 {}",

@@ -66,6 +66,17 @@ pub async fn save_ledger(
     ledger: &Ledger,
     version: Option<i64>,
 ) -> Result<i64> {
+    save_ledger_via(app, ctx, year, ledger, version, None).await
+}
+
+async fn save_ledger_via(
+    app: &App,
+    ctx: &Ctx,
+    year: i32,
+    ledger: &Ledger,
+    version: Option<i64>,
+    via: Option<String>,
+) -> Result<i64> {
     staff(ctx)?;
     let year = check_year(year)?;
     // 决算 figures exist once the year is over
@@ -82,6 +93,7 @@ pub async fn save_ledger(
     }
     ledger.check_for(Some(year))?;
     let mut w = Work::begin(app, ctx).await?;
+    w.via = via;
     let region = ctx.actor.region.clone();
     let before = repo::get(&mut w.tx, &region, year).await?;
     let id = match (&before, version) {
@@ -458,4 +470,56 @@ pub async fn report_docx(app: &App, ctx: &Ctx, year: i32) -> Result<(String, Vec
         }
     );
     Ok((name, bytes))
+}
+
+// ----- the ledger as a workbook -----
+
+/// The year's ledger as the 部门收支账表 workbook (the empty template before one is kept).
+pub async fn ledger_workbook(app: &App, ctx: &Ctx, year: i32) -> Result<(String, Vec<u8>)> {
+    let stored = ledger(app, ctx, year).await?;
+    let rows =
+        keyproj_domain::evaluation::sheet::rows_of(&stored.map(|r| r.ledger).unwrap_or_default());
+    let bytes = keyproj_office::ledger_sheet::write(&rows)
+        .map_err(|e| ServiceError::internal("ledger workbook", e))?;
+    Ok((format!("{year}年部门收支账表.xlsx"), bytes))
+}
+
+/// Imports the year's ledger from its workbook: every figure and the profile from the sheet,
+/// the checklists and judgements kept as they were. All or nothing — a line that cannot be
+/// read, totals that do not reconcile: refused with the row or line named, nothing written.
+/// Replaces the ledger as it stands now (the import is the change), with its audit row.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn import_ledger(app: &App, ctx: &Ctx, year: i32, bytes: &[u8]) -> Result<i64> {
+    use keyproj_office::workbook::ReadError;
+    staff(ctx)?;
+    let year = check_year(year)?;
+    let sheet = keyproj_office::ledger_sheet::read(bytes).map_err(|e| match e {
+        ReadError::File(m) => field_error("file", "file", m),
+        ReadError::Cells(problems) => {
+            let mut v = keyproj_domain::ValidationErrors::new();
+            for p in problems {
+                v.add(
+                    &format!("row{}", p.row),
+                    "cell",
+                    format!("第{}行「{}」：{}", p.row, p.column, p.reason),
+                );
+            }
+            ServiceError::Validation(v)
+        }
+    })?;
+    let stored = ledger(app, ctx, year).await?;
+    let kept = stored
+        .as_ref()
+        .map(|r| r.ledger.clone())
+        .unwrap_or_else(Ledger::unanswered);
+    let l = keyproj_domain::evaluation::sheet::ledger_of(&sheet.rows, &kept)?;
+    save_ledger_via(
+        app,
+        ctx,
+        year,
+        &l,
+        stored.map(|r| r.version),
+        Some("import:workbook".into()),
+    )
+    .await
 }

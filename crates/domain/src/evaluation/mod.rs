@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 pub mod report;
+pub mod sheet;
 
 /// The L1 weights add up to this.
 pub const TOTAL: Points = 100_00;
@@ -1092,6 +1093,17 @@ impl Ledger {
     /// checklists answered item by item; then the totals reconciled.
     pub fn check(&self) -> std::result::Result<(), ValidationErrors> {
         self.check_for(None)
+    }
+
+    /// A ledger with its checklists not yet ticked (what an import starts from when none is
+    /// kept): the figures come from elsewhere, the answers from the page later.
+    pub fn unanswered() -> Ledger {
+        Ledger {
+            rules_sound: vec![false; 3],
+            disclosure: vec![false; 3],
+            assets_safe: Some(vec![false; 3]),
+            ..Ledger::default()
+        }
     }
 
     /// [`Ledger::check`] for a year: the unit cannot be founded after it ended.

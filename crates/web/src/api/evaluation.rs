@@ -20,6 +20,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/self-evaluation/{year}", get(year))
         .route("/self-evaluation/{year}/ledger", get(ledger).put(save))
+        .route(
+            "/self-evaluation/{year}/ledger/import",
+            post(import_ledger).layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024)),
+        )
         .route("/self-evaluation/{year}/report", get(report))
         .route("/self-evaluation/{year}/report/texts", put(save_texts))
         .route("/self-evaluation/{year}/report/issue", post(issue))
@@ -29,7 +33,17 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(year, ledger, save, report, save_texts, issue, surveys, survey),
+    paths(
+        year,
+        ledger,
+        save,
+        import_ledger,
+        report,
+        save_texts,
+        issue,
+        surveys,
+        survey
+    ),
     components(schemas(LedgerIn, TextsIn, IssueIn))
 )]
 pub(super) struct Doc;
@@ -178,4 +192,35 @@ async fn survey(
     let id = crate::api::id_of(&id)?;
     let v = keyproj_service::survey::get(&s.app, &c.ctx, id).await?;
     Ok(Json(serde_json::to_value(&v).unwrap_or_default()))
+}
+
+/// Imports the year's ledger from its 部门收支账表 workbook (center staff): the figures and
+/// the profile from the sheet, the checklists and judgements kept; all or nothing, every line
+/// that cannot be read named (`row12`), nothing written on refusal.
+#[utoipa::path(post, path = "/api/v1/self-evaluation/{year}/ledger/import", params(("year" = i32, Path)),
+    request_body(content_type = "multipart/form-data", description = "field `file`: .xlsx"),
+    responses((status = 204), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn import_ledger(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(y): Path<String>,
+    mut multipart: crate::params::Multipart,
+) -> Result<Response, ApiError> {
+    let year = year_of(&y)?;
+    let (_, bytes) = multipart
+        .file("file", "账表文件不能超过2 MB")
+        .await
+        .map_err(|e| ApiError(e.into()))?
+        .ok_or_else(|| {
+            ApiError(
+                keyproj_domain::FieldError::new(
+                    "file",
+                    "required",
+                    "请上传 .xlsx 文件（字段 file）",
+                )
+                .into(),
+            )
+        })?;
+    svc::import_ledger(&s.app, &c.ctx, year, &bytes).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -235,8 +235,12 @@ fn draft_of(form: &FormData) -> Result<SurveyDraft, ValidationErrors> {
     let kinds = form.all("q_kind");
     let options = form.all("q_options");
     let mut questions = vec![];
-    for i in 0..texts.len().min(keyproj_domain::survey::MAX_QUESTIONS + 1) {
-        let text = texts[i].trim().to_string();
+    for (i, text) in texts
+        .iter()
+        .enumerate()
+        .take(keyproj_domain::survey::MAX_QUESTIONS + 1)
+    {
+        let text = text.trim().to_string();
         let opts: Vec<String> = options
             .get(i)
             .map(|o| {

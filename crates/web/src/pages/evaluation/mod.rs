@@ -3,7 +3,7 @@
 //! sentence the report states — and its workbook.
 
 use crate::AppState;
-use crate::auth::{FormData, Posted};
+use crate::auth::FormData;
 use crate::auth::{Signed, query_pairs};
 use crate::error::PageError;
 use crate::views::Chrome;
@@ -29,8 +29,11 @@ pub fn routes() -> Router<AppState> {
         .route("/self-evaluation/score.xlsx", get(score_xlsx))
         .route(
             "/self-evaluation/ledger",
-            get(ledger_form).post(save_ledger),
+            get(ledger_form)
+                .post(save_ledger)
+                .layer(axum::extract::DefaultBodyLimit::max(LEDGER_UPLOAD_LIMIT)),
         )
+        .route("/self-evaluation/ledger.xlsx", get(ledger_xlsx))
         .route(
             "/self-evaluation/report",
             get(report::show).post(report::save),
@@ -104,10 +107,9 @@ async fn index(
         grade: String::new(),
         sentence: String::new(),
         needs_review: false,
-        done: if q.get("done") == "saved" {
-            "saved".into()
-        } else {
-            String::new()
+        done: match q.value("done") {
+            d @ ("saved" | "imported") => d.to_string(),
+            _ => String::new(),
         },
     };
     let y = match svc::evaluate(&s.app, &signed.ctx, year).await {
@@ -773,9 +775,26 @@ fn ledger_of(form: &FormData) -> Result<Ledger, ValidationErrors> {
     e.into_result().map(|_| l)
 }
 
+/// A ledger workbook is a few dozen lines; 2 MB is far more than any real one.
+const LEDGER_UPLOAD_LIMIT: usize = 2 * 1024 * 1024;
+
+async fn ledger_xlsx(
+    State(s): State<AppState>,
+    signed: Signed,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let q = query_pairs(raw.as_deref());
+    let (name, bytes) = svc::ledger_workbook(&s.app, &signed.ctx, year_in(&s, &q)?).await?;
+    Ok(crate::pages::xlsx_response(&name, bytes))
+}
+
 async fn save_ledger(
     State(s): State<AppState>,
-    Posted { signed, form }: Posted,
+    crate::auth::PostedWithFiles {
+        signed,
+        form,
+        files,
+    }: crate::auth::PostedWithFiles,
 ) -> Result<Response, PageError> {
     if !crate::pages::is_staff(&signed) {
         return Err(ServiceError::Forbidden.into());
@@ -792,6 +811,23 @@ async fn save_ledger(
     // a row asked for: the form comes back with it, nothing saved
     if form.get("action").starts_with("add_") {
         return Ok(again(ValidationErrors::new(), StatusCode::OK));
+    }
+    // a workbook imported: saved as a whole, or refused with the form kept as typed
+    if form.get("action") == "import" {
+        let Some(file) = files.into_iter().find(|f| f.field == "file") else {
+            return Ok(again(
+                ValidationErrors::single("file", "required", "请选择要导入的账表文件（.xlsx）"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ));
+        };
+        return match svc::import_ledger(&s.app, &signed.ctx, year, &file.bytes).await {
+            Ok(_) => Ok(
+                Redirect::to(&format!("/self-evaluation?year={year}&done=imported"))
+                    .into_response(),
+            ),
+            Err(ServiceError::Validation(v)) => Ok(again(v, StatusCode::UNPROCESSABLE_ENTITY)),
+            Err(e) => Err(e.into()),
+        };
     }
     let ledger = match ledger_of(&form) {
         Ok(l) => l,
