@@ -1947,3 +1947,232 @@ async fn self_evaluation_ledger_kept_and_the_year_scored() {
     shot(&c, "27a-self-evaluation-score").await;
     c.close().await.unwrap();
 }
+
+/// Issue #13's whole flow: staff import the reference ledger from its workbook (a bad file
+/// first: refused, what was typed kept), answer its checklists and judgements, open a survey,
+/// print three slips, answer each on a phone-width page (one first refused for a missing
+/// answer, the typed opinion kept), score the year 100 → 优, write the report's own words,
+/// issue it after the confirmation, print it, and open its Word file rendered by LibreOffice.
+#[tokio::test]
+async fn self_evaluation_survey_on_a_phone_and_the_report_issued() {
+    let Some((c, _driver)) = browser().await else {
+        return;
+    };
+    let h = harness(TestDb::sqlite().await).await;
+    sign_in(&c, &h.base, "staff").await;
+    c.goto(&format!("{}/self-evaluation/ledger?year=2022", h.base))
+        .await
+        .unwrap();
+    type_into(&c, "l-quota", "21").await;
+    let dir = screenshots_dir().canonicalize().unwrap();
+    let bad = dir.join("not-a-ledger.xlsx");
+    std::fs::write(&bad, b"not a workbook").unwrap();
+    c.find(Locator::Id("ledger-file"))
+        .await
+        .unwrap()
+        .send_keys(bad.to_str().unwrap())
+        .await
+        .unwrap();
+    click_to_next_page(&c, "import-ledger").await;
+    assert!(text(&c, "form-errors").await.contains(".xlsx"));
+    assert_eq!(value_of(&c, "l-quota").await, "21", "what was typed stays");
+    let good = dir.join("ledger-2022.xlsx");
+    std::fs::write(
+        &good,
+        keyproj_office::ledger_sheet::write(&keyproj_domain::evaluation::sheet::rows_of(
+            &keyproj_domain::evaluation::reference_ledger(),
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    c.find(Locator::Id("ledger-file"))
+        .await
+        .unwrap()
+        .send_keys(good.to_str().unwrap())
+        .await
+        .unwrap();
+    click_to_next_page(&c, "import-ledger").await;
+    assert!(text(&c, "flash").await.contains("已从 Excel 导入"));
+    // the answers only people give: every checklist ticked, the four judgements made
+    click_to_next_page(&c, "ledger-link").await;
+    assert_eq!(
+        value_of(&c, "l-unit-name").await,
+        "桃江县重点项目建设事务中心"
+    );
+    for b in c
+        .find_all(Locator::Css(
+            "input[type=checkbox][name^=rules_sound], input[type=checkbox][name^=disclosure], input[type=checkbox][name^=assets_safe]",
+        ))
+        .await
+        .unwrap()
+    {
+        b.click().await.unwrap();
+    }
+    for (key, points) in [
+        ("targets_reasonable", "2"),
+        ("targets_clear", "2"),
+        ("social_benefit", "10"),
+        ("economic_benefit", "10"),
+    ] {
+        c.find(Locator::Css(&format!("select[name={key}_tier]")))
+            .await
+            .unwrap()
+            .select_by_value("met")
+            .await
+            .unwrap();
+        c.find(Locator::Css(&format!("input[name={key}_points]")))
+            .await
+            .unwrap()
+            .send_keys(points)
+            .await
+            .unwrap();
+        c.find(Locator::Css(&format!("input[name={key}_reason]")))
+            .await
+            .unwrap()
+            .send_keys("年度目标全部完成")
+            .await
+            .unwrap();
+    }
+    click_to_next_page(&c, "save-ledger").await;
+    assert!(text(&c, "flash").await.contains("账表已保存"));
+
+    // a survey: the reference questionnaire, three slips printed
+    click_to_next_page(&c, "tab-surveys").await;
+    click_to_next_page(&c, "new-survey").await;
+    let year = c.find(Locator::Id("f-year")).await.unwrap();
+    year.clear().await.unwrap();
+    year.send_keys("2022").await.unwrap();
+    click_to_next_page(&c, "save-survey").await;
+    assert!(text(&c, "flash").await.contains("问卷已建立"));
+    let count = c.find(Locator::Css("input[name=count]")).await.unwrap();
+    count.clear().await.unwrap();
+    count.send_keys("3").await.unwrap();
+    click_to_next_page(&c, "hand-out-submit").await;
+    assert_eq!(c.find_all(Locator::Css("svg.qr")).await.unwrap().len(), 3);
+    shot(&c, "28-survey-slips").await;
+    let pdf = print_pdf(&c, "28a-survey-slips-print").await;
+    let page = Raster::of_pdf(&pdf, 30, "28a-survey-slips-print");
+    assert!(page.height > page.width, "A4 portrait");
+    let mut links = vec![];
+    for e in c.find_all(Locator::Css(".slip-link")).await.unwrap() {
+        links.push(e.text().await.unwrap());
+    }
+    assert_eq!(links.len(), 3);
+    let survey_page = c.current_url().await.unwrap();
+
+    // answered on a phone, three times, without logging in
+    c.delete_all_cookies().await.unwrap();
+    c.set_window_size(390, 844).await.unwrap();
+    for (i, link) in links.iter().enumerate() {
+        c.goto(link).await.unwrap();
+        if i == 0 {
+            // the opinion typed, the first question forgotten: refused, the opinion kept
+            c.find(Locator::Css("textarea[name=q6]"))
+                .await
+                .unwrap()
+                .send_keys("帮代办很及时")
+                .await
+                .unwrap();
+            click_to_next_page(&c, "survey-submit").await;
+            assert!(text(&c, "survey-message").await.contains("标红"));
+            let kept = c
+                .find(Locator::Css("textarea[name=q6]"))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap()
+                .unwrap_or_default();
+            assert_eq!(kept, "帮代办很及时");
+            shot(&c, "28b-survey-phone-refused").await;
+        }
+        for q in 1..=4 {
+            c.find(Locator::Css(&format!(
+                "input[name=q{q}][value=\"{}\"]",
+                1 + (i + q) % 2
+            )))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        }
+        c.find(Locator::Css("input[name=q5][value=\"2\"]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        click_to_next_page(&c, "survey-submit").await;
+        assert!(text(&c, "survey-done").await.contains("提交成功"));
+        if i == 0 {
+            shot(&c, "28c-survey-phone-done").await;
+        }
+    }
+    // the same slip again: told it was used
+    c.goto(&links[0]).await.unwrap();
+    assert!(text(&c, "survey-answered").await.contains("只能提交一次"));
+    c.set_window_size(1440, 900).await.unwrap();
+
+    // back at the center: the answers counted, the year scored
+    sign_in(&c, &h.base, "staff").await;
+    let id = survey_page.path().split('/').nth(3).unwrap().to_string();
+    c.goto(&format!("{}/self-evaluation/surveys/{id}", h.base))
+        .await
+        .unwrap();
+    assert_eq!(text(&c, "sv-answers").await, "3");
+    assert_eq!(text(&c, "sv-satisfaction").await, "100%");
+    shot(&c, "28d-survey-results").await;
+    c.goto(&format!("{}/self-evaluation?year=2022", h.base))
+        .await
+        .unwrap();
+    assert!(text(&c, "ev-sentence").await.contains("总绩效为100分"));
+    assert_eq!(text(&c, "ev-grade").await, "优");
+
+    // the report: its own words, issued after the confirmation
+    click_to_next_page(&c, "tab-report").await;
+    type_into(&c, "goals", "一是牵头完成市定重点项目建设目标任务。").await;
+    type_into(
+        &c,
+        "basis",
+        "《桃江县财政局关于开展2022年度财政资金绩效自评工作的通知》（桃财监〔2023〕63号）文件",
+    )
+    .await;
+    click_to_next_page(&c, "save-texts").await;
+    assert!(text(&c, "flash").await.contains("报告内容已保存"));
+    click_to_next_page(&c, "issue-report").await;
+    assert!(text(&c, "confirm-card").await.contains("总绩效100分"));
+    click_to_next_page(&c, "confirm-submit").await;
+    assert!(text(&c, "issued-line").await.contains("绩效自评〔"));
+    let report = text(&c, "report").await;
+    for want in [
+        "2022年度收入92.67万元，其中一般公共预算财政拨款92.67万元。",
+        "基本支出74.68万元（因单位年中成立，无往年数据对比）",
+        "共发放问卷3份，收回3份，满意度100%",
+        "总绩效为100分。评价结果等次为“优”。",
+    ] {
+        assert!(report.contains(want), "missing {want}");
+    }
+    assert!(c.find(Locator::Id("texts-form")).await.is_err(), "frozen");
+    shot(&c, "29-self-evaluation-report").await;
+    let pdf = print_pdf(&c, "29a-self-evaluation-report-print").await;
+    let page = Raster::of_pdf(&pdf, 30, "29a-self-evaluation-report-print");
+    assert!(page.height > page.width, "A4 portrait");
+    let staff = h.signed_in("staff").await;
+    let docx = staff
+        .get(format!("{}/self-evaluation/report.docx?year=2022", h.base))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let words = keyproj_office::docx::text_of(&docx).unwrap();
+    assert!(
+        words.contains("2022年度部门整体支出绩效自评报告") && words.contains("项目支出绩效自评表")
+    );
+    if let Some(page) = rendered_docx(docx.to_vec(), "29b-self-evaluation-docx").await {
+        assert!(page.height > page.width, "A4 portrait");
+    }
+    c.close().await.unwrap();
+}

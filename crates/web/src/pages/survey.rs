@@ -284,17 +284,30 @@ fn draft_of(form: &FormData) -> Result<SurveyDraft, ValidationErrors> {
     }
 }
 
-async fn new_form(State(s): State<AppState>, signed: Signed) -> Result<Response, PageError> {
+async fn new_form(
+    State(s): State<AppState>,
+    signed: Signed,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
     if !is_staff(&signed) {
         // a reader still finds the list; only staff build surveys
         svc::list(&s.app, &signed.ctx, Some(0)).await?;
         return Err(ServiceError::Forbidden.into());
     }
     let today = s.app.local_today();
-    let unit = "本中心";
+    let unit = match signed.info.user.unit_name.trim() {
+        "" => "本中心",
+        u => u,
+    };
     let form = fields_of(
         &Questionnaire::reference(unit),
-        keyproj_service::evaluation::default_year(&s.app),
+        query_pairs(raw.as_deref())
+            .get("year")
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .unwrap_or_else(|| keyproj_service::evaluation::default_year(&s.app)),
         today,
         today + chrono::Duration::days(30),
     );
