@@ -1025,6 +1025,21 @@ pub const TABLES: &[TableSpec] = &[
         identity: true,
     },
     TableSpec {
+        name: "evaluation_templates",
+        columns: &[
+            ("id", I64, false),
+            ("region_code", Text, false),
+            ("year", I64, false),
+            ("template", Text, false),
+            ("version", I64, false),
+            ("updated_by", Text, false),
+            ("updated_at", Time, false),
+        ],
+        order_by: "id",
+        self_refs: &[],
+        identity: true,
+    },
+    TableSpec {
         name: "surveys",
         columns: &[
             ("id", I64, false),

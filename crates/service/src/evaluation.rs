@@ -91,7 +91,10 @@ async fn save_ledger_via(
             format!("只能录入已结束年度（{}年及以前）的决算账表", this - 1),
         ));
     }
-    ledger.check_for(Some(year))?;
+    ledger.check_for(
+        Some(year),
+        &template_of(app, &ctx.actor.region, year).await?.0,
+    )?;
     let mut w = Work::begin(app, ctx).await?;
     w.via = via;
     let region = ctx.actor.region.clone();
@@ -224,7 +227,7 @@ pub async fn evaluate(app: &App, ctx: &Ctx, year: i32) -> Result<YearEvaluation>
         }
     };
     let records = records(app, &ctx.actor.region, year, from_month).await?;
-    let template = default_template();
+    let (template, _) = template_of(app, &ctx.actor.region, year).await?;
     let evaluation = score(&template, &ledger.ledger.inputs(&records));
     Ok(YearEvaluation {
         year,
@@ -522,4 +525,87 @@ pub async fn import_ledger(app: &App, ctx: &Ctx, year: i32, bytes: &[u8]) -> Res
         Some("import:workbook".into()),
     )
     .await
+}
+
+// ----- the indicator template of a region's year -----
+
+/// The template the region scores `year` by: the one it adopted for the year, or the national
+/// default (with None for its version).
+pub async fn template_of(
+    app: &App,
+    region: &RegionCode,
+    year: i32,
+) -> Result<(Template, Option<i64>)> {
+    let mut tx = app.db.begin_read().await?;
+    Ok(match repo::template(&mut tx, region, year).await? {
+        Some(t) => (t.template, Some(t.version)),
+        None => (default_template(), None),
+    })
+}
+
+/// The year's template as the reader sees it.
+pub async fn template(app: &App, ctx: &Ctx, year: i32) -> Result<(Template, Option<i64>)> {
+    reader(ctx)?;
+    let year = check_year(year)?;
+    template_of(app, &ctx.actor.region, year).await
+}
+
+/// Adopts a template for the year (center staff): weights adding up at every level, rules
+/// without gaps, grades in order, each measure once — or refused with the node named and
+/// nothing written. A kept ledger must still fit it (its judgements within their tiers), and
+/// an issued report keeps the score it was issued with.
+#[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
+pub async fn save_template(
+    app: &App,
+    ctx: &Ctx,
+    year: i32,
+    template: &Template,
+    version: Option<i64>,
+) -> Result<()> {
+    staff(ctx)?;
+    let year = check_year(year)?;
+    template.validate()?;
+    let region = ctx.actor.region.clone();
+    let mut w = Work::begin(app, ctx).await?;
+    if let Some(l) = repo::get(&mut w.tx, &region, year).await? {
+        l.ledger.check_for(Some(year), template)?;
+    }
+    match (repo::template(&mut w.tx, &region, year).await?, version) {
+        (None, _) => {
+            let id = repo::insert_template(
+                &mut w.tx,
+                &region,
+                year,
+                template,
+                &ctx.actor.username,
+                w.now,
+            )
+            .await
+            .map_err(|e| match e {
+                keyproj_db::DbError::Duplicate(_) => ServiceError::Stale,
+                e => e.into(),
+            })?;
+            w.audit(
+                Audit::create("evaluation_template", id)
+                    .before(&default_template())
+                    .after(template),
+            )
+            .await?;
+        }
+        (Some(b), Some(v)) => {
+            if !repo::update_template(&mut w.tx, b.id, v, template, &ctx.actor.username, w.now)
+                .await?
+            {
+                return Err(ServiceError::Stale);
+            }
+            w.audit(
+                Audit::update("evaluation_template", b.id)
+                    .before(&b.template)
+                    .after(template),
+            )
+            .await?;
+        }
+        (Some(_), None) => return Err(ServiceError::Stale),
+    }
+    w.commit().await
 }

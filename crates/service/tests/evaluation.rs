@@ -320,3 +320,76 @@ async fn the_ledger_goes_out_and_back_in_as_a_workbook_all_or_nothing() {
         assert_eq!(again.ledger.targets_clear, r.targets_clear);
     }
 }
+
+#[tokio::test]
+async fn a_county_adopts_its_own_template_for_a_year() {
+    for t in TestDb::all().await {
+        let app = App::new(t.db.clone(), Config::default());
+        keyproj_service::admin::users::bootstrap_admin(&app)
+            .await
+            .unwrap();
+        let staff = Ctx::system(RegionCode::parse("430922").unwrap());
+        let mut changed = reference_ledger();
+        changed.violations = 1;
+        svc::save_ledger(&app, &staff, 2022, &changed, None)
+            .await
+            .unwrap();
+        let (mut tpl, version) = svc::template(&app, &staff, 2022).await.unwrap();
+        assert_eq!(version, None, "the national default until adopted");
+        assert_eq!(
+            svc::evaluate(&app, &staff, 2022)
+                .await
+                .unwrap()
+                .evaluation
+                .grade,
+            "优"
+        );
+        let before = audit_rows(&app).await;
+
+        // weights that do not add up: the node named, nothing written
+        let mut bad = tpl.clone();
+        bad.roots[0].weight = 15_00;
+        let r = svc::save_template(&app, &staff, 2022, &bad, None).await;
+        assert!(
+            matches!(&r, Err(ServiceError::Validation(v)) if v.all().iter().any(|e| e.message.contains("合计应为100分"))),
+            "{r:?}"
+        );
+        // a judgement kept in the ledger no longer within its tier: refused
+        let mut narrow = tpl.clone();
+        let leaves = narrow.roots[0].children[0].children.clone();
+        assert_eq!(leaves.len(), 2);
+        narrow.roots[0].children[0].children[0].weight = 1_00;
+        narrow.roots[0].children[0].children[1].weight = 3_00;
+        let r = svc::save_template(&app, &staff, 2022, &narrow, None).await;
+        assert!(
+            matches!(&r, Err(ServiceError::Validation(v)) if v.all().iter().any(|e| e.message.contains("评分应在"))),
+            "{r:?}"
+        );
+        // leaders do not adopt templates
+        assert!(matches!(
+            svc::save_template(&app, &as_role(Role::CountyLeader), 2022, &tpl, None).await,
+            Err(ServiceError::Forbidden)
+        ));
+        assert_eq!(audit_rows(&app).await, before);
+
+        // 优 from 99 and the county's 文号: the year (98.57) is now 良
+        tpl.grades[0].min = 99_00;
+        tpl.basis = "桃财监〔2023〕63号".into();
+        svc::save_template(&app, &staff, 2022, &tpl, None)
+            .await
+            .unwrap();
+        assert_eq!(audit_rows(&app).await, before + 1);
+        let y = svc::evaluate(&app, &staff, 2022).await.unwrap();
+        assert_eq!(
+            (y.evaluation.total, y.evaluation.grade.as_str()),
+            (98_57, "良")
+        );
+        assert_eq!(y.template.basis, "桃财监〔2023〕63号");
+        // another year keeps the default; a stale version is refused
+        assert_eq!(svc::template(&app, &staff, 2021).await.unwrap().1, None);
+        assert!(matches!(
+            svc::save_template(&app, &staff, 2022, &tpl, Some(7)).await,
+            Err(ServiceError::Stale)
+        ));
+    }
+}

@@ -246,3 +246,89 @@ async fn the_ledger_through_its_page() {
         assert!(r.text().await.unwrap().contains("已结束年度"));
     }
 }
+
+/// The template through its page: weights shown per node; a total that is not 100 refused with
+/// what was typed kept; grades and basis saved; leaders read, units do not find it.
+#[tokio::test]
+async fn the_template_through_its_page() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let staff = h.signed_in("staff").await;
+        let (status, page) = h.page(&staff, "/self-evaluation/template?year=2022").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("name=\"w_0\" value=\"10\""), "{page}");
+        assert!(page.contains("尚未保存本县模板"));
+        let csrf = h
+            .csrf_of(&staff, "/self-evaluation/template?year=2022")
+            .await;
+        // every field as shown, with 投入 typed as 12
+        let html = page.clone();
+        let mut form: Vec<(String, String)> = vec![
+            ("csrf".into(), csrf.clone()),
+            ("year".into(), "2022".into()),
+            ("version".into(), String::new()),
+            ("basis".into(), "桃财监〔2023〕63号".into()),
+        ];
+        for (i, _) in html.match_indices("name=\"w_") {
+            let rest = &html[i + 6..];
+            let name: String = rest.chars().take_while(|c| *c != '"').collect();
+            let v = rest.split("value=\"").nth(1).unwrap();
+            let value: String = v.chars().take_while(|c| *c != '"').collect();
+            form.push((name, value));
+        }
+        for (i, v) in ["90", "80", "60", "0"].iter().enumerate() {
+            form.push((format!("g_{i}"), v.to_string()));
+        }
+        let mut bad = form.clone();
+        bad.iter_mut().find(|(k, _)| k == "w_0").unwrap().1 = "12".into();
+        let before = h.audit_count().await;
+        let r = staff
+            .post(format!("{}/self-evaluation/template", h.base))
+            .form(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("合计应为100分") && html.contains("value=\"12\""),
+            "{html}"
+        );
+        assert_eq!(h.audit_count().await, before);
+        let r = staff
+            .post(format!("{}/self-evaluation/template", h.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, page) = h.page(&staff, "/self-evaluation/template?year=2022").await;
+        assert!(page.contains("已采用本县的评价模板") && page.contains("桃财监〔2023〕63号"));
+        let leader = h.signed_in("leader").await;
+        assert_eq!(
+            h.page(&leader, "/self-evaluation/template?year=2022")
+                .await
+                .0,
+            StatusCode::OK
+        );
+        let r = leader
+            .post(format!("{}/self-evaluation/template", h.base))
+            .form(&[
+                (
+                    "csrf",
+                    h.csrf_of(&leader, "/self-evaluation/template?year=2022")
+                        .await,
+                ),
+                ("year", "2022".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let unit = h.signed_in("zjju").await;
+        assert_eq!(
+            h.page(&unit, "/self-evaluation/template?year=2022").await.0,
+            StatusCode::NOT_FOUND
+        );
+    }
+}

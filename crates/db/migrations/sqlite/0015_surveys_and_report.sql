@@ -1,5 +1,18 @@
--- 满意度调查 and the 自评报告 (issue #13).
---
+-- 满意度调查, the 自评报告 and the indicator templates (issue #13).
+
+-- The indicator tree a region scores a year by (its finance bureau's notice), when it is not
+-- the national default: weights, rules, grades and the document basis, as one checked text.
+CREATE TABLE evaluation_templates (
+    id           INTEGER PRIMARY KEY NOT NULL,
+    region_code  TEXT NOT NULL REFERENCES regions(code),
+    year         BIGINT NOT NULL,
+    template     TEXT NOT NULL,
+    version      BIGINT NOT NULL,
+    updated_by   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    UNIQUE (region_code, year)
+);
+
 -- A survey is handed out on numbered slips; each slip's link carries its serial and a
 -- signature under the survey's own key, so slips can be printed again at any time and no
 -- token is stored. A serial answers once: the answers' unique key enforces it.

@@ -317,3 +317,93 @@ pub async fn colour_months(
         .await)
     .map_err(DbError::from)
 }
+
+// ----- the indicator template a region adopted for a year -----
+
+use keyproj_domain::evaluation::Template;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateRow {
+    pub id: i64,
+    pub template: Template,
+    pub version: i64,
+    pub updated_by: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn template(
+    tx: &mut Tx,
+    region: &RegionCode,
+    year: i32,
+) -> Result<Option<TemplateRow>, DbError> {
+    const SQL: &str =
+        "SELECT id, template, version, updated_by, updated_at FROM evaluation_templates
+        WHERE region_code = $1 AND year = $2";
+    run!(tx, |c| sqlx::query_as::<
+        _,
+        (i64, String, i64, String, DateTime<Utc>),
+    >(SQL)
+    .bind(region.as_str())
+    .bind(year as i64)
+    .fetch_optional(c)
+    .await)?
+    .map(|(id, t, version, updated_by, updated_at)| {
+        Ok(TemplateRow {
+            id,
+            template: serde_json::from_str(&t).map_err(|_| {
+                DbError::Decode(
+                    "evaluation_templates.template",
+                    t.chars().take(80).collect(),
+                )
+            })?,
+            version,
+            updated_by,
+            updated_at,
+        })
+    })
+    .transpose()
+}
+
+pub async fn insert_template(
+    tx: &mut Tx,
+    region: &RegionCode,
+    year: i32,
+    t: &Template,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    const SQL: &str = "INSERT INTO evaluation_templates (region_code, year, template, version, updated_by, updated_at)
+        VALUES ($1, $2, $3, 1, $4, $5) RETURNING id";
+    run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(region.as_str())
+        .bind(year as i64)
+        .bind(serde_json::to_string(t).unwrap_or_else(|_| "{}".into()))
+        .bind(by)
+        .bind(now)
+        .fetch_one(c)
+        .await)
+    .map_err(|e| DbError::from(e).on_duplicate("该年度的评价模板已由他人保存，请刷新后修改"))
+}
+
+/// Changes the template still at `version`: false when someone changed it meanwhile.
+pub async fn update_template(
+    tx: &mut Tx,
+    id: i64,
+    version: i64,
+    t: &Template,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    const SQL: &str = "UPDATE evaluation_templates SET template = $1, version = version + 1, updated_by = $2, updated_at = $3
+        WHERE id = $4 AND version = $5";
+    let n = run!(tx, |c| sqlx::query(SQL)
+        .bind(serde_json::to_string(t).unwrap_or_else(|_| "{}".into()))
+        .bind(by)
+        .bind(now)
+        .bind(id)
+        .bind(version)
+        .execute(c)
+        .await
+        .map(|x| x.rows_affected()))?;
+    Ok(n == 1)
+}

@@ -742,6 +742,23 @@ impl Template {
         for r in &self.roots {
             check_node(r, &mut e);
         }
+        if chars_over(&self.basis, 200) {
+            e.add("basis", "too_long", "文件依据不超过200字");
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (path, n, l) in self.leaves() {
+            if !seen.insert(l.measure) {
+                e.add(
+                    &format!("node:{}", n.name),
+                    "twice",
+                    format!(
+                        "「{}」的计量指标与其他指标重复（{}）",
+                        path.join("/"),
+                        l.measure.label()
+                    ),
+                );
+            }
+        }
         let mins: Vec<Points> = self.grades.iter().map(|g| g.min).collect();
         if mins.is_empty() || mins.windows(2).any(|w| w[0] <= w[1]) {
             e.add(
@@ -751,6 +768,101 @@ impl Template {
             );
         }
         e.into_result()
+    }
+}
+
+fn chars_over(s: &str, max: usize) -> bool {
+    s.chars().count() > max
+}
+
+impl Template {
+    /// Every leaf with its path of names, in order.
+    pub fn leaves(&self) -> Vec<(Vec<&str>, &Node, &Leaf)> {
+        let mut out = vec![];
+        for r in &self.roots {
+            walk(r, &mut vec![], &mut out);
+        }
+        out
+    }
+
+    /// Every node as (path of child indexes, depth from 1, node), in order: how a page lists
+    /// and addresses them.
+    pub fn nodes(&self) -> Vec<(Vec<usize>, usize, &Node)> {
+        fn go<'a>(n: &'a Node, at: Vec<usize>, out: &mut Vec<(Vec<usize>, usize, &'a Node)>) {
+            out.push((at.clone(), at.len(), n));
+            for (i, c) in n.children.iter().enumerate() {
+                let mut p = at.clone();
+                p.push(i);
+                go(c, p, out);
+            }
+        }
+        let mut out = vec![];
+        for (i, r) in self.roots.iter().enumerate() {
+            go(r, vec![i], &mut out);
+        }
+        out
+    }
+
+    /// The node at a path of child indexes.
+    pub fn node_mut(&mut self, path: &[usize]) -> Option<&mut Node> {
+        let (first, rest) = path.split_first()?;
+        let mut n = self.roots.get_mut(*first)?;
+        for i in rest {
+            n = n.children.get_mut(*i)?;
+        }
+        Some(n)
+    }
+}
+
+impl Rule {
+    /// The rule as a scoring table's 评分标准 says it.
+    pub fn describe(&self) -> String {
+        let pct = |r: Ratio| format!("{}%", points_text(r));
+        match self {
+            Rule::Threshold {
+                benchmark,
+                better,
+                step,
+                per_step,
+            } => format!(
+                "{}{}得满分，每{}{}个百分点扣{}分，扣完为止",
+                match better {
+                    Better::Higher => "≥",
+                    Better::Lower => "≤",
+                },
+                pct(*benchmark),
+                match better {
+                    Better::Higher => "低",
+                    Better::Lower => "高",
+                },
+                points_text(*step),
+                points_text(*per_step)
+            ),
+            Rule::Banded { bands, .. } => bands
+                .iter()
+                .map(|b| {
+                    let range = match (b.from, b.to) {
+                        (None, Some(t)) => format!("低于{}", pct(t)),
+                        (Some(f), None) => format!("{}及以上", pct(f)),
+                        (Some(f), Some(t)) => format!("{}至{}", pct(f), pct(t)),
+                        (None, None) => "任意值".into(),
+                    };
+                    format!("{range}得{}分", points_text(b.points))
+                })
+                .collect::<Vec<_>>()
+                .join("；"),
+            Rule::Checklist { items } => format!("共{}项，每项满足得相应分值", items.len()),
+            Rule::PerIncident { each } => format!("每发现一起扣{}分，扣完为止", points_text(*each)),
+            Rule::Proportional { target, better } => format!(
+                "{}按比例得分（目标{}）",
+                match better {
+                    Better::Higher => "实际÷目标",
+                    Better::Lower => "目标÷实际",
+                },
+                pct(*target)
+            ),
+            Rule::Tiers => "达成得80%–100%，部分达成得60%–80%，未达成得0–60%（须写明理由）".into(),
+        }
     }
 }
 
@@ -1092,7 +1204,7 @@ impl Ledger {
     /// twice; lines bounded; judgements with their tier, points inside the tier and a reason;
     /// checklists answered item by item; then the totals reconciled.
     pub fn check(&self) -> std::result::Result<(), ValidationErrors> {
-        self.check_for(None)
+        self.check_for(None, &default_template())
     }
 
     /// A ledger with its checklists not yet ticked (what an import starts from when none is
@@ -1106,8 +1218,14 @@ impl Ledger {
         }
     }
 
-    /// [`Ledger::check`] for a year: the unit cannot be founded after it ended.
-    pub fn check_for(&self, year: Option<i32>) -> std::result::Result<(), ValidationErrors> {
+    /// [`Ledger::check`] for a year and the template it is scored by: the unit cannot be
+    /// founded after the year ended, and a judgement's points fall in its tier of the
+    /// template's weight.
+    pub fn check_for(
+        &self,
+        year: Option<i32>,
+        template: &Template,
+    ) -> std::result::Result<(), ValidationErrors> {
         let mut e = ValidationErrors::new();
         self.profile.check(
             year.and_then(|y| chrono::NaiveDate::from_ymd_opt(y, 12, 31)),
@@ -1224,7 +1342,7 @@ impl Ledger {
                 );
             }
         }
-        let t = default_template();
+        let t = template;
         for (field, label, measure, j) in [
             (
                 "targets_reasonable",

@@ -24,6 +24,10 @@ pub fn routes() -> Router<AppState> {
             "/self-evaluation/{year}/ledger/import",
             post(import_ledger).layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024)),
         )
+        .route(
+            "/self-evaluation/{year}/template",
+            get(template).put(save_template),
+        )
         .route("/self-evaluation/{year}/report", get(report))
         .route("/self-evaluation/{year}/report/texts", put(save_texts))
         .route("/self-evaluation/{year}/report/issue", post(issue))
@@ -44,7 +48,7 @@ pub fn routes() -> Router<AppState> {
         surveys,
         survey
     ),
-    components(schemas(LedgerIn, TextsIn, IssueIn))
+    components(schemas(LedgerIn, TextsIn, IssueIn, TemplateIn))
 )]
 pub(super) struct Doc;
 
@@ -222,5 +226,43 @@ async fn import_ledger(
             )
         })?;
     svc::import_ledger(&s.app, &c.ctx, year, &bytes).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The indicator template the county scores the year by (`version` null while it is the
+/// national default): `roots` (L1/L2/L3 nodes with `weight` in hundredths and leaves' `measure`
+/// and `rule`), `grades` (inclusive lower bounds), `basis`, `not_applicable`.
+#[utoipa::path(get, path = "/api/v1/self-evaluation/{year}/template", params(("year" = i32, Path)),
+    responses((status = 200, body = Object), (status = 404, body = ApiErrorBody)))]
+async fn template(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(y): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (t, version) = svc::template(&s.app, &c.ctx, year_of(&y)?).await?;
+    Ok(Json(serde_json::json!({"version": version, "template": t})))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct TemplateIn {
+    /// The version read; absent while the year is on the default.
+    #[serde(default)]
+    version: Option<i64>,
+    #[schema(value_type = Object)]
+    template: keyproj_domain::evaluation::Template,
+}
+
+/// Adopts the year's template (center staff): weights that add up at every level, rules
+/// without gaps, grades in order, each measure once; the node at fault named, nothing written.
+#[utoipa::path(put, path = "/api/v1/self-evaluation/{year}/template", params(("year" = i32, Path)), request_body = TemplateIn,
+    responses((status = 204), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
+async fn save_template(
+    State(s): State<AppState>,
+    c: ApiCaller,
+    Path(y): Path<String>,
+    JsonBody(b): JsonBody<TemplateIn>,
+) -> Result<Response, ApiError> {
+    svc::save_template(&s.app, &c.ctx, year_of(&y)?, &b.template, b.version).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

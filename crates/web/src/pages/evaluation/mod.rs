@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 mod report;
+mod template;
 use keyproj_domain::assessment::points_text;
 use keyproj_domain::evaluation::{Judgement, Ledger, ProjectLine, Tier};
 use keyproj_domain::{FieldError, Money, ValidationErrors};
@@ -40,6 +41,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/self-evaluation/report/issue", post(report::issue))
         .route("/self-evaluation/report.docx", get(report::docx))
+        .route(
+            "/self-evaluation/template",
+            get(template::show).post(template::save),
+        )
 }
 
 struct LeafLine {
