@@ -102,6 +102,12 @@ enum Cmd {
         #[arg(long)]
         year: i32,
     },
+    /// Score the year's self-evaluation and write its report for every county of a generated
+    /// province (the reference ledger kept where a county has none; the year must be over)
+    BenchEvaluation {
+        #[arg(long)]
+        year: i32,
+    },
     /// Generate a problem list (default 1,000,000 items, 200,000 open) in the home region and
     /// time statistics, the supervision run and the overdue list (an empty database)
     BenchProblems {
@@ -621,6 +627,14 @@ async fn main() -> Result<()> {
             let region = keyproj_domain::RegionCode::parse(region)
                 .map_err(|e| anyhow::anyhow!("地区代码无效：{}", e.message))?;
             let b = keyproj_demo::bench::approvals(&app, &region, *items)
+                .await
+                .map_err(failed)?;
+            println!("{}", serde_json::to_string_pretty(&b)?);
+        }
+        Cmd::BenchEvaluation { year } => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            let b = keyproj_demo::bench::evaluation(&app, *year)
                 .await
                 .map_err(failed)?;
             println!("{}", serde_json::to_string_pretty(&b)?);

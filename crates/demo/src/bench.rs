@@ -397,3 +397,85 @@ pub async fn assessment(app: &App, year: i32) -> Result<AssessmentBench> {
         round_read_ms,
     })
 }
+
+/// The self-evaluation of a province's year (issue #13).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EvaluationBench {
+    pub backend: String,
+    pub year: i32,
+    pub counties: usize,
+    /// Every county scored (ledger, its records of the year, the template, every leaf).
+    pub score_province_secs: f64,
+    pub score_county_median_ms: f64,
+    pub score_county_max_ms: f64,
+    /// Every county's report composed (the score again, the year's statistics sentences, the
+    /// survey, the seven chapters) and written as Word.
+    pub report_province_secs: f64,
+    pub report_county_median_ms: f64,
+    pub report_county_max_ms: f64,
+    pub docx_bytes_median: usize,
+}
+
+/// Scores the year and writes the report for every county of the generated province (after
+/// `keyproj generate`): the reference ledger kept where a county has none.
+pub async fn evaluation(app: &App, year: i32) -> Result<EvaluationBench> {
+    use keyproj_service::evaluation as ev;
+    let mut ctxs = vec![];
+    for code in crate::province::county_codes() {
+        let region = RegionCode::parse(&code).map_err(|e| {
+            keyproj_service::ServiceError::invariant(format!("county code: {}", e.message))
+        })?;
+        let ctx = Ctx::system(region);
+        if ev::ledger(app, &ctx, year).await?.is_none() {
+            ev::save_ledger(
+                app,
+                &ctx,
+                year,
+                &keyproj_domain::evaluation::reference_ledger(),
+                None,
+            )
+            .await?;
+        }
+        ctxs.push(ctx);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        (
+            v.get(v.len() / 2).copied().unwrap_or(0.0),
+            v.last().copied().unwrap_or(0.0),
+        )
+    };
+    let started = std::time::Instant::now();
+    let mut scores = vec![];
+    for ctx in &ctxs {
+        let t = std::time::Instant::now();
+        ev::evaluate(app, ctx, year).await?;
+        scores.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let score_province_secs = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    let mut reports = vec![];
+    let mut sizes = vec![];
+    for ctx in &ctxs {
+        let t = std::time::Instant::now();
+        let (_, bytes) = ev::report_docx(app, ctx, year).await?;
+        reports.push(t.elapsed().as_secs_f64() * 1000.0);
+        sizes.push(bytes.len());
+    }
+    let report_province_secs = started.elapsed().as_secs_f64();
+    sizes.sort_unstable();
+    let (score_county_median_ms, score_county_max_ms) = median(&mut scores);
+    let (report_county_median_ms, report_county_max_ms) = median(&mut reports);
+    Ok(EvaluationBench {
+        backend: app.db.backend().to_string(),
+        year,
+        counties: ctxs.len(),
+        score_province_secs,
+        score_county_median_ms,
+        score_county_max_ms,
+        report_province_secs,
+        report_county_median_ms,
+        report_county_max_ms,
+        docx_bytes_median: sizes.get(sizes.len() / 2).copied().unwrap_or(0),
+    })
+}

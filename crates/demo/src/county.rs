@@ -487,7 +487,7 @@ async fn satisfaction_survey(app: &App, ctx: &Ctx) -> Result<()> {
         } else {
             String::new()
         };
-        svc::answer(app, "demo", token, |k| match k {
+        svc::answer(app, token, |k| match k {
             "q1" | "q2" | "q3" | "q4" => vec![pick(k[1..].parse().unwrap_or(1))],
             "q5" => vec![improve.clone()],
             "q6" => vec![text.clone()],

@@ -381,12 +381,7 @@ pub async fn slip(app: &App, token: &str) -> Result<Slip> {
 /// Takes a slip's answer from the public page (`field` gives a form field's values). A closed
 /// survey, a used slip, an invalid or spam answer: refused with a message, nothing written.
 #[tracing::instrument(skip_all)]
-pub async fn answer(
-    app: &App,
-    ip: &str,
-    token: &str,
-    field: impl Fn(&str) -> Vec<String>,
-) -> Result<()> {
+pub async fn answer(app: &App, token: &str, field: impl Fn(&str) -> Vec<String>) -> Result<()> {
     // a form field no person sees: only a robot fills it
     if field("website").iter().any(|v| !v.is_empty()) {
         return Err(field_error(
@@ -423,9 +418,10 @@ pub async fn answer(
         .questionnaire
         .read_answer(field)
         .map_err(ServiceError::Validation)?;
+    // no address kept: an answer is anonymous, its audit row too
     let ctx = Ctx {
         actor: Actor::public(s.region_code.clone()),
-        ip: ip.to_string(),
+        ip: "public".into(),
     };
     let mut w = Work::begin(app, &ctx).await?;
     let id = repo::insert_answer(&mut w.tx, s.id, serial, &answer, w.now)

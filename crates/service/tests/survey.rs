@@ -115,13 +115,9 @@ async fn one_answer_per_slip_and_the_year_is_fed() {
 
         // the first answer of a slip is taken, the second refused, nothing more written
         let token = &slips[0].1;
-        svc::answer(&app, "1.2.3.4", token, answers(GOOD))
-            .await
-            .unwrap();
+        svc::answer(&app, token, answers(GOOD)).await.unwrap();
         let after_one = audit_rows(&app).await;
-        let Err(ServiceError::Validation(v)) =
-            svc::answer(&app, "1.2.3.4", token, answers(GOOD)).await
-        else {
+        let Err(ServiceError::Validation(v)) = svc::answer(&app, token, answers(GOOD)).await else {
             panic!("a slip answered twice on {}", t.url)
         };
         assert_eq!(
@@ -139,7 +135,7 @@ async fn one_answer_per_slip_and_the_year_is_fed() {
         for bad in [altered.as_str(), beyond.as_str(), "1-1-zz", "x", "", "1-1-"] {
             assert!(
                 matches!(
-                    svc::answer(&app, "1.2.3.4", bad, answers(GOOD)).await,
+                    svc::answer(&app, bad, answers(GOOD)).await,
                     Err(ServiceError::NotFound)
                 ),
                 "{bad} accepted on {}",
@@ -150,7 +146,7 @@ async fn one_answer_per_slip_and_the_year_is_fed() {
         // a robot filling the hidden field, a spam link: refused
         let spam: &[(&str, &str)] = &[("website", "x")];
         assert!(matches!(
-            svc::answer(&app, "1.2.3.4", &slips[1].1, answers(spam)).await,
+            svc::answer(&app, &slips[1].1, answers(spam)).await,
             Err(ServiceError::Validation(_))
         ));
         assert_eq!(audit_rows(&app).await, after_one);
@@ -171,9 +167,7 @@ async fn one_answer_per_slip_and_the_year_is_fed() {
             .unwrap();
 
         // a second answer, then the year's 满意度: 5,4,3,2 points twice → 6 of 8 satisfied
-        svc::answer(&app, "1.2.3.5", &slips[1].1, answers(GOOD))
-            .await
-            .unwrap();
+        svc::answer(&app, &slips[1].1, answers(GOOD)).await.unwrap();
         let v = svc::get(&app, &staff, id).await.unwrap();
         assert_eq!(v.tally.answers, 2);
         assert_eq!(v.tally.questions[5].texts[0], "<script>alert(1)</script>");
@@ -188,8 +182,7 @@ async fn one_answer_per_slip_and_the_year_is_fed() {
         svc::close(&app, &staff, id, v.survey.version)
             .await
             .unwrap();
-        let Err(ServiceError::Validation(v)) =
-            svc::answer(&app, "1.2.3.4", &slips[2].1, answers(GOOD)).await
+        let Err(ServiceError::Validation(v)) = svc::answer(&app, &slips[2].1, answers(GOOD)).await
         else {
             panic!("a closed survey answered on {}", t.url)
         };

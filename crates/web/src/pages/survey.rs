@@ -3,7 +3,7 @@
 //! page without logging in (`/survey/{slip}`), once per slip.
 
 use crate::AppState;
-use crate::auth::{FormData, Posted, Signed, client_ip, query_pairs};
+use crate::auth::{FormData, Posted, Signed, query_pairs};
 use crate::error::PageError;
 use crate::pages::{ConfirmPage, id_of, is_staff};
 use crate::views::Chrome;
@@ -774,13 +774,11 @@ async fn public_answer(
     Path(token): Path<String>,
     req: Request,
 ) -> Result<Response, PageError> {
-    let (parts, body) = req.into_parts();
-    let ip = client_ip(&parts, s.trust_proxy);
-    let form = match FormData::from_request(Request::from_parts(parts, body), &s).await {
+    let form = match FormData::from_request(req, &s).await {
         Ok(f) => f,
         Err(r) => return Ok(r),
     };
-    match svc::answer(&s.app, &ip, &token, |k| form.all(k)).await {
+    match svc::answer(&s.app, &token, |k| form.all(k)).await {
         Ok(()) => Ok(Redirect::to(&format!("/survey/{token}?done=1")).into_response()),
         Err(ServiceError::Validation(e)) => {
             let slip = svc::slip(&s.app, &token).await?;
