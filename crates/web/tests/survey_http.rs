@@ -270,6 +270,16 @@ async fn the_report_from_its_page_issued_after_confirmation() {
         assert_eq!(r.status(), StatusCode::OK);
         assert!(r.text().await.unwrap().contains("确认印发"));
         let before = h.audit_count().await;
+        // 返回修改 goes back to the report, nothing issued
+        let r = staff
+            .post(format!("{}/self-evaluation/report/issue", h.base))
+            .form(&[("csrf", csrf.as_str()), ("year", "2022"), ("version", ""), ("confirmed", "back")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()["location"], "/self-evaluation/report?year=2022");
+        assert_eq!(h.audit_count().await, before);
         let r = staff
             .post(format!("{}/self-evaluation/report/issue", h.base))
             .form(&[

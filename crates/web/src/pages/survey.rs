@@ -574,6 +574,9 @@ async fn close(
     if !is_staff(&signed) {
         return Err(ServiceError::Forbidden.into());
     }
+    if ConfirmPage::going_back(&form) {
+        return Ok(Redirect::to(&format!("/self-evaluation/surveys/{id}")).into_response());
+    }
     if let Some(ask) = ConfirmPage::unless_confirmed(
         &signed,
         &form,
@@ -613,6 +616,9 @@ struct SlipsPage {
     from: i64,
     to: i64,
     slips: i64,
+    /// Slips per sheet, and where the batch before this one starts.
+    batch: i64,
+    prev_from: i64,
     cards: Vec<SlipCard>,
 }
 
@@ -651,7 +657,12 @@ async fn slips(
     }
     let q = query_pairs(raw.as_deref());
     let from = q.get("from").trim().parse::<i64>().unwrap_or(1);
-    let count = q.get("count").trim().parse::<i64>().unwrap_or(50);
+    let count = q
+        .get("count")
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(50)
+        .clamp(1, keyproj_service::survey::MAX_SLIPS_AT_ONCE);
     let (survey, tokens) = svc::slips(&s.app, &signed.ctx, id, from, count).await?;
     let site = site_of(&headers);
     let cards: Vec<SlipCard> = tokens
@@ -673,6 +684,8 @@ async fn slips(
         from: cards.first().map(|c| c.serial).unwrap_or(0),
         to: cards.last().map(|c| c.serial).unwrap_or(0),
         slips: survey.slips,
+        batch: count,
+        prev_from: (from - count).max(1),
         cards,
     }
     .into_response())

@@ -200,6 +200,9 @@ pub(super) async fn issue(
     }
     let year = year_in(&s, &form)?;
     let back = format!("/self-evaluation/report?year={year}");
+    if ConfirmPage::going_back(&form) {
+        return Ok(Redirect::to(&back).into_response());
+    }
     let r = svc::report(&s.app, &signed.ctx, year).await?;
     if let Some(ask) = ConfirmPage::unless_confirmed(
         &signed,
