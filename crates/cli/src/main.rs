@@ -518,6 +518,14 @@ async fn main() -> Result<()> {
                     }
                 );
             }
+            if let Ok(r) = keyproj_service::evaluation::report(&app, &ctx, *year).await
+                && let Some(i) = r.issued
+            {
+                println!(
+                    "本年度自评报告已印发（{}，{}）：印发的报告内容已冻结，以上为按当前数据的评分。",
+                    i.number, i.issued_on
+                );
+            }
             if let Some(file) = docx {
                 let (name, bytes) = keyproj_service::evaluation::report_docx(&app, &ctx, *year)
                     .await

@@ -37,6 +37,7 @@ pub(crate) struct FileConfig {
     board_delay_minutes: Option<i64>,
     not_moving_months: Option<u32>,
     board_assessment: Option<bool>,
+    public_url: Option<String>,
 }
 
 pub(crate) struct Settings {
@@ -181,6 +182,17 @@ pub(crate) fn settings(cli: &Cli, bind_flag: Option<&String>) -> Result<Settings
     }
     if let Some(b) = env_or("KEYPROJ_BOARD_ASSESSMENT", file.board_assessment) {
         cfg.board_assessment = b;
+    }
+    if let Some(u) = env_or("KEYPROJ_PUBLIC_URL", file.public_url.clone()) {
+        let u = u.trim().trim_end_matches('/').to_string();
+        if !(u.starts_with("http://") || u.starts_with("https://"))
+            || u.contains(char::is_whitespace)
+        {
+            anyhow::bail!(
+                "KEYPROJ_PUBLIC_URL 应为 http:// 或 https:// 开头的地址，例如 https://zdxm.example.gov.cn"
+            );
+        }
+        cfg.public_url = Some(u);
     }
     Ok(Settings {
         database_url,

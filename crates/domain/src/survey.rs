@@ -225,11 +225,13 @@ impl Questionnaire {
         for (i, q) in self.questions.iter().enumerate() {
             let n = i + 1;
             let name = format!("q{n}");
-            let values = field(&name);
+            // an empty value is no answer; a choice is its number as written (no "01", "+1")
+            let values: Vec<String> = field(&name).into_iter().filter(|v| !v.is_empty()).collect();
             let choices = q.choices().len();
             let index = |v: &str| {
                 v.parse::<usize>()
                     .ok()
+                    .filter(|i| i.to_string() == v)
                     .filter(|i| (1..=choices).contains(i))
             };
             let reply = match q.kind {
@@ -269,15 +271,15 @@ impl Questionnaire {
                             }
                         }
                     }
-                    if values.is_empty() {
-                        e.add(&name, "required", format!("请回答第{n}题（至少选一项）"));
-                    }
+                    // none chosen is an answer too (nothing to improve)
                     picked.sort_unstable();
                     Some(Reply::Multiple(picked))
                 }
                 QuestionKind::Text => {
-                    let text = values.concat();
-                    let text = text.trim();
+                    if values.len() > 1 {
+                        e.add(&name, "twice", format!("第{n}题只能填写一处"));
+                    }
+                    let text = values.first().map(|v| v.trim()).unwrap_or("");
                     if chars(text) > MAX_TEXT_CHARS {
                         e.add(
                             &name,
@@ -305,9 +307,11 @@ impl Questionnaire {
 /// Links are what advertising leaves in a comment box; a citizen's opinion needs none.
 fn looks_like_spam(text: &str) -> bool {
     let t = text.to_ascii_lowercase();
-    ["http://", "https://", "www.", ".com", ".cn/", "<a ", "[url"]
-        .iter()
-        .any(|p| t.contains(p))
+    [
+        "http://", "https://", "www.", ".com", "。com", ".net", ".org", ".cn/", "<a ", "[url",
+    ]
+    .iter()
+    .any(|p| t.contains(p))
 }
 
 /// One reply per question, in the questionnaire's order.

@@ -98,6 +98,38 @@ pub(crate) fn table(head: &[String], rows: &[Vec<String>]) -> Table {
     Table::new(out).width(9000, WidthType::Dxa)
 }
 
+/// [`table`] with the columns' widths (twentieths of a point, adding up to 9000), so long
+/// texts get the wide column instead of wrapping in every one.
+pub(crate) fn table_widths(head: &[String], rows: &[Vec<String>], widths: &[usize]) -> Table {
+    let cell = |t: &str, bold: bool, w: usize| {
+        let mut r = run(t, if bold { HEADING_FONT } else { BODY_FONT }, SIZE_SMALL_4);
+        if bold {
+            r = r.bold();
+        }
+        TableCell::new()
+            .width(w, WidthType::Dxa)
+            .add_paragraph(Paragraph::new().add_run(r))
+    };
+    let w = |i: usize| widths.get(i).copied().unwrap_or(1000);
+    let mut out = vec![TableRow::new(
+        head.iter()
+            .enumerate()
+            .map(|(i, h)| cell(h, true, w(i)))
+            .collect(),
+    )];
+    for r in rows {
+        out.push(TableRow::new(
+            r.iter()
+                .enumerate()
+                .map(|(i, c)| cell(c, false, w(i)))
+                .collect(),
+        ));
+    }
+    Table::new(out)
+        .set_grid(widths.to_vec())
+        .width(widths.iter().sum(), WidthType::Dxa)
+}
+
 fn body(text: &str) -> Paragraph {
     Paragraph::new()
         .add_run(run(text, BODY_FONT, SIZE_3))

@@ -5,7 +5,7 @@
 
 use crate::docx::{
     BODY_FONT, HEADING_FONT, SIZE_2, SIZE_3, TITLE_FONT, chinese_date, fonts, heading, indented,
-    run, table,
+    run, table_widths,
 };
 use docx_rs::{
     AlignmentType, BreakType, Docx, Footer, LineSpacing, LineSpacingType, PageMargin, PageNum,
@@ -142,7 +142,11 @@ pub fn self_evaluation(
         d.total.clone(),
         format!("等次：{}", d.grade),
     ]);
-    doc = doc.add_table(table(&head, &rows));
+    doc = doc.add_table(table_widths(
+        &head,
+        &rows,
+        &[1000, 1300, 1900, 700, 700, 3400],
+    ));
 
     // 附件2: one sheet per project line
     if !d.projects.is_empty() {
@@ -156,7 +160,7 @@ pub fn self_evaluation(
                     TITLE_FONT,
                     SIZE_3,
                 ))
-                .add_table(table(
+                .add_table(table_widths(
                     &["项目".to_string(), "内容".to_string()],
                     &[
                         vec!["项目名称".into(), p.name.clone()],
@@ -176,6 +180,7 @@ pub fn self_evaluation(
                             },
                         ],
                     ],
+                    &[2600, 6400],
                 ))
                 .add_paragraph(Paragraph::new());
         }

@@ -46,6 +46,22 @@ fn check_year(year: i32) -> Result<i32> {
     }
 }
 
+/// 决算 figures, and a report on them, exist once the year is over.
+fn ended(app: &App, year: i32) -> Result<()> {
+    let this = {
+        use chrono::Datelike;
+        app.local_today().year()
+    };
+    if year >= this {
+        return Err(field_error(
+            "year",
+            "not_ended",
+            format!("只能填写已结束年度（{}年及以前）的账表和报告", this - 1),
+        ));
+    }
+    Ok(())
+}
+
 /// The year's ledger, if kept.
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn ledger(app: &App, ctx: &Ctx, year: i32) -> Result<Option<LedgerRow>> {
@@ -79,18 +95,7 @@ async fn save_ledger_via(
 ) -> Result<i64> {
     staff(ctx)?;
     let year = check_year(year)?;
-    // 决算 figures exist once the year is over
-    let this = {
-        use chrono::Datelike;
-        app.local_today().year()
-    };
-    if year >= this {
-        return Err(field_error(
-            "year",
-            "not_ended",
-            format!("只能录入已结束年度（{}年及以前）的决算账表", this - 1),
-        ));
-    }
+    ended(app, year)?;
     ledger.check_for(
         Some(year),
         &template_of(app, &ctx.actor.region, year).await?.0,
@@ -100,7 +105,9 @@ async fn save_ledger_via(
     let region = ctx.actor.region.clone();
     let before = repo::get(&mut w.tx, &region, year).await?;
     let id = match (&before, version) {
-        (None, _) => {
+        // a version for a ledger that is not there: the form was made from something else
+        (None, Some(_)) => return Err(ServiceError::Stale),
+        (None, None) => {
             let id = repo::insert(&mut w.tx, &region, year, ledger, &ctx.actor.username, w.now)
                 .await
                 .map_err(|e| match e {
@@ -343,6 +350,7 @@ pub async fn save_texts(
 ) -> Result<()> {
     staff(ctx)?;
     let year = check_year(year)?;
+    ended(app, year)?;
     texts.check()?;
     let mut w = Work::begin(app, ctx).await?;
     let region = ctx.actor.region.clone();
@@ -354,7 +362,8 @@ pub async fn save_texts(
         ));
     }
     match (repo::texts(&mut w.tx, &region, year).await?, version) {
-        (None, _) => {
+        (None, Some(_)) => return Err(ServiceError::Stale),
+        (None, None) => {
             let id =
                 repo::insert_texts(&mut w.tx, &region, year, texts, &ctx.actor.username, w.now)
                     .await
@@ -394,10 +403,20 @@ pub async fn issue(
     staff(ctx)?;
     let year = check_year(year)?;
     let region = ctx.actor.region.clone();
-    let stored = {
+    let (stored, issued) = {
         let mut tx = app.db.begin_read().await?;
-        repo::texts(&mut tx, &region, year).await?
+        (
+            repo::texts(&mut tx, &region, year).await?,
+            repo::issued(&mut tx, &region, year).await?,
+        )
     };
+    if let Some(i) = issued {
+        return Err(field_error(
+            "report",
+            "issued",
+            format!("该年度的自评报告已经印发（{}）", i.number),
+        ));
+    }
     if stored.as_ref().map(|t| t.version) != texts_version {
         return Err(ServiceError::Stale);
     }
@@ -571,7 +590,8 @@ pub async fn save_template(
         l.ledger.check_for(Some(year), template)?;
     }
     match (repo::template(&mut w.tx, &region, year).await?, version) {
-        (None, _) => {
+        (None, Some(_)) => return Err(ServiceError::Stale),
+        (None, None) => {
             let id = repo::insert_template(
                 &mut w.tx,
                 &region,

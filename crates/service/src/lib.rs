@@ -98,6 +98,9 @@ pub struct Config {
     pub not_moving_months: u32,
     /// The public board also shows the latest published 考核 ranking (`/board/assessment`).
     pub board_assessment: bool,
+    /// The address the public reaches this server at (https://zdxm.example.gov.cn), for links
+    /// printed on paper (survey slips); None: the address staff used when printing.
+    pub public_url: Option<String>,
 }
 
 /// The outgoing webhook: JSON POSTs signed with HMAC-SHA256 of the body under `secret`.
@@ -132,6 +135,7 @@ impl Default for Config {
             board_delay_minutes: 0,
             not_moving_months: 6,
             board_assessment: false,
+            public_url: None,
         }
     }
 }

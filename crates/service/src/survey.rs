@@ -99,6 +99,8 @@ impl SurveyDraft {
         }
         if self.closes_on < self.opens_on {
             e.add("closes_on", "before_open", "结束日期不能早于开始日期");
+        } else if self.closes_on < today {
+            e.add("closes_on", "past", "结束日期不能早于今天");
         } else if self.closes_on > keyproj_domain::problem::draft::latest_deadline(today) {
             e.add("closes_on", "too_far", "结束日期不能超过一年以后");
         }
@@ -201,11 +203,14 @@ pub async fn update(
             ),
         ));
     }
-    if before.closed_at.is_some() {
+    if SurveyState::of(&before, app.local_today()) == SurveyState::Ended {
+        return Err(field_error("survey", "closed", "调查已结束，不能再修改"));
+    }
+    if before.answers > 0 && draft.opens_on > app.local_today() {
         return Err(field_error(
-            "survey",
-            "closed",
-            "调查已提前结束，不能再修改",
+            "opens_on",
+            "answered",
+            "已收到答卷，开始日期不能晚于今天",
         ));
     }
     if !repo::update(
@@ -327,6 +332,7 @@ pub async fn slips(
 /// A slip as the public page sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Slip {
+    pub opens_on: NaiveDate,
     pub survey_id: i64,
     pub serial: i64,
     pub year: i32,
@@ -360,6 +366,10 @@ async fn verify(tx: &mut keyproj_db::Tx, token: &str) -> Result<(SurveyRow, i64)
     {
         return Err(ServiceError::NotFound);
     }
+    // one spelling per slip: "0001-", "+1-" or upper-case hex are other links, not this one
+    if token != slip_token(&s, serial) {
+        return Err(ServiceError::NotFound);
+    }
     Ok((s, serial))
 }
 
@@ -369,6 +379,7 @@ pub async fn slip(app: &App, token: &str) -> Result<Slip> {
     let (s, serial) = verify(&mut tx, token).await?;
     let answered = repo::answered(&mut tx, s.id, serial).await?;
     Ok(Slip {
+        opens_on: s.opens_on,
         survey_id: s.id,
         serial,
         year: s.year,

@@ -75,6 +75,13 @@ async fn one_answer_per_slip_and_the_year_is_fed() {
         };
         assert!(v.for_field("q5.options").is_some());
         assert_eq!(v.for_field("closes_on"), Some("结束日期不能早于开始日期"));
+        let mut over = draft.clone();
+        over.opens_on = today - chrono::Duration::days(9);
+        over.closes_on = today - chrono::Duration::days(2);
+        let Err(ServiceError::Validation(v)) = svc::create(&app, &staff, &over).await else {
+            panic!("an ended survey created on {}", t.url)
+        };
+        assert_eq!(v.for_field("closes_on"), Some("结束日期不能早于今天"));
         assert_eq!(audit_rows(&app).await, before);
 
         // only staff build and hand out; units do not find surveys
@@ -132,7 +139,19 @@ async fn one_answer_per_slip_and_the_year_is_fed() {
         let last = altered.pop().unwrap();
         altered.push(if last == '0' { '1' } else { '0' });
         let beyond = svc::slip_token(&row, 4);
-        for bad in [altered.as_str(), beyond.as_str(), "1-1-zz", "x", "", "1-1-"] {
+        // the same slip spelled otherwise is another link
+        let upper = slips[2].1.to_uppercase();
+        let padded = format!("0{}", slips[2].1);
+        for bad in [
+            altered.as_str(),
+            beyond.as_str(),
+            upper.as_str(),
+            padded.as_str(),
+            "1-1-zz",
+            "x",
+            "",
+            "1-1-",
+        ] {
             assert!(
                 matches!(
                     svc::answer(&app, bad, answers(GOOD)).await,

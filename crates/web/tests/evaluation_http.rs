@@ -217,7 +217,7 @@ async fn the_ledger_through_its_page() {
         // the form comes back filled from what was kept
         let (_, page) = h.page(&staff, "/self-evaluation/ledger?year=2022").await;
         assert!(page.contains("value=\"74.68\"") && page.contains("调度与督查"));
-        // units do not find it; leaders read the score but may not edit the ledger
+        // units do not find it; leaders read it but may not save it
         let unit = h.signed_in("zjju").await;
         assert_eq!(
             h.page(&unit, "/self-evaluation/ledger?year=2022").await.0,
@@ -226,8 +226,22 @@ async fn the_ledger_through_its_page() {
         let leader = h.signed_in("leader").await;
         assert_eq!(
             h.page(&leader, "/self-evaluation/ledger?year=2022").await.0,
-            StatusCode::FORBIDDEN
+            StatusCode::OK
         );
+        let r = leader
+            .post(format!("{}/self-evaluation/ledger", h.base))
+            .form(&[
+                (
+                    "csrf",
+                    h.csrf_of(&leader, "/self-evaluation/ledger?year=2022")
+                        .await,
+                ),
+                ("year", "2022".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
         // a year that is not one, or not over yet
         assert_eq!(
             h.page(&staff, "/self-evaluation?year=abc").await.0,

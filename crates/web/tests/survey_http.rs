@@ -140,7 +140,12 @@ async fn a_survey_from_its_page_to_the_public_and_back() {
         let mut forged = links[2].clone();
         forged.pop();
         forged.push('x');
-        assert_eq!(h.page(&public, &forged).await.0, StatusCode::NOT_FOUND);
+        let (status, page) = h.page(&public, &forged).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(
+            page.contains("问卷链接无效") && !page.contains("/login"),
+            "{page}"
+        );
         assert_eq!(
             h.page(&public, "/survey/1-999-00000000000000000000")
                 .await
@@ -171,6 +176,19 @@ async fn a_survey_from_its_page_to_the_public_and_back() {
             h.page(&unit, "/self-evaluation/surveys").await.0,
             StatusCode::NOT_FOUND
         );
+        // a unit's post gets the same 404 as its GET: nothing says the page exists
+        let unit_csrf = h.csrf_of(&unit, "/todo").await;
+        let r = unit
+            .post(format!("{}/self-evaluation/surveys/{id}/slips", h.base))
+            .form(&[
+                ("csrf", unit_csrf.as_str()),
+                ("version", "2"),
+                ("count", "3"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
         assert_eq!(
             h.page(&unit, &format!("/self-evaluation/surveys/{id}"))
                 .await
@@ -260,34 +278,11 @@ async fn the_report_from_its_page_issued_after_confirmation() {
         assert!(page.contains("2022年度收入92.67万元，其中一般公共预算财政拨款92.67万元。"));
         assert!(page.contains("草稿"));
         let csrf = h.csrf_of(&staff, "/self-evaluation/report?year=2022").await;
-        // issuing before the goals are written: asked, then refused in Chinese
+        // issuing before the goals are written: refused in Chinese before any confirmation
+        let before = h.audit_count().await;
         let r = staff
             .post(format!("{}/self-evaluation/report/issue", h.base))
             .form(&[("csrf", csrf.as_str()), ("year", "2022"), ("version", "")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        assert!(r.text().await.unwrap().contains("确认印发"));
-        let before = h.audit_count().await;
-        // 返回修改 goes back to the report, nothing issued
-        let r = staff
-            .post(format!("{}/self-evaluation/report/issue", h.base))
-            .form(&[("csrf", csrf.as_str()), ("year", "2022"), ("version", ""), ("confirmed", "back")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        assert_eq!(r.headers()["location"], "/self-evaluation/report?year=2022");
-        assert_eq!(h.audit_count().await, before);
-        let r = staff
-            .post(format!("{}/self-evaluation/report/issue", h.base))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("year", "2022"),
-                ("version", ""),
-                ("confirmed", "1"),
-            ])
             .send()
             .await
             .unwrap();
@@ -297,6 +292,28 @@ async fn the_report_from_its_page_issued_after_confirmation() {
                 .await
                 .unwrap()
                 .contains("印发前请填写“绩效目标设立情况”")
+        );
+        // pressed with goals typed but not saved: refused, the typed goals kept
+        let r = staff
+            .post(format!("{}/self-evaluation/report/issue", h.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("year", "2022"),
+                ("version", ""),
+                ("goals", "未保存的目标"),
+                ("basis", ""),
+                ("work", ""),
+                ("problems", ""),
+                ("suggestions", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("尚未保存") && html.contains("未保存的目标"),
+            "{html}"
         );
         assert_eq!(h.audit_count().await, before);
         // the texts saved, then issued
@@ -316,6 +333,28 @@ async fn the_report_from_its_page_issued_after_confirmation() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        // asked first; 返回修改 goes back to the report, nothing issued
+        let r = staff
+            .post(format!("{}/self-evaluation/report/issue", h.base))
+            .form(&[("csrf", csrf.as_str()), ("year", "2022"), ("version", "1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.text().await.unwrap().contains("确认印发"));
+        let r = staff
+            .post(format!("{}/self-evaluation/report/issue", h.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("year", "2022"),
+                ("version", "1"),
+                ("confirmed", "back"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()["location"], "/self-evaluation/report?year=2022");
         let r = staff
             .post(format!("{}/self-evaluation/report/issue", h.base))
             .form(&[
@@ -349,6 +388,13 @@ async fn the_report_from_its_page_issued_after_confirmation() {
         assert_eq!(
             h.page(&leader, "/self-evaluation/report?year=2022").await.0,
             StatusCode::OK
+        );
+        // the ledger is read by leaders, its form disabled
+        let (status, page) = h.page(&leader, "/self-evaluation/ledger?year=2022").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains("fieldset class=\"plain\" disabled")
+                && !page.contains("id=\"save-ledger\"")
         );
         let r = leader
             .post(format!("{}/self-evaluation/report", h.base))

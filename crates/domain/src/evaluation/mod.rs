@@ -50,6 +50,28 @@ keyed_enum!(
     }
 );
 
+/// The department economic classes (部门预算支出经济分类, 类级) a ledger may use.
+pub const ECONOMIC_CLASSES: [(u16, &str); 10] = [
+    (301, "工资福利支出"),
+    (302, "商品和服务支出"),
+    (303, "对个人和家庭的补助"),
+    (307, "债务利息及费用支出"),
+    (309, "资本性支出（基本建设）"),
+    (310, "资本性支出"),
+    (311, "对企业补助（基本建设）"),
+    (312, "对企业补助"),
+    (313, "对社会保障基金补助"),
+    (399, "其他支出"),
+];
+
+/// The class's name, or None for a code that is not one.
+pub fn class_name(code: u16) -> Option<&'static str> {
+    ECONOMIC_CLASSES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, n)| *n)
+}
+
 /// Which side of a benchmark is good.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -63,6 +85,7 @@ pub enum Better {
 /// A band of a banded rule. Bands read [from, to) — or (from, to] when the rule says the upper
 /// ends are closed (预算调整率: "(0, 10%] → 2"); `None` is open-ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Band {
     pub from: Option<Ratio>,
     pub to: Option<Ratio>,
@@ -99,6 +122,7 @@ pub enum Rule {
 
 /// A node of the tree: a group with children, or a leaf with its measure and rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Node {
     pub name: String,
     pub weight: Points,
@@ -109,6 +133,7 @@ pub struct Node {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Leaf {
     pub measure: EvalMeasure,
     pub rule: Rule,
@@ -126,6 +151,7 @@ pub enum NotApplicable {
 
 /// A template: the tree (L1 nodes), its basis, the grades and the not-applicable policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Template {
     /// 文件依据, e.g. 桃财监〔2023〕63号.
     pub basis: String,
@@ -760,12 +786,35 @@ impl Template {
             }
         }
         let mins: Vec<Points> = self.grades.iter().map(|g| g.min).collect();
-        if mins.is_empty() || mins.windows(2).any(|w| w[0] <= w[1]) {
+        if mins.len() < 2 || mins.windows(2).any(|w| w[0] <= w[1]) {
             e.add(
                 "grades",
                 "order",
-                "等级应按分数线从高到低排列，且分数线各不相同",
+                "等级至少两档，应按分数线从高到低排列，且分数线各不相同",
             );
+        }
+        if mins.iter().any(|m| !(0..=TOTAL).contains(m)) {
+            e.add("grades", "range", "分数线应在0至100分之间");
+        }
+        if mins.last().is_some_and(|m| *m != 0) {
+            e.add(
+                "grades",
+                "floor",
+                "最低一档的分数线应为0分（低于上一档的都评为这一档）",
+            );
+        }
+        if self
+            .grades
+            .iter()
+            .any(|g| g.name.trim().is_empty() || g.name.chars().count() > 10)
+        {
+            e.add("grades", "name", "每档等级须有名称（不超过10字）");
+        }
+        fn depth(n: &Node) -> usize {
+            1 + n.children.iter().map(depth).max().unwrap_or(0)
+        }
+        if self.roots.iter().any(|r| depth(r) > 3) {
+            e.add("roots", "depth", "指标最多三级（一级、二级、三级）");
         }
         e.into_result()
     }
@@ -838,14 +887,21 @@ impl Rule {
                 points_text(*step),
                 points_text(*per_step)
             ),
-            Rule::Banded { bands, .. } => bands
+            Rule::Banded {
+                bands,
+                upper_closed,
+            } => bands
                 .iter()
                 .map(|b| {
-                    let range = match (b.from, b.to) {
-                        (None, Some(t)) => format!("低于{}", pct(t)),
-                        (Some(f), None) => format!("{}及以上", pct(f)),
-                        (Some(f), Some(t)) => format!("{}至{}", pct(f), pct(t)),
-                        (None, None) => "任意值".into(),
+                    // [from, to) or, with closed upper ends, (from, to]
+                    let range = match (b.from, b.to, upper_closed) {
+                        (None, Some(t), false) => format!("低于{}", pct(t)),
+                        (None, Some(t), true) => format!("不高于{}", pct(t)),
+                        (Some(f), None, false) => format!("{}及以上", pct(f)),
+                        (Some(f), None, true) => format!("高于{}", pct(f)),
+                        (Some(f), Some(t), false) => format!("{}（含）至{}", pct(f), pct(t)),
+                        (Some(f), Some(t), true) => format!("高于{}至{}（含）", pct(f), pct(t)),
+                        (None, None, _) => "任意值".into(),
                     };
                     format!("{range}得{}分", points_text(b.points))
                 })
@@ -1048,6 +1104,7 @@ impl LedgerTotals {
 /// A project expenditure line: its budget, what was spent, and whether it is a key item
 /// (重点支出).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProjectLine {
     pub name: String,
     pub budget: Money,
@@ -1061,6 +1118,7 @@ pub struct ProjectLine {
 
 /// A judgement entered with its reason (the qualitative leaves).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Judgement {
     pub tier: Tier,
     pub points: Points,
@@ -1071,6 +1129,7 @@ pub struct Judgement {
 /// than computed: checklists, incidents, judgements, and figures kept elsewhere.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct Ledger {
     /// The unit as the report introduces it (一、部门概况).
     pub profile: Profile,
@@ -1122,6 +1181,7 @@ pub struct Ledger {
 /// The unit of the year: what the report's first chapter says of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct Profile {
     /// 桃江县重点项目建设事务中心.
     pub unit_name: String,
@@ -1329,6 +1389,25 @@ impl Ledger {
                     "class_notes",
                     "too_long",
                     format!("经济分类{code}的主要内容不超过200字"),
+                );
+            }
+        }
+        for (i, (code, _)) in self.basic_by_class.iter().enumerate() {
+            if class_name(*code).is_none() {
+                e.add(
+                    &format!("class[{i}]"),
+                    "class",
+                    format!("{code}不是部门预算支出经济分类的类级科目（应为301、302、303、307、309、310、311、312、313或399）"),
+                );
+            }
+        }
+        let mut sources = std::collections::HashSet::new();
+        for (i, (name, _)) in self.income.iter().enumerate() {
+            if !sources.insert(name.trim()) {
+                e.add(
+                    &format!("income[{i}]"),
+                    "twice",
+                    format!("收入来源「{name}」重复填写，请合并为一行"),
                 );
             }
         }
@@ -1989,5 +2068,65 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn try_out_refusals_grades_depth_classes_and_sources() {
+        let mut t = default_template();
+        t.grades[0].min = 120_00;
+        let e = t.validate().unwrap_err();
+        assert!(e.for_field("grades").is_some());
+        let mut t = default_template();
+        t.grades.last_mut().unwrap().min = 10_00;
+        assert!(
+            t.validate()
+                .unwrap_err()
+                .all()
+                .iter()
+                .any(|f| f.message.contains("最低一档"))
+        );
+        let mut t = default_template();
+        t.grades[1].name = " ".into();
+        assert!(t.validate().is_err());
+        // a fourth level under a leaf's parent
+        let mut t = default_template();
+        let leaf = t.roots[0].children[0].children[0].clone();
+        t.roots[0].children[0].children[0] = Node {
+            name: "第四级".into(),
+            weight: leaf.weight,
+            children: vec![leaf],
+            leaf: None,
+        };
+        assert!(
+            t.validate()
+                .unwrap_err()
+                .all()
+                .iter()
+                .any(|f| f.message.contains("最多三级"))
+        );
+        let mut l = reference_ledger();
+        l.basic_by_class[0].0 = 305;
+        l.income.push(("一般公共预算财政拨款".into(), Money::ZERO));
+        let e = l.check().unwrap_err();
+        assert!(e.for_field("class[0]").unwrap().contains("305不是"));
+        assert!(e.for_field("income[1]").unwrap().contains("重复"));
+        // (0, 10%] reads as closed at the top
+        let adjust = default_template()
+            .leaves()
+            .into_iter()
+            .find(|(_, _, l)| {
+                matches!(
+                    l.rule,
+                    Rule::Banded {
+                        upper_closed: true,
+                        ..
+                    }
+                )
+            })
+            .map(|(_, _, l)| l.rule.describe())
+            .unwrap();
+        assert!(adjust.starts_with("不高于0%"), "{adjust}");
+        // unknown fields are refused, not dropped
+        assert!(serde_json::from_str::<Ledger>(r#"{"staff_quota": 1, "extra": 2}"#).is_err());
     }
 }

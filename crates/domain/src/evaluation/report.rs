@@ -145,17 +145,7 @@ fn wan(m: Money) -> String {
 }
 
 fn class_name(code: u16) -> &'static str {
-    match code {
-        301 => "工资福利支出",
-        302 => "商品和服务支出",
-        303 => "对个人和家庭的补助",
-        307 => "债务利息及费用支出",
-        309 => "资本性支出（基本建设）",
-        310 => "资本性支出",
-        311 | 312 => "对企业补助",
-        313 => "对社会保障基金补助",
-        _ => "其他支出",
-    }
+    super::class_name(code).unwrap_or("其他支出")
 }
 
 fn numbered(items: &[String]) -> Vec<String> {

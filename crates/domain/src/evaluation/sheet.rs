@@ -3,7 +3,7 @@
 //! line that cannot be read is named with its row, and what the sheet does not carry (the
 //! checklists and judgements answered on the page) is kept from the stored ledger.
 
-use super::{Ledger, Profile, ProjectLine};
+use super::{Ledger, ProjectLine};
 use crate::{Money, ValidationErrors};
 
 pub const SHEET: &str = "部门收支账表";
@@ -35,6 +35,31 @@ const SANGONG_PARTS: [&str; 4] = [
 
 fn wan(m: Money) -> String {
     m.wan_2dp()
+}
+
+/// A number a formula left with binary noise (=D20-D25 → 17.989999999999995, shown as 17.99)
+/// as the two-decimal figure Excel shows; anything else as typed.
+fn excel_decimal(v: &str) -> String {
+    match v.parse::<f64>() {
+        Ok(f) if f.is_finite() && v.split('.').nth(1).is_some_and(|d| d.len() > 2) => {
+            let cents = (f * 100.0).round();
+            if (f * 100.0 - cents).abs() < 1e-6 {
+                format!("{:.2}", cents / 100.0)
+            } else {
+                v.to_string()
+            }
+        }
+        _ => v.to_string(),
+    }
+}
+
+/// A date typed into Excel and stored as its serial number (44682 is 2022-05-01).
+fn excel_serial_date(v: &str) -> Option<chrono::NaiveDate> {
+    let n = v
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (1..=2_958_465).contains(n))?;
+    chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(n))
 }
 
 /// The ledger's figures as the sheet's lines (the template, filled in).
@@ -219,15 +244,47 @@ pub fn rows_of(l: &Ledger) -> Vec<[String; 6]> {
 /// cannot be read is named; nothing is half-read.
 pub fn ledger_of(rows: &[(usize, Vec<String>)], kept: &Ledger) -> Result<Ledger, ValidationErrors> {
     let mut e = ValidationErrors::new();
+    // what the sheet leaves out stays as kept: a list is replaced only when the sheet has it
+    let has = |kind: &str, name: Option<&str>| {
+        rows.iter().any(|(_, c)| {
+            c.first().map(|s| s.trim()) == Some(kind)
+                && name.is_none_or(|n| c.get(1).map(|s| s.trim()) == Some(n))
+        })
+    };
+    let mut profile = kept.profile.clone();
+    if has(PROFILE, Some("内设机构")) {
+        profile.internal_units.clear();
+    }
+    if has(PROFILE, Some("主要职责")) {
+        profile.duties.clear();
+    }
     let mut l = Ledger {
-        profile: Profile::default(),
+        profile,
         income: vec![],
         basic_by_class: vec![],
         class_notes: vec![],
         project_lines: vec![],
-        sangong_parts: vec![],
+        sangong_parts: if SANGONG_PARTS.iter().any(|p| has(SANGONG, Some(p))) {
+            vec![]
+        } else {
+            kept.sangong_parts.clone()
+        },
         ..kept.clone()
     };
+    if !has(INCOME, None) {
+        l.income = kept.income.clone();
+    }
+    if !rows.iter().any(|(_, c)| {
+        c.first().map(|s| s.trim()) == Some(BASIC) && c.get(1).map(|s| s.trim()) != Some(TOTAL)
+    }) {
+        l.basic_by_class = kept.basic_by_class.clone();
+        l.class_notes = kept.class_notes.clone();
+    }
+    if !rows.iter().any(|(_, c)| {
+        c.first().map(|s| s.trim()) == Some(PROJECT) && c.get(1).map(|s| s.trim()) != Some(TOTAL)
+    }) {
+        l.project_lines = kept.project_lines.clone();
+    }
     // the sheet's own totals, checked against their lines after reading
     let mut sangong_total: Option<Money> = None;
     for (n, cells) in rows {
@@ -243,7 +300,7 @@ pub fn ledger_of(rows: &[(usize, Vec<String>)], kept: &Ledger) -> Result<Ledger,
             if v.is_empty() {
                 return Money::ZERO;
             }
-            match Money::parse_wan(&field, &at(label), v) {
+            match Money::parse_wan(&field, &at(label), &excel_decimal(v)) {
                 Ok(m) => m,
                 Err(f) => {
                     e.push(f);
@@ -266,7 +323,9 @@ pub fn ledger_of(rows: &[(usize, Vec<String>)], kept: &Ledger) -> Result<Ledger,
             (PROFILE, "单位性质") => l.profile.nature = note.into(),
             (PROFILE, "编制类型") => l.profile.staffing = note.into(),
             (PROFILE, "成立日期") if note.is_empty() => l.profile.founded = None,
-            (PROFILE, "成立日期") => match crate::problem::draft::strict_date(note) {
+            (PROFILE, "成立日期") => match crate::problem::draft::strict_date(note)
+                .or_else(|| excel_serial_date(note))
+            {
                 Some(d) => l.profile.founded = Some(d),
                 None => e.add(&field, "date", at("的说明应为日期，例如2022-05-01")),
             },
@@ -450,6 +509,34 @@ mod tests {
         assert!(e.for_field("row91").unwrap().contains("部门经济分类代码"));
         assert!(e.for_field("row92").is_some());
         assert!(e.for_field("row93").unwrap().contains("“是”或“否”"));
+    }
+
+    #[test]
+    fn excel_formulas_dates_and_left_out_lines() {
+        let l = reference_ledger();
+        let rows: Vec<(usize, Vec<String>)> = numbered(rows_of(&l))
+            .into_iter()
+            .filter(|(_, r)| !(r[0] == PROFILE && r[1] == "单位名称") && r[0] != SANGONG)
+            .map(|(n, mut r)| {
+                if r[0] == PROJECT && r[1] == TOTAL {
+                    r[3] = "17.989999999999995".into();
+                }
+                if r[1] == "成立日期" {
+                    r[5] = "44682".into();
+                }
+                (n, r)
+            })
+            .collect();
+        let back = ledger_of(&rows, &l).unwrap();
+        assert_eq!(
+            back, l,
+            "the formula's 17.99, the serial date, the left-out lines kept"
+        );
+        assert_eq!(
+            excel_decimal("17.985"),
+            "17.985",
+            "a real third decimal stays refused"
+        );
     }
 
     #[test]

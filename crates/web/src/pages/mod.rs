@@ -86,6 +86,20 @@ pub(crate) fn id_of(s: &str) -> Result<i64, crate::error::PageError> {
 }
 
 /// Center staff (who compose, compute and issue).
+/// Center staff pass; a county leader (who reads these pages) may not act, 403; anyone else
+/// does not find them, 404 — the same answer a GET gives.
+pub(crate) fn staff_only(signed: &crate::auth::Signed) -> Result<(), crate::error::PageError> {
+    use keyproj_domain::authz::Role;
+    let a = &signed.ctx.actor;
+    if a.has(Role::CenterStaff) {
+        Ok(())
+    } else if a.has(Role::CountyLeader) {
+        Err(keyproj_service::ServiceError::Forbidden.into())
+    } else {
+        Err(keyproj_service::ServiceError::NotFound.into())
+    }
+}
+
 pub(crate) fn is_staff(signed: &crate::auth::Signed) -> bool {
     signed
         .ctx

@@ -162,7 +162,6 @@ fn form_page(
             options: options.get(i).cloned().unwrap_or_default(),
             error: None,
         })
-        .filter(|q| !q.text.trim().is_empty() || !q.options.trim().is_empty())
         .collect();
     if form.get("action") == "add_question" || questions.is_empty() {
         questions.push(QuestionRow {
@@ -289,11 +288,7 @@ async fn new_form(
     signed: Signed,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    if !is_staff(&signed) {
-        // a reader still finds the list; only staff build surveys
-        svc::list(&s.app, &signed.ctx, Some(0)).await?;
-        return Err(ServiceError::Forbidden.into());
-    }
+    crate::pages::staff_only(&signed)?;
     let today = s.app.local_today();
     let unit = match signed.info.user.unit_name.trim() {
         "" => "本中心",
@@ -318,9 +313,7 @@ async fn create(
     State(s): State<AppState>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    if !is_staff(&signed) {
-        return Err(ServiceError::Forbidden.into());
-    }
+    crate::pages::staff_only(&signed)?;
     if form.get("action") == "add_question" {
         return Ok(form_page(&signed, None, 0, &form, ValidationErrors::new()).into_response());
     }
@@ -350,8 +343,11 @@ async fn edit_form(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let v = svc::get(&s.app, &signed.ctx, id_of(&id)?).await?;
-    if !is_staff(&signed) {
-        return Err(ServiceError::Forbidden.into());
+    crate::pages::staff_only(&signed)?;
+    if v.state == SurveyState::Ended {
+        return Ok(
+            Redirect::to(&format!("/self-evaluation/surveys/{}", v.survey.id)).into_response(),
+        );
     }
     let sv = &v.survey;
     let mut form = fields_of(&sv.questionnaire, sv.year, sv.opens_on, sv.closes_on);
@@ -373,9 +369,7 @@ async fn update(
 ) -> Result<Response, PageError> {
     let id = id_of(&id)?;
     let v = svc::get(&s.app, &signed.ctx, id).await?;
-    if !is_staff(&signed) {
-        return Err(ServiceError::Forbidden.into());
-    }
+    crate::pages::staff_only(&signed)?;
     let answered = v.survey.answers;
     if form.get("action") == "add_question" {
         return Ok(
@@ -523,6 +517,7 @@ async fn hand_out(
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
     let id = id_of(&id)?;
+    crate::pages::staff_only(&signed)?;
     let count = form.get("count");
     let refuse = |e: ValidationErrors, v: SurveyView, status: StatusCode| {
         (
@@ -571,10 +566,8 @@ async fn close(
 ) -> Result<Response, PageError> {
     let id = id_of(&id)?;
     let v = svc::get(&s.app, &signed.ctx, id).await?;
-    if !is_staff(&signed) {
-        return Err(ServiceError::Forbidden.into());
-    }
-    if ConfirmPage::going_back(&form) {
+    crate::pages::staff_only(&signed)?;
+    if ConfirmPage::going_back(&form) || v.state == SurveyState::Ended {
         return Ok(Redirect::to(&format!("/self-evaluation/surveys/{id}")).into_response());
     }
     if let Some(ask) = ConfirmPage::unless_confirmed(
@@ -652,9 +645,7 @@ async fn slips(
     let id = id_of(&id)?;
     // readers do not find slips: a slip is a ballot
     svc::get(&s.app, &signed.ctx, id).await?;
-    if !is_staff(&signed) {
-        return Err(ServiceError::Forbidden.into());
-    }
+    crate::pages::staff_only(&signed)?;
     let q = query_pairs(raw.as_deref());
     let from = q.get("from").trim().parse::<i64>().unwrap_or(1);
     let count = q
@@ -664,7 +655,12 @@ async fn slips(
         .unwrap_or(50)
         .clamp(1, keyproj_service::survey::MAX_SLIPS_AT_ONCE);
     let (survey, tokens) = svc::slips(&s.app, &signed.ctx, id, from, count).await?;
-    let site = site_of(&headers);
+    let site = s
+        .app
+        .cfg
+        .public_url
+        .clone()
+        .unwrap_or_else(|| site_of(&headers));
     let cards: Vec<SlipCard> = tokens
         .into_iter()
         .map(|(serial, token)| {
@@ -709,8 +705,9 @@ struct PublicQuestion {
 struct PublicPage {
     title: String,
     intro: String,
-    /// "open", "answered", "done", "not_open", "ended"
+    /// "open", "answered", "done", "not_open", "ended", "invalid"
     state: &'static str,
+    opens_on: String,
     message: String,
     questions: Vec<PublicQuestion>,
     errors: ValidationErrors,
@@ -759,6 +756,7 @@ fn public_page(
         })
         .collect();
     PublicPage {
+        opens_on: slip.opens_on.format("%Y年%-m月%-d日").to_string(),
         title: q.title.clone(),
         intro: q.intro.clone(),
         state,
@@ -772,12 +770,38 @@ fn public_page(
     }
 }
 
+/// The public's own answer for a link that is not a slip (no staff page, no login link).
+fn public_message(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        PublicPage {
+            title: "问卷调查".into(),
+            intro: String::new(),
+            state: "invalid",
+            opens_on: String::new(),
+            message: message.into(),
+            questions: vec![],
+            errors: ValidationErrors::new(),
+            max_text: keyproj_domain::survey::MAX_TEXT_CHARS,
+        },
+    )
+        .into_response()
+}
+
+const NOT_A_SLIP: &str = "问卷链接无效：请核对问卷上的二维码或链接，重新扫码后再填写。";
+
 async fn public_form(
     State(s): State<AppState>,
     Path(token): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let slip = svc::slip(&s.app, &token).await?;
+    let slip = match svc::slip(&s.app, &token).await {
+        Ok(slip) => slip,
+        Err(ServiceError::NotFound) => {
+            return Ok(public_message(StatusCode::NOT_FOUND, NOT_A_SLIP));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let done = query_pairs(raw.as_deref()).get("done") == "1";
     Ok(public_page(slip, &FormData::default(), ValidationErrors::new(), done).into_response())
 }
@@ -787,12 +811,36 @@ async fn public_answer(
     Path(token): Path<String>,
     req: Request,
 ) -> Result<Response, PageError> {
+    // a declared size over the limit is refused before anything is read
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > ANSWER_BODY_LIMIT) {
+        return Ok(public_message(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "提交的内容过长，请删减意见建议后重新提交。",
+        ));
+    }
     let form = match FormData::from_request(req, &s).await {
         Ok(f) => f,
-        Err(r) => return Ok(r),
+        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Ok(public_message(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "提交的内容过长，请删减意见建议后重新提交。",
+            ));
+        }
+        Err(_) => {
+            return Ok(public_message(
+                StatusCode::BAD_REQUEST,
+                "提交的内容无法读取，请返回问卷重新填写。",
+            ));
+        }
     };
     match svc::answer(&s.app, &token, |k| form.all(k)).await {
         Ok(()) => Ok(Redirect::to(&format!("/survey/{token}?done=1")).into_response()),
+        Err(ServiceError::NotFound) => Ok(public_message(StatusCode::NOT_FOUND, NOT_A_SLIP)),
         Err(ServiceError::Validation(e)) => {
             let slip = svc::slip(&s.app, &token).await?;
             Ok((

@@ -76,6 +76,8 @@ struct IndexPage {
     sentence: String,
     needs_review: bool,
     done: String,
+    /// The template's basis and grade lines, as in force for the year.
+    template_note: String,
 }
 
 /// The year asked (last year when none); a year that is not one is a page that does not exist.
@@ -112,6 +114,7 @@ async fn index(
         grade: String::new(),
         sentence: String::new(),
         needs_review: false,
+        template_note: String::new(),
         done: match q.value("done") {
             d @ ("saved" | "imported") => d.to_string(),
             _ => String::new(),
@@ -167,6 +170,23 @@ async fn index(
     page.grade = e.grade.clone();
     page.needs_review = e.needs_review;
     page.sentence = e.sentence();
+    let grades: Vec<String> = y
+        .template
+        .grades
+        .iter()
+        .map(|g| format!("{}≥{}", g.name, points_text(g.min)))
+        .collect();
+    page.template_note = format!(
+        "模板：{}（一级指标{}）。无数据的指标记为“不适用”，所在一级指标按其余指标折算回满分；总分保留两位小数后定等次（{}）。",
+        y.template.basis,
+        y.template
+            .roots
+            .iter()
+            .map(|r| format!("{}{}", r.name, points_text(r.weight)))
+            .collect::<Vec<_>>()
+            .join("、"),
+        grades.join("，")
+    );
     Ok(page.into_response())
 }
 
@@ -189,15 +209,6 @@ const SANGONG: [&str; 4] = [
     "公务用车购置费",
     "公务用车运行维护费",
     "公务接待费",
-];
-/// Department economic classes (30x).
-const CLASSES: [(u16, &str); 6] = [
-    (301, "301 工资福利支出"),
-    (302, "302 商品和服务支出"),
-    (303, "303 对个人和家庭的补助"),
-    (309, "309 资本性支出（基本建设）"),
-    (310, "310 资本性支出"),
-    (399, "399 其他支出"),
 ];
 const JUDGED: [(&str, &str); 4] = [
     ("targets_reasonable", "绩效目标合理性"),
@@ -232,6 +243,8 @@ struct JudgedRow {
 #[template(path = "evaluation/ledger.html")]
 struct LedgerPage {
     chrome: Chrome,
+    /// Leaders see the ledger with the form disabled.
+    staff: bool,
     year: i32,
     version: String,
     errors: ValidationErrors,
@@ -242,7 +255,7 @@ struct LedgerPage {
     projects: Vec<Row>,
     /// (index, name, typed, problem)
     sangong: Vec<(usize, &'static str, String, Option<String>)>,
-    class_names: Vec<(u16, &'static str)>,
+    class_names: Vec<(u16, String)>,
     checklists: Vec<Checklist>,
     assets_na: bool,
     judged: Vec<JudgedRow>,
@@ -438,6 +451,7 @@ fn ledger_page(
     let more = |table: &str| usize::from(typed.get("action") == format!("add_{table}"));
     LedgerPage {
         chrome: Chrome::new(signed, "self_evaluation"),
+        staff: crate::pages::is_staff(signed),
         year,
         version,
         income: with_errors(
@@ -477,7 +491,10 @@ fn ledger_page(
                 )
             })
             .collect(),
-        class_names: CLASSES.to_vec(),
+        class_names: keyproj_domain::evaluation::ECONOMIC_CLASSES
+            .iter()
+            .map(|(c, n)| (*c, format!("{c} {n}")))
+            .collect(),
         checklists: vec![
             (
                 "rules_sound",
@@ -535,11 +552,8 @@ async fn ledger_form(
 ) -> Result<Response, PageError> {
     let q = query_pairs(raw.as_deref());
     let year = year_in(&s, &q)?;
-    // who may not see the ledger does not find the page; who may only read it may not edit
+    // who may not see the ledger does not find the page; leaders read it, the form disabled
     let stored = svc::ledger(&s.app, &signed.ctx, year).await?;
-    if !crate::pages::is_staff(&signed) {
-        return Err(ServiceError::Forbidden.into());
-    }
     let (version, typed) = match stored {
         Some(row) => (row.version.to_string(), typed_of(&row.ledger)),
         None => (String::new(), FormData::default()),
@@ -653,7 +667,7 @@ fn ledger_of(form: &FormData) -> Result<Ledger, ValidationErrors> {
             .a
             .parse::<u16>()
             .ok()
-            .filter(|c| CLASSES.iter().any(|(k, _)| k == c))
+            .filter(|c| keyproj_domain::evaluation::class_name(*c).is_some())
         {
             Some(code) => {
                 l.basic_by_class.push((code, m));
@@ -801,9 +815,7 @@ async fn save_ledger(
         files,
     }: crate::auth::PostedWithFiles,
 ) -> Result<Response, PageError> {
-    if !crate::pages::is_staff(&signed) {
-        return Err(ServiceError::Forbidden.into());
-    }
+    crate::pages::staff_only(&signed)?;
     let year = year_in(&s, &form)?;
     let version = form.get("version").trim().parse::<i64>().ok();
     let again = |errors: ValidationErrors, status: StatusCode| {

@@ -155,9 +155,7 @@ pub(super) async fn save(
     State(s): State<AppState>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    if !is_staff(&signed) {
-        return Err(ServiceError::Forbidden.into());
-    }
+    crate::pages::staff_only(&signed)?;
     let year = year_in(&s, &form)?;
     let texts = texts_of(&form);
     match svc::save_texts(&s.app, &signed.ctx, year, &texts, form.version()).await {
@@ -195,15 +193,41 @@ pub(super) async fn issue(
     State(s): State<AppState>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    if !is_staff(&signed) {
-        return Err(ServiceError::Forbidden.into());
-    }
+    crate::pages::staff_only(&signed)?;
     let year = year_in(&s, &form)?;
     let back = format!("/self-evaluation/report?year={year}");
     if ConfirmPage::going_back(&form) {
         return Ok(Redirect::to(&back).into_response());
     }
     let r = svc::report(&s.app, &signed.ctx, year).await?;
+    let refuse = |e: ValidationErrors, typed: Option<FormData>| async {
+        Ok::<Response, PageError>(
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&s, &signed, year, typed, e, String::new()).await?,
+            )
+                .into_response(),
+        )
+    };
+    // pressed from the texts form: what is typed must be what is saved, or it would be lost
+    if r.issued.is_none() && form.0.iter().any(|(k, _)| k == "goals") && texts_of(&form) != r.texts
+    {
+        return refuse(
+            ValidationErrors::single(
+                "version",
+                "unsaved",
+                "报告内容有改动尚未保存：请先点“保存”，再印发",
+            ),
+            Some(form.clone()),
+        )
+        .await;
+    }
+    // what a report cannot go without is said before asking, not after
+    if r.issued.is_none()
+        && let Err(v) = r.texts.ready()
+    {
+        return refuse(v, None).await;
+    }
     if let Some(ask) = ConfirmPage::unless_confirmed(
         &signed,
         &form,

@@ -125,9 +125,7 @@ pub(super) async fn save(
     State(s): State<AppState>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    if !is_staff(&signed) {
-        return Err(ServiceError::Forbidden.into());
-    }
+    crate::pages::staff_only(&signed)?;
     let year = year_in(&s, &form)?;
     let (mut t, version) = svc::template(&s.app, &signed.ctx, year).await?;
     let shown = t.clone();
