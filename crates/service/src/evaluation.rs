@@ -7,7 +7,7 @@
 
 use crate::work::{Audit, Work};
 use crate::{App, Ctx, Result, ServiceError, field_error};
-use keyproj_db::repo::evaluation::{self as repo, LedgerRow};
+use keyproj_db::repo::evaluation::{self as repo, LedgerRow, YearDoc};
 use keyproj_domain::RegionCode;
 use keyproj_domain::authz::Role;
 use keyproj_domain::evaluation::report::{
@@ -62,6 +62,48 @@ fn ended(app: &App, year: i32) -> Result<()> {
     Ok(())
 }
 
+/// Keeps a region's document of the year: the first one (`version` None), or a change at the
+/// version read; anything else is stale. One audit row either way, in the work's transaction.
+async fn keep<T: Serialize + serde::de::DeserializeOwned>(
+    w: &mut Work<'_>,
+    kind: YearDoc,
+    entity: &'static str,
+    region: &RegionCode,
+    year: i32,
+    doc: &T,
+    version: Option<i64>,
+) -> Result<i64> {
+    let by = w.ctx.actor.username.clone();
+    let before = repo::kept::<serde_json::Value>(&mut w.tx, kind, region, year).await?;
+    match (before, version) {
+        (None, None) => {
+            let id = repo::insert_kept(&mut w.tx, kind, region, year, doc, &by, w.now)
+                .await
+                .map_err(|e| match e {
+                    keyproj_db::DbError::Duplicate(_) => ServiceError::Stale,
+                    e => e.into(),
+                })?;
+            w.audit(
+                Audit::create(entity, id)
+                    .after(&serde_json::json!({"year": year, "document": doc})),
+            )
+            .await?;
+            Ok(id)
+        }
+        (Some(b), Some(v)) => {
+            if !repo::update_kept(&mut w.tx, kind, b.id, v, doc, &by, w.now).await? {
+                return Err(ServiceError::Stale);
+            }
+            w.audit(Audit::update(entity, b.id).before(&b.doc).after(doc))
+                .await?;
+            Ok(b.id)
+        }
+        // a version for what is not there, or none for what is: the form was made from
+        // something else
+        _ => Err(ServiceError::Stale),
+    }
+}
+
 /// The year's ledger, if kept.
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn ledger(app: &App, ctx: &Ctx, year: i32) -> Result<Option<LedgerRow>> {
@@ -103,39 +145,16 @@ async fn save_ledger_via(
     let mut w = Work::begin(app, ctx).await?;
     w.via = via;
     let region = ctx.actor.region.clone();
-    let before = repo::get(&mut w.tx, &region, year).await?;
-    let id = match (&before, version) {
-        // a version for a ledger that is not there: the form was made from something else
-        (None, Some(_)) => return Err(ServiceError::Stale),
-        (None, None) => {
-            let id = repo::insert(&mut w.tx, &region, year, ledger, &ctx.actor.username, w.now)
-                .await
-                .map_err(|e| match e {
-                    keyproj_db::DbError::Duplicate(_) => ServiceError::Stale,
-                    e => e.into(),
-                })?;
-            w.audit(
-                Audit::create("evaluation_ledger", id)
-                    .after(&serde_json::json!({"year": year, "ledger": ledger})),
-            )
-            .await?;
-            id
-        }
-        (Some(b), Some(v)) => {
-            if !repo::update(&mut w.tx, b.id, v, ledger, &ctx.actor.username, w.now).await? {
-                return Err(ServiceError::Stale);
-            }
-            w.audit(
-                Audit::update("evaluation_ledger", b.id)
-                    .before(&b.ledger)
-                    .after(ledger),
-            )
-            .await?;
-            b.id
-        }
-        // someone kept one meanwhile: this form was made before it existed
-        (Some(_), None) => return Err(ServiceError::Stale),
-    };
+    let id = keep(
+        &mut w,
+        YearDoc::Ledger,
+        "evaluation_ledger",
+        &region,
+        year,
+        ledger,
+        version,
+    )
+    .await?;
     w.commit().await?;
     Ok(id)
 }
@@ -311,11 +330,12 @@ pub async fn report(app: &App, ctx: &Ctx, year: i32) -> Result<YearReport> {
     let (stored, issued) = {
         let mut tx = app.db.begin_read().await?;
         (
-            repo::texts(&mut tx, &ctx.actor.region, year).await?,
+            repo::kept::<ReportTexts>(&mut tx, YearDoc::ReportTexts, &ctx.actor.region, year)
+                .await?,
             repo::issued(&mut tx, &ctx.actor.region, year).await?,
         )
     };
-    let texts = stored.as_ref().map(|t| t.texts.clone()).unwrap_or_default();
+    let texts = stored.as_ref().map(|t| t.doc.clone()).unwrap_or_default();
     let (doc, evaluation) = compose_now(app, ctx, year, &texts).await?;
     let (doc, issued) = match issued {
         Some(i) => (
@@ -361,32 +381,16 @@ pub async fn save_texts(
             "该年度的自评报告已经印发，不能再修改",
         ));
     }
-    match (repo::texts(&mut w.tx, &region, year).await?, version) {
-        (None, Some(_)) => return Err(ServiceError::Stale),
-        (None, None) => {
-            let id =
-                repo::insert_texts(&mut w.tx, &region, year, texts, &ctx.actor.username, w.now)
-                    .await
-                    .map_err(|e| match e {
-                        keyproj_db::DbError::Duplicate(_) => ServiceError::Stale,
-                        e => e.into(),
-                    })?;
-            w.audit(Audit::create("evaluation_report_texts", id).after(texts))
-                .await?;
-        }
-        (Some(b), Some(v)) => {
-            if !repo::update_texts(&mut w.tx, b.id, v, texts, &ctx.actor.username, w.now).await? {
-                return Err(ServiceError::Stale);
-            }
-            w.audit(
-                Audit::update("evaluation_report_texts", b.id)
-                    .before(&b.texts)
-                    .after(texts),
-            )
-            .await?;
-        }
-        (Some(_), None) => return Err(ServiceError::Stale),
-    }
+    keep(
+        &mut w,
+        YearDoc::ReportTexts,
+        "evaluation_report_texts",
+        &region,
+        year,
+        texts,
+        version,
+    )
+    .await?;
     w.commit().await
 }
 
@@ -406,7 +410,7 @@ pub async fn issue(
     let (stored, issued) = {
         let mut tx = app.db.begin_read().await?;
         (
-            repo::texts(&mut tx, &region, year).await?,
+            repo::kept::<ReportTexts>(&mut tx, YearDoc::ReportTexts, &region, year).await?,
             repo::issued(&mut tx, &region, year).await?,
         )
     };
@@ -420,12 +424,12 @@ pub async fn issue(
     if stored.as_ref().map(|t| t.version) != texts_version {
         return Err(ServiceError::Stale);
     }
-    let texts = stored.map(|t| t.texts).unwrap_or_default();
+    let texts = stored.map(|t| t.doc).unwrap_or_default();
     texts.ready()?;
     let (doc, _) = compose_now(app, ctx, year, &texts).await?;
     let mut w = Work::begin(app, ctx).await?;
     // what was composed is what the texts said at issue: checked again inside the write
-    if repo::texts(&mut w.tx, &region, year)
+    if repo::kept::<ReportTexts>(&mut w.tx, YearDoc::ReportTexts, &region, year)
         .await?
         .map(|t| t.version)
         != texts_version
@@ -556,10 +560,12 @@ pub async fn template_of(
     year: i32,
 ) -> Result<(Template, Option<i64>)> {
     let mut tx = app.db.begin_read().await?;
-    Ok(match repo::template(&mut tx, region, year).await? {
-        Some(t) => (t.template, Some(t.version)),
-        None => (default_template(), None),
-    })
+    Ok(
+        match repo::kept::<Template>(&mut tx, YearDoc::Template, region, year).await? {
+            Some(t) => (t.doc, Some(t.version)),
+            None => (default_template(), None),
+        },
+    )
 }
 
 /// The year's template as the reader sees it.
@@ -589,43 +595,15 @@ pub async fn save_template(
     if let Some(l) = repo::get(&mut w.tx, &region, year).await? {
         l.ledger.check_for(Some(year), template)?;
     }
-    match (repo::template(&mut w.tx, &region, year).await?, version) {
-        (None, Some(_)) => return Err(ServiceError::Stale),
-        (None, None) => {
-            let id = repo::insert_template(
-                &mut w.tx,
-                &region,
-                year,
-                template,
-                &ctx.actor.username,
-                w.now,
-            )
-            .await
-            .map_err(|e| match e {
-                keyproj_db::DbError::Duplicate(_) => ServiceError::Stale,
-                e => e.into(),
-            })?;
-            w.audit(
-                Audit::create("evaluation_template", id)
-                    .before(&default_template())
-                    .after(template),
-            )
-            .await?;
-        }
-        (Some(b), Some(v)) => {
-            if !repo::update_template(&mut w.tx, b.id, v, template, &ctx.actor.username, w.now)
-                .await?
-            {
-                return Err(ServiceError::Stale);
-            }
-            w.audit(
-                Audit::update("evaluation_template", b.id)
-                    .before(&b.template)
-                    .after(template),
-            )
-            .await?;
-        }
-        (Some(_), None) => return Err(ServiceError::Stale),
-    }
+    keep(
+        &mut w,
+        YearDoc::Template,
+        "evaluation_template",
+        &region,
+        year,
+        template,
+        version,
+    )
+    .await?;
     w.commit().await
 }

@@ -1,7 +1,6 @@
 //! 部门整体支出绩效自评: the department's ledger of a year, one checked document per region and
 //! year, changed only at the version read.
 
-use crate::decode;
 use crate::{DbError, Tx, run};
 use chrono::{DateTime, Utc};
 use keyproj_domain::RegionCode;
@@ -19,129 +18,105 @@ pub struct LedgerRow {
     pub updated_at: DateTime<Utc>,
 }
 
-type LedgerRaw = (i64, String, i64, String, i64, String, DateTime<Utc>);
-
-fn row_of(r: LedgerRaw) -> Result<LedgerRow, DbError> {
-    let (id, region, year, ledger, version, updated_by, updated_at) = r;
-    Ok(LedgerRow {
-        id,
-        region_code: decode::region("evaluation_ledgers.region_code", &region)?,
-        year: year as i32,
-        ledger: serde_json::from_str(&ledger).map_err(|_| {
-            DbError::Decode(
-                "evaluation_ledgers.ledger",
-                ledger.chars().take(80).collect(),
-            )
-        })?,
-        version,
-        updated_by,
-        updated_at,
-    })
+/// The documents kept one per region and year, each changed only at the version read: the
+/// ledger, the report's texts until issue, the adopted template. One mechanism, one SQL text
+/// per table and statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YearDoc {
+    Ledger,
+    ReportTexts,
+    Template,
 }
 
-pub async fn get(
-    tx: &mut Tx,
-    region: &RegionCode,
-    year: i32,
-) -> Result<Option<LedgerRow>, DbError> {
-    const SQL: &str = "SELECT id, region_code, year, ledger, version, updated_by, updated_at
-        FROM evaluation_ledgers WHERE region_code = $1 AND year = $2";
-    run!(tx, |c| sqlx::query_as::<_, LedgerRaw>(SQL)
-        .bind(region.as_str())
-        .bind(year as i64)
-        .fetch_optional(c)
-        .await)?
-    .map(row_of)
-    .transpose()
+impl YearDoc {
+    fn select(self) -> &'static str {
+        match self {
+            YearDoc::Ledger => {
+                "SELECT id, ledger, version, updated_by, updated_at FROM evaluation_ledgers
+                WHERE region_code = $1 AND year = $2"
+            }
+            YearDoc::ReportTexts => {
+                "SELECT id, texts, version, updated_by, updated_at FROM evaluation_report_texts
+                WHERE region_code = $1 AND year = $2"
+            }
+            YearDoc::Template => {
+                "SELECT id, template, version, updated_by, updated_at FROM evaluation_templates
+                WHERE region_code = $1 AND year = $2"
+            }
+        }
+    }
+    fn insert(self) -> &'static str {
+        match self {
+            YearDoc::Ledger => {
+                "INSERT INTO evaluation_ledgers (region_code, year, ledger, version, updated_by, created_at, updated_at)
+                VALUES ($1, $2, $3, 1, $4, $5, $5) RETURNING id"
+            }
+            YearDoc::ReportTexts => {
+                "INSERT INTO evaluation_report_texts (region_code, year, texts, version, updated_by, updated_at)
+                VALUES ($1, $2, $3, 1, $4, $5) RETURNING id"
+            }
+            YearDoc::Template => {
+                "INSERT INTO evaluation_templates (region_code, year, template, version, updated_by, updated_at)
+                VALUES ($1, $2, $3, 1, $4, $5) RETURNING id"
+            }
+        }
+    }
+    fn update(self) -> &'static str {
+        match self {
+            YearDoc::Ledger => {
+                "UPDATE evaluation_ledgers SET ledger = $1, version = version + 1, updated_by = $2, updated_at = $3
+                WHERE id = $4 AND version = $5"
+            }
+            YearDoc::ReportTexts => {
+                "UPDATE evaluation_report_texts SET texts = $1, version = version + 1, updated_by = $2, updated_at = $3
+                WHERE id = $4 AND version = $5"
+            }
+            YearDoc::Template => {
+                "UPDATE evaluation_templates SET template = $1, version = version + 1, updated_by = $2, updated_at = $3
+                WHERE id = $4 AND version = $5"
+            }
+        }
+    }
+    /// The column, for a row that does not decode.
+    fn column(self) -> &'static str {
+        match self {
+            YearDoc::Ledger => "evaluation_ledgers.ledger",
+            YearDoc::ReportTexts => "evaluation_report_texts.texts",
+            YearDoc::Template => "evaluation_templates.template",
+        }
+    }
 }
 
-fn json(l: &Ledger) -> String {
-    serde_json::to_string(l).unwrap_or_else(|_| "{}".into())
-}
-
-/// The first ledger of a region's year.
-pub async fn insert(
-    tx: &mut Tx,
-    region: &RegionCode,
-    year: i32,
-    ledger: &Ledger,
-    by: &str,
-    now: DateTime<Utc>,
-) -> Result<i64, DbError> {
-    const SQL: &str = "INSERT INTO evaluation_ledgers (region_code, year, ledger, version, updated_by, created_at, updated_at)
-        VALUES ($1, $2, $3, 1, $4, $5, $5) RETURNING id";
-    run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
-        .bind(region.as_str())
-        .bind(year as i64)
-        .bind(json(ledger))
-        .bind(by)
-        .bind(now)
-        .fetch_one(c)
-        .await)
-    .map_err(|e| DbError::from(e).on_duplicate("该年度的账表已由他人建立，请刷新后修改"))
-}
-
-/// Changes the ledger still at `version`: false when someone changed it meanwhile.
-pub async fn update(
-    tx: &mut Tx,
-    id: i64,
-    version: i64,
-    ledger: &Ledger,
-    by: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, DbError> {
-    const SQL: &str = "UPDATE evaluation_ledgers SET ledger = $1, version = version + 1, updated_by = $2, updated_at = $3
-        WHERE id = $4 AND version = $5";
-    let n = run!(tx, |c| sqlx::query(SQL)
-        .bind(json(ledger))
-        .bind(by)
-        .bind(now)
-        .bind(id)
-        .bind(version)
-        .execute(c)
-        .await
-        .map(|x| x.rows_affected()))?;
-    Ok(n == 1)
-}
-
-// ----- the report: its typed words until issued, then the issued report frozen -----
-
-use keyproj_domain::evaluation::report::{ReportDoc, ReportTexts};
-
+/// A kept document with its version.
 #[derive(Debug, Clone, Serialize)]
-pub struct TextsRow {
+pub struct Kept<T> {
     pub id: i64,
-    pub texts: ReportTexts,
+    pub doc: T,
     pub version: i64,
     pub updated_by: String,
     pub updated_at: DateTime<Utc>,
 }
 
-pub async fn texts(
+/// The region's document of the year, if kept.
+pub async fn kept<T: serde::de::DeserializeOwned>(
     tx: &mut Tx,
+    kind: YearDoc,
     region: &RegionCode,
     year: i32,
-) -> Result<Option<TextsRow>, DbError> {
-    const SQL: &str =
-        "SELECT id, texts, version, updated_by, updated_at FROM evaluation_report_texts
-        WHERE region_code = $1 AND year = $2";
+) -> Result<Option<Kept<T>>, DbError> {
     run!(tx, |c| sqlx::query_as::<
         _,
         (i64, String, i64, String, DateTime<Utc>),
-    >(SQL)
+    >(kind.select())
     .bind(region.as_str())
     .bind(year as i64)
     .fetch_optional(c)
     .await)?
-    .map(|(id, texts, version, updated_by, updated_at)| {
-        Ok(TextsRow {
+    .map(|(id, doc, version, updated_by, updated_at)| {
+        Ok(Kept {
             id,
-            texts: serde_json::from_str(&texts).map_err(|_| {
-                DbError::Decode(
-                    "evaluation_report_texts.texts",
-                    texts.chars().take(80).collect(),
-                )
-            })?,
+            doc: serde_json::from_str(&doc)
+                .map_err(|_| DbError::Decode(kind.column(), doc.chars().take(80).collect()))?,
             version,
             updated_by,
             updated_at,
@@ -150,40 +125,39 @@ pub async fn texts(
     .transpose()
 }
 
-pub async fn insert_texts(
+/// The first document of a region's year; someone else's first one meanwhile is a duplicate.
+pub async fn insert_kept<T: Serialize>(
     tx: &mut Tx,
+    kind: YearDoc,
     region: &RegionCode,
     year: i32,
-    texts: &ReportTexts,
+    doc: &T,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, DbError> {
-    const SQL: &str = "INSERT INTO evaluation_report_texts (region_code, year, texts, version, updated_by, updated_at)
-        VALUES ($1, $2, $3, 1, $4, $5) RETURNING id";
-    run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
+    run!(tx, |c| sqlx::query_scalar::<_, i64>(kind.insert())
         .bind(region.as_str())
         .bind(year as i64)
-        .bind(serde_json::to_string(texts).unwrap_or_else(|_| "{}".into()))
+        .bind(json(doc))
         .bind(by)
         .bind(now)
         .fetch_one(c)
         .await)
-    .map_err(|e| DbError::from(e).on_duplicate("报告内容已由他人保存，请刷新后修改"))
+    .map_err(|e| DbError::from(e).on_duplicate("该年度的内容已由他人建立，请刷新后修改"))
 }
 
-/// Changes the texts still at `version`: false when someone changed them meanwhile.
-pub async fn update_texts(
+/// Changes the document still at `version`: false when someone changed it meanwhile.
+pub async fn update_kept<T: Serialize>(
     tx: &mut Tx,
+    kind: YearDoc,
     id: i64,
     version: i64,
-    texts: &ReportTexts,
+    doc: &T,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    const SQL: &str = "UPDATE evaluation_report_texts SET texts = $1, version = version + 1, updated_by = $2, updated_at = $3
-        WHERE id = $4 AND version = $5";
-    let n = run!(tx, |c| sqlx::query(SQL)
-        .bind(serde_json::to_string(texts).unwrap_or_else(|_| "{}".into()))
+    let n = run!(tx, |c| sqlx::query(kind.update())
+        .bind(json(doc))
         .bind(by)
         .bind(now)
         .bind(id)
@@ -193,6 +167,33 @@ pub async fn update_texts(
         .map(|x| x.rows_affected()))?;
     Ok(n == 1)
 }
+
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "{}".into())
+}
+
+/// The year's ledger as the API shows it (with its region and year).
+pub async fn get(
+    tx: &mut Tx,
+    region: &RegionCode,
+    year: i32,
+) -> Result<Option<LedgerRow>, DbError> {
+    Ok(kept::<Ledger>(tx, YearDoc::Ledger, region, year)
+        .await?
+        .map(|k| LedgerRow {
+            id: k.id,
+            region_code: region.clone(),
+            year,
+            ledger: k.doc,
+            version: k.version,
+            updated_by: k.updated_by,
+            updated_at: k.updated_at,
+        }))
+}
+
+// ----- the issued report, frozen -----
+
+use keyproj_domain::evaluation::report::ReportDoc;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct IssuedReport {
@@ -316,94 +317,4 @@ pub async fn colour_months(
         .fetch_all(c)
         .await)
     .map_err(DbError::from)
-}
-
-// ----- the indicator template a region adopted for a year -----
-
-use keyproj_domain::evaluation::Template;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TemplateRow {
-    pub id: i64,
-    pub template: Template,
-    pub version: i64,
-    pub updated_by: String,
-    pub updated_at: DateTime<Utc>,
-}
-
-pub async fn template(
-    tx: &mut Tx,
-    region: &RegionCode,
-    year: i32,
-) -> Result<Option<TemplateRow>, DbError> {
-    const SQL: &str =
-        "SELECT id, template, version, updated_by, updated_at FROM evaluation_templates
-        WHERE region_code = $1 AND year = $2";
-    run!(tx, |c| sqlx::query_as::<
-        _,
-        (i64, String, i64, String, DateTime<Utc>),
-    >(SQL)
-    .bind(region.as_str())
-    .bind(year as i64)
-    .fetch_optional(c)
-    .await)?
-    .map(|(id, t, version, updated_by, updated_at)| {
-        Ok(TemplateRow {
-            id,
-            template: serde_json::from_str(&t).map_err(|_| {
-                DbError::Decode(
-                    "evaluation_templates.template",
-                    t.chars().take(80).collect(),
-                )
-            })?,
-            version,
-            updated_by,
-            updated_at,
-        })
-    })
-    .transpose()
-}
-
-pub async fn insert_template(
-    tx: &mut Tx,
-    region: &RegionCode,
-    year: i32,
-    t: &Template,
-    by: &str,
-    now: DateTime<Utc>,
-) -> Result<i64, DbError> {
-    const SQL: &str = "INSERT INTO evaluation_templates (region_code, year, template, version, updated_by, updated_at)
-        VALUES ($1, $2, $3, 1, $4, $5) RETURNING id";
-    run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
-        .bind(region.as_str())
-        .bind(year as i64)
-        .bind(serde_json::to_string(t).unwrap_or_else(|_| "{}".into()))
-        .bind(by)
-        .bind(now)
-        .fetch_one(c)
-        .await)
-    .map_err(|e| DbError::from(e).on_duplicate("该年度的评价模板已由他人保存，请刷新后修改"))
-}
-
-/// Changes the template still at `version`: false when someone changed it meanwhile.
-pub async fn update_template(
-    tx: &mut Tx,
-    id: i64,
-    version: i64,
-    t: &Template,
-    by: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, DbError> {
-    const SQL: &str = "UPDATE evaluation_templates SET template = $1, version = version + 1, updated_by = $2, updated_at = $3
-        WHERE id = $4 AND version = $5";
-    let n = run!(tx, |c| sqlx::query(SQL)
-        .bind(serde_json::to_string(t).unwrap_or_else(|_| "{}".into()))
-        .bind(by)
-        .bind(now)
-        .bind(id)
-        .bind(version)
-        .execute(c)
-        .await
-        .map(|x| x.rows_affected()))?;
-    Ok(n == 1)
 }
