@@ -13,6 +13,12 @@ use std::path::PathBuf;
 mod settings;
 use settings::{open, settings};
 
+// Every database row crosses threads (the SQLite driver's worker thread makes it, a request's
+// task drops it): glibc's allocator serialises those frees on its arena locks and keeps the
+// freed memory; mimalloc frees across threads without a lock and gives memory back.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "keyproj", version, about = "重点项目建设管理平台 keyproj")]
 struct Cli {
@@ -48,6 +54,17 @@ enum Cmd {
         /// Months of approved monthly reports per project (with plans for the years they touch)
         #[arg(long, default_value_t = 0)]
         months: u32,
+    },
+    /// Fill the home county of an empty database with an everyday volume for load tests
+    /// (`scripts/bench everyday`): projects with a year of reports, handling units, and this
+    /// year's problem list spread over them
+    GenerateCounty {
+        #[arg(long, default_value_t = 300)]
+        projects: usize,
+        #[arg(long, default_value_t = 20)]
+        units: usize,
+        #[arg(long, default_value_t = 10_000)]
+        problems: usize,
     },
     /// Accounts
     User {
@@ -669,6 +686,18 @@ async fn main() -> Result<()> {
                 g.projects,
                 started.elapsed().as_secs_f64()
             );
+        }
+        Cmd::GenerateCounty {
+            projects,
+            units,
+            problems,
+        } => {
+            let s = settings(&cli, None)?;
+            let app = open(&s).await?;
+            let g = keyproj_demo::everyday::generate(&app, *projects, *units, *problems)
+                .await
+                .map_err(failed)?;
+            println!("{}", serde_json::to_string_pretty(&g)?);
         }
         Cmd::Region { cmd } => {
             let s = settings(&cli, None)?;

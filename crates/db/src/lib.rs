@@ -132,6 +132,20 @@ impl Where {
         }
         self.conds.push(out);
     }
+    /// Rows of a region and the regions below it. A county has none below it, so its
+    /// condition is an equality: an index on (region_code, sort columns) then yields the rows
+    /// in order and a page stops after its rows; a range would sort every row of the region.
+    pub fn in_region(&mut self, col: &str, region: &keyproj_domain::RegionCode) {
+        if region.level() == keyproj_domain::region::RegionLevel::County {
+            self.push(&format!("{col} = ?"), vec![Param::Text(region.to_string())]);
+        } else {
+            let (lo, hi) = region.subtree_range();
+            self.push(
+                &format!("{col} >= ? AND {col} < ?"),
+                vec![Param::Text(lo), Param::Text(hi)],
+            );
+        }
+    }
     pub fn sql(&self) -> String {
         if self.conds.is_empty() {
             String::new()

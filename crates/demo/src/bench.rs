@@ -88,6 +88,7 @@ pub async fn problems(app: &App, items_n: usize, open: usize) -> Result<ProblemB
             source: sources[i % sources.len()],
             category: categories[i % categories.len()],
             handler_unit_id: units[i % units.len()],
+            project_id: None,
             raised_on: raised.max(jan1),
             state: if closed {
                 State::Closed

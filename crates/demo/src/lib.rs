@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod county;
+pub mod everyday;
 pub mod history;
 pub mod pipeline;
 pub mod problems;

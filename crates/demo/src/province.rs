@@ -52,7 +52,7 @@ pub(crate) fn county_codes() -> Vec<String> {
 }
 
 /// One generated project of a county, with `months` approved months ending last month.
-fn project(
+pub(crate) fn project(
     rng: &mut Lcg,
     county: &str,
     k: usize,

@@ -5,7 +5,7 @@ use crate::decode::{day, opt_day};
 use crate::{DbError, Param, Tx, bind_params, run};
 use chrono::{DateTime, NaiveDate, Utc};
 use keyproj_domain::RegionCode;
-use keyproj_domain::ids::UnitId;
+use keyproj_domain::ids::{ProjectId, UnitId};
 use keyproj_domain::problem::{Category, Source, State};
 
 /// One generated item for benchmark datasets.
@@ -15,6 +15,8 @@ pub struct BulkItem {
     pub source: Source,
     pub category: Category,
     pub handler_unit_id: UnitId,
+    /// The project the item is about, if any.
+    pub project_id: Option<ProjectId>,
     pub raised_on: NaiveDate,
     pub state: State,
     pub deadline: NaiveDate,
@@ -47,7 +49,7 @@ pub async fn insert_items_bulk(
         );
         let mut params: Vec<Param> = vec![];
         for (k, r) in chunk.iter().enumerate() {
-            let b = 5 + k * 10;
+            let b = 5 + k * 11;
             if k > 0 {
                 sql.push_str(", ");
             }
@@ -57,7 +59,7 @@ pub async fn insert_items_bulk(
                 "FALSE"
             };
             sql.push_str(&format!(
-                "($1, $2, ${b}, ${n}, 'problem', ${src}, ${cat}, '1', NULL, '生成的事项', '', 'bench', $3, ${on}, ${st}, FALSE, {closed}, ${h},
+                "($1, $2, ${b}, ${n}, 'problem', ${src}, ${cat}, '1', NULLIF(${pr}, 0), '生成的事项', '', 'bench', $3, ${on}, ${st}, FALSE, {closed}, ${h},
                 '', NULL, ${on}, ${dl}, 'working', NULL, '', NULLIF(${co}, ''), NULLIF(${cd}, -1), '', NULL, FALSE, NULL, NULL, NULL, NULL, 1, $4, $4)",
                 n = b + 1,
                 src = b + 2,
@@ -68,6 +70,7 @@ pub async fn insert_items_bulk(
                 dl = b + 7,
                 co = b + 8,
                 cd = b + 9,
+                pr = b + 10,
             ));
             params.push(Param::I64(r.seq));
             params.push(Param::Text(keyproj_domain::problem::document_number(
@@ -83,6 +86,7 @@ pub async fn insert_items_bulk(
             params.push(Param::Text(day(r.deadline)));
             params.push(Param::Text(opt_day(r.closed_on).unwrap_or_default()));
             params.push(Param::I64(r.close_days.unwrap_or(-1)));
+            params.push(Param::I64(r.project_id.map_or(0, |p| p.get())));
         }
         run!(tx, |c| bind_params!(
             sqlx::query(sqlx::AssertSqlSafe(sql.clone()))

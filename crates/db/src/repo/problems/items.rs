@@ -405,11 +405,7 @@ pub struct ItemFilter {
 
 fn item_where(f: &ItemFilter) -> Where {
     let mut w = Where::default();
-    let (lo, hi) = f.region.subtree_range();
-    w.push(
-        "i.region_code >= ? AND i.region_code < ?",
-        vec![Param::Text(lo), Param::Text(hi)],
-    );
+    w.in_region("i.region_code", &f.region);
     match f.scope {
         ItemScope::Region => {}
         ItemScope::Unit(u) => w.push(
@@ -472,6 +468,39 @@ fn item_where(f: &ItemFilter) -> Where {
     w
 }
 
+/// The filter over `problem_item_counts` that counts the same items as [`item_where`], when
+/// the filter is one the kept counts can answer: a whole region (no unit scope), by year and
+/// state only. The same column names (`i.region_code`, `i.state`, `i.year`) keep the
+/// conditions identical.
+fn counted_where(f: &ItemFilter) -> Option<Where> {
+    let plain = matches!(f.scope, ItemScope::Region)
+        && f.q.as_ref().is_none_or(|q| q.trim().is_empty())
+        && f.overdue_on.is_none()
+        && f.source.is_none()
+        && f.category.is_none()
+        && f.kind.is_none()
+        && f.alert.is_none()
+        && f.handler_unit_id.is_none()
+        && f.project_id.is_none()
+        && f.meeting_id.is_none()
+        && f.briefing_id.is_none();
+    if !plain {
+        return None;
+    }
+    let mut w = Where::default();
+    w.in_region("i.region_code", &f.region);
+    if let Some(s) = f.state {
+        w.push("i.state = ?", vec![Param::Text(s.key().into())]);
+    }
+    if f.open_only {
+        w.push("i.state NOT IN ('closed', 'withdrawn')", vec![]);
+    }
+    if let Some(y) = f.year {
+        w.push("i.year = ?", vec![Param::I64(y.into())]);
+    }
+    Some(w)
+}
+
 /// A page of items (newest first) and the count of all that match.
 pub async fn list_items(tx: &mut Tx, f: &ItemFilter) -> Result<(Vec<ItemRow>, i64), DbError> {
     let w = item_where(f);
@@ -483,7 +512,15 @@ pub async fn list_items(tx: &mut Tx, f: &ItemFilter) -> Result<(Vec<ItemRow>, i6
         n,
         n + 1
     );
-    let count_sql = format!("SELECT COUNT(*) FROM problem_items i{}", w.sql());
+    let counted = counted_where(f);
+    let count_sql = match &counted {
+        Some(c) => format!(
+            "SELECT CAST(COALESCE(SUM(i.n), 0) AS BIGINT) FROM problem_item_counts i{}",
+            c.sql()
+        ),
+        None => format!("SELECT COUNT(*) FROM problem_items i{}", w.sql()),
+    };
+    let count_params = counted.map_or(w.params.clone(), |c| c.params);
     let rows = run!(tx, |c| bind_params!(
         sqlx::query_as::<_, ItemRaw>(sqlx::AssertSqlSafe(sql.clone())),
         w.params
@@ -494,7 +531,7 @@ pub async fn list_items(tx: &mut Tx, f: &ItemFilter) -> Result<(Vec<ItemRow>, i6
     .await)?;
     let count = run!(tx, |c| bind_params!(
         sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql.clone())),
-        w.params
+        count_params
     )
     .fetch_one(c)
     .await)?;

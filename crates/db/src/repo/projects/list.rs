@@ -96,11 +96,7 @@ impl ProjectFilter {
 
 /// Projects of a region and the regions below it (an index range, see `RegionCode::subtree_range`).
 fn in_region(w: &mut Where, r: &keyproj_domain::RegionCode) {
-    let (lo, hi) = r.subtree_range();
-    w.push(
-        "p.region_code >= ? AND p.region_code < ?",
-        vec![Param::Text(lo), Param::Text(hi)],
-    );
+    w.in_region("p.region_code", r);
 }
 
 fn filter_where(f: &ProjectFilter) -> Where {
