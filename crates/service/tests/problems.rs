@@ -682,3 +682,82 @@ async fn webhook_notifications_are_signed_and_retried_until_delivered() {
         assert_eq!(attempts.iter().filter(|a| a.status == Some(500)).count(), 1);
     }
 }
+
+/// The list's "共 N 条" for a whole region comes from counts the database keeps per region, year
+/// and state as items change; after registering, assigning, replying and closing they agree with
+/// the items themselves for every filter the counts answer, and a filtered list still counts.
+#[tokio::test]
+async fn the_kept_counts_agree_with_the_items_through_the_workflow() {
+    use keyproj_domain::problem::State;
+    for t in TestDb::all().await {
+        let w = world(&t, None).await;
+        let mut ids = vec![];
+        for k in 0..4 {
+            ids.push(assigned(&w, &format!("计数事项{k}"), "2022-12-30").await);
+        }
+        items::register(
+            &w.app,
+            &w.staff,
+            &input("未交办事项"),
+            None,
+            Origin::default(),
+        )
+        .await
+        .unwrap();
+        step(&w, &w.zj, ids[0], "reply", "已约谈").await.unwrap();
+        step(&w, &w.zj, ids[1], "request_closure", "已解决")
+            .await
+            .unwrap();
+        step(&w, &w.staff, ids[1], "close", "").await.unwrap();
+        let total = |f: &dyn Fn(&mut keyproj_db::repo::problems::items::ItemFilter)| {
+            let mut filter = items::filter_for(&w.staff).unwrap();
+            f(&mut filter);
+            let app = w.app.clone();
+            let staff = w.staff.clone();
+            async move { items::list(&app, &staff, &filter).await.unwrap() }
+        };
+        let all = total(&|_| {}).await;
+        assert_eq!(all.total, 5, "{}", t.db.backend());
+        assert_eq!(all.items.len(), 5);
+        let open = total(&|f| f.open_only = true).await;
+        assert_eq!(open.total, 4, "{}", t.db.backend());
+        assert!(open.items.iter().all(|i| i.state != State::Closed));
+        for (state, n) in [
+            (State::Registered, 1),
+            (State::Assigned, 2),
+            (State::InProgress, 1),
+            (State::Closed, 1),
+        ] {
+            let page = total(&|f| f.state = Some(state)).await;
+            assert_eq!(
+                (page.total, page.items.len() as i64),
+                (n, n),
+                "{state:?} on {}",
+                t.db.backend()
+            );
+        }
+        assert_eq!(total(&|f| f.year = Some(2022)).await.total, 5);
+        assert_eq!(total(&|f| f.year = Some(2021)).await.total, 0);
+        // filters the counts cannot answer count the items; typed text is matched literally
+        assert_eq!(total(&|f| f.q = Some("计数".into())).await.total, 4);
+        assert_eq!(
+            total(&|f| f.q = Some("%".into())).await.total,
+            0,
+            "{}",
+            t.db.backend()
+        );
+        assert_eq!(total(&|f| f.q = Some("_".into())).await.total, 0);
+        let by_unit = total(&|f| f.handler_unit_id = Some(w.zj_unit)).await;
+        assert_eq!(by_unit.total, 4, "{}", t.db.backend());
+        // a unit's own view is its items only
+        let mine = items::list(&w.app, &w.jt, &items::filter_for(&w.jt).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            mine.total,
+            4,
+            "assisting on the four assigned: {}",
+            t.db.backend()
+        );
+    }
+}

@@ -36,5 +36,6 @@ END;
 -- Newest first over a city or the province (a county's list walks the unique
 -- (region_code, year, seq) index); the region code makes the filter index-only.
 CREATE INDEX problem_items_newest ON problem_items(year, seq, region_code);
--- "The same item from the same person a moment ago": the last minutes of a region.
-CREATE INDEX problem_items_recent ON problem_items(region_code, created_at);
+-- "The same item from the same person a moment ago" (a form sent twice): found by its title,
+-- which the planner knows to be selective without seeing the bound value.
+CREATE INDEX problem_items_twin ON problem_items(region_code, title, created_at);

@@ -107,6 +107,7 @@ pub(crate) async fn register_in(
                 e => e,
             })?;
     }
+    repo::lock_registration(&mut w.tx, &w.ctx.actor.region).await?;
     // the same item from the same person a moment ago is a form sent twice (a double click, a
     // reload of the confirmation): never a second numbered 交办单. A briefing's tasks are not
     // forms: the issue itself happens once, and the same task may go to several units.
@@ -153,6 +154,8 @@ pub(crate) async fn register_in(
 pub(crate) async fn insert_in(w: &mut Work<'_>, f: &ItemFields, origin: Origin) -> Result<ItemRef> {
     use chrono::Datelike;
     let region = w.ctx.actor.region.clone();
+    // every path that numbers an item (forms, meetings, patrols, reports, briefings) locks
+    repo::lock_registration(&mut w.tx, &region).await?;
     let year = f.raised_on.year();
     let (rules, _) = crate::rules::supervision_in(&mut w.tx, &region, year).await?;
     let center = crate::org::center_unit_in(&mut w.tx, &region).await?;

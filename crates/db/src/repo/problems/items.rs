@@ -202,6 +202,22 @@ pub struct NewItem<'a> {
 }
 
 /// Registers an item with the next number of its region and year; returns (id, number).
+/// Makes this transaction the region's only registrar of items until it ends: the next number
+/// (the last one plus one) and the check for a form sent twice must not interleave with another
+/// registration of the region. SQLite has one writer at a time already; PostgreSQL takes a lock
+/// per region, released at commit (several instances share it).
+pub async fn lock_registration(tx: &mut Tx, region: &RegionCode) -> Result<(), DbError> {
+    if let Tx::Postgres(t) = tx {
+        // region codes are at most six digits, so the code itself is the lock's key
+        let key: i32 = region.as_str().parse().unwrap_or(0);
+        sqlx::query("SELECT pg_advisory_xact_lock(7262002, $1)")
+            .bind(key)
+            .execute(&mut **t)
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn insert_item(
     tx: &mut Tx,
     n: &NewItem<'_>,
@@ -422,9 +438,16 @@ fn item_where(f: &ItemFilter) -> Where {
         ),
     }
     if let Some(q) = f.q.as_ref().filter(|q| !q.trim().is_empty()) {
-        let like = format!("%{}%", q.trim().replace(['%', '_'], ""));
+        // typed text is matched literally: LIKE's wildcards are escaped, not dropped (a lone
+        // "%" used to match every item)
+        let esc = q
+            .trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let like = format!("%{esc}%");
         w.push(
-            "(i.title LIKE ? OR i.number LIKE ? OR i.description LIKE ?)",
+            "(i.title LIKE ? ESCAPE '\\' OR i.number LIKE ? ESCAPE '\\' OR i.description LIKE ? ESCAPE '\\')",
             vec![
                 Param::Text(like.clone()),
                 Param::Text(like.clone()),
