@@ -535,15 +535,19 @@ pub async fn list_items(tx: &mut Tx, f: &ItemFilter) -> Result<(Vec<ItemRow>, i6
         n,
         n + 1
     );
-    let counted = counted_where(f);
-    let count_sql = match &counted {
-        Some(c) => format!(
-            "SELECT CAST(COALESCE(SUM(i.n), 0) AS BIGINT) FROM problem_item_counts i{}",
-            c.sql()
+    let (count_sql, count_params) = match counted_where(f) {
+        Some(c) => (
+            format!(
+                "SELECT CAST(COALESCE(SUM(i.n), 0) AS BIGINT) FROM problem_item_counts i{}",
+                c.sql()
+            ),
+            c.params,
         ),
-        None => format!("SELECT COUNT(*) FROM problem_items i{}", w.sql()),
+        None => (
+            format!("SELECT COUNT(*) FROM problem_items i{}", w.sql()),
+            w.params.clone(),
+        ),
     };
-    let count_params = counted.map_or(w.params.clone(), |c| c.params);
     let rows = run!(tx, |c| bind_params!(
         sqlx::query_as::<_, ItemRaw>(sqlx::AssertSqlSafe(sql.clone())),
         w.params

@@ -94,24 +94,19 @@ impl ProjectFilter {
     }
 }
 
-/// Projects of a region and the regions below it (an index range, see `RegionCode::subtree_range`).
-fn in_region(w: &mut Where, r: &keyproj_domain::RegionCode) {
-    w.in_region("p.region_code", r);
-}
-
 fn filter_where(f: &ProjectFilter) -> Where {
     let mut w = Where::default();
     match &f.scope {
-        ListScope::Region(r) => in_region(&mut w, r),
+        ListScope::Region(r) => w.in_region("p.region_code", r),
         ListScope::Unit { region, unit_id } => {
-            in_region(&mut w, region);
+            w.in_region("p.region_code", region);
             w.push(
                 "(p.lead_unit_id = ? OR p.owner_unit_id = ? OR EXISTS (SELECT 1 FROM project_units pu WHERE pu.project_id = p.id AND pu.unit_id = ?))",
                 vec![Param::I64(unit_id.get()), Param::I64(unit_id.get()), Param::I64(unit_id.get())],
             );
         }
         ListScope::Owner { region, unit_id } => {
-            in_region(&mut w, region);
+            w.in_region("p.region_code", region);
             w.push("p.owner_unit_id = ?", vec![Param::I64(unit_id.get())]);
         }
         ListScope::Nothing => w.push("1 = 0", vec![]),
