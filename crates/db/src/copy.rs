@@ -30,6 +30,10 @@ use Kind::*;
 /// destination's triggers rebuild them while the source rows go in.
 pub const DERIVED: &[&str] = &["problem_item_counts"];
 
+/// Columns computed from others of their row (by a trigger or as a generated column): not
+/// copied, the destination computes them.
+pub const DERIVED_COLUMNS: &[(&str, &str)] = &[("projects", "search_text")];
+
 /// In dependency order. The schema-parity test checks this list (with [`DERIVED`]) against the
 /// schema.
 pub const TABLES: &[TableSpec] = &[

@@ -592,6 +592,27 @@ async fn pages_render_for_each_role() {
         .await
         .unwrap();
     assert!(doc["paths"]["/api/v1/projects/{id}"]["put"].is_object());
+    // types of the same Rust name in two features are two schemas, neither hiding the other
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field) in [
+        ("ProblemItemIn", "kind"),
+        ("ApprovalItemIn", "catalogue_id"),
+        ("ProblemStepIn", "note"),
+        ("ApprovalStepIn", "approval_no"),
+        ("ProblemItemOut", "number"),
+        ("ApprovalItemOut", "project_id"),
+    ] {
+        assert!(
+            schemas[schema]["properties"][field].is_object(),
+            "{schema}.{field} missing from the OpenAPI document"
+        );
+    }
+    for gone in ["ItemIn", "StepIn", "ItemOut", "EventOut"] {
+        assert!(schemas[gone].is_null(), "ambiguous schema name {gone}");
+    }
+    let problem_body = &doc["paths"]["/api/v1/problems"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"]["$ref"];
+    assert_eq!(problem_body, "#/components/schemas/ProblemItemIn");
 }
 
 #[tokio::test]

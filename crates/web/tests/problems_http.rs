@@ -320,6 +320,42 @@ async fn the_api_runs_the_workflow_and_an_owner_raises_from_a_report() {
         let [p1, _] = h.projects;
         let api = client();
         let staff = h.token("staff").await;
+        // a filter value no select offers is refused at its field, on the API and the page,
+        // instead of quietly listing everything
+        for (query, field) in [
+            ("state=foo", "state"),
+            ("year=abc", "year"),
+            ("unit=-3", "unit"),
+            ("source=%E6%97%A0", "source"),
+        ] {
+            let r = api
+                .get(format!("{}/api/v1/problems?{query}", h.base))
+                .bearer_auth(&staff)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+            let body = r.text().await.unwrap();
+            assert!(body.contains(&format!("\"{field}\"")), "{query}: {body}");
+        }
+        let page = h.signed_in("staff").await;
+        let r = page
+            .get(format!("{}/problems?state=foo", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("“foo”无效"));
+        let ok = api
+            .get(format!(
+                "{}/api/v1/problems?state=%E5%B7%B2%E4%BA%A4%E5%8A%9E&year=2026",
+                h.base
+            ))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), StatusCode::OK, "a Chinese label is accepted");
         let r = api
             .post(format!("{}/api/v1/problems", h.base))
             .bearer_auth(&staff)

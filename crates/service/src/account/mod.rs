@@ -123,13 +123,18 @@ pub(crate) async fn count_failure(
 
 /// Builds the actor of a user.
 pub async fn actor_of(tx: &mut keyproj_db::Tx, user: &UserRow) -> Result<Actor> {
-    Ok(Actor {
+    Ok(actor_with(user, user_repo::roles_of(tx, user.id).await?))
+}
+
+/// The actor of a user whose roles are already read.
+pub(crate) fn actor_with(user: &UserRow, roles: Vec<keyproj_domain::authz::Role>) -> Actor {
+    Actor {
         user_id: Some(user.id),
         username: user.username.clone(),
-        roles: user_repo::roles_of(tx, user.id).await?,
+        roles,
         unit_id: Some(user.unit_id),
         region: user.region_code.clone(),
-    })
+    }
 }
 
 /// The context of an account acting from `ip`, by its name: for the operator's command line

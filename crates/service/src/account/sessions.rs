@@ -200,14 +200,13 @@ pub struct SessionInfo {
 pub async fn session(app: &App, token: &str) -> Result<Option<SessionInfo>> {
     let now = app.now();
     let mut tx = app.db.begin_read().await?;
-    let Some(s) = repo::find_session(&mut tx, &token_hash(token)).await? else {
-        return Ok(None);
-    };
-    let Some(user) = user_repo::get_user(&mut tx, s.user_id).await? else {
-        return Ok(None);
-    };
-    let actor = actor_of(&mut tx, &user).await?;
+    // One query for the session, its user and roles: this runs before every signed-in page.
+    let found = repo::find_session_user(&mut tx, &token_hash(token)).await?;
     tx.rollback().await?;
+    let Some((s, user, roles)) = found else {
+        return Ok(None);
+    };
+    let actor = super::actor_with(&user, roles);
     if user.disabled
         || !app
             .cfg

@@ -1,6 +1,5 @@
 //! Personal API tokens: the secret is shown once and only its hash is stored.
 
-use super::actor_of;
 use crate::work::{Audit, Work};
 use crate::{App, Ctx, Result, ServiceError, field_error, random_token, token_hash};
 use keyproj_db::repo::account::tokens::{self as repo, ApiTokenRow};
@@ -17,20 +16,16 @@ pub struct TokenUser {
 /// Resolves `Authorization: Bearer <token>`.
 pub async fn api_token(app: &App, token: &str) -> Result<Option<TokenUser>> {
     let mut tx = app.db.begin_read().await?;
-    let Some(t) = repo::find_token(&mut tx, &token_hash(token)).await? else {
-        return Ok(None);
-    };
-    if t.revoked_at.is_some() {
-        return Ok(None);
-    }
-    let Some(user) = user_repo::get_user(&mut tx, t.user_id).await? else {
-        return Ok(None);
-    };
-    if user.disabled {
-        return Ok(None);
-    }
-    let actor = actor_of(&mut tx, &user).await?;
+    // One query for the token, its user and roles: this runs before every API call.
+    let found = repo::find_token_user(&mut tx, &token_hash(token)).await?;
     tx.rollback().await?;
+    let Some((t, user, roles)) = found else {
+        return Ok(None);
+    };
+    if t.revoked_at.is_some() || user.disabled {
+        return Ok(None);
+    }
+    let actor = super::actor_with(&user, roles);
     let now = app.now();
     if t.last_used_at
         .is_none_or(|l| now - l > chrono::Duration::seconds(60))

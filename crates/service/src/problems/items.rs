@@ -336,22 +336,45 @@ pub fn filter_from_query(
     per_page: i64,
 ) -> Result<(ItemFilter, i64)> {
     let mut f = filter_for(ctx)?;
+    // A value no select offers (an edited link, a script's typo) is refused with a message at
+    // its field, as the project list does, rather than quietly listing everything.
+    let mut errs = keyproj_domain::ValidationErrors::new();
     let text = |k: &str| Some(get(k)).filter(|v| !v.trim().is_empty());
-    let id = |k: &str| get(k).trim().parse::<i64>().ok();
+    let mut number = |k: &str, label: &str| {
+        let v = text(k)?;
+        match v.trim().parse::<i64>() {
+            Ok(n) if n >= 1 => Some(n),
+            _ => {
+                errs.add(k, "invalid_number", format!("{label}“{}”无效", v.trim()));
+                None
+            }
+        }
+    };
+    let unit = number("unit", "承办单位");
+    let project = number("project", "项目");
+    let year = number("year", "年度");
+    let page = number("page", "页码").unwrap_or(1).min(100_000);
     f.q = text("q");
-    f.state = text("state").and_then(|s| State::from_input(&s));
-    f.source = text("source").and_then(|s| Source::from_input(&s));
-    f.category = text("category").and_then(|s| Category::from_input(&s));
-    f.kind = text("kind").and_then(|s| ItemKind::from_input(&s));
-    f.alert = text("alert").and_then(|s| Alert::from_input(&s));
+    f.state = text("state").and_then(|s| errs.check(State::parse("state", &s)));
+    f.source = text("source").and_then(|s| errs.check(Source::parse("source", &s)));
+    f.category = text("category").and_then(|s| errs.check(Category::parse("category", &s)));
+    f.kind = text("kind").and_then(|s| errs.check(ItemKind::parse("kind", &s)));
+    f.alert = text("alert").and_then(|s| errs.check(Alert::parse("alert", &s)));
     f.open_only = get("open") == "1";
     if get("overdue") == "1" {
         f.overdue_on = Some(app.local_today());
     }
-    f.handler_unit_id = id("unit").map(Into::into);
-    f.project_id = id("project").map(Into::into);
-    f.year = id("year").and_then(|y| i32::try_from(y).ok());
-    let page = id("page").unwrap_or(1).clamp(1, 100_000);
+    f.handler_unit_id = unit.map(Into::into);
+    f.project_id = project.map(Into::into);
+    f.year = match year {
+        Some(y) if (2000..=2100).contains(&y) => Some(y as i32),
+        Some(y) => {
+            errs.add("year", "invalid_number", format!("年度“{y}”无效"));
+            None
+        }
+        None => None,
+    };
+    errs.into_result()?;
     f.limit = per_page;
     f.offset = (page - 1) * per_page;
     Ok((f, page))

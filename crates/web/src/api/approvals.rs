@@ -165,6 +165,7 @@ async fn add_entry(
 /// `received_on` YYYY-MM-DD or empty.
 #[derive(Serialize, Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = ApprovalItemIn)]
 struct ItemIn {
     project_id: Option<i64>,
     catalogue_id: Option<i64>,
@@ -178,6 +179,7 @@ struct ItemIn {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = ApprovalItemOut)]
 struct ItemOut {
     id: i64,
     project_id: i64,
@@ -335,6 +337,7 @@ async fn add_item(
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = ApprovalEventOut)]
 struct EventOut {
     step: String,
     on: String,
@@ -387,6 +390,7 @@ async fn item(
 /// `version` the item's version as read.
 #[derive(Serialize, Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = ApprovalStepIn)]
 struct StepIn {
     step: String,
     on: String,

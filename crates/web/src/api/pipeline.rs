@@ -52,6 +52,7 @@ struct EventIn {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = PipelineEventOut)]
 struct EventOut {
     id: i64,
     name: String,

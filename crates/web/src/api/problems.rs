@@ -70,6 +70,7 @@ pub(super) struct Doc;
 /// One item of the problem list. Dates are YYYY-MM-DD; `state`: registered, assigned,
 /// in_progress, closure_requested, closed, withdrawn; `alert`: "", blue, yellow, red.
 #[derive(Serialize, ToSchema)]
+#[schema(as = ProblemItemOut)]
 struct ItemOut {
     id: i64,
     number: String,
@@ -174,6 +175,7 @@ impl From<AssignIn> for AssignDraft {
 /// A new item; with `assign` it is assigned in the same step (center staff).
 #[derive(Serialize, Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = ProblemItemIn)]
 struct ItemIn {
     /// problem | task (or 问题/任务)
     kind: String,
@@ -266,6 +268,7 @@ async fn detail(
 /// grant_extension, refuse_extension, withdraw, reopen.
 #[derive(Serialize, Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = ProblemStepIn)]
 struct StepIn {
     step: String,
     version: i64,

@@ -1,11 +1,16 @@
 //! Signed-in sessions (only the hash of a session's token is kept) and the counts of failed
 //! logins per address and name that slow and block guessing.
 
+use crate::repo::admin::users::{
+    USER_ROLE_COLUMNS, UserRoleRaw, UserRow, user_and_roles, user_role_joins,
+};
 use crate::{DbError, Tx, run};
 use chrono::{DateTime, Utc};
+use keyproj_domain::authz::Role;
 use keyproj_domain::ids::{SessionId, UserId};
 use keyproj_domain::session::Throttle;
 use serde::Serialize;
+use std::sync::LazyLock;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct SessionRow {
@@ -51,14 +56,51 @@ pub async fn insert_session(
     .map(SessionId)?)
 }
 
-pub async fn find_session(tx: &mut Tx, token_hash: &str) -> Result<Option<SessionRow>, DbError> {
-    let sql = format!("SELECT {SESSION_COLS} FROM sessions WHERE token_hash = $1");
-    Ok(run!(tx, |c| sqlx::query_as::<_, SessionRow>(
-        sqlx::AssertSqlSafe(sql)
+#[derive(sqlx::FromRow)]
+struct SessionUserRaw {
+    s_id: i64,
+    s_csrf_token: String,
+    s_created_at: DateTime<Utc>,
+    s_last_seen_at: DateTime<Utc>,
+    s_ip: String,
+    s_user_agent: String,
+    #[sqlx(flatten)]
+    user: UserRoleRaw,
+}
+
+/// A session, its user and the user's roles in one query: what every signed-in request reads.
+pub async fn find_session_user(
+    tx: &mut Tx,
+    token_hash: &str,
+) -> Result<Option<(SessionRow, UserRow, Vec<Role>)>, DbError> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT s.id AS s_id, s.csrf_token AS s_csrf_token, s.created_at AS s_created_at,
+                s.last_seen_at AS s_last_seen_at, s.ip AS s_ip, s.user_agent AS s_user_agent, {USER_ROLE_COLUMNS}
+             FROM sessions s{} WHERE s.token_hash = $1",
+            user_role_joins("s.user_id")
+        )
+    });
+    let mut rows = run!(tx, |c| sqlx::query_as::<_, SessionUserRaw>(
+        sqlx::AssertSqlSafe(SQL.as_str())
     )
     .bind(token_hash)
-    .fetch_optional(c)
-    .await)?)
+    .fetch_all(c)
+    .await)?;
+    let Some(first) = rows.first_mut() else {
+        return Ok(None);
+    };
+    let session = SessionRow {
+        id: SessionId(first.s_id),
+        user_id: UserId(first.user.user_id()),
+        csrf_token: std::mem::take(&mut first.s_csrf_token),
+        created_at: first.s_created_at,
+        last_seen_at: first.s_last_seen_at,
+        ip: std::mem::take(&mut first.s_ip),
+        user_agent: std::mem::take(&mut first.s_user_agent),
+    };
+    Ok(user_and_roles(rows.into_iter().map(|r| r.user).collect())?
+        .map(|(user, roles)| (session, user, roles)))
 }
 
 pub async fn list_sessions(tx: &mut Tx) -> Result<Vec<SessionRow>, DbError> {

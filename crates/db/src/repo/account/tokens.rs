@@ -1,9 +1,14 @@
 //! Personal API tokens (only the hash of a token is kept).
 
+use crate::repo::admin::users::{
+    USER_ROLE_COLUMNS, UserRoleRaw, UserRow, user_and_roles, user_role_joins,
+};
 use crate::{DbError, Tx, run};
 use chrono::{DateTime, Utc};
+use keyproj_domain::authz::Role;
 use keyproj_domain::ids::{TokenId, UserId};
 use serde::Serialize;
+use std::sync::LazyLock;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
 pub struct ApiTokenRow {
@@ -37,14 +42,49 @@ pub async fn insert_token(
     .map(TokenId)?)
 }
 
-pub async fn find_token(tx: &mut Tx, token_hash: &str) -> Result<Option<ApiTokenRow>, DbError> {
-    let sql = format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE token_hash = $1");
-    Ok(run!(tx, |c| sqlx::query_as::<_, ApiTokenRow>(
-        sqlx::AssertSqlSafe(sql)
+#[derive(sqlx::FromRow)]
+struct TokenUserRaw {
+    t_id: i64,
+    t_name: String,
+    t_created_at: DateTime<Utc>,
+    t_last_used_at: Option<DateTime<Utc>>,
+    t_revoked_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    user: UserRoleRaw,
+}
+
+/// A token, its user and the user's roles in one query: what every API request reads.
+pub async fn find_token_user(
+    tx: &mut Tx,
+    token_hash: &str,
+) -> Result<Option<(ApiTokenRow, UserRow, Vec<Role>)>, DbError> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT t.id AS t_id, t.name AS t_name, t.created_at AS t_created_at,
+                t.last_used_at AS t_last_used_at, t.revoked_at AS t_revoked_at, {USER_ROLE_COLUMNS}
+             FROM api_tokens t{} WHERE t.token_hash = $1",
+            user_role_joins("t.user_id")
+        )
+    });
+    let mut rows = run!(tx, |c| sqlx::query_as::<_, TokenUserRaw>(
+        sqlx::AssertSqlSafe(SQL.as_str())
     )
     .bind(token_hash)
-    .fetch_optional(c)
-    .await)?)
+    .fetch_all(c)
+    .await)?;
+    let Some(first) = rows.first_mut() else {
+        return Ok(None);
+    };
+    let token = ApiTokenRow {
+        id: TokenId(first.t_id),
+        user_id: UserId(first.user.user_id()),
+        name: std::mem::take(&mut first.t_name),
+        created_at: first.t_created_at,
+        last_used_at: first.t_last_used_at,
+        revoked_at: first.t_revoked_at,
+    };
+    Ok(user_and_roles(rows.into_iter().map(|r| r.user).collect())?
+        .map(|(user, roles)| (token, user, roles)))
 }
 
 pub async fn get_token(tx: &mut Tx, id: TokenId) -> Result<Option<ApiTokenRow>, DbError> {

@@ -94,6 +94,51 @@ async fn users_where(
     raw.into_iter().map(UserRow::try_from).collect()
 }
 
+/// One row per role of a user (a LEFT JOIN on `user_roles`), for reading an account and its
+/// roles in the same query as what led to it (a session or a token, on every request).
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRoleRaw {
+    #[sqlx(flatten)]
+    user: UserRaw,
+    role: Option<String>,
+}
+
+/// The user columns and the role of [`UserRoleRaw`], after `SELECT` and the caller's columns.
+pub(crate) const USER_ROLE_COLUMNS: &str = "u.id, u.username, u.display_name, u.unit_id, n.name AS unit_name, n.region_code,
+    u.password_hash, u.must_change_password, u.disabled, u.failed_logins, u.locked_until, u.password_changed_at,
+    u.last_login_at, u.version, r.role";
+
+/// Joins the user (`u`, from the caller's `user_id` column named in `on`), its unit and roles.
+pub(crate) fn user_role_joins(on: &str) -> String {
+    format!(
+        " JOIN users u ON u.id = {on} JOIN units n ON n.id = u.unit_id LEFT JOIN user_roles r ON r.user_id = u.id"
+    )
+}
+
+impl UserRoleRaw {
+    pub(crate) fn user_id(&self) -> i64 {
+        self.user.id
+    }
+}
+
+/// The user and its roles from the rows of one user.
+pub(crate) fn user_and_roles(
+    rows: Vec<UserRoleRaw>,
+) -> Result<Option<(UserRow, Vec<Role>)>, DbError> {
+    let mut roles = Vec::with_capacity(rows.len());
+    let mut user = None;
+    for r in rows {
+        if let Some(role) = &r.role {
+            roles.push(decode::key("user_roles.role", role, Role::from_key)?);
+        }
+        if user.is_none() {
+            user = Some(UserRow::try_from(r.user)?);
+        }
+    }
+    roles.sort_by_key(|r| r.key());
+    Ok(user.map(|u| (u, roles)))
+}
+
 enum Param<'a> {
     Id(i64),
     Name(&'a str),

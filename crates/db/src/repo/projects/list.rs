@@ -112,17 +112,15 @@ fn filter_where(f: &ProjectFilter) -> Where {
         ListScope::Nothing => w.push("1 = 0", vec![]),
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        // Escape LIKE wildcards typed by the user.
+        // One column holds the four searched fields, lower-cased (migration 0017); the typed
+        // text matches literally (LIKE's wildcards escaped).
         let esc = q
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_")
             .to_lowercase();
         let pat = format!("%{esc}%");
-        w.push(
-            "(LOWER(p.name) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(p.code, '')) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(p.national_code, '')) LIKE ? ESCAPE '\\' OR LOWER(p.tags) LIKE ? ESCAPE '\\')",
-            vec![Param::Text(pat.clone()), Param::Text(pat.clone()), Param::Text(pat.clone()), Param::Text(pat)],
-        );
+        w.push("p.search_text LIKE ? ESCAPE '\\'", vec![Param::Text(pat)]);
     }
     for (col, key) in [
         ("p.stage", f.stage.map(|s| s.key())),
