@@ -306,8 +306,32 @@ fn init_logging() {
     }
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+/// No transparent huge pages for this process. mimalloc commits its arenas at once and asks the
+/// kernel for 2 MiB pages, so an idle server held 20 MB of huge pages it barely touched: the
+/// everyday benchmark's peak was 84 MB with them and 40 MB without, at the same throughput
+/// (BENCHMARKS.md). Set before the runtime's threads allocate; the flag covers the process.
+#[cfg(target_os = "linux")]
+fn without_huge_pages() {
+    // SAFETY: prctl with PR_SET_THP_DISABLE takes integer arguments only and changes no memory
+    // of this process; a kernel without it returns an error, which changes nothing either.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn without_huge_pages() {}
+
+fn main() -> Result<()> {
+    without_huge_pages();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(run())
+}
+
+async fn run() -> Result<()> {
     init_logging();
     let cli = Cli::parse();
     match &cli.cmd {
