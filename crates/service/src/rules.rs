@@ -24,9 +24,13 @@ pub async fn supervision_in(
     region: &RegionCode,
     year: i32,
 ) -> Result<(SupervisionRules, i64)> {
-    for code in lineage(region) {
-        if let Some((rules, version)) = repo::rules(tx, &code, year).await? {
-            let own = if &code == region { version } else { 0 };
+    // one query for the region and those above it (every registration reads this)
+    let codes: Vec<RegionCode> = lineage(region).collect();
+    let mut stored = repo::rules_of_any(tx, &codes, year).await?;
+    for code in &codes {
+        if let Some(i) = stored.iter().position(|(r, _, _)| r == code.as_str()) {
+            let (_, rules, version) = stored.swap_remove(i);
+            let own = if code == region { version } else { 0 };
             return Ok((rules, own));
         }
     }

@@ -1231,5 +1231,51 @@ async fn another_county_numbers_its_documents_in_its_own_name() {
         .await
         .unwrap();
         assert_eq!(ours.rules.assign_prefix, "桃重项交");
+
+        // rules stored for the city (4309) are in force in its counties that have none, as
+        // inherited (version 0: saving creates the county's own); a county's own come first
+        let in_force = |region: &'static str| {
+            let app = h.app.clone();
+            async move {
+                let mut tx = app.db.begin_read().await.unwrap();
+                keyproj_service::rules::supervision_in(
+                    &mut tx,
+                    &keyproj_domain::RegionCode::parse(region).unwrap(),
+                    2026,
+                )
+                .await
+                .unwrap()
+            }
+        };
+        let city = keyproj_service::Ctx::system(code("4309"));
+        let mut city_rules = in_force("4309").await.0;
+        city_rules.default_limit_days = 21;
+        keyproj_service::problems::supervision::save_rules(&h.app, &city, 2026, &city_rules, 0)
+            .await
+            .unwrap();
+        let (nan, version) = in_force("430921").await;
+        assert_eq!(
+            (nan.default_limit_days, version),
+            (21, 0),
+            "inherited from the city"
+        );
+        let county = keyproj_service::Ctx::system(code("430921"));
+        let mut own = nan.clone();
+        own.default_limit_days = 9;
+        keyproj_service::problems::supervision::save_rules(&h.app, &county, 2026, &own, 0)
+            .await
+            .unwrap();
+        let (nan, version) = in_force("430921").await;
+        assert_eq!(
+            nan.default_limit_days, 9,
+            "the county's own before the city's"
+        );
+        assert!(version >= 1);
+        assert_eq!(in_force("4309").await.0.default_limit_days, 21);
+        assert_eq!(
+            in_force("430921").await.0.default_limit_days,
+            9,
+            "read again, the same"
+        );
     }
 }

@@ -158,6 +158,8 @@ async fn insert_batch(
     tx: &mut Tx,
     rows: &[(&AuditFields, String, String)],
 ) -> Result<i64, DbError> {
+    // RETURNING the ids saves a statement per append (every write has one): the largest is
+    // the statement's last row.
     let mut sql = String::from(
         "INSERT INTO audit_log (at, user_id, username, unit_id, ip, action, entity_type, entity_id, before_json, after_json, prev_hash, hash) VALUES ",
     );
@@ -175,8 +177,9 @@ async fn insert_batch(
         }
         sql.push(')');
     }
-    run!(tx, |c| {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+    sql.push_str(" RETURNING id");
+    Ok(run!(tx, |c| {
+        let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.clone()));
         for (f, prev, hash) in rows {
             q = q
                 .bind(f.at)
@@ -192,13 +195,11 @@ async fn insert_batch(
                 .bind(prev)
                 .bind(hash);
         }
-        q.execute(c).await.map(|_| ())
-    })?;
-    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(
-        "SELECT CAST(MAX(id) AS BIGINT) FROM audit_log"
-    )
-    .fetch_one(c)
-    .await)?)
+        q.fetch_all(c).await
+    })?
+    .into_iter()
+    .max()
+    .ok_or_else(|| DbError::Decode("audit_log.id", "no id returned".into()))?)
 }
 
 /// The head of the chain, if one was written.

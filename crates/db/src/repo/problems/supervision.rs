@@ -95,25 +95,34 @@ pub async fn replace_holidays(
     Ok(())
 }
 
-/// A region's own stored rules of a year, with their version.
-pub async fn rules(
+/// The rules stored for any of `regions` (a region and those above it, at most three) and the
+/// year, in one query: (region, rules, version) per region that has them, in no order.
+pub async fn rules_of_any(
     tx: &mut Tx,
-    region: &RegionCode,
+    regions: &[RegionCode],
     year: i32,
-) -> Result<Option<(SupervisionRules, i64)>, DbError> {
-    const SQL: &str =
-        "SELECT rules, version FROM supervision_rules WHERE region_code = $1 AND year = $2";
-    let row = run!(tx, |c| sqlx::query_as::<_, (String, i64)>(SQL)
-        .bind(region.as_str())
+) -> Result<Vec<(String, SupervisionRules, i64)>, DbError> {
+    const SQL: &str = "SELECT region_code, rules, version FROM supervision_rules
+        WHERE year = $1 AND region_code IN ($2, $3, $4)";
+    let Some(last) = regions.last() else {
+        return Ok(vec![]);
+    };
+    // a county, its city and its province; fewer are padded with the last one
+    let code = |i: usize| regions.get(i).unwrap_or(last).as_str();
+    let rows = run!(tx, |c| sqlx::query_as::<_, (String, String, i64)>(SQL)
         .bind(year as i64)
-        .fetch_optional(c)
+        .bind(code(0))
+        .bind(code(1))
+        .bind(code(2))
+        .fetch_all(c)
         .await)?;
-    row.map(|(json, version)| {
-        serde_json::from_str(&json)
-            .map(|r| (r, version))
-            .map_err(|_| DbError::Decode("supervision_rules.rules", json))
-    })
-    .transpose()
+    rows.into_iter()
+        .map(|(region, json, version)| {
+            serde_json::from_str(&json)
+                .map(|r| (region, r, version))
+                .map_err(|_| DbError::Decode("supervision_rules.rules", json))
+        })
+        .collect()
 }
 
 /// Saves rules if `version` is current (0 = none stored yet); false on a stale version.
