@@ -178,7 +178,7 @@ async fn insert_batch(
         sql.push(')');
     }
     sql.push_str(" RETURNING id");
-    Ok(run!(tx, |c| {
+    run!(tx, |c| {
         let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.clone()));
         for (f, prev, hash) in rows {
             q = q
@@ -199,7 +199,7 @@ async fn insert_batch(
     })?
     .into_iter()
     .max()
-    .ok_or_else(|| DbError::Decode("audit_log.id", "no id returned".into()))?)
+    .ok_or_else(|| DbError::Decode("audit_log.id", "no id returned".into()))
 }
 
 /// The head of the chain, if one was written.
