@@ -30,10 +30,6 @@ use Kind::*;
 /// destination's triggers rebuild them while the source rows go in.
 pub const DERIVED: &[&str] = &["problem_item_counts"];
 
-/// Columns computed from others of their row (by a trigger or as a generated column): not
-/// copied, the destination computes them.
-pub const DERIVED_COLUMNS: &[(&str, &str)] = &[("projects", "search_text")];
-
 /// In dependency order. The schema-parity test checks this list (with [`DERIVED`]) against the
 /// schema.
 pub const TABLES: &[TableSpec] = &[
@@ -248,6 +244,7 @@ pub const TABLES: &[TableSpec] = &[
             ("version", I64, false),
             ("created_at", Time, false),
             ("updated_at", Time, false),
+            ("search_text", Text, false),
         ],
         order_by: "id",
         self_refs: &["parent_id"],

@@ -215,6 +215,10 @@ impl Db {
             Db::Sqlite(p, _) => sqlx::migrate!("migrations/sqlite").run(p).await?,
             Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
         }
+        // Derived columns that SQL cannot compute as the application does (see each function).
+        let mut tx = self.begin_write().await?;
+        repo::projects::fill_search_text(&mut tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -22,6 +22,7 @@ pub mod problem;
 pub mod project;
 pub mod region;
 pub mod report;
+pub mod search;
 pub mod session;
 pub mod survey;
 

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 crate::keyed_enum!(
     /// The supervision ladder: a reminder before the deadline, then letters.
     pub enum Alert, "督办等级" {
-        Blue => "blue", "蓝色提醒";
-        Yellow => "yellow", "黄色督办函";
-        Red => "red", "红色督办函";
+                Blue => "blue", "蓝色提醒" | "蓝" | "蓝色";
+        Yellow => "yellow", "黄色督办函" | "黄" | "黄色";
+        Red => "red", "红色督办函" | "红" | "红色";
     }
 );
 

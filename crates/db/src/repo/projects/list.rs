@@ -112,13 +112,12 @@ fn filter_where(f: &ProjectFilter) -> Where {
         ListScope::Nothing => w.push("1 = 0", vec![]),
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        // One column holds the four searched fields, lower-cased (migration 0017); the typed
-        // text matches literally (LIKE's wildcards escaped).
-        let esc = q
+        // One column holds the four searched fields, normalised as the typed text is
+        // (migration 0017); the typed text matches literally (LIKE's wildcards escaped).
+        let esc = keyproj_domain::search::search_key(q)
             .replace('\\', "\\\\")
             .replace('%', "\\%")
-            .replace('_', "\\_")
-            .to_lowercase();
+            .replace('_', "\\_");
         let pat = format!("%{esc}%");
         w.push("p.search_text LIKE ? ESCAPE '\\'", vec![Param::Text(pat)]);
     }

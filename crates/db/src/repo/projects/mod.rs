@@ -235,6 +235,45 @@ fn dup_message(e: sqlx::Error) -> DbError {
     }
 }
 
+/// What the list's free-text search reads: name, code, national code and tags in one text,
+/// normalised in Rust like the typed query ([`keyproj_domain::search`]).
+fn search_text(v: &ProjectValues) -> String {
+    keyproj_domain::search::joined_key(&[
+        &v.name,
+        v.code.as_deref().unwrap_or(""),
+        v.national_code.as_deref().unwrap_or(""),
+        &v.tags,
+    ])
+}
+
+/// Fills `search_text` where it is empty: rows written before it existed (migration 0017 adds it
+/// empty, since SQL cannot normalise text as [`keyproj_domain::search`] does) or copied by an
+/// older `keyproj copy`. Every project has a name, so a filled one is never empty.
+pub async fn fill_search_text(tx: &mut Tx) -> Result<u64, DbError> {
+    const PENDING: &str = "SELECT id, name, code, national_code, tags FROM projects WHERE search_text = '' ORDER BY id";
+    type Fields = (i64, String, Option<String>, Option<String>, String);
+    let rows = run!(tx, |c| sqlx::query_as::<_, Fields>(PENDING)
+        .fetch_all(c)
+        .await)?;
+    for (id, name, code, national_code, tags) in &rows {
+        let text = keyproj_domain::search::joined_key(&[
+            name,
+            code.as_deref().unwrap_or(""),
+            national_code.as_deref().unwrap_or(""),
+            tags,
+        ]);
+        run!(tx, |c| sqlx::query(
+            "UPDATE projects SET search_text = $1 WHERE id = $2"
+        )
+        .bind(&text)
+        .bind(*id)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    }
+    Ok(rows.len() as u64)
+}
+
 pub async fn insert(
     tx: &mut Tx,
     v: &ProjectValues,
@@ -242,8 +281,9 @@ pub async fn insert(
 ) -> Result<ProjectId, DbError> {
     const SQL: &str = "INSERT INTO projects (region_code, code, name, national_code, level, stage, industry, township_unit_id,
         owner_unit_id, content_scale, total_investment_fen, funding_sources, planned_start, planned_completion, actual_start,
-        actual_completion, leader_id, lead_unit_id, parent_id, location, tags, below_threshold, version, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, 1, $23, $23)
+                actual_completion, leader_id, lead_unit_id, parent_id, location, tags, below_threshold, version, created_at, updated_at,
+        search_text)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, 1, $23, $23, $24)
         RETURNING id";
     run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
         .bind(v.region_code.as_str())
@@ -269,6 +309,7 @@ pub async fn insert(
         .bind(&v.tags)
         .bind(v.below_threshold)
         .bind(now)
+        .bind(search_text(v))
         .fetch_one(c)
         .await)
     .map(ProjectId)
@@ -287,7 +328,7 @@ pub async fn update(
         township_unit_id = $6, owner_unit_id = $7, content_scale = $8, total_investment_fen = $9, funding_sources = $10,
         planned_start = $11, planned_completion = $12, actual_start = $13, actual_completion = $14, leader_id = $15,
         lead_unit_id = $16, parent_id = $17, location = $18, tags = $19, below_threshold = $20, version = version + 1,
-        updated_at = $21 WHERE id = $22 AND version = $23";
+                updated_at = $21, search_text = $24 WHERE id = $22 AND version = $23";
     let r = run!(tx, |c| sqlx::query(SQL)
         .bind(&v.code)
         .bind(&v.name)
@@ -312,6 +353,7 @@ pub async fn update(
         .bind(now)
         .bind(id.get())
         .bind(version)
+        .bind(search_text(v))
         .execute(c)
         .await
         .map(|r| r.rows_affected()))
