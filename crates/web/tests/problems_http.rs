@@ -340,12 +340,32 @@ async fn the_api_runs_the_workflow_and_an_owner_raises_from_a_report() {
         }
         let page = h.signed_in("staff").await;
         let r = page
-            .get(format!("{}/problems?state=foo", h.base))
+            .get(format!("{}/problems?state=foo&q=hello&overdue=1", h.base))
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(r.text().await.unwrap().contains("“foo”无效"));
+        let body = r.text().await.unwrap();
+        assert!(body.contains("“foo”无效"), "{body}");
+        // the list page comes back with the form as sent, not a bare error page
+        assert!(body.contains("id=\"problem-filters\""));
+        assert!(body.contains("value=\"hello\""));
+        assert!(body.contains("name=\"overdue\" value=\"1\" checked"));
+        assert!(body.contains("共 0 项"));
+        // filters only a link sets are kept in the form and named
+        let body = page
+            .get(format!("{}/problems?year=2026&alert=%E7%BA%A2", h.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(body.contains("<input type=\"hidden\" name=\"year\" value=\"2026\">"));
+        assert!(
+            body.contains("督办等级：红色督办函"),
+            "红 is accepted and named"
+        );
         let ok = api
             .get(format!(
                 "{}/api/v1/problems?state=%E5%B7%B2%E4%BA%A4%E5%8A%9E&year=2026",

@@ -52,6 +52,47 @@ pub(super) struct ListPage {
     open: bool,
     overdue: bool,
     can_raise: bool,
+    /// Filters a link carries that the form has no control for (项目, 年度, 督办等级): kept
+    /// as hidden fields so changing a select does not drop them, and named above the table.
+    kept: Vec<KeptFilter>,
+    /// The query without those (the link that clears them).
+    query_without_kept: String,
+    /// Refused filter values: the page lists nothing and says why (422).
+    refused: Vec<String>,
+}
+
+struct KeptFilter {
+    name: &'static str,
+    value: String,
+    label: String,
+}
+
+/// The filters only links set, with how the page names them.
+fn kept_filters(q: &FormData) -> Vec<KeptFilter> {
+    [
+        ("project", "项目编号"),
+        ("year", "年度"),
+        ("alert", "督办等级"),
+    ]
+    .into_iter()
+    .filter_map(|(name, what)| {
+        let value = q.get(name).trim().to_string();
+        if value.is_empty() {
+            return None;
+        }
+        let shown = match name {
+            "alert" => Alert::from_input(&value)
+                .map(|a| a.label().to_string())
+                .unwrap_or_else(|| value.clone()),
+            _ => value.clone(),
+        };
+        Some(KeptFilter {
+            name,
+            label: format!("{what}：{shown}"),
+            value,
+        })
+    })
+    .collect()
 }
 
 fn query_without_page(q: &FormData) -> String {
@@ -71,8 +112,24 @@ pub(super) async fn list(
 ) -> Result<Response, PageError> {
     let q = query_pairs(raw.as_deref());
     let today = s.app.local_today();
-    let (f, page) = filter_of(&s, &signed, &q)?;
-    let found = svc::list(&s.app, &signed.ctx, &f).await?;
+    // A refused value (an edited link) brings back the page with the form as sent and the
+    // reason, listing nothing, rather than a bare error page.
+    let (f, page, refused) = match filter_of(&s, &signed, &q) {
+        Ok((f, page)) => (f, page, vec![]),
+        Err(PageError(ServiceError::Validation(v))) => {
+            let f = svc::filter_from_query(&s.app, &signed.ctx, |_| String::new(), PAGE)?.0;
+            (f, 1, v.0.into_iter().map(|e| e.message).collect())
+        }
+        Err(e) => return Err(e),
+    };
+    let found = if refused.is_empty() {
+        svc::list(&s.app, &signed.ctx, &f).await?
+    } else {
+        svc::ItemPage {
+            items: vec![],
+            total: 0,
+        }
+    };
     let units =
         if allowed(&signed, Action::ManageProblems) || signed.ctx.actor.has(Role::CountyLeader) {
             let selected: Vec<UnitId> = f.handler_unit_id.into_iter().collect();
@@ -86,7 +143,7 @@ pub(super) async fn list(
         } else {
             vec![]
         };
-    Ok(ListPage {
+    let page = ListPage {
         chrome: Chrome::new(&signed, "problems"),
         lines: found.items.iter().map(|r| line(r, today)).collect(),
         total: found.total,
@@ -107,8 +164,21 @@ pub(super) async fn list(
         open: q.get("open") == "1",
         overdue: q.get("overdue") == "1",
         can_raise: allowed(&signed, Action::RaiseProblem),
-    }
-    .into_response())
+        kept: kept_filters(&q),
+        query_without_kept: views::query_of(
+            &q,
+            &[
+                "q", "state", "source", "category", "kind", "open", "overdue", "unit",
+            ],
+        ),
+        refused,
+    };
+    let status = if page.refused.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, page).into_response())
 }
 
 pub(super) async fn export(
