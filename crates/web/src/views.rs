@@ -311,8 +311,10 @@ impl Pager {
         let mut links = vec![];
         let mut last_shown = 0;
         for p in 1..=pages {
-            // the first two, the last two and two either side of the current page
-            if p <= 2 || p > pages - 2 || (p - page).abs() <= 2 {
+            // the first two, the last two and two either side of the current page; a gap of
+            // one page shows that page, not a "…" standing for it
+            let near = |q: i64| q <= 2 || q > pages - 2 || (q - page).abs() <= 2;
+            if near(p) || (near(p - 1) && near(p + 1) && p < pages) {
                 if p > last_shown + 1 {
                     links.push(PageLink {
                         label: "…".into(),
@@ -400,4 +402,27 @@ pub fn query_of(q: &crate::auth::FormData, keys: &[&str]) -> String {
         }
     }
     s.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pager;
+
+    fn labels(page: i64, pages: i64) -> String {
+        Pager::new("/x", "", page, pages, None)
+            .links
+            .iter()
+            .map(|l| l.label.clone())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn a_gap_stands_for_two_pages_or_more() {
+        assert_eq!(labels(1, 6), "1 2 3 4 5 6", "page 4 is shown, not …");
+        assert_eq!(labels(1, 20), "1 2 3 … 19 20");
+        assert_eq!(labels(10, 20), "1 2 … 8 9 10 11 12 … 19 20");
+        assert_eq!(labels(6, 11), "1 2 3 4 5 6 7 8 9 10 11");
+        assert_eq!(labels(1, 1), "1");
+    }
 }

@@ -1384,7 +1384,7 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
         keyproj_domain::problem::State::Registered,
         "nothing was assigned by choosing"
     );
-        // the filter form of the list submits itself (a GET) when a select changes, and keeps a
+    // the filter form of the list submits itself (a GET) when a select changes, and keeps a
     // filter that only the link set (the year)
     let year = chrono::Datelike::year(&h.app.local_today());
     c.goto(&format!("{}/problems?year={year}", h.base))
@@ -1401,7 +1401,9 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
         .await
         .unwrap();
     c.wait()
-        .for_element(Locator::Css("select[name=kind] option[value=task][selected]"))
+        .for_element(Locator::Css(
+            "select[name=kind] option[value=task][selected]",
+        ))
         .await
         .unwrap();
     let url = c.current_url().await.unwrap();
@@ -1411,9 +1413,12 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
     );
     shot(&c, "38-problems-kept-filter").await;
     // a refused value brings the list page back with the reason and the form
-    c.goto(&format!("{}/problems?state=bogus&q=%E7%94%A8%E7%94%B5", h.base))
-        .await
-        .unwrap();
+    c.goto(&format!(
+        "{}/problems?state=bogus&q=%E7%94%A8%E7%94%B5",
+        h.base
+    ))
+    .await
+    .unwrap();
     let errors = c
         .wait()
         .for_element(Locator::Id("filter-errors"))
@@ -1432,7 +1437,6 @@ async fn meeting_item_assigned_returned_closed_and_escalated() {
         .unwrap();
     assert_eq!(typed.as_deref(), Some("用电"), "the typed search is kept");
     shot(&c, "39-problems-refused-filter").await;
-
 
     // an item due today, then overdue: 黄, and past the reply date: 红
     let staff_ctx = keyproj_service::Ctx::system(h.app.cfg.default_region.clone());

@@ -327,6 +327,9 @@ async fn the_api_runs_the_workflow_and_an_owner_raises_from_a_report() {
             ("year=abc", "year"),
             ("unit=-3", "unit"),
             ("source=%E6%97%A0", "source"),
+            ("open=yes", "open"),
+            ("per_page=0", "per_page"),
+            ("year=1999", "year"),
         ] {
             let r = api
                 .get(format!("{}/api/v1/problems?{query}", h.base))

@@ -360,8 +360,21 @@ pub fn filter_from_query(
     f.category = text("category").and_then(|s| errs.check(Category::parse("category", &s)));
     f.kind = text("kind").and_then(|s| errs.check(ItemKind::parse("kind", &s)));
     f.alert = text("alert").and_then(|s| errs.check(Alert::parse("alert", &s)));
-    f.open_only = get("open") == "1";
-    if get("overdue") == "1" {
+    // the checkboxes send 1; anything else but nothing is refused like the selects
+    let mut tick = |k: &str, label: &str| match get(k).trim() {
+        "1" => true,
+        "" | "0" => false,
+        other => {
+            errs.add(
+                k,
+                "invalid_value",
+                format!("{label}“{other}”无效，应为 1 或不填"),
+            );
+            false
+        }
+    };
+    f.open_only = tick("open", "未办结");
+    if tick("overdue", "已逾期") {
         f.overdue_on = Some(app.local_today());
     }
     f.handler_unit_id = unit.map(Into::into);
@@ -369,7 +382,11 @@ pub fn filter_from_query(
     f.year = match year {
         Some(y) if (2000..=2100).contains(&y) => Some(y as i32),
         Some(y) => {
-            errs.add("year", "invalid_number", format!("年度“{y}”无效"));
+            errs.add(
+                "year",
+                "invalid_number",
+                format!("年度“{y}”无效，应在 2000 至 2100 之间"),
+            );
             None
         }
         None => None,

@@ -18,7 +18,7 @@ use keyproj_service::problems::items::{self, ItemRef};
 use keyproj_service::problems::workflow::{self, StepInput};
 use keyproj_service::problems::{meetings as meeting_svc, supervision, todo as todo_svc};
 use serde::{Deserialize, Serialize};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -133,16 +133,61 @@ fn out(r: ItemRow) -> ItemOut {
     }
 }
 
-/// Items in the caller's scope, newest first. Query: q, state, source, category, kind, alert,
-/// open=1, overdue=1, unit, project, year, page (50 per page).
-#[utoipa::path(get, path = "/api/v1/problems", responses((status = 200, body = Vec<ItemOut>)))]
+/// The list's query; a value no select of the page offers is refused (422) at its field.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct ListQuery {
+    /// 编号、标题或情况
+    q: Option<String>,
+    /// registered, assigned, in_progress, closure_requested, closed, withdrawn (or 已交办 …)
+    state: Option<String>,
+    source: Option<String>,
+    category: Option<String>,
+    /// problem | task
+    kind: Option<String>,
+    /// blue | yellow | red (or 蓝/黄/红)
+    alert: Option<String>,
+    /// 1: not closed or withdrawn
+    open: Option<String>,
+    /// 1: past the deadline today
+    overdue: Option<String>,
+    /// the handling unit's id
+    unit: Option<i64>,
+    project: Option<i64>,
+    /// 2000–2100
+    year: Option<i64>,
+    page: Option<i64>,
+    /// 1–500, default 50
+    per_page: Option<i64>,
+}
+
+/// Items in the caller's scope, newest first; the total is in the `x-total-count` header.
+#[utoipa::path(get, path = "/api/v1/problems", params(ListQuery),
+    responses((status = 200, body = Vec<ItemOut>), (status = 422, body = ApiErrorBody)))]
 async fn list(
     State(s): State<AppState>,
     c: ApiCaller,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = query_pairs(q.as_deref());
-    let (f, _) = items::filter_from_query(&s.app, &c.ctx, |k| q.get(k), 50)?;
+    let per_page = match q.get("per_page").trim() {
+        "" => 50,
+        v => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or_else(|| {
+                ApiError(keyproj_service::ServiceError::Validation(
+                    keyproj_domain::ValidationErrors::single(
+                        "per_page",
+                        "invalid_number",
+                        format!("每页条数“{v}”无效，应在 1 至 500 之间"),
+                    ),
+                ))
+            })?,
+    };
+    let (f, _) = items::filter_from_query(&s.app, &c.ctx, |k| q.get(k), per_page)?;
     let page = items::list(&s.app, &c.ctx, &f).await?;
     Ok((
         [("x-total-count", page.total.to_string())],
