@@ -1,32 +1,66 @@
-//! Query strings shared by pages and the API: list filters and audit filters, parsed
-//! leniently (an unparsable number is ignored) with Chinese messages for bad dates.
+//! Query strings shared by pages and the API: list filters and audit filters, with Chinese
+//! messages for what cannot be read (a number that is not one, a bad date).
 
 use crate::auth::{FormData, query_pairs};
 use keyproj_db::repo::admin::audit::AuditFilter;
+use keyproj_domain::ValidationErrors;
 use keyproj_service::projects::ListQuery;
 
-pub fn list_query_of(q: Option<&str>) -> ListQuery {
+/// The project list's query, and what of it could not be read: an id, a page or a size that
+/// is not a positive number, or a yes/no that is neither, is left out of the query and named
+/// in the errors (the vocabularies are checked by the service).
+pub fn list_query_of(q: Option<&str>) -> (ListQuery, ValidationErrors) {
     let p = query_pairs(q);
-    let num = |k: &str| p.get(k).trim().parse::<i64>().ok();
-    ListQuery {
+    let mut errs = ValidationErrors::new();
+    let mut num = |k: &str, label: &str| {
+        let v = p.get(k);
+        let v = v.trim();
+        if v.is_empty() {
+            return None;
+        }
+        match v.parse::<i64>() {
+            Ok(n) if n >= 1 => Some(n),
+            _ => {
+                errs.add(k, "invalid_number", format!("{label}“{v}”无效"));
+                None
+            }
+        }
+    };
+    let query = ListQuery {
         q: p.get("q"),
         stage: p.get("stage"),
         level: p.get("level"),
         industry: p.get("industry"),
-        township: num("township").map(Into::into),
-        lead_unit: num("lead_unit").map(Into::into),
-        leader: num("leader").map(Into::into),
-        below_threshold: match p.get("below_threshold").as_str() {
-            "1" | "true" => Some(true),
-            "0" | "false" => Some(false),
-            _ => None,
-        },
+        township: num("township", "乡镇").map(Into::into),
+        lead_unit: num("lead_unit", "牵头单位").map(Into::into),
+        leader: num("leader", "联系领导").map(Into::into),
+        below_threshold: None,
         colour: p.get("colour"),
         sort: p.get("sort"),
         desc: p.get("desc") == "1",
-        page: num("page"),
-        per_page: num("per_page"),
-    }
+        page: num("page", "页码"),
+        per_page: num("per_page", "每页条数"),
+    };
+    let below_threshold = match p.get("below_threshold").trim() {
+        "1" | "true" => Some(true),
+        "0" | "false" => Some(false),
+        "" => None,
+        other => {
+            errs.add(
+                "below_threshold",
+                "invalid_value",
+                format!("限额以下“{other}”无效，应为 1 或 0"),
+            );
+            None
+        }
+    };
+    (
+        ListQuery {
+            below_threshold,
+            ..query
+        },
+        errs,
+    )
 }
 
 pub fn audit_filter_of(q: &FormData) -> (AuditFilter, Option<String>) {

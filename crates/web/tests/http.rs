@@ -607,6 +607,40 @@ async fn pages_render_for_each_role() {
             "{schema}.{field} missing from the OpenAPI document"
         );
     }
+    // a filter value that cannot be read is refused at its field: the page comes back with the
+    // form as sent and lists nothing; the API answers 422
+    let r = c
+        .get(format!(
+            "{}/projects?q=%E5%A4%A7%E6%A1%A5&township=x&stage=bogus",
+            h.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("id=\"filter-errors\"") && body.contains("乡镇“x”无效"),
+        "{body}"
+    );
+    assert!(body.contains("value=\"大桥\""), "the typed search is kept");
+    assert!(body.contains("共 0 个项目"));
+    let staff_token = h.token("staff").await;
+    for (query, field) in [
+        ("page=abc", "page"),
+        ("below_threshold=maybe", "below_threshold"),
+        ("stage=bogus", "stage"),
+    ] {
+        let r = reqwest::Client::new()
+            .get(format!("{}/api/v1/projects?{query}", h.base))
+            .bearer_auth(&staff_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let e: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(e["fields"][0]["field"], field, "{query}: {e}");
+    }
     for gone in ["ItemIn", "StepIn", "ItemOut", "EventOut"] {
         assert!(schemas[gone].is_null(), "ambiguous schema name {gone}");
     }

@@ -237,7 +237,12 @@ async fn list_projects(
     c: ApiCaller,
     RawQuery(q): RawQuery,
 ) -> Result<Json<ProjectPageOut>, ApiError> {
-    let query = crate::params::list_query_of(q.as_deref());
+    let (query, unreadable) = crate::params::list_query_of(q.as_deref());
+    if !unreadable.is_empty() {
+        return Err(ApiError(keyproj_service::ServiceError::Validation(
+            unreadable,
+        )));
+    }
     let page = projects::list(&s.app, &c.ctx, &query).await?;
     Ok(Json(ProjectPageOut {
         total_count: page.totals.count,

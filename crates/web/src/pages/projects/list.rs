@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::auth::Signed;
-use crate::error::{PageError, page_error};
+use crate::error::PageError;
 use crate::pages::{allowed, xlsx_response};
 use crate::params::list_query_of;
 use crate::views::{Choice, Chrome, Pager, choices, named_choices};
@@ -57,6 +57,8 @@ pub(super) struct ProjectListPage {
     export_href: String,
     colours: Vec<Choice>,
     pager: Pager,
+    /// Refused filter values: nothing is listed and the page says why (422).
+    refused: Vec<String>,
 }
 
 /// The list's query string; `with_size` keeps the chosen page size (links within the list).
@@ -127,12 +129,29 @@ pub(super) async fn project_list(
     signed: Signed,
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
-    let query = list_query_of(q.as_deref());
-    let page = match projects::list(&s.app, &signed.ctx, &query).await {
-        Ok(p) => p,
-        Err(ServiceError::Validation(v)) => {
-            return Ok(page_error(StatusCode::BAD_REQUEST, &v.to_string()));
-        }
+    let (query, unreadable) = list_query_of(q.as_deref());
+    let found = if unreadable.is_empty() {
+        projects::list(&s.app, &signed.ctx, &query).await
+    } else {
+        Err(ServiceError::Validation(unreadable))
+    };
+    // A refused value (an edited link) brings back the list page with the form as sent and
+    // the reason, listing nothing, as the problem list does.
+    let (page, refused) = match found {
+        Ok(p) => (p, vec![]),
+        Err(ServiceError::Validation(v)) => (
+            projects::ProjectPage {
+                items: vec![],
+                responsible: vec![],
+                totals: Default::default(),
+                page: 1,
+                per_page: 50,
+                pages: 1,
+                issue: None,
+                colours: vec![],
+            },
+            v.0.into_iter().map(|e| e.message).collect::<Vec<_>>(),
+        ),
         Err(e) => return Err(e.into()),
     };
     let units = org::units(&s.app, &signed.ctx).await?;
@@ -171,7 +190,12 @@ pub(super) async fn project_list(
         page.pages,
         Some(page.per_page),
     );
-    Ok(ProjectListPage {
+    let status = if refused.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let view = ProjectListPage {
         chrome: Chrome::new(&signed, "projects"),
         total_wan: page.totals.total_investment.wan_grouped(),
         rows,
@@ -202,8 +226,9 @@ pub(super) async fn project_list(
         colours: choices::<Colour>(&query.colour),
         pager,
         q: query,
-    }
-    .into_response())
+        refused,
+    };
+    Ok((status, view).into_response())
 }
 
 pub(super) async fn project_export(
@@ -211,7 +236,11 @@ pub(super) async fn project_export(
     signed: Signed,
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
-    let all = projects::list_all(&s.app, &signed.ctx, list_query_of(q.as_deref())).await?;
+    let (query, unreadable) = list_query_of(q.as_deref());
+    if !unreadable.is_empty() {
+        return Err(PageError(ServiceError::Validation(unreadable)));
+    }
+    let all = projects::list_all(&s.app, &signed.ctx, query).await?;
     let file = keyproj_service::exports::projects_xlsx(&s.app, &signed.ctx.actor.region, &all)?;
     let rows = all.iter().map(|p| p.items.len()).sum();
     projects::record_export(&s.app, &signed.ctx, "project_list", rows).await?;
