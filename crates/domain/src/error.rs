@@ -89,6 +89,23 @@ impl std::fmt::Display for ValidationErrors {
 
 impl std::error::Error for ValidationErrors {}
 
+/// A positive whole number typed into a filter or a link (an id, a page, a year): none when
+/// empty, a message at `field` when it is not one.
+pub fn positive_number(field: &str, label: &str, text: &str) -> Result<Option<i64>, FieldError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<i64>() {
+        Ok(n) if n >= 1 => Ok(Some(n)),
+        _ => Err(FieldError::new(
+            field,
+            "invalid_number",
+            format!("{label}“{text}”无效"),
+        )),
+    }
+}
+
 /// Checks a required or optional text field's length in characters (not bytes).
 pub fn check_text(
     field: &str,

@@ -6,6 +6,27 @@ use keyproj_db::repo::admin::audit::AuditFilter;
 use keyproj_domain::ValidationErrors;
 use keyproj_service::projects::ListQuery;
 
+/// The project list's query as the actor sends it, refused with every problem at once: the
+/// numbers that cannot be read and the values no select offers (the service's check).
+pub fn project_query(
+    ctx: &keyproj_service::Ctx,
+    q: Option<&str>,
+) -> Result<ListQuery, keyproj_service::ServiceError> {
+    let (query, mut errs) = list_query_of(q);
+    if let Err(keyproj_service::ServiceError::Validation(v)) =
+        keyproj_service::projects::filter_of(ctx, &query)
+    {
+        for e in v.0 {
+            errs.push(e);
+        }
+    }
+    if errs.is_empty() {
+        Ok(query)
+    } else {
+        Err(keyproj_service::ServiceError::Validation(errs))
+    }
+}
+
 /// The project list's query, and what of it could not be read: an id, a page or a size that
 /// is not a positive number, or a yes/no that is neither, is left out of the query and named
 /// in the errors (the vocabularies are checked by the service).
@@ -13,18 +34,8 @@ pub fn list_query_of(q: Option<&str>) -> (ListQuery, ValidationErrors) {
     let p = query_pairs(q);
     let mut errs = ValidationErrors::new();
     let mut num = |k: &str, label: &str| {
-        let v = p.get(k);
-        let v = v.trim();
-        if v.is_empty() {
-            return None;
-        }
-        match v.parse::<i64>() {
-            Ok(n) if n >= 1 => Some(n),
-            _ => {
-                errs.add(k, "invalid_number", format!("{label}“{v}”无效"));
-                None
-            }
-        }
+        errs.check(keyproj_domain::error::positive_number(k, label, &p.get(k)))
+            .flatten()
     };
     let query = ListQuery {
         q: p.get("q"),
@@ -49,7 +60,7 @@ pub fn list_query_of(q: Option<&str>) -> (ListQuery, ValidationErrors) {
             errs.add(
                 "below_threshold",
                 "invalid_value",
-                format!("限额以下“{other}”无效，应为 1 或 0"),
+                format!("低于门槛“{other}”无效，应为 1（是）或 0（否）"),
             );
             None
         }

@@ -624,6 +624,27 @@ async fn pages_render_for_each_role() {
         "{body}"
     );
     assert!(body.contains("value=\"大桥\""), "the typed search is kept");
+    assert!(
+        body.contains("“bogus”无效"),
+        "every refused value is named, not the first"
+    );
+    // 低于门槛, the page size and the order (set by links, not by a control) survive the form
+    // and the list's links
+    let (_, body) = h
+        .page(
+            &c,
+            "/projects?below_threshold=1&per_page=5&sort=name&desc=1",
+        )
+        .await;
+    for kept in [
+        "<input type=\"hidden\" name=\"below_threshold\" value=\"1\">",
+        "<input type=\"hidden\" name=\"per_page\" value=\"5\">",
+        "<input type=\"hidden\" name=\"sort\" value=\"name\">",
+        "id=\"kept-filters\"",
+        "projects.xlsx?below_threshold=1&#38;sort=name&#38;desc=1",
+    ] {
+        assert!(body.contains(kept), "{kept} missing");
+    }
     assert!(body.contains("共 0 个项目"));
     let staff_token = h.token("staff").await;
     for (query, field) in [
@@ -641,6 +662,21 @@ async fn pages_render_for_each_role() {
         let e: serde_json::Value = r.json().await.unwrap();
         assert_eq!(e["fields"][0]["field"], field, "{query}: {e}");
     }
+    let r = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/projects?stage=foo&level=x&page=0",
+            h.base
+        ))
+        .bearer_auth(&staff_token)
+        .send()
+        .await
+        .unwrap();
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        e["fields"].as_array().unwrap().len(),
+        3,
+        "all three at once: {e}"
+    );
     for gone in ["ItemIn", "StepIn", "ItemOut", "EventOut"] {
         assert!(schemas[gone].is_null(), "ambiguous schema name {gone}");
     }

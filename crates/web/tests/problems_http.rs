@@ -329,6 +329,7 @@ async fn the_api_runs_the_workflow_and_an_owner_raises_from_a_report() {
             ("source=%E6%97%A0", "source"),
             ("open=yes", "open"),
             ("per_page=0", "per_page"),
+            ("open=2", "open"),
             ("year=1999", "year"),
         ] {
             let r = api
@@ -341,6 +342,18 @@ async fn the_api_runs_the_workflow_and_an_owner_raises_from_a_report() {
             let body = r.text().await.unwrap();
             assert!(body.contains(&format!("\"{field}\"")), "{query}: {body}");
         }
+        let r = api
+            .get(format!("{}/api/v1/problems?state=foo&kind=k", h.base))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap();
+        let e: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(
+            e["fields"].as_array().unwrap().len(),
+            2,
+            "both at once: {e}"
+        );
         let page = h.signed_in("staff").await;
         let r = page
             .get(format!("{}/problems?state=foo&q=hello&overdue=1", h.base))

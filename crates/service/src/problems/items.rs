@@ -341,14 +341,8 @@ pub fn filter_from_query(
     let mut errs = keyproj_domain::ValidationErrors::new();
     let text = |k: &str| Some(get(k)).filter(|v| !v.trim().is_empty());
     let mut number = |k: &str, label: &str| {
-        let v = text(k)?;
-        match v.trim().parse::<i64>() {
-            Ok(n) if n >= 1 => Some(n),
-            _ => {
-                errs.add(k, "invalid_number", format!("{label}“{}”无效", v.trim()));
-                None
-            }
-        }
+        errs.check(keyproj_domain::error::positive_number(k, label, &get(k)))
+            .flatten()
     };
     let unit = number("unit", "承办单位");
     let project = number("project", "项目");
@@ -368,7 +362,7 @@ pub fn filter_from_query(
             errs.add(
                 k,
                 "invalid_value",
-                format!("{label}“{other}”无效，应为 1 或不填"),
+                format!("{label}“{other}”无效，应为 1（是）、0 或不填"),
             );
             false
         }

@@ -158,7 +158,7 @@ struct ListQuery {
     /// 2000–2100
     year: Option<i64>,
     page: Option<i64>,
-    /// 1–500, default 50
+    /// default 50, at most 500
     per_page: Option<i64>,
 }
 
@@ -171,22 +171,15 @@ async fn list(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = query_pairs(q.as_deref());
-    let per_page = match q.get("per_page").trim() {
-        "" => 50,
-        v => v
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=500).contains(n))
-            .ok_or_else(|| {
+    // more than 500 is 500, as on the project list; what is not a positive number is refused
+    let per_page =
+        keyproj_domain::error::positive_number("per_page", "每页条数", &q.get("per_page"))
+            .map_err(|e| {
                 ApiError(keyproj_service::ServiceError::Validation(
-                    keyproj_domain::ValidationErrors::single(
-                        "per_page",
-                        "invalid_number",
-                        format!("每页条数“{v}”无效，应在 1 至 500 之间"),
-                    ),
+                    keyproj_domain::ValidationErrors(vec![e]),
                 ))
-            })?,
-    };
+            })?
+            .map_or(50, |n| n.min(500));
     let (f, _) = items::filter_from_query(&s.app, &c.ctx, |k| q.get(k), per_page)?;
     let page = items::list(&s.app, &c.ctx, &f).await?;
     Ok((

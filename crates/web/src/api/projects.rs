@@ -221,6 +221,10 @@ struct ListParams {
     township: Option<i64>,
     lead_unit: Option<i64>,
     leader: Option<i64>,
+    /// 1: only projects below the threshold (低于门槛), 0: only those above
+    below_threshold: Option<String>,
+    /// red | yellow | green | blue | exempt (or 红/黄…): the colour in the newest published table
+    colour: Option<String>,
     /// code | name | investment | stage | level | updated
     sort: Option<String>,
     /// 1 for descending
@@ -231,18 +235,13 @@ struct ListParams {
 }
 
 /// Projects the caller may see, filtered, sorted and paginated, with totals over the filter.
-#[utoipa::path(get, path = "/api/v1/projects", params(ListParams), responses((status = 200, body = ProjectPageOut), (status = 401, body = ApiErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/projects", params(ListParams), responses((status = 200, body = ProjectPageOut), (status = 401, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn list_projects(
     State(s): State<AppState>,
     c: ApiCaller,
     RawQuery(q): RawQuery,
 ) -> Result<Json<ProjectPageOut>, ApiError> {
-    let (query, unreadable) = crate::params::list_query_of(q.as_deref());
-    if !unreadable.is_empty() {
-        return Err(ApiError(keyproj_service::ServiceError::Validation(
-            unreadable,
-        )));
-    }
+    let query = crate::params::project_query(&c.ctx, q.as_deref())?;
     let page = projects::list(&s.app, &c.ctx, &query).await?;
     Ok(Json(ProjectPageOut {
         total_count: page.totals.count,

@@ -70,7 +70,7 @@ struct KeptFilter {
 /// The filters only links set, with how the page names them.
 fn kept_filters(q: &FormData) -> Vec<KeptFilter> {
     [
-        ("project", "项目编号"),
+        ("project", "项目 ID"),
         ("year", "年度"),
         ("alert", "督办等级"),
     ]

@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::auth::Signed;
 use crate::error::PageError;
 use crate::pages::{allowed, xlsx_response};
-use crate::params::list_query_of;
+use crate::params::{list_query_of, project_query};
 use crate::views::{Choice, Chrome, Pager, choices, named_choices};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -89,6 +89,9 @@ pub(super) fn query_string(
             s.append_pair(k, &v.to_string());
         }
     }
+    if let Some(b) = q.below_threshold {
+        s.append_pair("below_threshold", if b { "1" } else { "0" });
+    }
     let (sort, desc) = sort
         .map(|(k, d)| (k.to_string(), d))
         .unwrap_or((q.sort.clone(), q.desc));
@@ -108,6 +111,14 @@ pub(super) fn query_string(
 }
 
 impl ProjectListPage {
+    /// The list without the 低于门槛 filter (which only links set): the chip's clear link.
+    fn without_threshold_href(&self) -> String {
+        let q = ListQuery {
+            below_threshold: None,
+            ..self.q.clone()
+        };
+        format!("/projects?{}", query_string(&q, None, None, true))
+    }
     fn sort_href(&self, key: &str) -> String {
         let desc = self.q.sort == key && !self.q.desc;
         format!(
@@ -129,11 +140,10 @@ pub(super) async fn project_list(
     signed: Signed,
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
-    let (query, unreadable) = list_query_of(q.as_deref());
-    let found = if unreadable.is_empty() {
-        projects::list(&s.app, &signed.ctx, &query).await
-    } else {
-        Err(ServiceError::Validation(unreadable))
+    let (query, _) = list_query_of(q.as_deref());
+    let found = match project_query(&signed.ctx, q.as_deref()) {
+        Ok(valid) => projects::list(&s.app, &signed.ctx, &valid).await,
+        Err(e) => Err(e),
     };
     // A refused value (an edited link) brings back the list page with the form as sent and
     // the reason, listing nothing, as the problem list does.
@@ -236,10 +246,7 @@ pub(super) async fn project_export(
     signed: Signed,
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
-    let (query, unreadable) = list_query_of(q.as_deref());
-    if !unreadable.is_empty() {
-        return Err(PageError(ServiceError::Validation(unreadable)));
-    }
+    let query = project_query(&signed.ctx, q.as_deref())?;
     let all = projects::list_all(&s.app, &signed.ctx, query).await?;
     let file = keyproj_service::exports::projects_xlsx(&s.app, &signed.ctx.actor.region, &all)?;
     let rows = all.iter().map(|p| p.items.len()).sum();
