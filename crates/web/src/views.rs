@@ -331,7 +331,11 @@ impl Pager {
             }
         }
         let sizes = match per_page {
+            // a size typed into a link (5, 30) is listed too, marked as the one in use
             Some(current) => [20, 50, 100, 200]
+                .into_iter()
+                .chain((![20, 50, 100, 200].contains(&current)).then_some(current))
+                .collect::<std::collections::BTreeSet<i64>>()
                 .into_iter()
                 .map(|n| PageLink {
                     label: n.to_string(),
@@ -424,5 +428,19 @@ mod tests {
         assert_eq!(labels(10, 20), "1 2 … 8 9 10 11 12 … 19 20");
         assert_eq!(labels(6, 11), "1 2 3 4 5 6 7 8 9 10 11");
         assert_eq!(labels(1, 1), "1");
+    }
+
+    #[test]
+    fn an_unusual_page_size_is_listed_as_the_current_one() {
+        let sizes = |n: i64| {
+            Pager::new("/x", "", 1, 1, Some(n))
+                .sizes
+                .iter()
+                .map(|l| format!("{}{}", l.label, if l.current { "*" } else { "" }))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(sizes(50), "20 50* 100 200");
+        assert_eq!(sizes(5), "5* 20 50 100 200");
     }
 }

@@ -680,6 +680,17 @@ async fn pages_render_for_each_role() {
     for gone in ["ItemIn", "StepIn", "ItemOut", "EventOut"] {
         assert!(schemas[gone].is_null(), "ambiguous schema name {gone}");
     }
+    // the item's detail is documented as what it returns: the item, its steps, log and documents
+    let detail = &doc["paths"]["/api/v1/problems/{id}"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"]["$ref"];
+    assert_eq!(detail, "#/components/schemas/ProblemItemDetailOut");
+    let detail_schema = schemas["ProblemItemDetailOut"].to_string();
+    for part in ["ProblemItemOut", "steps", "events", "ProblemDocumentOut"] {
+        assert!(
+            detail_schema.contains(part),
+            "{part} missing: {detail_schema}"
+        );
+    }
     let problem_body = &doc["paths"]["/api/v1/problems"]["post"]["requestBody"]["content"]["application/json"]
         ["schema"]["$ref"];
     assert_eq!(problem_body, "#/components/schemas/ProblemItemIn");

@@ -56,6 +56,8 @@ pub fn routes() -> Router<AppState> {
     ),
     components(schemas(
         ItemOut,
+        ItemDetailOut,
+        DocumentOut,
         ItemIn,
         AssignIn,
         StepIn,
@@ -279,27 +281,58 @@ async fn create(
     Ok(Registered::response(item))
 }
 
+/// One item with what the caller may do next, its log and its numbered documents.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ProblemItemDetailOut)]
+struct ItemDetailOut {
+    #[serde(flatten)]
+    item: ItemOut,
+    /// the steps the caller may take now (keys as in POST …/steps)
+    steps: Vec<&'static str>,
+    /// the item's log, oldest first
+    #[schema(value_type = Vec<Object>)]
+    events: Vec<keyproj_db::repo::problems::workflow::EventRow>,
+    documents: Vec<DocumentOut>,
+}
+
+/// A numbered document of the item (交办单, 督办函 …) and its Word file.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ProblemDocumentOut)]
+struct DocumentOut {
+    id: i64,
+    kind: &'static str,
+    number: String,
+    title: String,
+    #[schema(value_type = String)]
+    issued_on: chrono::NaiveDate,
+    docx: String,
+}
+
 #[utoipa::path(get, path = "/api/v1/problems/{id}", params(("id" = i64, Path)),
-    responses((status = 200, body = ItemOut), (status = 404, body = ApiErrorBody)))]
+    responses((status = 200, body = ItemDetailOut), (status = 404, body = ApiErrorBody)))]
 async fn detail(
     State(s): State<AppState>,
     c: ApiCaller,
     Path(id): Path<ItemId>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<ItemDetailOut>, ApiError> {
     let d = items::get(&s.app, &c.ctx, id).await?;
-    let steps: Vec<&str> = d.steps.iter().map(|s| s.key()).collect();
-    let events = d.events.clone();
-    let documents: Vec<serde_json::Value> = d
-        .documents
-        .iter()
-        .map(|x| serde_json::json!({"id": x.id, "kind": x.kind.key(), "number": x.number, "title": x.title, "issued_on": x.issued_on, "docx": format!("/documents/{}.docx", x.id)}))
-        .collect();
-    let mut v = serde_json::to_value(out(d.item))
-        .map_err(|e| ApiError(keyproj_service::ServiceError::internal("内部处理", e)))?;
-    v["steps"] = serde_json::json!(steps);
-    v["events"] = serde_json::json!(events);
-    v["documents"] = serde_json::json!(documents);
-    Ok(Json(v).into_response())
+    Ok(Json(ItemDetailOut {
+        steps: d.steps.iter().map(|s| s.key()).collect(),
+        documents: d
+            .documents
+            .iter()
+            .map(|x| DocumentOut {
+                id: x.id.into(),
+                kind: x.kind.key(),
+                number: x.number.clone(),
+                title: x.title.clone(),
+                issued_on: x.issued_on,
+                docx: format!("/documents/{}.docx", x.id),
+            })
+            .collect(),
+        events: d.events,
+        item: out(d.item),
+    }))
 }
 
 /// A workflow step: assign, reply, request_closure, close, return, request_extension,
