@@ -1,10 +1,8 @@
 //! Timed runs on generated datasets (the figures in `BENCHMARKS.md`).
 
 use chrono::{Datelike, NaiveDate};
-use keyproj_db::repo::problems::bulk::BulkItem;
 use keyproj_domain::ids::UnitId;
 use keyproj_domain::org::{UnitDraft, UnitKind};
-use keyproj_domain::problem::{Category, Source, State};
 use keyproj_domain::{RegionCode, ReportMonth};
 use keyproj_service::problems::{items, stats, supervision};
 use keyproj_service::{App, Ctx, Result};
@@ -58,14 +56,7 @@ pub async fn problems(app: &App, items_n: usize, open: usize) -> Result<ProblemB
         };
         units.push(id);
     }
-    let sources = [
-        Source::TopicMeeting,
-        Source::SiteMeeting,
-        Source::DailyPatrol,
-        Source::MonthlyReport,
-        Source::OwnerReport,
-    ];
-    let categories = Category::ALL;
+
     let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).expect("date");
     let span = (today - jan1).num_days().max(1);
     let mut rows = Vec::with_capacity(items_n);
@@ -83,24 +74,11 @@ pub async fn problems(app: &App, items_n: usize, open: usize) -> Result<ProblemB
             let c = raised + chrono::Duration::days(if late { 20 } else { 9 });
             c.min(today)
         });
-        rows.push(BulkItem {
-            seq: i as i64 + 1,
-            source: sources[i % sources.len()],
-            category: categories[i % categories.len()],
-            handler_unit_id: units[i % units.len()],
-            project_id: None,
-            raised_on: raised.max(jan1),
-            state: if closed {
-                State::Closed
-            } else if i % 2 == 0 {
-                State::Assigned
-            } else {
-                State::InProgress
-            },
-            deadline,
-            close_days: closed_on.map(|c| (c - raised).num_days()),
-            closed_on,
-        });
+        // the days to close count from the day raised, even one before this year
+        let mut item =
+            crate::seed::generated_item(i, &units, None, raised.max(jan1), deadline, closed_on);
+        item.close_days = closed_on.map(|c| (c - raised).num_days());
+        rows.push(item);
     }
     for chunk in rows.chunks(20_000) {
         crate::seed::items(app, &ctx, &region, year, chunk).await?;

@@ -6,10 +6,8 @@
 use crate::county::Lcg;
 use crate::seed::{self, GeneratedCounty};
 use chrono::{Datelike, NaiveDate};
-use keyproj_db::repo::problems::bulk::BulkItem;
 use keyproj_domain::ids::{ProjectId, UnitId};
 use keyproj_domain::org::{UnitDraft, UnitKind};
-use keyproj_domain::problem::{Category, Source, State};
 use keyproj_service::{App, Ctx, Result, ServiceError, projects};
 use serde::Serialize;
 
@@ -96,13 +94,6 @@ pub async fn generate(
     let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).expect("date");
     let span = (today - jan1).num_days().max(1);
     let open = problems_n / 3;
-    let sources = [
-        Source::TopicMeeting,
-        Source::SiteMeeting,
-        Source::DailyPatrol,
-        Source::MonthlyReport,
-        Source::OwnerReport,
-    ];
     let mut rows = Vec::with_capacity(problems_n);
     for i in 0..problems_n {
         // Raised through the year in order, so the newest items are the open ones.
@@ -111,25 +102,11 @@ pub async fn generate(
         let deadline = raised + chrono::Duration::days(15);
         let closed_on =
             closed.then(|| (raised + chrono::Duration::days(9 + (i % 12) as i64)).min(today));
-        rows.push(BulkItem {
-            seq: i as i64 + 1,
-            source: sources[i % sources.len()],
-            category: Category::ALL[i % Category::ALL.len()],
-            handler_unit_id: units[i % units.len()],
-            project_id: (i % 10 < 7 && !project_ids.is_empty())
-                .then(|| project_ids[i % project_ids.len()]),
-            raised_on: raised,
-            state: if closed {
-                State::Closed
-            } else if i % 2 == 0 {
-                State::Assigned
-            } else {
-                State::InProgress
-            },
-            deadline,
-            close_days: closed_on.map(|c| (c - raised).num_days()),
-            closed_on,
-        });
+        let project =
+            (i % 10 < 7 && !project_ids.is_empty()).then(|| project_ids[i % project_ids.len()]);
+        rows.push(seed::generated_item(
+            i, &units, project, raised, deadline, closed_on,
+        ));
     }
     for chunk in rows.chunks(5_000) {
         seed::items(app, &ctx, &region, year, chunk).await?;

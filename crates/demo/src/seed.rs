@@ -38,6 +38,42 @@ fn system_only(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// The `i`-th generated item: the `i`-th source and category, the `i`-th of `units`; closed
+/// when `closed_on` is set, else assigned or in progress by turns.
+pub fn generated_item(
+    i: usize,
+    units: &[UnitId],
+    project_id: Option<keyproj_domain::ids::ProjectId>,
+    raised_on: NaiveDate,
+    deadline: NaiveDate,
+    closed_on: Option<NaiveDate>,
+) -> BulkItem {
+    use keyproj_domain::problem::{Category, Source, State};
+    const SOURCES: [Source; 5] = [
+        Source::TopicMeeting,
+        Source::SiteMeeting,
+        Source::DailyPatrol,
+        Source::MonthlyReport,
+        Source::OwnerReport,
+    ];
+    BulkItem {
+        seq: i as i64 + 1,
+        source: SOURCES[i % SOURCES.len()],
+        category: Category::ALL[i % Category::ALL.len()],
+        handler_unit_id: units[i % units.len()],
+        project_id,
+        raised_on,
+        state: match closed_on {
+            Some(_) => State::Closed,
+            None if i.is_multiple_of(2) => State::Assigned,
+            None => State::InProgress,
+        },
+        deadline,
+        close_days: closed_on.map(|c| (c - raised_on).num_days()),
+        closed_on,
+    }
+}
+
 /// Problem-list items of one region and year, all raised by the region's center unit.
 pub async fn items(
     app: &App,

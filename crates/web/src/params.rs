@@ -6,12 +6,10 @@ use keyproj_db::repo::admin::audit::AuditFilter;
 use keyproj_domain::ValidationErrors;
 use keyproj_service::projects::ListQuery;
 
-/// The project list's query as the actor sends it, refused with every problem at once: the
-/// numbers that cannot be read and the values no select offers (the service's check).
-pub fn project_query(
-    ctx: &keyproj_service::Ctx,
-    q: Option<&str>,
-) -> Result<ListQuery, keyproj_service::ServiceError> {
+/// The project list's query as the actor sent it, and every problem with it at once: the
+/// numbers that cannot be read and the values no select offers (the service's check). A page
+/// shows the query back in its form; the caller refuses it when the problems are not empty.
+pub fn project_query(ctx: &keyproj_service::Ctx, q: Option<&str>) -> (ListQuery, ValidationErrors) {
     let (query, mut errs) = list_query_of(q);
     if let Err(keyproj_service::ServiceError::Validation(v)) =
         keyproj_service::projects::filter_of(ctx, &query)
@@ -20,17 +18,13 @@ pub fn project_query(
             errs.push(e);
         }
     }
-    if errs.is_empty() {
-        Ok(query)
-    } else {
-        Err(keyproj_service::ServiceError::Validation(errs))
-    }
+    (query, errs)
 }
 
 /// The project list's query, and what of it could not be read: an id, a page or a size that
 /// is not a positive number, or a yes/no that is neither, is left out of the query and named
-/// in the errors (the vocabularies are checked by the service).
-pub fn list_query_of(q: Option<&str>) -> (ListQuery, ValidationErrors) {
+/// in the errors (the vocabularies are checked by [`project_query`]).
+fn list_query_of(q: Option<&str>) -> (ListQuery, ValidationErrors) {
     let p = query_pairs(q);
     let mut errs = ValidationErrors::new();
     let mut num = |k: &str, label: &str| {

@@ -241,7 +241,10 @@ async fn list_projects(
     c: ApiCaller,
     RawQuery(q): RawQuery,
 ) -> Result<Json<ProjectPageOut>, ApiError> {
-    let query = crate::params::project_query(&c.ctx, q.as_deref())?;
+    let (query, refused) = crate::params::project_query(&c.ctx, q.as_deref());
+    refused
+        .into_result()
+        .map_err(keyproj_service::ServiceError::from)?;
     let page = projects::list(&s.app, &c.ctx, &query).await?;
     Ok(Json(ProjectPageOut {
         total_count: page.totals.count,

@@ -114,25 +114,27 @@ pub(super) async fn list(
     let today = s.app.local_today();
     // A refused value (an edited link) brings back the page with the form as sent and the
     // reason, listing nothing, rather than a bare error page.
-    let (f, page, refused) = match filter_of(&s, &signed, &q) {
-        Ok((f, page)) => (f, page, vec![]),
-        Err(PageError(ServiceError::Validation(v))) => {
-            let f = svc::filter_from_query(&s.app, &signed.ctx, |_| String::new(), PAGE)?.0;
-            (f, 1, v.0.into_iter().map(|e| e.message).collect())
-        }
+    let (found, page, selected_unit, refused) = match filter_of(&s, &signed, &q) {
+        Ok((f, page)) => (
+            svc::list(&s.app, &signed.ctx, &f).await?,
+            page,
+            f.handler_unit_id,
+            vec![],
+        ),
+        Err(PageError(ServiceError::Validation(v))) => (
+            svc::ItemPage {
+                items: vec![],
+                total: 0,
+            },
+            1,
+            None,
+            v.0.into_iter().map(|e| e.message).collect(),
+        ),
         Err(e) => return Err(e),
-    };
-    let found = if refused.is_empty() {
-        svc::list(&s.app, &signed.ctx, &f).await?
-    } else {
-        svc::ItemPage {
-            items: vec![],
-            total: 0,
-        }
     };
     let units =
         if allowed(&signed, Action::ManageProblems) || signed.ctx.actor.has(Role::CountyLeader) {
-            let selected: Vec<UnitId> = f.handler_unit_id.into_iter().collect();
+            let selected: Vec<UnitId> = selected_unit.into_iter().collect();
             named_choices(
                 org::units(&s.app, &signed.ctx)
                     .await?

@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::auth::Signed;
 use crate::error::PageError;
 use crate::pages::{allowed, xlsx_response};
-use crate::params::{list_query_of, project_query};
+use crate::params::project_query;
 use crate::views::{Choice, Chrome, Pager, choices, named_choices};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -140,10 +140,10 @@ pub(super) async fn project_list(
     signed: Signed,
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
-    let (query, _) = list_query_of(q.as_deref());
-    let found = match project_query(&signed.ctx, q.as_deref()) {
-        Ok(valid) => projects::list(&s.app, &signed.ctx, &valid).await,
-        Err(e) => Err(e),
+    let (query, refused) = project_query(&signed.ctx, q.as_deref());
+    let found = match refused.into_result() {
+        Ok(()) => projects::list(&s.app, &signed.ctx, &query).await,
+        Err(v) => Err(ServiceError::Validation(v)),
     };
     // A refused value (an edited link) brings back the list page with the form as sent and
     // the reason, listing nothing, as the problem list does.
@@ -246,7 +246,8 @@ pub(super) async fn project_export(
     signed: Signed,
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
-    let query = project_query(&signed.ctx, q.as_deref())?;
+    let (query, refused) = project_query(&signed.ctx, q.as_deref());
+    refused.into_result().map_err(ServiceError::from)?;
     let all = projects::list_all(&s.app, &signed.ctx, query).await?;
     let file = keyproj_service::exports::projects_xlsx(&s.app, &signed.ctx.actor.region, &all)?;
     let rows = all.iter().map(|p| p.items.len()).sum();
