@@ -3,8 +3,9 @@
 //! One SQL text per query, written in the portable subset both engines understand (`$N`
 //! binds, `CAST(SUM(..) AS BIGINT)`, no engine functions); per-engine DDL lives in
 //! `migrations/sqlite` and `migrations/postgres` with the same numbering. Every query runs
-//! inside a [`Tx`]: reads in a plain transaction, writes in `BEGIN IMMEDIATE` on SQLite so
-//! two writers never deadlock on a lock upgrade. Repositories live in feature folders under
+//! inside a [`Tx`]: reads in a plain transaction (or none, [`Db::read`], where one snapshot
+//! is not needed), writes in `BEGIN IMMEDIATE` on SQLite so two writers never deadlock on a
+//! lock upgrade. Repositories live in feature folders under
 //! [`repo`] and return typed rows: a private raw row per table is decoded with `TryFrom` into
 //! domain types (enums, ids, dates, `Money`), so no layer above parses a stored string.
 
@@ -43,11 +44,51 @@ pub struct WriteQueue {
 
 /// A transaction. A SQLite write transaction holds the process's write turn until it ends.
 pub enum Tx {
-    Sqlite(
-        sqlx::Transaction<'static, Sqlite>,
-        Option<tokio::sync::OwnedSemaphorePermit>,
-    ),
-    Postgres(sqlx::Transaction<'static, Postgres>),
+    Sqlite(Conn<Sqlite>, Option<tokio::sync::OwnedSemaphorePermit>),
+    Postgres(Conn<Postgres>),
+}
+
+/// A pooled connection inside a transaction, or outside one for a read of one statement
+/// ([`Db::read`]): `BEGIN` and its end are statements too, each a round trip to SQLite's
+/// worker thread or to the PostgreSQL server, and the sign-in lookup before every request
+/// needs no snapshot.
+pub enum Conn<DB: sqlx::Database> {
+    Transaction(sqlx::Transaction<'static, DB>),
+    Autocommit(sqlx::pool::PoolConnection<DB>),
+}
+
+impl<DB: sqlx::Database> std::ops::Deref for Conn<DB> {
+    type Target = DB::Connection;
+    fn deref(&self) -> &DB::Connection {
+        match self {
+            Conn::Transaction(t) => t,
+            Conn::Autocommit(c) => c,
+        }
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for Conn<DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        match self {
+            Conn::Transaction(t) => &mut *t,
+            Conn::Autocommit(c) => &mut *c,
+        }
+    }
+}
+
+impl<DB: sqlx::Database> Conn<DB> {
+    async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Conn::Transaction(t) => t.commit().await,
+            Conn::Autocommit(_) => Ok(()),
+        }
+    }
+    async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self {
+            Conn::Transaction(t) => t.rollback().await,
+            Conn::Autocommit(_) => Ok(()),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -176,6 +217,10 @@ impl Db {
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
             let pool = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections.clamp(1, (2 * cores).clamp(4, 16)))
+                // sqlx pings a connection when it is returned and, by default, again when it
+                // is taken: each ping is a round trip to the connection's worker thread, and an
+                // embedded file does not drop connections the way a server does.
+                .test_before_acquire(false)
                 .connect_with(o)
                 .await?;
             Ok(Db::Sqlite(
@@ -222,10 +267,22 @@ impl Db {
         Ok(())
     }
 
+    /// A read transaction. On SQLite its statements see one snapshot; PostgreSQL's default
+    /// READ COMMITTED gives each statement its own.
     pub async fn begin_read(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Db::Sqlite(p, _) => Tx::Sqlite(p.begin().await?, None),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Sqlite(p, _) => Tx::Sqlite(Conn::Transaction(p.begin().await?), None),
+            Db::Postgres(p) => Tx::Postgres(Conn::Transaction(p.begin().await?)),
+        })
+    }
+
+    /// A connection outside a transaction, for reads whose statements need no common
+    /// snapshot (one statement, or statements whose results hold each other's keys). Never
+    /// for writes: each statement would commit on its own.
+    pub async fn read(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Db::Sqlite(p, _) => Tx::Sqlite(Conn::Autocommit(p.acquire().await?), None),
+            Db::Postgres(p) => Tx::Postgres(Conn::Autocommit(p.acquire().await?)),
         })
     }
 
@@ -246,9 +303,12 @@ impl Db {
                 let turn = turn
                     .map_err(|_| DbError::Config("数据库写入排队超时".into()))?
                     .map_err(|_| DbError::Config("写入队列已关闭".into()))?;
-                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+                Tx::Sqlite(
+                    Conn::Transaction(p.begin_with("BEGIN IMMEDIATE").await?),
+                    Some(turn),
+                )
             }
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(Conn::Transaction(p.begin().await?)),
         })
     }
 

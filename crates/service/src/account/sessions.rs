@@ -199,8 +199,9 @@ pub struct SessionInfo {
 /// disabled. Refreshes the idle timer at most once a minute to keep writes rare.
 pub async fn session(app: &App, token: &str) -> Result<Option<SessionInfo>> {
     let now = app.now();
-    let mut tx = app.db.begin_read().await?;
-    // One query for the session, its user and roles: this runs before every signed-in page.
+    // One query for the session, its user and roles, outside a transaction: this runs
+    // before every signed-in page.
+    let mut tx = app.db.read().await?;
     let found = repo::find_session_user(&mut tx, &token_hash(token)).await?;
     tx.rollback().await?;
     let Some((s, user, roles)) = found else {

@@ -15,8 +15,9 @@ pub struct TokenUser {
 
 /// Resolves `Authorization: Bearer <token>`.
 pub async fn api_token(app: &App, token: &str) -> Result<Option<TokenUser>> {
-    let mut tx = app.db.begin_read().await?;
-    // One query for the token, its user and roles: this runs before every API call.
+    // One query for the token, its user and roles, outside a transaction: this runs before
+    // every API call.
+    let mut tx = app.db.read().await?;
     let found = repo::find_token_user(&mut tx, &token_hash(token)).await?;
     tx.rollback().await?;
     let Some((t, user, roles)) = found else {
