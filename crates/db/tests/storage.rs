@@ -291,6 +291,108 @@ async fn list_filters_scopes_and_totals() {
 }
 
 #[tokio::test]
+async fn a_list_page_carries_its_units_and_totals_in_one_statement() {
+    for t in TestDb::all().await {
+        let db = &t.db;
+        let (u1, u2, _u3) = seed(db).await;
+        let now = storable_time(Utc::now());
+        let mut w = db.begin_write().await.unwrap();
+        // a unit name with a line break (allowed in text fields) stays one name
+        let u4 = org::insert_unit(
+            &mut w,
+            &org::NewUnit {
+                region_code: &region("430922"),
+                name: "县交通\n运输局",
+                kind: UnitKind::Department,
+                contact: "",
+                phone: "",
+                sort_order: -1,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let a = projects::insert(
+            &mut w,
+            &project("430922", "甲", "TJ-001", 100, Some(u1)),
+            now,
+        )
+        .await
+        .unwrap();
+        projects::insert(&mut w, &project("430922", "乙", "TJ-002", 200, None), now)
+            .await
+            .unwrap();
+        projects::set_responsible_units(&mut w, a, &[u2, u1, u4])
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+
+        let mut tx = db.begin_read().await.unwrap();
+        let mut f = projects::ProjectFilter::new(ListScope::Region(region("430922")));
+        let (rows, totals) = projects::list_page(&mut tx, &f, None).await.unwrap();
+        let b = db.backend();
+        assert_eq!(rows.len(), 2, "{b}");
+        assert_eq!((totals.count, totals.total_investment.fen()), (2, 300));
+        // the units' order (sort order, then name), names kept whole
+        assert_eq!(
+            rows[0].responsible,
+            vec!["县交通\n运输局", "县住建局", "桃花江镇"],
+            "{b}"
+        );
+        assert!(rows[1].responsible.is_empty(), "{b}");
+        assert_eq!(rows[0].colour, None);
+        // a page past the end has no row to carry the totals: they are asked for apart
+        f.offset = 10;
+        let (rows, totals) = projects::list_page(&mut tx, &f, None).await.unwrap();
+        assert!(rows.is_empty());
+        assert_eq!(
+            (totals.count, totals.total_investment.fen()),
+            (2, 300),
+            "{b}"
+        );
+        tx.rollback().await.unwrap();
+    }
+}
+
+async fn count_projects(tx: &mut keyproj_db::Tx) -> i64 {
+    keyproj_db::run!(tx, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM projects"
+    )
+    .fetch_one(c)
+    .await)
+    .unwrap()
+}
+
+/// `Db::read` runs each statement on its own: a commit between two of them is seen by the
+/// second (a read transaction on SQLite keeps its snapshot; PostgreSQL's READ COMMITTED
+/// does not), and ending it changes nothing.
+#[tokio::test]
+async fn a_plain_read_sees_each_commit() {
+    for t in TestDb::all().await {
+        let db = &t.db;
+        seed(db).await;
+        let count = count_projects;
+        let mut read = db.read().await.unwrap();
+        let mut snapshot = db.begin_read().await.unwrap();
+        assert_eq!((count(&mut read).await, count(&mut snapshot).await), (0, 0));
+        let mut w = db.begin_write().await.unwrap();
+        projects::insert(
+            &mut w,
+            &project("430922", "甲", "TJ-001", 100, None),
+            storable_time(Utc::now()),
+        )
+        .await
+        .unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(count(&mut read).await, 1, "{}", db.backend());
+        let in_snapshot = if db.backend() == "sqlite" { 0 } else { 1 };
+        assert_eq!(count(&mut snapshot).await, in_snapshot, "{}", db.backend());
+        read.commit().await.unwrap();
+        snapshot.rollback().await.unwrap();
+    }
+}
+
+#[tokio::test]
 async fn stale_update_writes_nothing() {
     for t in TestDb::all().await {
         let db = &t.db;

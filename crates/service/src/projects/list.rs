@@ -6,7 +6,7 @@ use keyproj_db::repo::dispatch::colour as colour_repo;
 use keyproj_db::repo::projects::{self, ProjectFilter, ProjectRow, ProjectTotals, StageCount};
 use keyproj_domain::authz::{Action, project_list_scope};
 use keyproj_domain::colour::Colour;
-use keyproj_domain::ids::{IssueId, LeaderId, ProjectId, UnitId};
+use keyproj_domain::ids::{IssueId, LeaderId, UnitId};
 use keyproj_domain::project::{Industry, Level, Stage};
 use keyproj_domain::{Money, ValidationErrors};
 use serde::{Deserialize, Serialize};
@@ -121,40 +121,30 @@ pub fn filter_of(ctx: &Ctx, q: &ListQuery) -> Result<ProjectFilter> {
 pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
     require(ctx, Action::ViewProject)?;
     let mut f = filter_of(ctx, q)?;
-    let mut tx = app.db.begin_read().await?;
+    // No snapshot needed: the page and its totals are one statement, and it is asked for the
+    // colours of the issue read first.
+    let mut tx = app.db.read().await?;
     let issue = current_issue(&mut tx, ctx).await?;
     if let Some((id, c)) = f.colour_in_issue {
         f.colour_in_issue = Some((issue.as_ref().map(|i| i.0).unwrap_or(id), c));
     }
-    let (mut items, mut totals) = projects::list(&mut tx, &f).await?;
+    let issue_id = issue.as_ref().map(|i| i.0);
+    let (mut listed, mut totals) = projects::list_page(&mut tx, &f, issue_id).await?;
     let last_offset = (totals.count - 1).max(0) / f.limit * f.limit;
     if f.offset > last_offset {
         // a page past the end (an old link, a typed number) shows the last page
         f.offset = last_offset;
-        (items, totals) = projects::list(&mut tx, &f).await?;
+        (listed, totals) = projects::list_page(&mut tx, &f, issue_id).await?;
     }
-    let ids: Vec<ProjectId> = items.iter().map(|p| p.id).collect();
-    let pairs = projects::responsible_units_of(&mut tx, &ids).await?;
-    let responsible = ids
-        .iter()
-        .map(|id| {
-            pairs
-                .iter()
-                .filter(|u| u.project_id == *id)
-                .map(|u| u.unit_name.clone())
-                .collect()
-        })
-        .collect();
     let pages = ((totals.count + f.limit - 1) / f.limit).max(1);
-    let colours = match &issue {
-        Some((id, _)) => {
-            let found = colour_repo::colours_in_issue(&mut tx, *id, &ids).await?;
-            ids.iter()
-                .map(|p| found.iter().find(|(q, _)| q == p).map(|(_, c)| *c))
-                .collect()
-        }
-        None => vec![None; ids.len()],
-    };
+    let mut items = Vec::with_capacity(listed.len());
+    let mut responsible = Vec::with_capacity(listed.len());
+    let mut colours = Vec::with_capacity(listed.len());
+    for l in listed {
+        items.push(l.project);
+        responsible.push(l.responsible);
+        colours.push(l.colour);
+    }
     Ok(ProjectPage {
         items,
         responsible,

@@ -1,6 +1,6 @@
 //! The filtered, sorted, paged list of projects with totals over the whole filter, and counts.
 
-use super::{COLUMNS, JOINS, ProjectRaw, ProjectRow, decode_all};
+use super::{COLUMNS, JOINS, ProjectRaw, ProjectRow};
 use crate::decode::{self};
 use crate::{DbError, Param, Tx, Where, bind_params, run};
 use keyproj_domain::authz::ListScope;
@@ -157,11 +157,44 @@ pub struct ProjectTotals {
     pub total_investment: Money,
 }
 
+/// A project of a list page with what the page shows beside it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedProject {
+    pub project: ProjectRow,
+    /// Its responsible units, by name, in the units' order.
+    pub responsible: Vec<String>,
+    /// Its colour in the issue asked for (None: not in it, or no issue asked).
+    pub colour: Option<Colour>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ListedRaw {
+    #[sqlx(flatten)]
+    project: ProjectRaw,
+    total_count: i64,
+    total_fen: i64,
+    issue_colour: Option<String>,
+    responsible: Option<String>,
+}
+
 /// One page of projects and the totals over the whole filtered set.
 pub async fn list(
     tx: &mut Tx,
     f: &ProjectFilter,
 ) -> Result<(Vec<ProjectRow>, ProjectTotals), DbError> {
+    let (items, totals) = list_page(tx, f, None).await?;
+    Ok((items.into_iter().map(|i| i.project).collect(), totals))
+}
+
+/// One page of projects with their responsible units and their colour in `issue`, and the
+/// totals over the whole filtered set, in one statement (a list request is then two: this and
+/// the current issue; each statement is a round trip to SQLite's worker thread or to the
+/// PostgreSQL server). A page past the end costs a second statement for the totals.
+pub async fn list_page(
+    tx: &mut Tx,
+    f: &ProjectFilter,
+    issue: Option<IssueId>,
+) -> Result<(Vec<ListedProject>, ProjectTotals), DbError> {
     let w = filter_where(f);
     let n = w.next_placeholder();
     let dir = if f.desc { "DESC" } else { "ASC" };
@@ -173,39 +206,76 @@ pub async fn list(
         k => format!("{} {dir}, p.id {dir}", k.column()),
     };
     // Deferred join: find the page's ids first (an index-only scan for the usual sort keys),
-    // then join names for those rows only, not for the whole region.
+    // then join names for those rows only, not for the whole region. The totals are one
+    // uncorrelated subquery over the same filter (its placeholders are the same `$N`, bound
+    // once); CROSS JOIN keeps it the outer loop on SQLite, evaluated once. The unit separator
+    // (U+001F) joins the unit names: no stored text holds a control character (check_text).
+    let filter = w.sql();
     let sql = format!(
-        "{COLUMNS} FROM (SELECT p.id FROM projects p{} ORDER BY {order} LIMIT ${} OFFSET ${}) k
-         JOIN projects p ON p.id = k.id{JOINS} ORDER BY {order}",
-        w.sql(),
-        n,
-        n + 1
-    );
-    let totals_sql = format!(
-        "SELECT COUNT(*), CAST(COALESCE(SUM(p.total_investment_fen), 0) AS BIGINT) FROM projects p{}",
-        w.sql()
+        "{COLUMNS}, tot.n AS total_count, tot.fen AS total_fen, cr.colour AS issue_colour,
+            (SELECT string_agg(u.name, '\u{1f}' ORDER BY u.sort_order, u.name)
+             FROM project_units pu JOIN units u ON u.id = pu.unit_id
+             WHERE pu.project_id = p.id) AS responsible
+         FROM (SELECT COUNT(*) AS n, CAST(COALESCE(SUM(p.total_investment_fen), 0) AS BIGINT) AS fen
+               FROM projects p{filter}) tot
+         CROSS JOIN (SELECT p.id FROM projects p{filter} ORDER BY {order} LIMIT ${n} OFFSET ${}) k
+         JOIN projects p ON p.id = k.id{JOINS}
+         LEFT JOIN colour_issue_rows cr ON cr.issue_id = ${} AND cr.project_id = p.id
+         ORDER BY {order}",
+        n + 1,
+        n + 2,
     );
     let rows = run!(tx, |c| bind_params!(
-        sqlx::query_as::<_, ProjectRaw>(sqlx::AssertSqlSafe(sql.clone())),
+        sqlx::query_as::<_, ListedRaw>(sqlx::AssertSqlSafe(sql.clone())),
         w.params
     )
     .bind(f.limit)
     .bind(f.offset)
+    .bind(issue.map(|i| i.get()))
     .fetch_all(c)
     .await)?;
+    let totals = match rows.first() {
+        Some(r) => ProjectTotals {
+            count: r.total_count,
+            total_investment: Money::from_fen(r.total_fen),
+        },
+        None => totals(tx, &w).await?,
+    };
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            Ok(ListedProject {
+                project: ProjectRow::try_from(r.project)?,
+                responsible: r
+                    .responsible
+                    .map(|s| s.split('\u{1f}').map(str::to_string).collect())
+                    .unwrap_or_default(),
+                colour: r
+                    .issue_colour
+                    .map(|c| decode::key("colour_issue_rows.colour", &c, Colour::from_key))
+                    .transpose()?,
+            })
+        })
+        .collect::<Result<Vec<_>, DbError>>()?;
+    Ok((items, totals))
+}
+
+/// The count and total investment of a filter (a page past its end has no row to carry them).
+async fn totals(tx: &mut Tx, w: &Where) -> Result<ProjectTotals, DbError> {
+    let sql = format!(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(p.total_investment_fen), 0) AS BIGINT) FROM projects p{}",
+        w.sql()
+    );
     let (count, sum) = run!(tx, |c| bind_params!(
-        sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(totals_sql.clone())),
+        sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql.clone())),
         w.params
     )
     .fetch_one(c)
     .await)?;
-    Ok((
-        decode_all(rows)?,
-        ProjectTotals {
-            count,
-            total_investment: Money::from_fen(sum),
-        },
-    ))
+    Ok(ProjectTotals {
+        count,
+        total_investment: Money::from_fen(sum),
+    })
 }
 
 /// A responsible unit of a project, by name.

@@ -5,8 +5,8 @@ mod list;
 mod stages;
 
 pub use list::{
-    ProjectFilter, ProjectTotals, ProjectUnit, SortKey, StageCount, count_all, count_by_stage,
-    ids_with_lead, list, responsible_units_of,
+    ListedProject, ProjectFilter, ProjectTotals, ProjectUnit, SortKey, StageCount, count_all,
+    count_by_stage, ids_with_lead, list, list_page, responsible_units_of,
 };
 pub use stages::{
     NewStageChange, StageChangeRow, StageValues, change_stage, insert_stage_change, stage_history,
@@ -138,10 +138,6 @@ impl TryFrom<ProjectRaw> for ProjectRow {
             updated_at: r.updated_at,
         })
     }
-}
-
-fn decode_all(raw: Vec<ProjectRaw>) -> Result<Vec<ProjectRow>, DbError> {
-    raw.into_iter().map(ProjectRow::try_from).collect()
 }
 
 const COLUMNS: &str = "SELECT p.id, p.region_code, p.code, p.name, p.national_code, p.level, p.stage, p.industry,
