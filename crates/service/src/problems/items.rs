@@ -396,6 +396,8 @@ pub fn filter_from_query(
 pub struct ItemPage {
     pub items: Vec<ItemRow>,
     pub total: i64,
+    /// The page shown (1-based): the one asked for, or the last one when that is past the end.
+    pub page: i64,
 }
 
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
@@ -407,8 +409,20 @@ pub async fn list(app: &App, ctx: &Ctx, f: &ItemFilter) -> Result<ItemPage> {
     // Outside a transaction: the page and its count are two statements, and a registration
     // landing between them at worst shows a count one higher than the rows.
     let mut tx = app.db.read().await?;
-    let (items, total) = repo::list_items(&mut tx, &f).await?;
-    Ok(ItemPage { items, total })
+    let (mut items, total) = repo::list_items(&mut tx, &f).await?;
+    let limit = f.limit.max(1);
+    let last_offset = (total - 1).max(0) / limit * limit;
+    if items.is_empty() && f.offset > last_offset {
+        // a page past the end (an old link, a typed number) shows the last page, as the
+        // project list does
+        f.offset = last_offset;
+        (items, _) = repo::list_items(&mut tx, &f).await?;
+    }
+    Ok(ItemPage {
+        items,
+        total,
+        page: f.offset / limit + 1,
+    })
 }
 
 /// One item with everything its page shows.

@@ -164,9 +164,13 @@ struct ListQuery {
     per_page: Option<i64>,
 }
 
-/// Items in the caller's scope, newest first; the total is in the `x-total-count` header.
+/// Items in the caller's scope, newest first; the total is in the `x-total-count` header and
+/// the page shown in `x-page` (a page past the end shows the last one).
 #[utoipa::path(get, path = "/api/v1/problems", params(ListQuery),
-    responses((status = 200, body = Vec<ItemOut>), (status = 422, body = ApiErrorBody)))]
+    responses((status = 200, body = Vec<ItemOut>, headers(
+        ("x-total-count" = i64, description = "items matching the filter"),
+        ("x-page" = i64, description = "the page shown"))),
+    (status = 422, body = ApiErrorBody)))]
 async fn list(
     State(s): State<AppState>,
     c: ApiCaller,
@@ -185,7 +189,10 @@ async fn list(
     let (f, _) = items::filter_from_query(&s.app, &c.ctx, |k| q.get(k), per_page)?;
     let page = items::list(&s.app, &c.ctx, &f).await?;
     Ok((
-        [("x-total-count", page.total.to_string())],
+        [
+            ("x-total-count", page.total.to_string()),
+            ("x-page", page.page.to_string()),
+        ],
         Json(page.items.into_iter().map(out).collect::<Vec<_>>()),
     )
         .into_response())

@@ -115,16 +115,16 @@ pub(super) async fn list(
     // A refused value (an edited link) brings back the page with the form as sent and the
     // reason, listing nothing, rather than a bare error page.
     let (found, page, selected_unit, refused) = match filter_of(&s, &signed, &q) {
-        Ok((f, page)) => (
-            svc::list(&s.app, &signed.ctx, &f).await?,
-            page,
-            f.handler_unit_id,
-            vec![],
-        ),
+        Ok((f, _)) => {
+            let found = svc::list(&s.app, &signed.ctx, &f).await?;
+            let page = found.page;
+            (found, page, f.handler_unit_id, vec![])
+        }
         Err(PageError(ServiceError::Validation(v))) => (
             svc::ItemPage {
                 items: vec![],
                 total: 0,
+                page: 1,
             },
             1,
             None,
