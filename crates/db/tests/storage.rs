@@ -312,16 +312,12 @@ async fn a_list_page_carries_its_units_and_totals_in_one_statement() {
         )
         .await
         .unwrap();
-        let a = projects::insert(
-            &mut w,
-            &project("430922", "甲", "TJ-001", 100, Some(u1)),
-            now,
-        )
-        .await
-        .unwrap();
-        projects::insert(&mut w, &project("430922", "乙", "TJ-002", 200, None), now)
-            .await
-            .unwrap();
+        let mut first = project("430922", "甲", "TJ-001", 100, Some(u1));
+        (first.stage, first.level) = (Stage::Completed, Level::Provincial);
+        let a = projects::insert(&mut w, &first, now).await.unwrap();
+        let mut second = project("430922", "乙", "TJ-002", 200, None);
+        (second.stage, second.level) = (Stage::Signed, Level::County);
+        projects::insert(&mut w, &second, now).await.unwrap();
         projects::set_responsible_units(&mut w, a, &[u2, u1, u4])
             .await
             .unwrap();
@@ -341,6 +337,21 @@ async fn a_list_page_carries_its_units_and_totals_in_one_statement() {
         );
         assert!(rows[1].responsible.is_empty(), "{b}");
         assert_eq!(rows[0].colour, None);
+        // stages sort by their lifecycle (签约 before 竣工), levels by rank (省 before 县), not
+        // by their stored keys
+        let names = |rows: &[projects::ListedProject]| -> Vec<String> {
+            rows.iter().map(|r| r.project.name.clone()).collect()
+        };
+        f.sort = projects::SortKey::Stage;
+        let (rows, _) = projects::list_page(&mut tx, &f, None).await.unwrap();
+        assert_eq!(names(&rows), ["乙", "甲"], "{b}");
+        f.sort = projects::SortKey::Level;
+        let (rows, _) = projects::list_page(&mut tx, &f, None).await.unwrap();
+        assert_eq!(names(&rows), ["甲", "乙"], "{b}");
+        f.desc = true;
+        let (rows, _) = projects::list_page(&mut tx, &f, None).await.unwrap();
+        assert_eq!(names(&rows), ["乙", "甲"], "{b}");
+        f.desc = false;
         // a page past the end has no row to carry the totals: they are asked for apart
         f.offset = 10;
         let (rows, totals) = projects::list_page(&mut tx, &f, None).await.unwrap();

@@ -42,7 +42,7 @@ fn list_query_of(q: Option<&str>) -> (ListQuery, ValidationErrors) {
         below_threshold: None,
         colour: p.get("colour"),
         sort: p.get("sort"),
-        desc: p.get("desc") == "1",
+        desc: false,
         page: num("page", "页码"),
         per_page: num("per_page", "每页条数"),
     };
@@ -59,9 +59,30 @@ fn list_query_of(q: Option<&str>) -> (ListQuery, ValidationErrors) {
             None
         }
     };
+    let desc = match p.get("desc").trim() {
+        "1" | "true" => true,
+        "0" | "false" | "" => false,
+        other => {
+            errs.add(
+                "desc",
+                "invalid_value",
+                format!("排序方向“{other}”无效，应为 1（降序）或 0（升序）"),
+            );
+            false
+        }
+    };
+    let sort = query.sort.trim();
+    if !sort.is_empty() && keyproj_db::repo::projects::SortKey::from_key(sort).is_none() {
+        errs.add(
+            "sort",
+            "invalid_value",
+            format!("排序“{sort}”无效，请点击表头排序"),
+        );
+    }
     (
         ListQuery {
             below_threshold,
+            desc,
             ..query
         },
         errs,

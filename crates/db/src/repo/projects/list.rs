@@ -22,15 +22,21 @@ pub enum SortKey {
 }
 
 impl SortKey {
+    /// The key of a sort link; anything else is the default order (see [`SortKey::from_key`]).
     pub fn parse(s: &str) -> SortKey {
-        match s {
+        SortKey::from_key(s).unwrap_or_default()
+    }
+    /// A sort link's key, or None for a key no link offers.
+    pub fn from_key(s: &str) -> Option<SortKey> {
+        Some(match s {
+            "code" => SortKey::Code,
             "name" => SortKey::Name,
             "investment" => SortKey::Investment,
             "stage" => SortKey::Stage,
             "level" => SortKey::Level,
             "updated" => SortKey::Updated,
-            _ => SortKey::Code,
-        }
+            _ => return None,
+        })
     }
     pub fn key(self) -> &'static str {
         match self {
@@ -42,14 +48,23 @@ impl SortKey {
             SortKey::Updated => "updated",
         }
     }
-    fn column(self) -> &'static str {
+    /// What the rows are ordered by. Stages follow their lifecycle (签约 → … → 后扶) and
+    /// levels their rank (省 → 市 → 县), as the vocabularies declare them, not their stored keys.
+    fn expr(self) -> String {
+        fn in_declared_order(col: &str, keys: impl Iterator<Item = &'static str>) -> String {
+            let arms: String = keys
+                .enumerate()
+                .map(|(i, k)| format!(" WHEN '{k}' THEN {i}"))
+                .collect();
+            format!("CASE {col}{arms} END")
+        }
         match self {
-            SortKey::Code => "p.code",
-            SortKey::Name => "p.name",
-            SortKey::Investment => "p.total_investment_fen",
-            SortKey::Stage => "p.stage",
-            SortKey::Level => "p.level",
-            SortKey::Updated => "p.updated_at",
+            SortKey::Code => "p.code".into(),
+            SortKey::Name => "p.name".into(),
+            SortKey::Investment => "p.total_investment_fen".into(),
+            SortKey::Stage => in_declared_order("p.stage", Stage::ALL.iter().map(|s| s.key())),
+            SortKey::Level => in_declared_order("p.level", Level::ALL.iter().map(|l| l.key())),
+            SortKey::Updated => "p.updated_at".into(),
         }
     }
 }
@@ -203,7 +218,7 @@ pub async fn list_page(
         SortKey::Code => {
             format!("CASE WHEN p.code IS NULL THEN 1 ELSE 0 END, p.code {dir}, p.id {dir}")
         }
-        k => format!("{} {dir}, p.id {dir}", k.column()),
+        k => format!("{} {dir}, p.id {dir}", k.expr()),
     };
     // Deferred join: find the page's ids first (an index-only scan for the usual sort keys),
     // then join names for those rows only, not for the whole region. The totals are one
