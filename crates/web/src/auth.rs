@@ -281,8 +281,10 @@ impl FromRequestParts<AppState> for ApiCaller {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
         {
-            let Some(token) = auth.strip_prefix("Bearer ") else {
-                return Err(unauthorized());
+            // the scheme's name is case-insensitive (RFC 9110 §11.1)
+            let token = match auth.split_once(' ') {
+                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token,
+                _ => return Err(unauthorized()),
             };
             return match tokens::api_token(&state.app, token.trim()).await {
                 Ok(Some(tokens::TokenUser { user, actor })) => {

@@ -231,6 +231,27 @@ async fn plan_report_review_publish_and_board() {
             ),
             (Some("red"), Some("58.3"), Some("83.3"))
         );
+        // the project list carries each project's colour in that issue
+        let list: serde_json::Value = api
+            .get(format!("{}/api/v1/projects", h.base))
+            .bearer_auth(&staff)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["issue"], "2026年第1期");
+        let listed = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == p1)
+            .unwrap();
+        assert_eq!(
+            (listed["colour"].as_str(), listed["colour_label"].as_str()),
+            (Some("red"), Some("红"))
+        );
 
         // a correction of the figures after publishing does not change the board
         let rep: serde_json::Value = api

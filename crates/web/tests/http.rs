@@ -628,6 +628,9 @@ async fn pages_render_for_each_role() {
         body.contains("“bogus”无效"),
         "every refused value is named, not the first"
     );
+    // a refused filter lists nothing and states no count or colour table as if it were a result
+    assert!(body.contains("未列出任何项目"));
+    assert!(!body.contains("共 0 个项目") && !body.contains("尚未发布分色表"));
     // 低于门槛, the page size and the order (set by links, not by a control) survive the form
     // and the list's links
     let (_, body) = h
@@ -651,6 +654,8 @@ async fn pages_render_for_each_role() {
         ("page=abc", "page"),
         ("below_threshold=maybe", "below_threshold"),
         ("stage=bogus", "stage"),
+        ("sort=bogus", "sort"),
+        ("desc=yes", "desc"),
     ] {
         let r = reqwest::Client::new()
             .get(format!("{}/api/v1/projects?{query}", h.base))
@@ -740,6 +745,21 @@ async fn accounts_tokens_and_organisation_edits() {
                 .status(),
             StatusCode::OK
         );
+        // the scheme's name in any case; another scheme is refused
+        for (header, want) in [
+            (format!("bearer {token}"), StatusCode::OK),
+            (format!("BEARER {token}"), StatusCode::OK),
+            (format!("Basic {token}"), StatusCode::UNAUTHORIZED),
+            (format!("Bearer{token}"), StatusCode::UNAUTHORIZED),
+        ] {
+            let r = api
+                .get(format!("{}/api/v1/me", h.base))
+                .header("Authorization", &header)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), want, "{header}");
+        }
         let sec = h.signed_in("secadmin").await;
         let page = sec
             .get(format!("{}/admin/users", h.base))

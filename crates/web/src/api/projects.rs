@@ -34,7 +34,14 @@ pub fn routes() -> Router<AppState> {
         update_project,
         change_stage
     ),
-    components(schemas(ProjectIn, ProjectUpdateIn, StageIn, ProjectOut, ProjectPageOut))
+    components(schemas(
+        ProjectIn,
+        ProjectUpdateIn,
+        StageIn,
+        ProjectOut,
+        ProjectListItemOut,
+        ProjectPageOut
+    ))
 )]
 pub(super) struct Doc;
 
@@ -198,9 +205,22 @@ fn project_out(p: ProjectRow, responsible: Vec<String>) -> ProjectOut {
     }
 }
 
+/// A project of the list, with its colour in the current issue (本期评价).
+#[derive(Serialize, ToSchema)]
+struct ProjectListItemOut {
+    #[serde(flatten)]
+    project: ProjectOut,
+    /// red, yellow or green in the current issue; null when it is not in it
+    colour: Option<&'static str>,
+    /// 红, 黄 or 绿
+    colour_label: Option<&'static str>,
+}
+
 #[derive(Serialize, ToSchema)]
 struct ProjectPageOut {
-    items: Vec<ProjectOut>,
+    items: Vec<ProjectListItemOut>,
+    /// the newest published colour issue the colours come from (e.g. "2026年第3期")
+    issue: Option<String>,
     total_count: i64,
     total_investment_fen: i64,
     total_investment_wan: String,
@@ -253,11 +273,17 @@ async fn list_projects(
         page: page.page,
         per_page: page.per_page,
         pages: page.pages,
+        issue: page.issue,
         items: page
             .items
             .into_iter()
             .zip(page.responsible)
-            .map(|(p, r)| project_out(p, r))
+            .zip(page.colours)
+            .map(|((p, r), c)| ProjectListItemOut {
+                project: project_out(p, r),
+                colour: c.map(|c| c.key()),
+                colour_label: c.map(|c| c.label()),
+            })
             .collect(),
     }))
 }
