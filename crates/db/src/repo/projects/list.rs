@@ -220,22 +220,28 @@ pub async fn list_page(
         }
         k => format!("{} {dir}, p.id {dir}", k.expr()),
     };
-    // Deferred join: find the page's ids first (an index-only scan for the usual sort keys),
-    // then join names for those rows only, not for the whole region. The totals are one
+    // Deferred join: find the page's ids first (`k`: an index-only scan for the usual sort
+    // keys), then join names for those rows only, not for the whole region. The totals are one
     // uncorrelated subquery over the same filter (its placeholders are the same `$N`, bound
-    // once); CROSS JOIN keeps it the outer loop on SQLite, evaluated once. The unit separator
-    // (U+001F) joins the unit names: no stored text holds a control character (check_text).
+    // once); CROSS JOIN keeps it the outer loop on SQLite, evaluated once. The responsible units
+    // of the page are one grouped scan over `k` (a subquery per row made PostgreSQL scan and
+    // sort `project_units` fifty times: 1.2 ms against 0.5 ms); the unit separator (U+001F)
+    // joins their names, as no stored text holds a control character (check_text).
     let filter = w.sql();
     let sql = format!(
-        "{COLUMNS}, tot.n AS total_count, tot.fen AS total_fen, cr.colour AS issue_colour,
-            (SELECT string_agg(u.name, '\u{1f}' ORDER BY u.sort_order, u.name)
-             FROM project_units pu JOIN units u ON u.id = pu.unit_id
-             WHERE pu.project_id = p.id) AS responsible
+        "WITH k AS (SELECT p.id FROM projects p{filter} ORDER BY {order} LIMIT ${n} OFFSET ${})
+         {COLUMNS}, tot.n AS total_count, tot.fen AS total_fen, cr.colour AS issue_colour,
+            ru.names AS responsible
          FROM (SELECT COUNT(*) AS n, CAST(COALESCE(SUM(p.total_investment_fen), 0) AS BIGINT) AS fen
                FROM projects p{filter}) tot
-         CROSS JOIN (SELECT p.id FROM projects p{filter} ORDER BY {order} LIMIT ${n} OFFSET ${}) k
+         CROSS JOIN k
          JOIN projects p ON p.id = k.id{JOINS}
          LEFT JOIN colour_issue_rows cr ON cr.issue_id = ${} AND cr.project_id = p.id
+         LEFT JOIN (SELECT pu.project_id,
+                        string_agg(u.name, '\u{1f}' ORDER BY u.sort_order, u.name) AS names
+                    FROM project_units pu JOIN units u ON u.id = pu.unit_id
+                    WHERE pu.project_id IN (SELECT id FROM k) GROUP BY pu.project_id) ru
+           ON ru.project_id = p.id
          ORDER BY {order}",
         n + 1,
         n + 2,
