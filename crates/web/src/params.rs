@@ -59,30 +59,38 @@ fn list_query_of(q: Option<&str>) -> (ListQuery, ValidationErrors) {
             None
         }
     };
-    let desc = match p.get("desc").trim() {
+    let desc_given = p.get("desc");
+    let desc = match desc_given.trim().to_ascii_lowercase().as_str() {
         "1" | "true" => true,
         "0" | "false" | "" => false,
-        other => {
+        _ => {
             errs.add(
                 "desc",
                 "invalid_value",
-                format!("排序方向“{other}”无效，应为 1（降序）或 0（升序）"),
+                format!(
+                    "排序方向“{}”无效，应为 1（降序）或 0（升序）",
+                    desc_given.trim()
+                ),
             );
             false
         }
     };
-    let sort = query.sort.trim();
-    if !sort.is_empty() && keyproj_db::repo::projects::SortKey::from_key(sort).is_none() {
+    // a refused order is named and left out of the query, so the form shown back (whose
+    // selects submit themselves) does not send it again
+    let mut sort = query.sort.trim().to_string();
+    if !sort.is_empty() && keyproj_db::repo::projects::SortKey::from_key(&sort).is_none() {
         errs.add(
             "sort",
             "invalid_value",
             format!("排序“{sort}”无效，请点击表头排序"),
         );
+        sort.clear();
     }
     (
         ListQuery {
             below_threshold,
             desc,
+            sort,
             ..query
         },
         errs,

@@ -241,7 +241,10 @@ async fn plan_report_review_publish_and_board() {
             .json()
             .await
             .unwrap();
-        assert_eq!(list["issue"], "2026年第1期");
+        assert_eq!(
+            (&list["issue"], &list["issue_id"]),
+            (&json!("2026年第1期"), &json!(issue))
+        );
         let listed = list["items"]
             .as_array()
             .unwrap()

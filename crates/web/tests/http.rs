@@ -631,6 +631,20 @@ async fn pages_render_for_each_role() {
     // a refused filter lists nothing and states no count or colour table as if it were a result
     assert!(body.contains("未列出任何项目"));
     assert!(!body.contains("共 0 个项目") && !body.contains("尚未发布分色表"));
+    assert!(!body.contains("id=\"projects\"") && !body.contains("合计（0个）"));
+    // a refused order is not sent again by the form shown back
+    let r = c
+        .get(format!(
+            "{}/projects?sort=bogus&stage=under_construction",
+            h.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("排序“bogus”无效"), "{body}");
+    assert!(!body.contains("value=\"bogus\""), "{body}");
     // 低于门槛, the page size and the order (set by links, not by a control) survive the form
     // and the list's links
     let (_, body) = h

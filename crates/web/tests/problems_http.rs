@@ -368,6 +368,10 @@ async fn the_api_runs_the_workflow_and_an_owner_raises_from_a_report() {
         assert!(body.contains("value=\"hello\""));
         assert!(body.contains("name=\"overdue\" value=\"1\" checked"));
         assert!(body.contains("未列出任何事项") && !body.contains("共 0 项"));
+        assert!(
+            !body.contains("暂无") && !body.contains("<th>编号</th>"),
+            "no table"
+        );
         // filters only a link sets are kept in the form and named
         let body = page
             .get(format!("{}/problems?year=2026&alert=%E7%BA%A2", h.base))

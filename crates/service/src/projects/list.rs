@@ -66,6 +66,8 @@ pub struct ProjectPage {
     pub pages: i64,
     /// The newest published issue (本期), e.g. "2026年第3期", if any.
     pub issue: Option<String>,
+    /// That issue's id.
+    pub issue_id: Option<IssueId>,
     /// Each item's colour in that issue, in the order of `items` (None: not in it).
     pub colours: Vec<Option<Colour>>,
 }
@@ -152,6 +154,7 @@ pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
         page: f.offset / f.limit + 1,
         per_page: f.limit,
         pages,
+        issue_id: issue.as_ref().map(|i| i.0),
         issue: issue.map(|i| i.1),
         colours,
     })

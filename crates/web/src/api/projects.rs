@@ -221,6 +221,8 @@ struct ProjectPageOut {
     items: Vec<ProjectListItemOut>,
     /// the newest published colour issue the colours come from (e.g. "2026年第3期")
     issue: Option<String>,
+    /// its id (GET /api/v1/colour/issues/{id})
+    issue_id: Option<i64>,
     total_count: i64,
     total_investment_fen: i64,
     total_investment_wan: String,
@@ -274,6 +276,7 @@ async fn list_projects(
         per_page: page.per_page,
         pages: page.pages,
         issue: page.issue,
+        issue_id: page.issue_id.map(|i| i.get()),
         items: page
             .items
             .into_iter()

@@ -158,6 +158,7 @@ pub(super) async fn project_list(
                 per_page: 50,
                 pages: 1,
                 issue: None,
+                issue_id: None,
                 colours: vec![],
             },
             v.0.into_iter().map(|e| e.message).collect::<Vec<_>>(),
