@@ -670,6 +670,10 @@ async fn pages_render_for_each_role() {
         ("stage=bogus", "stage"),
         ("sort=bogus", "sort"),
         ("desc=yes", "desc"),
+        // an id that names nothing the caller's region has
+        ("township=99999", "township"),
+        ("lead_unit=99999", "lead_unit"),
+        ("leader=99999", "leader"),
     ] {
         let r = reqwest::Client::new()
             .get(format!("{}/api/v1/projects?{query}", h.base))

@@ -331,6 +331,8 @@ async fn the_api_runs_the_workflow_and_an_owner_raises_from_a_report() {
             ("per_page=0", "per_page"),
             ("open=2", "open"),
             ("year=1999", "year"),
+            ("unit=99999", "unit"),
+            ("project=99999", "project"),
         ] {
             let r = api
                 .get(format!("{}/api/v1/problems?{query}", h.base))
@@ -372,6 +374,15 @@ async fn the_api_runs_the_workflow_and_an_owner_raises_from_a_report() {
             !body.contains("暂无") && !body.contains("<th>编号</th>"),
             "no table"
         );
+        // an id that names no unit of the county comes back the same way
+        let r = page
+            .get(format!("{}/problems?unit=99999", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("承办单位“99999”不存在或不在本辖区"), "{body}");
         // filters only a link sets are kept in the form and named
         let body = page
             .get(format!("{}/problems?year=2026&alert=%E7%BA%A2", h.base))

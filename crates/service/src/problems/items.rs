@@ -409,6 +409,30 @@ pub async fn list(app: &App, ctx: &Ctx, f: &ItemFilter) -> Result<ItemPage> {
     // Outside a transaction: the page and its count are two statements, and a registration
     // landing between them at worst shows a count one higher than the rows.
     let mut tx = app.db.read().await?;
+    // the unit and the project a filter names must be ones the actor may see: another
+    // county's id, or one that names nothing, is refused at its field
+    let mut errs = keyproj_domain::ValidationErrors::new();
+    if let Some(u) = f.handler_unit_id
+        && crate::org::unit_in(&mut tx, &ctx.actor.region, u)
+            .await?
+            .is_none()
+    {
+        errs.add(
+            "unit",
+            "unknown",
+            format!("承办单位“{u}”不存在或不在本辖区"),
+        );
+    }
+    if let Some(p) = f.project_id {
+        match crate::projects::visible(&mut tx, ctx, p, Action::ViewProject).await {
+            Ok(_) => {}
+            Err(ServiceError::NotFound | ServiceError::Forbidden) => {
+                errs.add("project", "unknown", format!("项目“{p}”不存在或无权查看"));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    errs.into_result()?;
     let (mut items, total) = repo::list_items(&mut tx, &f).await?;
     let limit = f.limit.max(1);
     let last_offset = (total - 1).max(0) / limit * limit;

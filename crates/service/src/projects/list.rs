@@ -119,6 +119,34 @@ pub fn filter_of(ctx: &Ctx, q: &ListQuery) -> Result<ProjectFilter> {
     Ok(f)
 }
 
+/// The units and the leader a filter names must be ones the actor's region has: another
+/// county's id, or one that names nothing, is refused at its field like any value no select
+/// offers (a query per id given, none without).
+async fn known_ids(tx: &mut keyproj_db::Tx, ctx: &Ctx, f: &ProjectFilter) -> Result<()> {
+    let region = &ctx.actor.region;
+    let mut errs = ValidationErrors::new();
+    for (field, label, id) in [
+        ("township", "乡镇", f.township_unit_id),
+        ("lead_unit", "牵头单位", f.lead_unit_id),
+    ] {
+        if let Some(id) = id
+            && crate::org::unit_in(tx, region, id).await?.is_none()
+        {
+            errs.add(field, "unknown", format!("{label}“{id}”不存在或不在本辖区"));
+        }
+    }
+    if let Some(id) = f.leader_id
+        && crate::org::leader_in(tx, region, id).await?.is_none()
+    {
+        errs.add(
+            "leader",
+            "unknown",
+            format!("联系领导“{id}”不存在或不在本辖区"),
+        );
+    }
+    Ok(errs.into_result()?)
+}
+
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
     require(ctx, Action::ViewProject)?;
@@ -126,6 +154,7 @@ pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
     // No snapshot needed: the page and its totals are one statement, and it is asked for the
     // colours of the issue read first.
     let mut tx = app.db.read().await?;
+    known_ids(&mut tx, ctx, &f).await?;
     let issue = current_issue(&mut tx, ctx).await?;
     if let Some((id, c)) = f.colour_in_issue {
         f.colour_in_issue = Some((issue.as_ref().map(|i| i.0).unwrap_or(id), c));

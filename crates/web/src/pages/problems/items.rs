@@ -114,11 +114,17 @@ pub(super) async fn list(
     let today = s.app.local_today();
     // A refused value (an edited link) brings back the page with the form as sent and the
     // reason, listing nothing, rather than a bare error page.
-    let (found, page, selected_unit, refused) = match filter_of(&s, &signed, &q) {
-        Ok((f, _)) => {
-            let found = svc::list(&s.app, &signed.ctx, &f).await?;
+    let listed = match filter_of(&s, &signed, &q) {
+        Ok((f, _)) => svc::list(&s.app, &signed.ctx, &f)
+            .await
+            .map(|found| (found, f.handler_unit_id))
+            .map_err(PageError),
+        Err(e) => Err(e),
+    };
+    let (found, page, selected_unit, refused) = match listed {
+        Ok((found, unit)) => {
             let page = found.page;
-            (found, page, f.handler_unit_id, vec![])
+            (found, page, unit, vec![])
         }
         Err(PageError(ServiceError::Validation(v))) => (
             svc::ItemPage {
