@@ -2,7 +2,7 @@
 //! published colour tables (第N期): numbered, frozen snapshots of every line.
 
 use crate::decode::{self, month};
-use crate::{DbError, Param, Tx, bind_params, run};
+use crate::{DbError, Tx, run};
 use chrono::{DateTime, Utc};
 use keyproj_domain::colour::{Colour, ColourRules};
 use keyproj_domain::ids::{IssueId, ProjectId, RulesId};
@@ -511,38 +511,6 @@ pub async fn colours_of_project(
             completion_bp,
             reasons,
         })
-    })
-    .collect()
-}
-
-/// The colours of some projects in an issue (list pages show 本期评价).
-pub async fn colours_in_issue(
-    tx: &mut Tx,
-    issue_id: IssueId,
-    ids: &[ProjectId],
-) -> Result<Vec<(ProjectId, Colour)>, DbError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    let placeholders: Vec<String> = (2..=ids.len() + 1).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "SELECT project_id, colour FROM colour_issue_rows WHERE issue_id = $1 AND project_id IN ({})",
-        placeholders.join(", ")
-    );
-    let mut params = vec![Param::I64(issue_id.get())];
-    params.extend(ids.iter().map(|i| Param::I64(i.get())));
-    run!(tx, |c| bind_params!(
-        sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql.clone())),
-        params
-    )
-    .fetch_all(c)
-    .await)?
-    .into_iter()
-    .map(|(p, c)| {
-        Ok((
-            ProjectId(p),
-            decode::key("colour_issue_rows.colour", &c, Colour::from_key)?,
-        ))
     })
     .collect()
 }
