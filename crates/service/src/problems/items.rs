@@ -400,6 +400,28 @@ pub struct ItemPage {
     pub page: i64,
 }
 
+impl ItemPage {
+    /// What a refused filter lists: nothing.
+    pub fn nothing() -> ItemPage {
+        ItemPage {
+            items: vec![],
+            total: 0,
+            page: 1,
+        }
+    }
+}
+
+/// The most items one page of the list gives (the API's `per_page`), as on the project list.
+pub const MAX_PER_PAGE: i64 = crate::projects::MAX_PER_PAGE;
+
+/// A page size typed into the API: 50 when none, at most [`MAX_PER_PAGE`]; refused at its
+/// field when it is not a positive number.
+pub fn page_size(text: &str) -> Result<i64> {
+    let n = keyproj_domain::error::positive_number("per_page", "每页条数", text)
+        .map_err(|e| ServiceError::Validation(keyproj_domain::ValidationErrors(vec![e])))?;
+    Ok(n.map_or(50, |n| n.min(MAX_PER_PAGE)))
+}
+
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn list(app: &App, ctx: &Ctx, f: &ItemFilter) -> Result<ItemPage> {
     let mut f = f.clone();

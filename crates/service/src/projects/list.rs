@@ -72,6 +72,23 @@ pub struct ProjectPage {
     pub colours: Vec<Option<Colour>>,
 }
 
+impl ProjectPage {
+    /// What a refused filter lists: nothing, on one empty page.
+    pub fn nothing() -> ProjectPage {
+        ProjectPage {
+            items: vec![],
+            responsible: vec![],
+            totals: ProjectTotals::default(),
+            page: 1,
+            per_page: 50,
+            pages: 1,
+            issue: None,
+            issue_id: None,
+            colours: vec![],
+        }
+    }
+}
+
 pub const MAX_PER_PAGE: i64 = 500;
 
 /// The newest published issue of the actor's region: its id and "2026年第3期".

@@ -177,15 +177,7 @@ async fn list(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = query_pairs(q.as_deref());
-    // more than 500 is 500, as on the project list; what is not a positive number is refused
-    let per_page =
-        keyproj_domain::error::positive_number("per_page", "每页条数", &q.get("per_page"))
-            .map_err(|e| {
-                ApiError(keyproj_service::ServiceError::Validation(
-                    keyproj_domain::ValidationErrors(vec![e]),
-                ))
-            })?
-            .map_or(50, |n| n.min(500));
+    let per_page = items::page_size(&q.get("per_page"))?;
     let (f, _) = items::filter_from_query(&s.app, &c.ctx, |k| q.get(k), per_page)?;
     let page = items::list(&s.app, &c.ctx, &f).await?;
     Ok((

@@ -127,11 +127,7 @@ pub(super) async fn list(
             (found, page, unit, vec![])
         }
         Err(PageError(ServiceError::Validation(v))) => (
-            svc::ItemPage {
-                items: vec![],
-                total: 0,
-                page: 1,
-            },
+            svc::ItemPage::nothing(),
             1,
             None,
             v.0.into_iter().map(|e| e.message).collect(),

@@ -150,17 +150,7 @@ pub(super) async fn project_list(
     let (page, refused) = match found {
         Ok(p) => (p, vec![]),
         Err(ServiceError::Validation(v)) => (
-            projects::ProjectPage {
-                items: vec![],
-                responsible: vec![],
-                totals: Default::default(),
-                page: 1,
-                per_page: 50,
-                pages: 1,
-                issue: None,
-                issue_id: None,
-                colours: vec![],
-            },
+            projects::ProjectPage::nothing(),
             v.0.into_iter().map(|e| e.message).collect::<Vec<_>>(),
         ),
         Err(e) => return Err(e.into()),
