@@ -14,6 +14,7 @@ pub mod decode;
 mod error;
 pub mod repo;
 pub mod schema;
+pub mod sqlite_alloc;
 pub mod testing;
 
 pub use error::DbError;
