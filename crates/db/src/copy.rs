@@ -1174,7 +1174,7 @@ pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, Db
         loop {
             let sel = select.clone();
             let rows: Vec<Vec<Value>> = match &mut src {
-                Tx::Sqlite(t, _) => {
+                Tx::Postgres(t) => {
                     let rs = sqlx::query(sqlx::AssertSqlSafe(sel))
                         .bind(BATCH)
                         .bind(offset)
@@ -1186,11 +1186,14 @@ pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, Db
                     }
                     v
                 }
-                Tx::Postgres(t) => {
+                sqlite => {
+                    let Some(t) = sqlite.sqlite() else {
+                        return Err(DbError::Config("未知的数据库连接".into()));
+                    };
                     let rs = sqlx::query(sqlx::AssertSqlSafe(sel))
                         .bind(BATCH)
                         .bind(offset)
-                        .fetch_all(&mut **t)
+                        .fetch_all(t)
                         .await?;
                     let mut v = vec![];
                     for r in rs {

@@ -14,6 +14,10 @@ pub enum DbError {
     Config(String),
     #[error("数据库错误：{0}")]
     Sqlx(#[from] sqlx::Error),
+    /// The commit of a group of SQLite writers failed (see `WriteQueue`): the cause, as text,
+    /// as every member of the group receives it.
+    #[error("写入未能提交：{0}")]
+    Commit(String),
     #[error("数据库迁移失败：{0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A stored value that does not read back as its type: the column and the value.

@@ -16,8 +16,10 @@ pub mod repo;
 pub mod schema;
 pub mod sqlite_alloc;
 pub mod testing;
+mod write_queue;
 
 pub use error::DbError;
+pub use write_queue::{Member, WriteQueue};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -33,19 +35,13 @@ pub enum Db {
     Postgres(sqlx::PgPool),
 }
 
-/// SQLite has one writer at a time. Writers of this process wait their turn here, first come
-/// first served and without a time limit, instead of in SQLite's busy handler, which sleeps,
-/// retries and gives up with "database is locked" once its timeout passes — so a long import
-/// makes other writes wait, never fail.
-#[derive(Debug)]
-pub struct WriteQueue {
-    turn: Arc<tokio::sync::Semaphore>,
-    waiting: std::sync::atomic::AtomicUsize,
-}
-
-/// A transaction. A SQLite write transaction holds the process's write turn until it ends.
+/// A transaction.
 pub enum Tx {
-    Sqlite(Conn<Sqlite>, Option<tokio::sync::OwnedSemaphorePermit>),
+    /// A SQLite read.
+    Sqlite(Conn<Sqlite>),
+    /// A SQLite write: it holds the process's write turn until it ends, and shares its
+    /// transaction with the writers queued behind it (group commit, see [`WriteQueue`]).
+    SqliteWrite(Member),
     Postgres(Conn<Postgres>),
 }
 
@@ -114,8 +110,12 @@ impl Default for DbOptions {
 macro_rules! run {
     ($tx:expr, |$c:ident| $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t, _) => {
+            $crate::Tx::Sqlite(t) => {
                 let $c = &mut **t;
+                $body
+            }
+            $crate::Tx::SqliteWrite(t) => {
+                let $c = t.connection();
                 $body
             }
             $crate::Tx::Postgres(t) => {
@@ -211,6 +211,9 @@ impl Db {
                 // FULL: an acknowledged write survives a power cut, not only a crash.
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
+                // SQLite's own page cache size (2 MiB a connection) is kept on purpose: 1 MiB
+                // made the process 3 MB smaller and every list and write 25 % slower
+                // (BENCHMARKS.md, fourth pass)
                 .busy_timeout(Duration::from_secs(10));
             // SQLite reads run on this machine's cores: connections beyond twice their number
             // only hold more page and statement caches (4 and 10 served the everyday benchmark
@@ -224,13 +227,7 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(o)
                 .await?;
-            Ok(Db::Sqlite(
-                pool,
-                Arc::new(WriteQueue {
-                    turn: Arc::new(tokio::sync::Semaphore::new(1)),
-                    waiting: Default::default(),
-                }),
-            ))
+            Ok(Db::Sqlite(pool, WriteQueue::new()))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let o = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -272,7 +269,7 @@ impl Db {
     /// READ COMMITTED gives each statement its own.
     pub async fn begin_read(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Db::Sqlite(p, _) => Tx::Sqlite(Conn::Transaction(p.begin().await?), None),
+            Db::Sqlite(p, _) => Tx::Sqlite(Conn::Transaction(p.begin().await?)),
             Db::Postgres(p) => Tx::Postgres(Conn::Transaction(p.begin().await?)),
         })
     }
@@ -282,33 +279,18 @@ impl Db {
     /// for writes: each statement would commit on its own.
     pub async fn read(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Db::Sqlite(p, _) => Tx::Sqlite(Conn::Autocommit(p.acquire().await?), None),
+            Db::Sqlite(p, _) => Tx::Sqlite(Conn::Autocommit(p.acquire().await?)),
             Db::Postgres(p) => Tx::Postgres(Conn::Autocommit(p.acquire().await?)),
         })
     }
 
     /// A write transaction. On SQLite the caller first waits for the process's write turn
-    /// (FIFO), then takes SQLite's write lock at once (`BEGIN IMMEDIATE`), so two writers never
-    /// deadlock on a lock upgrade and none is refused because another one is long.
+    /// (FIFO), then joins the transaction the writer before it left open or takes SQLite's
+    /// write lock at once (`BEGIN IMMEDIATE`), so two writers never deadlock on a lock upgrade
+    /// and none is refused because another one is long (see [`WriteQueue`]).
     pub async fn begin_write(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Db::Sqlite(p, q) => {
-                use std::sync::atomic::Ordering;
-                q.waiting.fetch_add(1, Ordering::SeqCst);
-                // Far longer than any import; only a bug (a write begun inside another
-                // write of the same task) could wait this long, and it should fail, not hang.
-                let turn =
-                    tokio::time::timeout(Duration::from_secs(600), q.turn.clone().acquire_owned())
-                        .await;
-                q.waiting.fetch_sub(1, Ordering::SeqCst);
-                let turn = turn
-                    .map_err(|_| DbError::Config("数据库写入排队超时".into()))?
-                    .map_err(|_| DbError::Config("写入队列已关闭".into()))?;
-                Tx::Sqlite(
-                    Conn::Transaction(p.begin_with("BEGIN IMMEDIATE").await?),
-                    Some(turn),
-                )
-            }
+            Db::Sqlite(p, q) => Tx::SqliteWrite(q.begin(p).await?),
             Db::Postgres(p) => Tx::Postgres(Conn::Transaction(p.begin().await?)),
         })
     }
@@ -316,8 +298,16 @@ impl Db {
     /// Writers of this process waiting for their turn (SQLite; always 0 on PostgreSQL).
     pub fn writers_waiting(&self) -> usize {
         match self {
-            Db::Sqlite(_, q) => q.waiting.load(std::sync::atomic::Ordering::SeqCst),
+            Db::Sqlite(_, q) => q.waiting(),
             Db::Postgres(_) => 0,
+        }
+    }
+
+    /// SQLite: the group commits so far and the writers they held (see [`WriteQueue`]).
+    pub fn group_commits(&self) -> Option<(u64, u64)> {
+        match self {
+            Db::Sqlite(_, q) => Some(q.commits()),
+            Db::Postgres(_) => None,
         }
     }
 
@@ -382,14 +372,16 @@ impl Db {
 impl Tx {
     pub async fn commit(self) -> Result<(), DbError> {
         match self {
-            Tx::Sqlite(t, _) => t.commit().await?,
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::SqliteWrite(m) => m.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }
     pub async fn rollback(self) -> Result<(), DbError> {
         match self {
-            Tx::Sqlite(t, _) => t.rollback().await?,
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::SqliteWrite(m) => m.rollback().await?,
             Tx::Postgres(t) => t.rollback().await?,
         }
         Ok(())
@@ -419,6 +411,14 @@ impl Tx {
             .await
             .map(|_| ()))?;
         Ok(())
+    }
+    /// The SQLite connection of a read or a write (None on PostgreSQL), for SQLite's own SQL.
+    pub fn sqlite(&mut self) -> Option<&mut sqlx::SqliteConnection> {
+        match self {
+            Tx::Sqlite(c) => Some(&mut **c),
+            Tx::SqliteWrite(m) => Some(m.connection()),
+            Tx::Postgres(_) => None,
+        }
     }
     pub fn is_postgres(&self) -> bool {
         matches!(self, Tx::Postgres(_))

@@ -13,27 +13,6 @@ pub struct ColumnInfo {
 pub async fn columns(tx: &mut Tx) -> Result<Vec<ColumnInfo>, DbError> {
     let mut out = vec![];
     match tx {
-        Tx::Sqlite(t, _) => {
-            let tables: Vec<String> = sqlx::query_scalar(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
-            )
-            .fetch_all(&mut **t)
-            .await?;
-            for table in tables {
-                let cols: Vec<(String, i64)> =
-                    sqlx::query_as("SELECT name, \"notnull\" FROM pragma_table_info($1)")
-                        .bind(&table)
-                        .fetch_all(&mut **t)
-                        .await?;
-                for (column, notnull) in cols {
-                    out.push(ColumnInfo {
-                        table: table.clone(),
-                        column,
-                        nullable: notnull == 0,
-                    });
-                }
-            }
-        }
         Tx::Postgres(t) => {
             let cols: Vec<(String, String, String)> = sqlx::query_as(
                 "SELECT c.table_name::text, c.column_name::text, c.is_nullable::text FROM information_schema.columns c
@@ -48,6 +27,30 @@ pub async fn columns(tx: &mut Tx) -> Result<Vec<ColumnInfo>, DbError> {
                     column,
                     nullable: nullable == "YES",
                 });
+            }
+        }
+        sqlite => {
+            let Some(t) = sqlite.sqlite() else {
+                return Ok(out);
+            };
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
+            )
+            .fetch_all(&mut *t)
+            .await?;
+            for table in tables {
+                let cols: Vec<(String, i64)> =
+                    sqlx::query_as("SELECT name, \"notnull\" FROM pragma_table_info($1)")
+                        .bind(&table)
+                        .fetch_all(&mut *t)
+                        .await?;
+                for (column, notnull) in cols {
+                    out.push(ColumnInfo {
+                        table: table.clone(),
+                        column,
+                        nullable: notnull == 0,
+                    });
+                }
             }
         }
     }

@@ -609,3 +609,177 @@ async fn concurrent_migrations_on_postgres() {
         .count() as i64;
     assert_eq!(applied, files);
 }
+
+async fn codes(db: &Db) -> Vec<String> {
+    let mut tx = db.read().await.unwrap();
+    let codes = keyproj_db::run!(&mut tx, |c| sqlx::query_scalar::<_, String>(
+        "SELECT code FROM projects ORDER BY code"
+    )
+    .fetch_all(c)
+    .await)
+    .unwrap();
+    tx.commit().await.unwrap();
+    codes
+}
+
+/// Writers queued behind a write share its transaction on SQLite (group commit), each in a
+/// savepoint of its own: one that commits keeps its work, one that rolls back, is dropped
+/// unfinished or meets a failing statement loses only its own, and every commit answers
+/// once the group is committed. PostgreSQL runs the same writers side by side.
+#[tokio::test]
+async fn queued_writers_keep_or_undo_only_their_own_work() {
+    for t in TestDb::all().await {
+        let db = t.db.clone();
+        seed(&db).await;
+        let now = storable_time(Utc::now());
+        let before = db.group_commits().unwrap_or_default();
+        let mut first = db.begin_write().await.unwrap();
+        projects::insert(&mut first, &project("430922", "甲", "G-A", 1, None), now)
+            .await
+            .unwrap();
+        let writer = |code: &'static str, end: &'static str| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut w = db.begin_write().await?;
+                projects::insert(&mut w, &project("430922", code, code, 1, None), now).await?;
+                match end {
+                    "commit" => w.commit().await,
+                    "rollback" => w.rollback().await,
+                    "failed statement" => {
+                        // in a savepoint of its own, as a batch's item is (a failed statement
+                        // ends a PostgreSQL transaction otherwise)
+                        w.savepoint("again").await?;
+                        let again =
+                            projects::insert(&mut w, &project("430922", "重", code, 1, None), now)
+                                .await;
+                        assert!(matches!(again, Err(DbError::Duplicate(_))), "{again:?}");
+                        w.rollback_to("again").await?;
+                        w.release("again").await?;
+                        w.commit().await
+                    }
+                    _ => {
+                        drop(w);
+                        Ok(())
+                    }
+                }
+            })
+        };
+        let sqlite = db.backend() == "sqlite";
+        let tasks = vec![
+            writer("G-B", "commit"),
+            writer("G-C", "rollback"),
+            writer("G-D", "dropped"),
+            writer("G-E", "failed statement"),
+            writer("G-F", "commit"),
+        ];
+        if sqlite {
+            // bounded wait until all five are queued behind `first`
+            for _ in 0..500 {
+                if db.writers_waiting() == 5 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            assert_eq!(db.writers_waiting(), 5);
+        }
+        first.commit().await.unwrap();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(
+            codes(&db).await,
+            ["G-A", "G-B", "G-E", "G-F"],
+            "{}",
+            db.backend()
+        );
+        if sqlite {
+            // `first` left its transaction to the five: one commit for the six
+            let (groups, writers) = db.group_commits().unwrap();
+            assert_eq!((groups - before.0, writers - before.1), (1, 6));
+        }
+        // the queue goes on after the group: a new writer commits on its own
+        let mut w = db.begin_write().await.unwrap();
+        projects::insert(&mut w, &project("430922", "乙", "G-G", 1, None), now)
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(codes(&db).await.len(), 5);
+    }
+}
+
+/// Runs `fut`, dropping it at its `polls`-th await if it has not finished by then: a request
+/// cancelled there (its client went away).
+async fn cancelled_at<F: std::future::Future>(polls: usize, fut: F) -> Option<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    let mut n = 0;
+    std::future::poll_fn(move |cx| match fut.as_mut().poll(cx) {
+        std::task::Poll::Ready(v) => std::task::Poll::Ready(Some(v)),
+        std::task::Poll::Pending if n >= polls => std::task::Poll::Ready(None),
+        std::task::Poll::Pending => {
+            n += 1;
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
+
+/// Writers cancelled anywhere (a client that goes away mid-request drops the request's
+/// future at whichever await it is in) leave neither a transaction open nor another writer
+/// waiting: every writer that was answered "committed" has its row, and the queue goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_writers_leave_the_queue_working() {
+    for t in TestDb::all().await {
+        let db = t.db.clone();
+        seed(&db).await;
+        let now = storable_time(Utc::now());
+        let (mut committed, mut cancelled) = (vec![], 0);
+        for round in 0..30 {
+            let mut tasks = vec![];
+            for i in 0..8 {
+                let db = db.clone();
+                let code = format!("C-{round:02}-{i}");
+                // half the writers are cancelled at one await or another
+                let polls = if i % 2 == 0 {
+                    usize::MAX
+                } else {
+                    (round * 5 + i * 3) % 24
+                };
+                let c = code.clone();
+                let write = async move {
+                    let mut w = db.begin_write().await?;
+                    projects::insert(&mut w, &project("430922", &c, &c, 1, None), now).await?;
+                    w.commit().await
+                };
+                tasks.push((code, tokio::spawn(cancelled_at(polls, write))));
+            }
+            for (code, task) in tasks {
+                match task.await.unwrap() {
+                    Some(r) => {
+                        r.unwrap_or_else(|e| panic!("{code}: {e}"));
+                        committed.push(code);
+                    }
+                    None => cancelled += 1,
+                }
+            }
+        }
+        let stored = codes(&db).await;
+        for code in &committed {
+            assert!(
+                stored.contains(code),
+                "{code} answered committed but missing"
+            );
+        }
+        assert!(
+            cancelled > 0 && committed.len() >= 120,
+            "{cancelled} {}",
+            committed.len()
+        );
+        // and the queue still serves a writer
+        let mut w = db.begin_write().await.unwrap();
+        projects::insert(&mut w, &project("430922", "后", "Z-LAST", 1, None), now)
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        assert!(codes(&db).await.contains(&"Z-LAST".to_string()));
+    }
+}

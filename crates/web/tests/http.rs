@@ -516,14 +516,15 @@ async fn stage_changes_and_audit_chain_verification() {
         let mut tx = h.app.db.begin_write().await.unwrap();
         let target = 5i64;
         match &mut tx {
-            keyproj_db::Tx::Sqlite(c, _) => {
+            keyproj_db::Tx::SqliteWrite(m) => {
+                let c = m.connection();
                 sqlx::query("DROP TRIGGER audit_log_no_update")
-                    .execute(&mut **c)
+                    .execute(&mut *c)
                     .await
                     .unwrap();
                 sqlx::query("UPDATE audit_log SET ip = '10.0.0.1' WHERE id = $1")
                     .bind(target)
-                    .execute(&mut **c)
+                    .execute(&mut *c)
                     .await
                     .unwrap();
             }
@@ -538,6 +539,7 @@ async fn stage_changes_and_audit_chain_verification() {
                     .await
                     .unwrap();
             }
+            keyproj_db::Tx::Sqlite(_) => unreachable!("begin_write gives a write"),
         }
         tx.commit().await.unwrap();
         let bad = keyproj_service::admin::audit::verify(&h.app).await.unwrap();
