@@ -70,6 +70,9 @@ struct Group {
     members: usize,
     outcome: Outcome,
     queue: Weak<WriteQueue>,
+    /// Already handed to a task of its own once: dropped again (the task never ran, as when
+    /// the runtime is shutting down), it closes instead of spawning another.
+    rescued: bool,
 }
 
 /// One writer's part of a group: its savepoint is open on the group's connection, and it holds
@@ -132,12 +135,14 @@ impl Drop for Group {
             members: self.members,
             outcome: self.outcome.clone(),
             queue: self.queue.clone(),
+            rescued: true,
         };
         match (tokio::runtime::Handle::try_current(), self.queue.upgrade()) {
-            (Ok(rt), Some(queue)) if rest.turn.is_some() => {
+            (Ok(rt), Some(queue)) if rest.turn.is_some() && !self.rescued => {
                 rt.spawn(async move { queue.abandon(rest).await });
             }
-            // no runtime or queue (the process is ending), or left open with no writer in it
+            // no runtime or queue (the process is ending), left open with no writer in it, or
+            // its rescue never ran
             _ => rest.close("进程结束，写入未保存"),
         }
     }
@@ -197,6 +202,7 @@ impl WriteQueue {
                     members: 0,
                     outcome: Arc::new(watch::channel(None).0),
                     queue: Arc::downgrade(self),
+                    rescued: false,
                 };
                 if let Err(e) = exec(g.conn(), "BEGIN IMMEDIATE").await {
                     // no transaction began: the connection goes back as it came

@@ -783,3 +783,50 @@ async fn cancelled_writers_leave_the_queue_working() {
         assert!(codes(&db).await.contains(&"Z-LAST".to_string()));
     }
 }
+
+/// A write dropped unfinished just before the runtime shuts down (a CLI command that fails
+/// and exits): its rollback task never runs, and dropping that task closes the connection
+/// (SQLite rolls back) instead of spawning another rollback task forever (which overflowed
+/// the stack of `keyproj user token` refusing a demo account). The next process writes at once.
+#[test]
+fn a_write_dropped_at_shutdown_leaves_the_file_writable() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+    let opts = keyproj_db::DbOptions::default();
+    // one thread: the rollback task spawned by the drop has not run when `block_on` returns
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // the pool outlives the runtime, as a process's does until it exits
+    let _db = rt.block_on(async {
+        let db = Db::connect(&url, &opts).await.unwrap();
+        db.migrate().await.unwrap();
+        seed(&db).await;
+        let mut w = db.begin_write().await.unwrap();
+        projects::insert(
+            &mut w,
+            &project("430922", "甲", "S-1", 1, None),
+            storable_time(Utc::now()),
+        )
+        .await
+        .unwrap();
+        drop(w);
+        db
+    });
+    drop(rt);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = Db::connect(&url, &opts).await.unwrap();
+        let mut w = db.begin_write().await.unwrap();
+        projects::insert(
+            &mut w,
+            &project("430922", "乙", "S-2", 1, None),
+            storable_time(Utc::now()),
+        )
+        .await
+        .unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(codes(&db).await, ["S-2"]);
+    });
+}
