@@ -59,6 +59,16 @@ impl SessionPolicy {
     ) -> bool {
         now - last_seen_at < self.idle && now - created_at < self.absolute
     }
+    /// A key's state when an attempt counted in advance as a failure (see the login) succeeds:
+    /// the count is given back, and a block that count alone caused is lifted.
+    pub fn throttle_after_success(&self, before: &Throttle, limit: Option<i64>) -> Throttle {
+        let mut t = *before;
+        t.failures = (t.failures - 1).max(0);
+        if limit.is_some_and(|l| t.failures < l) {
+            t.locked_until = None;
+        }
+        t
+    }
     /// A key's state after one more failure: counts restart when the window has passed; at
     /// `limit` failures the key is blocked for [`SessionPolicy::lockout`] (`None`: never).
     pub fn throttle_after_failure(

@@ -1279,3 +1279,64 @@ async fn another_county_numbers_its_documents_in_its_own_name() {
         );
     }
 }
+
+/// Guesses sent all at once meet the same limit as guesses sent one by one: each attempt is
+/// counted before its password is checked, so of ten parallel wrong passwords for one name
+/// from one address five are checked and the rest refused unchecked; a right password among
+/// later ones does not get through, and a success gives the address's count back.
+#[tokio::test]
+async fn parallel_guesses_meet_the_limit() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let mut sent = vec![];
+        for i in 0..10 {
+            let c = client();
+            let page = c
+                .get(format!("{}/login", h.base))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let csrf = hidden(&page, "csrf");
+            let base = h.base.clone();
+            let pw = if i == 9 { PW } else { "Wrong-Guess-2022" };
+            sent.push(tokio::spawn(async move {
+                c.post(format!("{base}/login"))
+                    .form(&[
+                        ("username", "staff"),
+                        ("password", pw),
+                        ("csrf", &csrf),
+                        ("next", "/"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }));
+        }
+        let mut statuses = vec![];
+        for s in sent {
+            statuses.push(s.await.unwrap());
+        }
+        let mut tx = h.app.db.read().await.unwrap();
+        let checked: i64 = keyproj_db::run!(&mut tx, |c| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed' AND after_json LIKE '%wrong_password%'"
+        )
+        .fetch_one(c)
+        .await)
+        .unwrap();
+        drop(tx);
+        let signed_in = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::SEE_OTHER)
+            .count();
+        // the right password, sent last, is checked only if it came before the limit
+        assert!(
+            checked + signed_in as i64 <= 5,
+            "{checked} checked, {signed_in} signed in: {statuses:?}"
+        );
+        assert!(checked >= 4, "{checked}");
+    }
+}

@@ -100,9 +100,11 @@ impl ThrottleKeys {
     }
 }
 
-/// Counts one failed attempt of `keys` (in `tx`); true when the address or the name from the
-/// address is now blocked.
-pub(crate) async fn count_failure(
+/// Counts one attempt of `keys` as failed (in `tx`) under the keys that block — the address and
+/// the name from the address — before its password is checked; true when either is now
+/// blocked. Counted first, parallel guesses cannot all pass the check before any is counted;
+/// [`give_back_attempt`] returns the count when the password was right.
+pub(crate) async fn reserve_attempt(
     app: &App,
     tx: &mut keyproj_db::Tx,
     keys: &ThrottleKeys,
@@ -117,7 +119,6 @@ pub(crate) async fn count_failure(
             Some(policy.max_failed_logins),
             keys.name.as_str(),
         ),
-        (&keys.by_name, None, keys.name.as_str()),
     ] {
         let before = session_repo::throttle(tx, key).await?;
         let after = policy.throttle_after_failure(before.as_ref(), limit, now);
@@ -125,6 +126,51 @@ pub(crate) async fn count_failure(
         session_repo::put_throttle(tx, key, owner, &after, now).await?;
     }
     Ok(blocked)
+}
+
+/// An attempt counted by [`reserve_attempt`] succeeded: the address's count is given back (the
+/// name from the address is cleared by the login itself).
+pub(crate) async fn give_back_attempt(
+    app: &App,
+    tx: &mut keyproj_db::Tx,
+    keys: &ThrottleKeys,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let policy = app.cfg.session;
+    if let Some(before) = session_repo::throttle(tx, &keys.address).await? {
+        let after = policy.throttle_after_success(&before, Some(policy.max_failed_per_address));
+        session_repo::put_throttle(tx, &keys.address, "", &after, now).await?;
+    }
+    Ok(())
+}
+
+/// Counts one failed attempt under all of `keys` at once; true when the address or the name
+/// from the address is now blocked.
+pub(crate) async fn count_failure(
+    app: &App,
+    tx: &mut keyproj_db::Tx,
+    keys: &ThrottleKeys,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool> {
+    let blocked = reserve_attempt(app, tx, keys, now).await?;
+    count_name_failure(app, tx, keys, now).await?;
+    Ok(blocked)
+}
+
+/// Counts a failed attempt against the name from anywhere (which slows further attempts on it).
+pub(crate) async fn count_name_failure(
+    app: &App,
+    tx: &mut keyproj_db::Tx,
+    keys: &ThrottleKeys,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let before = session_repo::throttle(tx, &keys.by_name).await?;
+    let after = app
+        .cfg
+        .session
+        .throttle_after_failure(before.as_ref(), None, now);
+    session_repo::put_throttle(tx, &keys.by_name, &keys.name, &after, now).await?;
+    Ok(())
 }
 
 /// Builds the actor of a user.

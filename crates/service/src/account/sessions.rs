@@ -1,7 +1,10 @@
 //! Signing in and out. Failures are counted per address, per name from an address and per
 //! name; the visible answer is the same for known and unknown names.
 
-use super::{ThrottleKeys, actor_of, count_failure, dummy_hash, verify_password};
+use super::{
+    ThrottleKeys, actor_of, count_name_failure, dummy_hash, give_back_attempt, reserve_attempt,
+    verify_password,
+};
 use crate::work::{Audit, Work};
 use crate::{App, Ctx, Result, ServiceError, random_token, token_hash};
 use keyproj_db::repo::account::sessions::{self as repo, NewSession, SessionRow};
@@ -71,8 +74,7 @@ pub async fn login(
     let username = username.trim();
     let keys = ThrottleKeys::new(username, ip);
     let ua: String = user_agent.chars().take(300).collect();
-    let (user, ctx, blocked, by_name) = {
-        let now = app.now();
+    let (user, ctx, by_name) = {
         let mut tx = app.db.begin_read().await?;
         let user = user_repo::find_user(&mut tx, username).await?;
         let ctx = match &user {
@@ -82,15 +84,20 @@ pub async fn login(
             },
             None => anon(app, username, ip),
         };
-        let blocked =
-            Throttle::blocked(repo::throttle(&mut tx, &keys.address).await?.as_ref(), now)
-                || Throttle::blocked(repo::throttle(&mut tx, &keys.pair).await?.as_ref(), now);
         let by_name = repo::throttle(&mut tx, &keys.by_name).await?;
         tx.rollback().await?;
-        (user, ctx, blocked, by_name)
+        (user, ctx, by_name)
     };
-    if blocked {
-        let mut w = Work::begin(app, &ctx).await?;
+    // Checked and counted in one write before the password is: this attempt counts as a
+    // failure until it succeeds, so guesses sent in parallel meet the block once the limit is
+    // reached instead of all passing the check before any is counted.
+    let mut w = Work::begin(app, &ctx).await?;
+    let blocked_before =
+        Throttle::blocked(
+            repo::throttle(&mut w.tx, &keys.address).await?.as_ref(),
+            w.now,
+        ) || Throttle::blocked(repo::throttle(&mut w.tx, &keys.pair).await?.as_ref(), w.now);
+    if blocked_before {
         w.audit(login_audit(
             "login_failed",
             user.as_ref(),
@@ -103,6 +110,8 @@ pub async fn login(
         w.commit().await?;
         return Err(ServiceError::Unauthorized(throttled_message(app)));
     }
+    let blocked = reserve_attempt(app, &mut w.tx, &keys, w.now).await?;
+    w.commit().await?;
     let delay = policy.delay_for(by_name.as_ref(), app.now());
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -118,7 +127,7 @@ pub async fn login(
     let user = match user {
         Some(u) if verified => u,
         user => {
-            let blocked = count_failure(app, &mut w.tx, &keys, w.now).await?;
+            count_name_failure(app, &mut w.tx, &keys, w.now).await?;
             let reason = match &user {
                 None => "unknown_user",
                 Some(u) if u.disabled => "disabled",
@@ -154,6 +163,7 @@ pub async fn login(
             }));
         }
     };
+    give_back_attempt(app, &mut w.tx, &keys, w.now).await?;
     repo::clear_throttle(&mut w.tx, &keys.pair).await?;
     repo::clear_throttle(&mut w.tx, &keys.by_name).await?;
     user_repo::record_login_success(&mut w.tx, user.id, w.now).await?;
