@@ -14,29 +14,34 @@ pub fn parse_date(field: &str, label: &str, s: &str) -> Result<NaiveDate, FieldE
         return Err(FieldError::new(field, "required", format!("请填写{label}")));
     }
     strict_date(s).ok_or_else(|| {
-        FieldError::new(
-            field,
-            "date",
-            format!("{label}格式应为 2022-03-15（年-月-日）"),
-        )
+        let message = if date_shaped(s) {
+            // the format is right; the day is not on the calendar (2027-02-30)
+            format!("{label}“{}”不是日历上的日期：该月没有这一天", s.trim())
+        } else {
+            format!("{label}格式应为 2022-03-15（年-月-日）")
+        };
+        FieldError::new(field, "date", message)
     })
+}
+
+/// Written as YYYY-MM-DD: four, two and two digits.
+fn date_shaped(s: &str) -> bool {
+    let b = s.trim().as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// A calendar date written YYYY-MM-DD with a four-digit year: chrono alone also reads
 /// `+99999-01-01`, which then sorts before every real date where dates are compared as text.
 pub fn strict_date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim();
-    let b = s.as_bytes();
-    let shape = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shape {
+    if !date_shaped(s) {
         return None;
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 
 /// The latest 办理时限 that may be set on `today`: a year ahead. A limit further away is a typo
@@ -399,6 +404,24 @@ impl PatrolDraft {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A date in the right format that is not on the calendar is told so, not "wrong format".
+    #[test]
+    fn a_day_the_month_has_not_is_named_as_such() {
+        let e = parse_date("deadline", "办理时限", "2027-02-30").unwrap_err();
+        assert_eq!(
+            e.message,
+            "办理时限“2027-02-30”不是日历上的日期：该月没有这一天"
+        );
+        let e = parse_date("deadline", "办理时限", "2026-12-32").unwrap_err();
+        assert!(e.message.contains("不是日历上的日期"), "{}", e.message);
+        let e = parse_date("deadline", "办理时限", "2027/02/03").unwrap_err();
+        assert_eq!(e.message, "办理时限格式应为 2022-03-15（年-月-日）");
+        assert_eq!(
+            parse_date("deadline", "办理时限", " 2028-02-29 ").unwrap(),
+            NaiveDate::from_ymd_opt(2028, 2, 29).unwrap()
+        );
+    }
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
