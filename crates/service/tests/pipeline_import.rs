@@ -539,7 +539,7 @@ async fn the_pipeline_sheets_import_all_or_nothing_and_again_change_nothing() {
             ps.iter()
                 .any(|p| p.sheet == sheet && p.column == col && p.reason.contains(needle))
         };
-        assert!(has("签约项目", "签约日期", "格式"), "{ps:#?}");
+        assert!(has("签约项目", "签约日期", "月份应为"), "{ps:#?}");
         assert!(has("签约项目", "协议投资（万元）", "负数"), "{ps:#?}");
         assert!(has("签约项目", "行业类别", ""), "{ps:#?}");
         assert!(has("签约项目", "活动日期", "活动日期"), "{ps:#?}");

@@ -15,8 +15,13 @@ pub fn parse_date(field: &str, label: &str, s: &str) -> Result<NaiveDate, FieldE
     }
     strict_date(s).ok_or_else(|| {
         let message = if date_shaped(s) {
-            // the format is right; the day is not on the calendar (2027-02-30)
-            format!("{label}“{}”不是日历上的日期：该月没有这一天", s.trim())
+            // the format is right; the date is not on the calendar (2027-02-30, 2022-13-01)
+            let s = s.trim();
+            let why = match s[5..7].parse::<u32>() {
+                Ok(1..=12) => "该月没有这一天",
+                _ => "月份应为 01–12",
+            };
+            format!("{label}“{s}”不是日历上的日期：{why}")
         } else {
             format!("{label}格式应为 2022-03-15（年-月-日）")
         };
@@ -414,7 +419,12 @@ mod tests {
             "办理时限“2027-02-30”不是日历上的日期：该月没有这一天"
         );
         let e = parse_date("deadline", "办理时限", "2026-12-32").unwrap_err();
-        assert!(e.message.contains("不是日历上的日期"), "{}", e.message);
+        assert!(e.message.contains("该月没有这一天"), "{}", e.message);
+        let e = parse_date("deadline", "办理时限", "2022-13-01").unwrap_err();
+        assert_eq!(
+            e.message,
+            "办理时限“2022-13-01”不是日历上的日期：月份应为 01–12"
+        );
         let e = parse_date("deadline", "办理时限", "2027/02/03").unwrap_err();
         assert_eq!(e.message, "办理时限格式应为 2022-03-15（年-月-日）");
         assert_eq!(
