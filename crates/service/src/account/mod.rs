@@ -100,32 +100,50 @@ impl ThrottleKeys {
     }
 }
 
-/// Counts one attempt of `keys` as failed (in `tx`) under the keys that block — the address and
-/// the name from the address — before its password is checked; true when either is now
-/// blocked. Counted first, parallel guesses cannot all pass the check before any is counted;
-/// [`give_back_attempt`] returns the count when the password was right.
+/// What [`reserve_attempt`] decided.
+pub(crate) enum Attempt {
+    /// The address or the name from it is blocked: the password is not to be checked.
+    Refused,
+    /// Counted as a failure until it succeeds; `blocked`: the limit is reached with it.
+    Counted { blocked: bool },
+}
+
+/// Checks and counts one attempt of `keys` (in `tx`) under the keys that block — the address
+/// and the name from the address — before its password is checked. Counted first, parallel
+/// guesses cannot all pass the check before any is counted; the rows are locked first
+/// ([`session_repo::lock_throttle`]), so concurrent counts are not lost on PostgreSQL, and
+/// always in the same order (address, then name from the address, then name). The count is
+/// given back ([`give_back_attempt`]) when the password was right.
 pub(crate) async fn reserve_attempt(
     app: &App,
     tx: &mut keyproj_db::Tx,
     keys: &ThrottleKeys,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<bool> {
+) -> Result<Attempt> {
     let policy = app.cfg.session;
-    let mut blocked = false;
-    for (key, limit, owner) in [
+    let blocking = [
         (&keys.address, Some(policy.max_failed_per_address), ""),
         (
             &keys.pair,
             Some(policy.max_failed_logins),
             keys.name.as_str(),
         ),
-    ] {
-        let before = session_repo::throttle(tx, key).await?;
+    ];
+    let mut before = vec![];
+    for (key, _, owner) in blocking {
+        session_repo::lock_throttle(tx, key, owner, now).await?;
+        before.push(session_repo::throttle(tx, key).await?);
+    }
+    if before.iter().any(|t| Throttle::blocked(t.as_ref(), now)) {
+        return Ok(Attempt::Refused);
+    }
+    let mut blocked = false;
+    for ((key, limit, owner), before) in blocking.into_iter().zip(before) {
         let after = policy.throttle_after_failure(before.as_ref(), limit, now);
         blocked |= Throttle::blocked(Some(&after), now);
         session_repo::put_throttle(tx, key, owner, &after, now).await?;
     }
-    Ok(blocked)
+    Ok(Attempt::Counted { blocked })
 }
 
 /// An attempt counted by [`reserve_attempt`] succeeded: the address's count is given back (the
@@ -137,6 +155,7 @@ pub(crate) async fn give_back_attempt(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
     let policy = app.cfg.session;
+    session_repo::lock_throttle(tx, &keys.address, "", now).await?;
     if let Some(before) = session_repo::throttle(tx, &keys.address).await? {
         let after = policy.throttle_after_success(&before, Some(policy.max_failed_per_address));
         session_repo::put_throttle(tx, &keys.address, "", &after, now).await?;
@@ -152,7 +171,10 @@ pub(crate) async fn count_failure(
     keys: &ThrottleKeys,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool> {
-    let blocked = reserve_attempt(app, tx, keys, now).await?;
+    let blocked = match reserve_attempt(app, tx, keys, now).await? {
+        Attempt::Refused => true,
+        Attempt::Counted { blocked } => blocked,
+    };
     count_name_failure(app, tx, keys, now).await?;
     Ok(blocked)
 }
@@ -164,6 +186,7 @@ pub(crate) async fn count_name_failure(
     keys: &ThrottleKeys,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
+    session_repo::lock_throttle(tx, &keys.by_name, &keys.name, now).await?;
     let before = session_repo::throttle(tx, &keys.by_name).await?;
     let after = app
         .cfg

@@ -2,8 +2,8 @@
 //! name; the visible answer is the same for known and unknown names.
 
 use super::{
-    ThrottleKeys, actor_of, count_name_failure, dummy_hash, give_back_attempt, reserve_attempt,
-    verify_password,
+    Attempt, ThrottleKeys, actor_of, count_name_failure, dummy_hash, give_back_attempt,
+    reserve_attempt, verify_password,
 };
 use crate::work::{Audit, Work};
 use crate::{App, Ctx, Result, ServiceError, random_token, token_hash};
@@ -11,7 +11,6 @@ use keyproj_db::repo::account::sessions::{self as repo, NewSession, SessionRow};
 use keyproj_db::repo::admin::users::{self as user_repo, UserRow};
 use keyproj_domain::authz::Actor;
 use keyproj_domain::ids::SessionId;
-use keyproj_domain::session::Throttle;
 use serde::Serialize;
 
 /// The one message for any failed login: it does not tell which part was wrong.
@@ -92,12 +91,8 @@ pub async fn login(
     // failure until it succeeds, so guesses sent in parallel meet the block once the limit is
     // reached instead of all passing the check before any is counted.
     let mut w = Work::begin(app, &ctx).await?;
-    let blocked_before =
-        Throttle::blocked(
-            repo::throttle(&mut w.tx, &keys.address).await?.as_ref(),
-            w.now,
-        ) || Throttle::blocked(repo::throttle(&mut w.tx, &keys.pair).await?.as_ref(), w.now);
-    if blocked_before {
+    let attempt = reserve_attempt(app, &mut w.tx, &keys, w.now).await?;
+    if let Attempt::Refused = attempt {
         w.audit(login_audit(
             "login_failed",
             user.as_ref(),
@@ -110,7 +105,7 @@ pub async fn login(
         w.commit().await?;
         return Err(ServiceError::Unauthorized(throttled_message(app)));
     }
-    let blocked = reserve_attempt(app, &mut w.tx, &keys, w.now).await?;
+    let blocked = matches!(attempt, Attempt::Counted { blocked: true });
     w.commit().await?;
     let delay = policy.delay_for(by_name.as_ref(), app.now());
     if !delay.is_zero() {

@@ -223,6 +223,29 @@ pub async fn put_throttle(
     Ok(())
 }
 
+/// Makes sure a key's row exists and holds it for the rest of the transaction: on PostgreSQL
+/// the upsert takes the row's lock (a concurrent login waits here until this one commits, then
+/// reads what it wrote), so counts read and written back by two logins at once are not lost.
+/// SQLite's writers are one at a time already. A new row counts nothing.
+pub async fn lock_throttle(
+    tx: &mut Tx,
+    key: &str,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    const SQL: &str = "INSERT INTO login_throttle (key, username, failures, window_start, locked_until, updated_at)
+        VALUES ($1, $2, 0, $3, NULL, $3)
+        ON CONFLICT (key) DO UPDATE SET updated_at = login_throttle.updated_at";
+    run!(tx, |c| sqlx::query(SQL)
+        .bind(key)
+        .bind(username)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
 pub async fn clear_throttle(tx: &mut Tx, key: &str) -> Result<(), DbError> {
     run!(tx, |c| sqlx::query(
         "DELETE FROM login_throttle WHERE key = $1"
