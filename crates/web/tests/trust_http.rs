@@ -1291,15 +1291,7 @@ async fn parallel_guesses_meet_the_limit() {
         let mut sent = vec![];
         for i in 0..10 {
             let c = client();
-            let page = c
-                .get(format!("{}/login", h.base))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let csrf = hidden(&page, "csrf");
+            let csrf = h.csrf_of(&c, "/login").await;
             let base = h.base.clone();
             let pw = if i == 9 { PW } else { "Wrong-Guess-2022" };
             sent.push(tokio::spawn(async move {
