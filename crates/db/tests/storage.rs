@@ -290,6 +290,182 @@ async fn list_filters_scopes_and_totals() {
     }
 }
 
+/// The totals of a filter are remembered for the projects' state (migration 0018); every kind of
+/// change, and a change rolled back after the list was read inside it, still shows true totals.
+#[tokio::test]
+async fn remembered_totals_follow_every_change() {
+    for t in TestDb::all().await {
+        let db = &t.db;
+        let be = db.backend();
+        let (u1, u2, _u3) = seed(db).await;
+        let now = storable_time(Utc::now());
+        let province = RegionCode::parse("43").unwrap();
+        let mut search = projects::ProjectFilter::new(ListScope::Region(province.clone()));
+        search.q = Some("大桥".into());
+        let by_unit = projects::ProjectFilter::new(ListScope::Unit {
+            region: region("430922"),
+            unit_id: u2,
+        });
+        let totals = |f: projects::ProjectFilter| async move {
+            let mut tx = db.begin_read().await.unwrap();
+            let (rows, totals) = projects::list(&mut tx, &f).await.unwrap();
+            tx.rollback().await.unwrap();
+            (
+                rows.len() as i64,
+                totals.count,
+                totals.total_investment.fen(),
+            )
+        };
+        let mut w = db.begin_write().await.unwrap();
+        let a = projects::insert(
+            &mut w,
+            &project("430922", "资江大桥", "A-1", 100, Some(u1)),
+            now,
+        )
+        .await
+        .unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(totals(search.clone()).await, (1, 1, 100), "{be}");
+        assert_eq!(
+            totals(search.clone()).await,
+            (1, 1, 100),
+            "remembered, {be}"
+        );
+
+        // another match
+        let mut w = db.begin_write().await.unwrap();
+        let b = projects::insert(&mut w, &project("430921", "南县大桥", "B-1", 50, None), now)
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(totals(search.clone()).await, (2, 2, 150), "an insert, {be}");
+
+        // an edit of the amount
+        let mut w = db.begin_write().await.unwrap();
+        projects::update(
+            &mut w,
+            b,
+            1,
+            &project("430921", "南县大桥", "B-1", 70, None),
+            now,
+        )
+        .await
+        .unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(totals(search.clone()).await, (2, 2, 170), "an edit, {be}");
+
+        // a change read inside its own transaction and then rolled back
+        let mut w = db.begin_write().await.unwrap();
+        projects::insert(&mut w, &project("430922", "三号大桥", "C-1", 1, None), now)
+            .await
+            .unwrap();
+        let (_, inside) = projects::list(&mut w, &search).await.unwrap();
+        assert_eq!(inside.count, 3, "{be}");
+        w.rollback().await.unwrap();
+        assert_eq!(
+            totals(search.clone()).await,
+            (2, 2, 170),
+            "rolled back, {be}"
+        );
+        // and a different change committed after it
+        let mut w = db.begin_write().await.unwrap();
+        projects::update(
+            &mut w,
+            b,
+            2,
+            &project("430921", "南县桥", "B-1", 70, None),
+            now,
+        )
+        .await
+        .unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(
+            totals(search.clone()).await,
+            (1, 1, 100),
+            "renamed away, {be}"
+        );
+
+        // a page past the end still carries the totals
+        let mut past = search.clone();
+        past.offset = 50;
+        assert_eq!(totals(past).await, (0, 1, 100), "{be}");
+
+        // responsible units decide a unit's list
+        assert_eq!(totals(by_unit.clone()).await.1, 0, "{be}");
+        let mut w = db.begin_write().await.unwrap();
+        projects::set_responsible_units(&mut w, a, &[u2])
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(
+            totals(by_unit.clone()).await,
+            (1, 1, 100),
+            "a unit added, {be}"
+        );
+        let mut w = db.begin_write().await.unwrap();
+        projects::set_responsible_units(&mut w, a, &[])
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(totals(by_unit).await.1, 0, "a unit removed, {be}");
+    }
+}
+
+/// A province whose filter matches many projects is read in the page's order by a prefix of the
+/// region code; its pages are the same as a city's, which reads them by region and sorts them.
+#[tokio::test]
+async fn a_province_page_walked_in_order_is_the_page_sorted() {
+    for t in TestDb::all().await {
+        let db = &t.db;
+        let be = db.backend();
+        let (u1, _u2, _u3) = seed(db).await;
+        let now = storable_time(Utc::now());
+        let mut w = db.begin_write().await.unwrap();
+        for i in 0..600 {
+            let county = if i % 2 == 0 { "430922" } else { "430921" };
+            let mut v = project(
+                county,
+                &format!("道路{i}"),
+                &format!("R-{:04}", 600 - i),
+                i,
+                Some(u1),
+            );
+            if i % 97 == 0 {
+                v.code = None;
+            }
+            projects::insert(&mut w, &v, now).await.unwrap();
+        }
+        w.commit().await.unwrap();
+        let page = |scope: &str, offset: i64| {
+            let mut f = projects::ProjectFilter::new(ListScope::Region(region(scope)));
+            f.q = Some("道路".into());
+            f.offset = offset;
+            async move {
+                let mut tx = db.begin_read().await.unwrap();
+                let (rows, totals) = projects::list(&mut tx, &f).await.unwrap();
+                tx.rollback().await.unwrap();
+                let codes: Vec<_> = rows.into_iter().map(|r| (r.code, r.id)).collect();
+                (codes, totals.count, totals.total_investment.fen())
+            }
+        };
+        for offset in [0, 50, 550] {
+            // twice: counted, then remembered
+            for _ in 0..2 {
+                let (province, n, fen) = page("43", offset).await;
+                let (city, ..) = page("4309", offset).await;
+                assert_eq!((n, fen), (600, (0..600).sum::<i64>()), "{be}");
+                assert_eq!(province.len(), 50, "{be}");
+                assert_eq!(province, city, "offset {offset} on {be}");
+            }
+        }
+        let (last, ..) = page("43", 550).await;
+        assert!(
+            last.last().unwrap().0.is_none(),
+            "codes missing come last, {be}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_list_page_carries_its_units_and_totals_in_one_statement() {
     for t in TestDb::all().await {

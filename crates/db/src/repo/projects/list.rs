@@ -7,8 +7,11 @@ use keyproj_domain::authz::ListScope;
 use keyproj_domain::colour::Colour;
 use keyproj_domain::ids::{IssueId, LeaderId, ProjectId, UnitId};
 use keyproj_domain::project::{Industry, Level, Stage};
+use keyproj_domain::region::RegionLevel;
 use keyproj_domain::{Money, RegionCode};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortKey {
@@ -109,9 +112,39 @@ impl ProjectFilter {
     }
 }
 
+/// How a province's projects are found (see [`list_page`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ProvinceBy {
+    /// A range of region codes: the planner reads the range (or the matches of a search in
+    /// it) by region and sorts them.
+    Range,
+    /// A prefix of the region code, which no index serves: the planner walks the index in the
+    /// page's order (`projects_in_code_order`, migration 0018) and stops after the page's rows.
+    Prefix,
+}
+
+/// A province whose filter matches more projects than this is read in the page's order; one
+/// that matches fewer is found by region and sorted (walking the order would visit every
+/// project of the province to find a few).
+const WALK_IN_ORDER_FROM: i64 = 500;
+
+fn is_province(f: &ProjectFilter) -> bool {
+    matches!(&f.scope, ListScope::Region(r) if r.level() == RegionLevel::Province)
+}
+
 fn filter_where(f: &ProjectFilter) -> Where {
+    filter_where_by(f, ProvinceBy::Range)
+}
+
+fn filter_where_by(f: &ProjectFilter, province_by: ProvinceBy) -> Where {
     let mut w = Where::default();
     match &f.scope {
+        ListScope::Region(r) if province_by == ProvinceBy::Prefix && is_province(f) => {
+            w.push(
+                &format!("substr(p.region_code, 1, {}) = ?", r.as_str().len()),
+                vec![Param::Text(r.to_string())],
+            );
+        }
         ListScope::Region(r) => w.in_region("p.region_code", r),
         ListScope::Unit { region, unit_id } => {
             w.in_region("p.region_code", region);
@@ -188,6 +221,7 @@ struct ListedRaw {
     project: ProjectRaw,
     total_count: i64,
     total_fen: i64,
+    generation: i64,
     issue_colour: Option<String>,
     responsible: Option<String>,
 }
@@ -210,7 +244,22 @@ pub async fn list_page(
     f: &ProjectFilter,
     issue: Option<IssueId>,
 ) -> Result<(Vec<ListedProject>, ProjectTotals), DbError> {
-    let w = filter_where(f);
+    // A province's page: the count decides how its rows are found (`ProvinceBy`), so totals
+    // not yet remembered are counted first (a statement of their own, by region).
+    let by_range = filter_where(f);
+    let key = memo_key(f, &by_range);
+    let mut known = key.as_deref().and_then(remembered);
+    if known.is_none() && is_province(f) {
+        let (totals, generation) = totals(tx, &by_range).await?;
+        remember(key.clone(), generation, &totals);
+        known = Some((generation, totals));
+    }
+    let w = match &known {
+        Some((_, t)) if is_province(f) && t.count >= WALK_IN_ORDER_FROM => {
+            filter_where_by(f, ProvinceBy::Prefix)
+        }
+        _ => by_range,
+    };
     let n = w.next_placeholder();
     let dir = if f.desc { "DESC" } else { "ASC" };
     // NULL codes sort last on both engines; id breaks ties so pages never overlap.
@@ -223,25 +272,42 @@ pub async fn list_page(
     // Deferred join: find the page's ids first (`k`: an index-only scan for the usual sort
     // keys), then join names for those rows only, not for the whole region. The totals are one
     // uncorrelated subquery over the same filter (its placeholders are the same `$N`, bound
-    // once); CROSS JOIN keeps it the outer loop on SQLite, evaluated once. The responsible units
+    // once); CROSS JOIN keeps it the outer loop on SQLite, evaluated once, and the page's rows the
+    // next (an index in the page's order, `projects_in_code_order`, otherwise tempts SQLite to
+    // walk every project in order and count the totals again for each: 1.6 s for 2,000). The responsible units
     // of the page are one grouped scan over `k` (a subquery per row made PostgreSQL scan and
     // sort `project_units` fifty times: 1.2 ms against 0.5 ms); the unit separator (U+001F)
     // joins their names, as no stored text holds a control character (check_text).
+    //
+    // Totals remembered for the projects' present state (`TOTALS`) are not counted again: the
+    // statement then reads that state's value instead, and the page shows the remembered
+    // totals only if it is the one they were counted in.
     let filter = w.sql();
+    let tot = if known.is_some() {
+        "(SELECT CAST(-1 AS BIGINT) AS n, CAST(0 AS BIGINT) AS fen, g.n AS generation
+          FROM list_generations g WHERE g.name = 'projects')"
+            .to_string()
+    } else {
+        format!(
+            "(SELECT COUNT(*) AS n, CAST(COALESCE(SUM(p.total_investment_fen), 0) AS BIGINT) AS fen,
+                {GENERATION} AS generation
+              FROM projects p{filter})"
+        )
+    };
     let sql = format!(
         "WITH k AS (SELECT p.id FROM projects p{filter} ORDER BY {order} LIMIT ${n} OFFSET ${})
-         {COLUMNS}, tot.n AS total_count, tot.fen AS total_fen, cr.colour AS issue_colour,
-            ru.names AS responsible
-         FROM (SELECT COUNT(*) AS n, CAST(COALESCE(SUM(p.total_investment_fen), 0) AS BIGINT) AS fen
-               FROM projects p{filter}) tot
-         CROSS JOIN k
-         JOIN projects p ON p.id = k.id{JOINS}
+         {COLUMNS}, tot.n AS total_count, tot.fen AS total_fen, tot.generation AS generation,
+            cr.colour AS issue_colour, ru.names AS responsible
+         FROM {tot} tot
+                  CROSS JOIN k
+         CROSS JOIN projects p{JOINS}
          LEFT JOIN colour_issue_rows cr ON cr.issue_id = ${} AND cr.project_id = p.id
          LEFT JOIN (SELECT pu.project_id,
                         string_agg(u.name, '\u{1f}' ORDER BY u.sort_order, u.name) AS names
                     FROM project_units pu JOIN units u ON u.id = pu.unit_id
                     WHERE pu.project_id IN (SELECT id FROM k) GROUP BY pu.project_id) ru
-           ON ru.project_id = p.id
+                      ON ru.project_id = p.id
+         WHERE p.id = k.id
          ORDER BY {order}",
         n + 1,
         n + 2,
@@ -255,12 +321,22 @@ pub async fn list_page(
     .bind(issue.map(|i| i.get()))
     .fetch_all(c)
     .await)?;
-    let totals = match rows.first() {
-        Some(r) => ProjectTotals {
-            count: r.total_count,
-            total_investment: Money::from_fen(r.total_fen),
-        },
-        None => totals(tx, &w).await?,
+    let totals = match (rows.first(), known) {
+        (Some(r), Some((generation, totals))) if r.generation == generation => totals,
+        (Some(r), None) => {
+            let totals = ProjectTotals {
+                count: r.total_count,
+                total_investment: Money::from_fen(r.total_fen),
+            };
+            remember(key, r.generation, &totals);
+            totals
+        }
+        // past the last page, or the projects changed since the totals were counted
+        _ => {
+            let (totals, generation) = totals(tx, &w).await?;
+            remember(key, generation, &totals);
+            totals
+        }
     };
     let items = rows
         .into_iter()
@@ -281,22 +357,61 @@ pub async fn list_page(
     Ok((items, totals))
 }
 
-/// The count and total investment of a filter (a page past its end has no row to carry them).
-async fn totals(tx: &mut Tx, w: &Where) -> Result<ProjectTotals, DbError> {
+/// The count and total investment of a filter, and the state of the projects they were
+/// counted in (a page past its end has no row to carry them).
+async fn totals(tx: &mut Tx, w: &Where) -> Result<(ProjectTotals, i64), DbError> {
     let sql = format!(
-        "SELECT COUNT(*), CAST(COALESCE(SUM(p.total_investment_fen), 0) AS BIGINT) FROM projects p{}",
+        "SELECT COUNT(*), CAST(COALESCE(SUM(p.total_investment_fen), 0) AS BIGINT), {GENERATION}
+         FROM projects p{}",
         w.sql()
     );
-    let (count, sum) = run!(tx, |c| bind_params!(
-        sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql.clone())),
+    let (count, sum, generation) = run!(tx, |c| bind_params!(
+        sqlx::query_as::<_, (i64, i64, i64)>(sqlx::AssertSqlSafe(sql.clone())),
         w.params
     )
     .fetch_one(c)
     .await)?;
-    Ok(ProjectTotals {
+    let totals = ProjectTotals {
         count,
         total_investment: Money::from_fen(sum),
-    })
+    };
+    Ok((totals, generation))
+}
+
+/// The projects' present state: a value every change to `projects` or `project_units` replaces
+/// with a new random one in its own transaction (migration 0018).
+const GENERATION: &str = "(SELECT g.n FROM list_generations g WHERE g.name = 'projects')";
+
+/// Totals of filtered lists by filter, each with the state of the projects it was counted in.
+/// A province-wide search visits every project of the province to total its matches (20,000
+/// rows, some milliseconds); paging through it, sorting it or reloading it then costs a page.
+/// Remembered per process (instances of a PostgreSQL deployment each keep their own; the state
+/// they compare with is the database's), bounded, and emptied when full.
+static TOTALS: LazyLock<Mutex<HashMap<String, (i64, ProjectTotals)>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+const TOTALS_REMEMBERED: usize = 512;
+
+/// What identifies a filter's totals: its SQL and values (scope included). A colour filter
+/// reads a colour issue's rows, which are not part of the projects' state, so it is not
+/// remembered.
+fn memo_key(f: &ProjectFilter, w: &Where) -> Option<String> {
+    f.colour_in_issue
+        .is_none()
+        .then(|| format!("{}{:?}", w.sql(), w.params))
+}
+
+fn remembered(key: &str) -> Option<(i64, ProjectTotals)> {
+    let memo = TOTALS.lock().unwrap_or_else(|e| e.into_inner());
+    memo.get(key).cloned()
+}
+
+fn remember(key: Option<String>, generation: i64, totals: &ProjectTotals) {
+    let Some(key) = key else { return };
+    let mut memo = TOTALS.lock().unwrap_or_else(|e| e.into_inner());
+    if memo.len() >= TOTALS_REMEMBERED {
+        memo.clear();
+    }
+    memo.insert(key, (generation, totals.clone()));
 }
 
 /// A responsible unit of a project, by name.
