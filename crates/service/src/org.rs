@@ -7,7 +7,7 @@ use keyproj_db::repo::org::{self, LeaderRow, NewLeader, NewUnit, UnitRow};
 use keyproj_domain::authz::Action;
 use keyproj_domain::ids::{LeaderId, UnitId};
 use keyproj_domain::org::{LeaderDraft, LeaderFields, UnitDraft, UnitFields, UnitKind};
-use keyproj_domain::project::{ThresholdClass, default_threshold};
+use keyproj_domain::project::{Industry, ThresholdClass, default_threshold};
 use keyproj_domain::{Money, RegionCode};
 use serde::Serialize;
 
@@ -337,7 +337,8 @@ pub(crate) async fn thresholds_in(tx: &mut Tx, region: &RegionCode) -> Result<Ve
 }
 
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
-pub async fn set_threshold(app: &App, ctx: &Ctx, class: &str, amount_wan: &str) -> Result<()> {
+/// Sets a threshold of the actor's region; returns how many projects were marked again.
+pub async fn set_threshold(app: &App, ctx: &Ctx, class: &str, amount_wan: &str) -> Result<u64> {
     require(ctx, Action::ManageOrg)?;
     let class = ThresholdClass::parse("class", class)?;
     let amount = Money::parse_wan("min_wan", "门槛金额", amount_wan)?;
@@ -349,14 +350,48 @@ pub async fn set_threshold(app: &App, ctx: &Ctx, class: &str, amount_wan: &str) 
         .find(|t| t.class == class)
         .map(|t| t.min);
     org::upsert_threshold(&mut w.tx, region, class, amount, w.now).await?;
+    // Each project carries its flag (lists filter and mark by it): the projects the threshold
+    // now applies to, here and in the regions below without one of their own, are marked again
+    // in the same transaction, or the list, the filter and the detail page would disagree.
+    let mut reflagged = 0;
+    for r in keyproj_db::repo::projects::regions_with_projects(&mut w.tx, region).await? {
+        let min = thresholds_in(&mut w.tx, &r)
+            .await?
+            .into_iter()
+            .find(|t| t.class == class)
+            .map_or_else(|| default_threshold(class), |t| t.min);
+        for industry in Industry::ALL
+            .iter()
+            .filter(|i| i.threshold_class() == class)
+        {
+            reflagged +=
+                keyproj_db::repo::projects::reflag_below_threshold(&mut w.tx, &r, *industry, min)
+                    .await?;
+        }
+    }
     w.audit(
         Audit::update("threshold", format!("{region}:{}", class.key()))
-            .before(&before)
-            .after(&amount),
+            .before(&ThresholdChange {
+                min: before,
+                projects_marked_again: None,
+            })
+            .after(&ThresholdChange {
+                min: Some(amount),
+                projects_marked_again: Some(reflagged),
+            }),
     )
     .await?;
     w.commit().await?;
-    Ok(())
+    Ok(reflagged)
+}
+
+/// A threshold change as the audit log keeps it.
+#[derive(Serialize)]
+struct ThresholdChange {
+    min: Option<Money>,
+    /// Projects whose 低于门槛 mark the change turned on or off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    projects_marked_again: Option<u64>,
 }
 
 // --- regions -----------------------------------------------------------------------------

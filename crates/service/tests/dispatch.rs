@@ -893,3 +893,47 @@ async fn imported_history_is_not_stamped_with_the_import_date() {
         assert!(april.late, "reported on 2022-05-20, after the 5th");
     }
 }
+
+/// A threshold changed marks the projects it now applies to again, in the same transaction, so
+/// the list's 低于门槛 filter and mark follow it (the try-out found them left as they were).
+#[tokio::test]
+async fn a_new_threshold_marks_its_projects_again() {
+    for t in TestDb::all().await {
+        let w = world(&t).await;
+        let sys = Ctx::system(RegionCode::parse("430922").unwrap());
+        let below = |app: App, staff: Ctx| async move {
+            let q = keyproj_service::projects::ListQuery {
+                below_threshold: Some(true),
+                ..Default::default()
+            };
+            let page = keyproj_service::projects::list(&app, &staff, &q)
+                .await
+                .unwrap();
+            let mut names: Vec<_> = page.items.into_iter().map(|p| p.name).collect();
+            names.sort();
+            names
+        };
+        assert!(below(w.app.clone(), w.staff.clone()).await.is_empty());
+        // 交通 is of the class "other": C (20,000 万元) and F (10,000 万元) fall below 25,000
+        let marked = keyproj_service::org::set_threshold(&w.app, &sys, "other", "25000")
+            .await
+            .unwrap();
+        assert_eq!(marked, 2, "{}", t.db.backend());
+        assert_eq!(
+            below(w.app.clone(), w.staff.clone()).await,
+            vec!["项目C", "项目F"],
+            "{}",
+            t.db.backend()
+        );
+        // an industrial threshold leaves them
+        let marked = keyproj_service::org::set_threshold(&w.app, &sys, "industrial", "90000")
+            .await
+            .unwrap();
+        assert_eq!(marked, 0);
+        let marked = keyproj_service::org::set_threshold(&w.app, &sys, "other", "1000")
+            .await
+            .unwrap();
+        assert_eq!(marked, 2);
+        assert!(below(w.app.clone(), w.staff.clone()).await.is_empty());
+    }
+}

@@ -259,7 +259,8 @@ async fn org_threshold(
         &form.get("class"),
         &form.get("min_wan"),
     )
-    .await;
+    .await
+    .map(|_| ());
     org_result(&s, &signed, r, OrgForm::Threshold, &form).await
 }
 

@@ -457,3 +457,41 @@ pub async fn children(
     })
     .collect())
 }
+
+/// The regions of the projects in a region and below it (where a threshold of the region
+/// applies).
+pub async fn regions_with_projects(
+    tx: &mut Tx,
+    region: &RegionCode,
+) -> Result<Vec<RegionCode>, DbError> {
+    let (lo, hi) = region.subtree_range();
+    const SQL: &str = "SELECT DISTINCT region_code FROM projects
+        WHERE region_code >= $1 AND region_code < $2 ORDER BY region_code";
+    run!(tx, |c| sqlx::query_scalar::<_, String>(SQL)
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(c)
+        .await)?
+    .iter()
+    .map(|r| crate::decode::region("projects.region_code", r))
+    .collect()
+}
+
+/// Marks the projects of one region and industry below the threshold `min` or not, as their
+/// investment says; returns how many changed.
+pub async fn reflag_below_threshold(
+    tx: &mut Tx,
+    region: &RegionCode,
+    industry: Industry,
+    min: Money,
+) -> Result<u64, DbError> {
+    const SQL: &str = "UPDATE projects SET below_threshold = (total_investment_fen < $1)
+        WHERE region_code = $2 AND industry = $3 AND below_threshold <> (total_investment_fen < $1)";
+    Ok(run!(tx, |c| sqlx::query(SQL)
+        .bind(min.fen())
+        .bind(region.as_str())
+        .bind(industry.key())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?)
+}
