@@ -272,12 +272,13 @@ pub async fn list_page(
     // Deferred join: find the page's ids first (`k`: an index-only scan for the usual sort
     // keys), then join names for those rows only, not for the whole region. The totals are one
     // uncorrelated subquery over the same filter (its placeholders are the same `$N`, bound
-    // once); CROSS JOIN keeps it the outer loop on SQLite, evaluated once, and the page's rows the
-    // next (an index in the page's order, `projects_in_code_order`, otherwise tempts SQLite to
-    // walk every project in order and count the totals again for each: 1.6 s for 2,000). The responsible units
-    // of the page are one grouped scan over `k` (a subquery per row made PostgreSQL scan and
-    // sort `project_units` fifty times: 1.2 ms against 0.5 ms); the unit separator (U+001F)
-    // joins their names, as no stored text holds a control character (check_text).
+    // once); CROSS JOIN keeps it the outer loop on SQLite, evaluated once, and the page's rows
+    // the next (an index in the page's order, `projects_in_code_order`, otherwise tempts SQLite
+    // to walk every project in order and count the totals again for each: 1.6 s for 2,000).
+    // The responsible units of the page are one grouped scan over `k` (a subquery per row made
+    // PostgreSQL scan and sort `project_units` fifty times: 1.2 ms against 0.5 ms); the unit
+    // separator (U+001F) joins their names, as no stored text holds a control character
+    // (check_text).
     //
     // Totals remembered for the projects' present state (`TOTALS`) are not counted again: the
     // statement then reads that state's value instead, and the page shows the remembered
@@ -298,15 +299,15 @@ pub async fn list_page(
         "WITH k AS (SELECT p.id FROM projects p{filter} ORDER BY {order} LIMIT ${n} OFFSET ${})
          {COLUMNS}, tot.n AS total_count, tot.fen AS total_fen, tot.generation AS generation,
             cr.colour AS issue_colour, ru.names AS responsible
-         FROM {tot} tot
-                  CROSS JOIN k
+                  FROM {tot} tot
+         CROSS JOIN k
          CROSS JOIN projects p{JOINS}
          LEFT JOIN colour_issue_rows cr ON cr.issue_id = ${} AND cr.project_id = p.id
          LEFT JOIN (SELECT pu.project_id,
                         string_agg(u.name, '\u{1f}' ORDER BY u.sort_order, u.name) AS names
                     FROM project_units pu JOIN units u ON u.id = pu.unit_id
-                    WHERE pu.project_id IN (SELECT id FROM k) GROUP BY pu.project_id) ru
-                      ON ru.project_id = p.id
+                                        WHERE pu.project_id IN (SELECT id FROM k) GROUP BY pu.project_id) ru
+           ON ru.project_id = p.id
          WHERE p.id = k.id
          ORDER BY {order}",
         n + 1,
