@@ -353,7 +353,7 @@ pub async fn set_threshold(app: &App, ctx: &Ctx, class: &str, amount_wan: &str) 
     // Each project carries its flag (lists filter and mark by it): the projects the threshold
     // now applies to, here and in the regions below without one of their own, are marked again
     // in the same transaction, or the list, the filter and the detail page would disagree.
-    let mut reflagged = 0;
+    let mut reflagged = vec![];
     for r in keyproj_db::repo::projects::regions_with_projects(&mut w.tx, region).await? {
         let min = thresholds_in(&mut w.tx, &r)
             .await?
@@ -364,34 +364,35 @@ pub async fn set_threshold(app: &App, ctx: &Ctx, class: &str, amount_wan: &str) 
             .iter()
             .filter(|i| i.threshold_class() == class)
         {
-            reflagged +=
+            reflagged.extend(
                 keyproj_db::repo::projects::reflag_below_threshold(&mut w.tx, &r, *industry, min)
-                    .await?;
+                    .await?,
+            );
         }
     }
     w.audit(
         Audit::update("threshold", format!("{region}:{}", class.key()))
             .before(&ThresholdChange {
                 min: before,
-                projects_marked_again: None,
+                projects_marked_again: vec![],
             })
             .after(&ThresholdChange {
                 min: Some(amount),
-                projects_marked_again: Some(reflagged),
+                projects_marked_again: reflagged.clone(),
             }),
     )
     .await?;
     w.commit().await?;
-    Ok(reflagged)
+    Ok(reflagged.len() as u64)
 }
 
 /// A threshold change as the audit log keeps it.
 #[derive(Serialize)]
 struct ThresholdChange {
     min: Option<Money>,
-    /// Projects whose 低于门槛 mark the change turned on or off.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    projects_marked_again: Option<u64>,
+    /// The projects whose 低于门槛 mark the change turned on or off, by id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    projects_marked_again: Vec<keyproj_domain::ids::ProjectId>,
 }
 
 // --- regions -----------------------------------------------------------------------------

@@ -919,6 +919,20 @@ async fn a_new_threshold_marks_its_projects_again() {
             .await
             .unwrap();
         assert_eq!(marked, 2, "{}", t.db.backend());
+        // the threshold's audit row names the projects marked again
+        let mut tx = t.db.read().await.unwrap();
+        let after: String = keyproj_db::run!(&mut tx, |c| sqlx::query_scalar(
+            "SELECT after_json FROM audit_log WHERE entity_type = 'threshold' ORDER BY id DESC LIMIT 1"
+        )
+        .fetch_one(c)
+        .await)
+        .unwrap();
+        drop(tx);
+        let after: serde_json::Value = serde_json::from_str(&after).unwrap();
+        let mut ids: Vec<i64> =
+            serde_json::from_value(after["projects_marked_again"].clone()).unwrap();
+        ids.sort();
+        assert_eq!(ids, vec![w.p[2].get(), w.p[5].get()], "{}", t.db.backend());
         assert_eq!(
             below(w.app.clone(), w.staff.clone()).await,
             vec!["项目C", "项目F"],

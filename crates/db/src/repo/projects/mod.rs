@@ -478,20 +478,23 @@ pub async fn regions_with_projects(
 }
 
 /// Marks the projects of one region and industry below the threshold `min` or not, as their
-/// investment says; returns how many changed.
+/// investment says; returns those whose mark changed.
 pub async fn reflag_below_threshold(
     tx: &mut Tx,
     region: &RegionCode,
     industry: Industry,
     min: Money,
-) -> Result<u64, DbError> {
+) -> Result<Vec<ProjectId>, DbError> {
     const SQL: &str = "UPDATE projects SET below_threshold = (total_investment_fen < $1)
-        WHERE region_code = $2 AND industry = $3 AND below_threshold <> (total_investment_fen < $1)";
-    Ok(run!(tx, |c| sqlx::query(SQL)
+        WHERE region_code = $2 AND industry = $3 AND below_threshold <> (total_investment_fen < $1)
+        RETURNING id";
+    Ok(run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
         .bind(min.fen())
         .bind(region.as_str())
         .bind(industry.key())
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?)
+        .fetch_all(c)
+        .await)?
+    .into_iter()
+    .map(ProjectId)
+    .collect())
 }
