@@ -2,6 +2,7 @@
 
 use chrono::Utc;
 use keyproj_db::repo::admin::audit;
+use keyproj_db::repo::projects::ColoursOf;
 use keyproj_db::repo::{org, projects};
 use keyproj_db::testing::TestDb;
 use keyproj_db::{Db, DbError};
@@ -501,7 +502,10 @@ async fn a_list_page_carries_its_units_and_totals_in_one_statement() {
 
         let mut tx = db.begin_read().await.unwrap();
         let mut f = projects::ProjectFilter::new(ListScope::Region(region("430922")));
-        let (rows, totals) = projects::list_page(&mut tx, &f, None).await.unwrap();
+        let page = projects::list_page(&mut tx, &f, ColoursOf::Issue(None))
+            .await
+            .unwrap();
+        let (rows, totals) = (page.items, page.totals);
         let b = db.backend();
         assert_eq!(rows.len(), 2, "{b}");
         assert_eq!((totals.count, totals.total_investment.fen()), (2, 300));
@@ -519,18 +523,30 @@ async fn a_list_page_carries_its_units_and_totals_in_one_statement() {
             rows.iter().map(|r| r.project.name.clone()).collect()
         };
         f.sort = projects::SortKey::Stage;
-        let (rows, _) = projects::list_page(&mut tx, &f, None).await.unwrap();
+        let rows = projects::list_page(&mut tx, &f, ColoursOf::Issue(None))
+            .await
+            .unwrap()
+            .items;
         assert_eq!(names(&rows), ["乙", "甲"], "{b}");
         f.sort = projects::SortKey::Level;
-        let (rows, _) = projects::list_page(&mut tx, &f, None).await.unwrap();
+        let rows = projects::list_page(&mut tx, &f, ColoursOf::Issue(None))
+            .await
+            .unwrap()
+            .items;
         assert_eq!(names(&rows), ["甲", "乙"], "{b}");
         f.desc = true;
-        let (rows, _) = projects::list_page(&mut tx, &f, None).await.unwrap();
+        let rows = projects::list_page(&mut tx, &f, ColoursOf::Issue(None))
+            .await
+            .unwrap()
+            .items;
         assert_eq!(names(&rows), ["乙", "甲"], "{b}");
         f.desc = false;
         // a page past the end has no row to carry the totals: they are asked for apart
         f.offset = 10;
-        let (rows, totals) = projects::list_page(&mut tx, &f, None).await.unwrap();
+        let page = projects::list_page(&mut tx, &f, ColoursOf::Issue(None))
+            .await
+            .unwrap();
+        let (rows, totals) = (page.items, page.totals);
         assert!(rows.is_empty());
         assert_eq!(
             (totals.count, totals.total_investment.fen()),

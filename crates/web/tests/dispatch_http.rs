@@ -255,6 +255,30 @@ async fn plan_report_review_publish_and_board() {
             (listed["colour"].as_str(), listed["colour_label"].as_str()),
             (Some("red"), Some("红"))
         );
+        // the page's own statement finds the issue; a page with no rows, and one filtered by
+        // the issue's colours, name it too
+        for (query, has_p1) in [("q=没有这个项目", false), ("colour=red", true)] {
+            let list: serde_json::Value = api
+                .get(format!("{}/api/v1/projects?{query}", h.base))
+                .bearer_auth(&staff)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(
+                (&list["issue"], &list["issue_id"]),
+                (&json!("2026年第1期"), &json!(issue)),
+                "{query}"
+            );
+            let found = list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["id"] == p1);
+            assert_eq!(found, has_p1, "{query}");
+        }
 
         // a correction of the figures after publishing does not change the board
         let rep: serde_json::Value = api

@@ -3,7 +3,9 @@
 
 use crate::{App, Ctx, Result, require};
 use keyproj_db::repo::dispatch::colour as colour_repo;
-use keyproj_db::repo::projects::{self, ProjectFilter, ProjectRow, ProjectTotals, StageCount};
+use keyproj_db::repo::projects::{
+    self, ColoursOf, ProjectFilter, ProjectListPage, ProjectRow, ProjectTotals, StageCount,
+};
 use keyproj_domain::authz::{Action, project_list_scope};
 use keyproj_domain::colour::Colour;
 use keyproj_domain::ids::{IssueId, LeaderId, UnitId};
@@ -91,13 +93,6 @@ impl ProjectPage {
 
 pub const MAX_PER_PAGE: i64 = 500;
 
-/// The newest published issue of the actor's region: its id and "2026年第3期".
-async fn current_issue(tx: &mut keyproj_db::Tx, ctx: &Ctx) -> Result<Option<(IssueId, String)>> {
-    Ok(colour_repo::latest_issue(tx, &ctx.actor.region)
-        .await?
-        .map(|i| (i.id, format!("{}年第{}期", i.year, i.number))))
-}
-
 pub fn filter_of(ctx: &Ctx, q: &ListQuery) -> Result<ProjectFilter> {
     let mut f = ProjectFilter::new(project_list_scope(&ctx.actor));
     let mut errs = ValidationErrors::new();
@@ -172,18 +167,28 @@ pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
     // colours of the issue read first.
     let mut tx = app.db.read().await?;
     known_ids(&mut tx, ctx, &f).await?;
-    let issue = current_issue(&mut tx, ctx).await?;
-    if let Some((id, c)) = f.colour_in_issue {
-        f.colour_in_issue = Some((issue.as_ref().map(|i| i.0).unwrap_or(id), c));
-    }
-    let issue_id = issue.as_ref().map(|i| i.0);
-    let (mut listed, mut totals) = projects::list_page(&mut tx, &f, issue_id).await?;
-    let last_offset = (totals.count - 1).max(0) / f.limit * f.limit;
+    // The colours are the newest issue's: a colour filter needs it first, otherwise the page's
+    // statement finds it.
+    let colours = match f.colour_in_issue {
+        Some((id, c)) => {
+            let issue = colour_repo::latest_issue(&mut tx, &ctx.actor.region).await?;
+            f.colour_in_issue = Some((issue.as_ref().map(|i| i.id).unwrap_or(id), c));
+            ColoursOf::Issue(issue.map(|i| i.id))
+        }
+        None => ColoursOf::NewestIssueOf(&ctx.actor.region),
+    };
+    let mut page = projects::list_page(&mut tx, &f, colours).await?;
+    let last_offset = (page.totals.count - 1).max(0) / f.limit * f.limit;
     if f.offset > last_offset {
         // a page past the end (an old link, a typed number) shows the last page
         f.offset = last_offset;
-        (listed, totals) = projects::list_page(&mut tx, &f, issue_id).await?;
+        page = projects::list_page(&mut tx, &f, colours).await?;
     }
+    let ProjectListPage {
+        items: listed,
+        totals,
+        issue,
+    } = page;
     let pages = ((totals.count + f.limit - 1) / f.limit).max(1);
     let mut items = Vec::with_capacity(listed.len());
     let mut responsible = Vec::with_capacity(listed.len());
@@ -200,8 +205,8 @@ pub async fn list(app: &App, ctx: &Ctx, q: &ListQuery) -> Result<ProjectPage> {
         page: f.offset / f.limit + 1,
         per_page: f.limit,
         pages,
-        issue_id: issue.as_ref().map(|i| i.0),
-        issue: issue.map(|i| i.1),
+        issue_id: issue.map(|i| i.id),
+        issue: issue.map(|i| format!("{}年第{}期", i.year, i.number)),
         colours,
     })
 }

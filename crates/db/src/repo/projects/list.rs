@@ -224,6 +224,36 @@ struct ListedRaw {
     generation: i64,
     issue_colour: Option<String>,
     responsible: Option<String>,
+    page_issue_id: Option<i64>,
+    page_issue_year: Option<i64>,
+    page_issue_number: Option<i64>,
+}
+
+/// Which colour issue a page shows its projects' colours from.
+#[derive(Debug, Clone, Copy)]
+pub enum ColoursOf<'a> {
+    /// This one (None: no colours).
+    Issue(Option<IssueId>),
+    /// The newest issue of this region, found by the page's own statement (the usual page:
+    /// one statement fewer, each a round trip to SQLite's worker thread or to the server).
+    NewestIssueOf(&'a RegionCode),
+}
+
+/// The issue a page's colours are from: 2026年第3期.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PageIssue {
+    pub id: IssueId,
+    pub year: i64,
+    pub number: i64,
+}
+
+/// One page of projects, the totals over the whole filter and the issue of the colours.
+#[derive(Debug, Clone)]
+pub struct ProjectListPage {
+    pub items: Vec<ListedProject>,
+    pub totals: ProjectTotals,
+    /// None: no issue (yet), or none was asked for.
+    pub issue: Option<PageIssue>,
 }
 
 /// One page of projects and the totals over the whole filtered set.
@@ -231,19 +261,22 @@ pub async fn list(
     tx: &mut Tx,
     f: &ProjectFilter,
 ) -> Result<(Vec<ProjectRow>, ProjectTotals), DbError> {
-    let (items, totals) = list_page(tx, f, None).await?;
-    Ok((items.into_iter().map(|i| i.project).collect(), totals))
+    let page = list_page(tx, f, ColoursOf::Issue(None)).await?;
+    Ok((
+        page.items.into_iter().map(|i| i.project).collect(),
+        page.totals,
+    ))
 }
 
-/// One page of projects with their responsible units and their colour in `issue`, and the
-/// totals over the whole filtered set, in one statement (a list request is then two: this and
-/// the current issue; each statement is a round trip to SQLite's worker thread or to the
-/// PostgreSQL server). A page past the end costs a second statement for the totals.
+/// One page of projects with their responsible units and their colour in the issue `colours`
+/// names, the totals over the whole filtered set and that issue, in one statement (each
+/// statement is a round trip to SQLite's worker thread or to the PostgreSQL server). A page
+/// past the end costs a statement for the totals and one for the issue.
 pub async fn list_page(
     tx: &mut Tx,
     f: &ProjectFilter,
-    issue: Option<IssueId>,
-) -> Result<(Vec<ListedProject>, ProjectTotals), DbError> {
+    colours: ColoursOf<'_>,
+) -> Result<ProjectListPage, DbError> {
     // A province's page: the count decides how its rows are found (`ProvinceBy`), so totals
     // not yet remembered are counted first (a statement of their own, by region).
     let by_range = filter_where(f);
@@ -295,33 +328,50 @@ pub async fn list_page(
               FROM projects p{filter})"
         )
     };
+    let (issue_where, issue_param) = which_issue(colours, n + 2);
     let sql = format!(
-        "WITH k AS (SELECT p.id FROM projects p{filter} ORDER BY {order} LIMIT ${n} OFFSET ${})
+        "WITH k AS (SELECT p.id FROM projects p{filter} ORDER BY {order} LIMIT ${n} OFFSET ${}),
+              cur AS (SELECT ci.id, ci.year, ci.number FROM colour_issues ci WHERE {issue_where})
          {COLUMNS}, tot.n AS total_count, tot.fen AS total_fen, tot.generation AS generation,
-            cr.colour AS issue_colour, ru.names AS responsible
+            cr.colour AS issue_colour, ru.names AS responsible, cur.id AS page_issue_id,
+            cur.year AS page_issue_year, cur.number AS page_issue_number
                   FROM {tot} tot
          CROSS JOIN k
          CROSS JOIN projects p{JOINS}
-         LEFT JOIN colour_issue_rows cr ON cr.issue_id = ${} AND cr.project_id = p.id
+         LEFT JOIN cur ON 1 = 1
+         LEFT JOIN colour_issue_rows cr ON cr.issue_id = cur.id AND cr.project_id = p.id
          LEFT JOIN (SELECT pu.project_id,
                         string_agg(u.name, '\u{1f}' ORDER BY u.sort_order, u.name) AS names
                     FROM project_units pu JOIN units u ON u.id = pu.unit_id
                                         WHERE pu.project_id IN (SELECT id FROM k) GROUP BY pu.project_id) ru
            ON ru.project_id = p.id
-         WHERE p.id = k.id
+                  WHERE p.id = k.id
          ORDER BY {order}",
         n + 1,
-        n + 2,
     );
     let rows = run!(tx, |c| bind_params!(
-        sqlx::query_as::<_, ListedRaw>(sqlx::AssertSqlSafe(sql.clone())),
-        w.params
+        bind_params!(
+            sqlx::query_as::<_, ListedRaw>(sqlx::AssertSqlSafe(sql.clone())),
+            w.params
+        )
+        .bind(f.limit)
+        .bind(f.offset),
+        issue_param
     )
-    .bind(f.limit)
-    .bind(f.offset)
-    .bind(issue.map(|i| i.get()))
     .fetch_all(c)
     .await)?;
+    let issue = match rows.first() {
+        Some(r) => match (r.page_issue_id, r.page_issue_year, r.page_issue_number) {
+            (Some(id), Some(year), Some(number)) => Some(PageIssue {
+                id: IssueId(id),
+                year,
+                number,
+            }),
+            _ => None,
+        },
+        // no row to carry it
+        None => page_issue(tx, colours).await?,
+    };
     let totals = match (rows.first(), known) {
         (Some(r), Some((generation, totals))) if r.generation == generation => totals,
         (Some(r), None) => {
@@ -355,7 +405,41 @@ pub async fn list_page(
             })
         })
         .collect::<Result<Vec<_>, DbError>>()?;
-    Ok((items, totals))
+    Ok(ProjectListPage {
+        items,
+        totals,
+        issue,
+    })
+}
+
+/// The condition that finds the issue of `colours` in `colour_issues ci`, its placeholder
+/// numbered `n`, and its value.
+fn which_issue(colours: ColoursOf<'_>, n: usize) -> (String, Vec<Param>) {
+    match colours {
+        ColoursOf::Issue(Some(id)) => (format!("ci.id = ${n}"), vec![Param::I64(id.get())]),
+        ColoursOf::Issue(None) => ("1 = 0".into(), vec![]),
+        ColoursOf::NewestIssueOf(region) => (
+            format!("ci.region_code = ${n} ORDER BY ci.year DESC, ci.number DESC LIMIT 1"),
+            vec![Param::Text(region.as_str().into())],
+        ),
+    }
+}
+
+/// The issue of `colours`, on its own (a page without rows).
+async fn page_issue(tx: &mut Tx, colours: ColoursOf<'_>) -> Result<Option<PageIssue>, DbError> {
+    let (issue_where, issue_param) = which_issue(colours, 1);
+    let sql = format!("SELECT ci.id, ci.year, ci.number FROM colour_issues ci WHERE {issue_where}");
+    let found = run!(tx, |c| bind_params!(
+        sqlx::query_as::<_, (i64, i64, i64)>(sqlx::AssertSqlSafe(sql.clone())),
+        issue_param
+    )
+    .fetch_optional(c)
+    .await)?;
+    Ok(found.map(|(id, year, number)| PageIssue {
+        id: IssueId(id),
+        year,
+        number,
+    }))
 }
 
 /// The count and total investment of a filter, and the state of the projects they were

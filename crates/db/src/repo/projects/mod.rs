@@ -5,8 +5,9 @@ mod list;
 mod stages;
 
 pub use list::{
-    ListedProject, ProjectFilter, ProjectTotals, ProjectUnit, SortKey, StageCount, count_all,
-    count_by_stage, ids_with_lead, list, list_page, responsible_units_of,
+    ColoursOf, ListedProject, PageIssue, ProjectFilter, ProjectListPage, ProjectTotals,
+    ProjectUnit, SortKey, StageCount, count_all, count_by_stage, ids_with_lead, list, list_page,
+    responsible_units_of,
 };
 pub use stages::{
     NewStageChange, StageChangeRow, StageValues, change_stage, insert_stage_change, stage_history,
