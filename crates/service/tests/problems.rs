@@ -761,3 +761,39 @@ async fn the_kept_counts_agree_with_the_items_through_the_workflow() {
         );
     }
 }
+
+/// 待办 shows at most [`todo::LIMIT`] items a list but counts them all: a center with more items
+/// to assign than a list shows is told how many, not the list's cap.
+#[tokio::test]
+async fn the_to_do_lists_count_beyond_what_they_show() {
+    for t in TestDb::all().await {
+        let w = world(&t, None).await;
+        let waiting = todo::LIMIT + 3;
+        for n in 0..waiting {
+            items::register(
+                &w.app,
+                &w.staff,
+                &input(&format!("待交办问题{n}")),
+                None,
+                Origin::default(),
+            )
+            .await
+            .unwrap();
+        }
+        assigned(&w, "已交办问题一", "2022-12-31").await;
+        assigned(&w, "已交办问题二", "2022-12-20").await;
+        let center = todo::todo(&w.app, &w.staff).await.unwrap();
+        assert_eq!(
+            center.to_assign.len() as i64,
+            todo::LIMIT,
+            "{}",
+            w.app.db.backend()
+        );
+        assert_eq!(center.totals.to_assign, waiting, "{}", w.app.db.backend());
+        let unit = todo::todo(&w.app, &w.zj).await.unwrap();
+        assert_eq!(unit.totals.to_handle, 2);
+        // nearest deadline first
+        assert_eq!(unit.to_handle[0].title, "已交办问题二");
+        assert_eq!(unit.totals.to_assign, 0, "a unit assigns nothing");
+    }
+}

@@ -11,7 +11,16 @@ use keyproj_domain::authz::Role;
 use serde::Serialize;
 
 /// At most this many items per list (the full lists are on the item list page).
-const LIMIT: i64 = 200;
+pub const LIMIT: i64 = 200;
+
+/// How many items wait in each list, beyond the [`LIMIT`] shown too.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct WaitingTotals {
+    pub to_handle: i64,
+    pub to_assign: i64,
+    pub to_verify: i64,
+    pub extensions: i64,
+}
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Todo {
@@ -27,6 +36,7 @@ pub struct Todo {
     pub to_resubmit: Vec<PendingReport>,
     pub notifications: Vec<NotificationRow>,
     pub unread: i64,
+    pub totals: WaitingTotals,
 }
 
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
@@ -37,13 +47,17 @@ pub async fn todo(app: &App, ctx: &Ctx) -> Result<Todo> {
     let mut out = Todo::default();
     let unit_role = ctx.actor.has(Role::UnitUser) || ctx.actor.has(Role::Owner);
     if let (true, Some(unit)) = (unit_role, ctx.actor.unit_id) {
-        out.to_handle = repo::waiting(&mut tx, region, Waiting::Unit(unit), LIMIT).await?;
+        (out.to_handle, out.totals.to_handle) =
+            repo::waiting(&mut tx, region, Waiting::Unit(unit), LIMIT).await?;
         out.to_resubmit = report_repo::returned_to_unit(&mut tx, unit, LIMIT).await?;
     }
     if ctx.actor.has(Role::CenterStaff) {
-        out.to_assign = repo::waiting(&mut tx, region, Waiting::ToAssign, LIMIT).await?;
-        out.to_verify = repo::waiting(&mut tx, region, Waiting::ToVerify, LIMIT).await?;
-        out.extensions = repo::waiting(&mut tx, region, Waiting::Extensions, LIMIT).await?;
+        (out.to_assign, out.totals.to_assign) =
+            repo::waiting(&mut tx, region, Waiting::ToAssign, LIMIT).await?;
+        (out.to_verify, out.totals.to_verify) =
+            repo::waiting(&mut tx, region, Waiting::ToVerify, LIMIT).await?;
+        (out.extensions, out.totals.extensions) =
+            repo::waiting(&mut tx, region, Waiting::Extensions, LIMIT).await?;
     }
     if ctx.actor.may(keyproj_domain::authz::Action::ReviewReports) {
         out.to_review = report_repo::pending_review(&mut tx, region, LIMIT).await?;

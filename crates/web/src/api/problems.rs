@@ -387,7 +387,9 @@ async fn todo(State(s): State<AppState>, c: ApiCaller) -> Result<Response, ApiEr
         "extensions": ids(&t.extensions),
         "to_review": t.to_review,
         "to_resubmit": t.to_resubmit,
-        "unread": t.unread,
+                "unread": t.unread,
+        // how many wait in each list; the lists show at most 200, nearest deadline first
+        "totals": t.totals,
         "notifications": t.notifications,
     }))
     .into_response())

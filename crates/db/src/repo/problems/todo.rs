@@ -19,13 +19,21 @@ pub enum Waiting {
     Extensions,
 }
 
-/// At most `limit` waiting items of the region, nearest deadline first (no deadline last).
+#[derive(sqlx::FromRow)]
+struct WaitingRaw {
+    #[sqlx(flatten)]
+    item: ItemRaw,
+    waiting_total: i64,
+}
+
+/// At most `limit` waiting items of the region, nearest deadline first (no deadline last), and
+/// how many wait in all (counted in the same statement, before the limit).
 pub async fn waiting(
     tx: &mut Tx,
     region: &RegionCode,
     who: Waiting,
     limit: i64,
-) -> Result<Vec<ItemRow>, DbError> {
+) -> Result<(Vec<ItemRow>, i64), DbError> {
     let (lo, hi) = region.subtree_range();
     let (condition, unit) = match who {
         Waiting::Unit(u) => (
@@ -40,28 +48,33 @@ pub async fn waiting(
         ),
     };
     let sql = format!(
-        "{ITEM_COLS} FROM problem_items i{ITEM_JOINS}
+        "{ITEM_COLS}, COUNT(*) OVER () AS waiting_total FROM problem_items i{ITEM_JOINS}
          WHERE i.region_code >= $1 AND i.region_code < $2 AND {condition}
          ORDER BY CASE WHEN i.deadline IS NULL THEN 1 ELSE 0 END, i.deadline, i.id LIMIT $3"
     );
     let rows = match unit {
-        Some(u) => run!(tx, |c| sqlx::query_as::<_, ItemRaw>(sqlx::AssertSqlSafe(
-            sql.clone()
-        ))
+        Some(u) => run!(tx, |c| sqlx::query_as::<_, WaitingRaw>(
+            sqlx::AssertSqlSafe(sql.clone())
+        )
         .bind(&lo)
         .bind(&hi)
         .bind(limit)
         .bind(u)
         .fetch_all(c)
         .await)?,
-        None => run!(tx, |c| sqlx::query_as::<_, ItemRaw>(sqlx::AssertSqlSafe(
-            sql.clone()
-        ))
+        None => run!(tx, |c| sqlx::query_as::<_, WaitingRaw>(
+            sqlx::AssertSqlSafe(sql.clone())
+        )
         .bind(&lo)
         .bind(&hi)
         .bind(limit)
         .fetch_all(c)
         .await)?,
     };
-    rows.into_iter().map(ItemRow::try_from).collect()
+    let total = rows.first().map_or(0, |r| r.waiting_total);
+    let items = rows
+        .into_iter()
+        .map(|r| ItemRow::try_from(r.item))
+        .collect::<Result<Vec<_>, DbError>>()?;
+    Ok((items, total))
 }

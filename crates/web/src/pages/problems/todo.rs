@@ -51,6 +51,9 @@ pub(super) struct TodoPage {
     notes: Vec<NoteLine>,
     unread: i64,
     newest: i64,
+    totals: svc::WaitingTotals,
+    /// The most rows a list shows.
+    limit: i64,
 }
 
 pub(super) async fn page(State(s): State<AppState>, signed: Signed) -> Result<Response, PageError> {
@@ -78,6 +81,8 @@ pub(super) async fn page(State(s): State<AppState>, signed: Signed) -> Result<Re
             })
             .collect(),
         unread: t.unread,
+        totals: t.totals,
+        limit: svc::LIMIT,
     }
     .into_response())
 }
