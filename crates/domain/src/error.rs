@@ -89,8 +89,19 @@ impl std::fmt::Display for ValidationErrors {
 
 impl std::error::Error for ValidationErrors {}
 
-/// A positive whole number typed into a filter or a link (an id, a page, a year): none when
-/// empty, a message at `field` when it is not one.
+/// A refused value as a message quotes it: its first 20 characters, then “…” (an edited
+/// link can carry thousands, and the message should not repeat them).
+pub fn echoed(value: &str) -> String {
+    const SHOWN: usize = 20;
+    let value = value.trim();
+    match value.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_string(),
+    }
+}
+
+/// A positive whole number typed into a filter or a link (an id, a year): none when empty, a
+/// message at `field` when it is not one.
 pub fn positive_number(field: &str, label: &str, text: &str) -> Result<Option<i64>, FieldError> {
     let text = text.trim();
     if text.is_empty() {
@@ -101,9 +112,32 @@ pub fn positive_number(field: &str, label: &str, text: &str) -> Result<Option<i6
         _ => Err(FieldError::new(
             field,
             "invalid_number",
-            format!("{label}“{text}”无效"),
+            format!("{label}“{}”无效", echoed(text)),
         )),
     }
+}
+
+/// A page number or page size from a link: none when empty; a whole number is kept, 0 and
+/// below as 1 and one too long to read as the largest (the list then clamps it to its last
+/// page or its largest size); anything else is a message at `field`.
+pub fn page_number(field: &str, label: &str, text: &str) -> Result<Option<i64>, FieldError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(FieldError::new(
+            field,
+            "invalid_number",
+            format!("{label}“{}”无效，应为数字", echoed(text)),
+        ));
+    }
+    Ok(Some(match text.parse::<i64>() {
+        Ok(n) => n.max(1),
+        Err(_) if text.starts_with('-') => 1,
+        Err(_) => i64::MAX,
+    }))
 }
 
 /// Checks a required or optional text field's length in characters (not bytes).
@@ -164,5 +198,41 @@ mod tests {
                 .code,
             "invalid_chars"
         );
+    }
+}
+
+#[cfg(test)]
+mod page_and_echo_tests {
+    use super::*;
+
+    #[test]
+    fn page_numbers_are_clamped_not_refused() {
+        let page = |s: &str| page_number("page", "页码", s);
+        assert_eq!(page(""), Ok(None));
+        assert_eq!(page(" 3 "), Ok(Some(3)));
+        assert_eq!(page("0"), Ok(Some(1)));
+        assert_eq!(page("-7"), Ok(Some(1)));
+        assert_eq!(page("+2"), Ok(Some(2)));
+        assert_eq!(page("99999999999999999999"), Ok(Some(i64::MAX)));
+        assert_eq!(page("-99999999999999999999"), Ok(Some(1)));
+        for bad in ["abc", "1.5", "-", "二", "1e3"] {
+            let e = page(bad).unwrap_err();
+            assert_eq!(
+                (e.field.as_str(), e.code),
+                ("page", "invalid_number"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refused_value_is_quoted_short() {
+        assert_eq!(echoed(" 红 "), "红");
+        let long = "a".repeat(5000);
+        assert_eq!(echoed(&long), format!("{}…", "a".repeat(20)));
+        let chinese = "很".repeat(21);
+        assert_eq!(echoed(&chinese), format!("{}…", "很".repeat(20)));
+        let e = positive_number("unit", "承办单位", &long).unwrap_err();
+        assert!(e.message.chars().count() < 40, "{}", e.message);
     }
 }

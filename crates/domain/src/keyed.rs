@@ -80,8 +80,8 @@ macro_rules! keyed_enum {
                         field,
                         "unknown_value",
                         format!(
-                            concat!($what, "“{}”无效，可选：{}"),
-                            s.trim(),
+                                                        concat!($what, "“{}”无效，可选：{}"),
+                            $crate::error::echoed(s),
                             allowed.join("、")
                         ),
                     )

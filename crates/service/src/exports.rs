@@ -6,7 +6,7 @@ use crate::dispatch::colour::Issue;
 use crate::dispatch::plans::YearPlan;
 use crate::dispatch::reports::MonthOverview;
 use crate::problems::stats::ProblemStats;
-use crate::projects::ProjectPage;
+use crate::projects::{ListQuery, ProjectPage};
 use crate::{App, Result, ServiceError, local_time};
 use keyproj_db::repo::problems::items::ItemRow;
 use keyproj_domain::colour::Colour;
@@ -127,14 +127,77 @@ pub fn problem_stats_xlsx(st: &ProblemStats) -> Result<XlsxFile> {
 }
 
 /// The project library (every page of a filter, read by the caller).
-pub fn projects_xlsx(app: &App, region: &RegionCode, pages: &[ProjectPage]) -> Result<XlsxFile> {
+/// The filters of a project list, as the export's title row names them. A unit or a leader
+/// is named from the rows it kept (every row carries it), or by number when none is left.
+fn project_filters(q: &ListQuery, pages: &[ProjectPage]) -> Vec<String> {
+    use keyproj_domain::project::{Industry, Level, Stage};
+    let first = pages.iter().flat_map(|p| p.items.first()).next();
+    let mut out = vec![];
+    let q_text = q.q.trim();
+    if !q_text.is_empty() {
+        out.push(format!("搜索“{q_text}”"));
+    }
+    let vocab = [
+        ("建设阶段", Stage::from_input(&q.stage).map(|v| v.label())),
+        ("项目级别", Level::from_input(&q.level).map(|v| v.label())),
+        (
+            "行业类别",
+            Industry::from_input(&q.industry).map(|v| v.label()),
+        ),
+        ("本期评价", Colour::from_input(&q.colour).map(|v| v.label())),
+    ];
+    for (label, value) in vocab {
+        if let Some(v) = value {
+            out.push(format!("{label} {v}"));
+        }
+    }
+    let named = |label: &str, id: Option<i64>, name: Option<&String>| {
+        id.map(|id| match name {
+            Some(n) => format!("{label} {n}"),
+            None => format!("{label}（编号{id}）"),
+        })
+    };
+    out.extend(named(
+        "所属乡镇",
+        q.township.map(|u| u.get()),
+        first.and_then(|p| p.township_name.as_ref()),
+    ));
+    out.extend(named(
+        "牵头单位",
+        q.lead_unit.map(|u| u.get()),
+        first.and_then(|p| p.lead_unit_name.as_ref()),
+    ));
+    out.extend(named(
+        "县级联系领导",
+        q.leader.map(|l| l.get()),
+        first.and_then(|p| p.leader_name.as_ref()),
+    ));
+    match q.below_threshold {
+        Some(true) => out.push("低于门槛".into()),
+        Some(false) => out.push("不低于门槛".into()),
+        None => {}
+    }
+    out
+}
+
+pub fn projects_xlsx(
+    app: &App,
+    region: &RegionCode,
+    query: &ListQuery,
+    pages: &[ProjectPage],
+) -> Result<XlsxFile> {
     let mut rows: Vec<Vec<Cell>> = vec![];
     let mut count = 0;
     let mut total = Money::ZERO;
     for page in pages {
         count = page.totals.count;
         total = page.totals.total_investment;
-        for (p, r) in page.items.iter().zip(page.responsible.iter()) {
+        for ((p, r), c) in page
+            .items
+            .iter()
+            .zip(page.responsible.iter())
+            .zip(page.colours.iter())
+        {
             rows.push(vec![
                 Cell::Int(rows.len() as i64 + 1),
                 p.code.clone().unwrap_or_default().into(),
@@ -155,11 +218,21 @@ pub fn projects_xlsx(app: &App, region: &RegionCode, pages: &[ProjectPage]) -> R
                 p.leader_name.clone().unwrap_or_default().into(),
                 p.lead_unit_name.clone().unwrap_or_default().into(),
                 r.join("、").into(),
+                c.map(|c| c.label()).unwrap_or_default().into(),
             ]);
         }
     }
     let title = format!("{}重点建设项目库", crate::org::region_name(region));
-    let subtitle = format!("导出时间：{}　共{}个项目", local_time(&app.now()), count);
+    // what the page said above its table: the count, the filters, the issue of the colours
+    let mut subtitle = format!("导出时间：{}　共{}个项目", local_time(&app.now()), count);
+    let filters = project_filters(query, pages);
+    if !filters.is_empty() {
+        subtitle.push_str(&format!("　筛选：{}", filters.join("，")));
+    }
+    match pages.first().and_then(|p| p.issue.as_deref()) {
+        Some(issue) => subtitle.push_str(&format!("　本期评价取自{issue}分色表")),
+        None => subtitle.push_str("　尚无已发布的分色表"),
+    }
     let headers: &[(&str, f64)] = &[
         ("序号", 6.0),
         ("项目编号", 12.0),
@@ -179,11 +252,12 @@ pub fn projects_xlsx(app: &App, region: &RegionCode, pages: &[ProjectPage]) -> R
         ("县级联系领导", 12.0),
         ("牵头单位", 18.0),
         ("责任单位", 24.0),
+        ("本期评价", 9.0),
     ];
     let mut total_row = vec![Cell::Text("合计".into())];
     total_row.extend((1..10).map(|_| Cell::Empty));
     total_row.push(Cell::Wan(total.wan_for_sheet()));
-    total_row.extend((11..18).map(|_| Cell::Empty));
+    total_row.extend((11..headers.len()).map(|_| Cell::Empty));
     let bytes = written(xlsx::write(&xlsx::Sheet {
         name: "项目库",
         title: &title,

@@ -27,24 +27,29 @@ pub fn project_query(ctx: &keyproj_service::Ctx, q: Option<&str>) -> (ListQuery,
 fn list_query_of(q: Option<&str>) -> (ListQuery, ValidationErrors) {
     let p = query_pairs(q);
     let mut errs = ValidationErrors::new();
-    let mut num = |k: &str, label: &str| {
-        errs.check(keyproj_domain::error::positive_number(k, label, &p.get(k)))
-            .flatten()
+    let mut num = |k: &str, label: &str, page: bool| {
+        let read = if page {
+            keyproj_domain::error::page_number
+        } else {
+            keyproj_domain::error::positive_number
+        };
+        errs.check(read(k, label, &p.get(k))).flatten()
     };
     let query = ListQuery {
         q: p.get("q"),
         stage: p.get("stage"),
         level: p.get("level"),
         industry: p.get("industry"),
-        township: num("township", "乡镇").map(Into::into),
-        lead_unit: num("lead_unit", "牵头单位").map(Into::into),
-        leader: num("leader", "联系领导").map(Into::into),
+        township: num("township", "乡镇", false).map(Into::into),
+        lead_unit: num("lead_unit", "牵头单位", false).map(Into::into),
+        leader: num("leader", "联系领导", false).map(Into::into),
         below_threshold: None,
         colour: p.get("colour"),
         sort: p.get("sort"),
         desc: false,
-        page: num("page", "页码"),
-        per_page: num("per_page", "每页条数"),
+        // 0, negative or too long a number is clamped, as a page past the end is
+        page: num("page", "页码", true),
+        per_page: num("per_page", "每页条数", true),
     };
     let below_threshold = match p.get("below_threshold").trim() {
         "1" | "true" => Some(true),

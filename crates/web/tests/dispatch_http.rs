@@ -279,6 +279,29 @@ async fn plan_report_review_publish_and_board() {
                 .any(|p| p["id"] == p1);
             assert_eq!(found, has_p1, "{query}");
         }
+        // the export is the list as shown: its colours, the issue they are from, the filter
+        let web = h.signed_in("staff").await;
+        let xlsx = web
+            .get(format!("{}/projects.xlsx?colour=red", h.base))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> =
+            calamine::Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+        let sheet = book.worksheet_range("项目库").unwrap();
+        let subtitle = sheet.get_value((1, 0)).unwrap().to_string();
+        assert!(
+            subtitle.contains("筛选：本期评价 红")
+                && subtitle.contains("本期评价取自2026年第1期分色表"),
+            "{subtitle}"
+        );
+        let header = sheet.get_value((2, 18)).unwrap().to_string();
+        assert_eq!(header, "本期评价");
+        assert_eq!(sheet.get_value((3, 18)).unwrap().to_string(), "红");
 
         // a correction of the figures after publishing does not change the board
         let rep: serde_json::Value = api

@@ -689,7 +689,7 @@ async fn pages_render_for_each_role() {
     }
     let r = reqwest::Client::new()
         .get(format!(
-            "{}/api/v1/projects?stage=foo&level=x&page=0",
+            "{}/api/v1/projects?stage=foo&level=x&page=abc",
             h.base
         ))
         .bearer_auth(&staff_token)

@@ -328,7 +328,7 @@ async fn the_api_runs_the_workflow_and_an_owner_raises_from_a_report() {
             ("unit=-3", "unit"),
             ("source=%E6%97%A0", "source"),
             ("open=yes", "open"),
-            ("per_page=0", "per_page"),
+            ("per_page=abc", "per_page"),
             ("open=2", "open"),
             ("year=1999", "year"),
             ("unit=99999", "unit"),
@@ -343,6 +343,34 @@ async fn the_api_runs_the_workflow_and_an_owner_raises_from_a_report() {
             assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
             let body = r.text().await.unwrap();
             assert!(body.contains(&format!("\"{field}\"")), "{query}: {body}");
+        }
+        // a page number out of range is clamped, not refused: 0 and below are the first page, a
+        // number too long to read the last; a size of 0 is one item
+        for (query, page, size) in [
+            ("page=0&per_page=0", "1", 1),
+            ("page=-5", "1", 50),
+            ("page=99999999999999999999&per_page=2", "last", 2),
+        ] {
+            let r = api
+                .get(format!("{}/api/v1/problems?{query}", h.base))
+                .bearer_auth(&staff)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{query}");
+            let total: i64 = r.headers()["x-total-count"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let shown = r.headers()["x-page"].to_str().unwrap().to_string();
+            let expected = match page {
+                "last" => ((total + size - 1) / size).max(1).to_string(),
+                p => p.to_string(),
+            };
+            assert_eq!(shown, expected, "{query}");
+            let items: Vec<serde_json::Value> = r.json().await.unwrap();
+            assert!(items.len() as i64 <= size, "{query}");
         }
         let r = api
             .get(format!("{}/api/v1/problems?state=foo&kind=k", h.base))

@@ -347,7 +347,16 @@ pub fn filter_from_query(
     let unit = number("unit", "承办单位");
     let project = number("project", "项目");
     let year = number("year", "年度");
-    let page = number("page", "页码").unwrap_or(1).min(100_000);
+    // 0, negative or too long a number is clamped, as a page past the end is
+    let page = errs
+        .check(keyproj_domain::error::page_number(
+            "page",
+            "页码",
+            &get("page"),
+        ))
+        .flatten()
+        .unwrap_or(1)
+        .min(100_000);
     f.q = text("q");
     f.state = text("state").and_then(|s| errs.check(State::parse("state", &s)));
     f.source = text("source").and_then(|s| errs.check(Source::parse("source", &s)));
@@ -414,10 +423,10 @@ impl ItemPage {
 /// The most items one page of the list gives (the API's `per_page`), as on the project list.
 pub const MAX_PER_PAGE: i64 = crate::projects::MAX_PER_PAGE;
 
-/// A page size typed into the API: 50 when none, at most [`MAX_PER_PAGE`]; refused at its
-/// field when it is not a positive number.
+/// A page size typed into the API: 50 when none, 1 to [`MAX_PER_PAGE`]; refused at its field
+/// when it is not a number.
 pub fn page_size(text: &str) -> Result<i64> {
-    let n = keyproj_domain::error::positive_number("per_page", "每页条数", text)
+    let n = keyproj_domain::error::page_number("per_page", "每页条数", text)
         .map_err(|e| ServiceError::Validation(keyproj_domain::ValidationErrors(vec![e])))?;
     Ok(n.map_or(50, |n| n.min(MAX_PER_PAGE)))
 }

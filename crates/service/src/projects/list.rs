@@ -119,12 +119,8 @@ pub fn filter_of(ctx: &Ctx, q: &ListQuery) -> Result<ProjectFilter> {
     f.below_threshold = q.below_threshold;
     f.sort = projects::SortKey::parse(&q.sort);
     f.desc = q.desc;
-    // none, zero or negative: the default size
-    let per_page = q
-        .per_page
-        .filter(|n| *n >= 1)
-        .unwrap_or(50)
-        .min(MAX_PER_PAGE);
+    // none: the default size; otherwise 1 to the largest
+    let per_page = q.per_page.unwrap_or(50).clamp(1, MAX_PER_PAGE);
     let page = q.page.unwrap_or(1).max(1);
     f.limit = per_page;
     f.offset = (page - 1).saturating_mul(per_page);

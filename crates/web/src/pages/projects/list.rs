@@ -239,8 +239,9 @@ pub(super) async fn project_export(
 ) -> Result<Response, PageError> {
     let (query, refused) = project_query(&signed.ctx, q.as_deref());
     refused.into_result().map_err(ServiceError::from)?;
-    let all = projects::list_all(&s.app, &signed.ctx, query).await?;
-    let file = keyproj_service::exports::projects_xlsx(&s.app, &signed.ctx.actor.region, &all)?;
+    let all = projects::list_all(&s.app, &signed.ctx, query.clone()).await?;
+    let file =
+        keyproj_service::exports::projects_xlsx(&s.app, &signed.ctx.actor.region, &query, &all)?;
     let rows = all.iter().map(|p| p.items.len()).sum();
     projects::record_export(&s.app, &signed.ctx, "project_list", rows).await?;
     Ok(xlsx_response(&file.name, file.bytes))
