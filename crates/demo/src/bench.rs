@@ -165,7 +165,13 @@ pub async fn dispatch(app: &App, county: &RegionCode, month: ReportMonth) -> Res
     let staff = Ctx::system(province.clone());
     let (ms, file) = timed(3, || async {
         let pages = projects::list_all(app, &staff, Default::default()).await?;
-        exports::projects_xlsx(app, &province, &Default::default(), &pages)
+        exports::projects_xlsx(
+            app,
+            &province,
+            &Default::default(),
+            &Default::default(),
+            &pages,
+        )
     })
     .await?;
     out.push(format!(

@@ -127,11 +127,17 @@ pub fn problem_stats_xlsx(st: &ProblemStats) -> Result<XlsxFile> {
 }
 
 /// The project library (every page of a filter, read by the caller).
-/// The filters of a project list, as the export's title row names them. A unit or a leader
-/// is named from the rows it kept (every row carries it), or by number when none is left.
-fn project_filters(q: &ListQuery, pages: &[ProjectPage]) -> Vec<String> {
+/// The names of the units and the leader a project list is filtered by.
+#[derive(Debug, Clone, Default)]
+pub struct FilterNames {
+    pub township: Option<String>,
+    pub lead_unit: Option<String>,
+    pub leader: Option<String>,
+}
+
+/// The filters of a project list, as the export's title row names them.
+fn project_filters(q: &ListQuery, names: &FilterNames) -> Vec<String> {
     use keyproj_domain::project::{Industry, Level, Stage};
-    let first = pages.iter().flat_map(|p| p.items.first()).next();
     let mut out = vec![];
     let q_text = q.q.trim();
     if !q_text.is_empty() {
@@ -151,7 +157,7 @@ fn project_filters(q: &ListQuery, pages: &[ProjectPage]) -> Vec<String> {
             out.push(format!("{label} {v}"));
         }
     }
-    let named = |label: &str, id: Option<i64>, name: Option<&String>| {
+    let named = |label: &str, id: Option<i64>, name: &Option<String>| {
         id.map(|id| match name {
             Some(n) => format!("{label} {n}"),
             None => format!("{label}（编号{id}）"),
@@ -160,17 +166,17 @@ fn project_filters(q: &ListQuery, pages: &[ProjectPage]) -> Vec<String> {
     out.extend(named(
         "所属乡镇",
         q.township.map(|u| u.get()),
-        first.and_then(|p| p.township_name.as_ref()),
+        &names.township,
     ));
     out.extend(named(
         "牵头单位",
         q.lead_unit.map(|u| u.get()),
-        first.and_then(|p| p.lead_unit_name.as_ref()),
+        &names.lead_unit,
     ));
     out.extend(named(
         "县级联系领导",
         q.leader.map(|l| l.get()),
-        first.and_then(|p| p.leader_name.as_ref()),
+        &names.leader,
     ));
     match q.below_threshold {
         Some(true) => out.push("低于门槛".into()),
@@ -184,6 +190,7 @@ pub fn projects_xlsx(
     app: &App,
     region: &RegionCode,
     query: &ListQuery,
+    names: &FilterNames,
     pages: &[ProjectPage],
 ) -> Result<XlsxFile> {
     let mut rows: Vec<Vec<Cell>> = vec![];
@@ -225,7 +232,7 @@ pub fn projects_xlsx(
     let title = format!("{}重点建设项目库", crate::org::region_name(region));
     // what the page said above its table: the count, the filters, the issue of the colours
     let mut subtitle = format!("导出时间：{}　共{}个项目", local_time(&app.now()), count);
-    let filters = project_filters(query, pages);
+    let filters = project_filters(query, names);
     if !filters.is_empty() {
         subtitle.push_str(&format!("　筛选：{}", filters.join("，")));
     }

@@ -302,6 +302,26 @@ async fn plan_report_review_publish_and_board() {
         let header = sheet.get_value((2, 18)).unwrap().to_string();
         assert_eq!(header, "本期评价");
         assert_eq!(sheet.get_value((3, 18)).unwrap().to_string(), "红");
+        // a unit filtered by is named even when no row is left to carry its name
+        let xlsx = web
+            .get(format!(
+                "{}/projects.xlsx?q=%E6%B2%A1%E6%9C%89&lead_unit={}",
+                h.base, h.units[1]
+            ))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let mut book: calamine::Xlsx<_> =
+            calamine::Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+        let sheet = book.worksheet_range("项目库").unwrap();
+        let subtitle = sheet.get_value((1, 0)).unwrap().to_string();
+        assert!(
+            subtitle.contains("共0个项目") && subtitle.contains("牵头单位 县住房和城乡建设局"),
+            "{subtitle}"
+        );
 
         // a correction of the figures after publishing does not change the board
         let rep: serde_json::Value = api
