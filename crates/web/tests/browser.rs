@@ -1759,10 +1759,7 @@ async fn assessment_computed_objected_reviewed_and_published() {
         .bytes()
         .await
         .unwrap();
-    use calamine::Reader;
-    let mut book: calamine::Xlsx<_> =
-        calamine::Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
-    let sheet = book.worksheet_range("牵头单位").unwrap();
+    let sheet = xlsx_sheet(&xlsx, "牵头单位");
     assert!(
         sheet
             .get_value((1, 0))

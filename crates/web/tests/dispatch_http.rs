@@ -281,18 +281,14 @@ async fn plan_report_review_publish_and_board() {
         }
         // the export is the list as shown: its colours, the issue they are from, the filter
         let web = h.signed_in("staff").await;
-        let xlsx = web
-            .get(format!("{}/projects.xlsx?colour=red", h.base))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        use calamine::Reader;
-        let mut book: calamine::Xlsx<_> =
-            calamine::Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
-        let sheet = book.worksheet_range("项目库").unwrap();
+        let export = |query: String| {
+            let (web, url) = (web.clone(), format!("{}/projects.xlsx?{query}", h.base));
+            async move {
+                let bytes = web.get(url).send().await.unwrap().bytes().await.unwrap();
+                xlsx_sheet(&bytes, "项目库")
+            }
+        };
+        let sheet = export("colour=red".into()).await;
         let subtitle = sheet.get_value((1, 0)).unwrap().to_string();
         assert!(
             subtitle.contains("筛选：本期评价 红")
@@ -303,20 +299,7 @@ async fn plan_report_review_publish_and_board() {
         assert_eq!(header, "本期评价");
         assert_eq!(sheet.get_value((3, 18)).unwrap().to_string(), "红");
         // a unit filtered by is named even when no row is left to carry its name
-        let xlsx = web
-            .get(format!(
-                "{}/projects.xlsx?q=%E6%B2%A1%E6%9C%89&lead_unit={}",
-                h.base, h.units[1]
-            ))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        let mut book: calamine::Xlsx<_> =
-            calamine::Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
-        let sheet = book.worksheet_range("项目库").unwrap();
+        let sheet = export(format!("q=%E6%B2%A1%E6%9C%89&lead_unit={}", h.units[1])).await;
         let subtitle = sheet.get_value((1, 0)).unwrap().to_string();
         assert!(
             subtitle.contains("共0个项目") && subtitle.contains("牵头单位 县住房和城乡建设局"),

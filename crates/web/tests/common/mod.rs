@@ -378,3 +378,12 @@ pub async fn neighbour_county(h: &Harness) -> Neighbour {
         patrol: patrol.get(),
     }
 }
+
+/// One sheet of a downloaded workbook, by name.
+#[allow(dead_code)] // not every test file reads workbooks
+pub fn xlsx_sheet(bytes: &[u8], name: &str) -> calamine::Range<calamine::Data> {
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    book.worksheet_range(name).unwrap()
+}
