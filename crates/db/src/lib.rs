@@ -12,6 +12,7 @@
 pub mod copy;
 pub mod decode;
 mod error;
+mod packed;
 pub mod repo;
 pub mod schema;
 pub mod sqlite_alloc;

@@ -557,6 +557,91 @@ async fn a_list_page_carries_its_units_and_totals_in_one_statement() {
     }
 }
 
+/// A list page's rows travel packed into one text each (`packed`): every value, present or
+/// absent, with text that looks like the packing's own marks, reads back as the project's own
+/// read returns it.
+#[tokio::test]
+async fn a_list_row_reads_back_every_value_of_the_project() {
+    for t in TestDb::all().await {
+        let db = &t.db;
+        let (u1, u2, _u3) = seed(db).await;
+        let now = storable_time(Utc::now());
+        let mut w = db.begin_write().await.unwrap();
+        let leader = org::insert_leader(
+            &mut w,
+            &org::NewLeader {
+                region_code: &region("430922"),
+                name: "=张三",
+                title: "副县长",
+                phone: "",
+                sort_order: 0,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let bare = project("430922", "无可选值", "TJ-100", 0, None);
+        let bare = projects::ProjectValues {
+            code: None,
+            actual_start: None,
+            tags: String::new(),
+            ..bare
+        };
+        let bare_id = projects::insert(&mut w, &bare, now).await.unwrap();
+        let full = projects::ProjectValues {
+            national_code: Some("2201-430922-04-01-000001".into()),
+            level: Level::Provincial,
+            stage: Stage::Completed,
+            industry: Industry::WaterConservancy,
+            township_unit_id: Some(u2),
+            owner_unit_id: Some(u1),
+            content_scale: "=新建\n道路\t12 公里\n\n配套".into(),
+            funding_sources: "".into(),
+            planned_start: Some(ReportMonth::new(2021, 1).unwrap()),
+            planned_completion: Some(ReportMonth::new(2023, 12).unwrap()),
+            actual_completion: Some(ReportMonth::new(2024, 6).unwrap()),
+            leader_id: Some(leader),
+            parent_id: Some(bare_id),
+            location: "=".into(),
+            tags: "民生、=重点".into(),
+            below_threshold: true,
+            ..project("430922", "全部可选值", "", -12_345_678_901, Some(u1))
+        };
+        let full_id = projects::insert(&mut w, &full, now).await.unwrap();
+        projects::set_responsible_units(&mut w, full_id, &[u1, u2])
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+
+        let b = db.backend();
+        let mut tx = db.begin_read().await.unwrap();
+        let f = projects::ProjectFilter::new(ListScope::Region(region("430922")));
+        let page = projects::list_page(&mut tx, &f, ColoursOf::Issue(None))
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), 2, "{b}");
+        for id in [bare_id, full_id] {
+            let listed = page.items.iter().find(|i| i.project.id == id).unwrap();
+            let read = projects::get(&mut tx, id).await.unwrap().unwrap();
+            assert_eq!(format!("{:?}", listed.project), format!("{read:?}"), "{b}");
+        }
+        let full_row = page.items.iter().find(|i| i.project.id == full_id).unwrap();
+        assert_eq!(full_row.project.code.as_deref(), Some(""), "{b}");
+        assert_eq!(
+            full_row.project.leader_name.as_deref(),
+            Some("=张三"),
+            "{b}"
+        );
+        assert!(full_row.project.content_scale.contains('\n'), "{b}");
+        assert_eq!(full_row.responsible, vec!["县住建局", "桃花江镇"], "{b}");
+        let bare_row = page.items.iter().find(|i| i.project.id == bare_id).unwrap();
+        assert_eq!(bare_row.project.code, None, "{b}");
+        assert_eq!(bare_row.project.township_name, None, "{b}");
+        assert!(bare_row.responsible.is_empty(), "{b}");
+        tx.rollback().await.unwrap();
+    }
+}
+
 async fn count_projects(tx: &mut keyproj_db::Tx) -> i64 {
     keyproj_db::run!(tx, |c| sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM projects"
@@ -1021,4 +1106,89 @@ fn a_write_dropped_at_shutdown_leaves_the_file_writable() {
         w.commit().await.unwrap();
         assert_eq!(codes(&db).await, ["S-2"]);
     });
+}
+
+/// The item list's rows travel packed into one text each (`packed`): a bare item and one with
+/// its optional references read back from the list as the item's own read returns them.
+#[tokio::test]
+async fn an_item_list_row_reads_back_every_value_of_the_item() {
+    use keyproj_db::repo::problems::items;
+    use keyproj_domain::problem::{Category, DayCount, ItemKind, Level as ItemLevel, Source};
+    for t in TestDb::all().await {
+        let db = &t.db;
+        let (u1, _u2, _u3) = seed(db).await;
+        let now = storable_time(Utc::now());
+        let county = region("430922");
+        let mut w = db.begin_write().await.unwrap();
+        let project_id = projects::insert(&mut w, &project("430922", "甲", "TJ-1", 1, None), now)
+            .await
+            .unwrap();
+        let item = |title: &'static str| items::NewItem {
+            region_code: &county,
+            year: 2026,
+            number_prefix: "桃重问",
+            kind: ItemKind::Problem,
+            source: Source::DailyPatrol,
+            category: Category::Land,
+            level: ItemLevel::Unit,
+            project_id: None,
+            title,
+            description: "",
+            raised_by: "=李四",
+            raised_unit_id: u1,
+            raised_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+            day_count: DayCount::Working,
+            parent_id: None,
+            meeting_id: None,
+            briefing_id: None,
+            patrol_id: None,
+            report_month: None,
+        };
+        let (bare, _) = items::insert_item(&mut w, &item("无引用"), now)
+            .await
+            .unwrap();
+        let full = items::NewItem {
+            project_id: Some(project_id),
+            description: "=征地\n未完成",
+            parent_id: Some(bare),
+            report_month: Some(ReportMonth::new(2026, 10).unwrap()),
+            ..item("有引用")
+        };
+        let (full, _) = items::insert_item(&mut w, &full, now).await.unwrap();
+        w.commit().await.unwrap();
+
+        let b = db.backend();
+        let mut tx = db.begin_read().await.unwrap();
+        let f = items::ItemFilter {
+            region: county.clone(),
+            scope: items::ItemScope::Region,
+            q: None,
+            state: None,
+            open_only: false,
+            overdue_on: None,
+            source: None,
+            category: None,
+            kind: None,
+            handler_unit_id: None,
+            project_id: None,
+            meeting_id: None,
+            briefing_id: None,
+            year: None,
+            alert: None,
+            limit: 50,
+            offset: 0,
+        };
+        let (rows, count) = items::list_items(&mut tx, &f).await.unwrap();
+        assert_eq!((rows.len(), count), (2, 2), "{b}");
+        for id in [bare, full] {
+            let listed = rows.iter().find(|r| r.id == id).unwrap();
+            let read = items::get_item(&mut tx, id).await.unwrap().unwrap();
+            assert_eq!(format!("{listed:?}"), format!("{read:?}"), "{b}");
+        }
+        let listed = rows.iter().find(|r| r.id == full).unwrap();
+        assert_eq!(listed.project_name.as_deref(), Some("甲"), "{b}");
+        assert_eq!(listed.description, "=征地\n未完成", "{b}");
+        assert_eq!(listed.raised_by, "=李四", "{b}");
+        tx.rollback().await.unwrap();
+    }
 }

@@ -1,12 +1,14 @@
 //! Problem-list items: registering, reading, the workflow and supervision fields, the list.
 
 use crate::decode::{self, day, id_list, opt_day};
+use crate::packed::{self, Fields, Kind};
 use crate::{DbError, Param, Tx, Where, bind_params, run};
 use chrono::{DateTime, NaiveDate, Utc};
 use keyproj_domain::ids::{ItemId, LeaderId, MeetingId, PatrolId, ProjectId, UnitId};
 use keyproj_domain::problem::{Alert, Category, DayCount, ItemKind, Level, Source, State};
 use keyproj_domain::{RegionCode, ReportMonth};
 use serde::Serialize;
+use std::sync::LazyLock;
 
 /// An item as the service sees it: every field in its domain type.
 #[derive(Debug, Clone, Serialize)]
@@ -172,6 +174,117 @@ pub(super) const ITEM_JOINS: &str = " LEFT JOIN projects p ON p.id = i.project_i
     LEFT JOIN units hu ON hu.id = i.handler_unit_id
     JOIN units ru ON ru.id = i.raised_unit_id
     LEFT JOIN leaders l ON l.id = i.assigning_leader_id";
+
+/// A row of the item list: the item's values packed into one text (see [`crate::packed`]: 43
+/// values a row, each copied by the driver and looked up by name, were a quarter of a list
+/// request) and the two times, which are typed columns (their text differs between engines).
+#[derive(sqlx::FromRow)]
+struct PackedItemRaw {
+    packed: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// The values packed into an item list row, in the order [`ItemRaw::read`] takes them.
+const LISTED: &[(&str, Kind)] = &[
+    ("i.id", Kind::Int),
+    ("i.region_code", Kind::Text),
+    ("i.year", Kind::Int),
+    ("i.seq", Kind::Int),
+    ("i.number", Kind::Text),
+    ("i.kind", Kind::Text),
+    ("i.source", Kind::Text),
+    ("i.category", Kind::Text),
+    ("i.level", Kind::Text),
+    ("i.project_id", Kind::OptInt),
+    ("i.title", Kind::Text),
+    ("i.description", Kind::Text),
+    ("i.raised_by", Kind::Text),
+    ("i.raised_unit_id", Kind::Int),
+    ("i.raised_on", Kind::Text),
+    ("i.state", Kind::Text),
+    ("i.extension_pending", Kind::Bool),
+    ("i.verified", Kind::Bool),
+    ("i.handler_unit_id", Kind::OptInt),
+    ("i.assisting_unit_ids", Kind::Text),
+    ("i.assigning_leader_id", Kind::OptInt),
+    ("i.assigned_on", Kind::OptText),
+    ("i.deadline", Kind::OptText),
+    ("i.day_count", Kind::Text),
+    ("i.requested_deadline", Kind::OptText),
+    ("i.resolution", Kind::Text),
+    ("i.closed_on", Kind::OptText),
+    ("i.close_days", Kind::OptInt),
+    ("i.alert", Kind::Text),
+    ("i.yellow_reply_by", Kind::OptText),
+    ("i.interview", Kind::Bool),
+    ("i.parent_id", Kind::OptInt),
+    ("i.meeting_id", Kind::OptInt),
+    ("i.briefing_id", Kind::OptInt),
+    ("i.patrol_id", Kind::OptInt),
+    ("i.report_month", Kind::OptText),
+    ("i.version", Kind::Int),
+    ("p.name", Kind::OptText),
+    ("hu.name", Kind::OptText),
+    ("ru.name", Kind::Text),
+    ("l.name", Kind::OptText),
+];
+
+static LISTED_SQL: LazyLock<String> = LazyLock::new(|| packed::sql(LISTED));
+
+impl ItemRaw {
+    /// Reads the values in [`LISTED`]'s order.
+    fn read(row: PackedItemRaw) -> Result<ItemRaw, DbError> {
+        let mut f = Fields::new("problem_items list row", &row.packed);
+        let item = ItemRaw {
+            id: f.int()?,
+            region_code: f.text()?,
+            year: f.int()?,
+            seq: f.int()?,
+            number: f.text()?,
+            kind: f.text()?,
+            source: f.text()?,
+            category: f.text()?,
+            level: f.text()?,
+            project_id: f.opt_int()?,
+            title: f.text()?,
+            description: f.text()?,
+            raised_by: f.text()?,
+            raised_unit_id: f.int()?,
+            raised_on: f.text()?,
+            state: f.text()?,
+            extension_pending: f.bool()?,
+            verified: f.bool()?,
+            handler_unit_id: f.opt_int()?,
+            assisting_unit_ids: f.text()?,
+            assigning_leader_id: f.opt_int()?,
+            assigned_on: f.opt_text()?,
+            deadline: f.opt_text()?,
+            day_count: f.text()?,
+            requested_deadline: f.opt_text()?,
+            resolution: f.text()?,
+            closed_on: f.opt_text()?,
+            close_days: f.opt_int()?,
+            alert: f.text()?,
+            yellow_reply_by: f.opt_text()?,
+            interview: f.bool()?,
+            parent_id: f.opt_int()?,
+            meeting_id: f.opt_int()?,
+            briefing_id: f.opt_int()?,
+            patrol_id: f.opt_int()?,
+            report_month: f.opt_text()?,
+            version: f.int()?,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            project_name: f.opt_text()?,
+            handler_unit_name: f.opt_text()?,
+            raised_unit_name: f.text()?,
+            leader_name: f.opt_text()?,
+        };
+        f.end()?;
+        Ok(item)
+    }
+}
 
 fn decode_all(raw: Vec<ItemRaw>) -> Result<Vec<ItemRow>, DbError> {
     raw.into_iter().map(ItemRow::try_from).collect()
@@ -529,11 +642,13 @@ pub async fn list_items(tx: &mut Tx, f: &ItemFilter) -> Result<(Vec<ItemRow>, i6
     let w = item_where(f);
     let n = w.next_placeholder();
     let sql = format!(
-        "{ITEM_COLS} FROM (SELECT i.id FROM problem_items i{} ORDER BY i.year DESC, i.seq DESC LIMIT ${} OFFSET ${}) k
+        "SELECT {packed} AS packed, i.created_at, i.updated_at
+         FROM (SELECT i.id FROM problem_items i{} ORDER BY i.year DESC, i.seq DESC LIMIT ${} OFFSET ${}) k
          JOIN problem_items i ON i.id = k.id{ITEM_JOINS} ORDER BY i.year DESC, i.seq DESC",
         w.sql(),
         n,
-        n + 1
+        n + 1,
+        packed = LISTED_SQL.as_str(),
     );
     let (count_sql, count_params) = match counted_where(f) {
         Some(c) => (
@@ -549,13 +664,16 @@ pub async fn list_items(tx: &mut Tx, f: &ItemFilter) -> Result<(Vec<ItemRow>, i6
         ),
     };
     let rows = run!(tx, |c| bind_params!(
-        sqlx::query_as::<_, ItemRaw>(sqlx::AssertSqlSafe(sql.clone())),
+        sqlx::query_as::<_, PackedItemRaw>(sqlx::AssertSqlSafe(sql.clone())),
         w.params
     )
     .bind(f.limit)
     .bind(f.offset)
     .fetch_all(c)
-    .await)?;
+    .await)?
+    .into_iter()
+    .map(ItemRaw::read)
+    .collect::<Result<Vec<_>, DbError>>()?;
     let count = run!(tx, |c| bind_params!(
         sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql.clone())),
         count_params

@@ -1,8 +1,10 @@
 //! The filtered, sorted, paged list of projects with totals over the whole filter, and counts.
 
-use super::{COLUMNS, JOINS, ProjectRaw, ProjectRow};
+use super::{JOINS, ProjectRaw, ProjectRow};
 use crate::decode::{self};
+use crate::packed::{self, Fields, Kind};
 use crate::{DbError, Param, Tx, Where, bind_params, run};
+use chrono::{DateTime, Utc};
 use keyproj_domain::authz::ListScope;
 use keyproj_domain::colour::Colour;
 use keyproj_domain::ids::{IssueId, LeaderId, ProjectId, UnitId};
@@ -215,9 +217,61 @@ pub struct ListedProject {
     pub colour: Option<Colour>,
 }
 
+/// A row of a list page: the project's values and the page's, packed into one text (see
+/// [`packed`]: 39 values a row made their copies and lookups a quarter of the request), and
+/// the two times, which are typed columns (their text differs between the engines).
 #[derive(sqlx::FromRow)]
+struct PackedRaw {
+    packed: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// The values packed into a list row, in the order [`ListedRaw::read`] takes them.
+const LISTED: &[(&str, Kind)] = &[
+    ("p.id", Kind::Int),
+    ("p.region_code", Kind::Text),
+    ("p.code", Kind::OptText),
+    ("p.name", Kind::Text),
+    ("p.national_code", Kind::OptText),
+    ("p.level", Kind::Text),
+    ("p.stage", Kind::Text),
+    ("p.industry", Kind::Text),
+    ("p.township_unit_id", Kind::OptInt),
+    ("t.name", Kind::OptText),
+    ("p.owner_unit_id", Kind::OptInt),
+    ("o.name", Kind::OptText),
+    ("p.content_scale", Kind::Text),
+    ("p.total_investment_fen", Kind::Int),
+    ("p.funding_sources", Kind::Text),
+    ("p.planned_start", Kind::OptText),
+    ("p.planned_completion", Kind::OptText),
+    ("p.actual_start", Kind::OptText),
+    ("p.actual_completion", Kind::OptText),
+    ("p.leader_id", Kind::OptInt),
+    ("l.name", Kind::OptText),
+    ("p.lead_unit_id", Kind::OptInt),
+    ("lu.name", Kind::OptText),
+    ("p.parent_id", Kind::OptInt),
+    ("p.location", Kind::Text),
+    ("p.tags", Kind::Text),
+    ("p.below_threshold", Kind::Bool),
+    ("p.version", Kind::Int),
+    // the page's: the totals (or the projects' state they are remembered for), the colour in
+    // the page's issue, the responsible units, the issue
+    ("tot.n", Kind::Int),
+    ("tot.fen", Kind::Int),
+    ("tot.generation", Kind::Int),
+    ("cr.colour", Kind::OptText),
+    ("ru.names", Kind::OptText),
+    ("cur.id", Kind::OptInt),
+    ("cur.year", Kind::OptInt),
+    ("cur.number", Kind::OptInt),
+];
+
+static LISTED_SQL: LazyLock<String> = LazyLock::new(|| packed::sql(LISTED));
+
 struct ListedRaw {
-    #[sqlx(flatten)]
     project: ProjectRaw,
     total_count: i64,
     total_fen: i64,
@@ -227,6 +281,58 @@ struct ListedRaw {
     page_issue_id: Option<i64>,
     page_issue_year: Option<i64>,
     page_issue_number: Option<i64>,
+}
+
+impl ListedRaw {
+    /// Reads the values in [`LISTED`]'s order.
+    fn read(row: PackedRaw) -> Result<ListedRaw, DbError> {
+        let mut f = Fields::new("projects list row", &row.packed);
+        let project = ProjectRaw {
+            id: f.int()?,
+            region_code: f.text()?,
+            code: f.opt_text()?,
+            name: f.text()?,
+            national_code: f.opt_text()?,
+            level: f.text()?,
+            stage: f.text()?,
+            industry: f.text()?,
+            township_unit_id: f.opt_int()?,
+            township_name: f.opt_text()?,
+            owner_unit_id: f.opt_int()?,
+            owner_name: f.opt_text()?,
+            content_scale: f.text()?,
+            total_investment_fen: f.int()?,
+            funding_sources: f.text()?,
+            planned_start: f.opt_text()?,
+            planned_completion: f.opt_text()?,
+            actual_start: f.opt_text()?,
+            actual_completion: f.opt_text()?,
+            leader_id: f.opt_int()?,
+            leader_name: f.opt_text()?,
+            lead_unit_id: f.opt_int()?,
+            lead_unit_name: f.opt_text()?,
+            parent_id: f.opt_int()?,
+            location: f.text()?,
+            tags: f.text()?,
+            below_threshold: f.bool()?,
+            version: f.int()?,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        };
+        let listed = ListedRaw {
+            project,
+            total_count: f.int()?,
+            total_fen: f.int()?,
+            generation: f.int()?,
+            issue_colour: f.opt_text()?,
+            responsible: f.opt_text()?,
+            page_issue_id: f.opt_int()?,
+            page_issue_year: f.opt_int()?,
+            page_issue_number: f.opt_int()?,
+        };
+        f.end()?;
+        Ok(listed)
+    }
 }
 
 /// Which colour issue a page shows its projects' colours from.
@@ -309,9 +415,9 @@ pub async fn list_page(
     // the next (an index in the page's order, `projects_in_code_order`, otherwise tempts SQLite
     // to walk every project in order and count the totals again for each: 1.6 s for 2,000).
     // The responsible units of the page are one grouped scan over `k` (a subquery per row made
-    // PostgreSQL scan and sort `project_units` fifty times: 1.2 ms against 0.5 ms); the unit
-    // separator (U+001F) joins their names, as no stored text holds a control character
-    // (check_text).
+        // PostgreSQL scan and sort `project_units` fifty times: 1.2 ms against 0.5 ms); U+001E
+    // joins their names (U+001F separates the packed row's values), as no stored text holds a
+    // control character (check_text).
     //
     // Totals remembered for the projects' present state (`TOTALS`) are not counted again: the
     // statement then reads that state's value instead, and the page shows the remembered
@@ -332,26 +438,25 @@ pub async fn list_page(
     let sql = format!(
         "WITH k AS (SELECT p.id FROM projects p{filter} ORDER BY {order} LIMIT ${n} OFFSET ${}),
               cur AS (SELECT ci.id, ci.year, ci.number FROM colour_issues ci WHERE {issue_where})
-         {COLUMNS}, tot.n AS total_count, tot.fen AS total_fen, tot.generation AS generation,
-            cr.colour AS issue_colour, ru.names AS responsible, cur.id AS page_issue_id,
-            cur.year AS page_issue_year, cur.number AS page_issue_number
-                  FROM {tot} tot
+                  SELECT {packed} AS packed, p.created_at, p.updated_at
+         FROM {tot} tot
          CROSS JOIN k
          CROSS JOIN projects p{JOINS}
          LEFT JOIN cur ON 1 = 1
          LEFT JOIN colour_issue_rows cr ON cr.issue_id = cur.id AND cr.project_id = p.id
          LEFT JOIN (SELECT pu.project_id,
-                        string_agg(u.name, '\u{1f}' ORDER BY u.sort_order, u.name) AS names
+                        string_agg(u.name, '\u{1e}' ORDER BY u.sort_order, u.name) AS names
                     FROM project_units pu JOIN units u ON u.id = pu.unit_id
                                         WHERE pu.project_id IN (SELECT id FROM k) GROUP BY pu.project_id) ru
            ON ru.project_id = p.id
                   WHERE p.id = k.id
          ORDER BY {order}",
-        n + 1,
+                n + 1,
+        packed = LISTED_SQL.as_str(),
     );
     let rows = run!(tx, |c| bind_params!(
         bind_params!(
-            sqlx::query_as::<_, ListedRaw>(sqlx::AssertSqlSafe(sql.clone())),
+            sqlx::query_as::<_, PackedRaw>(sqlx::AssertSqlSafe(sql.clone())),
             w.params
         )
         .bind(f.limit)
@@ -359,7 +464,10 @@ pub async fn list_page(
         issue_param
     )
     .fetch_all(c)
-    .await)?;
+    .await)?
+    .into_iter()
+    .map(ListedRaw::read)
+    .collect::<Result<Vec<_>, DbError>>()?;
     let issue = match rows.first() {
         Some(r) => match (r.page_issue_id, r.page_issue_year, r.page_issue_number) {
             (Some(id), Some(year), Some(number)) => Some(PageIssue {
@@ -396,7 +504,7 @@ pub async fn list_page(
                 project: ProjectRow::try_from(r.project)?,
                 responsible: r
                     .responsible
-                    .map(|s| s.split('\u{1f}').map(str::to_string).collect())
+                    .map(|s| s.split('\u{1e}').map(str::to_string).collect())
                     .unwrap_or_default(),
                 colour: r
                     .issue_colour
