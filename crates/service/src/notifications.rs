@@ -75,7 +75,9 @@ pub async fn unread(app: &App, ctx: &Ctx) -> Result<i64> {
     if ctx.actor.roles.iter().all(|r| r.is_admin()) {
         return Ok(0);
     }
-    let mut tx = app.db.begin_read().await?;
+    // one statement before every signed-in page: outside a transaction, whose BEGIN and end
+    // would be two more round trips to SQLite's worker thread or the server
+    let mut tx = app.db.read().await?;
     Ok(repo::unread_count(&mut tx, unit, user).await?)
 }
 
