@@ -89,6 +89,59 @@ impl std::fmt::Display for ValidationErrors {
 
 impl std::error::Error for ValidationErrors {}
 
+/// A character no stored text may hold: control characters other than line breaks and tabs
+/// (lists pack a row's values with U+001F, and pages would send them raw), and the
+/// bidirectional overrides, embeddings and isolates, which make the text around them display
+/// reversed (a unit name that reorders its neighbours in a 责任单位 cell).
+pub fn invisible_control(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The first text anywhere in `value` (its strings and map keys as it serialises) holding an
+/// [`invisible_control`], refused at `field`: for documents of many free-text fields (the
+/// self-evaluation ledger), which a check per field would miss the next field added to.
+pub fn no_invisible_controls<T: serde::Serialize>(
+    field: &str,
+    label: &str,
+    value: &T,
+) -> Result<(), FieldError> {
+    fn first(v: &serde_json::Value) -> Option<&str> {
+        match v {
+            serde_json::Value::String(s) => s.chars().any(invisible_control).then_some(s),
+            serde_json::Value::Array(items) => items.iter().find_map(first),
+            serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+                if k.chars().any(invisible_control) {
+                    Some(k.as_str())
+                } else {
+                    first(v)
+                }
+            }),
+            _ => None,
+        }
+    }
+    let Ok(v) = serde_json::to_value(value) else {
+        return Ok(());
+    };
+    match first(&v) {
+        None => Ok(()),
+        Some(text) => {
+            let shown: String = text
+                .chars()
+                .map(|c| if invisible_control(c) { '□' } else { c })
+                .collect();
+            Err(FieldError::new(
+                field,
+                "invalid_chars",
+                format!(
+                    "{label}中“{}”含有不可见的控制字符（□处），请删去后再保存",
+                    echoed(&shown)
+                ),
+            ))
+        }
+    }
+}
+
 /// A refused value as a message quotes it: its first 20 characters, then “…” (an edited
 /// link can carry thousands, and the message should not repeat them).
 pub fn echoed(value: &str) -> String {
@@ -163,9 +216,7 @@ pub fn check_text(
             format!("{label}不能超过{max_chars}个字（现为{n}个字）"),
         ));
     }
-    if v.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
+    if v.chars().any(invisible_control) {
         return Err(FieldError::new(
             field,
             "invalid_chars",
@@ -204,6 +255,51 @@ mod tests {
 #[cfg(test)]
 mod page_and_echo_tests {
     use super::*;
+
+    #[test]
+    fn bidirectional_overrides_and_controls_are_refused_line_breaks_kept() {
+        for bad in [
+            "a\u{1f}b",
+            "a\u{1e}",
+            "\u{0}",
+            "a\u{85}b",
+            "r\u{202e}qt",
+            "\u{2066}x\u{2069}",
+        ] {
+            assert_eq!(
+                check_text("name", "名称", bad, true, 60).unwrap_err().code,
+                "invalid_chars",
+                "{bad:?}"
+            );
+        }
+        assert!(check_text("name", "名称", "第一行\n第二行\t完", true, 60).is_ok());
+        // left-to-right and right-to-left marks only mark, they do not reorder
+        assert!(check_text("name", "名称", "a\u{200e}b", true, 60).is_ok());
+    }
+
+    #[test]
+    fn a_document_names_its_first_text_with_a_control_character() {
+        #[derive(serde::Serialize)]
+        struct Doc {
+            name: String,
+            parts: Vec<(String, i64)>,
+        }
+        let clean = Doc {
+            name: "中心\n办公室".into(),
+            parts: vec![("甲".into(), 1)],
+        };
+        assert!(no_invisible_controls("ledger", "账表", &clean).is_ok());
+        let dirty = Doc {
+            parts: vec![("甲".into(), 1), ("内设\u{1e}机构".into(), 2)],
+            ..clean
+        };
+        let e = no_invisible_controls("ledger", "账表", &dirty).unwrap_err();
+        assert_eq!((e.field.as_str(), e.code), ("ledger", "invalid_chars"));
+        assert!(e.message.contains("“内设□机构”"), "{}", e.message);
+        let mut keyed = std::collections::BTreeMap::new();
+        keyed.insert("说明\u{0}", 1);
+        assert!(no_invisible_controls("ledger", "账表", &keyed).is_err());
+    }
 
     #[test]
     fn page_numbers_are_clamped_not_refused() {

@@ -595,3 +595,29 @@ async fn the_pipeline_sheets_import_all_or_nothing_and_again_change_nothing() {
         );
     }
 }
+
+/// The 签约活动 column names an event the import creates: its name is checked as the event
+/// form checks it (a control character in it was stored, and pages sent it raw).
+#[tokio::test]
+async fn an_event_name_with_a_control_character_is_refused_at_its_cell() {
+    for t in TestDb::all().await {
+        let (app, sys) = world(&t).await;
+        let limits = Limits::default();
+        let mut rows = good_signed();
+        rows.truncate(1);
+        rows[0][8] = "签约\u{1f}活动";
+        let before = count(&app, "audit_log").await;
+        let Err(ImportError::Problems(ps)) =
+            import_bytes(&app, &sys, &workbook(&rows, &[]), &limits).await
+        else {
+            panic!("a control character in 签约活动 is refused");
+        };
+        assert!(
+            ps.iter()
+                .any(|p| p.column == "签约活动" && p.reason.contains("控制字符")),
+            "{ps:#?}"
+        );
+        assert_eq!(count(&app, "audit_log").await, before);
+        assert!(signing::events(&app, &sys).await.unwrap().is_empty());
+    }
+}

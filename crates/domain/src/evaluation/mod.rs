@@ -757,6 +757,11 @@ impl Template {
     /// over the weight, negative deductions, empty checklists, grades not best first.
     pub fn validate(&self) -> std::result::Result<(), ValidationErrors> {
         let mut e = ValidationErrors::new();
+        e.check(crate::error::no_invisible_controls(
+            "template",
+            "指标体系",
+            self,
+        ));
         let l1: Points = self.roots.iter().map(|r| r.weight).sum();
         if l1 != TOTAL {
             e.add(
@@ -1287,6 +1292,8 @@ impl Ledger {
         template: &Template,
     ) -> std::result::Result<(), ValidationErrors> {
         let mut e = ValidationErrors::new();
+        // every text of the ledger, the ones added later included
+        e.check(crate::error::no_invisible_controls("ledger", "账表", self));
         self.profile.check(
             year.and_then(|y| chrono::NaiveDate::from_ymd_opt(y, 12, 31)),
             &mut e,
@@ -2019,6 +2026,23 @@ mod tests {
             all.iter().any(|m| m.contains("每次扣分应为正数")),
             "{all:?}"
         );
+    }
+
+    #[test]
+    fn a_control_character_anywhere_in_the_ledger_or_template_is_refused() {
+        let template = default_template();
+        let mut l = reference_ledger();
+        assert!(l.check_for(Some(2022), &template).is_ok());
+        l.profile.internal_units.push("办公\u{1e}室".into());
+        let e = l.check_for(Some(2022), &template).unwrap_err();
+        assert!(e.0.iter().any(|f| f.code == "invalid_chars"), "{e:?}");
+        let mut l = reference_ledger();
+        l.profile.unit_name = "中心\u{1f}名".into();
+        assert!(l.check_for(Some(2022), &template).is_err());
+        let mut t = default_template();
+        t.basis = "依据\u{202e}".into();
+        let e = t.validate().unwrap_err();
+        assert!(e.0.iter().any(|f| f.code == "invalid_chars"), "{e:?}");
     }
 
     #[test]

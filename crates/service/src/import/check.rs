@@ -472,7 +472,24 @@ fn signed(s: &SheetRows, pr: &mut Problems<'_>, progress: &Progress) -> Vec<Sign
             pr.add(*row, "合同编号", &contract, "同一文件中合同编号重复");
             continue;
         }
-        let event_name = get("签约活动").trim().to_string();
+        // the event's name is checked as the event form checks it (a control character in it
+        // was stored, and pages sent it raw)
+        let event_name = match keyproj_domain::error::check_text(
+            "event_name",
+            "签约活动",
+            &get("签约活动"),
+            false,
+            100,
+        ) {
+            Ok(name) => name,
+            Err(e) => {
+                pr.add(*row, "签约活动", &get("签约活动"), e.message);
+                if let Err(e) = draft.validate() {
+                    at_columns(pr, *row, v, &SIGNED_HEADERS, &SIGNED_FIELDS, e.0);
+                }
+                continue;
+            }
+        };
         let event = if event_name.is_empty() {
             None
         } else {

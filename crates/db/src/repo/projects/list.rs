@@ -415,7 +415,7 @@ pub async fn list_page(
     // the next (an index in the page's order, `projects_in_code_order`, otherwise tempts SQLite
     // to walk every project in order and count the totals again for each: 1.6 s for 2,000).
     // The responsible units of the page are one grouped scan over `k` (a subquery per row made
-        // PostgreSQL scan and sort `project_units` fifty times: 1.2 ms against 0.5 ms); U+001E
+    // PostgreSQL scan and sort `project_units` fifty times: 1.2 ms against 0.5 ms); U+001E
     // joins their names (U+001F separates the packed row's values), as no stored text holds a
     // control character (check_text).
     //
