@@ -198,6 +198,14 @@ pub fn check_sections(drafts: &[SectionDraft]) -> Result<Vec<Section>, Validatio
                     e.add(&field, "required", format!("第{}节没有文字", n + 1));
                     continue;
                 }
+                if markup.chars().any(crate::error::invisible_control) {
+                    e.add(
+                        &field,
+                        "invalid_chars",
+                        format!("第{}节文字含有不可见的控制字符", n + 1),
+                    );
+                    continue;
+                }
                 if markup.lines().any(is_directive) {
                     e.add(
                         &field,
@@ -463,6 +471,19 @@ pub struct Content {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_section_with_an_override_is_refused() {
+        let ok = vec![super::SectionDraft::Text {
+            markup: "本月开工3个".into(),
+        }];
+        assert!(super::check_sections(&ok).is_ok());
+        let bad = vec![super::SectionDraft::Text {
+            markup: "本月\u{202e}开工".into(),
+        }];
+        let e = super::check_sections(&bad).unwrap_err();
+        assert_eq!(e.0[0].code, "invalid_chars");
+    }
+
     use super::*;
     use proptest::prelude::*;
 

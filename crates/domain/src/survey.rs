@@ -128,6 +128,11 @@ impl Questionnaire {
     /// Every problem named at its field (`title`, `q3.text`, `q3.options` …).
     pub fn check(&self) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::new();
+        e.check(crate::error::no_invisible_controls(
+            "questionnaire",
+            "问卷",
+            self,
+        ));
         let title = self.title.trim();
         if title.is_empty() {
             e.add("title", "required", "请填写问卷标题");
@@ -291,6 +296,12 @@ impl Questionnaire {
                         );
                     } else if looks_like_spam(text) {
                         e.add(&name, "spam", format!("第{n}题请勿填写网址或链接"));
+                    } else if text.chars().any(crate::error::invisible_control) {
+                        e.add(
+                            &name,
+                            "invalid_chars",
+                            format!("第{n}题含有不可见的控制字符"),
+                        );
                     }
                     Some(Reply::Text(text.to_string()))
                 }
@@ -404,6 +415,32 @@ impl Tally {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn overrides_are_refused_in_a_questionnaire_and_in_an_answer() {
+        let mut q = super::Questionnaire::reference("桃江县重点项目建设事务中心");
+        assert!(q.check().is_ok());
+        let text = q
+            .questions
+            .iter()
+            .position(|x| x.kind == super::QuestionKind::Text)
+            .unwrap();
+        let answer = |v: &str| {
+            let v = v.to_string();
+            q.read_answer(|name: &str| {
+                if name == format!("q{}", text + 1) {
+                    vec![v.clone()]
+                } else {
+                    vec!["1".into()]
+                }
+            })
+        };
+        assert!(answer("建议改进").is_ok());
+        let e = answer("建议\u{202e}改进").unwrap_err();
+        assert!(e.0.iter().any(|f| f.code == "invalid_chars"), "{e:?}");
+        q.title.push('\u{2066}');
+        assert!(q.check().is_err());
+    }
+
     use super::*;
 
     fn form<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Vec<String> + 'a {

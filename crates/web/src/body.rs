@@ -236,12 +236,11 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Versione
     }
 }
 
-/// The path of the first string holding a control character other than tab and line breaks.
+/// The path of the first string holding a control character other than tab and line breaks,
+/// or a bidirectional override or isolate (`invisible_control`): every JSON text, the free
+/// texts no field check sees (a briefing's body, a rule's names) included.
 fn control_char_at(v: &serde_json::Value, path: String) -> Option<String> {
-    let bad = |s: &str| {
-        s.chars()
-            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-    };
+    let bad = |s: &str| s.chars().any(keyproj_domain::error::invisible_control);
     let join = |p: &str, k: &str| {
         if p.is_empty() {
             k.to_string()

@@ -1162,6 +1162,23 @@ async fn nothing_typed_is_lost_and_nothing_happens_twice() {
             r.json::<serde_json::Value>().await.unwrap()["fields"][0]["field"],
             "title"
         );
+        // a bidirectional override reorders the text around it on every page: refused in any
+        // JSON text, nested free text included
+        let r = client()
+            .post(format!("{}/api/v1/problems", h.base))
+            .bearer_auth(&api_staff)
+            .json(
+                &serde_json::json!({"kind": "problem", "source": "专题调度会", "category": "征拆",
+                "level": "2", "title": "标题", "description": "说明\u{202e}倒置"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            r.json::<serde_json::Value>().await.unwrap()["fields"][0]["field"],
+            "description"
+        );
         let csrf = h.csrf_of(&staff, "/problems/new").await;
         let r = staff
             .post(format!("{}/problems", h.base))

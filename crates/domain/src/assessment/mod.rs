@@ -500,6 +500,11 @@ impl Table {
     /// overlaps, a rule that cannot read its measure, caps that are negative.
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::new();
+        e.check(crate::error::no_invisible_controls(
+            "table",
+            "考核细则",
+            self,
+        ));
         let sum: Points = self.indicators.iter().map(|i| i.max).sum();
         if sum != TOTAL {
             e.add(
@@ -895,6 +900,14 @@ mod tests {
         for t in example_tables() {
             t.validate().unwrap();
         }
+    }
+
+    #[test]
+    fn a_bidirectional_override_in_a_table_is_refused() {
+        let mut t = example_tables().remove(0);
+        t.indicators[0].name.push('\u{202e}');
+        let e = t.validate().unwrap_err();
+        assert!(e.0.iter().any(|f| f.code == "invalid_chars"), "{e:?}");
     }
 
     #[test]

@@ -30,6 +30,11 @@ impl ReportTexts {
     /// Lengths bounded; what must be said before issuing is asked by [`ReportTexts::ready`].
     pub fn check(&self) -> Result<(), crate::ValidationErrors> {
         let mut e = crate::ValidationErrors::new();
+        e.check(crate::error::no_invisible_controls(
+            "texts",
+            "报告文字",
+            self,
+        ));
         for (field, label, v) in [
             ("goals", "绩效目标设立情况", &self.goals),
             ("work", "工作情况", &self.work),
@@ -682,6 +687,14 @@ fn execution_points(spent: Money, budget: Money) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn report_texts_with_an_override_are_refused() {
+        let mut t = super::ReportTexts::default();
+        assert!(t.check().is_ok());
+        t.problems = "问题\u{202e}一".into();
+        assert!(t.check().is_err());
+    }
+
     use super::*;
     use crate::evaluation::{RecordFigures, default_template, reference_ledger, score};
 

@@ -69,6 +69,12 @@ impl Default for SupervisionRules {
 impl SupervisionRules {
     pub fn validate(&self) -> Result<(), crate::ValidationErrors> {
         let mut e = crate::ValidationErrors::new();
+        // the prefixes become document numbers (桃重项交〔2026〕3号)
+        e.check(crate::error::no_invisible_controls(
+            "rules",
+            "督办设置",
+            self,
+        ));
         if !(1..=365).contains(&self.default_limit_days) {
             e.add("default_limit_days", "range", "办理时限须在1至365天之间");
         }
@@ -131,4 +137,15 @@ pub fn supervise(
 /// Closed on time: the closure date is not after the deadline in force.
 pub fn on_time(closed_on: NaiveDate, deadline: NaiveDate) -> bool {
     closed_on <= deadline
+}
+
+#[cfg(test)]
+mod override_tests {
+    #[test]
+    fn a_prefix_with_an_override_is_refused() {
+        let mut r = super::SupervisionRules::default();
+        assert!(r.validate().is_ok());
+        r.assign_prefix = "桃重\u{202e}项交".into();
+        assert!(r.validate().is_err());
+    }
 }

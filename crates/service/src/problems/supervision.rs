@@ -423,7 +423,7 @@ pub fn parse_holidays(year: i32, text: &str) -> Result<Vec<HolidayRow>, Validati
                 },
                 name: if name.is_empty() { "节假日" } else { name }
                     .chars()
-                    .filter(|c| !c.is_control())
+                    .filter(|c| !keyproj_domain::error::invisible_control(*c))
                     .take(20)
                     .collect(),
             }),
