@@ -613,8 +613,9 @@ async fn an_event_name_with_a_control_character_is_refused_at_its_cell() {
             panic!("a control character in 签约活动 is refused");
         };
         assert!(
-            ps.iter()
-                .any(|p| p.column == "签约活动" && p.reason.contains("控制字符")),
+            ps.iter().any(|p| p.column == "签约活动"
+                && p.reason.contains("控制字符")
+                && p.value == "签约□活动"),
             "{ps:#?}"
         );
         assert_eq!(count(&app, "audit_log").await, before);

@@ -86,7 +86,19 @@ impl Problems<'_> {
             sheet: self.sheet.into(),
             row,
             column: column.into(),
-            value: value.chars().take(100).collect(),
+            // the refused value is shown (page, job result, the operator's terminal): an
+            // invisible control in it shows as □, never as itself (an escape sequence)
+            value: value
+                .chars()
+                .take(100)
+                .map(|c| {
+                    if keyproj_domain::error::invisible_control(c) {
+                        '□'
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
             reason: reason.into(),
         });
     }
