@@ -599,7 +599,7 @@ async fn the_pipeline_sheets_import_all_or_nothing_and_again_change_nothing() {
 /// The 签约活动 column names an event the import creates: its name is checked as the event
 /// form checks it (a control character in it was stored, and pages sent it raw).
 #[tokio::test]
-async fn an_event_name_with_a_control_character_is_refused_at_its_cell() {
+async fn an_event_name_or_a_project_code_is_refused_at_its_own_cell() {
     for t in TestDb::all().await {
         let (app, sys) = world(&t).await;
         let limits = Limits::default();
@@ -620,5 +620,20 @@ async fn an_event_name_with_a_control_character_is_refused_at_its_cell() {
         );
         assert_eq!(count(&app, "audit_log").await, before);
         assert!(signing::events(&app, &sys).await.unwrap().is_empty());
+
+        // a project code the library refuses is named at 项目编号, not at the first column
+        let mut rows = good_signed();
+        rows.truncate(1);
+        rows[0][11] = "TJ QY 001";
+        let Err(ImportError::Problems(ps)) =
+            import_bytes(&app, &sys, &workbook(&rows, &[]), &limits).await
+        else {
+            panic!("a project code with spaces is refused");
+        };
+        assert!(
+            ps.iter()
+                .any(|p| p.column == "项目编号" && p.value == "TJ QY 001"),
+            "{ps:#?}"
+        );
     }
 }

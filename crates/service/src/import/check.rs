@@ -35,7 +35,7 @@ pub const PROJECT_FIELDS: [(&str, &str); 14] = [
     ("location", "所属乡镇"),
 ];
 /// Which column of the 签约项目 sheet a draft's field is read from.
-pub const SIGNED_FIELDS: [(&str, &str); 10] = [
+pub const SIGNED_FIELDS: [(&str, &str); 11] = [
     ("contract_no", "合同编号"),
     ("name", "项目名称"),
     ("investor", "投资方"),
@@ -46,6 +46,8 @@ pub const SIGNED_FIELDS: [(&str, &str); 10] = [
     ("expected_start", "预计开工"),
     ("event_id", "签约活动"),
     ("held_on", "活动日期"),
+    // the project a signed row enters the library as (its draft names the code `code`)
+    ("code", "项目编号"),
 ];
 /// Which column of the 帮代办事项 sheet a use case's field is read from.
 pub const APPROVAL_FIELDS: [(&str, &str); 10] = [
