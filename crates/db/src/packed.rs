@@ -11,6 +11,16 @@
 //! another separator, U+001E.
 
 use crate::DbError;
+use chrono::{DateTime, Utc};
+
+/// A list row as its statement selects it: `SELECT {sql(…)} AS packed, x.created_at,
+/// x.updated_at`. The two times stay typed columns (their text differs between the engines).
+#[derive(sqlx::FromRow)]
+pub struct TimedRow {
+    pub packed: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
 
 /// Separates the values of a packed row.
 pub const SEP: char = '\u{1f}';

@@ -1159,25 +1159,7 @@ async fn an_item_list_row_reads_back_every_value_of_the_item() {
 
         let b = db.backend();
         let mut tx = db.begin_read().await.unwrap();
-        let f = items::ItemFilter {
-            region: county.clone(),
-            scope: items::ItemScope::Region,
-            q: None,
-            state: None,
-            open_only: false,
-            overdue_on: None,
-            source: None,
-            category: None,
-            kind: None,
-            handler_unit_id: None,
-            project_id: None,
-            meeting_id: None,
-            briefing_id: None,
-            year: None,
-            alert: None,
-            limit: 50,
-            offset: 0,
-        };
+        let f = items::ItemFilter::new(county.clone(), items::ItemScope::Region);
         let (rows, count) = items::list_items(&mut tx, &f).await.unwrap();
         assert_eq!((rows.len(), count), (2, 2), "{b}");
         for id in [bare, full] {

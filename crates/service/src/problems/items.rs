@@ -305,25 +305,10 @@ fn list_scope(ctx: &Ctx) -> Option<ItemScope> {
 /// A filter for the actor's list (the scope is set here, never taken from the request).
 pub fn filter_for(ctx: &Ctx) -> Result<ItemFilter> {
     require(ctx, Action::ViewProblems)?;
-    Ok(ItemFilter {
-        region: ctx.actor.region.clone(),
-        scope: list_scope(ctx).ok_or(ServiceError::Forbidden)?,
-        q: None,
-        state: None,
-        open_only: false,
-        overdue_on: None,
-        source: None,
-        category: None,
-        kind: None,
-        handler_unit_id: None,
-        project_id: None,
-        meeting_id: None,
-        briefing_id: None,
-        year: None,
-        alert: None,
-        limit: 50,
-        offset: 0,
-    })
+    Ok(ItemFilter::new(
+        ctx.actor.region.clone(),
+        list_scope(ctx).ok_or(ServiceError::Forbidden)?,
+    ))
 }
 
 /// The actor's filter from list query parameters (q, state, source, category, kind, alert,

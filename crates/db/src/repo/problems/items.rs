@@ -1,7 +1,7 @@
 //! Problem-list items: registering, reading, the workflow and supervision fields, the list.
 
 use crate::decode::{self, day, id_list, opt_day};
-use crate::packed::{self, Fields, Kind};
+use crate::packed::{self, Fields, Kind, TimedRow};
 use crate::{DbError, Param, Tx, Where, bind_params, run};
 use chrono::{DateTime, NaiveDate, Utc};
 use keyproj_domain::ids::{ItemId, LeaderId, MeetingId, PatrolId, ProjectId, UnitId};
@@ -175,17 +175,9 @@ pub(super) const ITEM_JOINS: &str = " LEFT JOIN projects p ON p.id = i.project_i
     JOIN units ru ON ru.id = i.raised_unit_id
     LEFT JOIN leaders l ON l.id = i.assigning_leader_id";
 
-/// A row of the item list: the item's values packed into one text (see [`crate::packed`]: 43
-/// values a row, each copied by the driver and looked up by name, were a quarter of a list
-/// request) and the two times, which are typed columns (their text differs between engines).
-#[derive(sqlx::FromRow)]
-struct PackedItemRaw {
-    packed: String,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-/// The values packed into an item list row, in the order [`ItemRaw::read`] takes them.
+/// The values packed into an item list row (see [`crate::packed`]: 43 values a row, each
+/// copied by the driver and looked up by name, were a quarter of a list request), in the
+/// order [`ItemRaw::read`] takes them.
 const LISTED: &[(&str, Kind)] = &[
     ("i.id", Kind::Int),
     ("i.region_code", Kind::Text),
@@ -234,7 +226,7 @@ static LISTED_SQL: LazyLock<String> = LazyLock::new(|| packed::sql(LISTED));
 
 impl ItemRaw {
     /// Reads the values in [`LISTED`]'s order.
-    fn read(row: PackedItemRaw) -> Result<ItemRaw, DbError> {
+    fn read(row: TimedRow) -> Result<ItemRaw, DbError> {
         let mut f = Fields::new("problem_items list row", &row.packed);
         let item = ItemRaw {
             id: f.int()?,
@@ -532,6 +524,31 @@ pub struct ItemFilter {
     pub offset: i64,
 }
 
+impl ItemFilter {
+    /// Every item of the scope, newest first, the first page of 50.
+    pub fn new(region: RegionCode, scope: ItemScope) -> Self {
+        ItemFilter {
+            region,
+            scope,
+            q: None,
+            state: None,
+            open_only: false,
+            overdue_on: None,
+            source: None,
+            category: None,
+            kind: None,
+            handler_unit_id: None,
+            project_id: None,
+            meeting_id: None,
+            briefing_id: None,
+            year: None,
+            alert: None,
+            limit: 50,
+            offset: 0,
+        }
+    }
+}
+
 fn item_where(f: &ItemFilter) -> Where {
     let mut w = Where::default();
     w.in_region("i.region_code", &f.region);
@@ -664,7 +681,7 @@ pub async fn list_items(tx: &mut Tx, f: &ItemFilter) -> Result<(Vec<ItemRow>, i6
         ),
     };
     let rows = run!(tx, |c| bind_params!(
-        sqlx::query_as::<_, PackedItemRaw>(sqlx::AssertSqlSafe(sql.clone())),
+        sqlx::query_as::<_, TimedRow>(sqlx::AssertSqlSafe(sql.clone())),
         w.params
     )
     .bind(f.limit)

@@ -2,9 +2,8 @@
 
 use super::{JOINS, ProjectRaw, ProjectRow};
 use crate::decode::{self};
-use crate::packed::{self, Fields, Kind};
+use crate::packed::{self, Fields, Kind, TimedRow};
 use crate::{DbError, Param, Tx, Where, bind_params, run};
-use chrono::{DateTime, Utc};
 use keyproj_domain::authz::ListScope;
 use keyproj_domain::colour::Colour;
 use keyproj_domain::ids::{IssueId, LeaderId, ProjectId, UnitId};
@@ -217,17 +216,9 @@ pub struct ListedProject {
     pub colour: Option<Colour>,
 }
 
-/// A row of a list page: the project's values and the page's, packed into one text (see
-/// [`packed`]: 39 values a row made their copies and lookups a quarter of the request), and
-/// the two times, which are typed columns (their text differs between the engines).
-#[derive(sqlx::FromRow)]
-struct PackedRaw {
-    packed: String,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-/// The values packed into a list row, in the order [`ListedRaw::read`] takes them.
+/// The values packed into a list row (the project's and the page's; see [`packed`]: 39 values
+/// a row made their copies and lookups a quarter of the request), in the order
+/// [`ListedRaw::read`] takes them.
 const LISTED: &[(&str, Kind)] = &[
     ("p.id", Kind::Int),
     ("p.region_code", Kind::Text),
@@ -285,7 +276,7 @@ struct ListedRaw {
 
 impl ListedRaw {
     /// Reads the values in [`LISTED`]'s order.
-    fn read(row: PackedRaw) -> Result<ListedRaw, DbError> {
+    fn read(row: TimedRow) -> Result<ListedRaw, DbError> {
         let mut f = Fields::new("projects list row", &row.packed);
         let project = ProjectRaw {
             id: f.int()?,
@@ -456,7 +447,7 @@ pub async fn list_page(
     );
     let rows = run!(tx, |c| bind_params!(
         bind_params!(
-            sqlx::query_as::<_, PackedRaw>(sqlx::AssertSqlSafe(sql.clone())),
+            sqlx::query_as::<_, TimedRow>(sqlx::AssertSqlSafe(sql.clone())),
             w.params
         )
         .bind(f.limit)
