@@ -135,6 +135,30 @@ pub struct FilterNames {
     pub leader: Option<String>,
 }
 
+impl FilterNames {
+    /// The names of the units and the leader `q` filters by, each of the actor's region (the
+    /// list has checked them; one that is not is not found).
+    pub async fn of(app: &App, ctx: &crate::Ctx, q: &ListQuery) -> Result<FilterNames> {
+        let mut tx = app.db.read().await?;
+        let region = &ctx.actor.region;
+        let mut names = FilterNames::default();
+        for (id, name) in [
+            (q.township, &mut names.township),
+            (q.lead_unit, &mut names.lead_unit),
+        ] {
+            if let Some(id) = id {
+                let unit = crate::org::unit_in(&mut tx, region, id).await?;
+                *name = Some(unit.ok_or(ServiceError::NotFound)?.name);
+            }
+        }
+        if let Some(id) = q.leader {
+            let leader = crate::org::leader_in(&mut tx, region, id).await?;
+            names.leader = Some(leader.ok_or(ServiceError::NotFound)?.name);
+        }
+        Ok(names)
+    }
+}
+
 /// The filters of a project list, as the export's title row names them.
 fn project_filters(q: &ListQuery, names: &FilterNames) -> Vec<String> {
     use keyproj_domain::project::{Industry, Level, Stage};

@@ -240,22 +240,7 @@ pub(super) async fn project_export(
     let (query, refused) = project_query(&signed.ctx, q.as_deref());
     refused.into_result().map_err(ServiceError::from)?;
     let all = projects::list_all(&s.app, &signed.ctx, query.clone()).await?;
-    // the filters' units and leader by name (the list checked they are the actor's)
-    let ctx = &signed.ctx;
-    let names = keyproj_service::exports::FilterNames {
-        township: match query.township {
-            Some(id) => Some(keyproj_service::org::unit(&s.app, ctx, id).await?.name),
-            None => None,
-        },
-        lead_unit: match query.lead_unit {
-            Some(id) => Some(keyproj_service::org::unit(&s.app, ctx, id).await?.name),
-            None => None,
-        },
-        leader: match query.leader {
-            Some(id) => Some(keyproj_service::org::leader(&s.app, ctx, id).await?.name),
-            None => None,
-        },
-    };
+    let names = keyproj_service::exports::FilterNames::of(&s.app, &signed.ctx, &query).await?;
     let file = keyproj_service::exports::projects_xlsx(
         &s.app,
         &signed.ctx.actor.region,
