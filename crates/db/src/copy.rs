@@ -1187,7 +1187,7 @@ pub async fn copy_all(from: &Db, to: &Db) -> Result<Vec<(&'static str, i64)>, Db
                     v
                 }
                 sqlite => {
-                    let Some(t) = sqlite.sqlite() else {
+                    let Some(t) = sqlite.sqlite().await? else {
                         return Err(DbError::Config("未知的数据库连接".into()));
                     };
                     let rs = sqlx::query(sqlx::AssertSqlSafe(sel))

@@ -14,6 +14,9 @@ pub enum DbError {
     Config(String),
     #[error("数据库错误：{0}")]
     Sqlx(#[from] sqlx::Error),
+    /// A read on the request's own thread (SQLite, see `Readers`).
+    #[error("数据库错误：{0}")]
+    Direct(rusqlite::Error),
     /// The commit of a group of SQLite writers failed (see `WriteQueue`): the cause, as text,
     /// as every member of the group receives it.
     #[error("写入未能提交：{0}")]

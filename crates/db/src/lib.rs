@@ -11,6 +11,7 @@
 
 pub mod copy;
 pub mod decode;
+mod direct;
 mod error;
 mod packed;
 pub mod repo;
@@ -19,6 +20,7 @@ pub mod sqlite_alloc;
 pub mod testing;
 mod write_queue;
 
+pub use direct::Readers;
 pub use error::DbError;
 pub use write_queue::{Member, WriteQueue};
 
@@ -31,15 +33,18 @@ use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// The pool and the process's queue of writers (see [`Db::begin_write`]).
-    Sqlite(sqlx::SqlitePool, Arc<WriteQueue>),
+    /// The pool, the process's queue of writers (see [`Db::begin_write`]) and the
+    /// connections for reads on the request's own thread (a file; see [`Readers`]).
+    Sqlite(sqlx::SqlitePool, Arc<WriteQueue>, Option<Arc<Readers>>),
     Postgres(sqlx::PgPool),
 }
 
 /// A transaction.
 pub enum Tx {
-    /// A SQLite read.
+    /// A SQLite read transaction.
     Sqlite(Conn<Sqlite>),
+    /// A SQLite read outside a transaction ([`Db::read`]).
+    SqliteRead(SqliteRead),
     /// A SQLite write: it holds the process's write turn until it ends, and shares its
     /// transaction with the writers queued behind it (group commit, see [`WriteQueue`]).
     SqliteWrite(Member),
@@ -53,6 +58,26 @@ pub enum Tx {
 pub enum Conn<DB: sqlx::Database> {
     Transaction(sqlx::Transaction<'static, DB>),
     Autocommit(sqlx::pool::PoolConnection<DB>),
+}
+
+/// A SQLite read outside a transaction: a pooled sqlx connection taken at its first use, and
+/// the [`Readers`] of the file for the statements that run on the caller's thread
+/// ([`Tx::direct`]). The sign-in and a list page need no sqlx connection at all.
+pub struct SqliteRead {
+    pool: sqlx::SqlitePool,
+    conn: Option<sqlx::pool::PoolConnection<Sqlite>>,
+    direct: Option<Arc<Readers>>,
+}
+
+impl SqliteRead {
+    /// The sqlx connection, taken from the pool on first use.
+    pub async fn connection(&mut self) -> Result<&mut sqlx::SqliteConnection, sqlx::Error> {
+        let conn = match self.conn.take() {
+            Some(c) => c,
+            None => self.pool.acquire().await?,
+        };
+        Ok(&mut **self.conn.insert(conn))
+    }
 }
 
 impl<DB: sqlx::Database> std::ops::Deref for Conn<DB> {
@@ -115,6 +140,10 @@ macro_rules! run {
                 let $c = &mut **t;
                 $body
             }
+            $crate::Tx::SqliteRead(t) => match t.connection().await {
+                Ok($c) => $body,
+                Err(e) => Err(e.into()),
+            },
             $crate::Tx::SqliteWrite(t) => {
                 let $c = t.connection();
                 $body
@@ -226,9 +255,10 @@ impl Db {
                 // is taken: each ping is a round trip to the connection's worker thread, and an
                 // embedded file does not drop connections the way a server does.
                 .test_before_acquire(false)
-                .connect_with(o)
+                .connect_with(o.clone())
                 .await?;
-            Ok(Db::Sqlite(pool, WriteQueue::new()))
+            let direct = Readers::of_file(o.get_filename()).map(Arc::new);
+            Ok(Db::Sqlite(pool, WriteQueue::new(), direct))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let o = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -256,7 +286,7 @@ impl Db {
     /// several instances starting at once apply each migration exactly once.
     pub async fn migrate(&self) -> Result<(), DbError> {
         match self {
-            Db::Sqlite(p, _) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Db::Sqlite(p, ..) => sqlx::migrate!("migrations/sqlite").run(p).await?,
             Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
         }
         // Derived columns that SQL cannot compute as the application does (see each function).
@@ -270,7 +300,7 @@ impl Db {
     /// READ COMMITTED gives each statement its own.
     pub async fn begin_read(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Db::Sqlite(p, _) => Tx::Sqlite(Conn::Transaction(p.begin().await?)),
+            Db::Sqlite(p, ..) => Tx::Sqlite(Conn::Transaction(p.begin().await?)),
             Db::Postgres(p) => Tx::Postgres(Conn::Transaction(p.begin().await?)),
         })
     }
@@ -280,7 +310,11 @@ impl Db {
     /// for writes: each statement would commit on its own.
     pub async fn read(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Db::Sqlite(p, _) => Tx::Sqlite(Conn::Autocommit(p.acquire().await?)),
+            Db::Sqlite(p, _, direct) => Tx::SqliteRead(SqliteRead {
+                pool: p.clone(),
+                conn: None,
+                direct: direct.clone(),
+            }),
             Db::Postgres(p) => Tx::Postgres(Conn::Autocommit(p.acquire().await?)),
         })
     }
@@ -291,7 +325,7 @@ impl Db {
     /// and none is refused because another one is long (see [`WriteQueue`]).
     pub async fn begin_write(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Db::Sqlite(p, q) => Tx::SqliteWrite(q.begin(p).await?),
+            Db::Sqlite(p, q, _) => Tx::SqliteWrite(q.begin(p).await?),
             Db::Postgres(p) => Tx::Postgres(Conn::Transaction(p.begin().await?)),
         })
     }
@@ -299,7 +333,7 @@ impl Db {
     /// Writers of this process waiting for their turn (SQLite; always 0 on PostgreSQL).
     pub fn writers_waiting(&self) -> usize {
         match self {
-            Db::Sqlite(_, q) => q.waiting(),
+            Db::Sqlite(_, q, _) => q.waiting(),
             Db::Postgres(_) => 0,
         }
     }
@@ -307,14 +341,14 @@ impl Db {
     /// SQLite: the group commits so far and the writers they held (see [`WriteQueue`]).
     pub fn group_commits(&self) -> Option<(u64, u64)> {
         match self {
-            Db::Sqlite(_, q) => Some(q.commits()),
+            Db::Sqlite(_, q, _) => Some(q.commits()),
             Db::Postgres(_) => None,
         }
     }
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p, _) => p.close().await,
+            Db::Sqlite(p, ..) => p.close().await,
             Db::Postgres(p) => p.close().await,
         }
     }
@@ -323,7 +357,7 @@ impl Db {
     /// back up with `pg_dump`; see [`pg_dump_command`].
     pub async fn backup_sqlite(&self, dest: &std::path::Path) -> Result<(), DbError> {
         match self {
-            Db::Sqlite(p, _) => {
+            Db::Sqlite(p, ..) => {
                 if dest.exists() {
                     return Err(DbError::Config(format!(
                         "备份文件已存在：{}",
@@ -350,7 +384,7 @@ impl Db {
     pub async fn optimize(&self) -> Result<(), DbError> {
         match self {
             // 0x10002: analyze every table that needs it, even on a first run.
-            Db::Sqlite(p, _) => sqlx::query("PRAGMA optimize=0x10002")
+            Db::Sqlite(p, ..) => sqlx::query("PRAGMA optimize=0x10002")
                 .execute(p)
                 .await
                 .map(|_| ())?,
@@ -363,7 +397,7 @@ impl Db {
     /// Checks that the database answers (for the health endpoint).
     pub async fn ping(&self) -> Result<(), DbError> {
         match self {
-            Db::Sqlite(p, _) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
+            Db::Sqlite(p, ..) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
             Db::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
         }
         Ok(())
@@ -374,6 +408,7 @@ impl Tx {
     pub async fn commit(self) -> Result<(), DbError> {
         match self {
             Tx::Sqlite(t) => t.commit().await?,
+            Tx::SqliteRead(_) => {}
             Tx::SqliteWrite(m) => m.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
@@ -382,6 +417,7 @@ impl Tx {
     pub async fn rollback(self) -> Result<(), DbError> {
         match self {
             Tx::Sqlite(t) => t.rollback().await?,
+            Tx::SqliteRead(_) => {}
             Tx::SqliteWrite(m) => m.rollback().await?,
             Tx::Postgres(t) => t.rollback().await?,
         }
@@ -414,11 +450,20 @@ impl Tx {
         Ok(())
     }
     /// The SQLite connection of a read or a write (None on PostgreSQL), for SQLite's own SQL.
-    pub fn sqlite(&mut self) -> Option<&mut sqlx::SqliteConnection> {
-        match self {
+    pub async fn sqlite(&mut self) -> Result<Option<&mut sqlx::SqliteConnection>, DbError> {
+        Ok(match self {
             Tx::Sqlite(c) => Some(&mut **c),
+            Tx::SqliteRead(r) => Some(r.connection().await?),
             Tx::SqliteWrite(m) => Some(m.connection()),
             Tx::Postgres(_) => None,
+        })
+    }
+    /// The readers on the caller's thread, for a SQLite read outside a transaction: repositories
+    /// use them for the everyday pages' statements (see [`Readers`]).
+    pub(crate) fn direct(&self) -> Option<&Readers> {
+        match self {
+            Tx::SqliteRead(r) => r.direct.as_deref(),
+            _ => None,
         }
     }
     pub fn is_postgres(&self) -> bool {

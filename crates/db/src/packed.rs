@@ -10,7 +10,7 @@
 //! the statement wrote them. A value that is itself a list (names joined by `string_agg`) uses
 //! another separator, U+001E.
 
-use crate::DbError;
+use crate::{DbError, Param, Tx, bind_params, direct, run};
 use chrono::{DateTime, Utc};
 
 /// A list row as its statement selects it: `SELECT {sql(…)} AS packed, x.created_at,
@@ -20,6 +20,47 @@ pub struct TimedRow {
     pub packed: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl TimedRow {
+    /// Runs a list's statement: on the request's own thread for a SQLite read outside a
+    /// transaction ([`Tx::direct`]), through sqlx otherwise.
+    pub async fn fetch_all(
+        tx: &mut Tx,
+        sql: &str,
+        params: &[Param],
+    ) -> Result<Vec<TimedRow>, DbError> {
+        if let Some(readers) = tx.direct() {
+            return readers.rows(sql, params, |r| {
+                Ok(TimedRow {
+                    packed: direct::at(r, 0, "packed")?,
+                    created_at: direct::at(r, 1, "created_at")?,
+                    updated_at: direct::at(r, 2, "updated_at")?,
+                })
+            });
+        }
+        Ok(run!(tx, |c| bind_params!(
+            sqlx::query_as::<_, TimedRow>(sqlx::AssertSqlSafe(sql.to_string())),
+            params
+        )
+        .fetch_all(c)
+        .await)?)
+    }
+}
+
+/// One count (`SELECT COUNT(*) …`), on the request's own thread where [`TimedRow::fetch_all`]
+/// runs there.
+pub async fn count(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<i64, DbError> {
+    if let Some(readers) = tx.direct() {
+        let n = readers.rows(sql, params, |r| direct::at(r, 0, "count"))?;
+        return n.first().copied().ok_or(DbError::NotFound);
+    }
+    Ok(run!(tx, |c| bind_params!(
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_string())),
+        params
+    )
+    .fetch_one(c)
+    .await)?)
 }
 
 /// Separates the values of a packed row.

@@ -30,7 +30,7 @@ pub async fn columns(tx: &mut Tx) -> Result<Vec<ColumnInfo>, DbError> {
             }
         }
         sqlite => {
-            let Some(t) = sqlite.sqlite() else {
+            let Some(t) = sqlite.sqlite().await? else {
                 return Ok(out);
             };
             let tables: Vec<String> = sqlx::query_scalar(

@@ -639,6 +639,16 @@ async fn a_list_row_reads_back_every_value_of_the_project() {
         assert_eq!(bare_row.project.township_name, None, "{b}");
         assert!(bare_row.responsible.is_empty(), "{b}");
         tx.rollback().await.unwrap();
+        // a read outside a transaction runs the statement on the caller's thread (SQLite)
+        let mut plain = db.read().await.unwrap();
+        let again = projects::list_page(&mut plain, &f, ColoursOf::Issue(None))
+            .await
+            .unwrap();
+        assert_eq!(
+            format!("{:?}", again.items),
+            format!("{:?}", page.items),
+            "{b}"
+        );
     }
 }
 
@@ -1172,5 +1182,135 @@ async fn an_item_list_row_reads_back_every_value_of_the_item() {
         assert_eq!(listed.description, "=征地\n未完成", "{b}");
         assert_eq!(listed.raised_by, "=李四", "{b}");
         tx.rollback().await.unwrap();
+        // a read outside a transaction runs the statements on the caller's thread (SQLite)
+        let mut plain = db.read().await.unwrap();
+        let again = items::list_items(&mut plain, &f).await.unwrap();
+        assert_eq!(format!("{again:?}"), format!("{:?}", (&rows, count)), "{b}");
+    }
+}
+
+/// The sign-in's lookups (a session, a token) read the same through a plain read, which on
+/// SQLite runs on the caller's own connection (`Readers`), as in a read transaction (sqlx):
+/// every column, times present and absent, several roles, and nothing for an unknown token.
+#[tokio::test]
+async fn a_sign_in_reads_the_same_on_the_callers_thread() {
+    use keyproj_db::repo::account::{sessions, tokens};
+    use keyproj_db::repo::admin::users;
+    use keyproj_domain::authz::Role;
+    for t in TestDb::all().await {
+        let db = &t.db;
+        let (u1, _, _) = seed(db).await;
+        let now = storable_time(Utc::now());
+        let mut w = db.begin_write().await.unwrap();
+        let user = users::insert_user(
+            &mut w,
+            &users::NewUser {
+                username: "zhang",
+                display_name: "=张三",
+                unit_id: u1,
+                password_hash: "$argon2id$x",
+                must_change_password: true,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        users::set_roles(&mut w, user, &[Role::CenterStaff, Role::CountyLeader])
+            .await
+            .unwrap();
+        users::record_login_failure(&mut w, user, 2, Some(now), now)
+            .await
+            .unwrap();
+        sessions::insert_session(
+            &mut w,
+            &sessions::NewSession {
+                token_hash: "s-hash",
+                user_id: user,
+                csrf: "csrf",
+                ip: "127.0.0.1",
+                user_agent: "浏览器",
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let token = tokens::insert_token(&mut w, user, "报表", "t-hash", now)
+            .await
+            .unwrap();
+        tokens::touch_token(&mut w, token, now).await.unwrap();
+        w.commit().await.unwrap();
+
+        let b = db.backend();
+        let mut plain = db.read().await.unwrap();
+        let mut snapshot = db.begin_read().await.unwrap();
+        for hash in ["s-hash", "unknown"] {
+            let direct = sessions::find_session_user(&mut plain, hash).await.unwrap();
+            let sqlx = sessions::find_session_user(&mut snapshot, hash)
+                .await
+                .unwrap();
+            assert_eq!(format!("{direct:?}"), format!("{sqlx:?}"), "{b}");
+            assert_eq!(direct.is_some(), hash == "s-hash", "{b}");
+        }
+        for hash in ["t-hash", "unknown"] {
+            let direct = tokens::find_token_user(&mut plain, hash).await.unwrap();
+            let sqlx = tokens::find_token_user(&mut snapshot, hash).await.unwrap();
+            assert_eq!(format!("{direct:?}"), format!("{sqlx:?}"), "{b}");
+        }
+        let (_, found, roles) = sessions::find_session_user(&mut plain, "s-hash")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                found.display_name.as_str(),
+                found.failed_logins,
+                roles.len()
+            ),
+            ("=张三", 2, 2),
+            "{b}"
+        );
+        assert_eq!(found.locked_until, Some(now), "{b}");
+        plain.rollback().await.unwrap();
+        snapshot.rollback().await.unwrap();
+    }
+}
+
+/// A list page's filters (the units and leaders of a region) read the same through a plain
+/// read, on the caller's own connection on SQLite, as in a read transaction.
+#[tokio::test]
+async fn a_list_pages_filters_read_the_same_on_the_callers_thread() {
+    for t in TestDb::all().await {
+        let db = &t.db;
+        seed(db).await;
+        let mut w = db.begin_write().await.unwrap();
+        org::insert_leader(
+            &mut w,
+            &org::NewLeader {
+                region_code: &region("430922"),
+                name: "=张三",
+                title: "副县长",
+                phone: "",
+                sort_order: 2,
+            },
+            storable_time(Utc::now()),
+        )
+        .await
+        .unwrap();
+        w.commit().await.unwrap();
+        let b = db.backend();
+        let mut plain = db.read().await.unwrap();
+        let mut snapshot = db.begin_read().await.unwrap();
+        for code in ["430922", "43"] {
+            let r = region(code);
+            let direct = org::list_units(&mut plain, &r).await.unwrap();
+            let sqlx = org::list_units(&mut snapshot, &r).await.unwrap();
+            assert!(!direct.is_empty(), "{b}");
+            assert_eq!(format!("{direct:?}"), format!("{sqlx:?}"), "{b}");
+            let direct = org::list_leaders(&mut plain, &r).await.unwrap();
+            let sqlx = org::list_leaders(&mut snapshot, &r).await.unwrap();
+            assert_eq!(direct.len(), 1, "{b}");
+            assert_eq!(format!("{direct:?}"), format!("{sqlx:?}"), "{b}");
+        }
+        snapshot.rollback().await.unwrap();
     }
 }

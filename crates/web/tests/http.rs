@@ -539,7 +539,9 @@ async fn stage_changes_and_audit_chain_verification() {
                     .await
                     .unwrap();
             }
-            keyproj_db::Tx::Sqlite(_) => unreachable!("begin_write gives a write"),
+            keyproj_db::Tx::Sqlite(_) | keyproj_db::Tx::SqliteRead(_) => {
+                unreachable!("begin_write gives a write")
+            }
         }
         tx.commit().await.unwrap();
         let bad = keyproj_service::admin::audit::verify(&h.app).await.unwrap();

@@ -1,6 +1,7 @@
 //! Regions, units, county leaders and inclusion thresholds.
 
-use crate::{DbError, Tx, decode, run};
+use crate::direct::named;
+use crate::{DbError, Param, Tx, decode, run};
 use chrono::{DateTime, Utc};
 use keyproj_domain::ids::{LeaderId, UnitId};
 use keyproj_domain::org::UnitKind;
@@ -131,6 +132,26 @@ async fn units_where(tx: &mut Tx, filter: &str, a: &str, b: &str) -> Result<Vec<
     let sql = format!(
         "SELECT {UNIT_COLS} FROM units WHERE {filter} ORDER BY region_code, sort_order, name"
     );
+    // a list page's unit filter, on the request's own thread where it can run there
+    if let Some(readers) = tx.direct() {
+        let params = [Param::Text(a.into()), Param::Text(b.into())];
+        return readers
+            .rows(&sql, &params, |r| {
+                Ok(UnitRaw {
+                    id: named(r, "id")?,
+                    region_code: named(r, "region_code")?,
+                    name: named(r, "name")?,
+                    kind: named(r, "kind")?,
+                    contact: named(r, "contact")?,
+                    phone: named(r, "phone")?,
+                    sort_order: named(r, "sort_order")?,
+                    version: named(r, "version")?,
+                })
+            })?
+            .into_iter()
+            .map(UnitRow::try_from)
+            .collect();
+    }
     run!(tx, |c| sqlx::query_as::<_, UnitRaw>(sqlx::AssertSqlSafe(
         sql.clone()
     ))
@@ -279,6 +300,25 @@ async fn leaders_where(
     let sql = format!(
         "SELECT {LEADER_COLS} FROM leaders WHERE {filter} ORDER BY region_code, sort_order, name"
     );
+    // a list page's leader filter, on the request's own thread where it can run there
+    if let Some(readers) = tx.direct() {
+        let params = [Param::Text(a.into()), Param::Text(b.into())];
+        return readers
+            .rows(&sql, &params, |r| {
+                Ok(LeaderRaw {
+                    id: named(r, "id")?,
+                    region_code: named(r, "region_code")?,
+                    name: named(r, "name")?,
+                    title: named(r, "title")?,
+                    phone: named(r, "phone")?,
+                    sort_order: named(r, "sort_order")?,
+                    version: named(r, "version")?,
+                })
+            })?
+            .into_iter()
+            .map(LeaderRow::try_from)
+            .collect();
+    }
     run!(tx, |c| sqlx::query_as::<_, LeaderRaw>(sqlx::AssertSqlSafe(
         sql.clone()
     ))

@@ -1,10 +1,11 @@
 //! Signed-in sessions (only the hash of a session's token is kept) and the counts of failed
 //! logins per address and name that slow and block guessing.
 
+use crate::direct::named;
 use crate::repo::admin::users::{
     USER_ROLE_COLUMNS, UserRoleRaw, UserRow, user_and_roles, user_role_joins,
 };
-use crate::{DbError, Tx, run};
+use crate::{DbError, Param, Tx, run};
 use chrono::{DateTime, Utc};
 use keyproj_domain::authz::Role;
 use keyproj_domain::ids::{SessionId, UserId};
@@ -81,12 +82,27 @@ pub async fn find_session_user(
             user_role_joins("s.user_id")
         )
     });
-    let mut rows = run!(tx, |c| sqlx::query_as::<_, SessionUserRaw>(
-        sqlx::AssertSqlSafe(SQL.as_str())
-    )
-    .bind(token_hash)
-    .fetch_all(c)
-    .await)?;
+    // Before every signed-in page: on the request's own thread where it can run there.
+    let mut rows = if let Some(readers) = tx.direct() {
+        readers.rows(SQL.as_str(), &[Param::Text(token_hash.into())], |r| {
+            Ok(SessionUserRaw {
+                s_id: named(r, "s_id")?,
+                s_csrf_token: named(r, "s_csrf_token")?,
+                s_created_at: named(r, "s_created_at")?,
+                s_last_seen_at: named(r, "s_last_seen_at")?,
+                s_ip: named(r, "s_ip")?,
+                s_user_agent: named(r, "s_user_agent")?,
+                user: UserRoleRaw::direct(r)?,
+            })
+        })?
+    } else {
+        run!(tx, |c| sqlx::query_as::<_, SessionUserRaw>(
+            sqlx::AssertSqlSafe(SQL.as_str())
+        )
+        .bind(token_hash)
+        .fetch_all(c)
+        .await)?
+    };
     let Some(first) = rows.first_mut() else {
         return Ok(None);
     };

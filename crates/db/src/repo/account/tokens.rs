@@ -1,9 +1,10 @@
 //! Personal API tokens (only the hash of a token is kept).
 
+use crate::direct::named;
 use crate::repo::admin::users::{
     USER_ROLE_COLUMNS, UserRoleRaw, UserRow, user_and_roles, user_role_joins,
 };
-use crate::{DbError, Tx, run};
+use crate::{DbError, Param, Tx, run};
 use chrono::{DateTime, Utc};
 use keyproj_domain::authz::Role;
 use keyproj_domain::ids::{TokenId, UserId};
@@ -66,12 +67,26 @@ pub async fn find_token_user(
             user_role_joins("t.user_id")
         )
     });
-    let mut rows = run!(tx, |c| sqlx::query_as::<_, TokenUserRaw>(
-        sqlx::AssertSqlSafe(SQL.as_str())
-    )
-    .bind(token_hash)
-    .fetch_all(c)
-    .await)?;
+    // Before every API call: on the request's own thread where it can run there.
+    let mut rows = if let Some(readers) = tx.direct() {
+        readers.rows(SQL.as_str(), &[Param::Text(token_hash.into())], |r| {
+            Ok(TokenUserRaw {
+                t_id: named(r, "t_id")?,
+                t_name: named(r, "t_name")?,
+                t_created_at: named(r, "t_created_at")?,
+                t_last_used_at: named(r, "t_last_used_at")?,
+                t_revoked_at: named(r, "t_revoked_at")?,
+                user: UserRoleRaw::direct(r)?,
+            })
+        })?
+    } else {
+        run!(tx, |c| sqlx::query_as::<_, TokenUserRaw>(
+            sqlx::AssertSqlSafe(SQL.as_str())
+        )
+        .bind(token_hash)
+        .fetch_all(c)
+        .await)?
+    };
     let Some(first) = rows.first_mut() else {
         return Ok(None);
     };

@@ -119,6 +119,29 @@ impl UserRoleRaw {
     pub(crate) fn user_id(&self) -> i64 {
         self.user.id
     }
+    /// The same columns read on the request's own thread (SQLite; see [`crate::Readers`]).
+    pub(crate) fn direct(r: &rusqlite::Row<'_>) -> Result<UserRoleRaw, DbError> {
+        use crate::direct::named;
+        Ok(UserRoleRaw {
+            user: UserRaw {
+                id: named(r, "id")?,
+                username: named(r, "username")?,
+                display_name: named(r, "display_name")?,
+                unit_id: named(r, "unit_id")?,
+                unit_name: named(r, "unit_name")?,
+                region_code: named(r, "region_code")?,
+                password_hash: named(r, "password_hash")?,
+                must_change_password: named(r, "must_change_password")?,
+                disabled: named(r, "disabled")?,
+                failed_logins: named(r, "failed_logins")?,
+                locked_until: named(r, "locked_until")?,
+                password_changed_at: named(r, "password_changed_at")?,
+                last_login_at: named(r, "last_login_at")?,
+                version: named(r, "version")?,
+            },
+            role: named(r, "role")?,
+        })
+    }
 }
 
 /// The user and its roles from the rows of one user.

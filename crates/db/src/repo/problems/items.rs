@@ -2,7 +2,7 @@
 
 use crate::decode::{self, day, id_list, opt_day};
 use crate::packed::{self, Fields, Kind, TimedRow};
-use crate::{DbError, Param, Tx, Where, bind_params, run};
+use crate::{DbError, Param, Tx, Where, run};
 use chrono::{DateTime, NaiveDate, Utc};
 use keyproj_domain::ids::{ItemId, LeaderId, MeetingId, PatrolId, ProjectId, UnitId};
 use keyproj_domain::problem::{Alert, Category, DayCount, ItemKind, Level, Source, State};
@@ -680,23 +680,14 @@ pub async fn list_items(tx: &mut Tx, f: &ItemFilter) -> Result<(Vec<ItemRow>, i6
             w.params.clone(),
         ),
     };
-    let rows = run!(tx, |c| bind_params!(
-        sqlx::query_as::<_, TimedRow>(sqlx::AssertSqlSafe(sql.clone())),
-        w.params
-    )
-    .bind(f.limit)
-    .bind(f.offset)
-    .fetch_all(c)
-    .await)?
-    .into_iter()
-    .map(ItemRaw::read)
-    .collect::<Result<Vec<_>, DbError>>()?;
-    let count = run!(tx, |c| bind_params!(
-        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql.clone())),
-        count_params
-    )
-    .fetch_one(c)
-    .await)?;
+    let mut params = w.params;
+    params.extend([Param::I64(f.limit), Param::I64(f.offset)]);
+    let rows = TimedRow::fetch_all(tx, &sql, &params)
+        .await?
+        .into_iter()
+        .map(ItemRaw::read)
+        .collect::<Result<Vec<_>, DbError>>()?;
+    let count = packed::count(tx, &count_sql, &count_params).await?;
     Ok((decode_all(rows)?, count))
 }
 

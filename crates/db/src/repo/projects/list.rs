@@ -445,20 +445,14 @@ pub async fn list_page(
                 n + 1,
         packed = LISTED_SQL.as_str(),
     );
-    let rows = run!(tx, |c| bind_params!(
-        bind_params!(
-            sqlx::query_as::<_, TimedRow>(sqlx::AssertSqlSafe(sql.clone())),
-            w.params
-        )
-        .bind(f.limit)
-        .bind(f.offset),
-        issue_param
-    )
-    .fetch_all(c)
-    .await)?
-    .into_iter()
-    .map(ListedRaw::read)
-    .collect::<Result<Vec<_>, DbError>>()?;
+    let mut params = w.params.clone();
+    params.extend([Param::I64(f.limit), Param::I64(f.offset)]);
+    params.extend(issue_param);
+    let rows = TimedRow::fetch_all(tx, &sql, &params)
+        .await?
+        .into_iter()
+        .map(ListedRaw::read)
+        .collect::<Result<Vec<_>, DbError>>()?;
     let issue = match rows.first() {
         Some(r) => match (r.page_issue_id, r.page_issue_year, r.page_issue_number) {
             (Some(id), Some(year), Some(number)) => Some(PageIssue {
