@@ -21,14 +21,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// Idle connections kept: the threads that may run a statement at once (the runtime's and a
-/// few blocking ones); more would only hold page caches.
-const KEPT: usize = 8;
-
 /// Connections for reads on the caller's thread (SQLite files only).
 pub struct Readers {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Idle connections kept: as many as statements can run at once, one per core (the
+    /// runtime's threads); more would only hold page caches.
+    kept: usize,
 }
 
 impl std::fmt::Debug for Readers {
@@ -45,9 +44,11 @@ impl Readers {
         if name.is_empty() || name == ":memory:" || name.starts_with("file::memory:") {
             return None;
         }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Some(Readers {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
+            kept: cores.clamp(2, 16),
         })
     }
 
@@ -58,6 +59,7 @@ impl Readers {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         c.busy_timeout(Duration::from_secs(10))?;
+        // SQLite's own page cache size (2 MiB), as sqlx's connections have it (db/src/lib.rs)
         c.execute_batch("PRAGMA query_only = ON")?;
         c.set_prepared_statement_cache_capacity(32);
         Ok(c)
@@ -73,7 +75,7 @@ impl Readers {
 
     fn put(&self, c: Connection) {
         if let Ok(mut v) = self.idle.lock()
-            && v.len() < KEPT
+            && v.len() < self.kept
         {
             v.push(c);
         }
