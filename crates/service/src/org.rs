@@ -44,8 +44,12 @@ pub async fn center_unit_in(tx: &mut Tx, region: &RegionCode) -> Result<UnitId> 
             return Ok(u.id);
         }
     }
-    Err(ServiceError::invariant(
-        "本地区没有重点项目建设事务中心单位",
+    // A county set up without its center is a setting someone can fix, not our failure: the
+    // form keeps what was typed and says what to do (it was a 500).
+    Err(field_error(
+        "center_unit",
+        "missing",
+        "本地区尚未设立重点项目建设事务中心单位，事项交办和文书需要以它的名义发出：请在「单位与领导」中添加类型为“重点项目建设事务中心”的单位后重试",
     ))
 }
 

@@ -797,3 +797,74 @@ async fn the_to_do_lists_count_beyond_what_they_show() {
         assert_eq!(unit.totals.to_assign, 0, "a unit assigns nothing");
     }
 }
+
+/// A county set up without a center of its own (and none above it) cannot issue in the
+/// center's name: assigning a problem there is refused at the form, saying what to set up, and
+/// nothing is written (it was a 500).
+#[tokio::test]
+async fn a_county_without_a_center_is_told_what_to_set_up() {
+    use keyproj_db::repo::problems::items::{ItemFilter, ItemScope};
+    for t in TestDb::all().await {
+        let w = world(&t, None).await;
+        let nanxian = RegionCode::parse("430921").unwrap();
+        let mut province = Ctx::system(RegionCode::parse("43").unwrap());
+        province.actor.roles = vec![Role::SystemAdmin];
+        keyproj_service::org::save_region(&w.app, &province, "430921", "南县")
+            .await
+            .unwrap();
+        let sys = Ctx::system(nanxian.clone());
+        let unit = keyproj_service::org::create_unit(
+            &w.app,
+            &sys,
+            &UnitDraft {
+                name: "南县住建局".into(),
+                kind: "department".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let leader = keyproj_service::org::create_leader(
+            &w.app,
+            &sys,
+            &LeaderDraft {
+                name: "李副县长".into(),
+                title: "副县长".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let mut staff = ctx(unit, Role::CenterStaff, "nxstaff");
+        staff.actor.region = nanxian.clone();
+        let refused = items::register(
+            &w.app,
+            &staff,
+            &input("南县问题"),
+            Some(&AssignInput {
+                handler_unit_id: Some(unit),
+                assisting_unit_ids: vec![],
+                leader_id: Some(leader),
+                deadline: "2022-12-01".into(),
+            }),
+            Origin::default(),
+        )
+        .await
+        .unwrap_err();
+        match refused {
+            ServiceError::Validation(e) => {
+                let m = e.for_field("center_unit").unwrap();
+                assert!(m.contains("单位与领导"), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let page = items::list(
+            &w.app,
+            &staff,
+            &ItemFilter::new(nanxian.clone(), ItemScope::Region),
+        )
+        .await
+        .unwrap();
+        assert_eq!(page.total, 0, "{}", t.db.backend());
+    }
+}

@@ -45,10 +45,13 @@ impl FormData {
             .collect()
     }
     /// Lenient parsing (query strings): undecodable bytes become U+FFFD and control characters
-    /// are dropped, so a filter never carries a NUL into a query.
+    /// and bidirectional overrides are dropped, so a filter never carries a NUL into a query and
+    /// searches for what it shows (no stored text holds either, `check_text`).
     pub fn parse(bytes: &[u8]) -> FormData {
         let clean = |s: std::borrow::Cow<'_, str>| -> String {
-            s.chars().filter(|c| !c.is_control()).collect()
+            s.chars()
+                .filter(|&c| !c.is_control() && !keyproj_domain::error::invisible_control(c))
+                .collect()
         };
         FormData(
             form_urlencoded::parse(bytes)

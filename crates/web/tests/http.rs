@@ -636,6 +636,33 @@ async fn pages_render_for_each_role() {
     assert!(body.contains("未列出任何项目"));
     assert!(!body.contains("共 0 个项目") && !body.contains("尚未发布分色表"));
     assert!(!body.contains("id=\"projects\"") && !body.contains("合计（0个）"));
+    // a control character or a bidirectional override typed into the search is dropped, as no
+    // stored text holds one: the search finds what it shows
+    let mut counts = vec![];
+    for q in [
+        "%E5%A4%A7%E6%A1%A5",
+        "%E5%A4%A7%E2%80%AE%E6%A1%A5",
+        "%E5%A4%A7%01%E6%A1%A5%E2%81%A6",
+    ] {
+        let r = c
+            .get(format!("{}/projects?q={q}", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{q}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("value=\"大桥\""), "{q}");
+        let count = body
+            .split("共 ")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .map(str::to_string);
+        counts.push(count);
+    }
+    assert!(
+        counts[0].is_some() && counts.iter().all(|c| *c == counts[0]),
+        "{counts:?}"
+    );
     // a refused order is not sent again by the form shown back
     let r = c
         .get(format!(
