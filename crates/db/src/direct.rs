@@ -5,7 +5,8 @@
 //! (`sqlite3_value_dup`) to be read on ours, and a connection returned to the pool is pinged,
 //! one more round trip. For the reads before and on every everyday page (the sign-in, the
 //! lists), those hand-offs cost more than the statements: on a 2-core machine the kernel's
-//! thread switches were a third of the server's CPU (BENCHMARKS.md, eighth pass).
+//! thread switches were a third of the server's CPU (BENCHMARKS.md, seventh pass), and 3.5 %
+//! with these readers (eighth pass).
 //!
 //! [`Readers`] keeps a few connections of its own to the same file, each used by one thread
 //! for one statement and put back: the statement runs where the request runs, the same SQL text
