@@ -49,7 +49,7 @@ pub async fn center_unit_in(tx: &mut Tx, region: &RegionCode) -> Result<UnitId> 
     Err(field_error(
         "center_unit",
         "missing",
-        "本地区尚未设立重点项目建设事务中心单位，事项交办和文书需要以它的名义发出：请在「单位与领导」中添加类型为“重点项目建设事务中心”的单位后重试",
+        "本地区尚未设立重点项目建设事务中心单位，问题清单的事项、交办单和会议纪要都以它的名义登记和发出：请在「单位与领导」中添加类型为“重点项目建设事务中心”的单位后重试",
     ))
 }
 
