@@ -155,6 +155,27 @@ async fn csrf_and_origin_are_enforced() {
             before,
             "nothing changed"
         );
+        // an edit of a project someone saved meanwhile is refused and shows what was typed,
+        // not saved over their change
+        let csrf = h.csrf_of(&c, "/projects/new").await;
+        let r = c
+            .post(format!("{}/projects/{}/edit", h.base, h.projects[0]))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("name", "过期的修改"),
+                ("level", "county"),
+                ("industry", "transport"),
+                ("total_investment_wan", "1"),
+                ("version", "999"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("value=\"过期的修改\""), "{body}");
+        assert!(body.contains("该项目已被他人修改"), "{body}");
+        assert_eq!(h.project_name(h.projects[0]).await, before);
         // headers on every response
         let r = c.get(format!("{}/projects", h.base)).send().await.unwrap();
         let csp = r.headers()["content-security-policy"].to_str().unwrap();

@@ -375,6 +375,25 @@ pub(super) async fn project_update(
             form_page(&s, &signed, Some(id), version, &input, errors).await?,
         )
             .into_response()),
+        // someone saved the project meanwhile: what was typed is shown back, not lost, and is
+        // not saved over their change (the form keeps the version it was opened at)
+        Err(ServiceError::Stale) => Ok((
+            StatusCode::CONFLICT,
+            form_page(
+                &s,
+                &signed,
+                Some(id),
+                version,
+                &input,
+                ValidationErrors::single(
+                    "version",
+                    "stale",
+                    "该项目已被他人修改：下方保留了您输入的内容，请复制需要的内容后刷新页面再修改",
+                ),
+            )
+            .await?,
+        )
+            .into_response()),
         Err(e) => Err(e.into()),
     }
 }
