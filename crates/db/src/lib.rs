@@ -446,12 +446,10 @@ impl Tx {
     }
     /// The SQLite connection of a read or a write (None on PostgreSQL), for SQLite's own SQL.
     pub async fn sqlite(&mut self) -> Result<Option<&mut sqlx::SqliteConnection>, DbError> {
-        Ok(match self {
-            Tx::Sqlite(c) => Some(&mut **c),
-            Tx::SqliteRead(r) => Some(r.connection().await?),
-            Tx::SqliteWrite(m) => Some(m.connection()),
-            Tx::Postgres(_) => None,
-        })
+        if self.is_postgres() {
+            return Ok(None);
+        }
+        Ok(Some(self.sqlite_connection().await?))
     }
     /// The SQLite connection of a read or a write, for [`run!`]: one body per engine, where an
     /// arm per kind of transaction compiled each body twice for SQLite (0.8 MB of the binary).
