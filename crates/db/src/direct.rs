@@ -17,7 +17,7 @@
 use crate::{DbError, Param};
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, OpenFlags, Row};
+use rusqlite::{Connection, OpenFlags, Row, Statement, ToSql};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -87,34 +87,112 @@ impl Readers {
         &self,
         sql: &str,
         params: &[Param],
-        mut read: impl FnMut(&Row<'_>) -> Result<T, DbError>,
+        read: impl FnMut(&Row<'_>) -> Result<T, DbError>,
     ) -> Result<Vec<T>, DbError> {
         let c = self.take()?;
-        let out = (|| {
-            let mut stmt = c.prepare_cached(sql)?;
-            // `$N` is a named parameter to SQLite (numbered in order of first appearance):
-            // bind each by its number, as sqlx does.
-            for i in 1..=stmt.parameter_count() {
-                let n = stmt
-                    .parameter_name(i)
-                    .and_then(|name| name.get(1..))
-                    .and_then(|n| n.parse::<usize>().ok())
-                    .unwrap_or(i);
-                let p = params
-                    .get(n.wrapping_sub(1))
-                    .ok_or_else(|| DbError::Config(format!("语句的第 {n} 个参数未给出")))?;
-                stmt.raw_bind_parameter(i, p)?;
-            }
-            let mut rows = stmt.raw_query();
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                out.push(read(r)?);
-            }
-            Ok(out)
-        })();
+        let params: Vec<&dyn ToSql> = params.iter().map(|p| p as &dyn ToSql).collect();
+        let out = rows_on(&c, sql, &params, read);
         self.put(c);
         out
     }
+}
+
+/// Statements on the caller's thread: a read's [`Readers`], or a SQLite write's own connection
+/// ([`crate::Tx::on_thread`]).
+pub enum OnThread<'a> {
+    Read(&'a Readers),
+    Write(&'a Connection),
+}
+
+impl OnThread<'_> {
+    /// Runs one statement and reads each row with `read`.
+    pub fn rows<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn ToSql],
+        read: impl FnMut(&Row<'_>) -> Result<T, DbError>,
+    ) -> Result<Vec<T>, DbError> {
+        match self {
+            OnThread::Read(readers) => {
+                let c = readers.take()?;
+                let out = rows_on(&c, sql, params, read);
+                readers.put(c);
+                out
+            }
+            OnThread::Write(c) => rows_on(c, sql, params, read),
+        }
+    }
+}
+
+/// Binds `params` to `$N` by number: to SQLite `$N` is a named parameter, numbered in order of
+/// first appearance, so a statement that uses `$2` before `$1` would otherwise swap them.
+fn bind(stmt: &mut Statement<'_>, params: &[&dyn ToSql]) -> Result<(), DbError> {
+    for i in 1..=stmt.parameter_count() {
+        let n = stmt
+            .parameter_name(i)
+            .and_then(|name| name.get(1..))
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(i);
+        let p = params
+            .get(n.wrapping_sub(1))
+            .ok_or_else(|| DbError::Config(format!("语句的第 {n} 个参数未给出")))?;
+        stmt.raw_bind_parameter(i, p)?;
+    }
+    Ok(())
+}
+
+/// Runs one statement on `c` and reads each row with `read`.
+pub fn rows_on<T>(
+    c: &Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+    mut read: impl FnMut(&Row<'_>) -> Result<T, DbError>,
+) -> Result<Vec<T>, DbError> {
+    let mut stmt = c.prepare_cached(sql)?;
+    bind(&mut stmt, params)?;
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(read(r)?);
+    }
+    Ok(out)
+}
+
+/// The first row of a statement on `c`, if any, read with `read`.
+pub fn first_on<T>(
+    c: &Connection,
+    sql: &str,
+    params: &[&dyn ToSql],
+    read: impl FnOnce(&Row<'_>) -> Result<T, DbError>,
+) -> Result<Option<T>, DbError> {
+    let mut stmt = c.prepare_cached(sql)?;
+    bind(&mut stmt, params)?;
+    let mut rows = stmt.raw_query();
+    match rows.next()? {
+        Some(r) => read(r).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Runs one statement on `c` that returns no rows; the rows it changed.
+pub fn execute_on(c: &Connection, sql: &str, params: &[&dyn ToSql]) -> Result<usize, DbError> {
+    let mut stmt = c.prepare_cached(sql)?;
+    bind(&mut stmt, params)?;
+    Ok(stmt.raw_execute()?)
+}
+
+/// A time bound as sqlx binds one to SQLite (RFC 3339 text), so that comparisons with the
+/// times sqlx stored hold; rusqlite's own format differs.
+pub struct Time(pub DateTime<Utc>);
+
+impl ToSql for Time {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(time_text(self.0)))
+    }
+}
+
+fn time_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
 impl rusqlite::ToSql for Param {
@@ -123,8 +201,7 @@ impl rusqlite::ToSql for Param {
             Param::I64(v) => ToSqlOutput::Borrowed(ValueRef::Integer(*v)),
             Param::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Param::Bool(b) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*b))),
-            // As sqlx stores a time, so that comparisons with stored times hold.
-            Param::Time(t) => ToSqlOutput::from(t.to_rfc3339_opts(SecondsFormat::AutoSi, false)),
+            Param::Time(t) => ToSqlOutput::from(time_text(*t)),
         })
     }
 }

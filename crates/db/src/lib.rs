@@ -421,23 +421,19 @@ impl Tx {
     /// Marks a point inside the transaction that [`Tx::rollback_to`] can return to, so that
     /// one failing item of a batch is undone without losing the others.
     pub async fn savepoint(&mut self, name: &'static str) -> Result<(), DbError> {
-        let sql = format!("SAVEPOINT {name}");
-        run!(self, |c| sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(c)
-            .await
-            .map(|_| ()))?;
-        Ok(())
+        self.batch(format!("SAVEPOINT {name}")).await
     }
     pub async fn rollback_to(&mut self, name: &'static str) -> Result<(), DbError> {
-        let sql = format!("ROLLBACK TO SAVEPOINT {name}");
-        run!(self, |c| sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(c)
-            .await
-            .map(|_| ()))?;
-        Ok(())
+        self.batch(format!("ROLLBACK TO SAVEPOINT {name}")).await
     }
     pub async fn release(&mut self, name: &'static str) -> Result<(), DbError> {
-        let sql = format!("RELEASE SAVEPOINT {name}");
+        self.batch(format!("RELEASE SAVEPOINT {name}")).await
+    }
+    /// A statement of the transaction's own (savepoints).
+    async fn batch(&mut self, sql: String) -> Result<(), DbError> {
+        if let Some(c) = self.direct_write().await? {
+            return Ok(c.execute_batch(&sql)?);
+        }
         run!(self, |c| sqlx::query(sqlx::AssertSqlSafe(sql))
             .execute(c)
             .await
@@ -470,6 +466,23 @@ impl Tx {
         match self {
             Tx::SqliteRead(r) => r.direct.as_deref(),
             _ => None,
+        }
+    }
+    /// Where a statement can run on the caller's thread: a read outside a transaction or a
+    /// SQLite write (None for a read transaction and on PostgreSQL).
+    pub(crate) async fn on_thread(&mut self) -> Result<Option<direct::OnThread<'_>>, DbError> {
+        Ok(match self {
+            Tx::SqliteRead(r) => r.direct.as_deref().map(direct::OnThread::Read),
+            Tx::SqliteWrite(m) => Some(direct::OnThread::Write(m.direct().await?)),
+            _ => None,
+        })
+    }
+    /// A SQLite write's connection on the caller's thread (None for other transactions), for
+    /// the statements of the everyday writes (see `write_queue::Held`).
+    pub(crate) async fn direct_write(&mut self) -> Result<Option<&rusqlite::Connection>, DbError> {
+        match self {
+            Tx::SqliteWrite(m) => m.direct().await.map(Some),
+            _ => Ok(None),
         }
     }
     pub fn is_postgres(&self) -> bool {

@@ -15,6 +15,7 @@
 
 use crate::DbError;
 use sqlx::pool::PoolConnection;
+use sqlx::sqlite::LockedSqliteHandle;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
@@ -59,6 +60,9 @@ type Outcome = Arc<watch::Sender<Option<Result<(), String>>>>;
 /// at any await (its client went away) and a statement sent to SQLite runs regardless: a group
 /// dropped unfinished ends itself in a task of its own (see `Drop`), from what the marks say.
 struct Group {
+    /// The connection locked away from sqlx's worker thread while statements run on the
+    /// writers' own threads (dropped before `conn`, and before any sqlx statement).
+    held: Option<Held>,
     /// Some until the group has ended.
     conn: Option<PoolConnection<Sqlite>>,
     /// Some while a writer works in the group.
@@ -95,8 +99,44 @@ impl Drop for Waiting<'_> {
     }
 }
 
-async fn exec(conn: &mut SqliteConnection, sql: &'static str) -> Result<(), sqlx::Error> {
-    sqlx::raw_sql(sql).execute(conn).await.map(|_| ())
+/// The group's connection on the writer's own thread: the sqlite3 handle of its sqlx connection,
+/// locked out of sqlx's worker thread, wrapped by rusqlite (which does not close it).
+///
+/// sqlx runs every statement of a SQLite connection on a thread of its own, a message there and
+/// an answer back: a write of a dozen statements (its savepoint, its reads, its rows, its audit
+/// row, the chain's head) spent more time handing statements over than running them, and all
+/// of it inside the one write turn every writer waits for. The lock is taken once and kept
+/// while the group's writers follow one another, so their statements (cached here for the
+/// group) run where the writer runs; a repository that still goes through sqlx gives it back
+/// first ([`Group::conn`]).
+struct Held {
+    // Field order is drop order: rusqlite finalizes its cached statements while the handle
+    // is still ours, then the lock goes back to the worker thread.
+    conn: rusqlite::Connection,
+    _lock: LockedSqliteHandle<'static>,
+}
+
+// SAFETY: a `Held` is reached only through `&mut` (its group's), so a shared reference to it
+// lets no other thread use the connection, which is not `Sync`.
+unsafe impl Sync for Held {}
+
+impl Held {
+    async fn lock(conn: &mut SqliteConnection) -> Result<Held, DbError> {
+        let mut lock = conn.lock_handle().await?;
+        let raw = lock.as_raw_handle();
+        // SAFETY: the guard borrows the connection only to reach its worker's shared state, an
+        // `Arc` that outlives the guard (the worker thread holds a clone while it runs); the
+        // group drops `held` before it uses, moves into the pool or closes `conn`.
+        let lock: LockedSqliteHandle<'static> = unsafe { std::mem::transmute(lock) };
+        // SAFETY: the handle is open and, while `lock` is held, used by nobody else; rusqlite
+        // does not close a handle it did not open.
+        let c = unsafe { rusqlite::Connection::from_handle(raw.as_ptr().cast())? };
+        c.set_prepared_statement_cache_capacity(32);
+        Ok(Held {
+            conn: c,
+            _lock: lock,
+        })
+    }
 }
 
 fn lost(e: tokio::task::JoinError) -> DbError {
@@ -104,17 +144,42 @@ fn lost(e: tokio::task::JoinError) -> DbError {
 }
 
 impl Group {
+    /// The sqlx connection (given back to sqlx's worker thread if it was held).
     fn conn(&mut self) -> &mut SqliteConnection {
+        self.held = None;
         // `conn` is taken only when the group ends, after which nothing runs in it
         self.conn
             .as_mut()
             .expect("a group runs statements until it ends")
     }
 
+    /// The connection on this thread (see [`Held`]).
+    async fn direct(&mut self) -> Result<&rusqlite::Connection, DbError> {
+        if self.held.is_none() {
+            let conn = self
+                .conn
+                .as_mut()
+                .ok_or_else(|| DbError::Commit("写入事务已结束".into()))?;
+            self.held = Some(Held::lock(conn).await?);
+        }
+        Ok(&self.held.as_mut().expect("held just now").conn)
+    }
+
+    /// Runs one of the group's own statements (BEGIN, savepoints, the end).
+    async fn exec(&mut self, sql: &'static str) -> Result<(), DbError> {
+        Ok(self.direct().await?.execute_batch(sql)?)
+    }
+
+    /// Takes the connection out of the group: given back to sqlx first.
+    fn take_conn(&mut self) -> Option<PoolConnection<Sqlite>> {
+        self.held = None;
+        self.conn.take()
+    }
+
     /// Ends the group without its work: the connection is closed (SQLite rolls back what it
     /// had not committed) and the members are told.
     fn close(mut self, why: &str) {
-        if let Some(mut c) = self.conn.take() {
+        if let Some(mut c) = self.take_conn() {
             c.close_on_drop();
         }
         self.outcome.send_replace(Some(Err(why.to_string())));
@@ -123,11 +188,13 @@ impl Group {
 
 impl Drop for Group {
     fn drop(&mut self) {
+        let held = self.held.take();
         let Some(conn) = self.conn.take() else {
             return; // ended
         };
         // Dropped unfinished: the future holding it was cancelled.
         let rest = Group {
+            held,
             conn: Some(conn),
             turn: self.turn.take(),
             in_savepoint: self.in_savepoint,
@@ -195,6 +262,7 @@ impl WriteQueue {
             None => {
                 let conn = pool.acquire().await?;
                 let mut g = Group {
+                    held: None,
                     conn: Some(conn),
                     turn: Some(turn),
                     in_savepoint: false,
@@ -204,16 +272,16 @@ impl WriteQueue {
                     queue: Arc::downgrade(self),
                     rescued: false,
                 };
-                if let Err(e) = exec(g.conn(), "BEGIN IMMEDIATE").await {
+                if let Err(e) = g.exec("BEGIN IMMEDIATE").await {
                     // no transaction began: the connection goes back as it came
-                    drop(g.conn.take());
-                    return Err(e.into());
+                    drop(g.take_conn());
+                    return Err(e);
                 }
                 g
             }
         };
         group.in_savepoint = true;
-        if let Err(e) = exec(group.conn(), "SAVEPOINT kp_writer").await {
+        if let Err(e) = group.exec("SAVEPOINT kp_writer").await {
             // the connection is broken; the members before this one learn it
             let queue = self.clone();
             tokio::spawn(async move { queue.fail(group, &e).await });
@@ -225,9 +293,9 @@ impl WriteQueue {
 
     /// Keeps the working writer's part and ends its turn.
     async fn end_turn(&self, mut g: Group) -> Result<(), DbError> {
-        if let Err(e) = exec(g.conn(), "RELEASE SAVEPOINT kp_writer").await {
+        if let Err(e) = g.exec("RELEASE SAVEPOINT kp_writer").await {
             self.fail(g, &e).await;
-            return Err(e.into());
+            return Err(e);
         }
         g.in_savepoint = false;
         self.finish(g, false).await;
@@ -242,8 +310,8 @@ impl WriteQueue {
         }
         if g.in_savepoint {
             let undone = async {
-                exec(g.conn(), "ROLLBACK TO SAVEPOINT kp_writer").await?;
-                exec(g.conn(), "RELEASE SAVEPOINT kp_writer").await
+                g.exec("ROLLBACK TO SAVEPOINT kp_writer").await?;
+                g.exec("RELEASE SAVEPOINT kp_writer").await
             }
             .await;
             if let Err(e) = undone {
@@ -264,7 +332,7 @@ impl WriteQueue {
             return;
         }
         g.committing = true;
-        let committed = exec(g.conn(), "COMMIT").await;
+        let committed = g.exec("COMMIT").await;
         g.committing = false;
         match committed {
             Ok(()) => self.committed(g),
@@ -279,33 +347,33 @@ impl WriteQueue {
         self.groups.fetch_add(1, Ordering::SeqCst);
         self.members.fetch_add(g.members as u64, Ordering::SeqCst);
         g.outcome.send_replace(Some(Ok(())));
-        drop(g.conn.take()); // back to the pool; the turn goes with `g`
+        drop(g.take_conn()); // back to the pool; the turn goes with `g`
     }
 
     /// A group whose COMMIT was sent but whose answer was lost (its writer was cancelled):
     /// if a ROLLBACK finds a transaction, the commit had failed.
     async fn settle(&self, mut g: Group) {
         g.committing = false;
-        match exec(g.conn(), "ROLLBACK").await {
+        match g.exec("ROLLBACK").await {
             Err(_) => self.committed(g),
             Ok(()) => {
                 tracing::error!(members = g.members, "group commit failed");
                 g.outcome.send_replace(Some(Err("提交失败".into())));
-                drop(g.conn.take());
+                drop(g.take_conn());
             }
         }
     }
 
     /// Rolls the whole group back: its transaction is broken.
-    async fn fail(&self, mut g: Group, e: &sqlx::Error) {
+    async fn fail(&self, mut g: Group, e: &DbError) {
         tracing::error!(error = %e, members = g.members, "write group rolled back");
         g.in_savepoint = false;
-        if exec(g.conn(), "ROLLBACK").await.is_err() {
+        if g.exec("ROLLBACK").await.is_err() {
             // still inside a transaction, or unusable: not back to the pool
             return g.close(&e.to_string());
         }
         g.outcome.send_replace(Some(Err(e.to_string())));
-        drop(g.conn.take());
+        drop(g.take_conn());
     }
 
     /// Waits for the commit of the group a member left, committing it if it was left behind:
@@ -346,6 +414,15 @@ impl Member {
             .as_mut()
             .expect("a live member holds its group")
             .conn()
+    }
+
+    /// The connection on this thread, inside this member's savepoint (see [`Held`]).
+    pub(crate) async fn direct(&mut self) -> Result<&rusqlite::Connection, DbError> {
+        self.group
+            .as_mut()
+            .ok_or_else(|| DbError::Commit("写入事务已结束".into()))?
+            .direct()
+            .await
     }
 
     fn take(&mut self) -> Result<(Group, Arc<WriteQueue>), DbError> {

@@ -994,6 +994,157 @@ async fn queued_writers_keep_or_undo_only_their_own_work() {
     }
 }
 
+/// A write's statements run on the writer's own thread on SQLite (its group's connection taken
+/// from sqlx's worker thread) and through sqlx for the repositories not moved there: both are
+/// one transaction. What one writes the other reads, a writer that rolls back loses both kinds,
+/// the group's other writers keep theirs, and the audit chain over them verifies.
+#[tokio::test]
+async fn a_writes_statements_on_its_thread_and_through_sqlx_are_one_transaction() {
+    use keyproj_db::repo::problems::{items, workflow};
+    use keyproj_domain::problem::{Category, DayCount, EventKind, ItemKind, Level, Source, State};
+    for t in TestDb::all().await {
+        let db = t.db.clone();
+        let (u1, _, _) = seed(&db).await;
+        let b = db.backend();
+        let now = storable_time(Utc::now());
+        let county = region("430922");
+        fn item<'a>(county: &'a RegionCode, unit: UnitId, title: &'a str) -> items::NewItem<'a> {
+            items::NewItem {
+                region_code: county,
+                year: 2026,
+                number_prefix: "桃重问",
+                kind: ItemKind::Problem,
+                source: Source::DailyPatrol,
+                category: Category::Land,
+                level: Level::Unit,
+                project_id: None,
+                title,
+                description: "",
+                raised_by: "staff",
+                raised_unit_id: unit,
+                raised_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+                day_count: DayCount::Working,
+                parent_id: None,
+                meeting_id: None,
+                briefing_id: None,
+                patrol_id: None,
+                report_month: None,
+            }
+        }
+        let event = move |item_id| workflow::NewEvent {
+            item_id,
+            actor: "staff",
+            actor_unit_id: Some(u1),
+            kind: EventKind::Register,
+            note: "登记",
+            from_state: None,
+            to_state: State::Registered,
+            deadline: None,
+        };
+        let titles = |db: Db| async move {
+            let mut tx = db.read().await.unwrap();
+            keyproj_db::run!(&mut tx, |c| sqlx::query_scalar::<_, String>(
+                "SELECT title FROM problem_items ORDER BY id"
+            )
+            .fetch_all(c)
+            .await)
+            .unwrap()
+        };
+
+        // the first writer mixes the two kinds, and the group waits behind it
+        let mut first = db.begin_write().await.unwrap();
+        // as every registration does: numbers are taken one writer at a time on PostgreSQL too
+        items::lock_registration(&mut first, &county).await.unwrap();
+        let (a, number) = items::insert_item(&mut first, &item(&county, u1, "甲"), now)
+            .await
+            .unwrap();
+        let seen = keyproj_db::run!(&mut first, |c| sqlx::query_scalar::<_, String>(
+            "SELECT number FROM problem_items WHERE id = $1"
+        )
+        .bind(a.get())
+        .fetch_one(c)
+        .await)
+        .unwrap();
+        assert_eq!(
+            seen, number,
+            "{b}: sqlx reads the row written on the thread"
+        );
+        projects::insert(
+            &mut first,
+            &project("430922", "甲项目", "DW-1", 1, None),
+            now,
+        )
+        .await
+        .unwrap();
+        workflow::insert_event(&mut first, &event(a), now)
+            .await
+            .unwrap();
+        audit::append(&mut first, b"k", &fields("register"))
+            .await
+            .unwrap();
+        let writer = |title: &'static str, keep: bool| {
+            let db = db.clone();
+            let county = county.clone();
+            tokio::spawn(async move {
+                let mut w = db.begin_write().await?;
+                items::lock_registration(&mut w, &county).await?;
+                let (id, _) = items::insert_item(&mut w, &item(&county, u1, title), now).await?;
+                projects::insert(&mut w, &project("430922", title, title, 1, None), now).await?;
+                workflow::insert_event(&mut w, &event(id), now).await?;
+                audit::append(&mut w, b"k", &fields("register")).await?;
+                if keep {
+                    w.commit().await
+                } else {
+                    w.rollback().await
+                }
+            })
+        };
+        let tasks = [writer("乙", true), writer("丙", false), writer("丁", true)];
+        if b == "sqlite" {
+            for _ in 0..500 {
+                if db.writers_waiting() == 3 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            assert_eq!(db.writers_waiting(), 3);
+        }
+        first.commit().await.unwrap();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        // PostgreSQL's writers run side by side: their order is the lock's
+        let mut kept = titles(db.clone()).await;
+        kept.sort();
+        assert_eq!(kept, ["丁", "乙", "甲"], "{b}");
+        let mut stored = codes(&db).await;
+        stored.sort();
+        assert_eq!(stored, ["DW-1", "丁", "乙"], "{b}");
+        let mut tx = db.begin_read().await.unwrap();
+        let events = keyproj_db::run!(&mut tx, |c| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM problem_events"
+        )
+        .fetch_one(c)
+        .await)
+        .unwrap();
+        assert_eq!(events, 3, "{b}: the rolled-back writer's event is gone");
+        let rows = audit::batch(&mut tx, 0, 10).await.unwrap();
+        assert_eq!(rows.len(), 3, "{b}: one audit row per kept writer");
+        let fs: Vec<_> = rows.iter().map(|r| r.fields()).collect();
+        keyproj_domain::audit::verify_chain(
+            b"k",
+            keyproj_domain::audit::GENESIS,
+            rows.iter()
+                .zip(fs.iter())
+                .map(|(r, f)| (r.id, f, r.prev_hash.as_str(), r.hash.as_str())),
+        )
+        .unwrap();
+        let head = audit::head(&mut tx).await.unwrap().unwrap();
+        assert_eq!((head.audit_id, head.row_count), (rows[2].id, 3), "{b}");
+        tx.rollback().await.unwrap();
+    }
+}
+
 /// Runs `fut`, dropping it at its `polls`-th await if it has not finished by then: a request
 /// cancelled there (its client went away).
 async fn cancelled_at<F: std::future::Future>(polls: usize, fut: F) -> Option<F::Output> {
@@ -1034,7 +1185,9 @@ async fn cancelled_writers_leave_the_queue_working() {
                 let c = code.clone();
                 let write = async move {
                     let mut w = db.begin_write().await?;
+                    // through sqlx, then on the writer's thread (SQLite): cancelled at either
                     projects::insert(&mut w, &project("430922", &c, &c, 1, None), now).await?;
+                    audit::append(&mut w, b"k", &fields("create")).await?;
                     w.commit().await
                 };
                 tasks.push((code, tokio::spawn(cancelled_at(polls, write))));
@@ -1061,6 +1214,20 @@ async fn cancelled_writers_leave_the_queue_working() {
             "{cancelled} {}",
             committed.len()
         );
+        // the audit chain over what was kept is whole: every row follows the one before
+        let mut tx = db.begin_read().await.unwrap();
+        let rows = audit::batch(&mut tx, 0, 1000).await.unwrap();
+        tx.rollback().await.unwrap();
+        assert!(rows.len() >= committed.len(), "{}", rows.len());
+        let fs: Vec<_> = rows.iter().map(|r| r.fields()).collect();
+        keyproj_domain::audit::verify_chain(
+            b"k",
+            keyproj_domain::audit::GENESIS,
+            rows.iter()
+                .zip(fs.iter())
+                .map(|(r, f)| (r.id, f, r.prev_hash.as_str(), r.hash.as_str())),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e:?}", db.backend()));
         // and the queue still serves a writer
         let mut w = db.begin_write().await.unwrap();
         projects::insert(&mut w, &project("430922", "后", "Z-LAST", 1, None), now)

@@ -67,6 +67,17 @@ pub async fn list_regions(tx: &mut Tx) -> Result<Vec<RegionRow>, DbError> {
 
 pub async fn get_region(tx: &mut Tx, code: &RegionCode) -> Result<Option<RegionRow>, DbError> {
     const SQL: &str = "SELECT code, name, parent_code FROM regions WHERE code = $1";
+    if let Some(c) = tx.direct_write().await? {
+        return crate::direct::first_on(c, SQL, &[&code.as_str()], |r| {
+            Ok(RegionRaw {
+                code: named(r, "code")?,
+                name: named(r, "name")?,
+                parent_code: named(r, "parent_code")?,
+            })
+        })?
+        .map(RegionRow::try_from)
+        .transpose();
+    }
     run!(tx, |c| sqlx::query_as::<_, RegionRaw>(SQL)
         .bind(code.as_str())
         .fetch_optional(c)
@@ -132,11 +143,11 @@ async fn units_where(tx: &mut Tx, filter: &str, a: &str, b: &str) -> Result<Vec<
     let sql = format!(
         "SELECT {UNIT_COLS} FROM units WHERE {filter} ORDER BY region_code, sort_order, name"
     );
-    // a list page's unit filter, on the request's own thread where it can run there
-    if let Some(readers) = tx.direct() {
-        let params = [Param::Text(a.into()), Param::Text(b.into())];
-        return readers
-            .rows(&sql, &params, |r| {
+    // a list page's unit filter and every registration's center, on the request's own thread
+    // where it can run there
+    if let Some(on_thread) = tx.on_thread().await? {
+        return on_thread
+            .rows(&sql, &[&a, &b], |r| {
                 Ok(UnitRaw {
                     id: named(r, "id")?,
                     region_code: named(r, "region_code")?,

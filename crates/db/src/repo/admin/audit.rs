@@ -1,8 +1,9 @@
 //! The append-only audit log with its hash chain.
 
-use crate::{DbError, Param, Tx, Where, bind_params, run};
+use crate::{DbError, Param, Tx, Where, bind_params, direct, run};
 use chrono::{DateTime, Utc};
 use keyproj_domain::audit::{AuditFields, GENESIS, anchor_signature, chain_hash, needs_checkpoint};
+use rusqlite::ToSql;
 use serde::Serialize;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize)]
@@ -141,6 +142,14 @@ pub async fn append_all(
         VALUES (1, $1, $2, $3, $4, $5)
         ON CONFLICT (id) DO UPDATE SET last_id = $1, last_hash = $2, row_count = $3, signature = $4, updated_at = $5";
     let signature = anchor_signature(key, "head", last, &prev, count);
+    if let Some(c) = tx.direct_write().await? {
+        direct::execute_on(
+            c,
+            HEAD,
+            &[&last, &prev, &count, &signature, &direct::Time(at)],
+        )?;
+        return Ok(ids);
+    }
     run!(tx, |c| sqlx::query(HEAD)
         .bind(last)
         .bind(&prev)
@@ -178,6 +187,30 @@ async fn insert_batch(
         sql.push(')');
     }
     sql.push_str(" RETURNING id");
+    if let Some(c) = tx.direct_write().await? {
+        let times: Vec<direct::Time> = rows.iter().map(|(f, _, _)| direct::Time(f.at)).collect();
+        let mut params: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 12);
+        for ((f, prev, hash), at) in rows.iter().zip(&times) {
+            params.extend_from_slice(&[
+                at,
+                &f.user_id,
+                &f.username,
+                &f.unit_id,
+                &f.ip,
+                &f.action,
+                &f.entity_type,
+                &f.entity_id,
+                &f.before_json,
+                &f.after_json,
+                prev,
+                hash,
+            ]);
+        }
+        return direct::rows_on(c, &sql, &params, |r| direct::at::<i64>(r, 0, "id"))?
+            .into_iter()
+            .max()
+            .ok_or_else(|| DbError::Decode("audit_log.id", "no id returned".into()));
+    }
     run!(tx, |c| {
         let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.clone()));
         for (f, prev, hash) in rows {
@@ -205,6 +238,17 @@ async fn insert_batch(
 /// The head of the chain, if one was written.
 pub async fn head(tx: &mut Tx) -> Result<Option<Anchor>, DbError> {
     const SQL: &str = "SELECT last_id AS audit_id, last_hash AS hash, row_count, signature, updated_at AS at FROM audit_head WHERE id = 1";
+    if let Some(c) = tx.direct_write().await? {
+        return direct::first_on(c, SQL, &[], |r| {
+            Ok(Anchor {
+                audit_id: direct::at(r, 0, "audit_id")?,
+                hash: direct::at(r, 1, "hash")?,
+                row_count: direct::at(r, 2, "row_count")?,
+                signature: direct::at(r, 3, "signature")?,
+                at: direct::at(r, 4, "at")?,
+            })
+        });
+    }
     Ok(run!(tx, |c| sqlx::query_as::<_, Anchor>(SQL)
         .fetch_optional(c)
         .await)?)

@@ -2,11 +2,12 @@
 
 use crate::decode::{self, day, id_list, opt_day};
 use crate::packed::{self, Fields, Kind, TimedRow};
-use crate::{DbError, Param, Tx, Where, run};
+use crate::{DbError, Param, Tx, Where, direct, run};
 use chrono::{DateTime, NaiveDate, Utc};
 use keyproj_domain::ids::{ItemId, LeaderId, MeetingId, PatrolId, ProjectId, UnitId};
 use keyproj_domain::problem::{Alert, Category, DayCount, ItemKind, Level, Source, State};
 use keyproj_domain::{RegionCode, ReportMonth};
+use rusqlite::ToSql;
 use serde::Serialize;
 use std::sync::LazyLock;
 
@@ -331,6 +332,52 @@ pub async fn insert_item(
     // ORDER BY … LIMIT 1 walks the unique index from its end on both engines (MAX() with stale
     // statistics made PostgreSQL read every number of the year, for every new one)
     const SEQ: &str = "SELECT seq FROM problem_items WHERE region_code = $1 AND year = $2 ORDER BY seq DESC LIMIT 1";
+    const SQL: &str = "INSERT INTO problem_items (region_code, year, seq, number, kind, source, category, level, project_id,
+        title, description, raised_by, raised_unit_id, raised_on, state, extension_pending, verified, handler_unit_id,
+        assisting_unit_ids, assigning_leader_id, assigned_on, deadline, day_count, requested_deadline, resolution,
+        closed_on, close_days, alert, yellow_reply_by, interview, parent_id, meeting_id, patrol_id, report_month, version,
+        created_at, updated_at, briefing_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'registered', FALSE, FALSE, NULL,
+        '', NULL, NULL, NULL, $15, NULL, '', NULL, NULL, '', NULL, FALSE, $16, $17, $18, $19, 1, $20, $20, $21) RETURNING id";
+    if let Some(c) = tx.direct_write().await? {
+        let year = n.year as i64;
+        let seq = direct::first_on(c, SEQ, &[&n.region_code.as_str(), &year], |r| {
+            direct::at::<i64>(r, 0, "seq")
+        })?
+        .unwrap_or(0)
+            + 1;
+        let number = keyproj_domain::problem::document_number(n.number_prefix, n.year, seq);
+        let id = direct::first_on(
+            c,
+            SQL,
+            &[
+                &n.region_code.as_str(),
+                &year,
+                &seq,
+                &number,
+                &n.kind.key(),
+                &n.source.key(),
+                &n.category.key(),
+                &n.level.key(),
+                &n.project_id.map(|p| p.get()),
+                &n.title,
+                &n.description,
+                &n.raised_by,
+                &n.raised_unit_id.get(),
+                &day(n.raised_on),
+                &n.day_count.key(),
+                &n.parent_id.map(|p| p.get()),
+                &n.meeting_id.map(|m| m.get()),
+                &n.patrol_id.map(|p| p.get()),
+                &n.report_month.map(|m| m.to_string()),
+                &direct::Time(now),
+                &n.briefing_id,
+            ],
+            |r| direct::at::<i64>(r, 0, "id"),
+        )?
+        .ok_or_else(|| DbError::Decode("problem_items.id", "no id returned".into()))?;
+        return Ok((ItemId(id), number));
+    }
     let seq = run!(tx, |c| sqlx::query_scalar::<_, i64>(SEQ)
         .bind(n.region_code.as_str())
         .bind(n.year as i64)
@@ -339,13 +386,6 @@ pub async fn insert_item(
     .unwrap_or(0)
         + 1;
     let number = keyproj_domain::problem::document_number(n.number_prefix, n.year, seq);
-    const SQL: &str = "INSERT INTO problem_items (region_code, year, seq, number, kind, source, category, level, project_id,
-        title, description, raised_by, raised_unit_id, raised_on, state, extension_pending, verified, handler_unit_id,
-        assisting_unit_ids, assigning_leader_id, assigned_on, deadline, day_count, requested_deadline, resolution,
-        closed_on, close_days, alert, yellow_reply_by, interview, parent_id, meeting_id, patrol_id, report_month, version,
-        created_at, updated_at, briefing_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'registered', FALSE, FALSE, NULL,
-        '', NULL, NULL, NULL, $15, NULL, '', NULL, NULL, '', NULL, FALSE, $16, $17, $18, $19, 1, $20, $20, $21) RETURNING id";
     let id = run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
         .bind(n.region_code.as_str())
         .bind(n.year as i64)
@@ -463,7 +503,20 @@ pub async fn recent_twin(
     since: DateTime<Utc>,
 ) -> Result<Option<(ItemId, String)>, DbError> {
     const SQL: &str = "SELECT id, number FROM problem_items WHERE region_code = $1 AND title = $2
-        AND COALESCE(project_id, 0) = $3 AND raised_by = $4 AND created_at >= $5 ORDER BY id LIMIT 1";
+                AND COALESCE(project_id, 0) = $3 AND raised_by = $4 AND created_at >= $5 ORDER BY id LIMIT 1";
+    let project = project_id.map(|p| p.get()).unwrap_or(0);
+    if let Some(c) = tx.direct_write().await? {
+        let params: [&dyn ToSql; 5] = [
+            &region.as_str(),
+            &title,
+            &project,
+            &raised_by,
+            &direct::Time(since),
+        ];
+        return direct::first_on(c, SQL, &params, |r| {
+            Ok((ItemId(direct::at(r, 0, "id")?), direct::at(r, 1, "number")?))
+        });
+    }
     Ok(run!(tx, |c| sqlx::query_as::<_, (i64, String)>(SQL)
         .bind(region.as_str())
         .bind(title)

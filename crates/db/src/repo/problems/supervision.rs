@@ -2,7 +2,7 @@
 //! [`SupervisionRules`], versioned per region and year).
 
 use crate::decode::{self, day};
-use crate::{DbError, Tx, run};
+use crate::{DbError, Tx, direct, run};
 use chrono::{DateTime, NaiveDate, Utc};
 use keyproj_domain::RegionCode;
 use keyproj_domain::problem::{HolidayKind, SupervisionRules};
@@ -109,13 +109,24 @@ pub async fn rules_of_any(
     };
     // a county, its city and its province; fewer are padded with the last one
     let code = |i: usize| regions.get(i).unwrap_or(last).as_str();
-    let rows = run!(tx, |c| sqlx::query_as::<_, (String, String, i64)>(SQL)
-        .bind(year as i64)
-        .bind(code(0))
-        .bind(code(1))
-        .bind(code(2))
-        .fetch_all(c)
-        .await)?;
+    let rows = if let Some(c) = tx.direct_write().await? {
+        let year = year as i64;
+        direct::rows_on(c, SQL, &[&year, &code(0), &code(1), &code(2)], |r| {
+            Ok((
+                direct::at(r, 0, "region_code")?,
+                direct::at(r, 1, "rules")?,
+                direct::at(r, 2, "version")?,
+            ))
+        })?
+    } else {
+        run!(tx, |c| sqlx::query_as::<_, (String, String, i64)>(SQL)
+            .bind(year as i64)
+            .bind(code(0))
+            .bind(code(1))
+            .bind(code(2))
+            .fetch_all(c)
+            .await)?
+    };
     rows.into_iter()
         .map(|(region, json, version)| {
             serde_json::from_str(&json)

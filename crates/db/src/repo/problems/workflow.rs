@@ -2,7 +2,7 @@
 //! which state to which).
 
 use crate::decode::{self, opt_day};
-use crate::{DbError, Tx, run};
+use crate::{DbError, Tx, direct, run};
 use chrono::{DateTime, NaiveDate, Utc};
 use keyproj_domain::ids::{EventId, ItemId, UnitId};
 use keyproj_domain::problem::{EventKind, State};
@@ -80,7 +80,27 @@ pub async fn insert_event(
     now: DateTime<Utc>,
 ) -> Result<EventId, DbError> {
     const SQL: &str = "INSERT INTO problem_events (item_id, at, actor, actor_unit_id, step, note, from_state, to_state, deadline)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+    if let Some(c) = tx.direct_write().await? {
+        let id = direct::first_on(
+            c,
+            SQL,
+            &[
+                &e.item_id.get(),
+                &direct::Time(now),
+                &e.actor,
+                &e.actor_unit_id.map_or(0, |u| u.get()),
+                &e.kind.key(),
+                &e.note,
+                &e.from_state.map_or("", |s| s.key()),
+                &e.to_state.key(),
+                &opt_day(e.deadline),
+            ],
+            |r| direct::at::<i64>(r, 0, "id"),
+        )?
+        .ok_or_else(|| DbError::Decode("problem_events.id", "no id returned".into()))?;
+        return Ok(EventId(id));
+    }
     let id = run!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
         .bind(e.item_id.get())
         .bind(now)
