@@ -74,8 +74,9 @@ struct Group {
     members: usize,
     outcome: Outcome,
     queue: Weak<WriteQueue>,
-    /// Already handed to a task of its own once: dropped again (the task never ran, as when
-    /// the runtime is shutting down), it closes instead of spawning another.
+    /// Already handed to a task of its own once for the working writer: dropped again (the
+    /// task never ran, as when the runtime is shutting down), it closes instead of spawning
+    /// another. Cleared when the next writer takes the group.
     rescued: bool,
 }
 
@@ -257,6 +258,11 @@ impl WriteQueue {
         let mut group = match left_open {
             Some(mut g) => {
                 g.turn = Some(turn);
+                // A writer before this one may have been dropped and its part undone by a
+                // rescue task: that task ran, and this writer, if dropped, needs one of its
+                // own. (Left set, a second dropped writer in one group — two refused forms —
+                // closed the group and failed every writer in it.)
+                g.rescued = false;
                 g
             }
             None => {

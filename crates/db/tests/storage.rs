@@ -952,22 +952,25 @@ async fn queued_writers_keep_or_undo_only_their_own_work() {
             })
         };
         let sqlite = db.backend() == "sqlite";
+        // two writers dropped in one group (two forms refused after their first statement):
+        // each is undone alone, and the writers after them commit
         let tasks = vec![
             writer("G-B", "commit"),
             writer("G-C", "rollback"),
             writer("G-D", "dropped"),
             writer("G-E", "failed statement"),
+            writer("G-H", "dropped"),
             writer("G-F", "commit"),
         ];
         if sqlite {
-            // bounded wait until all five are queued behind `first`
+            // bounded wait until all six are queued behind `first`
             for _ in 0..500 {
-                if db.writers_waiting() == 5 {
+                if db.writers_waiting() == 6 {
                     break;
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }
-            assert_eq!(db.writers_waiting(), 5);
+            assert_eq!(db.writers_waiting(), 6);
         }
         first.commit().await.unwrap();
         for task in tasks {
@@ -980,9 +983,9 @@ async fn queued_writers_keep_or_undo_only_their_own_work() {
             db.backend()
         );
         if sqlite {
-            // `first` left its transaction to the five: one commit for the six
+            // `first` left its transaction to the six: one commit for the seven
             let (groups, writers) = db.group_commits().unwrap();
-            assert_eq!((groups - before.0, writers - before.1), (1, 6));
+            assert_eq!((groups - before.0, writers - before.1), (1, 7));
         }
         // the queue goes on after the group: a new writer commits on its own
         let mut w = db.begin_write().await.unwrap();
