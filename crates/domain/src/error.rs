@@ -92,10 +92,27 @@ impl std::error::Error for ValidationErrors {}
 /// A character no stored text may hold: control characters other than line breaks and tabs
 /// (lists pack a row's values with U+001F, and pages would send them raw), and the
 /// bidirectional overrides, embeddings and isolates, which make the text around them display
-/// reversed (a unit name that reorders its neighbours in a 责任单位 cell).
+/// reversed (a unit name that reorders its neighbours in a 责任单位 cell); and the characters
+/// that show nothing at all — the zero-width space, the word joiner, the byte-order mark — or
+/// break lines where no line break is expected (U+2028, U+2029), and the noncharacters: a
+/// title of zero-width spaces looked blank, and one more of them made a title that looks the
+/// same as one registered a moment ago pass as different. The joiners (U+200C, U+200D) and the
+/// direction marks (U+200E, U+200F, U+061C) are kept: they shape or mark, they do not hide.
 pub fn invisible_control(c: char) -> bool {
     (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200b}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{fffe}'
+                | '\u{ffff}'
+        )
 }
 
 /// The first text anywhere in `value` (its strings and map keys as it serialises) holding an
@@ -265,6 +282,11 @@ mod page_and_echo_tests {
             "a\u{85}b",
             "r\u{202e}qt",
             "\u{2066}x\u{2069}",
+            "\u{200b}\u{200b}",
+            "城南路\u{200b}征拆",
+            "\u{feff}标题",
+            "a\u{2028}b",
+            "a\u{ffff}",
         ] {
             assert_eq!(
                 check_text("name", "名称", bad, true, 60).unwrap_err().code,

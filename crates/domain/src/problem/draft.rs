@@ -5,7 +5,7 @@
 use super::{Category, ItemKind, Level, Source};
 use crate::error::{FieldError, ValidationErrors, check_text};
 use crate::ids::{LeaderId, ProjectId, UnitId};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// A date typed as 年-月-日; a missing one is asked for by its label.
@@ -129,12 +129,23 @@ impl ItemDraft {
         let raised_on = if self.raised_on.trim().is_empty() {
             Some(today)
         } else {
+            // an item is numbered in the year it was raised: a mistyped year (1900, 0001)
+            // started a number series of its own that no list's year filter reaches
+            let earliest = NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).unwrap_or(today);
             match parse_date("raised_on", "提出日期", &self.raised_on) {
-                Ok(d) if d <= today => Some(d),
-                Ok(_) => {
+                Ok(d) if d > today => {
                     e.add("raised_on", "future", "提出日期不能晚于今天");
                     None
                 }
+                Ok(d) if d < earliest => {
+                    e.add(
+                        "raised_on",
+                        "too_early",
+                        format!("提出日期不能早于{}年1月1日，请核对年份", earliest.year()),
+                    );
+                    None
+                }
+                Ok(d) => Some(d),
                 Err(fe) => {
                     e.push(fe);
                     None
@@ -461,6 +472,25 @@ mod tests {
         .unwrap_err();
         for f in ["kind", "source", "category", "level", "title", "raised_on"] {
             assert!(e.for_field(f).is_some(), "{f}: {e:?}");
+        }
+        // last year's items may still be registered; a mistyped year may not
+        let on = |d: &str| {
+            ItemDraft {
+                kind: "问题".into(),
+                source: "专题调度会".into(),
+                category: "land".into(),
+                level: "2".into(),
+                title: "城南路征拆".into(),
+                raised_on: d.into(),
+                ..Default::default()
+            }
+            .validate(today)
+        };
+        assert_eq!(on("2021-01-01").unwrap().raised_on, day("2021-01-01"));
+        for d in ["2020-12-31", "1900-01-01", "0001-01-01"] {
+            let e = on(d).unwrap_err();
+            let m = e.for_field("raised_on").expect(d);
+            assert!(m.contains("2021年1月1日"), "{d}: {m}");
         }
     }
 
