@@ -62,6 +62,85 @@ async fn step(h: &Harness, c: &reqwest::Client, id: i64, step: &str, note: &str)
     .status()
 }
 
+/// The confirmation page of an assignment promises a numbered 交办单: it is shown only to who
+/// may assign that item now, and only for units and leaders they can choose. Anyone else gets
+/// the refusal at once (404 for an item they cannot see, 403 for a step they may not take,
+/// the field for an unknown unit or leader), and nothing changes.
+#[tokio::test]
+async fn an_assignment_is_checked_before_its_confirmation_page() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let [_, zj, _, _] = h.units;
+        let zj_s = zj.to_string();
+        let staff = h.signed_in("staff").await;
+        let csrf = h.csrf_of(&staff, "/problems/new").await;
+        let r = post_form(
+            &staff,
+            format!("{}/problems", h.base),
+            &[
+                ("csrf", &csrf),
+                ("title", "城北路管线迁改"),
+                ("kind", "problem"),
+                ("source", "topic_meeting"),
+                ("category", "demolition"),
+                ("level", "2"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let id = location_id(&r);
+        let leader = h.signed_in("leader").await; // signing in is audited: before counting
+        let before = (h.audit_count().await, version_of(&h, id).await);
+        let assign = |c: &reqwest::Client, id: i64, handler: &str, leader: &str| {
+            let (h, c, handler, leader) = (&h, c.clone(), handler.to_string(), leader.to_string());
+            async move {
+                let csrf = h.csrf_of(&c, "/todo").await;
+                let version = if id > 0 {
+                    version_of(h, id).await
+                } else {
+                    "1".into()
+                };
+                let r = post_form(
+                    &c,
+                    format!("{}/problems/{}/step", h.base, id.abs()),
+                    &[
+                        ("csrf", &csrf),
+                        ("version", &version),
+                        ("step", "assign"),
+                        ("handler", &handler),
+                        ("leader", &leader),
+                    ],
+                )
+                .await;
+                let status = r.status();
+                (status, r.text().await.unwrap())
+            }
+        };
+        // the county leader may not assign: refused, no confirmation page
+        let (status, page) = assign(&leader, id, &zj_s, "").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+        assert!(!page.contains("确认交办并签发交办单"));
+        // an item that does not exist is not found
+        let (status, page) = assign(&staff, -99_999_999, &zj_s, "").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(!page.contains("确认交办并签发交办单"));
+        // a unit or a leader the staff member cannot choose is named at its field
+        let (status, page) = assign(&staff, id, "99999999", "").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("承办单位不存在") && !page.contains("确认交办并签发交办单"));
+        let (status, page) = assign(&staff, id, &zj_s, "99999999").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("交办领导不存在") && !page.contains("确认交办并签发交办单"));
+        assert_eq!((h.audit_count().await, version_of(&h, id).await), before);
+        assert_eq!(state_of(&h, id).await, "registered");
+        // and who may, with what they may choose, is asked to confirm
+        let (status, page) = assign(&staff, id, &zj_s, "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("确认交办并签发交办单") && page.contains("县住房和城乡建设局"));
+        assert_eq!(h.audit_count().await, before.0);
+    }
+}
+
 #[tokio::test]
 async fn register_assign_reply_return_and_close_with_permissions() {
     for t in TestDb::all().await {

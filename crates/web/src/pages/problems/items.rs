@@ -292,18 +292,29 @@ pub(super) async fn create(
         )
             .into_response());
     }
-    if assign.is_some()
-        && let Some(ask) = ConfirmPage::unless_confirmed(
+    // who may not assign gets no confirmation page: the registration itself is refused below
+    if assign.is_some() && allowed(&signed, Action::ManageProblems) {
+        let lines = match assign_lines(&s, &signed, &form).await {
+            Ok(lines) => lines,
+            Err(v) => {
+                return Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    new_page(&s, &signed, &form, v).await?,
+                )
+                    .into_response());
+            }
+        };
+        if let Some(ask) = ConfirmPage::unless_confirmed(
             &signed,
             &form,
             "/problems",
             "确认登记并交办",
-            assign_lines(&s, &signed, &form).await,
+            lines,
             "确认交办并签发交办单",
             "/problems/new",
-        )
-    {
-        return Ok(ask);
+        ) {
+            return Ok(ask);
+        }
     }
     match svc::register(
         &s.app,

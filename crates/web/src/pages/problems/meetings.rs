@@ -293,16 +293,31 @@ pub(super) async fn decision(
         )
             .into_response());
     }
-    if let Some(ask) = ConfirmPage::unless_confirmed(
-        &signed,
-        &form,
-        &format!("/meetings/{id}/items"),
-        "确认交办会议议定事项",
-        assign_lines(&s, &signed, &form).await,
-        "确认交办并签发交办单",
-        &format!("/meetings/{id}"),
-    ) {
-        return Ok(ask);
+    // a meeting the caller cannot see is not found; who may not assign gets no confirmation
+    // page: the decision itself is refused below
+    svc::meeting(&s.app, &signed.ctx, id).await?;
+    if allowed(&signed, Action::ManageProblems) {
+        let lines = match assign_lines(&s, &signed, &form).await {
+            Ok(lines) => lines,
+            Err(v) => {
+                return Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    meeting_page(&s, &signed, id, &form, v).await?,
+                )
+                    .into_response());
+            }
+        };
+        if let Some(ask) = ConfirmPage::unless_confirmed(
+            &signed,
+            &form,
+            &format!("/meetings/{id}/items"),
+            "确认交办会议议定事项",
+            lines,
+            "确认交办并签发交办单",
+            &format!("/meetings/{id}"),
+        ) {
+            return Ok(ask);
+        }
     }
     let assign = assign_draft(&form).unwrap_or_default();
     match svc::add_decision(&s.app, &signed.ctx, id, &item_draft(&form), &assign).await {
@@ -408,18 +423,36 @@ pub(super) async fn finding(
         );
     }
     let assign = assign_draft(&form);
-    if assign.is_some()
-        && let Some(ask) = ConfirmPage::unless_confirmed(
+    // who may not assign gets no confirmation page: the finding itself is refused below
+    if assign.is_some() && allowed(&signed, Action::ManageProblems) {
+        // a patrol the caller cannot see is not found (its files are read as its page does)
+        keyproj_service::attachments::list(
+            &s.app,
+            &signed.ctx,
+            keyproj_service::attachments::Owner::Patrol(id),
+        )
+        .await?;
+        let lines = match assign_lines(&s, &signed, &form).await {
+            Ok(lines) => lines,
+            Err(v) => {
+                return Ok((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    finding_form(&s, &signed, id, &form, v).await?,
+                )
+                    .into_response());
+            }
+        };
+        if let Some(ask) = ConfirmPage::unless_confirmed(
             &signed,
             &form,
             &format!("/patrols/{id}/finding"),
             "确认登记并交办巡查发现",
-            assign_lines(&s, &signed, &form).await,
+            lines,
             "确认交办并签发交办单",
             &format!("/patrols/{id}/finding"),
-        )
-    {
-        return Ok(ask);
+        ) {
+            return Ok(ask);
+        }
     }
     match svc::add_finding(&s.app, &signed.ctx, id, &item_draft(&form), assign.as_ref()).await {
         Ok(ItemRef { id: item, .. }) => {

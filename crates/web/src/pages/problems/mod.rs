@@ -274,18 +274,23 @@ fn assign_draft(form: &FormData) -> Option<AssignDraft> {
     })
 }
 
-/// What an assignment will do, for the confirmation page.
-async fn assign_lines(s: &AppState, signed: &Signed, form: &FormData) -> Vec<String> {
+/// What an assignment will do, for the confirmation page; a unit or leader the caller cannot
+/// choose (another county's, or none) is named at its field instead, before any confirmation.
+async fn assign_lines(
+    s: &AppState,
+    signed: &Signed,
+    form: &FormData,
+) -> Result<Vec<String>, ValidationErrors> {
     let mut lines = vec![];
+    let mut unknown = ValidationErrors::new();
     if !form.get("title").trim().is_empty() {
         lines.push(format!("事项：{}", form.get("title").trim()));
     }
     if let Some(id) = form.typed::<UnitId>("handler") {
-        let name = org::unit(&s.app, &signed.ctx, id)
-            .await
-            .map(|u| u.name)
-            .unwrap_or_else(|_| "（所选单位）".into());
-        lines.push(format!("承办单位：{name}"));
+        match org::unit(&s.app, &signed.ctx, id).await {
+            Ok(u) => lines.push(format!("承办单位：{}", u.name)),
+            Err(_) => unknown.add("handler", "unknown", "承办单位不存在，请重新选择"),
+        }
     }
     // as the 交办单 will list them: the 承办 unit is not also 协办, each unit once
     let handler = form.typed::<UnitId>("handler");
@@ -296,16 +301,18 @@ async fn assign_lines(s: &AppState, signed: &Signed, form: &FormData) -> Vec<Str
     if !assisting.is_empty() {
         let mut names = vec![];
         for id in assisting {
-            if let Ok(u) = org::unit(&s.app, &signed.ctx, id).await {
-                names.push(u.name);
+            match org::unit(&s.app, &signed.ctx, id).await {
+                Ok(u) => names.push(u.name),
+                Err(_) => unknown.add("assisting", "unknown", "协办单位不存在，请重新选择"),
             }
         }
         lines.push(format!("协办单位：{}", names.join("、")));
     }
-    if let Some(id) = form.typed::<LeaderId>("leader")
-        && let Ok(l) = org::leader(&s.app, &signed.ctx, id).await
-    {
-        lines.push(format!("交办领导：{}", l.name));
+    if let Some(id) = form.typed::<LeaderId>("leader") {
+        match org::leader(&s.app, &signed.ctx, id).await {
+            Ok(l) => lines.push(format!("交办领导：{}", l.name)),
+            Err(_) => unknown.add("leader", "unknown", "交办领导不存在，请重新选择"),
+        }
     }
     let deadline = form.get("deadline");
     lines.push(format!(
@@ -317,5 +324,5 @@ async fn assign_lines(s: &AppState, signed: &Signed, form: &FormData) -> Vec<Str
         }
     ));
     lines.push("确认后将签发编号的交办单并通知承办单位。".into());
-    lines
+    unknown.into_result().map(|()| lines)
 }

@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use keyproj_domain::ids::{ItemId, LeaderId, UnitId};
-use keyproj_domain::problem::AssignDraft;
+use keyproj_domain::problem::{AssignDraft, Step};
 use keyproj_service::ServiceError;
 use keyproj_service::attachments::{Owner, attach_all};
 use keyproj_service::problems::workflow::{self as svc, StepInput};
@@ -69,22 +69,34 @@ pub(super) async fn step(
         if ConfirmPage::going_back(&form) {
             return again(None, None, StatusCode::OK).await;
         }
-        // what can be checked here is named before any confirmation is asked
-        if let Some(a) = assign_draft(&form)
-            && let Err(v) = a.validate(s.app.local_today())
-        {
-            return again(Some(v.to_string()), None, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-        if let Some(ask) = ConfirmPage::unless_confirmed(
-            &signed,
-            &form,
-            &format!("/problems/{id}/step"),
-            "确认交办",
-            assign_lines(&s, &signed, &form).await,
-            "确认交办并签发交办单",
-            &format!("/problems/{id}"),
-        ) {
-            return Ok(ask);
+        // an item the caller cannot see is not found; one the caller may not assign now gets
+        // no confirmation page: the step itself is refused below, and nothing changes
+        let detail = keyproj_service::problems::items::get(&s.app, &signed.ctx, id).await?;
+        if detail.steps.contains(&Step::Assign) {
+            // what can be checked here is named before any confirmation is asked
+            if let Some(a) = assign_draft(&form)
+                && let Err(v) = a.validate(s.app.local_today())
+            {
+                return again(Some(v.to_string()), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+            let lines = match assign_lines(&s, &signed, &form).await {
+                Ok(lines) => lines,
+                Err(v) => {
+                    return again(Some(v.to_string()), None, StatusCode::UNPROCESSABLE_ENTITY)
+                        .await;
+                }
+            };
+            if let Some(ask) = ConfirmPage::unless_confirmed(
+                &signed,
+                &form,
+                &format!("/problems/{id}/step"),
+                "确认交办",
+                lines,
+                "确认交办并签发交办单",
+                &format!("/problems/{id}"),
+            ) {
+                return Ok(ask);
+            }
         }
     }
     let uploads: Vec<(String, Vec<u8>)> = files
