@@ -96,23 +96,34 @@ impl std::error::Error for ValidationErrors {}
 /// that show nothing at all — the zero-width space, the word joiner, the byte-order mark — or
 /// break lines where no line break is expected (U+2028, U+2029), and the noncharacters: a
 /// title of zero-width spaces looked blank, and one more of them made a title that looks the
-/// same as one registered a moment ago pass as different. The joiners (U+200C, U+200D) and the
-/// direction marks (U+200E, U+200F, U+061C) are kept: they shape or mark, they do not hide.
+/// same as one registered a moment ago pass as different. So are the other characters that
+/// show nothing in a name — the joiners and the direction marks (a unit 「县财政局」 with one
+/// inside sat beside the real one, looking the same), the soft hyphen, the Hangul fillers, the
+/// tag characters — and the noncharacters. Emoji variation selectors are kept (a phone adds
+/// them to a typed ❤).
 pub fn invisible_control(c: char) -> bool {
     (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
         || matches!(
             c,
-            '\u{202a}'..='\u{202e}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{200b}'
+            '\u{00ad}'
+                | '\u{061c}'
+                | '\u{115f}'
+                | '\u{1160}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
                 | '\u{2028}'
                 | '\u{2029}'
-                | '\u{2060}'..='\u{2064}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{3164}'
+                | '\u{fdd0}'..='\u{fdef}'
                 | '\u{feff}'
+                | '\u{ffa0}'
                 | '\u{fff9}'..='\u{fffb}'
-                | '\u{fffe}'
-                | '\u{ffff}'
+                | '\u{e0000}'..='\u{e007f}'
         )
+        // U+FFFE and U+FFFF of every plane
+        || (c as u32) & 0xfffe == 0xfffe
 }
 
 /// The first text anywhere in `value` (its strings and map keys as it serialises) holding an
@@ -287,6 +298,13 @@ mod page_and_echo_tests {
             "\u{feff}标题",
             "a\u{2028}b",
             "a\u{ffff}",
+            "a\u{1ffff}",
+            "a\u{fdd0}",
+            "县财\u{200e}政局",
+            "县财\u{200d}政局",
+            "县财\u{ad}政局",
+            "\u{3164}\u{3164}",
+            "a\u{e0041}",
         ] {
             assert_eq!(
                 check_text("name", "名称", bad, true, 60).unwrap_err().code,
@@ -295,8 +313,8 @@ mod page_and_echo_tests {
             );
         }
         assert!(check_text("name", "名称", "第一行\n第二行\t完", true, 60).is_ok());
-        // left-to-right and right-to-left marks only mark, they do not reorder
-        assert!(check_text("name", "名称", "a\u{200e}b", true, 60).is_ok());
+        // an emoji with its variation selector, as a phone types it
+        assert!(check_text("name", "名称", "点赞\u{2764}\u{fe0f}", true, 60).is_ok());
     }
 
     #[test]

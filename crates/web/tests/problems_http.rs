@@ -131,6 +131,10 @@ async fn an_assignment_is_checked_before_its_confirmation_page() {
         let (status, page) = assign(&staff, id, &zj_s, "99999999").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.contains("交办领导不存在") && !page.contains("确认交办并签发交办单"));
+        // and no 承办单位 at all is said before any confirmation too
+        let (status, page) = assign(&staff, id, "", "").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("请选择承办单位") && !page.contains("确认交办并签发交办单"));
         assert_eq!((h.audit_count().await, version_of(&h, id).await), before);
         assert_eq!(state_of(&h, id).await, "registered");
         // and who may, with what they may choose, is asked to confirm

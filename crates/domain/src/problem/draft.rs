@@ -9,6 +9,35 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// A date typed as 年-月-日; a missing one is asked for by its label.
+/// A date of something that happened: not after today, and not before 1 January of last year.
+/// Items, 交办单 and 会议纪要 are numbered in the year of their date: a mistyped year (1900 or
+/// year 1) started a number series of its own that no list's year filter reaches, and froze
+/// minutes numbered 〔1〕1号.
+pub fn recent_date(
+    field: &str,
+    label: &str,
+    s: &str,
+    today: NaiveDate,
+) -> Result<NaiveDate, FieldError> {
+    let d = parse_date(field, label, s)?;
+    let earliest = NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).unwrap_or(today);
+    if d > today {
+        Err(FieldError::new(
+            field,
+            "future",
+            format!("{label}不能晚于今天"),
+        ))
+    } else if d < earliest {
+        Err(FieldError::new(
+            field,
+            "too_early",
+            format!("{label}不能早于{}年1月1日，请核对年份", earliest.year()),
+        ))
+    } else {
+        Ok(d)
+    }
+}
+
 pub fn parse_date(field: &str, label: &str, s: &str) -> Result<NaiveDate, FieldError> {
     if s.trim().is_empty() {
         return Err(FieldError::new(field, "required", format!("请填写{label}")));
@@ -129,28 +158,7 @@ impl ItemDraft {
         let raised_on = if self.raised_on.trim().is_empty() {
             Some(today)
         } else {
-            // an item is numbered in the year it was raised: a mistyped year (1900, 0001)
-            // started a number series of its own that no list's year filter reaches
-            let earliest = NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).unwrap_or(today);
-            match parse_date("raised_on", "提出日期", &self.raised_on) {
-                Ok(d) if d > today => {
-                    e.add("raised_on", "future", "提出日期不能晚于今天");
-                    None
-                }
-                Ok(d) if d < earliest => {
-                    e.add(
-                        "raised_on",
-                        "too_early",
-                        format!("提出日期不能早于{}年1月1日，请核对年份", earliest.year()),
-                    );
-                    None
-                }
-                Ok(d) => Some(d),
-                Err(fe) => {
-                    e.push(fe);
-                    None
-                }
-            }
+            e.check(recent_date("raised_on", "提出日期", &self.raised_on, today))
         };
         match (kind, source, category, level, title, description, raised_on) {
             (
@@ -294,17 +302,7 @@ impl MeetingDraft {
         if kind.is_none() {
             e.add("kind", "choice", "请选择会议类型");
         }
-        let held_on = match parse_date("held_on", "会议日期", &self.held_on) {
-            Ok(d) if d <= today => Some(d),
-            Ok(_) => {
-                e.add("held_on", "future", "会议日期不能晚于今天");
-                None
-            }
-            Err(fe) => {
-                e.push(fe);
-                None
-            }
-        };
+        let held_on = e.check(recent_date("held_on", "会议日期", &self.held_on, today));
         let place = e.check(check_text("place", "地点", &self.place, false, 100));
         let attending_units = e.check(check_text(
             "attending_units",
@@ -377,17 +375,7 @@ fn dedup(ids: &[ProjectId]) -> Vec<ProjectId> {
 impl PatrolDraft {
     pub fn validate(&self, today: NaiveDate) -> Result<PatrolFields, ValidationErrors> {
         let mut e = ValidationErrors::new();
-        let patrol_on = match parse_date("patrol_on", "巡查日期", &self.patrol_on) {
-            Ok(d) if d <= today => Some(d),
-            Ok(_) => {
-                e.add("patrol_on", "future", "巡查日期不能晚于今天");
-                None
-            }
-            Err(fe) => {
-                e.push(fe);
-                None
-            }
-        };
+        let patrol_on = e.check(recent_date("patrol_on", "巡查日期", &self.patrol_on, today));
         let inspector = e.check(check_text("inspector", "巡查人", &self.inspector, true, 50));
         let findings = e.check(check_text(
             "findings",
@@ -491,6 +479,40 @@ mod tests {
             let e = on(d).unwrap_err();
             let m = e.for_field("raised_on").expect(d);
             assert!(m.contains("2021年1月1日"), "{d}: {m}");
+        }
+    }
+
+    /// Meetings and patrols are dated this year or last, as items are: the minutes of a meeting
+    /// dated 0001 were issued and frozen as 〔1〕1号.
+    #[test]
+    fn a_meeting_and_a_patrol_are_dated_this_year_or_last() {
+        let today = day("2022-11-14");
+        for (d, ok) in [
+            ("2021-01-01", true),
+            ("2022-11-14", true),
+            ("2020-12-31", false),
+            ("0001-01-01", false),
+            ("2022-11-15", false),
+        ] {
+            let meeting = MeetingDraft {
+                kind: "专题调度会".into(),
+                held_on: d.into(),
+                ..Default::default()
+            }
+            .validate(today);
+            let patrol = PatrolDraft {
+                patrol_on: d.into(),
+                inspector: "李工".into(),
+                findings: "围挡缺失".into(),
+                ..Default::default()
+            }
+            .validate(today);
+            assert_eq!(meeting.is_ok(), ok, "{d}: {meeting:?}");
+            assert_eq!(patrol.is_ok(), ok, "{d}: {patrol:?}");
+            if !ok && d < "2022" {
+                let m = meeting.unwrap_err();
+                assert!(m.for_field("held_on").unwrap().contains("2021年1月1日"));
+            }
         }
     }
 

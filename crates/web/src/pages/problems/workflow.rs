@@ -73,9 +73,11 @@ pub(super) async fn step(
         // no confirmation page: the step itself is refused below, and nothing changes
         let detail = keyproj_service::problems::items::get(&s.app, &signed.ctx, id).await?;
         if detail.steps.contains(&Step::Assign) {
-            // what can be checked here is named before any confirmation is asked
-            if let Some(a) = assign_draft(&form)
-                && let Err(v) = a.validate(s.app.local_today())
+            // what can be checked here is named before any confirmation is asked (no 承办单位
+            // chosen is one of them)
+            if let Err(v) = assign_draft(&form)
+                .unwrap_or_default()
+                .validate(s.app.local_today())
             {
                 return again(Some(v.to_string()), None, StatusCode::UNPROCESSABLE_ENTITY).await;
             }
