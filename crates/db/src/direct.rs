@@ -81,20 +81,11 @@ impl Readers {
             v.push(c);
         }
     }
+}
 
-    /// Runs one statement and reads each row with `read`.
-    pub fn rows<T>(
-        &self,
-        sql: &str,
-        params: &[Param],
-        read: impl FnMut(&Row<'_>) -> Result<T, DbError>,
-    ) -> Result<Vec<T>, DbError> {
-        let c = self.take()?;
-        let params: Vec<&dyn ToSql> = params.iter().map(|p| p as &dyn ToSql).collect();
-        let out = rows_on(&c, sql, &params, read);
-        self.put(c);
-        out
-    }
+/// A list's run-time parameters, as rusqlite binds them.
+pub fn refs(params: &[Param]) -> Vec<&dyn ToSql> {
+    params.iter().map(|p| p as &dyn ToSql).collect()
 }
 
 /// Statements on the caller's thread: a read's [`Readers`], or a SQLite write's own connection

@@ -62,7 +62,7 @@ pub enum Conn<DB: sqlx::Database> {
 
 /// A SQLite read outside a transaction: a pooled sqlx connection taken at its first use, and
 /// the [`Readers`] of the file for the statements that run on the caller's thread
-/// ([`Tx::direct`]). The sign-in and a list page need no sqlx connection at all.
+/// ([`Tx::on_thread`]). The sign-in and a list page need no sqlx connection at all.
 pub struct SqliteRead {
     pool: sqlx::SqlitePool,
     conn: Option<sqlx::pool::PoolConnection<Sqlite>>,
@@ -460,14 +460,7 @@ impl Tx {
             )),
         }
     }
-    /// The readers on the caller's thread, for a SQLite read outside a transaction: repositories
-    /// use them for the everyday pages' statements (see [`Readers`]).
-    pub(crate) fn direct(&self) -> Option<&Readers> {
-        match self {
-            Tx::SqliteRead(r) => r.direct.as_deref(),
-            _ => None,
-        }
-    }
+
     /// Where a statement can run on the caller's thread: a read outside a transaction or a
     /// SQLite write (None for a read transaction and on PostgreSQL).
     pub(crate) async fn on_thread(&mut self) -> Result<Option<direct::OnThread<'_>>, DbError> {

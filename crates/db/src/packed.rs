@@ -24,14 +24,14 @@ pub struct TimedRow {
 
 impl TimedRow {
     /// Runs a list's statement: on the request's own thread for a SQLite read outside a
-    /// transaction ([`Tx::direct`]), through sqlx otherwise.
+    /// transaction ([`Tx::on_thread`]), through sqlx otherwise.
     pub async fn fetch_all(
         tx: &mut Tx,
         sql: &str,
         params: &[Param],
     ) -> Result<Vec<TimedRow>, DbError> {
-        if let Some(readers) = tx.direct() {
-            return readers.rows(sql, params, |r| {
+        if let Some(on_thread) = tx.on_thread().await? {
+            return on_thread.rows(sql, &direct::refs(params), |r| {
                 Ok(TimedRow {
                     packed: direct::at(r, 0, "packed")?,
                     created_at: direct::at(r, 1, "created_at")?,
@@ -51,8 +51,8 @@ impl TimedRow {
 /// One count (`SELECT COUNT(*) …`), on the request's own thread where [`TimedRow::fetch_all`]
 /// runs there.
 pub async fn count(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<i64, DbError> {
-    if let Some(readers) = tx.direct() {
-        let n = readers.rows(sql, params, |r| direct::at(r, 0, "count"))?;
+    if let Some(on_thread) = tx.on_thread().await? {
+        let n = on_thread.rows(sql, &direct::refs(params), |r| direct::at(r, 0, "count"))?;
         return n.first().copied().ok_or(DbError::NotFound);
     }
     Ok(run!(tx, |c| bind_params!(

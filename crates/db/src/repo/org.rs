@@ -1,7 +1,7 @@
 //! Regions, units, county leaders and inclusion thresholds.
 
 use crate::direct::named;
-use crate::{DbError, Param, Tx, decode, run};
+use crate::{DbError, Tx, decode, run};
 use chrono::{DateTime, Utc};
 use keyproj_domain::ids::{LeaderId, UnitId};
 use keyproj_domain::org::UnitKind;
@@ -312,10 +312,9 @@ async fn leaders_where(
         "SELECT {LEADER_COLS} FROM leaders WHERE {filter} ORDER BY region_code, sort_order, name"
     );
     // a list page's leader filter, on the request's own thread where it can run there
-    if let Some(readers) = tx.direct() {
-        let params = [Param::Text(a.into()), Param::Text(b.into())];
-        return readers
-            .rows(&sql, &params, |r| {
+    if let Some(on_thread) = tx.on_thread().await? {
+        return on_thread
+            .rows(&sql, &[&a, &b], |r| {
                 Ok(LeaderRaw {
                     id: named(r, "id")?,
                     region_code: named(r, "region_code")?,

@@ -5,7 +5,7 @@ use crate::direct::named;
 use crate::repo::admin::users::{
     USER_ROLE_COLUMNS, UserRoleRaw, UserRow, user_and_roles, user_role_joins,
 };
-use crate::{DbError, Param, Tx, run};
+use crate::{DbError, Tx, run};
 use chrono::{DateTime, Utc};
 use keyproj_domain::authz::Role;
 use keyproj_domain::ids::{SessionId, UserId};
@@ -83,8 +83,8 @@ pub async fn find_session_user(
         )
     });
     // Before every signed-in page: on the request's own thread where it can run there.
-    let mut rows = if let Some(readers) = tx.direct() {
-        readers.rows(SQL.as_str(), &[Param::Text(token_hash.into())], |r| {
+    let mut rows = if let Some(on_thread) = tx.on_thread().await? {
+        on_thread.rows(SQL.as_str(), &[&token_hash], |r| {
             Ok(SessionUserRaw {
                 s_id: named(r, "s_id")?,
                 s_csrf_token: named(r, "s_csrf_token")?,

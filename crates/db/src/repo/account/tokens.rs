@@ -4,7 +4,7 @@ use crate::direct::named;
 use crate::repo::admin::users::{
     USER_ROLE_COLUMNS, UserRoleRaw, UserRow, user_and_roles, user_role_joins,
 };
-use crate::{DbError, Param, Tx, run};
+use crate::{DbError, Tx, run};
 use chrono::{DateTime, Utc};
 use keyproj_domain::authz::Role;
 use keyproj_domain::ids::{TokenId, UserId};
@@ -68,8 +68,8 @@ pub async fn find_token_user(
         )
     });
     // Before every API call: on the request's own thread where it can run there.
-    let mut rows = if let Some(readers) = tx.direct() {
-        readers.rows(SQL.as_str(), &[Param::Text(token_hash.into())], |r| {
+    let mut rows = if let Some(on_thread) = tx.on_thread().await? {
+        on_thread.rows(SQL.as_str(), &[&token_hash], |r| {
             Ok(TokenUserRaw {
                 t_id: named(r, "t_id")?,
                 t_name: named(r, "t_name")?,

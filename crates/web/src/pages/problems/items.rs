@@ -2,7 +2,7 @@
 //! page with its log, documents, attachments and the steps the actor may take.
 
 use super::workflow::Typed;
-use super::{ItemForm, ItemLine, PAGE, assign_draft, assign_lines, item_draft, line};
+use super::{ItemForm, ItemLine, PAGE, ask_to_assign, assign_draft, item_draft, line};
 use crate::AppState;
 use crate::auth::{FormData, Posted, Signed, query_pairs};
 use crate::error::PageError;
@@ -294,8 +294,18 @@ pub(super) async fn create(
     }
     // who may not assign gets no confirmation page: the registration itself is refused below
     if assign.is_some() && allowed(&signed, Action::ManageProblems) {
-        let lines = match assign_lines(&s, &signed, &form).await {
-            Ok(lines) => lines,
+        match ask_to_assign(
+            &s,
+            &signed,
+            &form,
+            "/problems",
+            "确认登记并交办",
+            "/problems/new",
+        )
+        .await
+        {
+            Ok(Some(ask)) => return Ok(ask),
+            Ok(None) => {}
             Err(v) => {
                 return Ok((
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -303,17 +313,6 @@ pub(super) async fn create(
                 )
                     .into_response());
             }
-        };
-        if let Some(ask) = ConfirmPage::unless_confirmed(
-            &signed,
-            &form,
-            "/problems",
-            "确认登记并交办",
-            lines,
-            "确认交办并签发交办单",
-            "/problems/new",
-        ) {
-            return Ok(ask);
         }
     }
     match svc::register(

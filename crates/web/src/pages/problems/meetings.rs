@@ -2,7 +2,7 @@
 //! decisions (each assigned after confirmation) and its 会议纪要, and a patrol's findings.
 
 use super::items::{DocLine, FileLink, NewPage, PatrolFiles, doc_line};
-use super::{ItemForm, ItemLine, assign_draft, assign_lines, item_draft, line};
+use super::{ItemForm, ItemLine, ask_to_assign, assign_draft, item_draft, line};
 use crate::AppState;
 use crate::auth::{FormData, Posted, Signed};
 use crate::error::PageError;
@@ -297,8 +297,18 @@ pub(super) async fn decision(
     // page: the decision itself is refused below
     svc::meeting(&s.app, &signed.ctx, id).await?;
     if allowed(&signed, Action::ManageProblems) {
-        let lines = match assign_lines(&s, &signed, &form).await {
-            Ok(lines) => lines,
+        match ask_to_assign(
+            &s,
+            &signed,
+            &form,
+            &format!("/meetings/{id}/items"),
+            "确认交办会议议定事项",
+            &format!("/meetings/{id}"),
+        )
+        .await
+        {
+            Ok(Some(ask)) => return Ok(ask),
+            Ok(None) => {}
             Err(v) => {
                 return Ok((
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -306,17 +316,6 @@ pub(super) async fn decision(
                 )
                     .into_response());
             }
-        };
-        if let Some(ask) = ConfirmPage::unless_confirmed(
-            &signed,
-            &form,
-            &format!("/meetings/{id}/items"),
-            "确认交办会议议定事项",
-            lines,
-            "确认交办并签发交办单",
-            &format!("/meetings/{id}"),
-        ) {
-            return Ok(ask);
         }
     }
     let assign = assign_draft(&form).unwrap_or_default();
@@ -432,8 +431,18 @@ pub(super) async fn finding(
             keyproj_service::attachments::Owner::Patrol(id),
         )
         .await?;
-        let lines = match assign_lines(&s, &signed, &form).await {
-            Ok(lines) => lines,
+        match ask_to_assign(
+            &s,
+            &signed,
+            &form,
+            &format!("/patrols/{id}/finding"),
+            "确认登记并交办巡查发现",
+            &format!("/patrols/{id}/finding"),
+        )
+        .await
+        {
+            Ok(Some(ask)) => return Ok(ask),
+            Ok(None) => {}
             Err(v) => {
                 return Ok((
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -441,17 +450,6 @@ pub(super) async fn finding(
                 )
                     .into_response());
             }
-        };
-        if let Some(ask) = ConfirmPage::unless_confirmed(
-            &signed,
-            &form,
-            &format!("/patrols/{id}/finding"),
-            "确认登记并交办巡查发现",
-            lines,
-            "确认交办并签发交办单",
-            &format!("/patrols/{id}/finding"),
-        ) {
-            return Ok(ask);
         }
     }
     match svc::add_finding(&s.app, &signed.ctx, id, &item_draft(&form), assign.as_ref()).await {

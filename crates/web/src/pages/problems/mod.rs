@@ -274,6 +274,29 @@ fn assign_draft(form: &FormData) -> Option<AssignDraft> {
     })
 }
 
+/// The confirmation page an assignment asks for (it issues a numbered 交办单), unless the form
+/// was confirmed (None: go on to the service); a unit or leader the caller cannot choose is
+/// refused first, for the form's own page at 422.
+async fn ask_to_assign(
+    s: &AppState,
+    signed: &Signed,
+    form: &FormData,
+    action: &str,
+    title: &str,
+    back: &str,
+) -> Result<Option<axum::response::Response>, ValidationErrors> {
+    let lines = assign_lines(s, signed, form).await?;
+    Ok(crate::pages::ConfirmPage::unless_confirmed(
+        signed,
+        form,
+        action,
+        title,
+        lines,
+        "确认交办并签发交办单",
+        back,
+    ))
+}
+
 /// What an assignment will do, for the confirmation page; a unit or leader the caller cannot
 /// choose (another county's, or none) is named at its field instead, before any confirmation.
 async fn assign_lines(

@@ -4,7 +4,7 @@
 //! Assigning asks for confirmation first (it issues a numbered 交办单).
 
 use super::items::detail_page;
-use super::{assign_draft, assign_lines};
+use super::{ask_to_assign, assign_draft};
 use crate::AppState;
 use crate::auth::{FormData, PostedWithFiles};
 use crate::error::PageError;
@@ -81,23 +81,14 @@ pub(super) async fn step(
             {
                 return again(Some(v.to_string()), None, StatusCode::UNPROCESSABLE_ENTITY).await;
             }
-            let lines = match assign_lines(&s, &signed, &form).await {
-                Ok(lines) => lines,
+            let (action, back) = (format!("/problems/{id}/step"), format!("/problems/{id}"));
+            match ask_to_assign(&s, &signed, &form, &action, "确认交办", &back).await {
+                Ok(Some(ask)) => return Ok(ask),
+                Ok(None) => {}
                 Err(v) => {
                     return again(Some(v.to_string()), None, StatusCode::UNPROCESSABLE_ENTITY)
                         .await;
                 }
-            };
-            if let Some(ask) = ConfirmPage::unless_confirmed(
-                &signed,
-                &form,
-                &format!("/problems/{id}/step"),
-                "确认交办",
-                lines,
-                "确认交办并签发交办单",
-                &format!("/problems/{id}"),
-            ) {
-                return Ok(ask);
             }
         }
     }
