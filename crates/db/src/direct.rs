@@ -14,7 +14,7 @@
 //! page of a list, a lookup by key): while one runs, its runtime thread serves nothing else.
 //! They are `query_only`, so a mistake here cannot write.
 
-use crate::{DbError, Param};
+use crate::{DbError, Param, Tx, bind_params, run};
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, Row, Statement, ToSql};
@@ -170,6 +170,21 @@ pub fn execute_on(c: &Connection, sql: &str, params: &[&dyn ToSql]) -> Result<us
     let mut stmt = c.prepare_cached(sql)?;
     bind(&mut stmt, params)?;
     Ok(stmt.raw_execute()?)
+}
+
+/// One count (`SELECT COUNT(*) …`), on the request's own thread where it can
+/// ([`crate::Tx::on_thread`]).
+pub async fn count(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<i64, DbError> {
+    if let Some(on_thread) = tx.on_thread().await? {
+        let n = on_thread.rows(sql, &refs(params), |r| at(r, 0, "count"))?;
+        return n.first().copied().ok_or(DbError::NotFound);
+    }
+    Ok(run!(tx, |c| bind_params!(
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_string())),
+        params
+    )
+    .fetch_one(c)
+    .await)?)
 }
 
 /// A time bound as sqlx binds one to SQLite (RFC 3339 text), so that comparisons with the

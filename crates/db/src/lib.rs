@@ -13,7 +13,7 @@ pub mod copy;
 pub mod decode;
 mod direct;
 mod error;
-mod packed;
+
 pub mod repo;
 pub mod schema;
 pub mod sqlite_alloc;

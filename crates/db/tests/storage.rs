@@ -557,9 +557,9 @@ async fn a_list_page_carries_its_units_and_totals_in_one_statement() {
     }
 }
 
-/// A list page's rows travel packed into one text each (`packed`): every value, present or
-/// absent, with text that looks like the packing's own marks, reads back as the project's own
-/// read returns it.
+/// A list page's rows are read by position on SQLite's caller's thread and by name through
+/// sqlx: every value, present or absent, with text that looks like a separator, reads back as
+/// the project's own read returns it.
 #[tokio::test]
 async fn a_list_row_reads_back_every_value_of_the_project() {
     for t in TestDb::all().await {
@@ -1288,8 +1288,8 @@ fn a_write_dropped_at_shutdown_leaves_the_file_writable() {
     });
 }
 
-/// The item list's rows travel packed into one text each (`packed`): a bare item and one with
-/// its optional references read back from the list as the item's own read returns them.
+/// The item list's rows are read by position on SQLite's caller's thread: a bare item and one
+/// with its optional references read back from the list as the item's own read returns them.
 #[tokio::test]
 async fn an_item_list_row_reads_back_every_value_of_the_item() {
     use keyproj_db::repo::problems::items;

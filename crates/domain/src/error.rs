@@ -90,7 +90,7 @@ impl std::fmt::Display for ValidationErrors {
 impl std::error::Error for ValidationErrors {}
 
 /// A character no stored text may hold: control characters other than line breaks and tabs
-/// (lists pack a row's values with U+001F, and pages would send them raw), and the
+/// (pages and documents would send them raw), and the
 /// bidirectional overrides, embeddings and isolates, which make the text around them display
 /// reversed (a unit name that reorders its neighbours in a 责任单位 cell); and the characters
 /// that show nothing at all — the zero-width space, the word joiner, the byte-order mark — or

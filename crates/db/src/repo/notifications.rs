@@ -1,7 +1,7 @@
 //! Notifications to units (the 待办 page and its unread badge) and the webhook outbox that
 //! carries them to SMS or 政务微信 gateways, with its delivery log.
 
-use crate::{DbError, Param, Tx, decode, packed, run};
+use crate::{DbError, Param, Tx, decode, direct, run};
 use chrono::{DateTime, Utc};
 use keyproj_domain::RegionCode;
 use keyproj_domain::ids::{DocumentId, ItemId, NotificationId, OutboxId, UnitId, UserId};
@@ -148,7 +148,7 @@ pub async fn unread_count(tx: &mut Tx, unit_id: UnitId, user_id: UserId) -> Resu
     const SQL: &str = "SELECT COUNT(*) FROM notifications n
         WHERE n.unit_id = $1 AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_id = n.id AND r.user_id = $2)";
     // Before every signed-in page: on the request's own thread where it can run there.
-    packed::count(
+    direct::count(
         tx,
         SQL,
         &[Param::I64(unit_id.get()), Param::I64(user_id.get())],

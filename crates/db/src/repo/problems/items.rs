@@ -1,15 +1,14 @@
 //! Problem-list items: registering, reading, the workflow and supervision fields, the list.
 
 use crate::decode::{self, day, id_list, opt_day};
-use crate::packed::{self, Fields, Kind, TimedRow};
-use crate::{DbError, Param, Tx, Where, direct, run};
+
+use crate::{DbError, Param, Tx, Where, bind_params, direct, run};
 use chrono::{DateTime, NaiveDate, Utc};
 use keyproj_domain::ids::{ItemId, LeaderId, MeetingId, PatrolId, ProjectId, UnitId};
 use keyproj_domain::problem::{Alert, Category, DayCount, ItemKind, Level, Source, State};
 use keyproj_domain::{RegionCode, ReportMonth};
 use rusqlite::ToSql;
 use serde::Serialize;
-use std::sync::LazyLock;
 
 /// An item as the service sees it: every field in its domain type.
 #[derive(Debug, Clone, Serialize)]
@@ -176,106 +175,75 @@ pub(super) const ITEM_JOINS: &str = " LEFT JOIN projects p ON p.id = i.project_i
     JOIN units ru ON ru.id = i.raised_unit_id
     LEFT JOIN leaders l ON l.id = i.assigning_leader_id";
 
-/// The values packed into an item list row (see [`crate::packed`]: 43 values a row, each
-/// copied by the driver and looked up by name, were a quarter of a list request), in the
-/// order [`ItemRaw::read`] takes them.
-const LISTED: &[(&str, Kind)] = &[
-    ("i.id", Kind::Int),
-    ("i.region_code", Kind::Text),
-    ("i.year", Kind::Int),
-    ("i.seq", Kind::Int),
-    ("i.number", Kind::Text),
-    ("i.kind", Kind::Text),
-    ("i.source", Kind::Text),
-    ("i.category", Kind::Text),
-    ("i.level", Kind::Text),
-    ("i.project_id", Kind::OptInt),
-    ("i.title", Kind::Text),
-    ("i.description", Kind::Text),
-    ("i.raised_by", Kind::Text),
-    ("i.raised_unit_id", Kind::Int),
-    ("i.raised_on", Kind::Text),
-    ("i.state", Kind::Text),
-    ("i.extension_pending", Kind::Bool),
-    ("i.verified", Kind::Bool),
-    ("i.handler_unit_id", Kind::OptInt),
-    ("i.assisting_unit_ids", Kind::Text),
-    ("i.assigning_leader_id", Kind::OptInt),
-    ("i.assigned_on", Kind::OptText),
-    ("i.deadline", Kind::OptText),
-    ("i.day_count", Kind::Text),
-    ("i.requested_deadline", Kind::OptText),
-    ("i.resolution", Kind::Text),
-    ("i.closed_on", Kind::OptText),
-    ("i.close_days", Kind::OptInt),
-    ("i.alert", Kind::Text),
-    ("i.yellow_reply_by", Kind::OptText),
-    ("i.interview", Kind::Bool),
-    ("i.parent_id", Kind::OptInt),
-    ("i.meeting_id", Kind::OptInt),
-    ("i.briefing_id", Kind::OptInt),
-    ("i.patrol_id", Kind::OptInt),
-    ("i.report_month", Kind::OptText),
-    ("i.version", Kind::Int),
-    ("p.name", Kind::OptText),
-    ("hu.name", Kind::OptText),
-    ("ru.name", Kind::Text),
-    ("l.name", Kind::OptText),
-];
-
-static LISTED_SQL: LazyLock<String> = LazyLock::new(|| packed::sql(LISTED));
-
 impl ItemRaw {
-    /// Reads the values in [`LISTED`]'s order.
-    fn read(row: TimedRow) -> Result<ItemRaw, DbError> {
-        let mut f = Fields::new("problem_items list row", &row.packed);
-        let item = ItemRaw {
-            id: f.int()?,
-            region_code: f.text()?,
-            year: f.int()?,
-            seq: f.int()?,
-            number: f.text()?,
-            kind: f.text()?,
-            source: f.text()?,
-            category: f.text()?,
-            level: f.text()?,
-            project_id: f.opt_int()?,
-            title: f.text()?,
-            description: f.text()?,
-            raised_by: f.text()?,
-            raised_unit_id: f.int()?,
-            raised_on: f.text()?,
-            state: f.text()?,
-            extension_pending: f.bool()?,
-            verified: f.bool()?,
-            handler_unit_id: f.opt_int()?,
-            assisting_unit_ids: f.text()?,
-            assigning_leader_id: f.opt_int()?,
-            assigned_on: f.opt_text()?,
-            deadline: f.opt_text()?,
-            day_count: f.text()?,
-            requested_deadline: f.opt_text()?,
-            resolution: f.text()?,
-            closed_on: f.opt_text()?,
-            close_days: f.opt_int()?,
-            alert: f.text()?,
-            yellow_reply_by: f.opt_text()?,
-            interview: f.bool()?,
-            parent_id: f.opt_int()?,
-            meeting_id: f.opt_int()?,
-            briefing_id: f.opt_int()?,
-            patrol_id: f.opt_int()?,
-            report_month: f.opt_text()?,
-            version: f.int()?,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            project_name: f.opt_text()?,
-            handler_unit_name: f.opt_text()?,
-            raised_unit_name: f.text()?,
-            leader_name: f.opt_text()?,
-        };
-        f.end()?;
-        Ok(item)
+    /// How many values [`ITEM_COLS`] selects (the order is the struct's; the storage tests
+    /// read every field back).
+    #[cfg(test)]
+    const DIRECT_COLUMNS: usize = 43;
+
+    /// Reads [`ITEM_COLS`] by position from a row read on the caller's thread (a lookup by
+    /// name for each of 43 values would cost more than reading them).
+    fn direct(r: &rusqlite::Row<'_>) -> Result<ItemRaw, DbError> {
+        use crate::direct::at;
+        Ok(ItemRaw {
+            id: at(r, 0, "problem_items.id")?,
+            region_code: at(r, 1, "problem_items.region_code")?,
+            year: at(r, 2, "problem_items.year")?,
+            seq: at(r, 3, "problem_items.seq")?,
+            number: at(r, 4, "problem_items.number")?,
+            kind: at(r, 5, "problem_items.kind")?,
+            source: at(r, 6, "problem_items.source")?,
+            category: at(r, 7, "problem_items.category")?,
+            level: at(r, 8, "problem_items.level")?,
+            project_id: at(r, 9, "problem_items.project_id")?,
+            title: at(r, 10, "problem_items.title")?,
+            description: at(r, 11, "problem_items.description")?,
+            raised_by: at(r, 12, "problem_items.raised_by")?,
+            raised_unit_id: at(r, 13, "problem_items.raised_unit_id")?,
+            raised_on: at(r, 14, "problem_items.raised_on")?,
+            state: at(r, 15, "problem_items.state")?,
+            extension_pending: at(r, 16, "problem_items.extension_pending")?,
+            verified: at(r, 17, "problem_items.verified")?,
+            handler_unit_id: at(r, 18, "problem_items.handler_unit_id")?,
+            assisting_unit_ids: at(r, 19, "problem_items.assisting_unit_ids")?,
+            assigning_leader_id: at(r, 20, "problem_items.assigning_leader_id")?,
+            assigned_on: at(r, 21, "problem_items.assigned_on")?,
+            deadline: at(r, 22, "problem_items.deadline")?,
+            day_count: at(r, 23, "problem_items.day_count")?,
+            requested_deadline: at(r, 24, "problem_items.requested_deadline")?,
+            resolution: at(r, 25, "problem_items.resolution")?,
+            closed_on: at(r, 26, "problem_items.closed_on")?,
+            close_days: at(r, 27, "problem_items.close_days")?,
+            alert: at(r, 28, "problem_items.alert")?,
+            yellow_reply_by: at(r, 29, "problem_items.yellow_reply_by")?,
+            interview: at(r, 30, "problem_items.interview")?,
+            parent_id: at(r, 31, "problem_items.parent_id")?,
+            meeting_id: at(r, 32, "problem_items.meeting_id")?,
+            briefing_id: at(r, 33, "problem_items.briefing_id")?,
+            patrol_id: at(r, 34, "problem_items.patrol_id")?,
+            report_month: at(r, 35, "problem_items.report_month")?,
+            version: at(r, 36, "problem_items.version")?,
+            created_at: at(r, 37, "problem_items.created_at")?,
+            updated_at: at(r, 38, "problem_items.updated_at")?,
+            project_name: at(r, 39, "project_name")?,
+            handler_unit_name: at(r, 40, "handler_unit_name")?,
+            raised_unit_name: at(r, 41, "raised_unit_name")?,
+            leader_name: at(r, 42, "leader_name")?,
+        })
+    }
+
+    /// Runs a page's statement: on the caller's thread where it can ([`Tx::on_thread`]),
+    /// through sqlx otherwise.
+    async fn fetch_all(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<Vec<Self>, DbError> {
+        if let Some(on_thread) = tx.on_thread().await? {
+            return on_thread.rows(sql, &direct::refs(params), ItemRaw::direct);
+        }
+        Ok(run!(tx, |c| bind_params!(
+            sqlx::query_as::<_, ItemRaw>(sqlx::AssertSqlSafe(sql.to_string())),
+            params
+        )
+        .fetch_all(c)
+        .await)?)
     }
 }
 
@@ -712,13 +680,12 @@ pub async fn list_items(tx: &mut Tx, f: &ItemFilter) -> Result<(Vec<ItemRow>, i6
     let w = item_where(f);
     let n = w.next_placeholder();
     let sql = format!(
-        "SELECT {packed} AS packed, i.created_at, i.updated_at
+                "{ITEM_COLS}
          FROM (SELECT i.id FROM problem_items i{} ORDER BY i.year DESC, i.seq DESC LIMIT ${} OFFSET ${}) k
          JOIN problem_items i ON i.id = k.id{ITEM_JOINS} ORDER BY i.year DESC, i.seq DESC",
         w.sql(),
         n,
-        n + 1,
-        packed = LISTED_SQL.as_str(),
+                n + 1,
     );
     let (count_sql, count_params) = match counted_where(f) {
         Some(c) => (
@@ -735,12 +702,8 @@ pub async fn list_items(tx: &mut Tx, f: &ItemFilter) -> Result<(Vec<ItemRow>, i6
     };
     let mut params = w.params;
     params.extend([Param::I64(f.limit), Param::I64(f.offset)]);
-    let rows = TimedRow::fetch_all(tx, &sql, &params)
-        .await?
-        .into_iter()
-        .map(ItemRaw::read)
-        .collect::<Result<Vec<_>, DbError>>()?;
-    let count = packed::count(tx, &count_sql, &count_params).await?;
+    let rows = ItemRaw::fetch_all(tx, &sql, &params).await?;
+    let count = direct::count(tx, &count_sql, &count_params).await?;
     Ok((decode_all(rows)?, count))
 }
 
@@ -808,4 +771,15 @@ pub async fn watched(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_direct_reader_reads_as_many_values_as_the_columns_select() {
+        let selected = ITEM_COLS.trim_start_matches("SELECT").split(',').count();
+        assert_eq!(selected, ItemRaw::DIRECT_COLUMNS);
+    }
 }

@@ -1,9 +1,8 @@
 //! The filtered, sorted, paged list of projects with totals over the whole filter, and counts.
 
-use super::{JOINS, ProjectRaw, ProjectRow};
+use super::{COLUMNS, JOINS, ProjectRaw, ProjectRow};
 use crate::decode::{self};
-use crate::packed::{self, Fields, Kind, TimedRow};
-use crate::{DbError, Param, Tx, Where, bind_params, run};
+use crate::{DbError, Param, Tx, Where, bind_params, direct, run};
 use keyproj_domain::authz::ListScope;
 use keyproj_domain::colour::Colour;
 use keyproj_domain::ids::{IssueId, LeaderId, ProjectId, UnitId};
@@ -216,113 +215,56 @@ pub struct ListedProject {
     pub colour: Option<Colour>,
 }
 
-/// The values packed into a list row (the project's and the page's; see [`packed`]: 39 values
-/// a row made their copies and lookups a quarter of the request), in the order
-/// [`ListedRaw::read`] takes them.
-const LISTED: &[(&str, Kind)] = &[
-    ("p.id", Kind::Int),
-    ("p.region_code", Kind::Text),
-    ("p.code", Kind::OptText),
-    ("p.name", Kind::Text),
-    ("p.national_code", Kind::OptText),
-    ("p.level", Kind::Text),
-    ("p.stage", Kind::Text),
-    ("p.industry", Kind::Text),
-    ("p.township_unit_id", Kind::OptInt),
-    ("t.name", Kind::OptText),
-    ("p.owner_unit_id", Kind::OptInt),
-    ("o.name", Kind::OptText),
-    ("p.content_scale", Kind::Text),
-    ("p.total_investment_fen", Kind::Int),
-    ("p.funding_sources", Kind::Text),
-    ("p.planned_start", Kind::OptText),
-    ("p.planned_completion", Kind::OptText),
-    ("p.actual_start", Kind::OptText),
-    ("p.actual_completion", Kind::OptText),
-    ("p.leader_id", Kind::OptInt),
-    ("l.name", Kind::OptText),
-    ("p.lead_unit_id", Kind::OptInt),
-    ("lu.name", Kind::OptText),
-    ("p.parent_id", Kind::OptInt),
-    ("p.location", Kind::Text),
-    ("p.tags", Kind::Text),
-    ("p.below_threshold", Kind::Bool),
-    ("p.version", Kind::Int),
-    // the page's: the totals (or the projects' state they are remembered for), the colour in
-    // the page's issue, the responsible units, the issue
-    ("tot.n", Kind::Int),
-    ("tot.fen", Kind::Int),
-    ("tot.generation", Kind::Int),
-    ("cr.colour", Kind::OptText),
-    ("ru.names", Kind::OptText),
-    ("cur.id", Kind::OptInt),
-    ("cur.year", Kind::OptInt),
-    ("cur.number", Kind::OptInt),
-];
-
-static LISTED_SQL: LazyLock<String> = LazyLock::new(|| packed::sql(LISTED));
-
+/// A row of a list page: the project and the page's values (the totals, or the projects'
+/// state they are remembered for; the colour in the page's issue; the issue).
+#[derive(sqlx::FromRow)]
 struct ListedRaw {
+    #[sqlx(flatten)]
     project: ProjectRaw,
     total_count: i64,
     total_fen: i64,
     generation: i64,
     issue_colour: Option<String>,
-    responsible: Option<String>,
     page_issue_id: Option<i64>,
     page_issue_year: Option<i64>,
     page_issue_number: Option<i64>,
 }
 
+/// The page's values after the project's ([`super::COLUMNS`]) in a list row.
+const PAGE_COLUMNS: &str =
+    "tot.n AS total_count, tot.fen AS total_fen, tot.generation AS generation,
+    cr.colour AS issue_colour, cur.id AS page_issue_id, cur.year AS page_issue_year,
+    cur.number AS page_issue_number";
+
 impl ListedRaw {
-    /// Reads the values in [`LISTED`]'s order.
-    fn read(row: TimedRow) -> Result<ListedRaw, DbError> {
-        let mut f = Fields::new("projects list row", &row.packed);
-        let project = ProjectRaw {
-            id: f.int()?,
-            region_code: f.text()?,
-            code: f.opt_text()?,
-            name: f.text()?,
-            national_code: f.opt_text()?,
-            level: f.text()?,
-            stage: f.text()?,
-            industry: f.text()?,
-            township_unit_id: f.opt_int()?,
-            township_name: f.opt_text()?,
-            owner_unit_id: f.opt_int()?,
-            owner_name: f.opt_text()?,
-            content_scale: f.text()?,
-            total_investment_fen: f.int()?,
-            funding_sources: f.text()?,
-            planned_start: f.opt_text()?,
-            planned_completion: f.opt_text()?,
-            actual_start: f.opt_text()?,
-            actual_completion: f.opt_text()?,
-            leader_id: f.opt_int()?,
-            leader_name: f.opt_text()?,
-            lead_unit_id: f.opt_int()?,
-            lead_unit_name: f.opt_text()?,
-            parent_id: f.opt_int()?,
-            location: f.text()?,
-            tags: f.text()?,
-            below_threshold: f.bool()?,
-            version: f.int()?,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        };
-        let listed = ListedRaw {
-            project,
-            total_count: f.int()?,
-            total_fen: f.int()?,
-            generation: f.int()?,
-            issue_colour: f.opt_text()?,
-            responsible: f.opt_text()?,
-            page_issue_id: f.opt_int()?,
-            page_issue_year: f.opt_int()?,
-            page_issue_number: f.opt_int()?,
-        };
-        f.end()?;
-        Ok(listed)
+    /// Runs a page's statement: on the caller's thread where it can ([`Tx::on_thread`]),
+    /// through sqlx otherwise.
+    async fn fetch_all(tx: &mut Tx, sql: &str, params: &[Param]) -> Result<Vec<Self>, DbError> {
+        if let Some(on_thread) = tx.on_thread().await? {
+            return on_thread.rows(sql, &direct::refs(params), ListedRaw::direct);
+        }
+        Ok(run!(tx, |c| bind_params!(
+            sqlx::query_as::<_, ListedRaw>(sqlx::AssertSqlSafe(sql.to_string())),
+            params
+        )
+        .fetch_all(c)
+        .await)?)
+    }
+
+    /// Reads a row on the caller's thread by position, in the order of the statement's columns
+    /// (a lookup by name for each of 37 values would cost more than reading them).
+    fn direct(r: &rusqlite::Row<'_>) -> Result<ListedRaw, DbError> {
+        let at = ProjectRaw::DIRECT_COLUMNS;
+        Ok(ListedRaw {
+            project: ProjectRaw::direct(r)?,
+            total_count: direct::at(r, at, "total_count")?,
+            total_fen: direct::at(r, at + 1, "total_fen")?,
+            generation: direct::at(r, at + 2, "generation")?,
+            issue_colour: direct::at(r, at + 3, "issue_colour")?,
+            page_issue_id: direct::at(r, at + 4, "page_issue_id")?,
+            page_issue_year: direct::at(r, at + 5, "page_issue_year")?,
+            page_issue_number: direct::at(r, at + 6, "page_issue_number")?,
+        })
     }
 }
 
@@ -405,10 +347,7 @@ pub async fn list_page(
     // once); CROSS JOIN keeps it the outer loop on SQLite, evaluated once, and the page's rows
     // the next (an index in the page's order, `projects_in_code_order`, otherwise tempts SQLite
     // to walk every project in order and count the totals again for each: 1.6 s for 2,000).
-    // The responsible units of the page are one grouped scan over `k` (a subquery per row made
-    // PostgreSQL scan and sort `project_units` fifty times: 1.2 ms against 0.5 ms); U+001E
-    // joins their names (U+001F separates the packed row's values), as no stored text holds a
-    // control character (check_text).
+    // The page's responsible units are a second statement over its ids (`units_of_page`).
     //
     // Totals remembered for the projects' present state (`TOTALS`) are not counted again: the
     // statement then reads that state's value instead, and the page shows the remembered
@@ -429,30 +368,20 @@ pub async fn list_page(
     let sql = format!(
         "WITH k AS (SELECT p.id FROM projects p{filter} ORDER BY {order} LIMIT ${n} OFFSET ${}),
               cur AS (SELECT ci.id, ci.year, ci.number FROM colour_issues ci WHERE {issue_where})
-                  SELECT {packed} AS packed, p.created_at, p.updated_at
+                           {COLUMNS}, {PAGE_COLUMNS}
          FROM {tot} tot
          CROSS JOIN k
          CROSS JOIN projects p{JOINS}
          LEFT JOIN cur ON 1 = 1
-         LEFT JOIN colour_issue_rows cr ON cr.issue_id = cur.id AND cr.project_id = p.id
-         LEFT JOIN (SELECT pu.project_id,
-                        string_agg(u.name, '\u{1e}' ORDER BY u.sort_order, u.name) AS names
-                    FROM project_units pu JOIN units u ON u.id = pu.unit_id
-                                        WHERE pu.project_id IN (SELECT id FROM k) GROUP BY pu.project_id) ru
-           ON ru.project_id = p.id
-                  WHERE p.id = k.id
+                  LEFT JOIN colour_issue_rows cr ON cr.issue_id = cur.id AND cr.project_id = p.id
+         WHERE p.id = k.id
          ORDER BY {order}",
-                n + 1,
-        packed = LISTED_SQL.as_str(),
+        n + 1,
     );
     let mut params = w.params.clone();
     params.extend([Param::I64(f.limit), Param::I64(f.offset)]);
     params.extend(issue_param);
-    let rows = TimedRow::fetch_all(tx, &sql, &params)
-        .await?
-        .into_iter()
-        .map(ListedRaw::read)
-        .collect::<Result<Vec<_>, DbError>>()?;
+    let rows = ListedRaw::fetch_all(tx, &sql, &params).await?;
     let issue = match rows.first() {
         Some(r) => match (r.page_issue_id, r.page_issue_year, r.page_issue_number) {
             (Some(id), Some(year), Some(number)) => Some(PageIssue {
@@ -482,15 +411,21 @@ pub async fn list_page(
             totals
         }
     };
+    let ids: Vec<ProjectId> = rows.iter().map(|r| ProjectId(r.project.id)).collect();
+    let mut responsible: HashMap<ProjectId, Vec<String>> = HashMap::new();
+    for u in responsible_units_of(tx, &ids).await? {
+        responsible
+            .entry(u.project_id)
+            .or_default()
+            .push(u.unit_name);
+    }
     let items = rows
         .into_iter()
         .map(|r| {
+            let project = ProjectRow::try_from(r.project)?;
             Ok(ListedProject {
-                project: ProjectRow::try_from(r.project)?,
-                responsible: r
-                    .responsible
-                    .map(|s| s.split('\u{1e}').map(str::to_string).collect())
-                    .unwrap_or_default(),
+                responsible: responsible.remove(&project.id).unwrap_or_default(),
+                project,
                 colour: r
                     .issue_colour
                     .map(|c| decode::key("colour_issue_rows.colour", &c, Colour::from_key))
@@ -599,7 +534,11 @@ pub struct ProjectUnit {
     pub unit_name: String,
 }
 
-/// Responsible units of many projects at once (for list pages and exports).
+/// Responsible units of many projects at once (for list pages and exports), by project and
+/// then in the units' order. A statement of its own after a page's: grouping them into the
+/// page's statement (`string_agg` over the page's ids) cost SQLite more than this statement on
+/// the caller's thread, and they are sorted here, not by a temporary b-tree (BENCHMARKS.md,
+/// tenth pass).
 pub async fn responsible_units_of(
     tx: &mut Tx,
     ids: &[ProjectId],
@@ -609,22 +548,42 @@ pub async fn responsible_units_of(
     }
     let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT pu.project_id, u.name FROM project_units pu JOIN units u ON u.id = pu.unit_id WHERE pu.project_id IN ({}) ORDER BY pu.project_id, u.sort_order, u.name",
+        "SELECT pu.project_id, u.sort_order, u.name FROM project_units pu JOIN units u ON u.id = pu.unit_id WHERE pu.project_id IN ({})",
         placeholders.join(", ")
     );
     let params: Vec<Param> = ids.iter().map(|i| Param::I64(i.get())).collect();
+    let mut units = units_of(tx, &sql, &params).await?;
+    units.sort_unstable();
+    Ok(units
+        .into_iter()
+        .map(|(p, _, unit_name)| ProjectUnit {
+            project_id: ProjectId(p),
+            unit_name,
+        })
+        .collect())
+}
+
+/// The rows of [`responsible_units_of`]'s statement: project, the unit's place, its name.
+async fn units_of(
+    tx: &mut Tx,
+    sql: &str,
+    params: &[Param],
+) -> Result<Vec<(i64, i64, String)>, DbError> {
+    if let Some(on_thread) = tx.on_thread().await? {
+        return on_thread.rows(sql, &direct::refs(params), |r| {
+            Ok((
+                direct::at(r, 0, "project_units.project_id")?,
+                direct::at(r, 1, "units.sort_order")?,
+                direct::at(r, 2, "units.name")?,
+            ))
+        });
+    }
     Ok(run!(tx, |c| bind_params!(
-        sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql.clone())),
+        sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql.to_string())),
         params
     )
     .fetch_all(c)
-    .await)?
-    .into_iter()
-    .map(|(p, unit_name)| ProjectUnit {
-        project_id: ProjectId(p),
-        unit_name,
-    })
-    .collect())
+    .await)?)
 }
 
 pub async fn count_all(tx: &mut Tx) -> Result<i64, DbError> {
