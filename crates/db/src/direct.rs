@@ -290,3 +290,29 @@ impl From<rusqlite::Error> for DbError {
         DbError::Direct(e)
     }
 }
+
+/// Builds `$Raw` from a row's values in the order of its fields, starting at column `$start`,
+/// each read with `$at(row, index, field name)`: a reader by position written once per raw row
+/// for both of [`at`] (rusqlite) and [`sqlx_at`].
+macro_rules! by_position {
+    ($row:expr, $at:path, $start:expr, $Raw:ident { $($field:ident),+ $(,)? }) => {{
+        let mut column: usize = $start;
+        let mut next = || {
+            column += 1;
+            column - 1
+        };
+        $Raw { $($field: $at($row, next(), stringify!($field))?),+ }
+    }};
+}
+pub(crate) use by_position;
+
+/// The value of column `i` of a row read through sqlx, by position (by name, each value is a
+/// hash lookup: a fifth of the server's CPU for PostgreSQL's project list, BENCHMARKS.md).
+pub fn sqlx_at<'r, R, T>(r: &'r R, i: usize, _column: &str) -> Result<T, sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    r.try_get(i)
+}

@@ -1,8 +1,9 @@
 //! The filtered, sorted, paged list of projects with totals over the whole filter, and counts.
 
-use super::{COLUMNS, JOINS, ProjectRaw, ProjectRow};
+use super::{COLUMNS, JOINS, ProjectRaw, ProjectRow, project_by_position};
 use crate::decode::{self};
 use crate::{DbError, Param, Tx, Where, bind_params, direct, run};
+use chrono::{DateTime, Utc};
 use keyproj_domain::authz::ListScope;
 use keyproj_domain::colour::Colour;
 use keyproj_domain::ids::{IssueId, LeaderId, ProjectId, UnitId};
@@ -215,12 +216,15 @@ pub struct ListedProject {
     pub colour: Option<Colour>,
 }
 
-/// A row of a list page: the project and the page's values (the totals, or the projects'
-/// state they are remembered for; the colour in the page's issue; the issue).
-#[derive(sqlx::FromRow)]
+/// A row of a list page: the project and the page's values.
 struct ListedRaw {
-    #[sqlx(flatten)]
     project: ProjectRaw,
+    page: PageValues,
+}
+
+/// The page's values of a list row, after the project's: the totals (or the projects' state
+/// they are remembered for), the colour in the page's issue, the issue.
+struct PageValues {
     total_count: i64,
     total_fen: i64,
     generation: i64,
@@ -254,17 +258,48 @@ impl ListedRaw {
     /// Reads a row on the caller's thread by position, in the order of the statement's columns
     /// (a lookup by name for each of 37 values would cost more than reading them).
     fn direct(r: &rusqlite::Row<'_>) -> Result<ListedRaw, DbError> {
-        let at = ProjectRaw::DIRECT_COLUMNS;
-        Ok(ListedRaw {
-            project: ProjectRaw::direct(r)?,
-            total_count: direct::at(r, at, "total_count")?,
-            total_fen: direct::at(r, at + 1, "total_fen")?,
-            generation: direct::at(r, at + 2, "generation")?,
-            issue_colour: direct::at(r, at + 3, "issue_colour")?,
-            page_issue_id: direct::at(r, at + 4, "page_issue_id")?,
-            page_issue_year: direct::at(r, at + 5, "page_issue_year")?,
-            page_issue_number: direct::at(r, at + 6, "page_issue_number")?,
-        })
+        Ok(listed_by_position!(r, direct::at))
+    }
+}
+
+/// A [`ListedRaw`] from a list row's values in order, each read with `$at`.
+macro_rules! listed_by_position {
+    ($row:expr, $at:path) => {
+        ListedRaw {
+            project: project_by_position!($row, $at),
+            page: direct::by_position!(
+                $row,
+                $at,
+                ProjectRaw::DIRECT_COLUMNS,
+                PageValues {
+                    total_count,
+                    total_fen,
+                    generation,
+                    issue_colour,
+                    page_issue_id,
+                    page_issue_year,
+                    page_issue_number,
+                }
+            ),
+        }
+    };
+}
+use listed_by_position;
+
+/// Through sqlx, a list row is read by position too.
+impl<'r, R> sqlx::FromRow<'r, R> for ListedRaw
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(r: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(listed_by_position!(r, direct::sqlx_at))
     }
 }
 
@@ -383,7 +418,11 @@ pub async fn list_page(
     params.extend(issue_param);
     let rows = ListedRaw::fetch_all(tx, &sql, &params).await?;
     let issue = match rows.first() {
-        Some(r) => match (r.page_issue_id, r.page_issue_year, r.page_issue_number) {
+        Some(r) => match (
+            r.page.page_issue_id,
+            r.page.page_issue_year,
+            r.page.page_issue_number,
+        ) {
             (Some(id), Some(year), Some(number)) => Some(PageIssue {
                 id: IssueId(id),
                 year,
@@ -395,13 +434,13 @@ pub async fn list_page(
         None => page_issue(tx, colours).await?,
     };
     let totals = match (rows.first(), known) {
-        (Some(r), Some((generation, totals))) if r.generation == generation => totals,
+        (Some(r), Some((generation, totals))) if r.page.generation == generation => totals,
         (Some(r), None) => {
             let totals = ProjectTotals {
-                count: r.total_count,
-                total_investment: Money::from_fen(r.total_fen),
+                count: r.page.total_count,
+                total_investment: Money::from_fen(r.page.total_fen),
             };
-            remember(key, r.generation, &totals);
+            remember(key, r.page.generation, &totals);
             totals
         }
         // past the last page, or the projects changed since the totals were counted
@@ -427,6 +466,7 @@ pub async fn list_page(
                 responsible: responsible.remove(&project.id).unwrap_or_default(),
                 project,
                 colour: r
+                    .page
                     .issue_colour
                     .map(|c| decode::key("colour_issue_rows.colour", &c, Colour::from_key))
                     .transpose()?,

@@ -97,46 +97,54 @@ struct ProjectRaw {
     updated_at: DateTime<Utc>,
 }
 
+/// A [`ProjectRaw`] from the first [`ProjectRaw::DIRECT_COLUMNS`] values of a row, in the
+/// order of [`COLUMNS`], each read with `$at`.
+macro_rules! project_by_position {
+    ($row:expr, $at:path) => {
+        crate::direct::by_position!(
+            $row,
+            $at,
+            0,
+            ProjectRaw {
+                id,
+                region_code,
+                code,
+                name,
+                national_code,
+                level,
+                stage,
+                industry,
+                township_unit_id,
+                township_name,
+                owner_unit_id,
+                owner_name,
+                content_scale,
+                total_investment_fen,
+                funding_sources,
+                planned_start,
+                planned_completion,
+                actual_start,
+                actual_completion,
+                leader_id,
+                leader_name,
+                lead_unit_id,
+                lead_unit_name,
+                parent_id,
+                location,
+                tags,
+                below_threshold,
+                version,
+                created_at,
+                updated_at,
+            }
+        )
+    };
+}
+use project_by_position;
+
 impl ProjectRaw {
     /// How many values [`COLUMNS`] selects.
     const DIRECT_COLUMNS: usize = 30;
-
-    /// Reads [`COLUMNS`] by position from a row read on the caller's thread.
-    fn direct(r: &rusqlite::Row<'_>) -> Result<ProjectRaw, DbError> {
-        use crate::direct::at;
-        Ok(ProjectRaw {
-            id: at(r, 0, "projects.id")?,
-            region_code: at(r, 1, "projects.region_code")?,
-            code: at(r, 2, "projects.code")?,
-            name: at(r, 3, "projects.name")?,
-            national_code: at(r, 4, "projects.national_code")?,
-            level: at(r, 5, "projects.level")?,
-            stage: at(r, 6, "projects.stage")?,
-            industry: at(r, 7, "projects.industry")?,
-            township_unit_id: at(r, 8, "projects.township_unit_id")?,
-            township_name: at(r, 9, "township_name")?,
-            owner_unit_id: at(r, 10, "projects.owner_unit_id")?,
-            owner_name: at(r, 11, "owner_name")?,
-            content_scale: at(r, 12, "projects.content_scale")?,
-            total_investment_fen: at(r, 13, "projects.total_investment_fen")?,
-            funding_sources: at(r, 14, "projects.funding_sources")?,
-            planned_start: at(r, 15, "projects.planned_start")?,
-            planned_completion: at(r, 16, "projects.planned_completion")?,
-            actual_start: at(r, 17, "projects.actual_start")?,
-            actual_completion: at(r, 18, "projects.actual_completion")?,
-            leader_id: at(r, 19, "projects.leader_id")?,
-            leader_name: at(r, 20, "leader_name")?,
-            lead_unit_id: at(r, 21, "projects.lead_unit_id")?,
-            lead_unit_name: at(r, 22, "lead_unit_name")?,
-            parent_id: at(r, 23, "projects.parent_id")?,
-            location: at(r, 24, "projects.location")?,
-            tags: at(r, 25, "projects.tags")?,
-            below_threshold: at(r, 26, "projects.below_threshold")?,
-            version: at(r, 27, "projects.version")?,
-            created_at: at(r, 28, "projects.created_at")?,
-            updated_at: at(r, 29, "projects.updated_at")?,
-        })
-    }
 }
 
 impl TryFrom<ProjectRaw> for ProjectRow {
