@@ -293,27 +293,20 @@ pub(super) async fn create(
             .into_response());
     }
     // who may not assign gets no confirmation page: the registration itself is refused below
-    if assign.is_some() && allowed(&signed, Action::ManageProblems) {
-        match ask_to_assign(
+    if assign.is_some()
+        && allowed(&signed, Action::ManageProblems)
+        && let Some(ask) = ask_to_assign(
             &s,
             &signed,
             &form,
             "/problems",
             "确认登记并交办",
             "/problems/new",
+            async |v| new_page(&s, &signed, &form, v).await,
         )
-        .await
-        {
-            Ok(Some(ask)) => return Ok(ask),
-            Ok(None) => {}
-            Err(v) => {
-                return Ok((
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    new_page(&s, &signed, &form, v).await?,
-                )
-                    .into_response());
-            }
-        }
+        .await?
+    {
+        return Ok(ask);
     }
     match svc::register(
         &s.app,

@@ -296,27 +296,19 @@ pub(super) async fn decision(
     // a meeting the caller cannot see is not found; who may not assign gets no confirmation
     // page: the decision itself is refused below
     svc::meeting(&s.app, &signed.ctx, id).await?;
-    if allowed(&signed, Action::ManageProblems) {
-        match ask_to_assign(
+    if allowed(&signed, Action::ManageProblems)
+        && let Some(ask) = ask_to_assign(
             &s,
             &signed,
             &form,
             &format!("/meetings/{id}/items"),
             "确认交办会议议定事项",
             &format!("/meetings/{id}"),
+            async |v| meeting_page(&s, &signed, id, &form, v).await,
         )
-        .await
-        {
-            Ok(Some(ask)) => return Ok(ask),
-            Ok(None) => {}
-            Err(v) => {
-                return Ok((
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    meeting_page(&s, &signed, id, &form, v).await?,
-                )
-                    .into_response());
-            }
-        }
+        .await?
+    {
+        return Ok(ask);
     }
     let assign = assign_draft(&form).unwrap_or_default();
     match svc::add_decision(&s.app, &signed.ctx, id, &item_draft(&form), &assign).await {
@@ -431,25 +423,18 @@ pub(super) async fn finding(
             keyproj_service::attachments::Owner::Patrol(id),
         )
         .await?;
-        match ask_to_assign(
+        if let Some(ask) = ask_to_assign(
             &s,
             &signed,
             &form,
             &format!("/patrols/{id}/finding"),
             "确认登记并交办巡查发现",
             &format!("/patrols/{id}/finding"),
+            async |v| finding_form(&s, &signed, id, &form, v).await,
         )
-        .await
+        .await?
         {
-            Ok(Some(ask)) => return Ok(ask),
-            Ok(None) => {}
-            Err(v) => {
-                return Ok((
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    finding_form(&s, &signed, id, &form, v).await?,
-                )
-                    .into_response());
-            }
+            return Ok(ask);
         }
     }
     match svc::add_finding(&s.app, &signed.ctx, id, &item_draft(&form), assign.as_ref()).await {

@@ -276,16 +276,27 @@ fn assign_draft(form: &FormData) -> Option<AssignDraft> {
 
 /// The confirmation page an assignment asks for (it issues a numbered 交办单), unless the form
 /// was confirmed (None: go on to the service); a unit or leader the caller cannot choose is
-/// refused first, for the form's own page at 422.
-async fn ask_to_assign(
+/// refused first: the form's own page again (`again`), at 422.
+#[allow(clippy::too_many_arguments)]
+async fn ask_to_assign<P: axum::response::IntoResponse>(
     s: &AppState,
     signed: &Signed,
     form: &FormData,
     action: &str,
     title: &str,
     back: &str,
-) -> Result<Option<axum::response::Response>, ValidationErrors> {
-    let lines = assign_lines(s, signed, form).await?;
+    again: impl AsyncFnOnce(ValidationErrors) -> Result<P, crate::error::PageError>,
+) -> Result<Option<axum::response::Response>, crate::error::PageError> {
+    use axum::response::IntoResponse;
+    let lines = match assign_lines(s, signed, form).await {
+        Ok(lines) => lines,
+        Err(v) => {
+            let page = again(v).await?;
+            return Ok(Some(
+                (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
+            ));
+        }
+    };
     Ok(crate::pages::ConfirmPage::unless_confirmed(
         signed,
         form,

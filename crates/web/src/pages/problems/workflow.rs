@@ -82,13 +82,13 @@ pub(super) async fn step(
                 return again(Some(v.to_string()), None, StatusCode::UNPROCESSABLE_ENTITY).await;
             }
             let (action, back) = (format!("/problems/{id}/step"), format!("/problems/{id}"));
-            match ask_to_assign(&s, &signed, &form, &action, "确认交办", &back).await {
-                Ok(Some(ask)) => return Ok(ask),
-                Ok(None) => {}
-                Err(v) => {
-                    return again(Some(v.to_string()), None, StatusCode::UNPROCESSABLE_ENTITY)
-                        .await;
-                }
+            let refused = async |v: keyproj_domain::ValidationErrors| {
+                again(Some(v.to_string()), None, StatusCode::UNPROCESSABLE_ENTITY).await
+            };
+            if let Some(ask) =
+                ask_to_assign(&s, &signed, &form, &action, "确认交办", &back, refused).await?
+            {
+                return Ok(ask);
             }
         }
     }
