@@ -557,6 +557,68 @@ async fn a_list_page_carries_its_units_and_totals_in_one_statement() {
     }
 }
 
+/// The list remembers each project's responsible units for the state it read them in; a unit
+/// renamed or reordered, or a project's units changed, is a new state the next page shows.
+#[tokio::test]
+async fn remembered_units_follow_renames_reorders_and_assignments() {
+    for t in TestDb::all().await {
+        let db = &t.db;
+        let b = db.backend();
+        let (u1, u2, _u3) = seed(db).await;
+        let now = storable_time(Utc::now());
+        let mut w = db.begin_write().await.unwrap();
+        let a = projects::insert(&mut w, &project("430922", "甲", "TJ-001", 100, None), now)
+            .await
+            .unwrap();
+        projects::set_responsible_units(&mut w, a, &[u1, u2])
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        let units = || async {
+            let mut tx = db.begin_read().await.unwrap();
+            let f = projects::ProjectFilter::new(ListScope::Region(region("430922")));
+            let page = projects::list_page(&mut tx, &f, ColoursOf::Issue(None))
+                .await
+                .unwrap();
+            tx.rollback().await.unwrap();
+            page.items[0].responsible.clone()
+        };
+        let before = units().await;
+        assert_eq!(before, vec!["县住建局", "桃花江镇"], "{b}");
+        // remembered: the same page again reads the same
+        assert_eq!(units().await, before, "{b}");
+
+        let edit = |id: UnitId, name: &'static str, sort_order: i64| async move {
+            let mut w = db.begin_write().await.unwrap();
+            let u = org::get_unit(&mut w, id).await.unwrap().unwrap();
+            let values = org::NewUnit {
+                region_code: &u.region_code,
+                name,
+                kind: u.kind,
+                contact: &u.contact,
+                phone: &u.phone,
+                sort_order,
+            };
+            org::update_unit(&mut w, id, u.version, &values, now)
+                .await
+                .unwrap();
+            w.commit().await.unwrap();
+        };
+        // seeded with sort order 0: renamed in place
+        edit(u1, "县住房和城乡建设局", 0).await;
+        assert_eq!(units().await, vec!["县住房和城乡建设局", "桃花江镇"], "{b}");
+        edit(u1, "县住房和城乡建设局", 1000).await;
+        assert_eq!(units().await, vec!["桃花江镇", "县住房和城乡建设局"], "{b}");
+
+        let mut w = db.begin_write().await.unwrap();
+        projects::set_responsible_units(&mut w, a, &[u2])
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(units().await, vec!["桃花江镇"], "{b}");
+    }
+}
+
 /// A list page's rows are read by position on SQLite's caller's thread and by name through
 /// sqlx: every value, present or absent, with text that looks like a separator, reads back as
 /// the project's own read returns it.

@@ -382,7 +382,8 @@ pub async fn list_page(
     // once); CROSS JOIN keeps it the outer loop on SQLite, evaluated once, and the page's rows
     // the next (an index in the page's order, `projects_in_code_order`, otherwise tempts SQLite
     // to walk every project in order and count the totals again for each: 1.6 s for 2,000).
-    // The page's responsible units are a second statement over its ids (`units_of_page`).
+    // The page's responsible units are a second statement over its ids, unless remembered
+    // (`page_units`).
     //
     // Totals remembered for the projects' present state (`TOTALS`) are not counted again: the
     // statement then reads that state's value instead, and the page shows the remembered
@@ -451,13 +452,10 @@ pub async fn list_page(
         }
     };
     let ids: Vec<ProjectId> = rows.iter().map(|r| ProjectId(r.project.id)).collect();
-    let mut responsible: HashMap<ProjectId, Vec<String>> = HashMap::new();
-    for u in responsible_units_of(tx, &ids).await? {
-        responsible
-            .entry(u.project_id)
-            .or_default()
-            .push(u.unit_name);
-    }
+    let mut responsible = match rows.first() {
+        Some(r) => page_units(tx, r.page.generation, &ids).await?,
+        None => HashMap::new(),
+    };
     let items = rows
         .into_iter()
         .map(|r| {
@@ -565,6 +563,66 @@ fn remember(key: Option<String>, generation: i64, totals: &ProjectTotals) {
         memo.clear();
     }
     memo.insert(key, (generation, totals.clone()));
+}
+
+/// Responsible units of listed projects (names, in the units' order) for the state of the
+/// projects they were read in (`list_generations`, which a unit renamed or reordered changes
+/// too). Reading them is a statement of its own after the page's: on PostgreSQL a second round
+/// trip to the server, 9 % of the project list's CPU, and 25 µs of about 350 on SQLite
+/// (BENCHMARKS.md, eleventh pass). Remembered per process like [`TOTALS`], bounded, and
+/// emptied when full or when a page shows another state.
+static UNITS: LazyLock<Mutex<UnitsMemo>> = LazyLock::new(|| Mutex::new(UnitsMemo::default()));
+const UNITS_REMEMBERED: usize = 4096;
+
+#[derive(Default)]
+struct UnitsMemo {
+    /// The state the units are of; None before the first page.
+    generation: Option<i64>,
+    of: HashMap<ProjectId, Vec<String>>,
+}
+
+/// The responsible units of a page's projects by project, the page read in the state
+/// `generation`: those remembered for that state, the others read.
+async fn page_units(
+    tx: &mut Tx,
+    generation: i64,
+    ids: &[ProjectId],
+) -> Result<HashMap<ProjectId, Vec<String>>, DbError> {
+    let mut found = HashMap::with_capacity(ids.len());
+    let mut missing = Vec::new();
+    {
+        let memo = UNITS.lock().unwrap_or_else(|e| e.into_inner());
+        let current = memo.generation == Some(generation);
+        for id in ids {
+            match memo.of.get(id).filter(|_| current) {
+                Some(units) => {
+                    found.insert(*id, units.clone());
+                }
+                None => missing.push(*id),
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(found);
+    }
+    // a project without units is remembered too, as none
+    let mut read: HashMap<ProjectId, Vec<String>> =
+        missing.iter().map(|id| (*id, Vec::new())).collect();
+    for u in responsible_units_of(tx, &missing).await? {
+        read.entry(u.project_id).or_default().push(u.unit_name);
+    }
+    let mut memo = UNITS.lock().unwrap_or_else(|e| e.into_inner());
+    // Read in a later statement, the units may be of a newer state than `generation` on
+    // PostgreSQL (each statement sees what was committed when it began): only pages read
+    // before that newer state was committed can be shown them, and none after.
+    if memo.generation != Some(generation) || memo.of.len() + read.len() > UNITS_REMEMBERED {
+        memo.of.clear();
+        memo.generation = Some(generation);
+    }
+    memo.of
+        .extend(read.iter().map(|(id, units)| (*id, units.clone())));
+    found.extend(read);
+    Ok(found)
 }
 
 /// A responsible unit of a project, by name.

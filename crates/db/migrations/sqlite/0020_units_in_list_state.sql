@@ -1,0 +1,12 @@
+-- Issue #14: the project list remembers each listed project's responsible units (names, in
+-- the units' order) for the state of the projects they were read in, as it remembers totals
+-- (`repo::projects::list`, `UNITS`). A unit renamed or reordered changes what a list shows
+-- without touching `projects` or `project_units`, so it is part of that state too.
+CREATE TRIGGER units_generation_update AFTER UPDATE OF name, sort_order ON units
+BEGIN
+    UPDATE list_generations SET n = random() WHERE name = 'projects';
+END;
+CREATE TRIGGER units_generation_delete AFTER DELETE ON units
+BEGIN
+    UPDATE list_generations SET n = random() WHERE name = 'projects';
+END;
