@@ -38,6 +38,36 @@ pub fn check_phone(phone: &str) -> Result<String, FieldError> {
     Ok(p)
 }
 
+/// The characters that separate several units in one cell of an import or a list (责任单位
+/// “住建局、规划局”), so no single unit's name may contain them.
+pub const UNIT_NAME_SEPARATORS: [char; 5] = ['、', ',', '，', ';', '；'];
+
+/// A unit's name: required, at most 60 characters, and never readable as several units.
+pub fn check_unit_name(name: &str) -> Result<String, FieldError> {
+    let n = check_text("name", "单位名称", name, true, 60)?;
+    if n.contains(UNIT_NAME_SEPARATORS) {
+        return Err(FieldError::new(
+            "name",
+            "invalid_chars",
+            "单位名称不能包含顿号、逗号或分号（导入和列表用它们分隔多个单位）",
+        ));
+    }
+    Ok(n)
+}
+
+/// The place in a list: a small whole number, so every form and the API agree on its range.
+pub fn check_sort_order(sort_order: i64) -> Result<i64, FieldError> {
+    if (0..=9999).contains(&sort_order) {
+        Ok(sort_order)
+    } else {
+        Err(FieldError::new(
+            "sort_order",
+            "out_of_range",
+            "排序号应为0到9999之间的整数",
+        ))
+    }
+}
+
 /// A unit as typed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -61,7 +91,7 @@ pub struct UnitFields {
 impl UnitDraft {
     pub fn validate(&self) -> Result<UnitFields, ValidationErrors> {
         let mut e = ValidationErrors::new();
-        let name = e.check(check_text("name", "单位名称", &self.name, true, 60));
+        let name = e.check(check_unit_name(&self.name));
         let kind = UnitKind::from_input(&self.kind);
         if kind.is_none() {
             e.add(
@@ -72,14 +102,17 @@ impl UnitDraft {
         }
         let contact = e.check(check_text("contact", "联系人", &self.contact, false, 30));
         let phone = e.check(check_phone(&self.phone));
-        match (name, kind, contact, phone) {
-            (Some(name), Some(kind), Some(contact), Some(phone)) if e.is_empty() => {
+        let sort_order = e.check(check_sort_order(self.sort_order));
+        match (name, kind, contact, phone, sort_order) {
+            (Some(name), Some(kind), Some(contact), Some(phone), Some(sort_order))
+                if e.is_empty() =>
+            {
                 Ok(UnitFields {
                     name,
                     kind,
                     contact,
                     phone,
-                    sort_order: self.sort_order,
+                    sort_order,
                 })
             }
             _ => Err(e),
@@ -111,13 +144,16 @@ impl LeaderDraft {
         let name = e.check(check_text("name", "姓名", &self.name, true, 30));
         let title = e.check(check_text("title", "职务", &self.title, false, 60));
         let phone = e.check(check_phone(&self.phone));
-        match (name, title, phone) {
-            (Some(name), Some(title), Some(phone)) if e.is_empty() => Ok(LeaderFields {
-                name,
-                title,
-                phone,
-                sort_order: self.sort_order,
-            }),
+        let sort_order = e.check(check_sort_order(self.sort_order));
+        match (name, title, phone, sort_order) {
+            (Some(name), Some(title), Some(phone), Some(sort_order)) if e.is_empty() => {
+                Ok(LeaderFields {
+                    name,
+                    title,
+                    phone,
+                    sort_order,
+                })
+            }
             _ => Err(e),
         }
     }
@@ -152,5 +188,58 @@ mod tests {
             assert!(e.for_field(f).is_some(), "{f}");
         }
         assert!(LeaderDraft::default().validate().is_err());
+    }
+
+    #[test]
+    fn a_unit_name_cannot_read_as_several_units_and_sort_orders_are_bounded() {
+        for name in [
+            "住建局、规划局",
+            "住建局,规划局",
+            "住建局，规划局",
+            "住建局;规划局",
+            "住建局；规划局",
+        ] {
+            let e = UnitDraft {
+                name: name.into(),
+                kind: "部门".into(),
+                ..Default::default()
+            }
+            .validate()
+            .unwrap_err();
+            assert!(e.for_field("name").is_some(), "{name}");
+        }
+        for sort_order in [-1, 10_000, i64::MAX, i64::MIN] {
+            let unit = UnitDraft {
+                name: "县住建局".into(),
+                kind: "部门".into(),
+                sort_order,
+                ..Default::default()
+            };
+            assert!(
+                unit.validate()
+                    .unwrap_err()
+                    .for_field("sort_order")
+                    .is_some()
+            );
+            let leader = LeaderDraft {
+                name: "张三".into(),
+                sort_order,
+                ..Default::default()
+            };
+            assert!(
+                leader
+                    .validate()
+                    .unwrap_err()
+                    .for_field("sort_order")
+                    .is_some()
+            );
+        }
+        let edge = UnitDraft {
+            name: "县住建局".into(),
+            kind: "部门".into(),
+            sort_order: 9999,
+            ..Default::default()
+        };
+        assert_eq!(edge.validate().unwrap().sort_order, 9999);
     }
 }

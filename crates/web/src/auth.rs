@@ -180,6 +180,19 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
+/// A multipart body that could not be read: too large is 413, anything else (a control
+/// character in a file name, a broken part) is the form that could not be read.
+fn multipart_refused(e: &axum::extract::multipart::MultipartError) -> Response {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        page_error(StatusCode::PAYLOAD_TOO_LARGE, "上传的文件过大")
+    } else {
+        page_error(
+            StatusCode::BAD_REQUEST,
+            "上传的表单无法读取：文件名或内容格式有误，请改名后重新选择文件",
+        )
+    }
+}
+
 impl FromRequest<AppState> for PostedWithFiles {
     type Rejection = Response;
 
@@ -202,18 +215,11 @@ impl FromRequest<AppState> for PostedWithFiles {
                 let field = match mp.next_field().await {
                     Ok(Some(f)) => f,
                     Ok(None) => break,
-                    Err(_) => {
-                        return Err(page_error(
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            "上传的文件过大或不完整",
-                        ));
-                    }
+                    Err(e) => return Err(multipart_refused(&e)),
                 };
                 let name = field.name().unwrap_or("").to_string();
                 let file_name = field.file_name().map(str::to_string);
-                let data = field.bytes().await.map_err(|_| {
-                    page_error(StatusCode::PAYLOAD_TOO_LARGE, "上传的文件过大或不完整")
-                })?;
+                let data = field.bytes().await.map_err(|e| multipart_refused(&e))?;
                 match file_name {
                     Some(f) => {
                         // an input left empty sends a nameless empty part; a chosen file that is

@@ -36,7 +36,11 @@ fn list_query_of(q: Option<&str>) -> (ListQuery, ValidationErrors) {
         errs.check(read(k, label, &p.get(k))).flatten()
     };
     let query = ListQuery {
-        q: p.get("q"),
+        // the page echoes the search box, so it keeps only what is searched
+        q: p.get("q")
+            .chars()
+            .take(keyproj_service::projects::MAX_SEARCH_CHARS)
+            .collect(),
         stage: p.get("stage"),
         level: p.get("level"),
         industry: p.get("industry"),

@@ -776,8 +776,9 @@ async fn accounts_tokens_and_organisation_edits() {
     for t in TestDb::all().await {
         let h = harness(t).await;
         let api = reqwest::Client::new();
-        // disabling an account ends its sessions at once
+        // disabling an account ends its sessions and revokes its tokens at once
         let victim = h.signed_in("jtju").await;
+        let victim_token = h.token("jtju").await;
         let admin = h.signed_in("admin").await;
         let jt_id = {
             let mut tx = h.app.db.begin_read().await.unwrap();
@@ -802,6 +803,27 @@ async fn accounts_tokens_and_organisation_edits() {
         assert_eq!(
             h.login(&client(), "jtju", PW).await.status(),
             StatusCode::UNAUTHORIZED
+        );
+        // enabling it again lets its password in, not a token handed out before
+        let r = admin
+            .post(format!("{}/admin/users/{jt_id}/enable", h.base))
+            .form(&[("csrf", csrf.as_str()), ("version", "3")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            api.get(format!("{}/api/v1/me", h.base))
+                .bearer_auth(&victim_token)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            h.login(&client(), "jtju", PW).await.status(),
+            StatusCode::SEE_OTHER
         );
 
         // a revoked token stops working; the 安全管理员 can revoke anyone's
@@ -1184,5 +1206,105 @@ async fn regions_are_managed_by_the_system_administrator() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         assert_eq!(h.audit_count().await, before, "nothing changes");
+    }
+}
+
+/// A unit's name cannot read as several units (imports and lists split on 、，；), a sort order
+/// stays within 0–9999 through the API as on the page, a search echoes only what it searched,
+/// the problem list keeps a page size, and the meetings API refuses a year that is not one.
+#[tokio::test]
+async fn unit_names_sort_orders_page_sizes_and_years_are_checked() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let token = h.token("staff").await;
+        let c = client();
+        let before = c
+            .get(format!("{}/api/v1/units", h.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let unit = h.units[1];
+        let edit = |name: &str, sort_order: i64| {
+            serde_json::json!({"version": 1, "name": name, "kind": "department",
+                "contact": "", "phone": "", "sort_order": sort_order})
+        };
+        for (body, field) in [
+            (edit("县住建局", -1), "sort_order"),
+            (edit("县住建局", 10_000), "sort_order"),
+            (edit("县住建局", i64::MAX), "sort_order"),
+            (edit("测试、单位", 0), "name"),
+            (edit("住建局，规划局", 0), "name"),
+        ] {
+            let r = c
+                .put(format!("{}/api/v1/units/{unit}", h.base))
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            let text = r.text().await.unwrap();
+            assert!(text.contains(&format!("\"field\":\"{field}\"")), "{text}");
+        }
+        let r = c
+            .post(format!("{}/api/v1/units", h.base))
+            .bearer_auth(&token)
+            .json(
+                &serde_json::json!({"name": "县新单位", "kind": "department", "sort_order": -100}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let after = c
+            .get(format!("{}/api/v1/units", h.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(before, after, "nothing changed");
+
+        let staff = h.signed_in("staff").await;
+        let page = staff
+            .get(format!("{}/projects?q={}", h.base, "测".repeat(5_000)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(html.contains(&"测".repeat(100)));
+        assert!(!html.contains(&"测".repeat(101)), "the echo is bounded");
+
+        // the problem list takes a page size as the project list does, and keeps it
+        let (status, html) = h.page(&staff, "/problems?per_page=abc").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html.contains("每页条数"), "{html}");
+        let (status, html) = h.page(&staff, "/problems?per_page=5&open=1").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains(r#"<input type="hidden" name="per_page" value="5">"#));
+        assert!(html.contains(r#"<span class="cur">5</span>"#), "{html}");
+
+        // a year that is not one is refused, not read as "every year"
+        for (q, status) in [
+            ("year=abc", StatusCode::UNPROCESSABLE_ENTITY),
+            ("year=99999", StatusCode::UNPROCESSABLE_ENTITY),
+            ("year=2022", StatusCode::OK),
+            ("", StatusCode::OK),
+        ] {
+            let r = c
+                .get(format!("{}/api/v1/meetings?{q}", h.base))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), status, "{q}");
+        }
     }
 }

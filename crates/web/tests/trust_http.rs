@@ -1349,3 +1349,25 @@ async fn parallel_guesses_meet_the_limit() {
         assert!(checked >= 4, "{checked}");
     }
 }
+
+/// A multipart form whose file name carries a control character is a form that cannot be
+/// read (400, in Chinese, naming the file name), not "too large".
+#[tokio::test]
+async fn a_control_character_in_a_file_name_is_not_called_too_large() {
+    for t in TestDb::all().await {
+        let h = harness(t).await;
+        let staff = h.signed_in("staff").await;
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\u{1f}b.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\r\n--XyZ--\r\n";
+        let r = staff
+            .post(format!("{}/problems/1/attachments", h.base))
+            .header("Content-Type", "multipart/form-data; boundary=XyZ")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let html = r.text().await.unwrap();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{html}");
+        assert!(html.contains("文件名"), "{html}");
+    }
+}

@@ -181,7 +181,8 @@ pub async fn set_roles(
     w.commit().await
 }
 
-/// Disables or enables an account; disabling ends all its sessions.
+/// Disables or enables an account; disabling ends all its sessions and revokes its API tokens,
+/// so enabling it again does not bring back a token that was handed out before.
 #[tracing::instrument(skip_all, fields(user = %ctx.actor.username))]
 pub async fn set_disabled(
     app: &App,
@@ -194,11 +195,13 @@ pub async fn set_disabled(
     let mut w = Work::begin(app, ctx).await?;
     other_user(&mut w, id, "disabled", "不能停用自己的账号").await?;
     repo::set_disabled(&mut w.tx, id, version, disabled, w.now).await?;
+    let mut audit = Audit::new(if disabled { "disable" } else { "enable" }, "user").id(id);
     if disabled {
         session_repo::delete_user_sessions(&mut w.tx, id).await?;
+        let revoked = token_repo::revoke_user_tokens(&mut w.tx, id, w.now).await?;
+        audit = audit.after(&serde_json::json!({ "tokens_revoked": revoked }));
     }
-    w.audit(Audit::new(if disabled { "disable" } else { "enable" }, "user").id(id))
-        .await?;
+    w.audit(audit).await?;
     w.commit().await
 }
 

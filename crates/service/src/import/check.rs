@@ -290,7 +290,7 @@ fn projects(s: &SheetRows, pr: &mut Problems<'_>, progress: &Progress) -> Vec<Pr
         }
         let mut responsible: Vec<String> = vec![];
         for name in get("责任单位")
-            .split(['、', ',', '，', ';', '；'])
+            .split(keyproj_domain::org::UNIT_NAME_SEPARATORS)
             .map(str::trim)
             .filter(|n| !n.is_empty())
         {

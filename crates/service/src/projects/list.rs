@@ -93,10 +93,13 @@ impl ProjectPage {
 
 pub const MAX_PER_PAGE: i64 = 500;
 
+/// A search reads at most this many characters; the page echoes no more than it searched.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
 pub fn filter_of(ctx: &Ctx, q: &ListQuery) -> Result<ProjectFilter> {
     let mut f = ProjectFilter::new(project_list_scope(&ctx.actor));
     let mut errs = ValidationErrors::new();
-    f.q = Some(q.q.chars().take(100).collect());
+    f.q = Some(q.q.chars().take(MAX_SEARCH_CHARS).collect());
     if !q.stage.is_empty() {
         f.stage = errs.check(Stage::parse("stage", &q.stage));
     }

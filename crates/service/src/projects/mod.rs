@@ -4,7 +4,10 @@
 mod list;
 mod stages;
 
-pub use list::{ListQuery, MAX_PER_PAGE, ProjectPage, filter_of, list, list_all, stage_summary};
+pub use list::{
+    ListQuery, MAX_PER_PAGE, MAX_SEARCH_CHARS, ProjectPage, filter_of, list, list_all,
+    stage_summary,
+};
 pub(crate) use stages::change_stage_in;
 pub use stages::{StageChangeInput, change_stage};
 

@@ -128,7 +128,6 @@ pub(super) struct YearParam {
     year: Option<i32>,
 }
 
-/// The year asked for, checked (a Chinese message at `year` otherwise).
 /// An id in a path: anything but a positive number is not found.
 pub(super) fn id_of(s: &str) -> Result<i64, crate::error::ApiError> {
     s.parse::<i64>()
@@ -139,6 +138,7 @@ pub(super) fn id_of(s: &str) -> Result<i64, crate::error::ApiError> {
         ))
 }
 
+/// The year asked for, checked (a Chinese message at `year` otherwise).
 pub(super) fn year_of(q: Option<&str>) -> Result<i32, crate::error::ApiError> {
     let y = crate::auth::query_pairs(q).get("year");
     keyproj_domain::plan::check_year("year", &y).map_err(|e| crate::error::ApiError(e.into()))

@@ -454,8 +454,13 @@ async fn meetings(
     c: ApiCaller,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    let q = query_pairs(q.as_deref());
-    let year = q.id("year").and_then(|y| i32::try_from(y).ok());
+    let y = query_pairs(q.as_deref()).get("year");
+    // no year means every year; a year that is not one is refused, not read as "every year"
+    let year = if y.trim().is_empty() {
+        None
+    } else {
+        Some(keyproj_domain::plan::check_year("year", &y).map_err(|e| ApiError(e.into()))?)
+    };
     let page = meeting_svc::meetings(&s.app, &c.ctx, year, 200, 0).await?;
     Ok((
         [("x-total-count", page.total.to_string())],

@@ -185,23 +185,19 @@ async fn org_result(
     }
 }
 
-/// 排序号: empty means 0.
+/// 排序号: empty means 0; its range is the domain's rule (`check_sort_order`).
 fn sort_order(form: &FormData) -> Result<i64, ServiceError> {
     let v = form.get("sort_order");
     if v.trim().is_empty() {
         return Ok(0);
     }
-    v.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|n| (0..=9999).contains(n))
-        .ok_or_else(|| {
-            ServiceError::Validation(ValidationErrors::single(
-                "sort_order",
-                "invalid_number",
-                "排序号应为0到9999之间的整数",
-            ))
-        })
+    v.trim().parse::<i64>().ok().ok_or_else(|| {
+        ServiceError::Validation(ValidationErrors::single(
+            "sort_order",
+            "invalid_number",
+            "排序号应为0到9999之间的整数",
+        ))
+    })
 }
 
 async fn org_unit_create(

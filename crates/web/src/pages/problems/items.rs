@@ -26,12 +26,19 @@ use keyproj_domain::{ReportMonth, ValidationErrors};
 use keyproj_service::problems::items::{self as svc, ItemRef};
 use keyproj_service::{ServiceError, org};
 
+/// The filter and page a link asks for; 每页 is `per_page` (50 when none, at most 200), as on
+/// the project list.
 fn filter_of(s: &AppState, signed: &Signed, q: &FormData) -> Result<(ItemFilter, i64), PageError> {
+    let per_page = if q.get("per_page").trim().is_empty() {
+        PAGE
+    } else {
+        svc::page_size(&q.get("per_page"))?
+    };
     Ok(svc::filter_from_query(
         &s.app,
         &signed.ctx,
         |k| q.get(k),
-        PAGE,
+        per_page,
     )?)
 }
 
@@ -43,6 +50,8 @@ pub(super) struct ListPage {
     total: i64,
     pager: views::Pager,
     query: String,
+    /// A page size the link chose, kept by the filter form.
+    per_page: Option<i64>,
     q: String,
     states: Vec<Choice>,
     sources: Vec<Choice>,
@@ -117,18 +126,19 @@ pub(super) async fn list(
     let listed = match filter_of(&s, &signed, &q) {
         Ok((f, _)) => svc::list(&s.app, &signed.ctx, &f)
             .await
-            .map(|found| (found, f.handler_unit_id))
+            .map(|found| (found, f.handler_unit_id, f.limit))
             .map_err(PageError),
         Err(e) => Err(e),
     };
-    let (found, page, selected_unit, refused) = match listed {
-        Ok((found, unit)) => {
+    let (found, page, per_page, selected_unit, refused) = match listed {
+        Ok((found, unit, per_page)) => {
             let page = found.page;
-            (found, page, unit, vec![])
+            (found, page, per_page, unit, vec![])
         }
         Err(PageError(ServiceError::Validation(v))) => (
             svc::ItemPage::nothing(),
             1,
+            PAGE,
             None,
             v.0.into_iter().map(|e| e.message).collect(),
         ),
@@ -155,10 +165,11 @@ pub(super) async fn list(
             "/problems",
             &query_without_page(&q),
             page,
-            ((found.total + PAGE - 1) / PAGE).max(1),
-            None,
+            ((found.total + per_page - 1) / per_page).max(1),
+            Some(per_page),
         ),
         query: query_without_page(&q),
+        per_page: (per_page != PAGE).then_some(per_page),
         q: q.get("q"),
         states: choices::<ItemState>(&q.get("state")),
         sources: choices::<Source>(&q.get("source")),
