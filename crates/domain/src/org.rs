@@ -55,6 +55,20 @@ pub fn check_unit_name(name: &str) -> Result<String, FieldError> {
     Ok(n)
 }
 
+/// A county leader's name: required, at most 30 characters, and one person (an import's
+/// 县级联系领导 「周建国、李文华」 is two leaders, not one named so).
+pub fn check_leader_name(name: &str) -> Result<String, FieldError> {
+    let n = check_text("name", "姓名", name, true, 30)?;
+    if n.contains(UNIT_NAME_SEPARATORS) {
+        return Err(FieldError::new(
+            "name",
+            "invalid_chars",
+            "姓名不能包含顿号、逗号或分号（一栏只填一位领导）",
+        ));
+    }
+    Ok(n)
+}
+
 /// The place in a list: a small whole number, so every form and the API agree on its range.
 pub fn check_sort_order(sort_order: i64) -> Result<i64, FieldError> {
     if (0..=9999).contains(&sort_order) {
@@ -141,7 +155,7 @@ pub struct LeaderFields {
 impl LeaderDraft {
     pub fn validate(&self) -> Result<LeaderFields, ValidationErrors> {
         let mut e = ValidationErrors::new();
-        let name = e.check(check_text("name", "姓名", &self.name, true, 30));
+        let name = e.check(check_leader_name(&self.name));
         let title = e.check(check_text("title", "职务", &self.title, false, 60));
         let phone = e.check(check_phone(&self.phone));
         let sort_order = e.check(check_sort_order(self.sort_order));
@@ -208,6 +222,13 @@ mod tests {
             .unwrap_err();
             assert!(e.for_field("name").is_some(), "{name}");
         }
+        let e = LeaderDraft {
+            name: "周建国、李文华".into(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(e.for_field("name").is_some());
         for sort_order in [-1, 10_000, i64::MAX, i64::MIN] {
             let unit = UnitDraft {
                 name: "县住建局".into(),

@@ -186,7 +186,8 @@ pub async fn attach(
         .next()
         .unwrap_or("")
         .chars()
-        .filter(|c| !c.is_control())
+        // controls, and the direction marks that would show 「gnp.exe」 reversed, are dropped
+        .filter(|c| !c.is_control() && !keyproj_domain::error::invisible_control(*c))
         .take(80)
         .collect();
     let stem = base.rsplit_once('.').map(|(s, _)| s).unwrap_or(&base);

@@ -101,6 +101,9 @@ pub fn process(bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>, u32, u32)> {
     if bytes.len() > MAX_UPLOAD {
         return Err(field_error("photo", "too_large", "照片不能超过10 MB"));
     }
+    if bytes.is_empty() {
+        return Err(field_error("photo", "empty", "照片是空文件，请重新选择"));
+    }
     let format = sniff(bytes).ok_or_else(|| {
         field_error(
             "photo",
@@ -179,6 +182,9 @@ pub fn precheck(bytes: &[u8]) -> Result<()> {
     if bytes.len() > MAX_UPLOAD {
         return Err(field_error("photo", "too_large", "照片不能超过10 MB"));
     }
+    if bytes.is_empty() {
+        return Err(field_error("photo", "empty", "照片是空文件，请重新选择"));
+    }
     let format = sniff(bytes).ok_or_else(|| {
         field_error(
             "photo",
@@ -254,6 +260,13 @@ pub async fn get(app: &App, key: &str) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_photo_is_called_empty_not_the_wrong_kind() {
+        for e in [precheck(&[]).unwrap_err(), process(&[]).unwrap_err()] {
+            assert!(e.to_string().contains("空文件"), "{e}");
+        }
+    }
 
     fn png(w: u32, h: u32) -> Vec<u8> {
         let img = image::RgbImage::from_fn(w, h, |x, y| {

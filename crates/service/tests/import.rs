@@ -308,6 +308,33 @@ async fn import_is_all_or_nothing_and_idempotent() {
             audit_before,
             "a refused import writes nothing"
         );
+        // a name that would read as several units or leaders, or that is too long, is named
+        // at its column on every row, before anything is written
+        let mut two_leads = project("TJ2022-006", "两个牵头单位", "签约", "");
+        two_leads[15] = "县水利局、县财政局";
+        let mut two_leaders = project("TJ2022-007", "两位领导", "签约", "");
+        two_leaders[14] = "周建国、李文华";
+        two_leaders[7] = "甲公司，乙公司";
+        let mut long_unit = project("TJ2022-008", "长单位名", "签约", "");
+        let long: &'static str = Box::leak("长".repeat(70).into_boxed_str());
+        long_unit[16] = long;
+        let names = workbook(&[two_leads, two_leaders, long_unit], &[], &[]);
+        match import_bytes(&app, &ctx, &names, &limits).await {
+            Err(ImportError::Problems(p)) => {
+                let at = |row: usize, col: &str| {
+                    p.iter()
+                        .find(|x| x.sheet == "项目库" && x.row == row && x.column == col)
+                        .unwrap_or_else(|| panic!("{row} {col}: {p:#?}"))
+                };
+                assert!(at(2, "牵头单位").reason.contains("顿号"));
+                assert_eq!(at(3, "县级联系领导").value, "周建国、李文华");
+                assert!(at(3, "业主单位").reason.contains("顿号"));
+                assert!(at(4, "责任单位").reason.contains("60"));
+            }
+            other => panic!("expected problems, got {other:?}"),
+        }
+        assert_eq!(count(&app, "projects").await, projects_before);
+        assert_eq!(count(&app, "audit_log").await, audit_before);
         // a row the use case refuses (在建 back to 签约) is named at its column, with its value
         let backwards = workbook(&[project("TJ2022-001", "城北大道", "签约", "")], &[], &[]);
         match import_bytes(&app, &ctx, &backwards, &limits).await {

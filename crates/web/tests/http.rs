@@ -1270,8 +1270,39 @@ async fn unit_names_sort_orders_page_sizes_and_years_are_checked() {
             .await
             .unwrap();
         assert_eq!(before, after, "nothing changed");
+        // the list gives what an edit needs: its version
+        let listed: serde_json::Value = serde_json::from_str(&after).unwrap();
+        let this = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["id"] == unit)
+            .unwrap();
+        assert_eq!(this["version"], 1, "{this}");
 
         let staff = h.signed_in("staff").await;
+        // on the page the refusal stands beside the add-a-unit form too, what was typed kept
+        let csrf = h.csrf_of(&staff, "/org").await;
+        let r = staff
+            .post(format!("{}/org/units", h.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("name", "测试、单位"),
+                ("kind", "department"),
+                ("sort_order", "50"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains(r#"<p class="err" id="new-unit-errors">"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"value="测试、单位""#));
+        assert!(!html.contains("new-leader-errors"));
+
         let page = staff
             .get(format!("{}/projects?q={}", h.base, "测".repeat(5_000)))
             .send()

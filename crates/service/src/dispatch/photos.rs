@@ -148,7 +148,13 @@ pub async fn upload_all(
     let named = |name: &str, e: ServiceError| match e {
         ServiceError::Validation(mut v) => {
             for f in v.0.iter_mut() {
-                f.message = format!("“{name}”：{}", f.message);
+                // a file's name is quoted as any refused value is: its first 20 characters,
+                // with what would show as something else dropped
+                let shown: String = name
+                    .chars()
+                    .filter(|c| !keyproj_domain::error::invisible_control(*c))
+                    .collect();
+                f.message = format!("“{}”：{}", keyproj_domain::error::echoed(&shown), f.message);
             }
             ServiceError::Validation(v)
         }

@@ -298,16 +298,32 @@ fn projects(s: &SheetRows, pr: &mut Problems<'_>, progress: &Progress) -> Vec<Pr
                 responsible.push(name.to_string());
             }
         }
-        let units = [get("所属乡镇"), get("业主单位"), get("牵头单位")];
-        if let Some(long) = units
+        // every name the row would create is checked here, at its column, so the write never
+        // meets a name it refuses
+        let mut refused = false;
+        let single_units = ["所属乡镇", "业主单位", "牵头单位"].map(|c| (c, get(c)));
+        let named_units = single_units
             .iter()
-            .chain(responsible.iter())
-            .find(|n| n.chars().count() > 60)
+            .map(|(c, n)| (*c, n.as_str()))
+            .chain(responsible.iter().map(|n| ("责任单位", n.as_str())));
+        for (column, name) in named_units {
+            if name.trim().is_empty() {
+                continue;
+            }
+            if let Err(e) = keyproj_domain::org::check_unit_name(name) {
+                pr.add(*row, column, name.trim(), e.message);
+                refused = true;
+            }
+        }
+        let leader = get("县级联系领导");
+        if !leader.trim().is_empty()
+            && let Err(e) = keyproj_domain::org::check_leader_name(&leader)
         {
-            pr.add(*row, "单位", long, "单位名称不能超过60个字");
-            continue;
+            pr.add(*row, "县级联系领导", leader.trim(), e.message);
+            refused = true;
         }
         match draft.validate() {
+            Ok(_) if refused => {}
             Ok(fields) => out.push(ProjectRecord {
                 cells: v.clone(),
                 row: *row,

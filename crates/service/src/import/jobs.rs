@@ -189,6 +189,10 @@ pub async fn run_job(app: &App, ctx: &Ctx, job: &str, bytes: Vec<u8>) {
             Ok(_) => Ok(()),
             Err(ImportError::Problems(p)) => Err((OUTCOME_PROBLEMS, serde_json::json!(p))),
             Err(ImportError::File(m)) => Err((OUTCOME_REFUSED, serde_json::json!(m))),
+            // a rule the checks did not name a cell for is still the file's fault, not ours
+            Err(ImportError::Service(e @ ServiceError::Validation(_))) => {
+                Err((OUTCOME_REFUSED, serde_json::json!(e.to_string())))
+            }
             Err(ImportError::Service(e)) => {
                 tracing::error!(job, error = %e.chain(), "import job failed");
                 Err((OUTCOME_FAILED, serde_json::json!(e.to_string())))

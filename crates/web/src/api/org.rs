@@ -37,6 +37,9 @@ struct UnitOut {
     region_code: String,
     name: String,
     kind: String,
+    sort_order: i64,
+    /// what an edit (PUT) sends back as `version`
+    version: i64,
 }
 
 impl From<UnitRow> for UnitOut {
@@ -46,6 +49,8 @@ impl From<UnitRow> for UnitOut {
             region_code: u.region_code.to_string(),
             name: u.name,
             kind: u.kind.key().into(),
+            sort_order: u.sort_order,
+            version: u.version,
         }
     }
 }
@@ -162,6 +167,9 @@ struct LeaderOut {
     id: i64,
     name: String,
     title: String,
+    sort_order: i64,
+    /// what an edit (PUT) sends back as `version`
+    version: i64,
 }
 
 impl From<LeaderRow> for LeaderOut {
@@ -170,6 +178,8 @@ impl From<LeaderRow> for LeaderOut {
             id: l.id.into(),
             name: l.name,
             title: l.title,
+            sort_order: l.sort_order,
+            version: l.version,
         }
     }
 }

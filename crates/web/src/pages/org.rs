@@ -67,11 +67,14 @@ pub(super) struct OrgTyped {
     contact: String,
     phone: String,
     sort_order: String,
+    /// This form was the one sent: its refusal is shown beside it as well as at the top.
+    sent: bool,
 }
 
 impl OrgTyped {
     fn of(form: &FormData) -> OrgTyped {
         OrgTyped {
+            sent: true,
             name: form.get("name"),
             title: form.get("title"),
             kind: form.get("kind"),
@@ -300,7 +303,12 @@ fn unit_page(
     let kind = form.get("kind");
     OrgEditPage {
         chrome: Chrome::new(signed, "org"),
-        heading: format!("编辑单位：{}", form.get("name")),
+        // a refused name is not the record's: the heading names it only when it is
+        heading: if errors.is_empty() {
+            format!("编辑单位：{}", form.get("name"))
+        } else {
+            "编辑单位".into()
+        },
         action: format!("/org/units/{id}"),
         version,
         text_fields: vec![
@@ -337,7 +345,12 @@ fn leader_page(
 ) -> OrgEditPage {
     OrgEditPage {
         chrome: Chrome::new(signed, "org"),
-        heading: format!("编辑县级领导：{}", form.get("name")),
+        // a refused name is not the record's: the heading names it only when it is
+        heading: if errors.is_empty() {
+            format!("编辑县级领导：{}", form.get("name"))
+        } else {
+            "编辑县级领导".into()
+        },
         action: format!("/org/leaders/{id}"),
         version,
         text_fields: vec![
