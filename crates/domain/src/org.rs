@@ -108,11 +108,15 @@ impl UnitDraft {
         let name = e.check(check_unit_name(&self.name));
         let kind = UnitKind::from_input(&self.kind);
         if kind.is_none() {
-            e.add(
-                "kind",
-                "unknown_value",
-                format!("单位类型“{}”无效", self.kind),
-            );
+            if self.kind.trim().is_empty() {
+                e.add("kind", "required", "请选择单位类型".to_string());
+            } else {
+                e.add(
+                    "kind",
+                    "unknown_value",
+                    format!("单位类型“{}”无效", self.kind),
+                );
+            }
         }
         let contact = e.check(check_text("contact", "联系人", &self.contact, false, 30));
         let phone = e.check(check_phone(&self.phone));

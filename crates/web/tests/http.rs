@@ -955,6 +955,9 @@ async fn accounts_tokens_and_organisation_edits() {
 
         // the unit edit page
         let c = h.signed_in("staff").await;
+        // the edits above left out the phone the API never gives out: it is kept, not erased
+        let (_, html) = h.page(&c, &format!("/org/leaders/{leader_id}")).await;
+        assert!(html.contains(r#"value="0737-1234567""#), "{html}");
         let unit = h.units[1];
         let page = c
             .get(format!("{}/org/units/{unit}", h.base))
@@ -1303,6 +1306,32 @@ async fn unit_names_sort_orders_page_sizes_and_years_are_checked() {
         assert!(html.contains(r#"value="测试、单位""#));
         assert!(!html.contains("new-leader-errors"));
 
+        // a unit's kind is chosen, not defaulted: the empty form selects none, and a form sent
+        // without one is refused at it with what was typed kept
+        let (_, html) = h.page(&staff, "/org").await;
+        let select = &html[html.find(r#"id="new-unit-kind""#).unwrap()..];
+        let select = &select[..select.find("</select>").unwrap()];
+        assert!(
+            select.contains(r#"<option value="">请选择</option>"#),
+            "{select}"
+        );
+        assert!(!select.contains(" selected"), "{select}");
+        let r = staff
+            .post(format!("{}/org/units", h.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("name", "未选类型的单位"),
+                ("kind", ""),
+                ("sort_order", "51"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("请选择单位类型"), "{html}");
+        assert!(html.contains(r#"value="未选类型的单位""#));
+
         let page = staff
             .get(format!("{}/projects?q={}", h.base, "测".repeat(5_000)))
             .send()
@@ -1337,5 +1366,31 @@ async fn unit_names_sort_orders_page_sizes_and_years_are_checked() {
                 .unwrap();
             assert_eq!(r.status(), status, "{q}");
         }
+
+        // a unit's contact and phone, which the API never gives out, are kept by an edit that
+        // leaves them out and replaced by one that sends them
+        let put = |body: serde_json::Value| {
+            c.put(format!("{}/api/v1/units/{unit}", h.base))
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+        };
+        let r = put(
+            serde_json::json!({"version": 1, "name": "县住建局", "kind": "department",
+            "contact": "周联络", "phone": "0737-7654321", "sort_order": 2}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let r = put(
+            serde_json::json!({"version": 2, "name": "县住房和城乡建设局",
+            "kind": "department", "sort_order": 2}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let (_, html) = h.page(&staff, &format!("/org/units/{unit}")).await;
+        assert!(html.contains(r#"value="县住房和城乡建设局""#), "{html}");
+        assert!(html.contains(r#"value="周联络""#) && html.contains(r#"value="0737-7654321""#));
     }
 }

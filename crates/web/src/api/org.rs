@@ -75,8 +75,10 @@ struct UnitIn {
     version: i64,
     name: String,
     kind: String,
-    contact: String,
-    phone: String,
+    /// Left out on update: the stored contact stays (the API does not give it out).
+    contact: Option<String>,
+    /// Left out on update: the stored phone stays (the API does not give it out).
+    phone: Option<String>,
     sort_order: i64,
 }
 
@@ -85,8 +87,8 @@ impl UnitIn {
         UnitDraft {
             name: self.name.clone(),
             kind: self.kind.clone(),
-            contact: self.contact.clone(),
-            phone: self.phone.clone(),
+            contact: self.contact.clone().unwrap_or_default(),
+            phone: self.phone.clone().unwrap_or_default(),
             sort_order: self.sort_order,
         }
     }
@@ -110,8 +112,15 @@ async fn update_unit(
     State(s): State<AppState>,
     c: ApiCaller,
     Path(id): Path<UnitId>,
-    JsonBody(b): JsonBody<UnitIn>,
+    JsonBody(mut b): JsonBody<UnitIn>,
 ) -> Result<Json<UnitOut>, ApiError> {
+    // what the API never gives out cannot be sent back: a field left out keeps its value (a
+    // change made meanwhile is caught by `version` all the same)
+    if b.contact.is_none() || b.phone.is_none() {
+        let stored = org::unit(&s.app, &c.ctx, id).await?;
+        b.contact.get_or_insert(stored.contact);
+        b.phone.get_or_insert(stored.phone);
+    }
     org::update_unit(&s.app, &c.ctx, id, b.version, &b.input()).await?;
     Ok(Json(org::unit(&s.app, &c.ctx, id).await?.into()))
 }
@@ -123,7 +132,8 @@ struct LeaderIn {
     version: i64,
     name: String,
     title: String,
-    phone: String,
+    /// Left out on update: the stored phone stays (the API does not give it out).
+    phone: Option<String>,
     sort_order: i64,
 }
 
@@ -132,7 +142,7 @@ impl LeaderIn {
         LeaderDraft {
             name: self.name.clone(),
             title: self.title.clone(),
-            phone: self.phone.clone(),
+            phone: self.phone.clone().unwrap_or_default(),
             sort_order: self.sort_order,
         }
     }
@@ -156,8 +166,11 @@ async fn update_leader(
     State(s): State<AppState>,
     c: ApiCaller,
     Path(id): Path<LeaderId>,
-    JsonBody(b): JsonBody<LeaderIn>,
+    JsonBody(mut b): JsonBody<LeaderIn>,
 ) -> Result<Json<LeaderOut>, ApiError> {
+    if b.phone.is_none() {
+        b.phone = Some(org::leader(&s.app, &c.ctx, id).await?.phone);
+    }
     org::update_leader(&s.app, &c.ctx, id, b.version, &b.input()).await?;
     Ok(Json(org::leader(&s.app, &c.ctx, id).await?.into()))
 }
