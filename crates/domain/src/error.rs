@@ -254,9 +254,45 @@ pub fn check_text(
     Ok(v.to_string())
 }
 
+/// A one-line text field (a name, a title): [`check_text`], and no line break or tab inside, which
+/// a select, a cell or a heading would show broken and which makes 「县\n财政局」 pass as other
+/// than 「县财政局」.
+pub fn check_line(
+    field: &str,
+    label: &str,
+    value: &str,
+    required: bool,
+    max_chars: usize,
+) -> Result<String, FieldError> {
+    let v = check_text(field, label, value, required, max_chars)?;
+    if v.contains(['\n', '\r', '\t']) {
+        return Err(FieldError::new(
+            field,
+            "invalid_chars",
+            format!("{label}不能含有换行或制表符"),
+        ));
+    }
+    Ok(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_has_no_break_or_tab_inside() {
+        assert_eq!(
+            check_line("name", "单位名称", " 县财政局\n", true, 60).unwrap(),
+            "县财政局"
+        );
+        for v in ["县\n财政局", "县\r\n财政局", "县\t财政局"] {
+            let e = check_line("name", "单位名称", v, true, 60).unwrap_err();
+            assert_eq!(
+                (e.code, e.message.as_str()),
+                ("invalid_chars", "单位名称不能含有换行或制表符")
+            );
+        }
+    }
 
     #[test]
     fn text_length_is_counted_in_characters() {

@@ -19,7 +19,7 @@ impl UnitKind {
     }
 }
 
-use crate::error::{FieldError, ValidationErrors, check_text};
+use crate::error::{FieldError, ValidationErrors, check_line, check_text};
 use serde::{Deserialize, Serialize};
 
 /// A telephone number as people write them (digits, spaces, + and -).
@@ -44,7 +44,7 @@ pub const UNIT_NAME_SEPARATORS: [char; 5] = ['、', ',', '，', ';', '；'];
 
 /// A unit's name: required, at most 60 characters, and never readable as several units.
 pub fn check_unit_name(name: &str) -> Result<String, FieldError> {
-    let n = check_text("name", "单位名称", name, true, 60)?;
+    let n = check_line("name", "单位名称", name, true, 60)?;
     if n.contains(UNIT_NAME_SEPARATORS) {
         return Err(FieldError::new(
             "name",
@@ -58,7 +58,7 @@ pub fn check_unit_name(name: &str) -> Result<String, FieldError> {
 /// A county leader's name: required, at most 30 characters, and one person (an import's
 /// 县级联系领导 「周建国、李文华」 is two leaders, not one named so).
 pub fn check_leader_name(name: &str) -> Result<String, FieldError> {
-    let n = check_text("name", "姓名", name, true, 30)?;
+    let n = check_line("name", "姓名", name, true, 30)?;
     if n.contains(UNIT_NAME_SEPARATORS) {
         return Err(FieldError::new(
             "name",
@@ -118,7 +118,7 @@ impl UnitDraft {
                 );
             }
         }
-        let contact = e.check(check_text("contact", "联系人", &self.contact, false, 30));
+        let contact = e.check(check_line("contact", "联系人", &self.contact, false, 30));
         let phone = e.check(check_phone(&self.phone));
         let sort_order = e.check(check_sort_order(self.sort_order));
         match (name, kind, contact, phone, sort_order) {
@@ -160,7 +160,7 @@ impl LeaderDraft {
     pub fn validate(&self) -> Result<LeaderFields, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let name = e.check(check_leader_name(&self.name));
-        let title = e.check(check_text("title", "职务", &self.title, false, 60));
+        let title = e.check(check_line("title", "职务", &self.title, false, 60));
         let phone = e.check(check_phone(&self.phone));
         let sort_order = e.check(check_sort_order(self.sort_order));
         match (name, title, phone, sort_order) {

@@ -1382,15 +1382,50 @@ async fn unit_names_sort_orders_page_sizes_and_years_are_checked() {
         .await
         .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
-        let r = put(
-            serde_json::json!({"version": 2, "name": "县住房和城乡建设局",
-            "kind": "department", "sort_order": 2}),
-        )
-        .await
-        .unwrap();
+        // every field left out keeps its value (the kind and the sort order too)
+        let r = put(serde_json::json!({"version": 2, "name": "县住房和城乡建设局"}))
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
+        let out: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(
+            (&out["kind"], &out["sort_order"], &out["version"]),
+            (
+                &serde_json::json!("department"),
+                &serde_json::json!(2),
+                &serde_json::json!(3)
+            ),
+            "{out}"
+        );
         let (_, html) = h.page(&staff, &format!("/org/units/{unit}")).await;
         assert!(html.contains(r#"value="县住房和城乡建设局""#), "{html}");
         assert!(html.contains(r#"value="周联络""#) && html.contains(r#"value="0737-7654321""#));
+        // an edit without its version is refused at it, not answered as stale; a line break
+        // or a tab in a name or a contact is refused
+        for (body, field) in [
+            (serde_json::json!({"name": "县住建局"}), "version"),
+            (
+                serde_json::json!({"version": 3, "name": "县住房\n和城乡建设局"}),
+                "name",
+            ),
+            (
+                serde_json::json!({"version": 3, "name": "县住房\t和城乡建设局"}),
+                "name",
+            ),
+            (
+                serde_json::json!({"version": 3, "contact": "周\n联络"}),
+                "contact",
+            ),
+        ] {
+            let r = put(body.clone()).await.unwrap();
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            let text = r.text().await.unwrap();
+            assert!(text.contains(&format!("\"field\":\"{field}\"")), "{text}");
+        }
+        let (_, html) = h.page(&staff, &format!("/org/units/{unit}")).await;
+        assert!(
+            html.contains(r#"value="县住房和城乡建设局""#),
+            "nothing changed"
+        );
     }
 }

@@ -68,30 +68,56 @@ async fn units(State(s): State<AppState>, c: ApiCaller) -> Result<Json<Vec<UnitO
 }
 
 /// A unit as submitted. `kind`: county_government | center | department | township | park | enterprise (or the Chinese label).
+/// On update (PUT) a field left out keeps its stored value; `version` is required there.
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
 struct UnitIn {
     /// Required on update: the version the client read.
-    version: i64,
-    name: String,
-    kind: String,
-    /// Left out on update: the stored contact stays (the API does not give it out).
+    version: Option<i64>,
+    name: Option<String>,
+    kind: Option<String>,
+    /// Not given out by the API; left out on update, the stored contact stays.
     contact: Option<String>,
-    /// Left out on update: the stored phone stays (the API does not give it out).
+    /// Not given out by the API; left out on update, the stored phone stays.
     phone: Option<String>,
-    sort_order: i64,
+    sort_order: Option<i64>,
 }
 
 impl UnitIn {
-    fn input(&self) -> UnitDraft {
+    /// The draft this body makes over `stored` (a new unit: over nothing).
+    fn over(self, stored: Option<UnitRow>) -> UnitDraft {
+        let (name, kind, contact, phone, sort_order) = match stored {
+            Some(u) => (
+                u.name,
+                u.kind.key().to_string(),
+                u.contact,
+                u.phone,
+                u.sort_order,
+            ),
+            None => Default::default(),
+        };
         UnitDraft {
-            name: self.name.clone(),
-            kind: self.kind.clone(),
-            contact: self.contact.clone().unwrap_or_default(),
-            phone: self.phone.clone().unwrap_or_default(),
-            sort_order: self.sort_order,
+            name: self.name.unwrap_or(name),
+            kind: self.kind.unwrap_or(kind),
+            contact: self.contact.unwrap_or(contact),
+            phone: self.phone.unwrap_or(phone),
+            sort_order: self.sort_order.unwrap_or(sort_order),
         }
     }
+}
+
+/// An edit's `version`, which it must give (without one it would only ever be refused as stale).
+fn version_of(version: Option<i64>) -> Result<i64, ApiError> {
+    version.ok_or_else(|| {
+        ApiError(
+            keyproj_domain::FieldError::new(
+                "version",
+                "required",
+                "请提供所修改记录的版本号（version，整数）",
+            )
+            .into(),
+        )
+    })
 }
 
 /// Creates a unit in the caller's region (中心工作人员).
@@ -101,49 +127,52 @@ async fn create_unit(
     c: ApiCaller,
     JsonBody(b): JsonBody<UnitIn>,
 ) -> Result<Response, ApiError> {
-    let id = org::create_unit(&s.app, &c.ctx, &b.input()).await?;
+    let id = org::create_unit(&s.app, &c.ctx, &b.over(None)).await?;
     Ok(Created::response(id))
 }
 
-/// Edits a unit; a stale `version` gets 409.
+/// Edits a unit; a stale `version` gets 409. A field left out keeps its value.
 #[utoipa::path(put, path = "/api/v1/units/{id}", params(("id" = i64, Path)), request_body = UnitIn,
     responses((status = 200, body = UnitOut), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 async fn update_unit(
     State(s): State<AppState>,
     c: ApiCaller,
     Path(id): Path<UnitId>,
-    JsonBody(mut b): JsonBody<UnitIn>,
+    JsonBody(b): JsonBody<UnitIn>,
 ) -> Result<Json<UnitOut>, ApiError> {
-    // what the API never gives out cannot be sent back: a field left out keeps its value (a
-    // change made meanwhile is caught by `version` all the same)
-    if b.contact.is_none() || b.phone.is_none() {
-        let stored = org::unit(&s.app, &c.ctx, id).await?;
-        b.contact.get_or_insert(stored.contact);
-        b.phone.get_or_insert(stored.phone);
-    }
-    org::update_unit(&s.app, &c.ctx, id, b.version, &b.input()).await?;
+    let version = version_of(b.version)?;
+    // what is left out is read first; a change made meanwhile is caught by `version` all the same
+    let stored = org::unit(&s.app, &c.ctx, id).await?;
+    org::update_unit(&s.app, &c.ctx, id, version, &b.over(Some(stored))).await?;
     Ok(Json(org::unit(&s.app, &c.ctx, id).await?.into()))
 }
 
+/// A county leader as submitted. On update (PUT) a field left out keeps its stored value;
+/// `version` is required there.
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
 struct LeaderIn {
     /// Required on update: the version the client read.
-    version: i64,
-    name: String,
-    title: String,
-    /// Left out on update: the stored phone stays (the API does not give it out).
+    version: Option<i64>,
+    name: Option<String>,
+    title: Option<String>,
+    /// Not given out by the API; left out on update, the stored phone stays.
     phone: Option<String>,
-    sort_order: i64,
+    sort_order: Option<i64>,
 }
 
 impl LeaderIn {
-    fn input(&self) -> LeaderDraft {
+    /// The draft this body makes over `stored` (a new leader: over nothing).
+    fn over(self, stored: Option<LeaderRow>) -> LeaderDraft {
+        let (name, title, phone, sort_order) = match stored {
+            Some(l) => (l.name, l.title, l.phone, l.sort_order),
+            None => Default::default(),
+        };
         LeaderDraft {
-            name: self.name.clone(),
-            title: self.title.clone(),
-            phone: self.phone.clone().unwrap_or_default(),
-            sort_order: self.sort_order,
+            name: self.name.unwrap_or(name),
+            title: self.title.unwrap_or(title),
+            phone: self.phone.unwrap_or(phone),
+            sort_order: self.sort_order.unwrap_or(sort_order),
         }
     }
 }
@@ -155,23 +184,22 @@ async fn create_leader(
     c: ApiCaller,
     JsonBody(b): JsonBody<LeaderIn>,
 ) -> Result<Response, ApiError> {
-    let id = org::create_leader(&s.app, &c.ctx, &b.input()).await?;
+    let id = org::create_leader(&s.app, &c.ctx, &b.over(None)).await?;
     Ok(Created::response(id))
 }
 
-/// Edits a county leader; a stale `version` gets 409.
+/// Edits a county leader; a stale `version` gets 409. A field left out keeps its value.
 #[utoipa::path(put, path = "/api/v1/leaders/{id}", params(("id" = i64, Path)), request_body = LeaderIn,
     responses((status = 200, body = LeaderOut), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 async fn update_leader(
     State(s): State<AppState>,
     c: ApiCaller,
     Path(id): Path<LeaderId>,
-    JsonBody(mut b): JsonBody<LeaderIn>,
+    JsonBody(b): JsonBody<LeaderIn>,
 ) -> Result<Json<LeaderOut>, ApiError> {
-    if b.phone.is_none() {
-        b.phone = Some(org::leader(&s.app, &c.ctx, id).await?.phone);
-    }
-    org::update_leader(&s.app, &c.ctx, id, b.version, &b.input()).await?;
+    let version = version_of(b.version)?;
+    let stored = org::leader(&s.app, &c.ctx, id).await?;
+    org::update_leader(&s.app, &c.ctx, id, version, &b.over(Some(stored))).await?;
     Ok(Json(org::leader(&s.app, &c.ctx, id).await?.into()))
 }
 
