@@ -106,18 +106,7 @@ impl UnitDraft {
     pub fn validate(&self) -> Result<UnitFields, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let name = e.check(check_unit_name(&self.name));
-        let kind = UnitKind::from_input(&self.kind);
-        if kind.is_none() {
-            if self.kind.trim().is_empty() {
-                e.add("kind", "required", "请选择单位类型".to_string());
-            } else {
-                e.add(
-                    "kind",
-                    "unknown_value",
-                    format!("单位类型“{}”无效", self.kind),
-                );
-            }
-        }
+        let kind = e.check(UnitKind::parse("kind", &self.kind));
         let contact = e.check(check_line("contact", "联系人", &self.contact, false, 30));
         let phone = e.check(check_phone(&self.phone));
         let sort_order = e.check(check_sort_order(self.sort_order));

@@ -2,7 +2,7 @@
 
 use super::Created;
 use crate::AppState;
-use crate::auth::{ApiCaller, JsonBody};
+use crate::auth::{ApiCaller, JsonBody, VersionedBody};
 use crate::error::{ApiError, ApiErrorBody};
 use crate::params::Path;
 use axum::extract::State;
@@ -72,7 +72,7 @@ async fn units(State(s): State<AppState>, c: ApiCaller) -> Result<Json<Vec<UnitO
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
 struct UnitIn {
-    /// Required on update: the version the client read.
+    /// Required on update: the version the client read (taken by `VersionedBody`).
     version: Option<i64>,
     name: Option<String>,
     kind: Option<String>,
@@ -106,20 +106,6 @@ impl UnitIn {
     }
 }
 
-/// An edit's `version`, which it must give (without one it would only ever be refused as stale).
-fn version_of(version: Option<i64>) -> Result<i64, ApiError> {
-    version.ok_or_else(|| {
-        ApiError(
-            keyproj_domain::FieldError::new(
-                "version",
-                "required",
-                "请提供所修改记录的版本号（version，整数）",
-            )
-            .into(),
-        )
-    })
-}
-
 /// Creates a unit in the caller's region (中心工作人员).
 #[utoipa::path(post, path = "/api/v1/units", request_body = UnitIn, responses((status = 201, body = Created), (status = 422, body = ApiErrorBody), (status = 403, body = ApiErrorBody)))]
 async fn create_unit(
@@ -138,9 +124,8 @@ async fn update_unit(
     State(s): State<AppState>,
     c: ApiCaller,
     Path(id): Path<UnitId>,
-    JsonBody(b): JsonBody<UnitIn>,
+    VersionedBody(version, b): VersionedBody<UnitIn>,
 ) -> Result<Json<UnitOut>, ApiError> {
-    let version = version_of(b.version)?;
     // what is left out is read first; a change made meanwhile is caught by `version` all the same
     let stored = org::unit(&s.app, &c.ctx, id).await?;
     org::update_unit(&s.app, &c.ctx, id, version, &b.over(Some(stored))).await?;
@@ -152,7 +137,7 @@ async fn update_unit(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default, deny_unknown_fields)]
 struct LeaderIn {
-    /// Required on update: the version the client read.
+    /// Required on update: the version the client read (taken by `VersionedBody`).
     version: Option<i64>,
     name: Option<String>,
     title: Option<String>,
@@ -195,9 +180,8 @@ async fn update_leader(
     State(s): State<AppState>,
     c: ApiCaller,
     Path(id): Path<LeaderId>,
-    JsonBody(b): JsonBody<LeaderIn>,
+    VersionedBody(version, b): VersionedBody<LeaderIn>,
 ) -> Result<Json<LeaderOut>, ApiError> {
-    let version = version_of(b.version)?;
     let stored = org::leader(&s.app, &c.ctx, id).await?;
     org::update_leader(&s.app, &c.ctx, id, version, &b.over(Some(stored))).await?;
     Ok(Json(org::leader(&s.app, &c.ctx, id).await?.into()))
