@@ -67,6 +67,8 @@ struct Group {
     conn: Option<PoolConnection<Sqlite>>,
     /// Some while a writer works in the group.
     turn: Option<OwnedSemaphorePermit>,
+    /// `BEGIN IMMEDIATE` ran: a group dropped before has no transaction to end or hand on.
+    begun: bool,
     /// The working writer's savepoint is (being) set.
     in_savepoint: bool,
     /// COMMIT was sent.
@@ -168,7 +170,18 @@ impl Group {
 
     /// Runs one of the group's own statements (BEGIN, savepoints, the end).
     async fn exec(&mut self, sql: &'static str) -> Result<(), DbError> {
-        Ok(self.direct().await?.execute_batch(sql)?)
+        self.direct().await?;
+        self.run(sql)
+    }
+
+    /// Runs one of the group's own statements on the connection [`Group::direct`] took, without
+    /// an await: a writer cancelled before it sent nothing, and one cancelled after has its mark.
+    fn run(&self, sql: &'static str) -> Result<(), DbError> {
+        let held = self
+            .held
+            .as_ref()
+            .ok_or_else(|| DbError::Commit("写入连接未就绪".into()))?;
+        Ok(held.conn.execute_batch(sql)?)
     }
 
     /// Takes the connection out of the group: given back to sqlx first.
@@ -193,11 +206,19 @@ impl Drop for Group {
         let Some(conn) = self.conn.take() else {
             return; // ended
         };
+        if !self.begun {
+            // cancelled before its BEGIN ran: no transaction, no member; the connection goes
+            // back as it came (the lock first), and the turn with the group
+            drop(held);
+            drop(conn);
+            return;
+        }
         // Dropped unfinished: the future holding it was cancelled.
         let rest = Group {
             held,
             conn: Some(conn),
             turn: self.turn.take(),
+            begun: true,
             in_savepoint: self.in_savepoint,
             committing: self.committing,
             members: self.members,
@@ -271,6 +292,7 @@ impl WriteQueue {
                     held: None,
                     conn: Some(conn),
                     turn: Some(turn),
+                    begun: false,
                     in_savepoint: false,
                     committing: false,
                     members: 0,
@@ -278,16 +300,32 @@ impl WriteQueue {
                     queue: Arc::downgrade(self),
                     rescued: false,
                 };
-                if let Err(e) = g.exec("BEGIN IMMEDIATE").await {
+                // Cancelled at this await, the group is dropped unbegun (see `Drop`). Marked
+                // only once BEGIN ran: left open unbegun, the next writer's SAVEPOINT began a
+                // transaction of its own and its RELEASE committed it, so the group's COMMIT
+                // found none and a committed write was answered as failed.
+                let begun = match g.direct().await {
+                    Ok(_) => g.run("BEGIN IMMEDIATE"),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = begun {
                     // no transaction began: the connection goes back as it came
                     drop(g.take_conn());
                     return Err(e);
                 }
+                g.begun = true;
                 g
             }
         };
-        group.in_savepoint = true;
-        if let Err(e) = group.exec("SAVEPOINT kp_writer").await {
+        // the same for the savepoint: marked with no await between the mark and the statement
+        let savepoint = match group.direct().await {
+            Ok(_) => {
+                group.in_savepoint = true;
+                group.run("SAVEPOINT kp_writer")
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = savepoint {
             // the connection is broken; the members before this one learn it
             let queue = self.clone();
             tokio::spawn(async move { queue.fail(group, &e).await });
