@@ -1331,6 +1331,61 @@ async fn unit_names_sort_orders_page_sizes_and_years_are_checked() {
         let html = r.text().await.unwrap();
         assert!(html.contains("请选择单位类型"), "{html}");
         assert!(html.contains(r#"value="未选类型的单位""#));
+        // marked where it is chosen, not only listed under the form
+        assert!(
+            html.contains(r#"<select name="kind" id="new-unit-kind" required aria-invalid="true""#),
+            "{html}"
+        );
+
+        // a 排序号 that is not a number is refused with the form's other errors, not before them
+        let r = staff
+            .post(format!("{}/org/leaders", h.base))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("name", ""),
+                ("phone", "12ab"),
+                ("sort_order", "五十"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        let shown = &html[html.find(r#"id="new-leader-errors""#).unwrap()..];
+        let shown = &shown[..shown.find("</p>").unwrap()];
+        assert!(shown.contains("排序号应为0到9999之间的整数"), "{shown}");
+        assert!(shown.contains("请填写姓名"), "{shown}");
+        assert!(shown.contains("联系电话只能包含"), "{shown}");
+        assert!(
+            html.contains(r#"value="五十" aria-invalid="true""#),
+            "{html}"
+        );
+
+        // a refused edit keeps the record's name in its heading, and what was typed in the form
+        let edit = format!("{}/org/units/{unit}", h.base);
+        let (_, html) = h.page(&staff, &format!("/org/units/{unit}")).await;
+        let heading = &html[html.find("<h1>").unwrap()..];
+        let heading = heading[4..heading.find("</h1>").unwrap()].to_string();
+        assert!(heading.starts_with("编辑单位："), "{heading}");
+        let csrf = h.csrf_of(&staff, &format!("/org/units/{unit}")).await;
+        let version = this["version"].to_string();
+        let r = staff
+            .post(&edit)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("version", version.as_str()),
+                ("name", ""),
+                ("kind", "department"),
+                ("sort_order", "x"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(html.contains(&format!("<h1>{heading}</h1>")), "{html}");
+        assert!(html.contains("排序号应为0到9999之间的整数"), "{html}");
+        assert!(html.contains("请填写单位名称"), "{html}");
 
         let page = staff
             .get(format!("{}/projects?q={}", h.base, "测".repeat(5_000)))

@@ -91,6 +91,16 @@ impl OrgTyped {
     }
 }
 
+impl OrgPage {
+    /// The add-a-unit form was sent and `field` of it was refused: marked where it is typed.
+    fn unit_bad(&self, field: &str) -> bool {
+        self.new_unit.sent && self.errors.for_field(field).is_some()
+    }
+    fn leader_bad(&self, field: &str) -> bool {
+        self.new_leader.sent && self.errors.for_field(field).is_some()
+    }
+}
+
 async fn org_render(
     s: &AppState,
     signed: &Signed,
@@ -188,26 +198,42 @@ async fn org_result(
     }
 }
 
-/// 排序号: empty means 0; its range is the domain's rule (`check_sort_order`).
-fn sort_order(form: &FormData) -> Result<i64, ServiceError> {
+/// 排序号: empty means 0; its range is the domain's rule (`check_sort_order`). One that is not
+/// a number is refused with what `others` finds wrong in the rest of the form (checked as if
+/// it were 0), so every message shows at once.
+fn sort_order(
+    form: &FormData,
+    others: impl FnOnce(i64) -> Option<ValidationErrors>,
+) -> Result<i64, ServiceError> {
     let v = form.get("sort_order");
     if v.trim().is_empty() {
         return Ok(0);
     }
     v.trim().parse::<i64>().ok().ok_or_else(|| {
-        ServiceError::Validation(ValidationErrors::single(
+        let mut e = others(0).unwrap_or_default();
+        e.0.retain(|f| f.field != "sort_order");
+        e.add(
             "sort_order",
             "invalid_number",
             "排序号应为0到9999之间的整数",
-        ))
+        );
+        ServiceError::Validation(e)
     })
+}
+
+fn unit_errors(form: &FormData) -> impl FnOnce(i64) -> Option<ValidationErrors> + '_ {
+    |n| unit_input(form, n).validate().err()
+}
+
+fn leader_errors(form: &FormData) -> impl FnOnce(i64) -> Option<ValidationErrors> + '_ {
+    |n| leader_input(form, n).validate().err()
 }
 
 async fn org_unit_create(
     State(s): State<AppState>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    let r = match sort_order(&form) {
+    let r = match sort_order(&form, unit_errors(&form)) {
         Ok(n) => org::create_unit(&s.app, &signed.ctx, &unit_input(&form, n))
             .await
             .map(|_| ()),
@@ -239,7 +265,7 @@ async fn org_leader_create(
     State(s): State<AppState>,
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
-    let r = match sort_order(&form) {
+    let r = match sort_order(&form, leader_errors(&form)) {
         Ok(n) => org::create_leader(&s.app, &signed.ctx, &leader_input(&form, n))
             .await
             .map(|_| ()),
@@ -293,8 +319,10 @@ fn text(
     }
 }
 
+/// `stored_name` is the record's name as saved (the heading's), not what was typed.
 fn unit_page(
     signed: &Signed,
+    stored_name: &str,
     id: UnitId,
     version: i64,
     form: &FormData,
@@ -303,12 +331,7 @@ fn unit_page(
     let kind = form.get("kind");
     OrgEditPage {
         chrome: Chrome::new(signed, "org"),
-        // a refused name is not the record's: the heading names it only when it is
-        heading: if errors.is_empty() {
-            format!("编辑单位：{}", form.get("name"))
-        } else {
-            "编辑单位".into()
-        },
+        heading: format!("编辑单位：{stored_name}"),
         action: format!("/org/units/{id}"),
         version,
         text_fields: vec![
@@ -338,6 +361,7 @@ fn unit_page(
 
 fn leader_page(
     signed: &Signed,
+    stored_name: &str,
     id: LeaderId,
     version: i64,
     form: &FormData,
@@ -345,12 +369,7 @@ fn leader_page(
 ) -> OrgEditPage {
     OrgEditPage {
         chrome: Chrome::new(signed, "org"),
-        // a refused name is not the record's: the heading names it only when it is
-        heading: if errors.is_empty() {
-            format!("编辑县级领导：{}", form.get("name"))
-        } else {
-            "编辑县级领导".into()
-        },
+        heading: format!("编辑县级领导：{stored_name}"),
         action: format!("/org/leaders/{id}"),
         version,
         text_fields: vec![
@@ -380,13 +399,21 @@ async fn org_unit_edit(
     }
     let u = org::unit(&s.app, &signed.ctx, id).await?;
     let form = FormData(vec![
-        ("name".into(), u.name),
+        ("name".into(), u.name.clone()),
         ("kind".into(), u.kind.key().into()),
         ("contact".into(), u.contact),
         ("phone".into(), u.phone),
         ("sort_order".into(), u.sort_order.to_string()),
     ]);
-    Ok(unit_page(&signed, id, u.version, &form, ValidationErrors::new()).into_response())
+    Ok(unit_page(
+        &signed,
+        &u.name,
+        id,
+        u.version,
+        &form,
+        ValidationErrors::new(),
+    )
+    .into_response())
 }
 
 async fn org_unit_update(
@@ -395,17 +422,20 @@ async fn org_unit_update(
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
     let version = form.edited_version();
-    let r = match sort_order(&form) {
+    let r = match sort_order(&form, unit_errors(&form)) {
         Ok(n) => org::update_unit(&s.app, &signed.ctx, id, version, &unit_input(&form, n)).await,
         Err(e) => Err(e),
     };
     match r {
         Ok(()) => Ok(Redirect::to("/org?saved=1").into_response()),
-        Err(ServiceError::Validation(v)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            unit_page(&signed, id, version, &form, v),
-        )
-            .into_response()),
+        Err(ServiceError::Validation(v)) => {
+            let stored = org::unit(&s.app, &signed.ctx, id).await?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                unit_page(&signed, &stored.name, id, version, &form, v),
+            )
+                .into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -420,12 +450,20 @@ async fn org_leader_edit(
     }
     let l = org::leader(&s.app, &signed.ctx, id).await?;
     let form = FormData(vec![
-        ("name".into(), l.name),
+        ("name".into(), l.name.clone()),
         ("title".into(), l.title),
         ("phone".into(), l.phone),
         ("sort_order".into(), l.sort_order.to_string()),
     ]);
-    Ok(leader_page(&signed, id, l.version, &form, ValidationErrors::new()).into_response())
+    Ok(leader_page(
+        &signed,
+        &l.name,
+        id,
+        l.version,
+        &form,
+        ValidationErrors::new(),
+    )
+    .into_response())
 }
 
 async fn org_leader_update(
@@ -434,7 +472,7 @@ async fn org_leader_update(
     Posted { signed, form }: Posted,
 ) -> Result<Response, PageError> {
     let version = form.edited_version();
-    let r = match sort_order(&form) {
+    let r = match sort_order(&form, leader_errors(&form)) {
         Ok(n) => {
             org::update_leader(&s.app, &signed.ctx, id, version, &leader_input(&form, n)).await
         }
@@ -442,11 +480,14 @@ async fn org_leader_update(
     };
     match r {
         Ok(()) => Ok(Redirect::to("/org?saved=1").into_response()),
-        Err(ServiceError::Validation(v)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            leader_page(&signed, id, version, &form, v),
-        )
-            .into_response()),
+        Err(ServiceError::Validation(v)) => {
+            let stored = org::leader(&s.app, &signed.ctx, id).await?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                leader_page(&signed, &stored.name, id, version, &form, v),
+            )
+                .into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }
