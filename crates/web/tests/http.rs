@@ -1482,5 +1482,50 @@ async fn unit_names_sort_orders_page_sizes_and_years_are_checked() {
             html.contains(r#"value="县住房和城乡建设局""#),
             "nothing changed"
         );
+
+        // saved by someone else meanwhile: the form comes back with what was typed, saying so,
+        // and nothing of it is saved
+        let stored_name = "县住房和城乡建设局";
+        let version = {
+            let v = &html[html.find(r#"name="version" value=""#).unwrap() + 22..];
+            v[..v.find('"').unwrap()].to_string()
+        };
+        let csrf = h.csrf_of(&staff, &format!("/org/units/{unit}")).await;
+        let edit = format!("{}/org/units/{unit}", h.base);
+        let r = staff
+            .post(&edit)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("version", version.as_str()),
+                ("name", stored_name),
+                ("kind", "department"),
+                ("sort_order", "7"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let r = staff
+            .post(&edit)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("version", version.as_str()),
+                ("name", "过期表单里的名称"),
+                ("kind", "department"),
+                ("sort_order", "8"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("该单位已被他人修改：下方保留了您输入的内容"),
+            "{html}"
+        );
+        assert!(html.contains(r#"value="过期表单里的名称""#), "{html}");
+        assert!(html.contains(&format!("<h1>编辑单位：{stored_name}</h1>")));
+        let (_, html) = h.page(&staff, "/org").await;
+        assert!(!html.contains("过期表单里的名称"));
     }
 }

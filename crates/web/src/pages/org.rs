@@ -289,6 +289,11 @@ async fn org_threshold(
     org_result(&s, &signed, r, OrgForm::Threshold, &form).await
 }
 
+const STALE_UNIT: &str =
+    "该单位已被他人修改：下方保留了您输入的内容，请复制需要的内容后刷新页面再修改";
+const STALE_LEADER: &str =
+    "该领导的信息已被他人修改：下方保留了您输入的内容，请复制需要的内容后刷新页面再修改";
+
 #[derive(Template, WebTemplate)]
 #[template(path = "org/edit.html")]
 pub(super) struct OrgEditPage {
@@ -436,6 +441,17 @@ async fn org_unit_update(
             )
                 .into_response())
         }
+        // saved by someone else meanwhile: what was typed comes back, not saved over theirs
+        // (the form keeps the version it was opened at)
+        Err(ServiceError::Stale) => {
+            let stored = org::unit(&s.app, &signed.ctx, id).await?;
+            let stale = ValidationErrors::single("version", "stale", STALE_UNIT);
+            Ok((
+                StatusCode::CONFLICT,
+                unit_page(&signed, &stored.name, id, version, &form, stale),
+            )
+                .into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -485,6 +501,17 @@ async fn org_leader_update(
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 leader_page(&signed, &stored.name, id, version, &form, v),
+            )
+                .into_response())
+        }
+        // saved by someone else meanwhile: what was typed comes back, not saved over theirs
+        // (the form keeps the version it was opened at)
+        Err(ServiceError::Stale) => {
+            let stored = org::leader(&s.app, &signed.ctx, id).await?;
+            let stale = ValidationErrors::single("version", "stale", STALE_LEADER);
+            Ok((
+                StatusCode::CONFLICT,
+                leader_page(&signed, &stored.name, id, version, &form, stale),
             )
                 .into_response())
         }
