@@ -1550,3 +1550,57 @@ async fn a_list_pages_filters_read_the_same_on_the_callers_thread() {
         snapshot.rollback().await.unwrap();
     }
 }
+
+async fn projects_generation(db: &Db) -> i64 {
+    let mut tx = db.read().await.unwrap();
+    keyproj_db::run!(&mut tx, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT n FROM list_generations WHERE name = 'projects'"
+    )
+    .fetch_one(c)
+    .await)
+    .unwrap()
+}
+
+/// PostgreSQL: a long transaction that changed projects (an import) holds no lock that another
+/// project write needs; the projects' list state still changes with each commit. (Changed by
+/// each statement, it held the state's row to its end, and every project write waited.)
+#[tokio::test]
+async fn a_long_project_transaction_does_not_hold_up_other_project_writes() {
+    for t in TestDb::all().await {
+        if !matches!(t.db, Db::Postgres(_)) {
+            continue; // SQLite's writers take turns in the process's queue
+        }
+        let db = t.db.clone();
+        seed(&db).await;
+        let now = storable_time(Utc::now());
+        let before = projects_generation(&db).await;
+        let mut long = db.begin_write().await.unwrap();
+        projects::insert(&mut long, &project("430922", "长事务", "L-1", 1, None), now)
+            .await
+            .unwrap();
+        let mut short = db.begin_write().await.unwrap();
+        // a lock held by `long` fails this transaction at once instead of making it wait
+        keyproj_db::run!(&mut short, |c| sqlx::query(
+            "SET LOCAL lock_timeout = '1ms'"
+        )
+        .execute(c)
+        .await
+        .map(|_| ()))
+        .unwrap();
+        projects::insert(
+            &mut short,
+            &project("430922", "短事务", "S-1", 1, None),
+            now,
+        )
+        .await
+        .unwrap();
+        short.commit().await.unwrap();
+        let after_short = projects_generation(&db).await;
+        assert_ne!(before, after_short, "a commit changes the state");
+        long.commit().await.unwrap();
+        let after_long = projects_generation(&db).await;
+        assert_ne!(after_short, after_long, "so does the long one's");
+        let stored = codes(&db).await;
+        assert!(stored.contains(&"L-1".to_string()) && stored.contains(&"S-1".to_string()));
+    }
+}

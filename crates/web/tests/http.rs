@@ -1386,6 +1386,24 @@ async fn unit_names_sort_orders_page_sizes_and_years_are_checked() {
         assert!(html.contains(&format!("<h1>{heading}</h1>")), "{html}");
         assert!(html.contains("排序号应为0到9999之间的整数"), "{html}");
         assert!(html.contains("请填写单位名称"), "{html}");
+        // sent without a kind, the form offers none chosen, not the first as if chosen
+        let r = staff
+            .post(&edit)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("version", version.as_str()),
+                ("name", "县住建局"),
+                ("kind", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains(r#"<option value="" selected>请选择</option>"#),
+            "{html}"
+        );
 
         let page = staff
             .get(format!("{}/projects?q={}", h.base, "测".repeat(5_000)))

@@ -354,7 +354,15 @@ fn unit_page(
         selects: vec![SelectField {
             name: "kind",
             label: "单位类型",
-            options: choices::<UnitKind>(&kind),
+            options: {
+                // none chosen (a refused form sent without one): the browser would show, and
+                // send back, the first kind as if it were chosen
+                let mut options = choices::<UnitKind>(&kind);
+                if !options.iter().any(|o| o.selected) {
+                    options.insert(0, Choice::new("", "请选择", true));
+                }
+                options
+            },
             required: true,
             multiple: false,
             disabled: false,

@@ -391,7 +391,7 @@ pub async fn list_page(
     let filter = w.sql();
     let tot = if known.is_some() {
         "(SELECT CAST(-1 AS BIGINT) AS n, CAST(0 AS BIGINT) AS fen, g.n AS generation
-          FROM list_generations g WHERE g.name = 'projects')"
+          FROM projects_list_state g)"
             .to_string()
     } else {
         format!(
@@ -530,8 +530,9 @@ async fn totals(tx: &mut Tx, w: &Where) -> Result<(ProjectTotals, i64), DbError>
 }
 
 /// The projects' present state: a value every change to `projects` or `project_units` replaces
-/// with a new random one in its own transaction (migration 0018).
-const GENERATION: &str = "(SELECT g.n FROM list_generations g WHERE g.name = 'projects')";
+/// with a new random one in its own transaction (migration 0018; on PostgreSQL at its commit,
+/// and read inside a transaction that changed them as a value never seen again, 0021).
+const GENERATION: &str = "(SELECT g.n FROM projects_list_state g)";
 
 /// Totals of filtered lists by filter, each with the state of the projects it was counted in.
 /// A province-wide search visits every project of the province to total its matches (20,000
