@@ -439,29 +439,15 @@ async fn org_unit_update(
         Ok(n) => org::update_unit(&s.app, &signed.ctx, id, version, &unit_input(&form, n)).await,
         Err(e) => Err(e),
     };
-    match r {
-        Ok(()) => Ok(Redirect::to("/org?saved=1").into_response()),
-        Err(ServiceError::Validation(v)) => {
-            let stored = org::unit(&s.app, &signed.ctx, id).await?;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                unit_page(&signed, &stored.name, id, version, &form, v),
-            )
-                .into_response())
-        }
-        // saved by someone else meanwhile: what was typed comes back, not saved over theirs
-        // (the form keeps the version it was opened at)
-        Err(ServiceError::Stale) => {
-            let stored = org::unit(&s.app, &signed.ctx, id).await?;
-            let stale = ValidationErrors::single("version", "stale", STALE_UNIT);
-            Ok((
-                StatusCode::CONFLICT,
-                unit_page(&signed, &stored.name, id, version, &form, stale),
-            )
-                .into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+    let Some((status, errors)) = refusal(r, STALE_UNIT)? else {
+        return Ok(Redirect::to("/org?saved=1").into_response());
+    };
+    let stored = org::unit(&s.app, &signed.ctx, id).await?;
+    Ok((
+        status,
+        unit_page(&signed, &stored.name, id, version, &form, errors),
+    )
+        .into_response())
 }
 
 async fn org_leader_edit(
@@ -502,27 +488,31 @@ async fn org_leader_update(
         }
         Err(e) => Err(e),
     };
+    let Some((status, errors)) = refusal(r, STALE_LEADER)? else {
+        return Ok(Redirect::to("/org?saved=1").into_response());
+    };
+    let stored = org::leader(&s.app, &signed.ctx, id).await?;
+    Ok((
+        status,
+        leader_page(&signed, &stored.name, id, version, &form, errors),
+    )
+        .into_response())
+}
+
+/// An edit's outcome: None when saved, else how its form comes back. Saved by someone else
+/// meanwhile, what was typed comes back with `stale` and is not saved over theirs (the form
+/// keeps the version it was opened at).
+fn refusal(
+    r: keyproj_service::Result<()>,
+    stale: &'static str,
+) -> Result<Option<(StatusCode, ValidationErrors)>, PageError> {
     match r {
-        Ok(()) => Ok(Redirect::to("/org?saved=1").into_response()),
-        Err(ServiceError::Validation(v)) => {
-            let stored = org::leader(&s.app, &signed.ctx, id).await?;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                leader_page(&signed, &stored.name, id, version, &form, v),
-            )
-                .into_response())
-        }
-        // saved by someone else meanwhile: what was typed comes back, not saved over theirs
-        // (the form keeps the version it was opened at)
-        Err(ServiceError::Stale) => {
-            let stored = org::leader(&s.app, &signed.ctx, id).await?;
-            let stale = ValidationErrors::single("version", "stale", STALE_LEADER);
-            Ok((
-                StatusCode::CONFLICT,
-                leader_page(&signed, &stored.name, id, version, &form, stale),
-            )
-                .into_response())
-        }
+        Ok(()) => Ok(None),
+        Err(ServiceError::Validation(v)) => Ok(Some((StatusCode::UNPROCESSABLE_ENTITY, v))),
+        Err(ServiceError::Stale) => Ok(Some((
+            StatusCode::CONFLICT,
+            ValidationErrors::single("version", "stale", stale),
+        ))),
         Err(e) => Err(e.into()),
     }
 }
